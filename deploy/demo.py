@@ -1,0 +1,34 @@
+"""The demo data set: each service loads its own part, idempotently, as its own role."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import pool
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.clients.demo import load_clients_demo
+from services.kpi.demo import load_kpi_demo
+from services.staff.demo import load_staff_demo
+from shared.dsn import sqlalchemy_url, with_credentials
+
+Loader = Callable[[AsyncSession], Awaitable[None]]
+LOADERS: tuple[tuple[str, Loader], ...] = (
+    ("staff", load_staff_demo),
+    ("clients", load_clients_demo),
+    ("kpi", load_kpi_demo),
+)
+
+
+async def load_demo_data(admin_url: str, role_prefix: str = "kam_") -> None:
+    """Load every service's demo data; a second run changes nothing."""
+    for service, loader in LOADERS:
+        url = with_credentials(admin_url, f"{role_prefix}{service}", None)
+        engine = create_async_engine(sqlalchemy_url(url), poolclass=pool.NullPool)
+        try:
+            async with AsyncSession(engine, expire_on_commit=False) as session:
+                await loader(session)
+                await session.commit()
+        finally:
+            await engine.dispose()

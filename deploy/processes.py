@@ -1,0 +1,131 @@
+"""Start the three services and the gateway as separate local processes, and stop them.
+
+Used by ``make run`` and by the end-to-end tests, so both run the system the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+APPS = {
+    "clients": "services.clients.app:create_app",
+    "staff": "services.staff.app:create_app",
+    "kpi": "services.kpi.app:create_app",
+    "gateway": "gateway.app:create_app",
+}
+START_ORDER = ("staff", "clients", "kpi", "gateway")
+
+
+@dataclass
+class Ports:
+    """Where each process listens."""
+
+    gateway: int = 8000
+    clients: int = 8001
+    staff: int = 8002
+    kpi: int = 8003
+
+    def of(self, name: str) -> int:
+        return int(getattr(self, name))
+
+
+@dataclass
+class Stack:
+    """The running processes of one system."""
+
+    host: str
+    ports: Ports
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    log_dir: Path | None = None
+    env: dict[str, str] = field(default_factory=dict)
+
+    def url(self, name: str) -> str:
+        return f"http://{self.host}:{self.ports.of(name)}"
+
+    def environment(self, base: Mapping[str, str]) -> dict[str, str]:
+        env = dict(base)
+        for name in ("clients", "staff", "kpi"):
+            env[f"GATEWAY_{name.upper()}_URL"] = self.url(name)
+            env[f"{name.upper()}_PORT"] = str(self.ports.of(name))
+        env["GATEWAY_PORT"] = str(self.ports.gateway)
+        env["CLIENTS_STAFF_URL"] = self.url("staff")
+        env["KPI_CLIENTS_URL"] = self.url("clients")
+        env["KPI_STAFF_URL"] = self.url("staff")
+        return env
+
+    def start_process(
+        self, name: str, env: Mapping[str, str] | None = None
+    ) -> subprocess.Popen[bytes]:
+        """Start (or restart) one process, with the stack's environment unless given one."""
+        env = self.env if env is None else env
+        command = [
+            sys.executable, "-m", "deploy.serve", name,
+            "--host", self.host, "--port", str(self.ports.of(name)),
+        ]  # fmt: skip
+        output = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            output = (self.log_dir / f"{name}.log").open("ab")
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and modules
+            command, env=self.environment(env), stdout=output, stderr=output
+        )
+        self.processes[name] = process
+        return process
+
+    def start(self, env: Mapping[str, str], timeout: float = 60) -> None:
+        """Start every process and wait until each answers its readiness probe."""
+        self.env = dict(env)
+        for name in START_ORDER:
+            self.start_process(name, env)
+        for name in START_ORDER:
+            self.wait_ready(name, timeout)
+
+    def wait_ready(self, name: str, timeout: float = 60) -> None:
+        """Poll ``/readyz`` of one process until it says ready."""
+        deadline = time.monotonic() + timeout
+        url = f"{self.url(name)}/readyz"
+        while time.monotonic() < deadline:
+            process = self.processes.get(name)
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(f"{name} exited with code {process.returncode}")
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{name} was not ready within {timeout:g} s ({url})")
+
+    def stop_process(self, name: str, *, kill: bool = False) -> None:
+        """Stop one process (SIGTERM, or SIGKILL to simulate a crash)."""
+        process = self.processes.get(name)
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def stop(self) -> None:
+        """Stop everything, the gateway first."""
+        for name in reversed(START_ORDER):
+            self.stop_process(name)
+
+
+def process_environment(admin_url: str, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment every process gets: ours plus the database and any extras."""
+    env = dict(os.environ)
+    env["DATABASE_URL"] = admin_url
+    env.update(extra or {})
+    return env

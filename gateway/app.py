@@ -1,0 +1,102 @@
+"""The gateway: one entry point that routes to the services and serves the merged contract."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import structlog
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from gateway.openapi_cache import MergedOpenAPI
+from gateway.proxy import Proxy
+from gateway.routing import Upstream, routing_table
+from gateway.settings import GatewaySettings
+from shared.docs import install_offline_docs
+from shared.errors import install_error_handlers
+from shared.logging import configure_logging
+from shared.request_id import RequestIdMiddleware
+
+log = structlog.get_logger(__name__)
+
+PROXIED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+async def _upstream_ready(client: httpx.AsyncClient, upstream: Upstream) -> tuple[str, str]:
+    try:
+        response = await client.get(f"{upstream.base_url}/readyz", timeout=3.0)
+    except httpx.HTTPError as exc:
+        return upstream.name, f"unreachable: {type(exc).__name__}"
+    return upstream.name, "ready" if response.status_code == 200 else "not_ready"
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    """Build the gateway app; the upstream client lives as long as the app."""
+    settings = settings or GatewaySettings()
+    configure_logging("gateway", settings.log_level, settings.log_json)
+    table = routing_table(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        client = httpx.AsyncClient(
+            timeout=httpx.Timeout(
+                settings.upstream_timeout_seconds, connect=settings.connect_timeout_seconds
+            ),
+            limits=httpx.Limits(
+                max_connections=settings.max_upstream_connections,
+                max_keepalive_connections=settings.max_upstream_connections,
+            ),
+            follow_redirects=False,
+        )
+        app.state.proxy = Proxy(table, client, settings.max_body_bytes)
+        app.state.openapi = MergedOpenAPI(
+            table, client, settings.openapi_cache_seconds, settings.public_url or "/"
+        )
+        app.state.client = client
+        log.info("gateway_started", port=settings.port)
+        try:
+            yield
+        finally:
+            await client.aclose()
+
+    app = FastAPI(
+        title="KAM gateway",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.add_middleware(RequestIdMiddleware)
+    install_error_handlers(app)
+    install_offline_docs(app, title="KAM API")
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi() -> dict[str, Any]:
+        document: dict[str, Any] = await app.state.openapi.document()
+        return document
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": "gateway"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        results = await asyncio.gather(
+            *(_upstream_ready(app.state.client, u) for u in table.upstreams)
+        )
+        upstreams = dict(results)
+        ready = all(state == "ready" for state in upstreams.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not_ready", "upstreams": upstreams},
+            status_code=200 if ready else 503,
+        )
+
+    async def forward(request: Any) -> Any:
+        return await app.state.proxy(request)
+
+    app.add_route("/{path:path}", forward, methods=PROXIED_METHODS, include_in_schema=False)
+    return app

@@ -1,0 +1,27 @@
+"""Settings of the gateway (prefix ``GATEWAY_``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import BaseServiceSettings
+
+
+class GatewaySettings(BaseServiceSettings):
+    """The single entry point: where each service is, and how long to wait for it."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    clients_url: str = "http://127.0.0.1:8001"
+    staff_url: str = "http://127.0.0.1:8002"
+    kpi_url: str = "http://127.0.0.1:8003"
+    connect_timeout_seconds: Annotated[float, Field(gt=0)] = 2.0
+    upstream_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
+    max_upstream_connections: Annotated[int, Field(gt=0)] = 200
+    openapi_cache_seconds: Annotated[float, Field(ge=0)] = 30.0
+    public_url: str | None = None

@@ -1,0 +1,1 @@
+"""Key accounts (大客户): records, grading, credit score."""

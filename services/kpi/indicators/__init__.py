@@ -1,0 +1,1 @@
+"""The indicator library (指标库): indicators, their data sources and scoring rules."""

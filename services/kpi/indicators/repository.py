@@ -1,0 +1,42 @@
+"""Every query on indicators."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.kpi.indicators.models import Indicator
+
+
+class IndicatorRepository:
+    """Queries for the indicator library."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, indicator_id: int) -> Indicator | None:
+        return await self.session.get(Indicator, indicator_id)
+
+    async def get_by_code(self, code: str) -> Indicator | None:
+        result = await self.session.execute(select(Indicator).where(col(Indicator.code) == code))
+        return result.scalars().first()
+
+    async def list(
+        self, *, kind: str | None, after_id: int | None, limit: int
+    ) -> Sequence[Indicator]:
+        query = select(Indicator).order_by(col(Indicator.id)).limit(limit)
+        if kind is not None:
+            query = query.where(col(Indicator.kind) == kind)
+        if after_id is not None:
+            query = query.where(col(Indicator.id) > after_id)
+        result = await self.session.execute(query)
+        return result.scalars().all()
+
+    async def add(self, indicator: Indicator) -> Indicator:
+        self.session.add(indicator)
+        await self.session.flush()
+        await self.session.refresh(indicator)
+        return indicator

@@ -1,0 +1,73 @@
+"""Every query on departments."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, or_, select, text
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.staff.departments.models import Department
+
+
+class DepartmentRepository:
+    """Queries for departments, bound to the request's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, department_id: int) -> Department | None:
+        return await self.session.get(Department, department_id)
+
+    async def get_by_code(self, code: str) -> Department | None:
+        result = await self.session.execute(select(Department).where(col(Department.code) == code))
+        return result.scalars().first()
+
+    async def list(
+        self,
+        *,
+        parent_id: int | None,
+        text_query: str | None,
+        after_id: int | None,
+        limit: int,
+    ) -> Sequence[Department]:
+        query = select(Department).order_by(col(Department.id)).limit(limit)
+        if parent_id is not None:
+            query = query.where(col(Department.parent_id) == parent_id)
+        if text_query:
+            pattern = f"%{text_query}%"
+            query = query.where(
+                or_(col(Department.name).ilike(pattern), col(Department.code).ilike(pattern))
+            )
+        if after_id is not None:
+            query = query.where(col(Department.id) > after_id)
+        result = await self.session.execute(query)
+        return result.scalars().all()
+
+    async def is_descendant(self, candidate_id: int, ancestor_id: int) -> bool:
+        """Whether ``candidate_id`` lies in the subtree of ``ancestor_id`` (itself included)."""
+        sql = text(
+            """
+            WITH RECURSIVE subtree(id) AS (
+                SELECT id FROM staff.departments WHERE id = :ancestor
+                UNION
+                SELECT d.id FROM staff.departments d JOIN subtree s ON d.parent_id = s.id
+            )
+            SELECT EXISTS (SELECT 1 FROM subtree WHERE id = :candidate)
+            """
+        )
+        result = await self.session.execute(
+            sql, {"ancestor": ancestor_id, "candidate": candidate_id}
+        )
+        return bool(result.scalar_one())
+
+    async def count(self) -> int:
+        result = await self.session.execute(select(func.count()).select_from(Department))
+        return int(result.scalar_one())
+
+    async def add(self, department: Department) -> Department:
+        self.session.add(department)
+        await self.session.flush()
+        await self.session.refresh(department)
+        return department

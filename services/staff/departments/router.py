@@ -1,0 +1,89 @@
+"""HTTP endpoints of departments: thin, everything else is in the service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+
+from services.staff.departments.dependencies import DepartmentServiceDep
+from services.staff.departments.schemas import (
+    DepartmentCreate,
+    DepartmentRead,
+    DepartmentUpdate,
+)
+from shared.concurrency import etag_for
+from shared.errors import problem_responses
+from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/v1/staff/departments", tags=["departments"])
+
+IfMatch = Annotated[str | None, Header(description="The ETag from the last read.")]
+
+
+@router.get(
+    "",
+    response_model=Page[DepartmentRead],
+    summary="List departments",
+    responses=problem_responses(400, 422),
+)
+async def list_departments(
+    service: DepartmentServiceDep,
+    parent_id: Annotated[int | None, Query(ge=1, description="Only children of this one.")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="Text in name or code.")] = None,
+    limit: PageSize = 50,
+    cursor: Cursor = None,
+) -> Page[DepartmentRead]:
+    after_id = int(decode_cursor(cursor)["id"]) if cursor else None
+    rows = await service.list(parent_id=parent_id, text_query=q, after_id=after_id, limit=limit)
+    items = [DepartmentRead.model_validate(row) for row in rows]
+    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
+    return Page[DepartmentRead](items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "",
+    response_model=DepartmentRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a department",
+    responses=problem_responses(409, 422),
+)
+async def create_department(
+    data: DepartmentCreate, service: DepartmentServiceDep, response: Response
+) -> DepartmentRead:
+    department = DepartmentRead.model_validate(await service.create(data))
+    response.headers["ETag"] = etag_for(department.version)
+    response.headers["Location"] = f"{router.prefix}/{department.id}"
+    return department
+
+
+@router.get(
+    "/{department_id}",
+    response_model=DepartmentRead,
+    summary="Get one department",
+    responses=problem_responses(404, 422),
+)
+async def get_department(
+    department_id: IdPath, service: DepartmentServiceDep, response: Response
+) -> DepartmentRead:
+    department = DepartmentRead.model_validate(await service.get(department_id))
+    response.headers["ETag"] = etag_for(department.version)
+    return department
+
+
+@router.patch(
+    "/{department_id}",
+    response_model=DepartmentRead,
+    summary="Change a department (needs If-Match)",
+    responses=problem_responses(404, 409, 412, 422, 428),
+)
+async def update_department(
+    department_id: IdPath,
+    data: DepartmentUpdate,
+    service: DepartmentServiceDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> DepartmentRead:
+    department = DepartmentRead.model_validate(await service.update(department_id, data, if_match))
+    response.headers["ETag"] = etag_for(department.version)
+    return department

@@ -1,0 +1,95 @@
+"""Database access: schema-bound metadata, the async engine, and the request's session.
+
+The request owns the transaction: :func:`session_dependency` commits when the endpoint
+returns and rolls back when it raises. Service code only ``flush()``-es.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import asyncpg
+import structlog
+from fastapi import Depends, Request
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from shared.dsn import asyncpg_dsn, mask_password, sqlalchemy_url
+
+log = structlog.get_logger(__name__)
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def schema_metadata(schema: str) -> MetaData:
+    """Metadata whose tables live in ``schema``, with stable constraint names."""
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+
+def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
+    """An asyncpg engine. Statement caching stays on; it is set per pooler mode later."""
+    return create_async_engine(
+        sqlalchemy_url(url),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+    )
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit (responses are built after)."""
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session per request: commit on success, roll back on any error."""
+    factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
+    async with factory() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+SessionDep = Annotated[AsyncSession, Depends(session_dependency)]
+
+
+class DatabaseUnavailableError(RuntimeError):
+    """The database did not answer within the configured wait."""
+
+
+async def wait_for_database(url: str, timeout_seconds: float) -> None:
+    """Try to connect until it works or ``timeout_seconds`` pass; then raise a clear error."""
+    deadline = time.monotonic() + timeout_seconds
+    delay = 0.2
+    last_error: BaseException | None = None
+    while True:
+        try:
+            conn = await asyncpg.connect(asyncpg_dsn(url), timeout=min(5.0, timeout_seconds))
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            last_error = exc
+        else:
+            await conn.close()
+            return
+        if time.monotonic() + delay > deadline:
+            reason = f"{type(last_error).__name__}: {last_error}" if last_error else "no answer"
+            raise DatabaseUnavailableError(
+                f"database {mask_password(url)} not reachable "
+                f"after {timeout_seconds:g} s ({reason})"
+            )
+        log.info("waiting_for_database", url=mask_password(url), retry_in=delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 2.0)

@@ -1,0 +1,261 @@
+"""One error hierarchy, rendered everywhere as RFC 9457 ``application/problem+json``.
+
+Domain code raises :class:`DomainError` subclasses; the handlers installed by
+:func:`install_error_handlers` turn them, validation failures, unknown routes and
+unexpected exceptions into problem documents carrying the request id. A 500 never shows
+internals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.request_id import current_request_id
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+PROBLEM_TYPE_PREFIX = "urn:kam:problem:"
+
+log = structlog.get_logger(__name__)
+
+
+class FieldError(BaseModel):
+    """One invalid input field: where it is, what is wrong, a stable code."""
+
+    loc: list[str | int] = Field(examples=[["body", "legal_name"]])
+    msg: str = Field(examples=["Field required"])
+    type: str = Field(examples=["missing"])
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "urn:kam:problem:not-found",
+                    "title": "Not Found",
+                    "status": 404,
+                    "detail": "account 42 does not exist",
+                    "instance": "/v1/clients/accounts/42",
+                    "request_id": "4f1c2a9e0b7d4d4c9c1e6f0a2b3c4d5e",
+                }
+            ]
+        },
+    )
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class DomainError(Exception):
+    """Base of every error the product raises on purpose; the status is part of the class."""
+
+    status: ClassVar[int] = 400
+    slug: ClassVar[str] = "bad-request"
+
+    def __init__(self, detail: str, *, extra: Mapping[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = dict(extra or {})
+
+
+class BadRequest(DomainError):
+    status, slug = 400, "bad-request"
+
+
+class Unauthorized(DomainError):
+    status, slug = 401, "unauthorized"
+
+
+class Forbidden(DomainError):
+    status, slug = 403, "forbidden"
+
+
+class NotFound(DomainError):
+    status, slug = 404, "not-found"
+
+
+class Conflict(DomainError):
+    status, slug = 409, "conflict"
+
+
+class PreconditionFailed(DomainError):
+    status, slug = 412, "precondition-failed"
+
+
+class PayloadTooLarge(DomainError):
+    status, slug = 413, "payload-too-large"
+
+
+class UnprocessableContent(DomainError):
+    status, slug = 422, "unprocessable-content"
+
+
+class PreconditionRequired(DomainError):
+    status, slug = 428, "precondition-required"
+
+
+class TooManyRequests(DomainError):
+    status, slug = 429, "too-many-requests"
+
+
+class BadGateway(DomainError):
+    status, slug = 502, "bad-gateway"
+
+
+class ServiceUnavailable(DomainError):
+    status, slug = 503, "service-unavailable"
+
+
+class GatewayTimeout(DomainError):
+    status, slug = 504, "gateway-timeout"
+
+
+_SLUG_BY_STATUS = {cls.status: cls.slug for cls in DomainError.__subclasses__()}
+_SLUG_BY_STATUS.update({404: "not-found", 405: "method-not-allowed", 415: "unsupported-media-type"})
+
+
+def problem_body(
+    status: int,
+    *,
+    slug: str | None = None,
+    detail: str | None = None,
+    instance: str | None = None,
+    errors: Sequence[Mapping[str, Any]] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Build a problem document as a plain dict (also used by the gateway, without FastAPI)."""
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_PREFIX + (slug or _SLUG_BY_STATUS.get(status, "error")),
+        "title": title,
+        "status": status,
+    }
+    if detail is not None:
+        body["detail"] = detail
+    if instance is not None:
+        body["instance"] = instance
+    body["request_id"] = current_request_id()
+    if errors is not None:
+        body["errors"] = list(errors)
+    if extra:
+        body.update({k: v for k, v in extra.items() if k not in body or body[k] is None})
+    return body
+
+
+def problem_response(
+    status: int, headers: Mapping[str, str] | None = None, **kwargs: Any
+) -> JSONResponse:
+    """A JSONResponse with the problem media type."""
+    return JSONResponse(
+        problem_body(status, **kwargs),
+        status_code=status,
+        media_type=PROBLEM_CONTENT_TYPE,
+        headers=dict(headers) if headers else None,
+    )
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": list(err.get("loc", ())), "msg": str(err.get("msg", "")), "type": err.get("type")}
+        for err in exc.errors()
+    ]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every error of ``app`` as problem+json."""
+
+    async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DomainError)
+        headers = exc.extra.pop("headers", None)
+        return problem_response(
+            exc.status,
+            headers=headers,
+            slug=exc.slug,
+            detail=exc.detail,
+            instance=request.url.path,
+            extra=exc.extra,
+        )
+
+    async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return problem_response(
+            422,
+            slug="validation-error",
+            detail="The request does not validate; see errors.",
+            instance=request.url.path,
+            errors=_field_errors(exc),
+        )
+
+    async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        return problem_response(
+            exc.status_code,
+            headers=exc.headers,
+            detail=detail,
+            instance=request.url.path,
+        )
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Runs in Starlette's outermost middleware, after the request-id middleware has
+        # finished: take the id from the scope and put the header back ourselves.
+        request_id = request.scope.get("state", {}).get("request_id")
+        log.error("unhandled_error", path=request.url.path, request_id=request_id, exc_info=exc)
+        return problem_response(
+            500,
+            headers={"X-Request-ID": request_id} if request_id else None,
+            slug="internal-error",
+            detail="Internal error.",
+            instance=request.url.path,
+            extra={"request_id": request_id},
+        )
+
+    app.add_exception_handler(DomainError, on_domain_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` entries documenting problem+json answers for the given statuses."""
+    documented: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        try:
+            description = HTTPStatus(status).phrase
+        except ValueError:
+            description = "Error"
+        documented[status] = {
+            "model": Problem,
+            "description": description,
+            "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    return documented
+
+
+COMMON_ERRORS: tuple[int, ...] = (422, 500)
+
+
+def merge_responses(*groups: Iterable[int]) -> dict[int | str, dict[str, Any]]:
+    """Problem responses for several status groups at once."""
+    statuses = sorted({status for group in groups for status in group})
+    return problem_responses(*statuses)

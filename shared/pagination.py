@@ -1,0 +1,55 @@
+"""Cursor pagination: ``{"items": [...], "next_cursor": ...}`` with a hard page-size cap."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Path, Query
+from pydantic import BaseModel, Field
+
+from shared.errors import BadRequest
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; ``next_cursor`` is null on the last page."""
+
+    items: list[T]
+    next_cursor: str | None = Field(default=None, examples=["eyJpZCI6IDQyfQ"])
+
+
+def encode_cursor(position: dict[str, Any]) -> str:
+    """An opaque cursor for a keyset position (the sort key values of the last row)."""
+    raw = json.dumps(position, separators=(",", ":"), default=str).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    """The keyset position inside a cursor; a tampered cursor is a 400, not a 500."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("cursor is not valid") from exc
+    if not isinstance(value, dict):
+        raise BadRequest("cursor is not valid")
+    return value
+
+
+PageSize = Annotated[
+    int, Query(ge=1, le=MAX_PAGE_SIZE, description="Items per page (at most 200).")
+]
+Cursor = Annotated[
+    str | None, Query(max_length=512, description="`next_cursor` of the previous page.")
+]
+
+
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="The record's id.")]

@@ -1,0 +1,83 @@
+"""The FastAPI app every service is built from: lifespan, middleware, errors, health."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+
+from shared.db import create_engine, session_factory, wait_for_database
+from shared.docs import install_offline_docs
+from shared.errors import install_error_handlers
+from shared.health import health_router
+from shared.logging import configure_logging
+from shared.migrations import head_revision
+from shared.request_id import RequestIdMiddleware
+from shared.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def operation_id(route: APIRoute) -> str:
+    """Stable operation ids: ``<tag>-<function name>`` (unique across the merged contract)."""
+    tag = str(route.tags[0]) if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    openapi_tags: list[dict[str, Any]] | None = None,
+    extra_lifespan: Lifespan | None = None,
+) -> FastAPI:
+    """Assemble a service. Nothing touches the network until the lifespan starts."""
+    configure_logging(settings.service_name, settings.log_level, settings.log_json)
+    expected_revision = head_revision(settings.service_name)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        url = settings.service_database_url()
+        await wait_for_database(url, settings.db_connect_wait_seconds)
+        engine = create_engine(
+            url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+        )
+        app.state.engine = engine
+        app.state.session_factory = session_factory(engine)
+        log.info("service_started", port=settings.port)
+        try:
+            if extra_lifespan is not None:
+                async with extra_lifespan(app):
+                    yield
+            else:
+                yield
+        finally:
+            await engine.dispose()
+            log.info("service_stopped")
+
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        openapi_tags=openapi_tags,
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_offline_docs(app, title=title)
+    app.state.settings = settings
+    app.add_middleware(RequestIdMiddleware)
+    install_error_handlers(app)
+    app.include_router(health_router(settings.service_name, settings.db_schema, expected_revision))
+    for router in routers:
+        app.include_router(router)
+    return app

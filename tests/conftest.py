@@ -1,0 +1,130 @@
+"""Fixtures shared by the whole suite: one fresh database per run (per worker), service
+apps bound to a rolled-back transaction per test, and the real processes for e2e tests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import pool
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from deploy.processes import Ports, Stack, process_environment
+from deploy.test_runner import free_port
+from shared.bootstrap import drop_database, prepare_database
+from shared.dsn import sqlalchemy_url, with_credentials, with_database
+from tests.settings import TestSettings
+
+OUTPUT_DIR = Path("test-output")
+
+
+@pytest.fixture(scope="session")
+def test_settings() -> TestSettings:
+    return TestSettings()
+
+
+@pytest.fixture(scope="session")
+async def database_url(test_settings: TestSettings) -> AsyncIterator[str]:
+    """A database made for this run and worker, migrated to head, dropped at the end."""
+    name = f"kam_test_{test_settings.worker}_{uuid.uuid4().hex[:8]}"
+    url = with_database(test_settings.database_url, name)
+    await prepare_database(url, test_settings.role_prefix)
+    yield url
+    await drop_database(url)
+
+
+def service_url(database_url: str, service: str, role_prefix: str = "kam_") -> str:
+    """The URL a service connects with (its own role)."""
+    return with_credentials(database_url, f"{role_prefix}{service}", None)
+
+
+@pytest.fixture(scope="session")
+async def engines(
+    database_url: str, test_settings: TestSettings
+) -> AsyncIterator[dict[str, AsyncEngine]]:
+    """One engine per service, each connected as the service's own role."""
+    created = {
+        service: create_async_engine(
+            sqlalchemy_url(service_url(database_url, service, test_settings.role_prefix)),
+            pool_size=5,
+        )
+        for service in ("clients", "staff", "kpi")
+    }
+    yield created
+    for engine in created.values():
+        await engine.dispose()
+
+
+AppFactory = Callable[[], FastAPI]
+
+
+async def _client_in_transaction(
+    engine: AsyncEngine, app: FastAPI
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client for ``app`` whose every write is rolled back after the test."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        app.state.engine = engine
+        app.state.session_factory = async_sessionmaker(
+            bind=connection,
+            class_=AsyncSession,
+            expire_on_commit=False,
+            join_transaction_mode="create_savepoint",
+        )
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+        await transaction.rollback()
+
+
+@pytest.fixture
+async def staff_client(engines: dict[str, AsyncEngine]) -> AsyncIterator[httpx.AsyncClient]:
+    from services.staff.app import create_app
+
+    async for client in _client_in_transaction(engines["staff"], create_app()):
+        yield client
+
+
+@pytest.fixture
+async def clients_client(engines: dict[str, AsyncEngine]) -> AsyncIterator[httpx.AsyncClient]:
+    from services.clients.app import create_app
+
+    async for client in _client_in_transaction(engines["clients"], create_app()):
+        yield client
+
+
+@pytest.fixture
+async def kpi_client(engines: dict[str, AsyncEngine]) -> AsyncIterator[httpx.AsyncClient]:
+    from services.kpi.app import create_app
+
+    async for client in _client_in_transaction(engines["kpi"], create_app()):
+        yield client
+
+
+@pytest.fixture(scope="session")
+def stack(database_url: str) -> Iterator[Stack]:
+    """The four real processes on free ports, against this run's database."""
+    running = Stack(
+        host="127.0.0.1",
+        ports=Ports(gateway=free_port(), clients=free_port(), staff=free_port(), kpi=free_port()),
+        log_dir=OUTPUT_DIR / "logs",
+    )
+    env = process_environment(
+        database_url,
+        {"KAM_LOG_JSON": "true", "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "5"},
+    )
+    running.start(env)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+async def raw_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(sqlalchemy_url(database_url), poolclass=pool.NullPool)
+    yield engine
+    await engine.dispose()

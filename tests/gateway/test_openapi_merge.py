@@ -1,0 +1,43 @@
+import pytest
+
+from gateway.openapi_merge import merge_openapi
+
+
+def doc(path: str, tag: str, schemas: dict) -> dict:
+    return {
+        "openapi": "3.1.0",
+        "paths": {path: {"get": {"tags": [tag], "operationId": f"{tag}-get"}}},
+        "components": {"schemas": schemas},
+        "tags": [{"name": tag}],
+    }
+
+
+def test_paths_and_tag_groups_of_every_service() -> None:
+    merged = merge_openapi(
+        {"clients": doc("/v1/clients/a", "accounts", {}), "kpi": doc("/v1/kpi/i", "indicators", {})}
+    )
+    assert set(merged["paths"]) == {"/v1/clients/a", "/v1/kpi/i"}
+    assert merged["x-tagGroups"] == [
+        {"name": "clients", "tags": ["accounts"]},
+        {"name": "kpi", "tags": ["indicators"]},
+    ]
+
+
+def test_identical_schemas_are_shared_and_different_ones_renamed() -> None:
+    problem = {"type": "object", "properties": {"status": {"type": "integer"}}}
+    a = doc("/v1/clients/a", "accounts", {"Problem": problem, "Item": {"type": "string"}})
+    b = doc("/v1/staff/b", "departments", {"Problem": problem, "Item": {"type": "integer"}})
+    b["paths"]["/v1/staff/b"]["get"]["responses"] = {
+        "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}}}
+    }
+    merged = merge_openapi({"clients": a, "staff": b})
+    schemas = merged["components"]["schemas"]
+    assert set(schemas) == {"Problem", "Item", "StaffItem"}
+    assert schemas["StaffItem"] == {"type": "integer"}
+    ref = merged["paths"]["/v1/staff/b"]["get"]["responses"]["200"]["content"]
+    assert ref["application/json"]["schema"]["$ref"] == "#/components/schemas/StaffItem"
+
+
+def test_a_path_served_twice_is_an_error() -> None:
+    with pytest.raises(ValueError, match="served by two services"):
+        merge_openapi({"a": doc("/v1/x", "t", {}), "b": doc("/v1/x", "u", {})})

@@ -1,0 +1,19 @@
+"""Settings of the test suite (the only place tests read the environment)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class TestSettings(BaseSettings):
+    """Which server the tests use; the suite makes its own database there."""
+
+    __test__ = False
+    model_config = SettingsConfigDict(extra="ignore")
+
+    database_url: str = Field(
+        default="postgresql://postgres@127.0.0.1:5432/postgres", validation_alias="DATABASE_URL"
+    )
+    role_prefix: str = Field(default="kam_", validation_alias="KAM_DB_ROLE_PREFIX")
+    worker: str = Field(default="main", validation_alias="PYTEST_XDIST_WORKER")
