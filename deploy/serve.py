@@ -12,18 +12,10 @@ import sys
 
 import uvicorn
 
+from deploy.dbctl import SERVICE_SETTINGS
 from deploy.processes import APPS
-from services.clients.settings import ClientsSettings
-from services.kpi.settings import KpiSettings
-from services.staff.settings import StaffSettings
 from shared.db import DatabaseUnavailableError, wait_for_database
-from shared.settings import ServiceSettings
 
-SETTINGS: dict[str, type[ServiceSettings]] = {
-    "clients": ClientsSettings,
-    "staff": StaffSettings,
-    "kpi": KpiSettings,
-}
 EXIT_DATABASE_UNAVAILABLE = 3
 
 
@@ -34,13 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(argv)
-    if args.app in SETTINGS:
-        settings = SETTINGS[args.app]()
+    if args.app in SERVICE_SETTINGS:
+        settings = SERVICE_SETTINGS[args.app]()
         try:
             asyncio.run(
-                wait_for_database(
-                    settings.service_database_url(), settings.db_connect_wait_seconds
-                )
+                wait_for_database(settings.service_database_url(), settings.db_connect_wait_seconds)
             )
         except DatabaseUnavailableError as exc:
             sys.stderr.write(f"{args.app}: cannot start: {exc}\n")

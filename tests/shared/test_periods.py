@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -168,7 +169,7 @@ def test_months_tile_the_period(period: Quarter | Year) -> None:
     inner = period.months()
     assert inner[0].start_date == period.start_date
     assert inner[-1].end_date == period.end_date
-    for earlier, later in zip(inner, inner[1:], strict=False):
+    for earlier, later in itertools.pairwise(inner):
         assert later == earlier.next()
 
 

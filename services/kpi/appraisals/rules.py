@@ -15,6 +15,7 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from itertools import pairwise
 from types import MappingProxyType
 from typing import Self, TypeVar
 
@@ -78,7 +79,7 @@ class GradeScale(BaseModel):
 
     @model_validator(mode="after")
     def _descending_and_unique(self) -> Self:
-        for higher, lower in zip(self.bands, self.bands[1:], strict=False):
+        for higher, lower in pairwise(self.bands):
             if lower.min_score >= higher.min_score:
                 raise ValueError(
                     "grade bands must be in strictly descending order of min_score: "

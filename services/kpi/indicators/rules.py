@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
+from itertools import pairwise
 from typing import Annotated, Any, Literal, Self, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
@@ -148,9 +149,7 @@ class BandedRule(_RuleBase):
     @model_validator(mode="after")
     def _ordered_and_disjoint(self) -> Self:
         _check_score(self.default_score, "default_score")
-        for position, (lower_band, upper_band) in enumerate(
-            zip(self.bands, self.bands[1:], strict=False), start=1
-        ):
+        for position, (lower_band, upper_band) in enumerate(pairwise(self.bands), start=1):
             if lower_band.upper is None or upper_band.lower is None:
                 raise ValueError(
                     f"bands {position} and {position + 1} overlap: only the first band may be "

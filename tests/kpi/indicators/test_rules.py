@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -288,7 +289,7 @@ def test_valid_band_tables_give_exactly_one_band(bounds: list[int], data: st.Dat
     edges = sorted(bounds)
     bands = [
         {"lower": str(low), "upper": str(high), "score": str(i)}
-        for i, (low, high) in enumerate(zip(edges, edges[1:], strict=False))
+        for i, (low, high) in enumerate(itertools.pairwise(edges))
     ]
     rule = parse_scoring_rule({"type": "banded", "basis": "actual", "bands": bands})
     value = data.draw(st.integers(edges[0], edges[-1] - 1))

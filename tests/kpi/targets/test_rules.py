@@ -169,7 +169,7 @@ def test_seasonal_distribution_needs_twelve_weights() -> None:
         monthly_distribution(D(100), [D(1)] * 11)
 
 
-@given(totals, st.lists(share_values, min_size=12, max_size=12).filter(lambda w: any(w)))
+@given(totals, st.lists(share_values, min_size=12, max_size=12).filter(any))
 def test_months_add_up_to_the_year(total: Decimal, weights: list[Decimal]) -> None:
     assert sum(monthly_distribution(total, weights).values(), D(0)) == total
 
@@ -269,7 +269,7 @@ def plans(draw: st.DrawFn) -> dict[str, dict[int, Decimal]]:
     return {
         f"p{n}": monthly_distribution(
             draw(totals),
-            draw(st.lists(share_values, min_size=12, max_size=12).filter(lambda w: any(w))),
+            draw(st.lists(share_values, min_size=12, max_size=12).filter(any)),
         )
         for n in range(people)
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 import pytest
@@ -175,7 +176,7 @@ def sheets(draw: st.DrawFn) -> list[ScoredItem]:
         draw(st.lists(st.integers(1, 9999), min_size=count - 1, max_size=count - 1, unique=True))
     )
     edges = [0, *cuts, 10_000]
-    weights = [D(high - low) / 100 for low, high in zip(edges, edges[1:], strict=False)]
+    weights = [D(high - low) / 100 for low, high in itertools.pairwise(edges)]
     scores = draw(
         st.lists(st.decimals(min_value=0, max_value=120, places=2), min_size=count, max_size=count)
     )
