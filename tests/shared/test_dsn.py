@@ -24,7 +24,7 @@ def test_mask_password_leaves_a_url_without_password_alone() -> None:
 @given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1))
 def test_any_password_is_masked(password: str) -> None:
     url = with_credentials("postgresql://x@h:1/d", "kam_clients", password)
-    assert password not in mask_password(url).replace("kam_clients", "").replace("h:1/d", "")
+    assert mask_password(url) == "postgresql://kam_clients:***@h:1/d"
 
 
 def test_with_credentials_keeps_server_and_database() -> None:
