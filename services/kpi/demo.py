@@ -8,6 +8,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.kpi.indicators.models import Indicator
 from services.kpi.indicators.repository import IndicatorRepository
+from services.kpi.indicators.schemas import IndicatorCreate
 
 LINEAR = {"type": "linear", "floor_percent": "60", "cap": "120"}
 
@@ -45,4 +46,5 @@ async def load_kpi_demo(session: AsyncSession) -> None:
     repository = IndicatorRepository(session)
     for spec in INDICATORS:
         if await repository.get_by_code(spec["code"]) is None:
-            await repository.add(Indicator.model_validate(spec))
+            checked = IndicatorCreate.model_validate(spec)
+            await repository.add(Indicator.model_validate(checked.model_dump(mode="json")))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import or_, select
-from sqlmodel import col
+from sqlalchemy import or_
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.accounts.models import Account
@@ -21,10 +21,10 @@ class AccountRepository:
         return await self.session.get(Account, account_id)
 
     async def get_by_credit_code(self, credit_code: str) -> Account | None:
-        result = await self.session.execute(
+        result = await self.session.exec(
             select(Account).where(col(Account.credit_code) == credit_code)
         )
-        return result.scalars().first()
+        return result.first()
 
     async def list(
         self,
@@ -47,8 +47,8 @@ class AccountRepository:
             )
         if after_id is not None:
             query = query.where(col(Account.id) > after_id)
-        result = await self.session.execute(query)
-        return result.scalars().all()
+        result = await self.session.exec(query)
+        return result.all()
 
     async def add(self, account: Account) -> Account:
         self.session.add(account)

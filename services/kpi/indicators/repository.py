@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
-from sqlmodel import col
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.kpi.indicators.models import Indicator
@@ -21,8 +20,8 @@ class IndicatorRepository:
         return await self.session.get(Indicator, indicator_id)
 
     async def get_by_code(self, code: str) -> Indicator | None:
-        result = await self.session.execute(select(Indicator).where(col(Indicator.code) == code))
-        return result.scalars().first()
+        result = await self.session.exec(select(Indicator).where(col(Indicator.code) == code))
+        return result.first()
 
     async def list(
         self, *, kind: str | None, after_id: int | None, limit: int
@@ -32,8 +31,8 @@ class IndicatorRepository:
             query = query.where(col(Indicator.kind) == kind)
         if after_id is not None:
             query = query.where(col(Indicator.id) > after_id)
-        result = await self.session.execute(query)
-        return result.scalars().all()
+        result = await self.session.exec(query)
+        return result.all()
 
     async def add(self, indicator: Indicator) -> Indicator:
         self.session.add(indicator)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, or_, select, text
-from sqlmodel import col
+from sqlalchemy import func, or_, text
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.staff.departments.models import Department
@@ -21,8 +21,8 @@ class DepartmentRepository:
         return await self.session.get(Department, department_id)
 
     async def get_by_code(self, code: str) -> Department | None:
-        result = await self.session.execute(select(Department).where(col(Department.code) == code))
-        return result.scalars().first()
+        result = await self.session.exec(select(Department).where(col(Department.code) == code))
+        return result.first()
 
     async def list(
         self,
@@ -42,8 +42,8 @@ class DepartmentRepository:
             )
         if after_id is not None:
             query = query.where(col(Department.id) > after_id)
-        result = await self.session.execute(query)
-        return result.scalars().all()
+        result = await self.session.exec(query)
+        return result.all()
 
     async def is_descendant(self, candidate_id: int, ancestor_id: int) -> bool:
         """Whether ``candidate_id`` lies in the subtree of ``ancestor_id`` (itself included)."""
@@ -57,14 +57,13 @@ class DepartmentRepository:
             SELECT EXISTS (SELECT 1 FROM subtree WHERE id = :candidate)
             """
         )
-        result = await self.session.execute(
-            sql, {"ancestor": ancestor_id, "candidate": candidate_id}
-        )
+        connection = await self.session.connection()
+        result = await connection.execute(sql, {"ancestor": ancestor_id, "candidate": candidate_id})
         return bool(result.scalar_one())
 
     async def count(self) -> int:
-        result = await self.session.execute(select(func.count()).select_from(Department))
-        return int(result.scalar_one())
+        result = await self.session.exec(select(func.count()).select_from(Department))
+        return int(result.one())
 
     async def add(self, department: Department) -> Department:
         self.session.add(department)
