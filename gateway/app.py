@@ -10,12 +10,18 @@ from typing import Any
 import httpx
 import structlog
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
+from gateway.auth import GatewayAuth
 from gateway.openapi_cache import MergedOpenAPI
 from gateway.proxy import Proxy
+from gateway.rate_limit import RateLimiter
 from gateway.routing import Upstream, routing_table
 from gateway.settings import GatewaySettings
+from shared.auth.jwks import RemoteJwks
+from shared.auth.service_credentials import ServiceTokenProvider
+from shared.auth.tokens import TokenVerifier
 from shared.docs import install_offline_docs
 from shared.errors import install_error_handlers
 from shared.logging import configure_logging
@@ -52,7 +58,19 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             ),
             follow_redirects=False,
         )
-        app.state.proxy = Proxy(table, client, settings.max_body_bytes)
+        jwks = RemoteJwks(settings.staff_url)
+        service_token = ServiceTokenProvider(
+            settings.staff_url, "gateway", settings.internal_secret
+        )
+        auth = GatewayAuth(
+            TokenVerifier(jwks),
+            client,
+            settings.staff_url,
+            service_token,
+            settings.api_key_cache_seconds,
+        )
+        limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+        app.state.proxy = Proxy(table, client, settings.max_body_bytes, auth, limiter)
         app.state.openapi = MergedOpenAPI(
             table, client, settings.openapi_cache_seconds, settings.public_url or "/"
         )
@@ -62,6 +80,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             yield
         finally:
             await client.aclose()
+            await jwks.aclose()
+            await service_token.aclose()
 
     app = FastAPI(
         title="KAM gateway",
@@ -70,6 +90,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url=None,
     )
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=PROXIED_METHODS,
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key",
+                           "X-Request-ID", "Accept-Language"],
+            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
+        )  # fmt: skip
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     install_offline_docs(app, title="KAM API")

@@ -15,8 +15,10 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from gateway.auth import GatewayAuth
+from gateway.rate_limit import RateLimiter
 from gateway.routing import RoutingTable
-from shared.errors import problem_response
+from shared.errors import DomainError, problem_response
 
 log = structlog.get_logger(__name__)
 
@@ -35,6 +37,10 @@ HOP_BY_HOP = frozenset(
         "content-length",
     }
 )
+
+
+# Replaced by the verified credential (a key becomes the token minted for it).
+CREDENTIAL_HEADERS = frozenset({"authorization", "x-api-key"})
 
 
 class BodyTooLargeError(Exception):
@@ -63,23 +69,59 @@ async def limited_body(request: Request, limit: int) -> AsyncIterator[bytes]:
 class Proxy:
     """Sends requests to the upstream the routing table names."""
 
-    def __init__(self, table: RoutingTable, client: httpx.AsyncClient, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        table: RoutingTable,
+        client: httpx.AsyncClient,
+        max_body_bytes: int,
+        auth: GatewayAuth,
+        limiter: RateLimiter,
+    ) -> None:
         self.table = table
         self.client = client
         self.max_body_bytes = max_body_bytes
+        self.auth = auth
+        self.limiter = limiter
 
     async def __call__(self, request: Request) -> Response:
         path = request.url.path
         upstream = self.table.resolve(path)
         if upstream is None:
             return problem_response(404, detail=f"no service serves {path}", instance=path)
+        try:
+            credential = await self.auth.credential(request)
+        except DomainError as exc:
+            return problem_response(
+                exc.status,
+                headers=exc.extra.get("headers"),
+                slug=exc.slug,
+                detail=exc.detail,
+                instance=path,
+            )
+        if credential.principal is not None:
+            wait = self.limiter.check(credential.principal.subject)
+            if wait:
+                return problem_response(
+                    429,
+                    headers={"Retry-After": self.limiter.retry_after_header(wait)},
+                    detail="too many requests; slow down",
+                    instance=path,
+                )
         declared = request.headers.get("content-length")
         if declared is not None:
             if not declared.isdigit():
                 return problem_response(400, detail="invalid Content-Length", instance=path)
             if int(declared) > self.max_body_bytes:
                 return self._too_large(path)
-        headers = forwardable_headers(request.headers.items(), request.headers.get("connection"))
+        headers = [
+            (k, v)
+            for k, v in forwardable_headers(
+                request.headers.items(), request.headers.get("connection")
+            )
+            if k.lower() not in CREDENTIAL_HEADERS
+        ]
+        if credential.token is not None:
+            headers.append(("authorization", f"Bearer {credential.token}"))
         client_host = request.client.host if request.client else None
         if client_host:
             prior = request.headers.get("x-forwarded-for")

@@ -25,3 +25,7 @@ class GatewaySettings(BaseServiceSettings):
     max_upstream_connections: Annotated[int, Field(gt=0)] = 200
     openapi_cache_seconds: Annotated[float, Field(ge=0)] = 30.0
     public_url: str | None = None
+    rate_limit_per_minute: Annotated[int, Field(ge=0)] = 1200
+    rate_limit_burst: Annotated[int, Field(ge=1)] = 200
+    api_key_cache_seconds: Annotated[float, Field(ge=0)] = 30.0
+    cors_origins: list[str] = Field(default_factory=list)

@@ -64,7 +64,9 @@ async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
-SessionDep = Annotated[AsyncSession, Depends(session_dependency)]
+# scope="function": the commit finishes before the response is sent, so a client never
+# reads ahead of a write it was told succeeded, and a failed commit is never a 2xx.
+SessionDep = Annotated[AsyncSession, Depends(session_dependency, scope="function")]
 
 
 class DatabaseUnavailableError(RuntimeError):

@@ -1,8 +1,8 @@
 """The one client services use to call each other (rule 4 of DESIGN.md).
 
 Timeouts are always set; idempotent calls are retried with exponential backoff and jitter;
-the caller's request id is forwarded; upstream failures become our own problem types
-(503 unreachable, 504 too slow, 502 broken answer).
+the caller's request id and a service credential are forwarded; upstream failures become
+our own problem types (503 unreachable, 504 too slow, 502 broken answer).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import structlog
 
+from shared.auth.service_credentials import TokenSource
 from shared.errors import BadGateway, GatewayTimeout, ServiceUnavailable
 from shared.request_id import current_request_id
 
@@ -38,8 +39,10 @@ class ServiceClient:
         backoff_seconds: float = 0.1,
         max_connections: int = 50,
         transport: httpx.AsyncBaseTransport | None = None,
+        token_source: TokenSource | None = None,
     ) -> None:
         self.name = name
+        self.token_source = token_source
         self.retries = retries
         self.backoff_seconds = backoff_seconds
         self._client = httpx.AsyncClient(
@@ -56,11 +59,13 @@ class ServiceClient:
         """Close pooled connections."""
         await self._client.aclose()
 
-    def _headers(self, extra: Mapping[str, str] | None) -> dict[str, str]:
+    async def _headers(self, extra: Mapping[str, str] | None) -> dict[str, str]:
         headers = dict(extra or {})
         request_id = current_request_id()
         if request_id:
             headers.setdefault("X-Request-ID", request_id)
+        if self.token_source is not None and "Authorization" not in headers:
+            headers["Authorization"] = f"Bearer {await self.token_source()}"
         return headers
 
     async def request(
@@ -83,7 +88,7 @@ class ServiceClient:
         for attempt in range(1, attempts + 1):
             try:
                 response = await self._client.request(
-                    method, path, json=json, params=params, headers=self._headers(headers)
+                    method, path, json=json, params=params, headers=await self._headers(headers)
                 )
             except httpx.TimeoutException as exc:
                 failure: Exception = GatewayTimeout(f"{self.name} did not answer in time")

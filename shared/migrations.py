@@ -65,7 +65,9 @@ def _configure_and_run(connection: Connection, metadata: MetaData, schema: str) 
         render_item=_render_item,
         version_table_schema=schema,
         version_table=VERSION_TABLE,
-        include_schemas=False,
+        # Reflect only this service's schema, so autogenerate sees what already exists.
+        include_schemas=True,
+        include_name=lambda name, type_, parent: type_ != "schema" or name == schema,
         compare_type=True,
     )
     with context.begin_transaction():

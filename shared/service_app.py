@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.routing import APIRoute
 
+from shared.auth.jwks import RemoteJwks
+from shared.auth.policy import document_policies
+from shared.auth.principal import Principal
+from shared.auth.service_credentials import ServiceTokenProvider
+from shared.auth.tokens import TokenVerifier
 from shared.db import create_engine, session_factory, wait_for_database
 from shared.docs import install_offline_docs
 from shared.errors import install_error_handlers
@@ -38,6 +43,8 @@ def create_service_app(
     routers: Sequence[APIRouter],
     openapi_tags: list[dict[str, Any]] | None = None,
     extra_lifespan: Lifespan | None = None,
+    lifespans: Sequence[Lifespan] = (),
+    on_access_denied: Callable[[Request, Principal], Awaitable[None]] | None = None,
 ) -> FastAPI:
     """Assemble a service. Nothing touches the network until the lifespan starts."""
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
@@ -52,16 +59,27 @@ def create_service_app(
         )
         app.state.engine = engine
         app.state.session_factory = session_factory(engine)
-        log.info("service_started", port=settings.port)
-        try:
-            if extra_lifespan is not None:
-                async with extra_lifespan(app):
-                    yield
-            else:
+        staff_url = getattr(settings, "staff_url", None)
+        async with AsyncExitStack() as stack:
+            if staff_url:
+                # Every service but staff verifies tokens with staff's published keys and
+                # calls other services with a service credential obtained from staff.
+                jwks = RemoteJwks(staff_url)
+                stack.push_async_callback(jwks.aclose)
+                app.state.token_verifier = TokenVerifier(jwks)
+                provider = ServiceTokenProvider(
+                    staff_url, settings.service_name, settings.internal_secret
+                )
+                stack.push_async_callback(provider.aclose)
+                app.state.service_token = provider
+            for extra in (*([extra_lifespan] if extra_lifespan else []), *lifespans):
+                await stack.enter_async_context(extra(app))
+            log.info("service_started", port=settings.port)
+            try:
                 yield
-        finally:
-            await engine.dispose()
-            log.info("service_stopped")
+            finally:
+                await engine.dispose()
+                log.info("service_stopped")
 
     app = FastAPI(
         title=title,
@@ -75,7 +93,9 @@ def create_service_app(
     )
     install_offline_docs(app, title=title)
     app.state.settings = settings
+    app.state.on_access_denied = on_access_denied  # the service's audit of refusals
     app.add_middleware(RequestIdMiddleware)
+    document_policies(app)
     install_error_handlers(app)
     app.include_router(health_router(settings.service_name, settings.db_schema, expected_revision))
     for router in routers:

@@ -15,7 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.dsn import with_credentials
 
-PLACEHOLDER_SECRETS = frozenset({"", "changethis", "secret", "password"})
+PLACEHOLDER_SECRETS = frozenset({"", "changethis", "secret", "password", "dev-internal-secret"})
+DEVELOPMENT_INTERNAL_SECRET = "dev-internal-secret"  # noqa: S105 - refused in production
 
 
 class Environment(StrEnum):
@@ -60,6 +61,18 @@ class BaseServiceSettings(BaseSettings):
     max_page_size: Annotated[int, Field(validation_alias=shared_env("KAM_MAX_PAGE_SIZE"), gt=0)] = (
         200
     )
+    internal_secret: Annotated[str, Field(validation_alias=shared_env("KAM_INTERNAL_SECRET"))] = (
+        DEVELOPMENT_INTERNAL_SECRET
+    )
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_internal_secret(self) -> BaseServiceSettings:
+        if (
+            self.environment is Environment.PRODUCTION
+            and self.internal_secret in PLACEHOLDER_SECRETS
+        ):
+            raise ValueError("KAM_INTERNAL_SECRET must be set to a real secret in production")
+        return self
 
 
 class ServiceSettings(BaseServiceSettings):

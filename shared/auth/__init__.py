@@ -1,0 +1,1 @@
+"""Authentication and authorisation primitives every process uses (DESIGN.md rule 13)."""
