@@ -11,11 +11,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.clients.demo import load_clients_demo
 from services.kpi.demo import load_kpi_demo
 from services.staff.demo import load_staff_demo
+from services.staff.identity.demo import load_identity_demo
 from shared.dsn import sqlalchemy_url, with_credentials
 
 Loader = Callable[[AsyncSession], Awaitable[None]]
 LOADERS: tuple[tuple[str, Loader], ...] = (
     ("staff", load_staff_demo),
+    ("staff", load_identity_demo),
     ("clients", load_clients_demo),
     ("kpi", load_kpi_demo),
 )

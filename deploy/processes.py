@@ -60,6 +60,8 @@ class Stack:
         env["CLIENTS_STAFF_URL"] = self.url("staff")
         env["KPI_CLIENTS_URL"] = self.url("clients")
         env["KPI_STAFF_URL"] = self.url("staff")
+        env["STAFF_CLIENTS_URL"] = self.url("clients")
+        env["STAFF_KPI_URL"] = self.url("kpi")
         return env
 
     def start_process(

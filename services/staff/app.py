@@ -4,12 +4,33 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.staff.audit.recorder import record_denial
+from services.staff.audit.router import router as audit_router
 from services.staff.departments.router import router as departments_router
+from services.staff.employees.router import router as employees_router
+from services.staff.identity.admin_router import api_keys as api_keys_router
+from services.staff.identity.admin_router import users as users_router
+from services.staff.identity.auth_router import router as auth_router
+from services.staff.identity.lifespan import identity_lifespan
+from services.staff.offboarding.router import router as offboarding_router
+from services.staff.orgchart.router import router as org_chart_router
+from services.staff.outbox_dispatch import outbox_lifespan
+from services.staff.positions.router import router as positions_router
+from services.staff.qualifications.router import router as qualifications_router
 from services.staff.settings import StaffSettings
 from shared.service_app import create_service_app
 
 TAGS = [
     {"name": "departments", "description": "部门: the hierarchy, charters and functions."},
+    {"name": "auth", "description": "Sign-in, tokens, sign-out and the public keys."},
+    {"name": "users", "description": "Logins of people and their roles (administrators)."},
+    {"name": "api-keys", "description": "Keys of machine clients such as the ERP."},
+    {"name": "staff-audit", "description": "Who did what, when (administrators)."},
+    {"name": "positions", "description": "职位说明书: position descriptions and their versions."},
+    {"name": "employees", "description": "员工: who holds which position."},
+    {"name": "qualifications", "description": "任职资格: requirements met, and the rate."},
+    {"name": "org-chart", "description": "The organisation as a tree with headcounts."},
+    {"name": "offboarding", "description": "离职: departures and account handovers."},
 ]
 
 
@@ -19,6 +40,19 @@ def create_app(settings: StaffSettings | None = None) -> FastAPI:
         settings or StaffSettings(),
         title="KAM staff service",
         description="Departments, position descriptions (职位说明书), employees and the org chart.",
-        routers=[departments_router],
+        routers=[
+            departments_router,
+            auth_router,
+            users_router,
+            api_keys_router,
+            audit_router,
+            positions_router,
+            employees_router,
+            qualifications_router,
+            org_chart_router,
+            offboarding_router,
+        ],
+        lifespans=[identity_lifespan, outbox_lifespan],
         openapi_tags=TAGS,
+        on_access_denied=record_denial,
     )

@@ -1,12 +1,29 @@
-"""Demo data of the staff service: the shipped key-account department catalogue."""
+"""Demo data of the staff service: the shipped key-account department catalogue.
+
+Departments, then positions (each as an approved version 1; the catalogue's company-level
+positions as quota-0 positions of the company so reporting lines resolve), then the demo
+people as employees in the order of ``demo_people.yaml`` (ids 1..N in a fresh database,
+which the clients demo data relies on for owners). Every step adds only what is missing.
+"""
 
 from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.staff.catalogue.loader import load_catalogue
+from services.staff.catalogue.loader import load_catalogue, load_demo_people
+from services.staff.catalogue.schema import Catalogue, DemoPeople
 from services.staff.departments.models import Department
 from services.staff.departments.repository import DepartmentRepository
+from services.staff.employees.events import OrgEventPublisher
+from services.staff.employees.models import Employee
+from services.staff.employees.repository import EmployeeRepository
+from services.staff.positions.models import Position, PositionVersion, VersionStatus
+from services.staff.positions.repository import PositionRepository
+
+CATALOGUE_VERSION_FIELDS = {
+    "title", "reports_to", "level", "purpose", "headcount_quota", "duties", "authorities",
+    "collaboration", "qualifications", "training", "basis_documents", "authoring",
+}  # fmt: skip
 
 
 async def load_staff_demo(session: AsyncSession) -> None:
@@ -39,3 +56,70 @@ async def load_staff_demo(session: AsyncSession) -> None:
         if len(remaining) == len(pending):
             raise ValueError("the catalogue's departments do not form a tree")
         pending = remaining
+    await load_demo_positions(session, catalogue, ids_by_code)
+    await load_demo_employees(session, load_demo_people(catalogue=catalogue))
+
+
+async def load_demo_positions(
+    session: AsyncSession, catalogue: Catalogue, department_ids: dict[str, int]
+) -> None:
+    """Add missing positions (by code), each with an approved version 1."""
+    repository = PositionRepository(session)
+    specs: list[tuple[str, dict[str, object]]] = [
+        (
+            external.code,
+            {
+                "title": external.title,
+                "department_id": department_ids[external.department_code],
+                "purpose": "公司级职位，不在大客户部编制内。",
+                "headcount_quota": 0,
+            },
+        )
+        for external in catalogue.external_positions
+    ]
+    specs += [
+        (
+            spec.code,
+            spec.model_dump(
+                mode="json",
+                include=CATALOGUE_VERSION_FIELDS,
+            )
+            | {"department_id": department_ids[spec.department_code]},
+        )
+        for spec in catalogue.positions
+    ]
+    created: list[tuple[Position, dict[str, object]]] = []
+    for code, content in specs:
+        if await repository.get_by_code(code) is None:
+            position = Position(code=code)
+            await repository.add(position)
+            created.append((position, content))
+    for position, content in created:
+        assert position.id is not None
+        values = dict(content)
+        values["reports_to_code"] = values.pop("reports_to", None)
+        await repository.add(
+            PositionVersion.model_validate(
+                values
+                | {
+                    "position_id": position.id,
+                    "version_no": 1,
+                    "status": VersionStatus.APPROVED.value,
+                }
+            )
+        )
+
+
+async def load_demo_employees(session: AsyncSession, demo: DemoPeople) -> None:
+    """Add missing employees (by number) in file order, then their org events."""
+    repository = EmployeeRepository(session)
+    created: list[Employee] = []
+    for person in demo.people:
+        if await repository.get_by_no(person.employee_no) is not None:
+            continue
+        employee = Employee.model_validate(
+            person.model_dump(mode="json", exclude={"successor_employee_no"})
+        )
+        created.append(await repository.add(employee))
+    if created:
+        await OrgEventPublisher(session).publish(created)

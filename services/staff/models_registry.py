@@ -3,4 +3,10 @@
 
 def import_all() -> None:
     """Load all table definitions of the staff service."""
-    import services.staff.departments.models  # noqa: F401
+    import services.staff.audit.models
+    import services.staff.departments.models
+    import services.staff.employees.models
+    import services.staff.identity.models
+    import services.staff.offboarding.models
+    import services.staff.outbox
+    import services.staff.positions.models  # noqa: F401

@@ -1,5 +1,8 @@
 """Settings of the staff service (prefix ``STAFF_``)."""
 
+from typing import Annotated
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -12,3 +15,14 @@ class StaffSettings(ServiceSettings):
 
     service_name: str = "staff"
     port: int = 8002
+    clients_url: str = "http://127.0.0.1:8001"
+    kpi_url: str = "http://127.0.0.1:8003"
+    outbox_dispatcher_enabled: bool = True
+    outbox_poll_interval_seconds: Annotated[float, Field(gt=0)] = 1.0
+    outbox_batch_size: Annotated[int, Field(gt=0)] = 50
+    outbox_max_attempts: Annotated[int, Field(gt=0)] = 30
+    outbox_backoff_seconds: Annotated[float, Field(gt=0)] = 0.5
+    outbox_max_backoff_seconds: Annotated[float, Field(gt=0)] = 300.0
+    access_token_minutes: Annotated[int, Field(gt=0, le=60)] = 10
+    refresh_token_days: Annotated[int, Field(gt=0, le=90)] = 14
+    signing_key_pem: str | None = None

@@ -61,6 +61,27 @@ class DepartmentRepository:
         result = await connection.execute(sql, {"ancestor": ancestor_id, "candidate": candidate_id})
         return bool(result.scalar_one())
 
+    async def subtree_ids(self, ancestor_id: int) -> Sequence[int]:
+        """The department and every department below it."""
+        sql = text(
+            """
+            WITH RECURSIVE subtree(id) AS (
+                SELECT id FROM staff.departments WHERE id = :ancestor
+                UNION
+                SELECT d.id FROM staff.departments d JOIN subtree s ON d.parent_id = s.id
+            )
+            SELECT id FROM subtree ORDER BY id
+            """
+        )
+        connection = await self.session.connection()
+        result = await connection.execute(sql, {"ancestor": ancestor_id})
+        return [int(row[0]) for row in result]
+
+    async def list_all(self) -> Sequence[Department]:
+        """Every department, by id (the org chart needs the whole tree)."""
+        result = await self.session.exec(select(Department).order_by(col(Department.id)))
+        return result.all()
+
     async def count(self) -> int:
         result = await self.session.exec(select(func.count()).select_from(Department))
         return int(result.one())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from services.staff.departments.dependencies import DepartmentServiceDep
 from services.staff.departments.schemas import (
@@ -12,11 +12,18 @@ from services.staff.departments.schemas import (
     DepartmentRead,
     DepartmentUpdate,
 )
+from shared.auth.policy import Policy
+from shared.auth.principal import Role
 from shared.concurrency import etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/v1/staff/departments", tags=["departments"])
+
+# The organisation is visible to everyone who works in it; shaping it is for its managers.
+READ = Policy(Role.EMPLOYEE, services=True)
+WRITE = Policy(Role.ADMIN, Role.DEPT_MANAGER)
+DENIED = (401, 403)
 
 IfMatch = Annotated[str | None, Header(description="The ETag from the last read.")]
 
@@ -25,7 +32,8 @@ IfMatch = Annotated[str | None, Header(description="The ETag from the last read.
     "",
     response_model=Page[DepartmentRead],
     summary="List departments",
-    responses=problem_responses(400, 422),
+    dependencies=[Depends(READ)],
+    responses=problem_responses(*DENIED, 400, 422),
 )
 async def list_departments(
     service: DepartmentServiceDep,
@@ -46,7 +54,8 @@ async def list_departments(
     response_model=DepartmentRead,
     status_code=status.HTTP_201_CREATED,
     summary="Create a department",
-    responses=problem_responses(409, 422),
+    dependencies=[Depends(WRITE)],
+    responses=problem_responses(*DENIED, 409, 422),
 )
 async def create_department(
     data: DepartmentCreate, service: DepartmentServiceDep, response: Response
@@ -61,7 +70,8 @@ async def create_department(
     "/{department_id}",
     response_model=DepartmentRead,
     summary="Get one department",
-    responses=problem_responses(404, 422),
+    dependencies=[Depends(READ)],
+    responses=problem_responses(*DENIED, 404, 422),
 )
 async def get_department(
     department_id: IdPath, service: DepartmentServiceDep, response: Response
@@ -75,7 +85,8 @@ async def get_department(
     "/{department_id}",
     response_model=DepartmentRead,
     summary="Change a department (needs If-Match)",
-    responses=problem_responses(404, 409, 412, 422, 428),
+    dependencies=[Depends(WRITE)],
+    responses=problem_responses(*DENIED, 404, 409, 412, 422, 428),
 )
 async def update_department(
     department_id: IdPath,

@@ -1,0 +1,1 @@
+"""The staff service's audit log: identity events, approvals, departures."""

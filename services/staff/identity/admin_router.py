@@ -1,0 +1,126 @@
+"""``/v1/staff/users`` and ``/v1/staff/api-keys``: administrators manage logins and keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Response, status
+
+from services.staff.identity.dependencies import IdentityServiceDep
+from services.staff.identity.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyRead,
+    UserCreate,
+    UserRead,
+    UserUpdate,
+)
+from shared.auth.policy import ADMIN_ONLY
+from shared.auth.principal import Principal
+from shared.concurrency import etag_for
+from shared.errors import problem_responses
+from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
+
+users = APIRouter(prefix="/v1/staff/users", tags=["users"], dependencies=[Depends(ADMIN_ONLY)])
+api_keys = APIRouter(
+    prefix="/v1/staff/api-keys", tags=["api-keys"], dependencies=[Depends(ADMIN_ONLY)]
+)
+Admin = Annotated[Principal, Depends(ADMIN_ONLY)]
+DENIED = (401, 403)
+
+
+@users.post(
+    "",
+    response_model=UserRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a login",
+    responses=problem_responses(*DENIED, 409, 422),
+)
+async def create_user(data: UserCreate, service: IdentityServiceDep) -> UserRead:
+    return UserRead.model_validate(await service.create_user(data))
+
+
+@users.get(
+    "", response_model=Page[UserRead], summary="List logins", responses=problem_responses(*DENIED)
+)
+async def list_users(
+    service: IdentityServiceDep, limit: PageSize = 50, cursor: Cursor = None
+) -> Page[UserRead]:
+    after = int(decode_cursor(cursor)["id"]) if cursor else None
+    items = [
+        UserRead.model_validate(u) for u in await service.list_users(after_id=after, limit=limit)
+    ]
+    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
+    return Page[UserRead](items=items, next_cursor=next_cursor)
+
+
+@users.get(
+    "/{user_id}",
+    response_model=UserRead,
+    summary="Get a login",
+    responses=problem_responses(*DENIED, 404),
+)
+async def get_user(user_id: IdPath, service: IdentityServiceDep, response: Response) -> UserRead:
+    user = UserRead.model_validate(await service.get_user(user_id))
+    response.headers["ETag"] = etag_for(user.version)
+    return user
+
+
+@users.patch(
+    "/{user_id}",
+    response_model=UserRead,
+    summary="Change roles or (de)activate a login (needs If-Match)",
+    responses=problem_responses(*DENIED, 404, 412, 422, 428),
+)
+async def update_user(
+    user_id: IdPath,
+    data: UserUpdate,
+    service: IdentityServiceDep,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
+) -> UserRead:
+    user = UserRead.model_validate(await service.update_user(user_id, data, if_match))
+    response.headers["ETag"] = etag_for(user.version)
+    return user
+
+
+@api_keys.post(
+    "",
+    response_model=ApiKeyCreated,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an API key (the key is shown once)",
+    responses=problem_responses(*DENIED, 422),
+)
+async def create_api_key(
+    data: ApiKeyCreate, admin: Admin, service: IdentityServiceDep
+) -> ApiKeyCreated:
+    record, key = await service.create_api_key(data, admin.subject)
+    return ApiKeyCreated.model_validate(
+        {**ApiKeyRead.model_validate(record).model_dump(), "key": key}
+    )
+
+
+@api_keys.get(
+    "",
+    response_model=Page[ApiKeyRead],
+    summary="List API keys",
+    responses=problem_responses(*DENIED),
+)
+async def list_api_keys(
+    service: IdentityServiceDep, limit: PageSize = 50, cursor: Cursor = None
+) -> Page[ApiKeyRead]:
+    after = int(decode_cursor(cursor)["id"]) if cursor else None
+    rows = await service.list_api_keys(after_id=after, limit=limit)
+    items = [ApiKeyRead.model_validate(r) for r in rows]
+    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
+    return Page[ApiKeyRead](items=items, next_cursor=next_cursor)
+
+
+@api_keys.delete(
+    "/{key_id}",
+    response_model=ApiKeyRead,
+    summary="Revoke an API key",
+    responses=problem_responses(*DENIED, 404),
+)
+async def revoke_api_key(key_id: IdPath, service: IdentityServiceDep) -> ApiKeyRead:
+    return ApiKeyRead.model_validate(await service.revoke_api_key(key_id))

@@ -1,0 +1,75 @@
+"""Every query on users, refresh tokens, API keys and signing keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.staff.identity.models import ApiKey, RefreshToken, SigningKeyRecord, User
+
+Row = TypeVar("Row", User, RefreshToken, ApiKey, SigningKeyRecord)
+
+
+class IdentityRepository:
+    """Queries for identity, bound to the request's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def user(self, user_id: int) -> User | None:
+        return await self.session.get(User, user_id)
+
+    async def user_by_login(self, login: str) -> User | None:
+        result = await self.session.exec(select(User).where(col(User.login) == login))
+        return result.first()
+
+    async def users(self, *, after_id: int | None, limit: int) -> Sequence[User]:
+        query = select(User).order_by(col(User.id)).limit(limit)
+        if after_id is not None:
+            query = query.where(col(User.id) > after_id)
+        return (await self.session.exec(query)).all()
+
+    async def users_of_employee(self, employee_id: int) -> Sequence[User]:
+        result = await self.session.exec(select(User).where(col(User.employee_id) == employee_id))
+        return result.all()
+
+    async def refresh_token(self, token_hash: str) -> RefreshToken | None:
+        query = select(RefreshToken).where(col(RefreshToken.token_hash) == token_hash)
+        return (await self.session.exec(query.with_for_update())).first()
+
+    async def revoke_refresh_tokens(self, user_id: int, now: datetime) -> None:
+        await self.session.exec(
+            update(RefreshToken)
+            .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
+            .values(revoked_at=now)
+        )
+
+    async def api_key_by_prefix(self, prefix: str) -> ApiKey | None:
+        return (await self.session.exec(select(ApiKey).where(col(ApiKey.prefix) == prefix))).first()
+
+    async def api_key(self, key_id: int) -> ApiKey | None:
+        return await self.session.get(ApiKey, key_id)
+
+    async def api_keys(self, *, after_id: int | None, limit: int) -> Sequence[ApiKey]:
+        query = select(ApiKey).order_by(col(ApiKey.id)).limit(limit)
+        if after_id is not None:
+            query = query.where(col(ApiKey.id) > after_id)
+        return (await self.session.exec(query)).all()
+
+    async def active_signing_keys(self) -> Sequence[SigningKeyRecord]:
+        query = (
+            select(SigningKeyRecord)
+            .where(col(SigningKeyRecord.active).is_(True))
+            .order_by(col(SigningKeyRecord.created_at).desc())
+        )
+        return (await self.session.exec(query)).all()
+
+    async def add(self, row: Row) -> Row:
+        self.session.add(row)
+        await self.session.flush()
+        return row

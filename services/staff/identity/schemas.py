@@ -1,0 +1,156 @@
+"""Request and response bodies of sign-in, users and API keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from shared.auth.principal import Role
+
+Login = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9._-]{2,63}$")]
+Password = Annotated[str, StringConstraints(min_length=10, max_length=128)]
+Scope = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]*:[a-z_]+$")]
+
+
+class TokenPair(BaseModel):
+    """What a sign-in or refresh returns."""
+
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 token type
+    expires_in: int = Field(examples=[600], description="Seconds the access token lives.")
+    refresh_token: str
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: Annotated[str, StringConstraints(min_length=10, max_length=200)]
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: Annotated[str, StringConstraints(max_length=128)]
+    new_password: Password
+
+
+class ServiceTokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    service: Literal["clients", "staff", "kpi", "gateway"]
+    secret: Annotated[str, StringConstraints(max_length=256)]
+
+
+class ServiceToken(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 - the OAuth2 token type
+    expires_in: int
+
+
+class Me(BaseModel):
+    """The signed-in person."""
+
+    user_id: int
+    login: str
+    roles: list[Role]
+    employee_id: int | None
+
+
+class Jwks(BaseModel):
+    """The public keys that verify access tokens."""
+
+    keys: list[dict[str, Any]]
+
+
+class UserCreate(BaseModel):
+    """A new login for an employee (administrators only)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "login": "wang.lei",
+                    "password": "请改成一个长密码-2026",
+                    "roles": ["account_manager"],
+                    "employee_id": 12,
+                }
+            ]
+        },
+    )
+
+    login: Login
+    password: Password
+    roles: list[Role] = Field(default_factory=list, max_length=8)
+    employee_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+
+
+class UserUpdate(BaseModel):
+    """Change roles or (de)activate; deactivation ends every session of the user."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    roles: list[Role] | None = Field(default=None, max_length=8)
+    active: bool | None = None
+    employee_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    login: str
+    active: bool
+    roles: list[Role]
+    employee_id: int | None
+    version: int
+    created_at: datetime
+
+
+class ApiKeyCreate(BaseModel):
+    """A new machine client key (administrators only)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "金蝶ERP回款推送", "scopes": ["erp:write"]}]},
+    )
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    scopes: list[Scope] = Field(min_length=1, max_length=10)
+
+
+class ApiKeyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_by: str | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+    created_at: datetime
+
+
+class ApiKeyCreated(ApiKeyRead):
+    """The key itself appears here once and is never shown again."""
+
+    key: str
+
+
+class IntrospectRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key: Annotated[str, StringConstraints(max_length=200)]
+
+
+class Introspection(BaseModel):
+    """For the gateway: whether a key is valid, and a short-lived token for its scopes."""
+
+    active: bool
+    key_id: int | None = None
+    scopes: list[str] = Field(default_factory=list)
+    access_token: str | None = None
+    expires_in: int | None = None

@@ -1,0 +1,272 @@
+"""Sign-in, sessions, users and API keys. Never commits: the request owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+from sqlalchemy.exc import IntegrityError
+
+from services.staff.audit.recorder import audit_entry
+from services.staff.identity.models import ApiKey, RefreshToken, User
+from services.staff.identity.repository import IdentityRepository
+from services.staff.identity.schemas import (
+    ApiKeyCreate,
+    Introspection,
+    ServiceToken,
+    TokenPair,
+    UserCreate,
+    UserUpdate,
+)
+from services.staff.identity.secrets import (
+    api_key_prefix,
+    hash_password,
+    new_api_key,
+    new_refresh_token,
+    same_secret,
+    sha256_hex,
+    verify_password,
+)
+from shared.auth.principal import Principal, Role
+from shared.auth.tokens import SigningKey, issue_token
+from shared.concurrency import check_if_match
+from shared.errors import Conflict, NotFound, Unauthorized
+
+SERVICE_TOKEN_SECONDS: Final = 900
+API_KEY_TOKEN_SECONDS: Final = 300
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _bad_credentials() -> Unauthorized:
+    return Unauthorized(
+        "login or password is wrong", extra={"headers": {"WWW-Authenticate": "Bearer"}}
+    )
+
+
+async def deactivate_logins_of(repository: IdentityRepository, employee_id: int) -> int:
+    """Deactivate every login of an employee and end its sessions (on departure).
+
+    Runs in the caller's transaction, so a departure and the end of its logins commit
+    together. Returns how many logins were deactivated.
+    """
+    deactivated = 0
+    for user in await repository.users_of_employee(employee_id):
+        if not user.active:
+            continue
+        assert user.id is not None
+        user.active = False
+        user.version += 1
+        user.token_version += 1
+        await repository.revoke_refresh_tokens(user.id, _now())
+        await repository.add(user)
+        repository.session.add(
+            audit_entry("user_deactivated", entity="user", entity_id=user.id, reason="departure")
+        )
+        deactivated += 1
+    return deactivated
+
+
+class IdentityService:
+    """The rules of identity."""
+
+    def __init__(
+        self,
+        repository: IdentityRepository,
+        signing_key: SigningKey,
+        *,
+        access_seconds: int,
+        refresh_days: int,
+        actor: str | None = None,
+    ) -> None:
+        self.repository = repository
+        self.actor = actor
+        self.signing_key = signing_key
+        self.access_seconds = access_seconds
+        self.refresh_days = refresh_days
+
+    def _audit(self, action: str, entity: str, entity_id: object, **detail: object) -> None:
+        self.repository.session.add(
+            audit_entry(action, entity=entity, entity_id=entity_id, actor=self.actor, **detail)
+        )
+
+    def _access_token(self, user: User) -> str:
+        assert user.id is not None
+        roles = frozenset({*user.roles, Role.EMPLOYEE.value})
+        return issue_token(
+            self.signing_key,
+            subject=f"user:{user.id}",
+            lifetime_seconds=self.access_seconds,
+            roles=roles,
+            employee_id=user.employee_id,
+            token_version=user.token_version,
+        )
+
+    async def _token_pair(self, user: User) -> TokenPair:
+        assert user.id is not None
+        refresh = new_refresh_token()
+        await self.repository.add(
+            RefreshToken(
+                user_id=user.id,
+                token_hash=sha256_hex(refresh),
+                expires_at=_now() + timedelta(days=self.refresh_days),
+            )
+        )
+        return TokenPair(
+            access_token=self._access_token(user),
+            expires_in=self.access_seconds,
+            refresh_token=refresh,
+        )
+
+    async def sign_in(self, login: str, password: str) -> TokenPair:
+        """Tokens for a correct login and password of an active user."""
+        user = await self.repository.user_by_login(login.strip().lower())
+        if not verify_password(user.password_hash if user else None, password):
+            raise _bad_credentials()
+        assert user is not None
+        if not user.active:
+            raise _bad_credentials()
+        return await self._token_pair(user)
+
+    async def refresh(self, refresh_token: str) -> TokenPair:
+        """Rotate a refresh token: the old one stops working, a new pair is issued."""
+        stored = await self.repository.refresh_token(sha256_hex(refresh_token))
+        now = _now()
+        if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
+            raise Unauthorized("the refresh token is not valid")
+        user = await self.repository.user(stored.user_id)
+        if user is None or not user.active:
+            raise Unauthorized("the refresh token is not valid")
+        stored.revoked_at = now
+        return await self._token_pair(user)
+
+    async def end_sessions(self, user: User) -> None:
+        """Revoke every refresh token and bump the token version of ``user``."""
+        assert user.id is not None
+        await self.repository.revoke_refresh_tokens(user.id, _now())
+        user.token_version += 1
+        await self.repository.add(user)
+
+    async def current_user(self, principal: Principal) -> User:
+        """The user behind a principal; a token from before a logout is refused."""
+        user = await self.repository.user(principal.user_id) if principal.user_id else None
+        if user is None or not user.active or user.token_version != principal.token_version:
+            raise Unauthorized("the session has ended; sign in again")
+        return user
+
+    async def logout(self, principal: Principal) -> None:
+        await self.end_sessions(await self.current_user(principal))
+
+    async def change_password(self, principal: Principal, current: str, new: str) -> None:
+        user = await self.current_user(principal)
+        if not verify_password(user.password_hash, current):
+            raise Unauthorized("the current password is wrong")
+        user.password_hash = hash_password(new)
+        user.password_changed_at = _now()
+        await self.end_sessions(user)
+
+    def service_token(self, service: str, secret: str, expected_secret: str) -> ServiceToken:
+        """A service credential for one of our services that knows the internal secret."""
+        if not same_secret(secret, expected_secret):
+            raise Unauthorized("the service secret is wrong")
+        token = issue_token(
+            self.signing_key, subject=f"service:{service}", lifetime_seconds=SERVICE_TOKEN_SECONDS
+        )
+        return ServiceToken(access_token=token, expires_in=SERVICE_TOKEN_SECONDS)
+
+    async def create_user(self, data: UserCreate) -> User:
+        if await self.repository.user_by_login(data.login) is not None:
+            raise Conflict(f"the login {data.login} is taken")
+        user = User(
+            login=data.login,
+            password_hash=hash_password(data.password),
+            roles=sorted({r.value for r in data.roles}),
+            employee_id=data.employee_id,
+            password_changed_at=_now(),
+        )
+        try:
+            created = await self.repository.add(user)
+        except IntegrityError as exc:
+            raise Conflict(f"the login {data.login} is taken") from exc
+        self._audit("user_created", "user", created.id, roles=created.roles)
+        return created
+
+    async def get_user(self, user_id: int) -> User:
+        user = await self.repository.user(user_id)
+        if user is None:
+            raise NotFound(f"user {user_id} does not exist")
+        return user
+
+    async def list_users(self, *, after_id: int | None, limit: int) -> Sequence[User]:
+        return await self.repository.users(after_id=after_id, limit=limit)
+
+    async def update_user(self, user_id: int, data: UserUpdate, if_match: str | None) -> User:
+        user = await self.get_user(user_id)
+        check_if_match(if_match, user.version)
+        changes = data.model_dump(exclude_unset=True)
+        if "roles" in changes and changes["roles"] is not None:
+            user.roles = sorted({Role(r).value for r in changes["roles"]})
+        if "employee_id" in changes:
+            user.employee_id = changes["employee_id"]
+        deactivated = changes.get("active") is False and user.active
+        if changes.get("active") is not None:
+            user.active = bool(changes["active"])
+        user.version += 1
+        if deactivated or "roles" in changes:
+            await self.end_sessions(user)
+        self._audit("user_changed", "user", user.id, roles=user.roles, active=user.active)
+        return await self.repository.add(user)
+
+    async def create_api_key(self, data: ApiKeyCreate, created_by: str) -> tuple[ApiKey, str]:
+        key, prefix = new_api_key()
+        record = ApiKey(
+            name=data.name,
+            prefix=prefix,
+            key_hash=sha256_hex(key),
+            scopes=sorted(set(data.scopes)),
+            created_by=created_by,
+        )
+        saved = await self.repository.add(record)
+        self._audit("api_key_created", "api_key", saved.id, name=saved.name, scopes=saved.scopes)
+        return saved, key
+
+    async def list_api_keys(self, *, after_id: int | None, limit: int) -> Sequence[ApiKey]:
+        return await self.repository.api_keys(after_id=after_id, limit=limit)
+
+    async def revoke_api_key(self, key_id: int) -> ApiKey:
+        record = await self.repository.api_key(key_id)
+        if record is None:
+            raise NotFound(f"API key {key_id} does not exist")
+        if record.revoked_at is None:
+            record.revoked_at = _now()
+            self._audit("api_key_revoked", "api_key", record.id, name=record.name)
+        return await self.repository.add(record)
+
+    async def introspect(self, key: str) -> Introspection:
+        """Check a presented key; a valid one gets a short-lived token for its scopes."""
+        prefix = api_key_prefix(key)
+        record = await self.repository.api_key_by_prefix(prefix) if prefix else None
+        if (
+            record is None
+            or record.revoked_at is not None
+            or not same_secret(record.key_hash, sha256_hex(key))
+        ):
+            return Introspection(active=False)
+        record.last_used_at = _now()
+        await self.repository.add(record)
+        token = issue_token(
+            self.signing_key,
+            subject=f"api_key:{record.id}",
+            lifetime_seconds=API_KEY_TOKEN_SECONDS,
+            scopes=frozenset(record.scopes),
+        )
+        return Introspection(
+            active=True,
+            key_id=record.id,
+            scopes=record.scopes,
+            access_token=token,
+            expires_in=API_KEY_TOKEN_SECONDS,
+        )

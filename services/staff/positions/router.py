@@ -1,0 +1,290 @@
+"""HTTP endpoints of position descriptions: thin, everything else is in the service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
+
+from services.staff.access import APPROVE_POSITIONS, DRAFT_POSITIONS, READ_ORG
+from services.staff.positions.dependencies import PositionServiceDep
+from services.staff.positions.models import Position, PositionVersion, VersionStatus
+from services.staff.positions.repository import PositionRow
+from services.staff.positions.schemas import (
+    PositionCreate,
+    PositionRead,
+    PositionVersionRead,
+    PositionVersionUpdate,
+    VersionDiff,
+)
+from shared.concurrency import etag_for
+from shared.errors import problem_responses
+from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/v1/staff/positions", tags=["positions"])
+
+IfMatch = Annotated[str | None, Header(description="The ETag from the last read.")]
+VersionNo = Annotated[
+    int, Path(ge=1, le=2_147_483_647, description="The version number (1, 2, …).")
+]
+
+
+def position_read(row: PositionRow) -> PositionRead:
+    position, version = row
+    assert position.id is not None
+    return PositionRead(
+        id=position.id,
+        code=position.code,
+        title=version.title if version else None,
+        department_id=version.department_id if version else None,
+        reports_to_code=version.reports_to_code if version else None,
+        headcount_quota=version.headcount_quota if version else None,
+        status=VersionStatus(version.status) if version else None,
+        shown_version_no=version.version_no if version else None,
+        in_force_version_no=(
+            version.version_no if version and version.status == VersionStatus.APPROVED else None
+        ),
+        created_at=position.created_at,
+    )
+
+
+def version_read(code: str, version: PositionVersion, response: Response) -> PositionVersionRead:
+    response.headers["ETag"] = etag_for(version.version)
+    return PositionVersionRead.model_validate(version.model_dump() | {"code": code})
+
+
+async def _code(service: PositionServiceDep, position_id: int) -> str:
+    position: Position = await service.get(position_id)
+    return position.code
+
+
+@router.get(
+    "",
+    dependencies=[Depends(READ_ORG)],
+    response_model=Page[PositionRead],
+    summary="List positions",
+    responses=problem_responses(401, 403, 400, 422),
+)
+async def list_positions(
+    service: PositionServiceDep,
+    department_id: Annotated[int | None, Query(ge=1, description="In this department.")] = None,
+    status: Annotated[
+        VersionStatus | None, Query(description="Status of the version shown.")
+    ] = None,
+    q: Annotated[str | None, Query(max_length=100, description="Text in code or title.")] = None,
+    limit: PageSize = 50,
+    cursor: Cursor = None,
+) -> Page[PositionRead]:
+    after_id = int(decode_cursor(cursor)["id"]) if cursor else None
+    rows = await service.list(
+        department_id=department_id, status=status, text_query=q, after_id=after_id, limit=limit
+    )
+    items = [position_read(row) for row in rows]
+    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
+    return Page[PositionRead](items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "",
+    dependencies=[Depends(DRAFT_POSITIONS)],
+    response_model=PositionVersionRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a position with draft version 1",
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_position(
+    data: PositionCreate, service: PositionServiceDep, response: Response
+) -> PositionVersionRead:
+    position, version = await service.create(data)
+    response.headers["Location"] = f"{router.prefix}/{position.id}/versions/1"
+    return version_read(position.code, version, response)
+
+
+@router.get(
+    "/{position_id}",
+    dependencies=[Depends(READ_ORG)],
+    response_model=PositionRead,
+    summary="Get one position (the version in force, else the newest)",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_position(position_id: IdPath, service: PositionServiceDep) -> PositionRead:
+    return position_read(await service.get_row(position_id))
+
+
+@router.get(
+    "/{position_id}/subordinates",
+    dependencies=[Depends(READ_ORG)],
+    response_model=list[PositionRead],
+    summary="Direct subordinate positions (derived from reports-to)",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def list_subordinates(position_id: IdPath, service: PositionServiceDep) -> list[PositionRead]:
+    return [position_read(row) for row in await service.subordinates(position_id)]
+
+
+@router.get(
+    "/{position_id}/versions",
+    dependencies=[Depends(READ_ORG)],
+    response_model=Page[PositionVersionRead],
+    summary="List the versions of a position",
+    responses=problem_responses(401, 403, 400, 404, 422),
+)
+async def list_versions(
+    position_id: IdPath,
+    service: PositionServiceDep,
+    limit: PageSize = 50,
+    cursor: Cursor = None,
+) -> Page[PositionVersionRead]:
+    after_no = int(decode_cursor(cursor)["version_no"]) if cursor else None
+    code = await _code(service, position_id)
+    rows = await service.list_versions(position_id, after_no=after_no, limit=limit)
+    items = [PositionVersionRead.model_validate(v.model_dump() | {"code": code}) for v in rows]
+    next_cursor = (
+        encode_cursor({"version_no": items[-1].version_no}) if len(items) == limit else None
+    )
+    return Page[PositionVersionRead](items=items, next_cursor=next_cursor)
+
+
+@router.get(
+    "/{position_id}/versions/{version_no}",
+    dependencies=[Depends(READ_ORG)],
+    response_model=PositionVersionRead,
+    summary="Get one version",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_version(
+    position_id: IdPath, version_no: VersionNo, service: PositionServiceDep, response: Response
+) -> PositionVersionRead:
+    version = await service.get_version(position_id, version_no)
+    return version_read(await _code(service, position_id), version, response)
+
+
+@router.patch(
+    "/{position_id}/versions/{version_no}",
+    dependencies=[Depends(DRAFT_POSITIONS)],
+    response_model=PositionVersionRead,
+    summary="Change a draft (needs If-Match)",
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+)
+async def update_draft(
+    position_id: IdPath,
+    version_no: VersionNo,
+    data: PositionVersionUpdate,
+    service: PositionServiceDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PositionVersionRead:
+    version = await service.update_draft(position_id, version_no, data, if_match)
+    return version_read(await _code(service, position_id), version, response)
+
+
+@router.post(
+    "/{position_id}/versions/{version_no}/submit",
+    dependencies=[Depends(DRAFT_POSITIONS)],
+    response_model=PositionVersionRead,
+    summary="Submit a draft for review",
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+)
+async def submit_version(
+    position_id: IdPath,
+    version_no: VersionNo,
+    service: PositionServiceDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PositionVersionRead:
+    version = await service.submit(position_id, version_no, if_match)
+    return version_read(await _code(service, position_id), version, response)
+
+
+@router.post(
+    "/{position_id}/versions/{version_no}/return",
+    dependencies=[Depends(DRAFT_POSITIONS)],
+    response_model=PositionVersionRead,
+    summary="Send a version under review back to draft",
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+)
+async def return_version(
+    position_id: IdPath,
+    version_no: VersionNo,
+    service: PositionServiceDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PositionVersionRead:
+    version = await service.return_to_draft(position_id, version_no, if_match)
+    return version_read(await _code(service, position_id), version, response)
+
+
+@router.post(
+    "/{position_id}/versions/{version_no}/approve",
+    dependencies=[Depends(APPROVE_POSITIONS)],
+    response_model=PositionVersionRead,
+    summary="Approve a version under review (retires the one in force)",
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+)
+async def approve_version(
+    position_id: IdPath,
+    version_no: VersionNo,
+    service: PositionServiceDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PositionVersionRead:
+    version = await service.approve(position_id, version_no, if_match)
+    return version_read(await _code(service, position_id), version, response)
+
+
+@router.post(
+    "/{position_id}/versions/{version_no}/retire",
+    dependencies=[Depends(APPROVE_POSITIONS)],
+    response_model=PositionVersionRead,
+    summary="Retire a version",
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+)
+async def retire_version(
+    position_id: IdPath,
+    version_no: VersionNo,
+    service: PositionServiceDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PositionVersionRead:
+    version = await service.retire(position_id, version_no, if_match)
+    return version_read(await _code(service, position_id), version, response)
+
+
+@router.post(
+    "/{position_id}/versions/{version_no}/revise",
+    dependencies=[Depends(DRAFT_POSITIONS)],
+    response_model=PositionVersionRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Start a new draft copied from a version (how approved ones are edited)",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def revise_version(
+    position_id: IdPath, version_no: VersionNo, service: PositionServiceDep, response: Response
+) -> PositionVersionRead:
+    draft = await service.revise(position_id, version_no)
+    response.headers["Location"] = f"{router.prefix}/{position_id}/versions/{draft.version_no}"
+    return version_read(await _code(service, position_id), draft, response)
+
+
+@router.get(
+    "/{position_id}/diff",
+    dependencies=[Depends(READ_ORG)],
+    response_model=VersionDiff,
+    summary="What changed between two versions",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def diff_versions(
+    position_id: IdPath,
+    service: PositionServiceDep,
+    from_version: Annotated[int, Query(alias="from", ge=1, le=2_147_483_647)],
+    to_version: Annotated[int, Query(alias="to", ge=1, le=2_147_483_647)],
+) -> VersionDiff:
+    changes = await service.diff(position_id, from_version, to_version)
+    return VersionDiff.model_validate(
+        {
+            "code": await _code(service, position_id),
+            "from_version_no": from_version,
+            "to_version_no": to_version,
+            "changes": changes,
+        }
+    )

@@ -1,0 +1,119 @@
+"""Pure rules of position descriptions: reporting-line cycles and the diff between versions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+DiffEntry = dict[str, Any]
+
+
+def reporting_cycle(
+    position_code: str, reports_to_code: str | None, reports_to_of: Mapping[str, str | None]
+) -> list[str] | None:
+    """The cycle ``position_code`` would close by reporting to ``reports_to_code``, or None.
+
+    ``reports_to_of`` maps every other position's code to the code it reports to now; the
+    position's own current line is ignored (it is being replaced). The returned list starts
+    and ends with ``position_code``.
+    """
+    path = [position_code]
+    node = reports_to_code
+    seen = {position_code}
+    while node is not None:
+        path.append(node)
+        if node == position_code:
+            return path
+        if node in seen:  # a cycle elsewhere; not ours to report
+            return None
+        seen.add(node)
+        node = reports_to_of.get(node)
+    return None
+
+
+def _duty_key(item: Mapping[str, Any]) -> str:
+    return str(item.get("statement"))
+
+
+def _authority_items(value: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    value = value or {}
+    return [
+        {**item, "_key": f"{group}:{item.get('code')}"}
+        for group in ("personnel", "financial", "business")
+        for item in value.get(group, [])
+    ]
+
+
+def _collaboration_items(value: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    value = value or {}
+    return [
+        {**item, "_key": f"{group}:{item.get('party')}"}
+        for group in ("internal", "group", "external")
+        for item in value.get(group, [])
+    ]
+
+
+def _training_items(value: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    value = value or {}
+    return [
+        {"_key": f"{kind}:{text}"} for kind in ("pre_job", "on_job") for text in value.get(kind, [])
+    ]
+
+
+def diff_items(
+    before: Sequence[Any], after: Sequence[Any], key: Callable[[Any], str]
+) -> tuple[list[str], list[str], list[str]]:
+    """Items added, removed, and changed (same key, different content), each by key."""
+    old = {key(item): item for item in before}
+    new = {key(item): item for item in after}
+    added = [k for k in new if k not in old]
+    removed = [k for k in old if k not in new]
+    changed = [k for k in new if k in old and new[k] != old[k]]
+    return added, removed, changed
+
+
+def _own_key(item: Any) -> str:
+    return str(item.get("_key")) if isinstance(item, Mapping) else str(item)
+
+
+LIST_FIELDS: Mapping[str, tuple[Callable[[Any], list[Any]], Callable[[Any], str]]] = {
+    "duties": (lambda v: list(v or []), _duty_key),
+    "basis_documents": (lambda v: list(v or []), str),
+    "authorities": (_authority_items, _own_key),
+    "collaboration": (_collaboration_items, _own_key),
+    "training": (_training_items, _own_key),
+}
+
+
+def diff_versions(
+    before: Mapping[str, Any], after: Mapping[str, Any], fields: Sequence[str]
+) -> list[DiffEntry]:
+    """Field-level differences between two versions' contents (JSON-shaped dicts).
+
+    Scalars show ``before`` and ``after``; lists (and the grouped lists of authorities,
+    collaboration and training) show which items were added, removed or changed; plain
+    objects (qualifications, authoring) show which sub-fields changed.
+    """
+    changes: list[DiffEntry] = []
+    for field in fields:
+        old, new = before.get(field), after.get(field)
+        if old == new:
+            continue
+        if field in LIST_FIELDS:
+            explode, key = LIST_FIELDS[field]
+            added, removed, changed = diff_items(explode(old), explode(new), key)
+            changes.append({"field": field, "added": added, "removed": removed, "changed": changed})
+        elif isinstance(old, Mapping) or isinstance(new, Mapping):
+            old_map, new_map = dict(old or {}), dict(new or {})
+            keys = sorted(set(old_map) | set(new_map))
+            changes.append(
+                {
+                    "field": field,
+                    "changed": [k for k in keys if old_map.get(k) != new_map.get(k)],
+                    "before": old,
+                    "after": new,
+                }
+            )
+        else:
+            changes.append({"field": field, "before": old, "after": new})
+    return changes

@@ -1,0 +1,225 @@
+"""Request and response bodies of position descriptions (职位说明书).
+
+The structured parts (duties, authorities, collaboration, qualifications, training) reuse
+the catalogue's validated models, so a description posted to the API obeys the same rules
+as the shipped catalogue (limits on the authorities other services enforce, duty ranks).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.config import JsonDict
+
+from services.staff.catalogue.schema import (
+    CODE_PATTERN,
+    Authorities,
+    Collaboration,
+    Duty,
+    PositionLevel,
+    Qualifications,
+    Training,
+)
+from services.staff.positions.models import VersionStatus
+
+Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, max_length=32)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+CONTENT_FIELDS = (
+    "title",
+    "department_id",
+    "reports_to_code",
+    "level",
+    "purpose",
+    "headcount_quota",
+    "duties",
+    "authorities",
+    "collaboration",
+    "qualifications",
+    "training",
+    "basis_documents",
+    "authoring",
+)
+"""The fields a version describes (copied into a new draft, compared by the diff)."""
+
+
+class Authoring(BaseModel):
+    """编写 / 审核 / 批准: names or position codes, and dates; filled in as the draft moves."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    written_by: ShortText | None = Field(default=None, examples=["KA-DEV-LEAD"])
+    reviewed_by: ShortText | None = Field(default=None, examples=["CO-HR-MGR"])
+    approved_by: ShortText | None = Field(default=None, examples=["KA-MGR"])
+    written_on: date | None = None
+    reviewed_on: date | None = None
+    approved_on: date | None = None
+
+
+def _check_duty_ranks(duties: list[Duty] | None) -> None:
+    if not duties:
+        return
+    ranks = sorted(d.importance for d in duties)
+    if ranks != list(range(1, len(ranks) + 1)):
+        raise ValueError(f"duty importance must rank 1..{len(ranks)} once each, got {ranks}")
+
+
+EXAMPLE: JsonDict = {
+    "code": "KA-KAM",
+    "title": "大客户经理",
+    "department_id": 3,
+    "reports_to_code": "KA-DEV-LEAD",
+    "level": "staff",
+    "purpose": "负责所辖大客户的开发、经营和回款。",
+    "headcount_quota": 8,
+    "duties": [
+        {
+            "statement": "开发和维护所辖大客户",
+            "tasks": ["制定客户开发计划", "按等级执行拜访计划"],
+            "measure": {"criterion": "target_attained", "statement": "签约额和回款达成率"},
+            "importance": 1,
+        }
+    ],
+    "authorities": {
+        "financial": [
+            {
+                "code": "approve_discount",
+                "description": "在授权范围内给予折扣",
+                "limits": {"max_discount_percent": "5"},
+            }
+        ],
+        "business": [
+            {
+                "code": "adjust_credit_score",
+                "description": "在规定幅度内调整信用分数",
+                "limits": {"max_delta": 5},
+            }
+        ],
+    },
+    "qualifications": {"education_level": "bachelor", "min_years_experience": 3},
+    "training": {"pre_job": ["公司产品培训"], "on_job": ["商务谈判"]},
+    "basis_documents": ["大客户管理办法"],
+    "authoring": {"written_by": "KA-DEV-LEAD"},
+}
+
+
+class PositionContent(BaseModel):
+    """What a version of a position description says."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: ShortText
+    department_id: int = Field(ge=1, le=2_147_483_647)
+    reports_to_code: Code | None = None
+    level: PositionLevel | None = None
+    purpose: str = Field(default="", max_length=4000)
+    headcount_quota: int = Field(default=1, ge=0, le=10_000)
+    duties: list[Duty] = Field(default_factory=list, max_length=50)
+    authorities: Authorities = Field(default_factory=Authorities)
+    collaboration: Collaboration = Field(default_factory=Collaboration)
+    qualifications: Qualifications | None = None
+    training: Training = Field(default_factory=Training)
+    basis_documents: list[Line] = Field(default_factory=list, max_length=50)
+    authoring: Authoring = Field(default_factory=Authoring)
+
+    @model_validator(mode="after")
+    def _check_duties(self) -> Self:
+        _check_duty_ranks(self.duties)
+        return self
+
+
+class PositionCreate(PositionContent):
+    """A new position: its code and the content of draft version 1."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE]})
+
+    code: Code
+
+
+class PositionVersionUpdate(BaseModel):
+    """A partial change of a draft; only the fields given change (null clears optionals)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: ShortText | None = None
+    department_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    reports_to_code: Code | None = None
+    level: PositionLevel | None = None
+    purpose: str | None = Field(default=None, max_length=4000)
+    headcount_quota: int | None = Field(default=None, ge=0, le=10_000)
+    duties: list[Duty] | None = Field(default=None, max_length=50)
+    authorities: Authorities | None = None
+    collaboration: Collaboration | None = None
+    qualifications: Qualifications | None = None
+    training: Training | None = None
+    basis_documents: list[Line] | None = Field(default=None, max_length=50)
+    authoring: Authoring | None = None
+
+    @model_validator(mode="after")
+    def _check_duties(self) -> Self:
+        _check_duty_ranks(self.duties)
+        return self
+
+
+class PositionVersionRead(PositionContent):
+    """One version of a position description as the API shows it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    position_id: int
+    code: str
+    version_no: int
+    status: VersionStatus
+    created_by_employee_id: int | None
+    submitted_by_employee_id: int | None
+    approved_by_employee_id: int | None
+    submitted_at: datetime | None
+    approved_at: datetime | None
+    retired_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class PositionRead(BaseModel):
+    """A position with the version that describes it now (the approved one, else the newest)."""
+
+    id: int
+    code: str
+    title: str | None
+    department_id: int | None
+    reports_to_code: str | None
+    headcount_quota: int | None
+    status: VersionStatus | None = Field(description="Status of the version shown.")
+    shown_version_no: int | None
+    in_force_version_no: int | None = Field(description="The approved version, if any.")
+    created_at: datetime
+
+
+class FieldChange(BaseModel):
+    """One top-level field that differs between two versions.
+
+    For lists, ``added`` / ``removed`` / ``changed`` name the items by their key (duty
+    statement, authority group and code, collaboration group and party, or the text itself);
+    for nested objects ``changed`` lists the sub-fields that differ.
+    """
+
+    field: str
+    before: Any = None
+    after: Any = None
+    added: list[str] = Field(default_factory=list)
+    removed: list[str] = Field(default_factory=list)
+    changed: list[str] = Field(default_factory=list)
+
+
+class VersionDiff(BaseModel):
+    """What changed from one version to another."""
+
+    code: str
+    from_version_no: int
+    to_version_no: int
+    changes: list[FieldChange]

@@ -1,0 +1,320 @@
+"""Rules of position descriptions: lifecycle, one approved version in force, reporting lines.
+
+Never commits: the request owns the transaction, so approving a version and retiring the one
+it replaces happen together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+
+from services.staff.departments.repository import DepartmentRepository
+from services.staff.employees.events import OrgEventPublisher
+from services.staff.positions.models import Position, PositionVersion, VersionStatus
+from services.staff.positions.repository import PositionRepository, PositionRow
+from services.staff.positions.rules import diff_versions, reporting_cycle
+from services.staff.positions.schemas import (
+    CONTENT_FIELDS,
+    PositionContent,
+    PositionCreate,
+    PositionVersionUpdate,
+)
+from shared.concurrency import check_if_match
+from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.periods import DEFAULT_TIMEZONE
+
+
+def company_today() -> date:
+    """Today in the company's calendar (authoring dates are local dates)."""
+    return datetime.now(ZoneInfo(DEFAULT_TIMEZONE)).date()
+
+
+def reference_error(field: str, detail: str) -> UnprocessableContent:
+    """A 422 naming the body field that refers to something that does not exist."""
+    return UnprocessableContent(
+        detail,
+        extra={"errors": [{"loc": ["body", field], "msg": detail, "type": "reference"}]},
+    )
+
+
+class PositionService:
+    """Create, edit, review, approve, retire and compare position descriptions."""
+
+    def __init__(
+        self,
+        repository: PositionRepository,
+        departments: DepartmentRepository,
+        org_events: OrgEventPublisher,
+    ) -> None:
+        self.repository = repository
+        self.departments = departments
+        self.org_events = org_events
+
+    async def get(self, position_id: int) -> Position:
+        position = await self.repository.get(position_id)
+        if position is None:
+            raise NotFound(f"position {position_id} does not exist")
+        return position
+
+    async def get_row(self, position_id: int) -> PositionRow:
+        rows = await self.repository.list(codes=[(await self.get(position_id)).code])
+        return rows[0]
+
+    async def get_version(self, position_id: int, version_no: int) -> PositionVersion:
+        version = await self.repository.get_version(position_id, version_no)
+        if version is None:
+            raise NotFound(f"position {position_id} has no version {version_no}")
+        return version
+
+    async def list(
+        self,
+        *,
+        department_id: int | None,
+        status: VersionStatus | None,
+        text_query: str | None,
+        after_id: int | None,
+        limit: int,
+    ) -> Sequence[PositionRow]:
+        return await self.repository.list(
+            department_id=department_id,
+            status=status,
+            text_query=text_query,
+            after_id=after_id,
+            limit=limit,
+        )
+
+    async def list_versions(
+        self, position_id: int, *, after_no: int | None, limit: int
+    ) -> Sequence[PositionVersion]:
+        await self.get(position_id)
+        return await self.repository.list_versions(position_id, after_no=after_no, limit=limit)
+
+    async def subordinates(self, position_id: int) -> Sequence[PositionRow]:
+        """Direct subordinate positions (直接下级): those whose description reports here."""
+        position = await self.get(position_id)
+        return await self.repository.list(reports_to_code=position.code)
+
+    async def _check_references(self, code: str, content: dict[str, Any]) -> None:
+        if await self.departments.get(content["department_id"]) is None:
+            raise reference_error(
+                "department_id", f"department {content['department_id']} does not exist"
+            )
+        reports_to = content.get("reports_to_code")
+        if reports_to is None:
+            return
+        if reports_to == code:
+            raise Conflict(f"position {code} cannot report to itself")
+        if await self.repository.get_by_code(reports_to) is None:
+            raise reference_error("reports_to_code", f"position {reports_to} does not exist")
+        cycle = reporting_cycle(code, reports_to, await self.repository.reporting_lines())
+        if cycle is not None:
+            raise Conflict(
+                f"position {code} cannot report to {reports_to}: that would make a "
+                f"reporting cycle {' -> '.join(cycle)}",
+                extra={"cycle": cycle},
+            )
+
+    async def create(
+        self, data: PositionCreate, *, acting_employee_id: int | None = None
+    ) -> tuple[Position, PositionVersion]:
+        """A new position with draft version 1."""
+        if await self.repository.get_by_code(data.code) is not None:
+            raise Conflict(f"a position with code {data.code} already exists")
+        content = PositionContent.model_validate(data.model_dump(exclude={"code"}))
+        values = content.model_dump(mode="json")
+        await self._check_references(data.code, values)
+        position = Position(code=data.code)
+        try:
+            await self.repository.add(position)
+        except IntegrityError as exc:  # a concurrent create with the same code
+            raise Conflict(f"a position with code {data.code} already exists") from exc
+        assert position.id is not None
+        version = PositionVersion(
+            position_id=position.id,
+            version_no=1,
+            created_by_employee_id=acting_employee_id,
+            **values,
+        )
+        await self.repository.add(version)
+        return position, version
+
+    async def update_draft(
+        self, position_id: int, version_no: int, data: PositionVersionUpdate, if_match: str | None
+    ) -> PositionVersion:
+        """Change a draft; any other status is immutable (409)."""
+        position = await self.get(position_id)
+        version = await self.get_version(position_id, version_no)
+        check_if_match(if_match, version.version)
+        if version.status != VersionStatus.DRAFT.value:
+            raise Conflict(
+                f"version {version_no} of {position.code} is {version.status}; only a draft "
+                "can be edited (revise an approved version to get a new draft)"
+            )
+        changes = data.model_dump(mode="json", exclude_unset=True)
+        merged = {field: getattr(version, field) for field in CONTENT_FIELDS} | changes
+        values = PositionContent.model_validate(merged).model_dump(mode="json")
+        await self._check_references(position.code, values)
+        for field, value in values.items():
+            setattr(version, field, value)
+        version.version += 1
+        await self.repository.add(version)
+        return version
+
+    async def _transition(
+        self,
+        position_id: int,
+        version_no: int,
+        if_match: str | None,
+        allowed_from: tuple[VersionStatus, ...],
+        action: str,
+    ) -> tuple[Position, PositionVersion]:
+        position = await self.get(position_id)
+        version = await self.get_version(position_id, version_no)
+        if if_match is not None:
+            check_if_match(if_match, version.version)
+        if version.status not in {s.value for s in allowed_from}:
+            expected = " or ".join(s.value for s in allowed_from)
+            raise Conflict(
+                f"cannot {action} version {version_no} of {position.code}: it is "
+                f"{version.status}, not {expected}",
+                extra={"status": version.status},
+            )
+        return position, version
+
+    async def submit(
+        self,
+        position_id: int,
+        version_no: int,
+        if_match: str | None = None,
+        *,
+        acting_employee_id: int | None = None,
+    ) -> PositionVersion:
+        """draft → in_review; the description must have duties and qualifications."""
+        position, version = await self._transition(
+            position_id, version_no, if_match, (VersionStatus.DRAFT,), "submit"
+        )
+        missing = [f for f in ("duties", "qualifications") if not getattr(version, f)]
+        if missing:
+            raise Conflict(
+                f"version {version_no} of {position.code} is incomplete: "
+                f"{', '.join(missing)} missing",
+                extra={"missing": missing},
+            )
+        version.status = VersionStatus.IN_REVIEW.value
+        version.submitted_at = datetime.now(UTC)
+        version.submitted_by_employee_id = acting_employee_id
+        version.authoring = {"written_on": company_today().isoformat()} | {
+            k: v for k, v in version.authoring.items() if v is not None
+        }
+        version.version += 1
+        await self.repository.add(version)
+        return version
+
+    async def return_to_draft(
+        self, position_id: int, version_no: int, if_match: str | None = None
+    ) -> PositionVersion:
+        """in_review → draft: the reviewer sends it back for changes."""
+        _, version = await self._transition(
+            position_id, version_no, if_match, (VersionStatus.IN_REVIEW,), "return"
+        )
+        version.status = VersionStatus.DRAFT.value
+        version.version += 1
+        await self.repository.add(version)
+        return version
+
+    async def approve(
+        self,
+        position_id: int,
+        version_no: int,
+        if_match: str | None = None,
+        *,
+        acting_employee_id: int | None = None,
+    ) -> PositionVersion:
+        """in_review → approved, retiring the version in force until now (one transaction)."""
+        position, version = await self._transition(
+            position_id, version_no, if_match, (VersionStatus.IN_REVIEW,), "approve"
+        )
+        now = datetime.now(UTC)
+        previous = await self.repository.approved_version(position_id)
+        if previous is not None:
+            previous.status = VersionStatus.RETIRED.value
+            previous.retired_at = now
+            previous.version += 1
+            await self.repository.add(previous)  # flushed first: one approved at a time
+        version.status = VersionStatus.APPROVED.value
+        version.approved_at = now
+        version.approved_by_employee_id = acting_employee_id
+        version.authoring = {"approved_on": company_today().isoformat()} | {
+            k: v for k, v in version.authoring.items() if v is not None
+        }
+        version.version += 1
+        try:
+            await self.repository.add(version)
+        except IntegrityError as exc:  # another approval of this position won the race
+            raise Conflict(f"{position.code} was approved concurrently; reload it") from exc
+        await self.org_events.publish_for_positions([position.code])
+        return version
+
+    async def retire(
+        self, position_id: int, version_no: int, if_match: str | None = None
+    ) -> PositionVersion:
+        """Retire a version (an approved one stops being in force; a draft is discarded)."""
+        position, version = await self._transition(
+            position_id,
+            version_no,
+            if_match,
+            (VersionStatus.DRAFT, VersionStatus.IN_REVIEW, VersionStatus.APPROVED),
+            "retire",
+        )
+        was_in_force = version.status == VersionStatus.APPROVED.value
+        version.status = VersionStatus.RETIRED.value
+        version.retired_at = datetime.now(UTC)
+        version.version += 1
+        await self.repository.add(version)
+        if was_in_force:
+            await self.org_events.publish_for_positions([position.code])
+        return version
+
+    async def revise(
+        self, position_id: int, from_version_no: int, *, acting_employee_id: int | None = None
+    ) -> PositionVersion:
+        """A new draft copied from a version: how an approved description is edited."""
+        position = await self.get(position_id)
+        source = await self.get_version(position_id, from_version_no)
+        open_version = await self.repository.open_version(position_id)
+        if open_version is not None:
+            raise Conflict(
+                f"{position.code} already has version {open_version.version_no} "
+                f"({open_version.status}); edit or retire it first",
+                extra={"open_version_no": open_version.version_no},
+            )
+        content = {field: getattr(source, field) for field in CONTENT_FIELDS}
+        content["authoring"] = {}
+        draft = PositionVersion(
+            position_id=position_id,
+            version_no=await self.repository.last_version_no(position_id) + 1,
+            created_by_employee_id=acting_employee_id,
+            **content,
+        )
+        try:
+            await self.repository.add(draft)
+        except IntegrityError as exc:
+            raise Conflict(f"{position.code} got a new version concurrently; reload it") from exc
+        return draft
+
+    async def diff(
+        self, position_id: int, from_version_no: int, to_version_no: int
+    ) -> Sequence[dict[str, Any]]:
+        """Field-level differences from one version to another."""
+        before = await self.get_version(position_id, from_version_no)
+        after = await self.get_version(position_id, to_version_no)
+        return diff_versions(
+            {f: getattr(before, f) for f in CONTENT_FIELDS},
+            {f: getattr(after, f) for f in CONTENT_FIELDS},
+            CONTENT_FIELDS,
+        )

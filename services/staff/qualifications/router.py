@@ -1,0 +1,39 @@
+"""HTTP endpoints of the qualification check (任职资格) and rate (达标率)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from services.staff.access import READ_QUALIFICATIONS
+from services.staff.qualifications.dependencies import QualificationServiceDep
+from services.staff.qualifications.schemas import QualificationCheck, QualificationRate
+from shared.errors import problem_responses
+from shared.pagination import IdPath
+
+router = APIRouter(prefix="/v1/staff", tags=["qualifications"])
+
+
+@router.get(
+    "/employees/{employee_id}/qualification",
+    dependencies=[Depends(READ_QUALIFICATIONS)],
+    response_model=QualificationCheck,
+    summary="Which requirements of the position an employee meets or misses",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def check_employee_qualification(
+    employee_id: IdPath, service: QualificationServiceDep
+) -> QualificationCheck:
+    return await service.check_employee(employee_id)
+
+
+@router.get(
+    "/departments/{department_id}/qualification-rate",
+    dependencies=[Depends(READ_QUALIFICATIONS)],
+    response_model=QualificationRate,
+    summary="员工任职资格达标率 of a department (sub-departments included)",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def department_qualification_rate(
+    department_id: IdPath, service: QualificationServiceDep
+) -> QualificationRate:
+    return await service.department_rate(department_id)

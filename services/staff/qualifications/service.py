@@ -1,0 +1,99 @@
+"""The qualification check per employee and the qualification rate per department."""
+
+from __future__ import annotations
+
+from services.staff.catalogue.schema import EducationLevel, Qualifications
+from services.staff.departments.repository import DepartmentRepository
+from services.staff.employees.models import Employee
+from services.staff.employees.placement import OrgPlacement, Placement
+from services.staff.employees.repository import CURRENT_STATUSES, EmployeeRepository
+from services.staff.positions.repository import PositionRepository
+from services.staff.qualifications.rules import (
+    RequirementCheck,
+    check_qualifications,
+    meets_all,
+    qualification_rate,
+)
+from services.staff.qualifications.schemas import (
+    QualificationCheck,
+    QualificationRate,
+    RequirementRead,
+)
+from shared.errors import NotFound
+
+
+def _checks(employee: Employee, placement: Placement) -> list[RequirementCheck] | None:
+    version = placement.approved_version
+    if version is None or not version.qualifications:
+        return None
+    return check_qualifications(
+        Qualifications.model_validate(version.qualifications),
+        education_level=EducationLevel(employee.education_level)
+        if employee.education_level
+        else None,
+        years_experience=employee.years_experience,
+        major=employee.major,
+        skills=employee.skills,
+        certifications=employee.certifications,
+    )
+
+
+class QualificationService:
+    """Compares employees with the approved requirements of their positions."""
+
+    def __init__(
+        self,
+        employees: EmployeeRepository,
+        positions: PositionRepository,
+        departments: DepartmentRepository,
+    ) -> None:
+        self.employees = employees
+        self.departments = departments
+        self.placement = OrgPlacement(employees, positions)
+
+    async def check_employee(self, employee_id: int) -> QualificationCheck:
+        employee = await self.employees.get(employee_id)
+        if employee is None:
+            raise NotFound(f"employee {employee_id} does not exist")
+        assert employee.id is not None
+        placement = (await self.placement.place([employee]))[employee.id]
+        checks = _checks(employee, placement)
+        approved = placement.approved_version
+        return QualificationCheck(
+            employee_id=employee.id,
+            position_code=employee.position_code,
+            position_version_no=approved.version_no if approved else None,
+            assessable=checks is not None,
+            meets_all=meets_all(checks) if checks is not None else None,
+            requirements=[
+                RequirementRead.model_validate(c, from_attributes=True) for c in checks or []
+            ],
+            missing=[f"{c.requirement}:{c.required}" for c in checks or [] if not c.met],
+        )
+
+    async def department_rate(self, department_id: int) -> QualificationRate:
+        if await self.departments.get(department_id) is None:
+            raise NotFound(f"department {department_id} does not exist")
+        subtree = await self.departments.subtree_ids(department_id)
+        people = await self.employees.list(department_ids=subtree, statuses=CURRENT_STATUSES)
+        placements = await self.placement.place(people)
+        assessed = meeting = 0
+        not_meeting: list[int] = []
+        for person in people:
+            assert person.id is not None
+            checks = _checks(person, placements[person.id])
+            if checks is None:
+                continue
+            assessed += 1
+            if meets_all(checks):
+                meeting += 1
+            else:
+                not_meeting.append(person.id)
+        return QualificationRate(
+            department_id=department_id,
+            employees=len(people),
+            assessed=assessed,
+            meeting_all=meeting,
+            rate_percent=qualification_rate(meeting, assessed),
+            not_meeting=not_meeting,
+        )
