@@ -4,22 +4,50 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.clients.accounts.exchange_router import router as account_files_router
 from services.clients.accounts.router import router as accounts_router
+from services.clients.audit.denials import record_denial
+from services.clients.audit.router import router as audit_router
+from services.clients.contacts.router import router as contacts_router
+from services.clients.credit.router import router as credit_router
+from services.clients.grading.router import router as grading_router
+from services.clients.org.router import router as org_router
+from services.clients.org.upstream import staff_client_lifespan
+from services.clients.ownership.router import router as ownership_router
 from services.clients.settings import ClientsSettings
 from shared.service_app import create_service_app
 
 TAGS = [
     {"name": "accounts", "description": "大客户: key-account records, classification, grade."},
+    {"name": "grading", "description": "客户分级: computed grade, overrides, history."},
+    {"name": "credit", "description": "信用分数: adjustments within authority, history."},
+    {"name": "contacts", "description": "联系人: people at accounts and their roles."},
+    {"name": "ownership", "description": "客户归属: transfers, handovers, history."},
+    {"name": "clients-audit", "description": "审计: every change to accounts and their children."},
+    {"name": "clients-org", "description": "Internal: the read-only copy of staff's organisation."},
 ]
 
 
 def create_app(settings: ClientsSettings | None = None) -> FastAPI:
     """Build the clients service app."""
+    settings = settings or ClientsSettings()
     return create_service_app(
-        settings or ClientsSettings(),
+        settings,
         title="KAM clients service",
         description="Key-account records (客户档案): accounts, contacts, visits, tickets, "
         "contracts and receivables.",
-        routers=[accounts_router],
+        # account_files_router before accounts_router: /export must not match /{account_id}
+        routers=[
+            account_files_router,
+            accounts_router,
+            grading_router,
+            credit_router,
+            contacts_router,
+            ownership_router,
+            audit_router,
+            org_router,
+        ],
         openapi_tags=TAGS,
+        on_access_denied=record_denial,
+        extra_lifespan=staff_client_lifespan(settings),
     )

@@ -3,4 +3,10 @@
 
 def import_all() -> None:
     """Load all table definitions of the clients service."""
-    import services.clients.accounts.models  # noqa: F401
+    import services.clients.accounts.models
+    import services.clients.audit.models
+    import services.clients.contacts.models
+    import services.clients.credit.models
+    import services.clients.grading.models
+    import services.clients.org.models
+    import services.clients.ownership.models  # noqa: F401

@@ -1,7 +1,13 @@
 """Settings of the clients service (prefix ``CLIENTS_``)."""
 
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
+from services.clients.accounts.rules import GradeThresholds
 from shared.settings import ServiceSettings
 
 
@@ -13,3 +19,19 @@ class ClientsSettings(ServiceSettings):
     service_name: str = "clients"
     port: int = 8001
     staff_url: str = "http://127.0.0.1:8002"
+
+    # 客户分级: minimum trailing-12-month signed contract value (base currency) per grade.
+    grade_a_threshold: Decimal = Decimal("5000000")
+    grade_b_threshold: Decimal = Decimal("1000000")
+    grade_s_threshold: Decimal | None = None
+
+    @model_validator(mode="after")
+    def _grade_thresholds_are_consistent(self) -> ClientsSettings:
+        self.grade_thresholds()  # raises on thresholds that are not S > A > B > 0
+        return self
+
+    def grade_thresholds(self) -> GradeThresholds:
+        """The grading thresholds these settings describe."""
+        return GradeThresholds(
+            a=self.grade_a_threshold, b=self.grade_b_threshold, s=self.grade_s_threshold
+        )

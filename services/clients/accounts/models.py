@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Column, String
+from sqlalchemy import Column, DateTime, Index, String
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field
 
@@ -13,9 +13,21 @@ from shared.columns import created_at_column, updated_at_column
 
 
 class Account(ClientsTable, table=True):
-    """A key account; ``owner_id`` is the responsible employee's id in the staff service."""
+    """A key account; ``owner_id`` is the responsible employee's id in the staff service.
+
+    ``grade`` is the grade in force: the override while one applies, else
+    ``computed_grade``. ``version`` is the ETag; every change bumps it.
+    """
 
     __tablename__ = "accounts"
+    __table_args__ = (
+        # "my accounts by grade" and every keyset page inside it
+        Index("ix_accounts_owner_id_grade_id", "owner_id", "grade", "id"),
+        Index("ix_accounts_owner_id_legal_name_id", "owner_id", "legal_name", "id"),
+        Index("ix_accounts_tags", "tags", postgresql_using="gin"),
+        Index("ix_accounts_created_at_id", "created_at", "id"),
+        Index("ix_accounts_updated_at_id", "updated_at", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     legal_name: str = Field(max_length=200, index=True)
@@ -26,15 +38,24 @@ class Account(ClientsTable, table=True):
     address: str | None = Field(default=None, max_length=300)
     source: str | None = Field(default=None, max_length=50)
     status: str = Field(default="active", max_length=20, index=True)
-    content_class: str = Field(default="project_single", max_length=30)
-    trade_class: str = Field(default="prospect", max_length=20)
+    content_class: str = Field(default="project_single", max_length=30, index=True)
+    trade_class: str = Field(default="prospect", max_length=20, index=True)
     grade: str = Field(default="C", max_length=1, index=True)
+    grade_source: str = Field(default="computed", max_length=20)
+    computed_grade: str = Field(default="C", max_length=1)
+    grade_override: str | None = Field(default=None, max_length=1)
+    grade_override_reason: str | None = Field(default=None, max_length=500)
+    grade_override_expires_on: date | None = Field(default=None)
+    grade_override_by: int | None = Field(default=None)
     credit_score: int = Field(default=60)
     owner_id: int = Field(index=True)
     parent_id: int | None = Field(default=None, foreign_key="clients.accounts.id", index=True)
     tags: list[str] = Field(
         default_factory=list,
         sa_column=Column(ARRAY(String(50)), nullable=False, server_default="{}"),
+    )
+    archived_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
     version: int = Field(default=1)
     created_at: datetime | None = Field(default=None, sa_column=created_at_column())

@@ -1,14 +1,96 @@
-"""Every query on accounts."""
+"""Every query on accounts. Each read that a person can trigger takes ``owner_ids``: the
+caller's data scope (None = unrestricted), applied in the SQL, so an account outside it
+behaves exactly like one that does not exist."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import builtins
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import or_
+from sqlalchemy import ColumnElement, Table, literal, or_, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from services.clients.accounts.models import Account
+from services.clients.accounts.schemas import AccountQuery, AccountSort
+from services.clients.org.repository import reporting_subtree_ids
+from shared.errors import BadRequest
+
+OwnerScope = Collection[int] | None
+
+ARCHIVED = "archived"
+
+ACCOUNTS = cast(Table, Account.__table__)  # type: ignore[attr-defined]
+
+_SORT_COLUMNS: dict[str, Any] = {
+    "id": Account.id,
+    "legal_name": Account.legal_name,
+    "created_at": ACCOUNTS.c.created_at,
+    "updated_at": ACCOUNTS.c.updated_at,
+}
+
+
+def _scoped(query: SelectOfScalar[Account], owner_ids: OwnerScope) -> SelectOfScalar[Account]:
+    if owner_ids is None:
+        return query
+    return query.where(col(Account.owner_id).in_(list(owner_ids)))
+
+
+def _filtered(query: SelectOfScalar[Account], filters: AccountQuery) -> SelectOfScalar[Account]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.owner_ids:
+        conditions.append(col(Account.owner_id).in_(filters.owner_ids))
+    if filters.team_of is not None:
+        conditions.append(col(Account.owner_id).in_(reporting_subtree_ids(filters.team_of)))
+    if filters.grades:
+        conditions.append(col(Account.grade).in_(filters.grades))
+    if filters.content_classes:
+        conditions.append(col(Account.content_class).in_(filters.content_classes))
+    if filters.trade_classes:
+        conditions.append(col(Account.trade_class).in_(filters.trade_classes))
+    if filters.industry is not None:
+        conditions.append(col(Account.industry) == filters.industry)
+    if filters.region is not None:
+        conditions.append(col(Account.region) == filters.region)
+    if filters.tags:
+        conditions.append(col(Account.tags).contains(filters.tags))
+    if filters.statuses:
+        conditions.append(col(Account.status).in_(filters.statuses))
+    else:
+        conditions.append(col(Account.status) != ARCHIVED)
+    if filters.parent_id is not None:
+        conditions.append(col(Account.parent_id) == filters.parent_id)
+    if filters.text:
+        escaped = filters.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        conditions.append(
+            or_(
+                col(Account.legal_name).ilike(pattern, escape="\\"),
+                col(Account.short_name).ilike(pattern, escape="\\"),
+            )
+        )
+    return query.where(*conditions)
+
+
+def _sort_bound(column: str, value: Any) -> Any:
+    """The cursor's sort value as the column's type; a tampered value is a 400."""
+    if column in ("created_at", "updated_at"):
+        try:
+            return datetime.fromisoformat(value)
+        except (TypeError, ValueError) as exc:
+            raise BadRequest("cursor is not valid") from exc
+    if column == "legal_name" and not isinstance(value, str):
+        raise BadRequest("cursor is not valid")
+    return value
+
+
+def sort_value(account: Account, sort: AccountSort) -> Any:
+    """The value of the sort column of ``account`` (for the next cursor)."""
+    value = getattr(account, sort.value.lstrip("-"))
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 class AccountRepository:
@@ -17,8 +99,37 @@ class AccountRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, account_id: int) -> Account | None:
-        return await self.session.get(Account, account_id)
+    async def get(
+        self, account_id: int, *, owner_ids: OwnerScope = None, for_update: bool = False
+    ) -> Account | None:
+        query = _scoped(select(Account).where(col(Account.id) == account_id), owner_ids)
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        result = await self.session.exec(query)
+        return result.first()
+
+    async def get_many(
+        self,
+        account_ids: Collection[int],
+        *,
+        owner_ids: OwnerScope = None,
+        for_update: bool = False,
+    ) -> Sequence[Account]:
+        query = _scoped(
+            select(Account).where(col(Account.id).in_(list(account_ids))), owner_ids
+        ).order_by(col(Account.id))
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        result = await self.session.exec(query)
+        return result.all()
+
+    async def owned_by(self, owner_id: int, *, for_update: bool = False) -> Sequence[Account]:
+        """Every account of one owner, archived ones included (nothing may be orphaned)."""
+        query = select(Account).where(col(Account.owner_id) == owner_id).order_by(col(Account.id))
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        result = await self.session.exec(query)
+        return result.all()
 
     async def get_by_credit_code(self, credit_code: str) -> Account | None:
         result = await self.session.exec(
@@ -26,29 +137,101 @@ class AccountRepository:
         )
         return result.first()
 
+    async def find_for_import(
+        self, credit_codes: Collection[str], legal_names: Collection[str]
+    ) -> Sequence[Account]:
+        """Accounts matching any of the credit codes or legal names (import matching)."""
+        if not credit_codes and not legal_names:
+            return []
+        result = await self.session.exec(
+            select(Account).where(
+                or_(
+                    col(Account.credit_code).in_(list(credit_codes)),
+                    col(Account.legal_name).in_(list(legal_names)),
+                )
+            )
+        )
+        return result.all()
+
     async def list(
         self,
+        filters: AccountQuery,
         *,
-        owner_id: int | None,
-        grade: str | None,
-        text_query: str | None,
-        after_id: int | None,
+        owner_ids: OwnerScope,
+        sort: AccountSort,
+        after: tuple[Any, int] | None,
         limit: int,
     ) -> Sequence[Account]:
-        query = select(Account).order_by(col(Account.id)).limit(limit)
-        if owner_id is not None:
-            query = query.where(col(Account.owner_id) == owner_id)
-        if grade is not None:
-            query = query.where(col(Account.grade) == grade)
-        if text_query:
-            pattern = f"%{text_query}%"
-            query = query.where(
-                or_(col(Account.legal_name).ilike(pattern), col(Account.short_name).ilike(pattern))
-            )
-        if after_id is not None:
-            query = query.where(col(Account.id) > after_id)
-        result = await self.session.exec(query)
+        """One keyset page: rows after the (sort value, id) of the last row seen."""
+        descending = sort.value.startswith("-")
+        sort_column = _SORT_COLUMNS[sort.value.lstrip("-")]
+        id_column = col(Account.id)
+        query = _filtered(_scoped(select(Account), owner_ids), filters)
+        if after is not None:
+            value, last_id = after
+            value = _sort_bound(sort.value.lstrip("-"), value)
+            if sort_column is Account.id:
+                condition = id_column < last_id if descending else id_column > last_id
+            else:
+                position = tuple_(sort_column, id_column)
+                condition = (
+                    position < (value, last_id)
+                    if descending
+                    else position
+                    > (
+                        value,
+                        last_id,
+                    )
+                )
+            query = query.where(condition)
+        if descending:
+            query = query.order_by(sort_column.desc(), id_column.desc())
+        else:
+            query = query.order_by(sort_column, id_column)
+        result = await self.session.exec(query.limit(limit))
         return result.all()
+
+    async def ancestors(self, account_id: int) -> builtins.list[int]:
+        """``account_id`` and every account above it in its group, nearest first."""
+        accounts = ACCOUNTS
+        chain = (
+            select(accounts.c.id, accounts.c.parent_id, literal(0).label("depth"))
+            .where(accounts.c.id == account_id)
+            .cte("ancestors", recursive=True)
+        )
+        chain = chain.union(
+            select(accounts.c.id, accounts.c.parent_id, (chain.c.depth + 1).label("depth")).join(
+                chain, accounts.c.id == chain.c.parent_id
+            )
+        )
+        result = await self.session.exec(select(chain.c.id).order_by(chain.c.depth))
+        return [account_id for account_id in result.all() if account_id is not None]
+
+    def _descendants(self, account_id: int) -> Any:
+        accounts = ACCOUNTS
+        tree = (
+            select(accounts.c.id)
+            .where(accounts.c.parent_id == account_id)
+            .cte("descendants", recursive=True)
+        )
+        return tree.union(select(accounts.c.id).join(tree, accounts.c.parent_id == tree.c.id))
+
+    async def group_members(self, account_id: int, *, owner_ids: OwnerScope) -> Sequence[Account]:
+        """Every account below ``account_id`` (all levels) within the scope."""
+        tree = self._descendants(account_id)
+        query = _scoped(select(Account).where(col(Account.id).in_(select(tree.c.id))), owner_ids)
+        result = await self.session.exec(query.order_by(col(Account.id)))
+        return result.all()
+
+    async def ids_after(self, after_id: int, limit: int) -> builtins.list[int]:
+        """A batch of ids of accounts that are not archived (for bulk recomputation)."""
+        result = await self.session.exec(
+            select(col(Account.id))
+            .where(col(Account.id) > after_id, col(Account.status) != ARCHIVED)
+            .order_by(col(Account.id))
+            .limit(limit)
+        )
+        return [account_id for account_id in result.all() if account_id is not None]
 
     async def add(self, account: Account) -> Account:
         self.session.add(account)

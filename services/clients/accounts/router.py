@@ -1,68 +1,212 @@
-"""HTTP endpoints of key accounts."""
+"""HTTP endpoints of key accounts: thin, everything else is in the service."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 
-from services.clients.accounts.dependencies import AccountServiceDep
-from services.clients.accounts.schemas import AccountCreate, AccountRead
+from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS
+from services.clients.accounts.dependencies import AccountScope, AccountServiceDep, ActorId
+from services.clients.accounts.repository import sort_value
+from services.clients.accounts.rules import Grade
+from services.clients.accounts.schemas import (
+    AccountCreate,
+    AccountQuery,
+    AccountRead,
+    AccountSort,
+    AccountStatus,
+    AccountUpdate,
+    ContentClass,
+    GroupSummary,
+    TradeClass,
+)
+from services.clients.keyset import cursor_position
 from shared.concurrency import etag_for
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
+from shared.pagination import Cursor, IdPath, Page, PageSize, encode_cursor
 
 router = APIRouter(prefix="/v1/clients/accounts", tags=["accounts"])
+
+IfMatch = Annotated[str | None, Header(description="The ETag from the last read.")]
+IdQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
+Label = Annotated[str | None, Query(min_length=1, max_length=50)]
+
+
+def account_query(
+    owner_id: Annotated[
+        list[int] | None, Query(description="Owners (repeat for several).", max_length=100)
+    ] = None,
+    team_of: Annotated[
+        int | None,
+        Query(ge=1, le=2_147_483_647, description="Owners in this manager's reporting subtree."),
+    ] = None,
+    grade: Annotated[list[Grade] | None, Query(max_length=4)] = None,
+    content_class: Annotated[list[ContentClass] | None, Query(max_length=4)] = None,
+    trade_class: Annotated[list[TradeClass] | None, Query(max_length=2)] = None,
+    industry: Label = None,
+    region: Label = None,
+    tag: Annotated[list[str] | None, Query(max_length=10, description="All of these tags.")] = None,
+    status: Annotated[
+        list[AccountStatus] | None,
+        Query(max_length=4, description="Default: every status except archived."),
+    ] = None,
+    parent_id: IdQuery = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Text in the names.")
+    ] = None,
+) -> AccountQuery:
+    return AccountQuery(
+        owner_ids=owner_id,
+        team_of=team_of,
+        grades=[g.value for g in grade] if grade else None,
+        content_classes=[c.value for c in content_class] if content_class else None,
+        trade_classes=[t.value for t in trade_class] if trade_class else None,
+        industry=industry,
+        region=region,
+        tags=tag or [],
+        statuses=[s.value for s in status] if status else None,
+        parent_id=parent_id,
+        text=q,
+    )
+
+
+AccountFilters = Annotated[AccountQuery, Depends(account_query)]
+
+
+def _with_etag(response: Response, account: AccountRead) -> AccountRead:
+    response.headers["ETag"] = etag_for(account.version)
+    return account
 
 
 @router.get(
     "",
+    dependencies=[Depends(READ_ACCOUNTS)],
     response_model=Page[AccountRead],
-    summary="List key accounts",
-    responses=problem_responses(400, 422),
+    summary="List key accounts (filters, sorting, cursor pages)",
+    responses=problem_responses(401, 403, 400, 422),
 )
 async def list_accounts(
     service: AccountServiceDep,
-    owner_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
-    grade: Annotated[Literal["S", "A", "B", "C"] | None, Query()] = None,
-    q: Annotated[str | None, Query(max_length=100, description="Text in the names.")] = None,
+    scope: AccountScope,
+    filters: AccountFilters,
+    sort: Annotated[AccountSort, Query(description="Sort key; `-` for descending.")] = (
+        AccountSort.ID
+    ),
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[AccountRead]:
-    after_id = int(decode_cursor(cursor)["id"]) if cursor else None
-    rows = await service.list(
-        owner_id=owner_id, grade=grade, text_query=q, after_id=after_id, limit=limit
-    )
+    after = cursor_position(cursor, sort.value)
+    rows = await service.list(filters, owner_ids=scope, sort=sort, after=after, limit=limit)
     items = [AccountRead.model_validate(row) for row in rows]
-    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
+    next_cursor = None
+    if len(rows) == limit:
+        last = rows[-1]
+        next_cursor = encode_cursor(
+            {"sort": sort.value, "value": sort_value(last, sort), "id": last.id}
+        )
     return Page[AccountRead](items=items, next_cursor=next_cursor)
 
 
 @router.post(
     "",
+    dependencies=[Depends(WRITE_ACCOUNTS)],
     response_model=AccountRead,
     status_code=status.HTTP_201_CREATED,
     summary="Create a key account",
-    responses=problem_responses(409, 422),
+    responses=problem_responses(401, 403, 409, 422),
 )
 async def create_account(
-    data: AccountCreate, service: AccountServiceDep, response: Response
+    data: AccountCreate,
+    service: AccountServiceDep,
+    scope: AccountScope,
+    actor: ActorId,
+    response: Response,
 ) -> AccountRead:
-    account = AccountRead.model_validate(await service.create(data))
-    response.headers["ETag"] = etag_for(account.version)
+    account = AccountRead.model_validate(await service.create(data, scope, actor))
     response.headers["Location"] = f"{router.prefix}/{account.id}"
-    return account
+    return _with_etag(response, account)
 
 
 @router.get(
     "/{account_id}",
+    dependencies=[Depends(READ_ACCOUNTS)],
     response_model=AccountRead,
     summary="Get one key account",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(401, 403, 404, 422),
 )
 async def get_account(
-    account_id: IdPath, service: AccountServiceDep, response: Response
+    account_id: IdPath, service: AccountServiceDep, scope: AccountScope, response: Response
 ) -> AccountRead:
-    account = AccountRead.model_validate(await service.get(account_id))
-    response.headers["ETag"] = etag_for(account.version)
-    return account
+    return _with_etag(response, AccountRead.model_validate(await service.get(account_id, scope)))
+
+
+@router.patch(
+    "/{account_id}",
+    dependencies=[Depends(WRITE_ACCOUNTS)],
+    response_model=AccountRead,
+    summary="Change a key account (needs If-Match)",
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+)
+async def update_account(
+    account_id: IdPath,
+    data: AccountUpdate,
+    service: AccountServiceDep,
+    scope: AccountScope,
+    actor: ActorId,
+    response: Response,
+    if_match: IfMatch = None,
+) -> AccountRead:
+    account = await service.update(account_id, data, if_match, scope, actor)
+    return _with_etag(response, AccountRead.model_validate(account))
+
+
+@router.post(
+    "/{account_id}/archive",
+    dependencies=[Depends(WRITE_ACCOUNTS)],
+    response_model=AccountRead,
+    summary="Archive a key account (soft delete)",
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+)
+async def archive_account(
+    account_id: IdPath,
+    service: AccountServiceDep,
+    scope: AccountScope,
+    actor: ActorId,
+    response: Response,
+    if_match: IfMatch = None,
+) -> AccountRead:
+    account = await service.archive(account_id, scope, actor, if_match)
+    return _with_etag(response, AccountRead.model_validate(account))
+
+
+@router.post(
+    "/{account_id}/restore",
+    dependencies=[Depends(WRITE_ACCOUNTS)],
+    response_model=AccountRead,
+    summary="Restore an archived key account",
+    responses=problem_responses(401, 403, 404, 409, 412, 422),
+)
+async def restore_account(
+    account_id: IdPath,
+    service: AccountServiceDep,
+    scope: AccountScope,
+    actor: ActorId,
+    response: Response,
+    if_match: IfMatch = None,
+) -> AccountRead:
+    account = await service.restore(account_id, scope, actor, if_match)
+    return _with_etag(response, AccountRead.model_validate(account))
+
+
+@router.get(
+    "/{account_id}/group-summary",
+    dependencies=[Depends(READ_ACCOUNTS)],
+    response_model=GroupSummary,
+    summary="Roll-up of a group customer at its parent",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_group_summary(
+    account_id: IdPath, service: AccountServiceDep, scope: AccountScope
+) -> GroupSummary:
+    return await service.group_summary(account_id, scope)

@@ -8,6 +8,7 @@ company's base currency (convert before calling); dates are company-calendar dat
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -323,3 +324,15 @@ def trailing_twelve_months(as_of: date) -> tuple[date, date]:
     year = as_of.year - 1
     day = min(as_of.day, calendar.monthrange(year, as_of.month)[1])
     return date(year, as_of.month, day) + timedelta(days=1), as_of
+
+
+# --------------------------------------------------------------------------------------
+# Group customers (集团客户)
+# --------------------------------------------------------------------------------------
+
+
+def parent_would_cycle(account_id: int, parent_ancestry: Sequence[int]) -> bool:
+    """Whether making the account whose ancestry (itself first, then its parent, …) is
+    ``parent_ancestry`` the parent of ``account_id`` would close a loop: that happens
+    exactly when ``account_id`` is that account or one of its ancestors."""
+    return account_id in parent_ancestry

@@ -1,51 +1,278 @@
-"""Rules of key-account records. Never commits: the request owns the transaction."""
+"""Rules of key-account records. Never commits: the request owns the transaction.
+
+Every method that reads or changes an account takes ``owner_ids``, the caller's data scope
+(None = unrestricted); an account outside it is reported exactly like a missing one.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from services.clients.accounts.models import Account
 from services.clients.accounts.repository import AccountRepository
-from services.clients.accounts.schemas import AccountCreate
+from services.clients.accounts.rules import Grade, parent_would_cycle
+from services.clients.accounts.schemas import (
+    AccountCreate,
+    AccountQuery,
+    AccountSort,
+    AccountStatus,
+    AccountUpdate,
+    GroupSummary,
+)
+from services.clients.audit.schemas import AuditEntity
+from services.clients.audit.service import AuditTrail, changed_fields, snapshot
+from services.clients.grading.service import GradingService
+from services.clients.org.service import OrgService, owner_problem
+from services.clients.ownership.service import OwnershipService
+from shared.concurrency import check_if_match
 from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.money import Money
+
+OwnerScope = Collection[int] | None
+
+
+def field_problem(field: str, message: str, kind: str) -> dict[str, Any]:
+    """``extra`` for a 422 that names the offending body field."""
+    return {"errors": [{"loc": ["body", field], "msg": message, "type": kind}]}
 
 
 class AccountService:
-    """Create, read and list key accounts."""
+    """Create, read, change, archive and list key accounts."""
 
-    def __init__(self, repository: AccountRepository) -> None:
+    def __init__(
+        self,
+        repository: AccountRepository,
+        org: OrgService,
+        grading: GradingService,
+        ownership: OwnershipService,
+        audit: AuditTrail,
+    ) -> None:
         self.repository = repository
+        self.org = org
+        self.grading = grading
+        self.ownership = ownership
+        self.audit = audit
 
-    async def get(self, account_id: int) -> Account:
-        account = await self.repository.get(account_id)
+    async def get(self, account_id: int, owner_ids: OwnerScope = None) -> Account:
+        account = await self.repository.get(account_id, owner_ids=owner_ids)
         if account is None:
             raise NotFound(f"account {account_id} does not exist")
         return account
 
     async def list(
         self,
+        filters: AccountQuery,
         *,
-        owner_id: int | None,
-        grade: str | None,
-        text_query: str | None,
-        after_id: int | None,
+        owner_ids: OwnerScope,
+        sort: AccountSort,
+        after: tuple[Any, int] | None,
         limit: int,
     ) -> Sequence[Account]:
         return await self.repository.list(
-            owner_id=owner_id, grade=grade, text_query=text_query, after_id=after_id, limit=limit
+            filters, owner_ids=owner_ids, sort=sort, after=after, limit=limit
         )
 
-    async def create(self, data: AccountCreate) -> Account:
-        if data.parent_id is not None and await self.repository.get(data.parent_id) is None:
-            raise UnprocessableContent(f"parent account {data.parent_id} does not exist")
-        if data.credit_code and await self.repository.get_by_credit_code(data.credit_code):
-            raise Conflict(f"an account with credit code {data.credit_code} already exists")
+    async def require_active_owner(self, owner_id: int, field: str = "owner_id") -> None:
+        """Refuse (422) an owner who is unknown, on leave or departed in the org copy."""
+        reasons = await self.org.inactive_reasons([owner_id])
+        if reasons:
+            raise UnprocessableContent(
+                owner_problem(owner_id, reasons[owner_id]),
+                extra=field_problem(field, "not an active employee", "inactive_employee"),
+            )
+
+    async def _require_parent(self, parent_id: int, owner_ids: OwnerScope) -> Account:
+        parent = await self.repository.get(parent_id, owner_ids=owner_ids)
+        if parent is None:
+            raise UnprocessableContent(
+                f"parent account {parent_id} does not exist",
+                extra=field_problem("parent_id", "unknown account", "reference"),
+            )
+        if parent.status == AccountStatus.ARCHIVED:
+            raise UnprocessableContent(
+                f"parent account {parent_id} is archived",
+                extra=field_problem("parent_id", "archived account", "reference"),
+            )
+        return parent
+
+    async def _require_unique_code(self, credit_code: str | None, account_id: int | None) -> None:
+        if not credit_code:
+            return
+        holder = await self.repository.get_by_credit_code(credit_code)
+        if holder is not None and holder.id != account_id:
+            raise Conflict(
+                f"credit code {credit_code} already belongs to account {holder.id}",
+                extra={"account_id": holder.id},
+            )
+
+    async def insert(self, data: AccountCreate, actor_employee_id: int | None) -> Account:
+        """Insert an already-checked account with its first grade and owner history."""
         account = Account.model_validate(data.model_dump(mode="json"))
         try:
-            return await self.repository.add(account)
+            account = await self.repository.add(account)
+        except IntegrityError as exc:  # a concurrent create with the same code
+            raise Conflict(f"credit code {data.credit_code} already belongs to an account") from exc
+        await self.grading.evaluate(account, actor_employee_id=actor_employee_id, first=True)
+        self.ownership.record_first_owner(account, actor_employee_id)
+        assert account.id is not None
+        self.audit.record(
+            entity=AuditEntity.ACCOUNT,
+            entity_id=account.id,
+            account_id=account.id,
+            action="create",
+            actor_employee_id=actor_employee_id,
+            after=snapshot(account),
+        )
+        return account
+
+    async def create(
+        self, data: AccountCreate, owner_ids: OwnerScope, actor_employee_id: int | None
+    ) -> Account:
+        await self.require_active_owner(data.owner_id)
+        if data.parent_id is not None:
+            await self._require_parent(data.parent_id, owner_ids)
+        await self._require_unique_code(data.credit_code, None)
+        return await self.insert(data, actor_employee_id)
+
+    async def update(
+        self,
+        account_id: int,
+        data: AccountUpdate,
+        if_match: str | None,
+        owner_ids: OwnerScope,
+        actor_employee_id: int | None,
+    ) -> Account:
+        account = await self.repository.get(account_id, owner_ids=owner_ids, for_update=True)
+        if account is None:
+            raise NotFound(f"account {account_id} does not exist")
+        check_if_match(if_match, account.version)
+        if account.status == AccountStatus.ARCHIVED:
+            raise Conflict(f"account {account_id} is archived; restore it before changing it")
+        changes = data.model_dump(mode="json", exclude_unset=True)
+        for required in ("legal_name", "content_class", "trade_class", "status", "tags"):
+            if required in changes and changes[required] is None:
+                raise UnprocessableContent(
+                    f"{required} cannot be null",
+                    extra=field_problem(required, "cannot be null", "null"),
+                )
+        if changes.get("parent_id") is not None:
+            parent_id = changes["parent_id"]
+            await self._require_parent(parent_id, owner_ids)
+            if parent_would_cycle(account_id, await self.repository.ancestors(parent_id)):
+                why = (
+                    "it is the account itself"
+                    if parent_id == account_id
+                    else "it is below the account in its own group"
+                )
+                raise Conflict(
+                    f"account {parent_id} cannot be the parent of account {account_id}: "
+                    f"{why}; that would make a cycle in the group hierarchy",
+                    extra={"reason": "hierarchy_cycle"},
+                )
+        if "credit_code" in changes:
+            await self._require_unique_code(changes["credit_code"], account_id)
+        before = snapshot(account)
+        for field, value in changes.items():
+            setattr(account, field, value)
+        after = snapshot(account)
+        old, new = changed_fields(before, after)
+        if not new:
+            return account
+        account.version += 1
+        try:
+            account = await self.repository.add(account)
         except IntegrityError as exc:
-            raise Conflict(
-                f"an account with credit code {data.credit_code} already exists"
-            ) from exc
+            raise Conflict(f"credit code {data.credit_code} already belongs to an account") from exc
+        self.audit.record(
+            entity=AuditEntity.ACCOUNT,
+            entity_id=account_id,
+            account_id=account_id,
+            action="update",
+            actor_employee_id=actor_employee_id,
+            before=old,
+            after=new,
+        )
+        return account
+
+    async def _set_archived(
+        self,
+        account_id: int,
+        archived: bool,
+        owner_ids: OwnerScope,
+        actor_employee_id: int | None,
+        if_match: str | None,
+    ) -> Account:
+        account = await self.repository.get(account_id, owner_ids=owner_ids, for_update=True)
+        if account is None:
+            raise NotFound(f"account {account_id} does not exist")
+        if if_match is not None:
+            check_if_match(if_match, account.version)
+        is_archived = account.status == AccountStatus.ARCHIVED
+        if archived == is_archived:
+            state = "archived" if archived else "not archived"
+            raise Conflict(f"account {account_id} is already {state}")
+        before_status, before_archived_at = account.status, account.archived_at
+        account.status = AccountStatus.ARCHIVED if archived else AccountStatus.ACTIVE
+        account.archived_at = datetime.now(UTC) if archived else None
+        account.version += 1
+        account = await self.repository.add(account)
+        self.audit.record(
+            entity=AuditEntity.ACCOUNT,
+            entity_id=account_id,
+            account_id=account_id,
+            action="archive" if archived else "restore",
+            actor_employee_id=actor_employee_id,
+            before={"status": before_status, "archived_at": _iso(before_archived_at)},
+            after={"status": account.status, "archived_at": _iso(account.archived_at)},
+        )
+        return account
+
+    async def archive(
+        self,
+        account_id: int,
+        owner_ids: OwnerScope,
+        actor_employee_id: int | None,
+        if_match: str | None = None,
+    ) -> Account:
+        """Soft delete: the account leaves the default lists but keeps every fact."""
+        return await self._set_archived(account_id, True, owner_ids, actor_employee_id, if_match)
+
+    async def restore(
+        self,
+        account_id: int,
+        owner_ids: OwnerScope,
+        actor_employee_id: int | None,
+        if_match: str | None = None,
+    ) -> Account:
+        """Undo an archive; the account comes back as active."""
+        return await self._set_archived(account_id, False, owner_ids, actor_employee_id, if_match)
+
+    async def group_summary(self, account_id: int, owner_ids: OwnerScope) -> GroupSummary:
+        """Roll-up at a group parent over its subsidiaries (all levels) in scope."""
+        parent = await self.get(account_id, owner_ids)
+        members = await self.repository.group_members(account_id, owner_ids=owner_ids)
+        group = [parent, *members]
+        values = await self.grading.contract_value(
+            [a.id for a in group if a.id is not None], self.grading.today()
+        )
+        grades = Counter(a.grade for a in group)
+        best = max((Grade(letter) for letter in grades), key=lambda g: g.rank)
+        return GroupSummary(
+            account_id=account_id,
+            direct_subsidiaries=sum(1 for a in members if a.parent_id == account_id),
+            subsidiaries=len(members),
+            active_subsidiaries=sum(1 for a in members if a.status == AccountStatus.ACTIVE),
+            grade_distribution=dict(sorted(grades.items())),
+            best_grade=best,
+            owner_ids=sorted({a.owner_id for a in group}),
+            contract_value_12m=Money.rounded(sum(values.values()), self.grading.currency),
+        )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

@@ -1,0 +1,64 @@
+"""Who may do what in the clients service, and whose accounts a caller sees.
+
+Data scope (applied inside the queries): an account manager sees the accounts they own;
+a team lead those owned by anyone in their reporting subtree (from the org copy); the
+department manager, finance, executives, administrators and our services see all.
+Everything under an account (contacts, grades, credit, ownership, audit) follows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Annotated
+
+from fastapi import Depends
+
+from services.clients.org.repository import OrgRepository
+from shared.auth.policy import Policy, authenticate
+from shared.auth.principal import Principal, Role
+from shared.db import SessionDep
+from shared.errors import Forbidden
+
+SEE_ALL = frozenset({Role.ADMIN, Role.DEPT_MANAGER, Role.FINANCE, Role.EXECUTIVE})
+
+READ_ACCOUNTS = Policy(
+    Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.ACCOUNT_MANAGER, Role.FINANCE,
+    Role.EXECUTIVE, services=True,
+)  # fmt: skip
+WRITE_ACCOUNTS = Policy(Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.ACCOUNT_MANAGER)
+MANAGE_ACCOUNTS = Policy(Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD)
+HANDOVER = Policy(Role.ADMIN, services=True)
+AUDIT = Policy(Role.ADMIN)
+INTERNAL = Policy(services=True)
+
+Caller = Annotated[Principal, Depends(authenticate)]
+
+
+async def account_scope(principal: Caller, session: SessionDep) -> Collection[int] | None:
+    """The owners whose accounts the caller may see and change; None means all."""
+    if principal.is_service or principal.has_any_role(SEE_ALL):
+        return None
+    if principal.employee_id is None:
+        return frozenset()
+    if Role.TEAM_LEAD in principal.roles:
+        return frozenset(await OrgRepository(session).subtree(principal.employee_id))
+    if Role.ACCOUNT_MANAGER in principal.roles:
+        return frozenset({principal.employee_id})
+    return frozenset()
+
+
+def acting_employee_id(principal: Caller) -> int:
+    """The employee behind the caller's login (credit authority is theirs)."""
+    if principal.employee_id is None:
+        raise Forbidden("your login is not linked to an employee, so it cannot act here")
+    return principal.employee_id
+
+
+def optional_acting_employee_id(principal: Caller) -> int | None:
+    """Who to name in the audit trail (None for services and unlinked logins)."""
+    return principal.employee_id
+
+
+def sees_personal_data_of(principal: Principal, owner_id: int) -> bool:
+    """Contact phone and e-mail are shown in lists only to the account's owner."""
+    return principal.employee_id is not None and principal.employee_id == owner_id

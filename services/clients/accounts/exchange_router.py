@@ -1,0 +1,96 @@
+"""HTTP endpoints for account files: CSV/XLSX export (streamed) and import."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi.responses import StreamingResponse
+
+from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS
+from services.clients.accounts.dependencies import AccountScope, AccountServiceDep, ActorId
+from services.clients.accounts.exchange import AccountImporter, ImportResult, export_stream
+from services.clients.accounts.router import AccountFilters
+from services.clients.accounts.schemas import AccountSort
+from services.clients.accounts.spreadsheet import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, FileFormat
+from shared.errors import DomainError, PayloadTooLarge, problem_responses
+
+router = APIRouter(prefix="/v1/clients/accounts", tags=["accounts"])
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+class UnsupportedMediaType(DomainError):
+    status, slug = 415, "unsupported-media-type"
+
+
+@router.get(
+    "/export",
+    dependencies=[Depends(READ_ACCOUNTS)],
+    summary="Export the accounts of a list as CSV or XLSX (streamed)",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The file.",
+            "content": {
+                CSV_MEDIA_TYPE: {"schema": {"type": "string"}},
+                XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        **problem_responses(401, 403, 422),
+    },
+)
+async def export_accounts(
+    request: Request,
+    scope: AccountScope,
+    filters: AccountFilters,
+    file_format: Annotated[FileFormat, Query(alias="format")] = FileFormat.CSV,
+    sort: Annotated[AccountSort, Query()] = AccountSort.ID,
+) -> StreamingResponse:
+    factory = request.app.state.session_factory
+    return StreamingResponse(
+        export_stream(factory, filters, scope, sort, file_format),
+        media_type=file_format.media_type,
+        headers={"Content-Disposition": f'attachment; filename="accounts.{file_format.value}"'},
+    )
+
+
+@router.post(
+    "/import",
+    dependencies=[Depends(WRITE_ACCOUNTS)],
+    response_model=ImportResult,
+    summary="Import accounts from a CSV or XLSX file (all rows or none)",
+    description=(
+        "Send the file as the request body with `Content-Type: text/csv` or the XLSX media "
+        "type. Rows match existing accounts by credit code, else by legal name; matched "
+        "accounts get the file's descriptive fields (their owner changes only by transfer). "
+        "Any invalid row: 422 with every row's errors (`errors[].loc = ['body', row, field]`) "
+        "and nothing imported."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                CSV_MEDIA_TYPE: {"schema": {"type": "string"}},
+                XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
+    responses=problem_responses(401, 403, 413, 415, 422),
+)
+async def import_accounts(
+    request: Request,
+    service: AccountServiceDep,
+    actor: ActorId,
+    content_type: Annotated[str | None, Header()] = None,
+) -> ImportResult:
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    formats = {CSV_MEDIA_TYPE: FileFormat.CSV, XLSX_MEDIA_TYPE: FileFormat.XLSX}
+    if media_type not in formats:
+        raise UnsupportedMediaType(
+            f"send the file as {CSV_MEDIA_TYPE} or {XLSX_MEDIA_TYPE}, not {media_type or 'nothing'}"
+        )
+    content = await request.body()
+    if len(content) > MAX_IMPORT_BYTES:
+        raise PayloadTooLarge(f"an import file may have at most {MAX_IMPORT_BYTES} bytes")
+    return await AccountImporter(service).import_file(content, formats[media_type], actor)

@@ -1,0 +1,45 @@
+"""Reading the audit trail (who may read it is decided by the identity work)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from services.clients.access import AUDIT
+from services.clients.audit.dependencies import AuditTrailDep
+from services.clients.audit.schemas import AuditEntity, AuditEntryRead
+from services.clients.keyset import cursor_id
+from shared.errors import problem_responses
+from shared.pagination import Cursor, Page, PageSize, encode_cursor
+
+router = APIRouter(prefix="/v1/clients/audit", tags=["clients-audit"])
+
+IdQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
+
+
+@router.get(
+    "",
+    dependencies=[Depends(AUDIT)],
+    response_model=Page[AuditEntryRead],
+    summary="List audit entries, newest first",
+    responses=problem_responses(401, 403, 400, 422),
+)
+async def list_audit_entries(
+    trail: AuditTrailDep,
+    entity: Annotated[AuditEntity | None, Query(description="Kind of record.")] = None,
+    entity_id: IdQuery = None,
+    account_id: Annotated[
+        int | None,
+        Query(ge=1, le=2_147_483_647, description="Entries of this account and its children."),
+    ] = None,
+    limit: PageSize = 50,
+    cursor: Cursor = None,
+) -> Page[AuditEntryRead]:
+    before_id = cursor_id(cursor)
+    rows = await trail.list(
+        entity=entity, entity_id=entity_id, account_id=account_id, before_id=before_id, limit=limit
+    )
+    items = [AuditEntryRead.model_validate(row) for row in rows]
+    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
+    return Page[AuditEntryRead](items=items, next_cursor=next_cursor)

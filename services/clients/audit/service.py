@@ -1,0 +1,78 @@
+"""Recording changes. Every writer in the service calls :class:`AuditTrail` with the same
+session as its change, so the entry commits or rolls back with it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel
+
+from services.clients.audit.models import AuditEntry
+from services.clients.audit.repository import AuditRepository
+from services.clients.audit.schemas import AuditEntity
+
+Snapshot = dict[str, Any]
+
+_NOT_AUDITED = frozenset({"created_at", "updated_at", "received_at"})
+
+
+def snapshot(record: BaseModel) -> Snapshot:
+    """A JSON-safe copy of a record's fields, without bookkeeping timestamps."""
+    data = record.model_dump(mode="json")
+    return {key: value for key, value in data.items() if key not in _NOT_AUDITED}
+
+
+def changed_fields(
+    before: Mapping[str, Any], after: Mapping[str, Any]
+) -> tuple[Snapshot, Snapshot]:
+    """Only the fields whose value differs, as (before, after)."""
+    keys = [key for key in after if before.get(key) != after.get(key)]
+    return {key: before.get(key) for key in keys}, {key: after[key] for key in keys}
+
+
+class AuditTrail:
+    """Writes audit entries into the current transaction."""
+
+    def __init__(self, repository: AuditRepository) -> None:
+        self.repository = repository
+
+    def record(
+        self,
+        *,
+        entity: AuditEntity,
+        entity_id: int,
+        action: str,
+        actor_employee_id: int | None,
+        account_id: int | None,
+        before: Snapshot | None = None,
+        after: Snapshot | None = None,
+    ) -> None:
+        self.repository.add(
+            AuditEntry(
+                entity=entity.value,
+                entity_id=entity_id,
+                account_id=account_id,
+                action=action,
+                actor_employee_id=actor_employee_id,
+                before=before,
+                after=after,
+            )
+        )
+
+    async def list(
+        self,
+        *,
+        entity: AuditEntity | None,
+        entity_id: int | None,
+        account_id: int | None,
+        before_id: int | None,
+        limit: int,
+    ) -> Sequence[AuditEntry]:
+        return await self.repository.list(
+            entity=entity.value if entity else None,
+            entity_id=entity_id,
+            account_id=account_id,
+            before_id=before_id,
+            limit=limit,
+        )

@@ -1,0 +1,1 @@
+"""contacts domain of the clients service."""

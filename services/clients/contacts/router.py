@@ -1,0 +1,159 @@
+"""HTTP endpoints of contacts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
+
+from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS
+from services.clients.accounts.dependencies import AccountScope, ActorId
+from services.clients.contacts.dependencies import ContactServiceDep
+from services.clients.contacts.schemas import (
+    AccountContactCreate,
+    AccountContactRead,
+    ContactLink,
+    ContactRead,
+    ContactRole,
+    ContactUpdate,
+    CoverageAlert,
+)
+from services.clients.keyset import cursor_id
+from shared.concurrency import etag_for
+from shared.errors import problem_responses
+from shared.pagination import Cursor, IdPath, Page, PageSize, encode_cursor
+
+router = APIRouter(prefix="/v1/clients", tags=["contacts"])
+
+IfMatch = Annotated[str | None, Header(description="The ETag from the last read.")]
+ContactIdPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="The contact's id.")]
+
+
+@router.get(
+    "/contacts/coverage-alerts",
+    dependencies=[Depends(READ_ACCOUNTS)],
+    response_model=Page[CoverageAlert],
+    summary="Active accounts with no active decision maker",
+    responses=problem_responses(401, 403, 400, 422),
+)
+async def list_coverage_alerts(
+    service: ContactServiceDep,
+    scope: AccountScope,
+    limit: PageSize = 50,
+    cursor: Cursor = None,
+) -> Page[CoverageAlert]:
+    items = await service.coverage_alerts(scope, after_id=cursor_id(cursor), limit=limit)
+    next_cursor = encode_cursor({"id": items[-1].account_id}) if len(items) == limit else None
+    return Page[CoverageAlert](items=items, next_cursor=next_cursor)
+
+
+@router.get(
+    "/accounts/{account_id}/contacts",
+    dependencies=[Depends(READ_ACCOUNTS)],
+    response_model=Page[AccountContactRead],
+    summary="Contacts of an account",
+    responses=problem_responses(401, 403, 400, 404, 422),
+)
+async def list_account_contacts(
+    account_id: IdPath,
+    service: ContactServiceDep,
+    scope: AccountScope,
+    caller: ActorId,
+    active: Annotated[bool, Query(description="Only active relationships.")] = False,
+    role: Annotated[ContactRole | None, Query()] = None,
+    limit: PageSize = 50,
+    cursor: Cursor = None,
+) -> Page[AccountContactRead]:
+    items = await service.for_account(
+        account_id,
+        scope,
+        active_only=active,
+        role=role.value if role else None,
+        after_id=cursor_id(cursor),
+        limit=limit,
+        personal_data_for=caller,
+    )
+    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
+    return Page[AccountContactRead](items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "/accounts/{account_id}/contacts",
+    dependencies=[Depends(WRITE_ACCOUNTS)],
+    response_model=AccountContactRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a new contact to an account",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def create_account_contact(
+    account_id: IdPath,
+    data: AccountContactCreate,
+    service: ContactServiceDep,
+    scope: AccountScope,
+    actor: ActorId,
+    response: Response,
+) -> AccountContactRead:
+    contact = await service.create_for_account(account_id, data, scope, actor)
+    response.headers["Location"] = f"/v1/clients/contacts/{contact.id}"
+    response.headers["ETag"] = etag_for(contact.version)
+    return contact
+
+
+@router.put(
+    "/accounts/{account_id}/contacts/{contact_id}",
+    dependencies=[Depends(WRITE_ACCOUNTS)],
+    response_model=AccountContactRead,
+    summary="Link an existing contact to an account, or change the relationship",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def link_account_contact(
+    account_id: IdPath,
+    contact_id: ContactIdPath,
+    data: ContactLink,
+    service: ContactServiceDep,
+    scope: AccountScope,
+    actor: ActorId,
+    response: Response,
+) -> AccountContactRead:
+    contact, created = await service.link(account_id, contact_id, data, scope, actor)
+    if created:
+        response.status_code = status.HTTP_201_CREATED
+    return contact
+
+
+@router.get(
+    "/contacts/{contact_id}",
+    dependencies=[Depends(READ_ACCOUNTS)],
+    response_model=ContactRead,
+    summary="Get one contact",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_contact(
+    contact_id: ContactIdPath, service: ContactServiceDep, scope: AccountScope, response: Response
+) -> ContactRead:
+    contact = ContactRead.model_validate(await service.get(contact_id, scope))
+    response.headers["ETag"] = etag_for(contact.version)
+    return contact
+
+
+@router.patch(
+    "/contacts/{contact_id}",
+    dependencies=[Depends(WRITE_ACCOUNTS)],
+    response_model=ContactRead,
+    summary="Change a contact's personal data (needs If-Match)",
+    responses=problem_responses(401, 403, 404, 412, 422, 428),
+)
+async def update_contact(
+    contact_id: ContactIdPath,
+    data: ContactUpdate,
+    service: ContactServiceDep,
+    scope: AccountScope,
+    actor: ActorId,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ContactRead:
+    contact = ContactRead.model_validate(
+        await service.update(contact_id, data, if_match, scope, actor)
+    )
+    response.headers["ETag"] = etag_for(contact.version)
+    return contact

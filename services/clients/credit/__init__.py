@@ -1,0 +1,1 @@
+"""credit domain of the clients service."""

@@ -1,0 +1,1 @@
+"""grading domain of the clients service."""

@@ -1,0 +1,45 @@
+"""Dependency aliases of grading."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.clients.accounts.repository import AccountRepository
+from services.clients.audit.repository import AuditRepository
+from services.clients.audit.service import AuditTrail
+from services.clients.company_calendar import company_today
+from services.clients.grading.repository import GradingRepository
+from services.clients.grading.service import GradingService
+from services.clients.settings import ClientsSettings
+from shared.db import SessionDep
+
+
+def clients_settings(request: Request) -> ClientsSettings:
+    settings = request.app.state.settings
+    assert isinstance(settings, ClientsSettings)
+    return settings
+
+
+SettingsDep = Annotated[ClientsSettings, Depends(clients_settings)]
+
+
+def build_grading(session: AsyncSession, settings: ClientsSettings) -> GradingService:
+    """The grading service on a session (also used by jobs outside a request)."""
+    return GradingService(
+        AccountRepository(session),
+        GradingRepository(session),
+        AuditTrail(AuditRepository(session)),
+        thresholds=settings.grade_thresholds(),
+        currency=settings.base_currency,
+        today=company_today(settings.timezone),
+    )
+
+
+def grading_service(session: SessionDep, settings: SettingsDep) -> GradingService:
+    return build_grading(session, settings)
+
+
+GradingServiceDep = Annotated[GradingService, Depends(grading_service)]

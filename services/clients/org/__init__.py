@@ -1,0 +1,1 @@
+"""org domain of the clients service."""

@@ -1,0 +1,51 @@
+"""Internal endpoints that keep the org copy current (called by staff, not by people)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from services.clients.access import INTERNAL
+from services.clients.org.dependencies import OrgServiceDep, StaffClientDep
+from services.clients.org.schemas import (
+    OrgApplyResult,
+    OrgEmployeeRead,
+    OrgEventBatch,
+    OrgResyncResult,
+)
+from shared.errors import problem_responses
+from shared.pagination import IdPath
+
+router = APIRouter(prefix="/v1/clients/internal/org", tags=["clients-org"])
+
+
+@router.post(
+    "/employees",
+    dependencies=[Depends(INTERNAL)],
+    response_model=OrgApplyResult,
+    summary="Receive organisation events from staff (idempotent by version)",
+    responses=problem_responses(401, 403, 422),
+)
+async def receive_org_events(batch: OrgEventBatch, service: OrgServiceDep) -> OrgApplyResult:
+    return await service.apply_events(batch.events)
+
+
+@router.post(
+    "/resync",
+    dependencies=[Depends(INTERNAL)],
+    response_model=OrgResyncResult,
+    summary="Rebuild the org copy from staff's employee list",
+    responses=problem_responses(401, 403, 502, 503, 504),
+)
+async def resync_org(service: OrgServiceDep, staff: StaffClientDep) -> OrgResyncResult:
+    return await service.resync(staff)
+
+
+@router.get(
+    "/employees/{employee_id}",
+    dependencies=[Depends(INTERNAL)],
+    response_model=OrgEmployeeRead,
+    summary="One employee as the org copy holds it",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_org_employee(employee_id: IdPath, service: OrgServiceDep) -> OrgEmployeeRead:
+    return OrgEmployeeRead.model_validate(await service.get(employee_id))

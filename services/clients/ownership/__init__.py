@@ -1,0 +1,1 @@
+"""ownership domain of the clients service."""

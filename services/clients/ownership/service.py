@@ -1,0 +1,210 @@
+"""Ownership (客户归属): every account always has an owner; moves are recorded and carry
+the service work along as asked. Never commits: one request, one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+
+from services.clients.accounts.models import Account
+from services.clients.accounts.repository import AccountRepository
+from services.clients.audit.schemas import AuditEntity
+from services.clients.audit.service import AuditTrail
+from services.clients.org.service import OrgService, owner_problem
+from services.clients.ownership.models import Handover, OwnershipChange
+from services.clients.ownership.repository import OwnershipRepository
+from services.clients.ownership.schemas import (
+    AccountTransfer,
+    HandoverRequest,
+    HandoverResult,
+    HandoverStatus,
+    TransferOptions,
+    TransferResult,
+)
+from shared.errors import Conflict, NotFound, UnprocessableContent
+
+
+class OwnershipService:
+    """Transfers, handovers and the ownership history."""
+
+    def __init__(
+        self,
+        accounts: AccountRepository,
+        repository: OwnershipRepository,
+        org: OrgService,
+        audit: AuditTrail,
+    ) -> None:
+        self.accounts = accounts
+        self.repository = repository
+        self.org = org
+        self.audit = audit
+
+    def record_first_owner(self, account: Account, actor_employee_id: int | None) -> None:
+        """The ownership history starts when the account is created."""
+        assert account.id is not None
+        self.repository.add_change(
+            OwnershipChange(
+                account_id=account.id,
+                from_employee_id=None,
+                to_employee_id=account.owner_id,
+                reason="created",
+                actor_employee_id=actor_employee_id,
+            )
+        )
+
+    async def _move(
+        self,
+        accounts: Sequence[Account],
+        to_employee_id: int,
+        options: TransferOptions,
+        *,
+        reason: str,
+        actor_employee_id: int | None,
+        handover_id: uuid.UUID | None = None,
+    ) -> TransferResult:
+        moving = [account for account in accounts if account.owner_id != to_employee_id]
+        for account in moving:
+            assert account.id is not None
+            previous = account.owner_id
+            account.owner_id = to_employee_id
+            account.version += 1
+            self.repository.add_change(
+                OwnershipChange(
+                    account_id=account.id,
+                    from_employee_id=previous,
+                    to_employee_id=to_employee_id,
+                    reason=reason,
+                    handover_id=handover_id,
+                    options={name: getattr(options, name) for name in TransferOptions.model_fields},
+                    actor_employee_id=actor_employee_id,
+                )
+            )
+            self.audit.record(
+                entity=AuditEntity.OWNERSHIP,
+                entity_id=account.id,
+                account_id=account.id,
+                action="transfer",
+                actor_employee_id=actor_employee_id,
+                before={"owner_id": previous},
+                after={"owner_id": to_employee_id, "reason": reason},
+            )
+            await self.accounts.add(account)
+        moved_work = await self.repository.move_service_work(
+            [account.id for account in moving if account.id is not None], to_employee_id, options
+        )
+        return TransferResult(
+            accounts=len(moving), unchanged=len(accounts) - len(moving), **moved_work
+        )
+
+    async def transfer(
+        self,
+        data: AccountTransfer,
+        owner_ids: Collection[int] | None,
+        actor_employee_id: int | None,
+    ) -> TransferResult:
+        """Move the given accounts (all visible to the caller) to an active employee."""
+        reasons = await self.org.inactive_reasons([data.to_employee_id])
+        if reasons:
+            raise UnprocessableContent(
+                owner_problem(data.to_employee_id, reasons[data.to_employee_id]),
+                extra={
+                    "errors": [
+                        {
+                            "loc": ["body", "to_employee_id"],
+                            "msg": "not an active employee",
+                            "type": "inactive_employee",
+                        }
+                    ]
+                },
+            )
+        wanted = sorted(set(data.account_ids))
+        accounts = await self.accounts.get_many(wanted, owner_ids=owner_ids, for_update=True)
+        missing = sorted(set(wanted) - {account.id for account in accounts})
+        if missing:
+            raise NotFound(
+                f"accounts {', '.join(map(str, missing))} do not exist; nothing was transferred",
+                extra={"missing_account_ids": missing},
+            )
+        return await self._move(
+            accounts,
+            data.to_employee_id,
+            data,
+            reason=data.reason,
+            actor_employee_id=actor_employee_id,
+        )
+
+    async def handover(self, data: HandoverRequest) -> HandoverResult:
+        """Staff's offboarding handover: idempotent by ``handover_id``, all or nothing."""
+        if data.from_employee_id == data.to_employee_id:
+            raise UnprocessableContent("from_employee_id and to_employee_id are the same employee")
+        claimed = await self.repository.claim_handover(
+            Handover(
+                handover_id=data.handover_id,
+                from_employee_id=data.from_employee_id,
+                to_employee_id=data.to_employee_id,
+                reason=data.reason,
+                request=data.model_dump(mode="json"),
+                result={},
+            )
+        )
+        if not claimed:
+            done = await self.repository.get_handover(data.handover_id)
+            assert done is not None
+            return HandoverResult.model_validate(done.result)
+        reasons = await self.org.inactive_reasons([data.to_employee_id])
+        if reasons:
+            raise Conflict(
+                "successor "
+                + owner_problem(data.to_employee_id, reasons[data.to_employee_id])
+                + "; no account was handed over",
+                extra={"reason": "successor_not_active"},
+            )
+        if data.account_ids is None:
+            accounts = await self.accounts.owned_by(data.from_employee_id, for_update=True)
+        else:
+            wanted = sorted(set(data.account_ids))
+            accounts = await self.accounts.get_many(wanted, for_update=True)
+            missing = sorted(set(wanted) - {account.id for account in accounts})
+            if missing:
+                raise UnprocessableContent(
+                    f"accounts {', '.join(map(str, missing))} do not exist; "
+                    "no account was handed over",
+                    extra={"missing_account_ids": missing},
+                )
+            foreign = [a.id for a in accounts if a.owner_id != data.from_employee_id]
+            if foreign:
+                raise Conflict(
+                    f"accounts {', '.join(map(str, foreign))} are not owned by employee "
+                    f"{data.from_employee_id}; no account was handed over",
+                    extra={"foreign_account_ids": foreign},
+                )
+        moved = await self._move(
+            accounts,
+            data.to_employee_id,
+            data,
+            reason=data.reason,
+            actor_employee_id=None,
+            handover_id=data.handover_id,
+        )
+        result = HandoverResult(
+            handover_id=data.handover_id,
+            status=HandoverStatus.COMPLETED,
+            accounts=moved.accounts,
+            open_tickets=moved.open_tickets,
+            planned_visits=moved.planned_visits,
+            collection_tasks=moved.collection_tasks,
+        )
+        await self.repository.complete_handover(data.handover_id, result.model_dump(mode="json"))
+        return result
+
+    async def history(
+        self,
+        account_id: int,
+        owner_ids: Collection[int] | None,
+        *,
+        before_id: int | None,
+        limit: int,
+    ) -> list[OwnershipChange]:
+        if await self.accounts.get(account_id, owner_ids=owner_ids) is None:
+            raise NotFound(f"account {account_id} does not exist")
+        return list(await self.repository.history(account_id, before_id=before_id, limit=limit))
