@@ -5,20 +5,26 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.kpi.indicators.router import router as indicators_router
+from services.kpi.lifespan import upstream_clients
+from services.kpi.routers import ROUTERS
+from services.kpi.routers import TAGS as DOMAIN_TAGS
 from services.kpi.settings import KpiSettings
 from shared.service_app import create_service_app
 
 TAGS = [
     {"name": "indicators", "description": "指标库: the indicators appraisals are built from."},
+    *DOMAIN_TAGS,
 ]
 
 
 def create_app(settings: KpiSettings | None = None) -> FastAPI:
     """Build the KPI service app."""
+    settings = settings or KpiSettings()
     return create_service_app(
-        settings or KpiSettings(),
+        settings,
         title="KAM KPI service",
         description="Appraisal (绩效考核): indicators, templates, cycles, reviews and roll-ups.",
-        routers=[indicators_router],
+        routers=[indicators_router, *ROUTERS],
         openapi_tags=TAGS,
+        extra_lifespan=upstream_clients(settings),
     )

@@ -3,4 +3,9 @@
 
 def import_all() -> None:
     """Load all table definitions of the KPI service."""
-    import services.kpi.indicators.models  # noqa: F401
+    import services.kpi.appraisals.models
+    import services.kpi.cycles.models
+    import services.kpi.indicators.models
+    import services.kpi.org.models
+    import services.kpi.targets.models
+    import services.kpi.templates.models  # noqa: F401

@@ -6,15 +6,23 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from services.kpi.indicators.rules import Direction, parse_scoring_rule
+
+__all__ = ["Direction", "IndicatorCreate", "IndicatorKind", "IndicatorRead", "IndicatorUpdate"]
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-
-
-class Direction(StrEnum):
-    HIGHER_IS_BETTER = "higher_is_better"
-    LOWER_IS_BETTER = "lower_is_better"
+Unit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+DEFAULT_RULE: dict[str, Any] = {"type": "linear", "floor_percent": "60", "cap": "120"}
 
 
 class IndicatorKind(StrEnum):
@@ -22,6 +30,23 @@ class IndicatorKind(StrEnum):
 
     AUTOMATIC = "automatic"
     MANUAL = "manual"
+
+
+def canonical_rule(data: dict[str, Any], direction: Direction) -> dict[str, Any]:
+    """The rule checked with ``parse_scoring_rule`` and stored without its direction.
+
+    The direction is the indicator's own and is applied whenever the rule is read, so the
+    rule and its indicator cannot disagree.
+    """
+    try:
+        rule = parse_scoring_rule(data, direction=direction)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        raise ValueError(
+            f"scoring_rule is not valid: {where} {first.get('msg', '')}".strip()
+        ) from exc
+    return rule.model_dump(mode="json", exclude={"direction"})
 
 
 class IndicatorCreate(BaseModel):
@@ -47,20 +72,44 @@ class IndicatorCreate(BaseModel):
 
     code: Code
     name: ShortText
-    unit: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    unit: Unit
     direction: Direction = Direction.HIGHER_IS_BETTER
     kind: IndicatorKind
     metric: Annotated[str | None, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,59}$")] = None
-    scoring_rule: dict[str, Any] = Field(default_factory=dict)
+    scoring_rule: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_RULE))
     description: str = Field(default="", max_length=1000)
 
     @model_validator(mode="after")
-    def _automatic_needs_metric(self) -> Self:
+    def _consistent(self) -> Self:
         if self.kind is IndicatorKind.AUTOMATIC and not self.metric:
             raise ValueError("an automatic indicator must name the metric it is computed from")
         if self.kind is IndicatorKind.MANUAL and self.metric:
             raise ValueError("a manual indicator has no metric")
+        self.scoring_rule = canonical_rule(self.scoring_rule, self.direction)
         return self
+
+
+class IndicatorUpdate(BaseModel):
+    """Changes to an indicator (send only what changes); needs ``If-Match``.
+
+    A changed rule applies to appraisals created afterwards: appraisals keep the rule they
+    were created with.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"name": "回款率(含预收)", "scoring_rule": {"type": "linear", "cap": "110"}}
+            ]
+        },
+    )
+
+    name: ShortText | None = None
+    unit: Unit | None = None
+    direction: Direction | None = None
+    scoring_rule: dict[str, Any] | None = None
+    description: str | None = Field(default=None, max_length=1000)
 
 
 class IndicatorRead(BaseModel):

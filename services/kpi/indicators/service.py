@@ -8,12 +8,14 @@ from sqlalchemy.exc import IntegrityError
 
 from services.kpi.indicators.models import Indicator
 from services.kpi.indicators.repository import IndicatorRepository
-from services.kpi.indicators.schemas import IndicatorCreate
-from shared.errors import Conflict, NotFound
+from services.kpi.indicators.rules import Direction
+from services.kpi.indicators.schemas import IndicatorCreate, IndicatorUpdate, canonical_rule
+from shared.concurrency import check_if_match
+from shared.errors import Conflict, NotFound, UnprocessableContent
 
 
 class IndicatorService:
-    """Create, read and list indicators."""
+    """Create, read, change and list indicators."""
 
     def __init__(self, repository: IndicatorRepository) -> None:
         self.repository = repository
@@ -25,9 +27,17 @@ class IndicatorService:
         return indicator
 
     async def list(
-        self, *, kind: str | None, after_id: int | None, limit: int
+        self,
+        *,
+        kind: str | None,
+        after_id: int | None,
+        limit: int,
+        direction: str | None = None,
+        metric: str | None = None,
     ) -> Sequence[Indicator]:
-        return await self.repository.list(kind=kind, after_id=after_id, limit=limit)
+        return await self.repository.list(
+            kind=kind, direction=direction, metric=metric, after_id=after_id, limit=limit
+        )
 
     async def create(self, data: IndicatorCreate) -> Indicator:
         if await self.repository.get_by_code(data.code) is not None:
@@ -36,3 +46,21 @@ class IndicatorService:
             return await self.repository.add(Indicator.model_validate(data.model_dump(mode="json")))
         except IntegrityError as exc:
             raise Conflict(f"an indicator with code {data.code} already exists") from exc
+
+    async def update(
+        self, indicator_id: int, data: IndicatorUpdate, *, if_match: str | None
+    ) -> Indicator:
+        """Apply the given changes; the rule is re-checked against the resulting direction."""
+        indicator = await self.get(indicator_id)
+        check_if_match(if_match, indicator.version)
+        changes = data.model_dump(exclude_unset=True, mode="json")
+        direction = Direction(changes.get("direction") or indicator.direction)
+        rule = changes.get("scoring_rule") or indicator.scoring_rule
+        try:
+            changes["scoring_rule"] = canonical_rule(rule, direction)
+        except ValueError as exc:
+            raise UnprocessableContent(str(exc)) from exc
+        for field, value in changes.items():
+            if value is not None:
+                setattr(indicator, field, value)
+        return await self.repository.save(indicator)

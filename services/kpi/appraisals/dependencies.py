@@ -1,0 +1,41 @@
+"""Dependency aliases of the appraisal API (who is acting comes from services.kpi.access)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from services.kpi.access import ActingEmployeeId, AppraisalScope
+from services.kpi.appraisals.repository import AppraisalRepository
+from services.kpi.appraisals.service import AppraisalService
+from services.kpi.cycles.repository import CycleRepository
+from services.kpi.org.repository import OrgRepository
+from services.kpi.settings import KpiSettings
+from shared.db import SessionDep
+
+
+def kpi_settings(request: Request) -> KpiSettings:
+    settings: KpiSettings = request.app.state.settings
+    return settings
+
+
+KpiSettingsDep = Annotated[KpiSettings, Depends(kpi_settings)]
+
+
+def appraisal_service(
+    session: SessionDep, settings: KpiSettingsDep, scope: AppraisalScope
+) -> AppraisalService:
+    return AppraisalService(
+        AppraisalRepository(session),
+        CycleRepository(session),
+        OrgRepository(session),
+        settings.grade_scale,
+        visible_employee_ids=scope,
+    )
+
+
+AppraisalServiceDep = Annotated[AppraisalService, Depends(appraisal_service)]
+
+
+__all__ = ["ActingEmployeeId", "AppraisalServiceDep", "KpiSettingsDep"]

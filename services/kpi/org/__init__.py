@@ -1,0 +1,1 @@
+"""Read-only copy of the org data from staff (employees, managers, positions)."""

@@ -1,0 +1,1 @@
+"""Roll-ups (汇总) and exports of appraisal results."""

@@ -1,0 +1,121 @@
+"""Every roll-up query: aggregates computed by PostgreSQL."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Numeric, case, cast, func
+from sqlalchemy import select as core_select
+from sqlalchemy.sql.expression import Executable
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.kpi.appraisals.models import Appraisal, AppraisalItem
+from services.kpi.cycles.models import AppraisalCycle
+from services.kpi.org.models import OrgEmployee
+
+
+def _t(model: Any) -> Any:
+    return model.__table__
+
+
+class RollupRepository:
+    """Aggregates over appraisals of one cycle or many."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _core(self, statement: Executable) -> Any:
+        # Core statements run on the session's connection (same transaction).
+        connection = await self.session.connection()
+        return await connection.execute(statement)
+
+    async def grade_counts(
+        self, cycle_id: int, group_column: str
+    ) -> list[tuple[int | None, str | None, int, Decimal | None]]:
+        """``(group, final grade, count, sum of final scores)`` per group and grade."""
+        table = _t(Appraisal)
+        group = table.c[group_column]
+        result = await self._core(
+            core_select(group, table.c.final_grade, func.count(), func.sum(table.c.final_score))
+            .where(table.c.cycle_id == cycle_id)
+            .group_by(group, table.c.final_grade)
+        )
+        return [(row[0], row[1], row[2], row[3]) for row in result.all()]
+
+    async def attainment(
+        self, cycle_id: int, group_column: str
+    ) -> list[tuple[int | None, int, int, Decimal | None, Decimal | None]]:
+        """``(group, indicator, items, mean attainment %, mean item score)`` of scored items.
+
+        Attainment follows the frozen rule's direction: actual/target for higher-is-better,
+        target/actual for lower-is-better; items without a usable ratio are left out of it.
+        """
+        appraisals, items = _t(Appraisal), _t(AppraisalItem)
+        lower = items.c.scoring_rule["direction"].astext == "lower_is_better"
+        ratio = case(
+            (lower, items.c.target / func.nullif(items.c.actual, 0) * 100),
+            else_=items.c.actual / func.nullif(items.c.target, 0) * 100,
+        )
+        group = appraisals.c[group_column]
+        result = await self._core(
+            core_select(
+                group,
+                items.c.indicator_id,
+                func.count(),
+                func.round(cast(func.avg(ratio), Numeric), 2),
+                func.round(cast(func.avg(items.c.score), Numeric), 2),
+            )
+            .join(appraisals, appraisals.c.id == items.c.appraisal_id)
+            .where(
+                appraisals.c.cycle_id == cycle_id,
+                items.c.indicator_id.is_not(None),
+                items.c.score.is_not(None),
+            )
+            .group_by(group, items.c.indicator_id)
+            .order_by(group, items.c.indicator_id)
+        )
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in result.all()]
+
+    async def trend(
+        self, period_kind: str, department_id: int | None, limit: int
+    ) -> list[tuple[int, str, str | None, int, Decimal | None]]:
+        """``(cycle, period, grade, count, sum of final scores)`` of the latest cycles."""
+        cycles, appraisals = _t(AppraisalCycle), _t(Appraisal)
+        latest = (
+            core_select(cycles.c.id)
+            .where(cycles.c.period_kind == period_kind)
+            .order_by(cycles.c.period.desc(), cycles.c.id.desc())
+            .limit(limit)
+            .subquery()
+        )
+        query = (
+            core_select(
+                cycles.c.id, cycles.c.period, appraisals.c.final_grade,
+                func.count(appraisals.c.id), func.sum(appraisals.c.final_score),
+            )
+            .join(appraisals, appraisals.c.cycle_id == cycles.c.id)
+            .where(cycles.c.id.in_(core_select(latest.c.id)))
+            .group_by(cycles.c.id, cycles.c.period, appraisals.c.final_grade)
+            .order_by(cycles.c.period, cycles.c.id)
+        )  # fmt: skip
+        if department_id is not None:
+            query = query.where(appraisals.c.department_id == department_id)
+        result = await self._core(query)
+        return [(r[0], r[1], r[2], r[3], r[4]) for r in result.all()]
+
+    async def export_rows(self, cycle_id: int) -> list[dict[str, Any]]:
+        """One row per appraisal with the employee's number and name from the org copy."""
+        appraisals, employees = _t(Appraisal), _t(OrgEmployee)
+        result = await self._core(
+            core_select(
+                appraisals.c.employee_id, employees.c.employee_no, employees.c.name,
+                appraisals.c.department_id, appraisals.c.manager_id, appraisals.c.position_code,
+                appraisals.c.state, appraisals.c.score, appraisals.c.final_score,
+                appraisals.c.final_grade,
+            )
+            .outerjoin(employees, employees.c.employee_id == appraisals.c.employee_id)
+            .where(appraisals.c.cycle_id == cycle_id)
+            .order_by(appraisals.c.department_id, appraisals.c.employee_id)
+        )  # fmt: skip
+        return [dict(row._mapping) for row in result.all()]

@@ -1,0 +1,142 @@
+"""Roll-ups per team and department, trends over cycles, and the bonus export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from decimal import ROUND_HALF_UP, Decimal
+
+from services.kpi.appraisals.rules import GradeScale, bonus_factor
+from services.kpi.cycles.models import AppraisalCycle
+from services.kpi.cycles.repository import CycleRepository
+from services.kpi.rollups.repository import RollupRepository
+from services.kpi.rollups.schemas import (
+    CycleRollup,
+    GroupBy,
+    GroupRollup,
+    IndicatorAttainment,
+    Trend,
+    TrendPoint,
+)
+from shared.errors import NotFound
+
+_GROUP_COLUMN = {GroupBy.DEPARTMENT: "department_id", GroupBy.TEAM: "manager_id"}
+_CENT = Decimal("0.01")
+
+EXPORT_COLUMNS = (
+    "employee_id", "employee_no", "name", "department_id", "manager_id", "position_code",
+    "state", "score", "final_score", "final_grade", "bonus_factor",
+)  # fmt: skip
+
+
+def _average(total: Decimal, count: int) -> Decimal | None:
+    return (total / count).quantize(_CENT, rounding=ROUND_HALF_UP) if count else None
+
+
+class RollupService:
+    """Aggregates for charts and the CSV export with each employee's bonus factor."""
+
+    def __init__(
+        self,
+        repository: RollupRepository,
+        cycles: CycleRepository,
+        grade_scale: GradeScale,
+        bonus_coefficients: Mapping[str, Decimal],
+    ) -> None:
+        self.repository = repository
+        self.cycles = cycles
+        self.grade_scale = grade_scale
+        self.bonus_coefficients = dict(bonus_coefficients)
+
+    async def _cycle(self, cycle_id: int) -> AppraisalCycle:
+        cycle = await self.cycles.get(cycle_id)
+        if cycle is None:
+            raise NotFound(f"cycle {cycle_id} does not exist")
+        return cycle
+
+    def _empty_grades(self) -> dict[str, int]:
+        return dict.fromkeys(self.grade_scale.grades, 0)
+
+    async def cycle_rollup(self, cycle_id: int, group_by: GroupBy) -> CycleRollup:
+        cycle = await self._cycle(cycle_id)
+        column = _GROUP_COLUMN[group_by]
+        groups: dict[int | None, GroupRollup] = {}
+        totals: dict[int | None, Decimal] = {}
+        for group_id, grade, count, score_sum in await self.repository.grade_counts(
+            cycle_id, column
+        ):
+            group = groups.setdefault(
+                group_id,
+                GroupRollup(group_id=group_id, appraisals=0, scored=0, average_score=None,
+                            grades=self._empty_grades(), indicators=[]),
+            )  # fmt: skip
+            group.appraisals += count
+            if grade is not None:
+                group.scored += count
+                group.grades[grade] = group.grades.get(grade, 0) + count
+                totals[group_id] = totals.get(group_id, Decimal(0)) + (score_sum or Decimal(0))
+        for group_id, group in groups.items():
+            group.average_score = _average(totals.get(group_id, Decimal(0)), group.scored)
+        for group_id, indicator_id, items, attainment, score in await self.repository.attainment(
+            cycle_id, column
+        ):
+            if group_id in groups:
+                groups[group_id].indicators.append(
+                    IndicatorAttainment(
+                        indicator_id=indicator_id,
+                        items=items,
+                        average_attainment_percent=attainment,
+                        average_score=score,
+                    )
+                )
+        ordered = [groups[key] for key in sorted(groups, key=lambda key: (key is None, key or 0))]
+        assert cycle.id is not None
+        return CycleRollup(
+            cycle_id=cycle.id, period=cycle.period, group_by=group_by, groups=ordered
+        )
+
+    async def trend(self, period_kind: str, department_id: int | None, limit: int) -> Trend:
+        points: dict[int, TrendPoint] = {}
+        totals: dict[int, Decimal] = {}
+        for cycle_id, period, grade, count, score_sum in await self.repository.trend(
+            period_kind, department_id, limit
+        ):
+            point = points.setdefault(
+                cycle_id,
+                TrendPoint(cycle_id=cycle_id, period=period, scored=0, average_score=None,
+                           grades=self._empty_grades()),
+            )  # fmt: skip
+            if grade is not None:
+                point.scored += count
+                point.grades[grade] = point.grades.get(grade, 0) + count
+                totals[cycle_id] = totals.get(cycle_id, Decimal(0)) + (score_sum or Decimal(0))
+        for cycle_id, point in points.items():
+            point.average_score = _average(totals.get(cycle_id, Decimal(0)), point.scored)
+        return Trend(
+            department_id=department_id, period_kind=period_kind, points=list(points.values())
+        )
+
+    def _bonus_factor(self, grade: str | None) -> str:
+        if grade is None or grade not in self.bonus_coefficients:
+            return ""
+        return str(bonus_factor(grade, self.bonus_coefficients))
+
+    async def export_csv(self, cycle_id: int) -> Iterator[str]:
+        """The cycle's results as CSV lines (UTF-8 with BOM so spreadsheets show 中文)."""
+        await self._cycle(cycle_id)
+        rows = await self.repository.export_rows(cycle_id)
+
+        def lines() -> Iterator[str]:
+            buffer = io.StringIO()
+            writer = csv.writer(buffer)
+            writer.writerow(EXPORT_COLUMNS)
+            yield "\ufeff" + buffer.getvalue()
+            for row in rows:
+                buffer.seek(0)
+                buffer.truncate()
+                values = {**row, "bonus_factor": self._bonus_factor(row["final_grade"])}
+                writer.writerow(["" if values[c] is None else values[c] for c in EXPORT_COLUMNS])
+                yield buffer.getvalue()
+
+        return lines()

@@ -1,0 +1,93 @@
+"""Every query on target plans and their parts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.kpi.targets.models import TargetNode, TargetPlan
+
+
+class TargetRepository:
+    """Queries on ``target_plans`` and ``target_nodes``."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, plan_id: int) -> TargetPlan | None:
+        return await self.session.get(TargetPlan, plan_id)
+
+    async def find(self, indicator_id: int, year: int, department_id: int) -> TargetPlan | None:
+        result = await self.session.exec(
+            select(TargetPlan).where(
+                col(TargetPlan.indicator_id) == indicator_id,
+                col(TargetPlan.year) == year,
+                col(TargetPlan.department_id) == department_id,
+            )
+        )
+        return result.first()
+
+    async def list_page(
+        self,
+        *,
+        year: int | None,
+        indicator_id: int | None,
+        department_id: int | None,
+        after_id: int | None,
+        limit: int,
+    ) -> Sequence[TargetPlan]:
+        query = select(TargetPlan).order_by(col(TargetPlan.id)).limit(limit)
+        if year is not None:
+            query = query.where(col(TargetPlan.year) == year)
+        if indicator_id is not None:
+            query = query.where(col(TargetPlan.indicator_id) == indicator_id)
+        if department_id is not None:
+            query = query.where(col(TargetPlan.department_id) == department_id)
+        if after_id is not None:
+            query = query.where(col(TargetPlan.id) > after_id)
+        result = await self.session.exec(query)
+        return result.all()
+
+    async def add(self, plan: TargetPlan) -> TargetPlan:
+        self.session.add(plan)
+        await self.session.flush()
+        await self.session.refresh(plan)
+        return plan
+
+    async def touch(self, plan: TargetPlan) -> None:
+        plan.version += 1
+        self.session.add(plan)
+        await self.session.flush()
+
+    async def insert_nodes(self, rows: Sequence[dict[str, Any]]) -> list[int]:
+        """Insert parts in one executemany; their ids come back in the order given."""
+        if not rows:
+            return []
+        result = await self.session.exec(
+            insert(TargetNode).returning(col(TargetNode.id), sort_by_parameter_order=True),
+            params=list(rows),
+        )
+        return [row[0] for row in result.all()]
+
+    async def nodes(self, plan_id: int) -> Sequence[TargetNode]:
+        result = await self.session.exec(
+            select(TargetNode)
+            .where(col(TargetNode.plan_id) == plan_id)
+            .order_by(col(TargetNode.id))
+            .execution_options(populate_existing=True)
+        )
+        return result.all()
+
+    async def set_amounts(self, amounts: dict[int, Decimal]) -> None:
+        """Change the amount of existing parts (bulk update by primary key)."""
+        if amounts:
+            await self.session.exec(
+                update(TargetNode),
+                params=[{"id": node_id, "amount": amount} for node_id, amount in amounts.items()],
+            )
+            await self.session.flush()

@@ -1,0 +1,84 @@
+"""HTTP endpoints of target plans (目标分解)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from services.kpi.access import MANAGE_TARGETS, READ_TARGETS
+from services.kpi.targets.dependencies import TargetServiceDep
+from services.kpi.targets.schemas import (
+    TargetPlanCreate,
+    TargetPlanRead,
+    TargetPlanSummary,
+    TargetRebalance,
+)
+from shared.errors import problem_responses
+from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
+
+router = APIRouter(prefix="/v1/kpi/target-plans", tags=["targets"])
+
+
+@router.get(
+    "",
+    dependencies=[Depends(READ_TARGETS)],
+    response_model=Page[TargetPlanSummary],
+    summary="List target plans",
+    responses=problem_responses(401, 403, 400, 422),
+)
+async def list_target_plans(
+    service: TargetServiceDep,
+    year: Annotated[int | None, Query(ge=2000, le=2999, examples=[2026])] = None,
+    indicator_id: Annotated[int | None, Query(ge=1)] = None,
+    department_id: Annotated[int | None, Query(ge=1)] = None,
+    limit: PageSize = 50,
+    cursor: Cursor = None,
+) -> Page[TargetPlanSummary]:
+    after_id = int(decode_cursor(cursor)["id"]) if cursor else None
+    rows = await service.list_page(
+        year=year,
+        indicator_id=indicator_id,
+        department_id=department_id,
+        after_id=after_id,
+        limit=limit,
+    )
+    items = [TargetPlanSummary.model_validate(row) for row in rows]
+    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
+    return Page[TargetPlanSummary](items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "",
+    dependencies=[Depends(MANAGE_TARGETS)],
+    response_model=TargetPlanRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an annual plan, split to teams, people and months",
+    responses=problem_responses(401, 403, 409, 422),
+)
+async def create_target_plan(data: TargetPlanCreate, service: TargetServiceDep) -> TargetPlanRead:
+    return await service.create(data)
+
+
+@router.get(
+    "/{plan_id}",
+    dependencies=[Depends(READ_TARGETS)],
+    response_model=TargetPlanRead,
+    summary="Get a plan with every level",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_target_plan(plan_id: IdPath, service: TargetServiceDep) -> TargetPlanRead:
+    return await service.read(plan_id)
+
+
+@router.post(
+    "/{plan_id}/rebalance",
+    dependencies=[Depends(MANAGE_TARGETS)],
+    response_model=TargetPlanRead,
+    summary="Re-split a team's remaining months when someone joins or leaves",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def rebalance_target_plan(
+    plan_id: IdPath, change: TargetRebalance, service: TargetServiceDep
+) -> TargetPlanRead:
+    return await service.rebalance(plan_id, change)
