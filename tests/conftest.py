@@ -16,6 +16,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from deploy.processes import Ports, Stack, process_environment
 from deploy.test_runner import free_port
+from services.staff.identity.lifespan import install_signing_keys
+from shared.auth.principal import Role
+from shared.auth.tokens import SigningKey, StaticKeys, TokenVerifier, issue_token
 from shared.bootstrap import drop_database, prepare_database
 from shared.dsn import sqlalchemy_url, with_credentials, with_database
 from tests.settings import TestSettings
@@ -61,12 +64,49 @@ async def engines(
 
 
 AppFactory = Callable[[], FastAPI]
+TEST_KEY = SigningKey.generate()
+
+
+def token_for(
+    *roles: Role | str,
+    employee_id: int | None = None,
+    subject: str = "user:1",
+    scopes: frozenset[str] = frozenset(),
+    key: SigningKey = TEST_KEY,
+    lifetime_seconds: int = 600,
+) -> str:
+    """A signed access token, as staff would issue it, with the suite's signing key."""
+    return issue_token(
+        key,
+        subject=subject,
+        lifetime_seconds=lifetime_seconds,
+        roles=frozenset({*roles, Role.EMPLOYEE}) if subject.startswith("user:") else frozenset(),
+        scopes=scopes,
+        employee_id=employee_id,
+    )
+
+
+def bearer(*roles: Role | str, **kwargs: object) -> dict[str, str]:
+    """An Authorization header for a token with these roles."""
+    return {"Authorization": f"Bearer {token_for(*roles, **kwargs)}"}  # type: ignore[arg-type]
+
+
+def trust_test_key(app: FastAPI) -> None:
+    """Make ``app`` verify tokens with the suite's key (staff also signs with it)."""
+    if app.title == "KAM staff service":
+        install_signing_keys(app, [TEST_KEY])
+    else:
+        app.state.token_verifier = TokenVerifier(StaticKeys({"keys": [TEST_KEY.public_jwk()]}))
 
 
 async def _client_in_transaction(
     engine: AsyncEngine, app: FastAPI
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client for ``app`` whose every write is rolled back after the test."""
+    """An HTTP client for ``app`` whose every write is rolled back after the test.
+
+    It sends an administrator's token unless a test sets another Authorization header.
+    """
+    trust_test_key(app)
     async with engine.connect() as connection:
         transaction = await connection.begin()
         app.state.engine = engine
@@ -77,7 +117,9 @@ async def _client_in_transaction(
             join_transaction_mode="create_savepoint",
         )
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://test", headers=bearer(Role.ADMIN)
+        ) as client:
             yield client
         await transaction.rollback()
 
@@ -116,11 +158,36 @@ def stack(database_url: str) -> Iterator[Stack]:
     )
     env = process_environment(
         database_url,
-        {"KAM_LOG_JSON": "true", "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "5"},
+        {
+            "KAM_LOG_JSON": "true",
+            "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "5",
+            "GATEWAY_API_KEY_CACHE_SECONDS": "0",
+        },
     )
     running.start(env)
     yield running
     running.stop()
+
+
+E2E_ADMIN_PASSWORD = "e2e-admin-password-2026"
+
+
+@pytest.fixture(scope="session")
+def admin_headers(stack: Stack, database_url: str, test_settings: TestSettings) -> dict[str, str]:
+    """Sign in through the gateway as an administrator created for this run."""
+    import asyncio
+
+    from services.staff.identity.bootstrap_admin import create_admin
+
+    url = service_url(database_url, "staff", test_settings.role_prefix)
+    asyncio.run(create_admin(url, "e2e.admin", E2E_ADMIN_PASSWORD))
+    response = httpx.post(
+        f"{stack.url('gateway')}/v1/auth/token",
+        data={"username": "e2e.admin", "password": E2E_ADMIN_PASSWORD},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 @pytest.fixture
@@ -128,3 +195,42 @@ async def raw_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_async_engine(sqlalchemy_url(database_url), poolclass=pool.NullPool)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def service_headers(stack: Stack) -> dict[str, str]:
+    """A real service credential from staff (for internal endpoints, as a service calls them)."""
+    response = httpx.post(
+        f"{stack.url('staff')}/v1/auth/service-token",
+        json={"service": "staff", "secret": "dev-internal-secret"},
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+LoginFactory = Callable[..., dict[str, str]]
+
+
+@pytest.fixture(scope="session")
+def login_as(stack: Stack, admin_headers: dict[str, str]) -> LoginFactory:
+    """Create a login through the gateway (as the administrator) and sign in with it."""
+    gateway = stack.url("gateway")
+
+    def login(login: str, *roles: str, employee_id: int | None = None) -> dict[str, str]:
+        password = f"{login}-password-2026"
+        created = httpx.post(
+            f"{gateway}/v1/staff/users",
+            json={"login": login, "password": password, "roles": list(roles),
+                  "employee_id": employee_id},
+            headers=admin_headers,
+            timeout=10,
+        )  # fmt: skip
+        assert created.status_code == 201, created.text
+        token = httpx.post(
+            f"{gateway}/v1/auth/token", data={"username": login, "password": password}, timeout=10
+        )
+        assert token.status_code == 200, token.text
+        return {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+    return login

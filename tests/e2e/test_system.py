@@ -1,7 +1,9 @@
 """The four real processes, reached through the gateway over real HTTP."""
 
 import json
+import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -12,9 +14,21 @@ from deploy.processes import Stack
 pytestmark = pytest.mark.e2e
 
 
+def wait_for(
+    call: Callable[[], httpx.Response], status: int, seconds: float = 15
+) -> httpx.Response:
+    """Repeat ``call`` until it answers ``status`` (events travel asynchronously)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        response = call()
+        if response.status_code == status or time.monotonic() > deadline:
+            return response
+        time.sleep(0.2)
+
+
 @pytest.fixture
-def gateway(stack: Stack) -> httpx.Client:
-    with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
+def gateway(stack: Stack, admin_headers: dict[str, str]) -> httpx.Client:
+    with httpx.Client(base_url=stack.url("gateway"), timeout=10, headers=admin_headers) as client:
         yield client
 
 
@@ -24,7 +38,7 @@ def test_gateway_reports_every_upstream_ready(gateway: httpx.Client) -> None:
     assert response.json()["upstreams"] == {"clients": "ready", "staff": "ready", "kpi": "ready"}
 
 
-def test_each_service_is_reached_through_the_gateway(gateway: httpx.Client) -> None:
+def test_each_service_is_reached_through_the_gateway(gateway: httpx.Client, stack: Stack) -> None:
     code = f"E2E-{uuid.uuid4().hex[:6].upper()}"
     created = gateway.post("/v1/staff/departments", json={"code": code, "name": "端到端测试组"})
     assert created.status_code == 201, created.text
@@ -33,9 +47,16 @@ def test_each_service_is_reached_through_the_gateway(gateway: httpx.Client) -> N
     assert fetched.json()["code"] == code
     assert fetched.headers["etag"] == '"1"'
 
-    account = gateway.post(
-        "/v1/clients/accounts", json={"legal_name": f"端到端客户{code}", "owner_id": 5}
+    # The owner must be an active employee in clients' org copy: staff's outbox tells
+    # clients about a new employee, with its service credential.
+    employee = gateway.post(
+        "/v1/staff/employees",
+        json={"employee_no": f"E{code[-6:]}", "name": "端到端员工", "hire_date": "2024-03-01"},
     )
+    assert employee.status_code == 201, employee.text
+    owner_id = employee.json()["id"]
+    body = {"legal_name": f"端到端客户{code}", "owner_id": owner_id}
+    account = wait_for(lambda: gateway.post("/v1/clients/accounts", json=body), 201)
     assert account.status_code == 201, account.text
     listed = gateway.get("/v1/clients/accounts", params={"q": code})
     assert [a["legal_name"] for a in listed.json()["items"]] == [f"端到端客户{code}"]

@@ -11,6 +11,9 @@ import pytest
 from deploy.test_runner import free_port
 from gateway.app import create_app
 from gateway.settings import GatewaySettings
+from shared.auth.principal import Role
+from shared.auth.tokens import StaticKeys, TokenVerifier
+from tests.conftest import TEST_KEY, bearer
 
 
 async def start_misbehaving_server(mode: str) -> asyncio.Server:
@@ -23,15 +26,22 @@ async def start_misbehaving_server(mode: str) -> asyncio.Server:
     return await asyncio.start_server(handle, "127.0.0.1", 0)
 
 
-async def gateway_client(clients_url: str) -> AsyncIterator[httpx.AsyncClient]:
+async def gateway_client(clients_url: str, **settings: object) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway app in this process, trusting the suite's signing key."""
     app = create_app(
         GatewaySettings(
-            clients_url=clients_url, upstream_timeout_seconds=0.5, connect_timeout_seconds=0.5
+            clients_url=clients_url,
+            upstream_timeout_seconds=0.5,
+            connect_timeout_seconds=0.5,
+            **settings,  # type: ignore[arg-type]
         )
     )
     async with app.router.lifespan_context(app):
+        app.state.proxy.auth.verifier = TokenVerifier(StaticKeys({"keys": [TEST_KEY.public_jwk()]}))
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://gw", headers=bearer(Role.ADMIN)
+        ) as client:
             yield client
 
 

@@ -1,0 +1,53 @@
+"""The audit trail records every change in the same transaction."""
+
+import httpx
+
+from tests.clients.conftest import ACCOUNTS, LEAD, MANAGER, acting, create_account, create_contact
+
+AUDIT = "/v1/clients/audit"
+
+
+async def test_changes_to_an_account_and_its_children_are_recorded(
+    clients: httpx.AsyncClient,
+) -> None:
+    actor = acting(MANAGER)
+    account = await create_account(clients, short_name="旧")
+    url = f"{ACCOUNTS}/{account['id']}"
+    await clients.patch(url, json={"short_name": "新"}, headers={"If-Match": '"1"', **actor})
+    await clients.post(f"{url}/credit-adjustments", json={"delta": 2, "reason": "r"}, headers=actor)
+    await create_contact(clients, account["id"])
+    await clients.post(
+        "/v1/clients/ownership/transfers",
+        json={"account_ids": [account["id"]], "to_employee_id": LEAD, "reason": "调整"},
+    )
+    await clients.post(f"{url}/archive")
+    entries = (await clients.get(AUDIT, params={"account_id": account["id"]})).json()["items"]
+    actions = [(e["entity"], e["action"]) for e in reversed(entries)]
+    assert actions == [
+        ("account", "create"),
+        ("account", "update"),
+        ("credit_adjustment", "adjust"),
+        ("contact", "create"),
+        ("account_contact", "link"),
+        ("ownership", "transfer"),
+        ("account", "archive"),
+    ]
+    update = entries[-2]
+    assert (update["before"], update["after"]) == ({"short_name": "旧"}, {"short_name": "新"})
+    assert update["actor_employee_id"] == MANAGER
+    only_accounts = (
+        await clients.get(AUDIT, params={"entity": "account", "entity_id": account["id"]})
+    ).json()["items"]
+    assert {e["action"] for e in only_accounts} == {"create", "update", "archive"}
+
+
+async def test_a_refused_change_leaves_no_audit_entry(clients: httpx.AsyncClient) -> None:
+    account = await create_account(clients)
+    await clients.patch(f"{ACCOUNTS}/{account['id']}", json={"short_name": "x"})  # 428
+    entries = (await clients.get(AUDIT, params={"account_id": account["id"]})).json()["items"]
+    assert [e["action"] for e in entries] == ["create"]
+
+
+async def test_bad_audit_filters_are_4xx(clients: httpx.AsyncClient) -> None:
+    assert (await clients.get(AUDIT, params={"entity": "nope"})).status_code == 422
+    assert (await clients.get(AUDIT, params={"cursor": "e30"})).status_code == 400

@@ -1,0 +1,36 @@
+"""Pure rules of the qualification check and rate."""
+
+from decimal import Decimal
+
+from services.staff.catalogue.schema import EducationLevel, Qualifications
+from services.staff.qualifications.rules import check_qualifications, meets_all, qualification_rate
+
+REQUIRED = Qualifications(
+    education_level=EducationLevel.BACHELOR,
+    min_years_experience=3,
+    majors=("市场营销",),
+    skills=("商务谈判",),
+    certifications=("销售资格证",),
+)
+
+
+def check(level: EducationLevel | None, years: int, skills: tuple[str, ...] = ()) -> list:
+    return check_qualifications(
+        REQUIRED, education_level=level, years_experience=years, major="市场营销",
+        skills=skills, certifications=(),
+    )  # fmt: skip
+
+
+def test_hard_requirements_decide_and_soft_ones_are_listed() -> None:
+    ok = check(EducationLevel.MASTER, 3)
+    assert meets_all(ok)
+    assert [c.requirement for c in ok if not c.met] == ["skill", "certification"]
+    assert not meets_all(check(EducationLevel.ASSOCIATE, 10))
+    assert not meets_all(check(EducationLevel.BACHELOR, 2))
+    assert not meets_all(check(None, 10))
+
+
+def test_rate_is_a_decimal_percent() -> None:
+    assert qualification_rate(2, 3) == Decimal("66.67")
+    assert qualification_rate(3, 3) == Decimal("100.00")
+    assert qualification_rate(0, 0) is None
