@@ -44,3 +44,13 @@ async def test_demo_loads_once(demo_database: str, test_settings: TestSettings) 
     assert first == (len(load_catalogue().departments), DEMO_ACCOUNT_COUNT, len(INDICATORS))
     await load_demo_data(demo_database, test_settings.role_prefix)
     assert await counts(demo_database) == first
+
+
+def test_demo_accounts_are_owned_by_active_client_facing_people() -> None:
+    from services.clients.demo import DEMO_OWNER_IDS
+    from services.staff.catalogue.loader import load_demo_people
+
+    people = load_demo_people().people
+    owners = [people[i - 1] for i in DEMO_OWNER_IDS]
+    assert all(p.status == "active" for p in owners)
+    assert {p.position_code for p in owners} <= {"KA-DEV-LEAD", "KA-KAM", "KA-SPEC"}
