@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from fastapi import Header
+
 from shared.errors import PreconditionFailed, PreconditionRequired
+
+IfMatch = Annotated[
+    str | None,
+    Header(max_length=200, description="The ETag from your last read of the record."),
+]
+"""The ``If-Match`` header of updates (bounded like every input)."""
 
 
 def etag_for(version: int) -> str:

@@ -49,6 +49,8 @@ MAX_ABS_AMOUNT = Decimal("9999999999999999.99")
 """The largest magnitude ``NUMERIC(18, 2)`` holds; larger amounts are refused."""
 
 _DECIMAL_TEXT = re.compile(r"[+-]?\d+(\.\d+)?")
+MAX_DECIMAL_TEXT = 32
+"""The longest decimal string accepted (20 integer and 10 fraction digits, a sign, a dot)."""
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")
 
 
@@ -80,9 +82,11 @@ def parse_exact_decimal(value: object) -> Decimal:
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int):
+        if abs(value) >= 10**20:
+            raise ValueError(f"{value} has more than 20 digits")
         result = Decimal(value)
     elif isinstance(value, str):
-        if not _DECIMAL_TEXT.fullmatch(value):
+        if len(value) > MAX_DECIMAL_TEXT or not _DECIMAL_TEXT.fullmatch(value):
             raise ValueError(f'{value!r} is not a plain decimal number such as "1250.00"')
         result = Decimal(value)
     else:
@@ -101,7 +105,14 @@ ExactDecimal = Annotated[
     Decimal,
     BeforeValidator(parse_exact_decimal),
     PlainSerializer(format_decimal, return_type=str, when_used="json"),
-    WithJsonSchema({"type": "string", "pattern": r"^[+-]?\d+(\.\d+)?$", "examples": ["1250.00"]}),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^[+-]?\d{1,20}(\.\d{1,10})?$",
+            "maxLength": MAX_DECIMAL_TEXT,
+            "examples": ["1250.00"],
+        }
+    ),
 ]
 """A Decimal field that accepts only strings, ints and Decimals, and is a string in JSON.
 

@@ -82,7 +82,7 @@ async def import_accounts(
     request: Request,
     service: AccountServiceDep,
     actor: ActorId,
-    content_type: Annotated[str | None, Header()] = None,
+    content_type: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ImportResult:
     media_type = (content_type or "").split(";")[0].strip().lower()
     formats = {CSV_MEDIA_TYPE: FileFormat.CSV, XLSX_MEDIA_TYPE: FileFormat.XLSX}

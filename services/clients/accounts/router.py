@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import StringConstraints
 
 from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS
 from services.clients.accounts.dependencies import AccountScope, AccountServiceDep, ActorId
@@ -22,13 +23,13 @@ from services.clients.accounts.schemas import (
     TradeClass,
 )
 from services.clients.keyset import cursor_position
-from shared.concurrency import etag_for
+from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, encode_cursor
 
+TagText = Annotated[str, StringConstraints(max_length=50)]
 router = APIRouter(prefix="/v1/clients/accounts", tags=["accounts"])
 
-IfMatch = Annotated[str | None, Header(description="The ETag from the last read.")]
 IdQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 Label = Annotated[str | None, Query(min_length=1, max_length=50)]
 
@@ -46,7 +47,9 @@ def account_query(
     trade_class: Annotated[list[TradeClass] | None, Query(max_length=2)] = None,
     industry: Label = None,
     region: Label = None,
-    tag: Annotated[list[str] | None, Query(max_length=10, description="All of these tags.")] = None,
+    tag: Annotated[
+        list[TagText] | None, Query(max_length=10, description="All of these tags.")
+    ] = None,
     status: Annotated[
         list[AccountStatus] | None,
         Query(max_length=4, description="Default: every status except archived."),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS
 from services.clients.accounts.dependencies import AccountScope, ActorId
@@ -19,13 +19,12 @@ from services.clients.contacts.schemas import (
     CoverageAlert,
 )
 from services.clients.keyset import cursor_id
-from shared.concurrency import etag_for
+from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, encode_cursor
 
 router = APIRouter(prefix="/v1/clients", tags=["contacts"])
 
-IfMatch = Annotated[str | None, Header(description="The ETag from the last read.")]
 ContactIdPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="The contact's id.")]
 
 

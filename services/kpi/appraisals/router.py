@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from services.kpi.access import APPRAISE, CALIBRATE
 from services.kpi.appraisals.dependencies import ActingEmployeeId, AppraisalServiceDep
@@ -21,13 +21,12 @@ from services.kpi.appraisals.schemas import (
     ManagerReview,
     SelfAssessment,
 )
-from shared.concurrency import etag_for
+from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/v1/kpi/appraisals", tags=["appraisals"])
 
-IfMatch = Annotated[str | None, Header(description="The ETag of the appraisal you read.")]
 ItemPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="The appraisal item's id.")]
 WRITE_ERRORS = problem_responses(403, 404, 409, 412, 422, 428)
 

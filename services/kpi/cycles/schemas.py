@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.kpi.appraisals.rules import CycleState
 from shared.money import ExactDecimal
@@ -33,7 +34,9 @@ class CycleCreate(BaseModel):
     period: AnyPeriod
     template_ids: list[int] = Field(min_length=1, max_length=50)
     department_ids: list[int] | None = Field(default=None, max_length=200)
-    position_codes: list[str] | None = Field(default=None, max_length=100)
+    position_codes: list[Annotated[str, StringConstraints(max_length=32)]] | None = Field(
+        default=None, max_length=100
+    )
 
 
 class CycleRead(BaseModel):

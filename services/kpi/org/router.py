@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import StringConstraints
 
 from services.kpi.access import ORG_EVENTS, READ_LIBRARY
 from services.kpi.org.dependencies import OrgServiceDep, StaffEmployeesDep
@@ -59,8 +60,11 @@ async def resync_org(
 )
 async def list_org_employees(
     service: OrgServiceDep,
-    department_id: Annotated[list[int] | None, Query(examples=[3])] = None,
-    position_code: Annotated[list[str] | None, Query(examples=["KA-SPEC"])] = None,
+    department_id: Annotated[list[int] | None, Query(max_length=50, examples=[3])] = None,
+    position_code: Annotated[
+        list[Annotated[str, StringConstraints(max_length=32)]] | None,
+        Query(max_length=50, examples=["KA-SPEC"]),
+    ] = None,
     manager_id: Annotated[int | None, Query(ge=1, description="Direct reports of")] = None,
     status: Annotated[EmployeeStatus | None, Query()] = None,
     limit: PageSize = 50,

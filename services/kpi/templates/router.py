@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from services.kpi.access import MANAGE_LIBRARY, READ_LIBRARY
 from services.kpi.templates.dependencies import TemplateServiceDep
@@ -15,13 +15,11 @@ from services.kpi.templates.schemas import (
     TemplateStatus,
     TemplateSummary,
 )
-from shared.concurrency import etag_for
+from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/v1/kpi/templates", tags=["templates"])
-
-IfMatch = Annotated[str | None, Header(description="The ETag of the template you read.")]
 
 
 def _with_etag(response: Response, template: TemplateRead) -> TemplateRead:

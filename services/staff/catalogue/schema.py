@@ -34,10 +34,14 @@ CODE_PATTERN: Final = r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*$"
 _CODE_RE: Final = re.compile(CODE_PATTERN)
 
 Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, max_length=32)]
-SnakeCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")]
+SnakeCode = Annotated[
+    str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$", max_length=64)
+]
 EmployeeNo = Annotated[str, StringConstraints(pattern=r"^E\d{4}$")]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+MAX_ITEMS = 100
+"""The most items any list of a position description may hold."""
 
 
 class EducationLevel(StrEnum):
@@ -130,7 +134,7 @@ class FunctionArea(_Frozen):
 
     code: SnakeCode
     name: Text
-    sub_functions: tuple[Text, ...] = Field(min_length=2)
+    sub_functions: tuple[Text, ...] = Field(min_length=2, max_length=MAX_ITEMS)
 
 
 class Department(_Frozen):
@@ -146,7 +150,7 @@ class Department(_Frozen):
     parent_code: Code | None
     head_position_code: Code | None
     charter: Text
-    functions: tuple[FunctionArea, ...] = ()
+    functions: tuple[FunctionArea, ...] = Field(default=(), max_length=MAX_ITEMS)
     planned_headcount: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
@@ -176,7 +180,7 @@ class Duty(_Frozen):
     """One duty (职责): statement, tasks, measure and importance (1 = most important)."""
 
     statement: Text
-    tasks: tuple[Text, ...] = Field(min_length=1)
+    tasks: tuple[Text, ...] = Field(min_length=1, max_length=MAX_ITEMS)
     measure: Measure
     importance: int = Field(ge=1)
 
@@ -229,9 +233,9 @@ class Authority(_Frozen):
 class Authorities(_Frozen):
     """A position's rights grouped as personnel (人事权), financial (财务权), business (业务权)."""
 
-    personnel: tuple[Authority, ...] = ()
-    financial: tuple[Authority, ...] = ()
-    business: tuple[Authority, ...] = ()
+    personnel: tuple[Authority, ...] = Field(default=(), max_length=MAX_ITEMS)
+    financial: tuple[Authority, ...] = Field(default=(), max_length=MAX_ITEMS)
+    business: tuple[Authority, ...] = Field(default=(), max_length=MAX_ITEMS)
 
     @model_validator(mode="after")
     def _check_unique(self) -> Self:
@@ -259,9 +263,9 @@ class CollaborationParty(_Frozen):
 class Collaboration(_Frozen):
     """Collaboration relations (工作协作关系): in the department, in the group, outside."""
 
-    internal: tuple[CollaborationParty, ...] = ()
-    group: tuple[CollaborationParty, ...] = ()
-    external: tuple[CollaborationParty, ...] = ()
+    internal: tuple[CollaborationParty, ...] = Field(default=(), max_length=MAX_ITEMS)
+    group: tuple[CollaborationParty, ...] = Field(default=(), max_length=MAX_ITEMS)
+    external: tuple[CollaborationParty, ...] = Field(default=(), max_length=MAX_ITEMS)
 
 
 class Qualifications(_Frozen):
@@ -273,11 +277,11 @@ class Qualifications(_Frozen):
     """
 
     education_level: EducationLevel
-    majors: tuple[Text, ...] = ()
+    majors: tuple[Text, ...] = Field(default=(), max_length=MAX_ITEMS)
     min_years_experience: int = Field(ge=0)
-    skills: tuple[Text, ...] = ()
-    certifications: tuple[Text, ...] = ()
-    languages: tuple[Text, ...] = ()
+    skills: tuple[Text, ...] = Field(default=(), max_length=MAX_ITEMS)
+    certifications: tuple[Text, ...] = Field(default=(), max_length=MAX_ITEMS)
+    languages: tuple[Text, ...] = Field(default=(), max_length=MAX_ITEMS)
 
     def is_met_by(self, education_level: EducationLevel, years_experience: int) -> bool:
         """True when a person's education and experience meet the hard requirements."""
@@ -290,8 +294,8 @@ class Qualifications(_Frozen):
 class Training(_Frozen):
     """Training the position requires before taking it up (岗前) and while in it (在岗)."""
 
-    pre_job: tuple[Text, ...] = ()
-    on_job: tuple[Text, ...] = ()
+    pre_job: tuple[Text, ...] = Field(default=(), max_length=MAX_ITEMS)
+    on_job: tuple[Text, ...] = Field(default=(), max_length=MAX_ITEMS)
 
 
 class Authoring(_Frozen):
@@ -331,12 +335,12 @@ class Position(_Frozen):
     headcount_quota: int = Field(ge=1)
     version: int = Field(default=1, ge=1)
     purpose: Text
-    duties: tuple[Duty, ...] = Field(min_length=1)
+    duties: tuple[Duty, ...] = Field(min_length=1, max_length=MAX_ITEMS)
     authorities: Authorities
     collaboration: Collaboration
     qualifications: Qualifications
     training: Training
-    basis_documents: tuple[Text, ...] = ()
+    basis_documents: tuple[Text, ...] = Field(default=(), max_length=MAX_ITEMS)
     authoring: Authoring
 
     @model_validator(mode="after")
@@ -500,8 +504,8 @@ class DemoPerson(_Frozen):
     education_level: EducationLevel
     major: Text
     years_experience: int = Field(ge=0)
-    skills: tuple[Text, ...] = ()
-    certifications: tuple[Text, ...] = ()
+    skills: tuple[Text, ...] = Field(default=(), max_length=MAX_ITEMS)
+    certifications: tuple[Text, ...] = Field(default=(), max_length=MAX_ITEMS)
 
     @model_validator(mode="after")
     def _check_departure(self) -> Self:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from services.staff.departments.dependencies import DepartmentServiceDep
 from services.staff.departments.schemas import (
@@ -14,7 +14,7 @@ from services.staff.departments.schemas import (
 )
 from shared.auth.policy import Policy
 from shared.auth.principal import Role
-from shared.concurrency import etag_for
+from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
 
@@ -24,8 +24,6 @@ router = APIRouter(prefix="/v1/staff/departments", tags=["departments"])
 READ = Policy(Role.EMPLOYEE, services=True)
 WRITE = Policy(Role.ADMIN, Role.DEPT_MANAGER)
 DENIED = (401, 403)
-
-IfMatch = Annotated[str | None, Header(description="The ETag from the last read.")]
 
 
 @router.get(

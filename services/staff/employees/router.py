@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from services.staff.access import MANAGE_PEOPLE, READ_ORG
 from services.staff.catalogue.schema import EmploymentStatus
 from services.staff.employees.dependencies import EmployeeServiceDep
 from services.staff.employees.schemas import EmployeeCreate, EmployeeRead, EmployeeUpdate
-from shared.concurrency import etag_for
+from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/v1/staff/employees", tags=["employees"])
-
-IfMatch = Annotated[str | None, Header(description="The ETag from the last read.")]
 
 
 @router.get(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Response, status
+from fastapi import APIRouter, Depends, Response, status
 
 from services.staff.identity.dependencies import IdentityServiceDep
 from services.staff.identity.schemas import (
@@ -17,7 +17,7 @@ from services.staff.identity.schemas import (
 )
 from shared.auth.policy import ADMIN_ONLY
 from shared.auth.principal import Principal
-from shared.concurrency import etag_for
+from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
 
@@ -77,7 +77,7 @@ async def update_user(
     data: UserUpdate,
     service: IdentityServiceDep,
     response: Response,
-    if_match: Annotated[str | None, Header()] = None,
+    if_match: IfMatch = None,
 ) -> UserRead:
     user = UserRead.model_validate(await service.update_user(user_id, data, if_match))
     response.headers["ETag"] = etag_for(user.version)

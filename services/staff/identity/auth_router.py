@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Depends, Form, Request, Response, status
 
 from services.staff.audit.recorder import audit_entry, record_now
 from services.staff.identity.dependencies import IdentityServiceDep
@@ -18,6 +17,7 @@ from services.staff.identity.schemas import (
     RefreshRequest,
     ServiceToken,
     ServiceTokenRequest,
+    SignInForm,
     TokenPair,
 )
 from shared.auth.policy import ANY_EMPLOYEE, SERVICES_ONLY, Public
@@ -40,7 +40,7 @@ Employee = Annotated[Principal, Depends(ANY_EMPLOYEE)]
     responses=problem_responses(401, 422),
 )
 async def sign_in(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[SignInForm, Form()],
     service: IdentityServiceDep,
     request: Request,
 ) -> TokenPair:

@@ -11,7 +11,18 @@ from shared.auth.principal import Role
 
 Login = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9._-]{2,63}$")]
 Password = Annotated[str, StringConstraints(min_length=10, max_length=128)]
-Scope = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]*:[a-z_]+$")]
+Scope = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,30}:[a-z_]{1,30}$")]
+
+
+class SignInForm(BaseModel):
+    """The OAuth2 password-flow form (RFC 6749 §4.3), every field bounded."""
+
+    grant_type: Literal["password"] | None = None
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
+    scope: Annotated[str, StringConstraints(max_length=200)] = ""
+    client_id: Annotated[str | None, StringConstraints(max_length=100)] = None
+    client_secret: Annotated[str | None, StringConstraints(max_length=200)] = None
 
 
 class TokenPair(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from services.staff.access import APPROVE_POSITIONS, DRAFT_POSITIONS, READ_ORG
 from services.staff.positions.dependencies import PositionServiceDep
@@ -17,13 +17,12 @@ from services.staff.positions.schemas import (
     PositionVersionUpdate,
     VersionDiff,
 )
-from shared.concurrency import etag_for
+from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/v1/staff/positions", tags=["positions"])
 
-IfMatch = Annotated[str | None, Header(description="The ETag from the last read.")]
 VersionNo = Annotated[
     int, Path(ge=1, le=2_147_483_647, description="The version number (1, 2, …).")
 ]
