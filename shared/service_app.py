@@ -13,12 +13,14 @@ from fastapi.routing import APIRoute
 from shared.auth.jwks import RemoteJwks
 from shared.auth.policy import document_policies
 from shared.auth.principal import Principal
+from shared.auth.revocation import TokenFloors, refreshed_floors, staff_token_floors
 from shared.auth.service_credentials import ServiceTokenProvider
 from shared.auth.tokens import TokenVerifier
 from shared.db import create_engine, session_factory, wait_for_database
 from shared.docs import install_offline_docs
 from shared.errors import install_error_handlers
 from shared.health import health_router
+from shared.http_client import ServiceClient
 from shared.logging import configure_logging
 from shared.migrations import head_revision
 from shared.request_id import RequestIdMiddleware
@@ -72,6 +74,17 @@ def create_service_app(
                 )
                 stack.push_async_callback(provider.aclose)
                 app.state.service_token = provider
+                staff = ServiceClient(
+                    "staff", staff_url, timeout_seconds=3.0, retries=0, token_source=provider
+                )
+                stack.push_async_callback(staff.aclose)
+                await stack.enter_async_context(
+                    refreshed_floors(
+                        app.state.token_floors,
+                        staff_token_floors(staff),
+                        settings.token_floor_refresh_seconds,
+                    )
+                )
             for extra in (*([extra_lifespan] if extra_lifespan else []), *lifespans):
                 await stack.enter_async_context(extra(app))
             log.info("service_started", port=settings.port)
@@ -93,6 +106,7 @@ def create_service_app(
     )
     install_offline_docs(app, title=title)
     app.state.settings = settings
+    app.state.token_floors = TokenFloors()
     app.state.on_access_denied = on_access_denied  # the service's audit of refusals
     app.add_middleware(RequestIdMiddleware)
     document_policies(app)

@@ -64,6 +64,9 @@ class BaseServiceSettings(BaseSettings):
     internal_secret: Annotated[str, Field(validation_alias=shared_env("KAM_INTERNAL_SECRET"))] = (
         DEVELOPMENT_INTERNAL_SECRET
     )
+    token_floor_refresh_seconds: Annotated[
+        float, Field(validation_alias=shared_env("KAM_TOKEN_FLOOR_REFRESH_SECONDS"), gt=0)
+    ] = 2.0
 
     @model_validator(mode="after")
     def _refuse_placeholder_internal_secret(self) -> BaseServiceSettings:

@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import OAuth2PasswordBearer
 
 from shared.auth.principal import Principal, PrincipalKind, Role
+from shared.auth.revocation import TokenFloors
 from shared.auth.tokens import TokenVerifier
 from shared.errors import Forbidden, Unauthorized
 
@@ -41,6 +42,9 @@ async def authenticate(
         )
     verifier: TokenVerifier = request.app.state.token_verifier
     principal = await verifier.verify(token)
+    floors: TokenFloors | None = getattr(request.app.state, "token_floors", None)
+    if floors is not None:
+        floors.check(principal)
     request.state.principal = principal
     structlog.contextvars.bind_contextvars(**principal.log_fields())
     return principal

@@ -1,10 +1,12 @@
 """Identity through the real processes: sign-in, keys, and services that check for themselves."""
 
+import time
+
 import httpx
 import pytest
 
 from deploy.processes import Stack
-from tests.conftest import E2E_ADMIN_PASSWORD
+from tests.conftest import E2E_ADMIN_PASSWORD, LoginFactory
 
 pytestmark = pytest.mark.e2e
 
@@ -69,3 +71,42 @@ def test_api_key_is_exchanged_scoped_and_revocable(
     assert refused.status_code == 401
     made_up = httpx.get(f"{gateway}/v1/clients/accounts", headers={"X-API-Key": "kam_x_y"})
     assert made_up.status_code == 401
+
+
+def answers(url: str, headers: dict[str, str], status: int, seconds: float = 10) -> bool:
+    """Whether ``url`` comes to answer ``status`` within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if httpx.get(url, headers=headers, timeout=5).status_code == status:
+            return True
+        time.sleep(0.25)
+    return False
+
+
+def test_logout_ends_the_access_token_in_every_service(
+    stack: Stack, login_as: LoginFactory
+) -> None:
+    headers = login_as("logout.check", "dept_manager", employee_id=1)
+    gateway = stack.url("gateway")
+    reads = [f"{gateway}/v1/clients/accounts", f"{gateway}/v1/kpi/indicators"]
+    assert all(httpx.get(url, headers=headers).status_code == 200 for url in reads)
+    assert httpx.post(f"{gateway}/v1/auth/logout", headers=headers).status_code == 204
+    for url in reads:
+        assert answers(url, headers, 401), url
+
+
+def test_deactivation_ends_the_access_token_too(
+    stack: Stack, login_as: LoginFactory, admin_headers: dict[str, str]
+) -> None:
+    headers = login_as("deactivate.check", "executive")
+    gateway = stack.url("gateway")
+    url = f"{gateway}/v1/clients/accounts"
+    assert httpx.get(url, headers=headers).status_code == 200
+    me = httpx.get(f"{gateway}/v1/auth/me", headers=headers).json()
+    off = httpx.patch(
+        f"{gateway}/v1/staff/users/{me['user_id']}",
+        json={"active": False},
+        headers={**admin_headers, "If-Match": '"1"'},
+    )
+    assert off.status_code == 200, off.text
+    assert answers(url, headers, 401)

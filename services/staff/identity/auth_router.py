@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response, status
 
 from services.staff.audit.recorder import audit_entry, record_now
 from services.staff.identity.dependencies import IdentityServiceDep
+from services.staff.identity.repository import IdentityRepository
 from services.staff.identity.schemas import (
     Introspection,
     IntrospectRequest,
@@ -18,10 +19,12 @@ from services.staff.identity.schemas import (
     ServiceToken,
     ServiceTokenRequest,
     SignInForm,
+    TokenFloors,
     TokenPair,
 )
 from shared.auth.policy import ANY_EMPLOYEE, SERVICES_ONLY, Public
 from shared.auth.principal import Principal, Role
+from shared.db import SessionDep
 from shared.errors import Unauthorized, problem_responses
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
@@ -132,3 +135,15 @@ async def service_token(
 )
 async def introspect(data: IntrospectRequest, service: IdentityServiceDep) -> Introspection:
     return await service.introspect(data.key)
+
+
+@router.get(
+    "/token-floors",
+    response_model=TokenFloors,
+    summary="Ended sessions: the lowest token version still valid per user (services)",
+    dependencies=[Depends(SERVICES_ONLY)],
+    responses=problem_responses(401, 403),
+)
+async def token_floors(session: SessionDep) -> TokenFloors:
+    floors = await IdentityRepository(session).token_floors()
+    return TokenFloors(floors={str(user): version for user, version in floors.items()})

@@ -7,7 +7,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from services.staff.identity.repository import IdentityRepository
 from services.staff.identity.signing import load_or_create_signing_keys
+from shared.auth.revocation import refreshed_floors
 from shared.auth.tokens import SigningKey, StaticKeys, TokenVerifier, issue_token
 
 
@@ -18,7 +20,14 @@ async def identity_lifespan(app: FastAPI) -> AsyncIterator[None]:
         keys = await load_or_create_signing_keys(session, app.state.settings.signing_key_pem)
         await session.commit()
     install_signing_keys(app, keys)
-    yield
+
+    async def floors_from_database() -> dict[int, int]:
+        async with app.state.session_factory() as session:
+            return await IdentityRepository(session).token_floors()
+
+    interval = app.state.settings.token_floor_refresh_seconds
+    async with refreshed_floors(app.state.token_floors, floors_from_database, interval):
+        yield
 
 
 def install_signing_keys(app: FastAPI, keys: list[SigningKey]) -> None:

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.staff.identity.models import ApiKey, RefreshToken, SigningKeyRecord, User
+from shared.auth.revocation import DEACTIVATED
 
 Row = TypeVar("Row", User, RefreshToken, ApiKey, SigningKeyRecord)
 
@@ -37,6 +38,19 @@ class IdentityRepository:
     async def users_of_employee(self, employee_id: int) -> Sequence[User]:
         result = await self.session.exec(select(User).where(col(User.employee_id) == employee_id))
         return result.all()
+
+    async def token_floors(self) -> dict[int, int]:
+        """Users whose sessions ended at least once: the lowest token version still valid
+        (deactivated users: above any version)."""
+        query = select(col(User.id), col(User.token_version), col(User.active)).where(
+            (col(User.token_version) > 1) | col(User.active).is_(False)
+        )
+        rows = (await self.session.exec(query)).all()
+        return {
+            int(user_id): (version if active else DEACTIVATED)
+            for user_id, version, active in rows
+            if user_id is not None
+        }
 
     async def refresh_token(self, token_hash: str) -> RefreshToken | None:
         query = select(RefreshToken).where(col(RefreshToken.token_hash) == token_hash)

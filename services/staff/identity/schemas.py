@@ -69,6 +69,12 @@ class Me(BaseModel):
     employee_id: int | None
 
 
+class TokenFloors(BaseModel):
+    """Per user id (as text), the lowest token version still accepted."""
+
+    floors: dict[str, int] = Field(examples=[{"12": 3, "40": 2147483647}])
+
+
 class Jwks(BaseModel):
     """The public keys that verify access tokens."""
 
