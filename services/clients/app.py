@@ -11,6 +11,7 @@ from services.clients.audit.router import router as audit_router
 from services.clients.contacts.router import router as contacts_router
 from services.clients.credit.router import router as credit_router
 from services.clients.grading.router import router as grading_router
+from services.clients.grading.schedule import regrading_lifespan
 from services.clients.org.router import router as org_router
 from services.clients.org.upstream import staff_client_lifespan
 from services.clients.ownership.router import router as ownership_router
@@ -49,5 +50,5 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
         ],
         openapi_tags=TAGS,
         on_access_denied=record_denial,
-        extra_lifespan=staff_client_lifespan(settings),
+        lifespans=[staff_client_lifespan(settings), regrading_lifespan(settings)],
     )

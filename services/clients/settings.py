@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.clients.accounts.rules import GradeThresholds
@@ -24,6 +24,7 @@ class ClientsSettings(ServiceSettings):
     grade_a_threshold: Decimal = Decimal("5000000")
     grade_b_threshold: Decimal = Decimal("1000000")
     grade_s_threshold: Decimal | None = None
+    grade_recompute_interval_seconds: float = Field(default=3600.0, ge=0)
 
     @model_validator(mode="after")
     def _grade_thresholds_are_consistent(self) -> ClientsSettings:
