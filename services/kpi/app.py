@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.kpi.audit.models import record_denial
+from services.kpi.audit.models import router as audit_router
 from services.kpi.indicators.router import router as indicators_router
 from services.kpi.lifespan import upstream_clients
 from services.kpi.routers import ROUTERS
@@ -14,6 +16,7 @@ from shared.service_app import create_service_app
 TAGS = [
     {"name": "indicators", "description": "指标库: the indicators appraisals are built from."},
     *DOMAIN_TAGS,
+    {"name": "kpi-audit", "description": "Who did what, when (administrators)."},
 ]
 
 
@@ -24,7 +27,8 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
         settings,
         title="KAM KPI service",
         description="Appraisal (绩效考核): indicators, templates, cycles, reviews and roll-ups.",
-        routers=[indicators_router, *ROUTERS],
+        routers=[indicators_router, *ROUTERS, audit_router],
         openapi_tags=TAGS,
+        on_access_denied=record_denial,
         extra_lifespan=upstream_clients(settings),
     )

@@ -29,6 +29,13 @@ def test_sign_in_through_the_gateway(stack: Stack, admin_headers: dict[str, str]
     )
     assert me.json()["login"] == "e2e.admin"
     assert "admin" in me.json()["roles"]
+    audit = httpx.get(
+        f"{gateway}/v1/staff/audit",
+        params={"action": "sign_in_failed"},
+        headers={"Authorization": f"Bearer {right.json()['access_token']}"},
+    ).json()["items"]
+    assert audit[0]["entity_id"] == "e2e.admin"
+    assert "nope-nope-nope" not in str(audit)
 
 
 @pytest.mark.parametrize("service", ["clients", "staff", "kpi"])

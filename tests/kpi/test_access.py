@@ -74,3 +74,27 @@ async def test_an_employee_cannot_run_cycles_or_calibrate(kpi_client: httpx.Asyn
         "/v1/kpi/internal/org/employees", json={"events": []}, headers=bearer(Role.ADMIN)
     )
     assert internal.status_code == 403
+
+
+async def test_cycle_decisions_and_refusals_are_in_the_audit_log(
+    kpi_client: httpx.AsyncClient,
+) -> None:
+    ids = await cycle_with_team(kpi_client)
+    cycle = (await kpi_client.get(f"/v1/kpi/appraisals/{ids[A]}")).json()["cycle_id"]
+    moved = await kpi_client.post(
+        f"/v1/kpi/cycles/{cycle}/transitions", json={"state": "collecting"}
+    )
+    assert moved.status_code == 200, moved.text
+    refused = await kpi_client.post(
+        f"/v1/kpi/cycles/{cycle}/transitions",
+        json={"state": "self_review"},
+        headers=bearer(employee_id=A),
+    )
+    assert refused.status_code == 403
+    log = (await kpi_client.get("/v1/kpi/audit")).json()["items"]
+    assert log[0]["action"] == "access_denied" and log[0]["actor"] == "user:1"
+    change = next(e for e in log if e["action"] == "cycle_state_changed")
+    assert change["entity_id"] == str(cycle)
+    assert change["detail"] == {"from": "open", "to": "collecting"}
+    hidden = await kpi_client.get("/v1/kpi/audit", headers=bearer(Role.APPRAISAL_ADMIN))
+    assert hidden.status_code == 403

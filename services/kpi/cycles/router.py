@@ -18,6 +18,8 @@ from services.kpi.cycles.schemas import (
     CycleRead,
     CycleTransition,
 )
+from shared.auth.policy import authenticate
+from shared.auth.principal import Principal
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
 from shared.periods import PeriodKind
@@ -80,9 +82,13 @@ async def get_cycle(cycle_id: IdPath, service: CycleServiceDep) -> CycleRead:
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def transition_cycle(
-    cycle_id: IdPath, data: CycleTransition, service: CycleServiceDep
+    cycle_id: IdPath,
+    data: CycleTransition,
+    service: CycleServiceDep,
+    principal: Annotated[Principal, Depends(authenticate)],
 ) -> CycleRead:
-    return CycleRead.model_validate(await service.transition(cycle_id, data.state))
+    cycle = await service.transition(cycle_id, data.state, actor=principal.subject)
+    return CycleRead.model_validate(cycle)
 
 
 @router.get(

@@ -17,6 +17,7 @@ from services.kpi.appraisals.rules import (
     distribution_violations,
     grade_counts,
 )
+from services.kpi.audit.models import KpiAuditEntry
 from services.kpi.cycles.models import AppraisalCycle
 from services.kpi.cycles.repository import CycleRepository
 from services.kpi.cycles.schemas import (
@@ -120,9 +121,12 @@ class CycleService:
         cycle.appraisal_count = count
         return await self.repository.save(cycle)
 
-    async def transition(self, cycle_id: int, target: CycleState) -> AppraisalCycle:
+    async def transition(
+        self, cycle_id: int, target: CycleState, *, actor: str | None = None
+    ) -> AppraisalCycle:
         """Move forward one state; closing needs every appraisal calibrated (or later)."""
         cycle = await self.get(cycle_id, for_update=True)
+        previous = cycle.state
         try:
             assert_transition(CycleState(cycle.state), target)
             if target is CycleState.CLOSED:
@@ -131,6 +135,15 @@ class CycleService:
         except (InvalidTransitionError, UnfinishedAppraisalsError) as exc:
             raise Conflict(str(exc), extra={"state": cycle.state}) from exc
         cycle.state = target.value
+        self.repository.session.add(
+            KpiAuditEntry(
+                action="cycle_state_changed",
+                entity="cycle",
+                entity_id=str(cycle_id),
+                actor=actor,
+                detail={"from": previous, "to": target.value},
+            )
+        )
         return await self.repository.save(cycle)
 
     async def calibration(self, cycle_id: int) -> CalibrationOverview:

@@ -206,3 +206,24 @@ async def test_service_token_needs_the_internal_secret(staff_client: httpx.Async
     assert right.status_code == 200
     jwks = (await staff_client.get("/v1/auth/jwks", headers={"Authorization": ""})).json()
     assert jwks["keys"][0]["alg"] == "EdDSA" and "d" not in jwks["keys"][0]
+
+
+async def test_denials_and_key_changes_are_audited(
+    staff_client: httpx.AsyncClient,
+) -> None:
+    # (A failed sign-in is written in its own transaction; the e2e tests check that one,
+    # since here every session shares the test's single connection.)
+    assert (
+        await staff_client.get("/v1/staff/users", headers=bearer(Role.FINANCE))
+    ).status_code == 403
+    created = await staff_client.post(
+        "/v1/staff/api-keys", json={"name": "ERP", "scopes": ["erp:write"]}
+    )
+    log = (await staff_client.get("/v1/staff/audit")).json()["items"]
+    actions = [entry["action"] for entry in log]
+    assert actions[:2] == ["api_key_created", "access_denied"]
+    assert log[1]["actor"] == "user:1" and log[1]["entity_id"] == "GET /v1/staff/users"
+    assert created.json()["key"] not in str(log)  # never a secret in the log
+    assert (
+        await staff_client.get("/v1/staff/audit", headers=bearer(Role.DEPT_MANAGER))
+    ).status_code == 403

@@ -1,0 +1,1 @@
+"""The KPI service's audit log: cycle decisions, calibration locks, refusals."""

@@ -1,0 +1,19 @@
+"""The audit log of the KPI service (appraisal decisions are also kept per appraisal)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Index
+
+from services.kpi.db import KpiTable
+from shared.audit_log import AuditLogBase, audit_router, denial_recorder
+
+
+class KpiAuditEntry(AuditLogBase, KpiTable, table=True):
+    """Cycle state changes, calibration locks and refused requests."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity_entity_id_id", "entity", "entity_id", "id"),)
+
+
+record_denial = denial_recorder(KpiAuditEntry)
+router = audit_router(KpiAuditEntry, "/v1/kpi/audit", "kpi-audit")
