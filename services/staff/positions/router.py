@@ -17,6 +17,7 @@ from services.staff.positions.schemas import (
     PositionVersionUpdate,
     VersionDiff,
 )
+from shared.auth.principal import Principal
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
@@ -225,9 +226,16 @@ async def approve_version(
     version_no: VersionNo,
     service: PositionServiceDep,
     response: Response,
+    approver: Annotated[Principal, Depends(APPROVE_POSITIONS)],
     if_match: IfMatch = None,
 ) -> PositionVersionRead:
-    version = await service.approve(position_id, version_no, if_match)
+    version = await service.approve(
+        position_id,
+        version_no,
+        if_match,
+        acting_employee_id=approver.employee_id,
+        actor=approver.subject,
+    )
     return version_read(await _code(service, position_id), version, response)
 
 

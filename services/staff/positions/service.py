@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
+from services.staff.audit.recorder import audit_entry
 from services.staff.departments.repository import DepartmentRepository
 from services.staff.employees.events import OrgEventPublisher
 from services.staff.positions.models import Position, PositionVersion, VersionStatus
@@ -234,6 +235,7 @@ class PositionService:
         if_match: str | None = None,
         *,
         acting_employee_id: int | None = None,
+        actor: str | None = None,
     ) -> PositionVersion:
         """in_review → approved, retiring the version in force until now (one transaction)."""
         position, version = await self._transition(
@@ -257,6 +259,15 @@ class PositionService:
             await self.repository.add(version)
         except IntegrityError as exc:  # another approval of this position won the race
             raise Conflict(f"{position.code} was approved concurrently; reload it") from exc
+        self.repository.session.add(
+            audit_entry(
+                "position_approved",
+                entity="position_version",
+                entity_id=f"{position.code} v{version.version_no}",
+                actor=actor,
+                retired_version=previous.version_no if previous is not None else None,
+            )
+        )
         await self.org_events.publish_for_positions([position.code])
         return version
 

@@ -2,6 +2,8 @@
 
 import httpx
 
+from shared.auth.principal import Role
+from tests.conftest import bearer
 from tests.staff.conftest import POSITIONS, duty, make_department, make_position
 
 PROBLEM = "application/problem+json"
@@ -174,3 +176,25 @@ async def test_list_filters_and_pages(staff_client: httpx.AsyncClient) -> None:
     assert [p["code"] for p in drafts["items"]] == ["T-LPX"]
     assert (await staff_client.get(f"{POSITIONS}/999999")).status_code == 404
     assert (await staff_client.get(f"{POSITIONS}/1/versions/0")).status_code == 422
+
+
+async def test_only_managers_approve_and_approvals_are_audited(
+    staff_client: httpx.AsyncClient,
+) -> None:
+    dept = await make_department(staff_client, "T-APR")
+    created = await make_position(staff_client, "T-APR-KAM", dept["id"], approve=False)
+    base = f"/v1/staff/positions/{created['position_id']}/versions"
+    submitted = await staff_client.post(f"{base}/1/submit", headers={"If-Match": '"1"'})
+    assert submitted.status_code == 200, submitted.text
+    etag = submitted.headers["etag"]
+    lead = await staff_client.post(
+        f"{base}/1/approve", headers={"If-Match": etag, **bearer(Role.TEAM_LEAD, employee_id=2)}
+    )
+    assert lead.status_code == 403
+    manager = await staff_client.post(
+        f"{base}/1/approve",
+        headers={"If-Match": etag, **bearer(Role.DEPT_MANAGER, employee_id=1)},
+    )
+    assert manager.status_code == 200, manager.text
+    log = (await staff_client.get("/v1/staff/audit", params={"action": "position_approved"})).json()
+    assert log["items"][0]["entity_id"] == "T-APR-KAM v1"
