@@ -32,6 +32,7 @@ def employee(employee_id: int, **fields: object) -> dict[str, object]:
     return {
         "event_id": str(uuid.uuid4()),
         "employee_id": employee_id,
+        "employee_no": f"E{employee_id}",
         "name": f"旅程员工{employee_id}",
         "manager_id": HEAD if employee_id != HEAD else None,
         "status": "active",

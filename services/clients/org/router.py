@@ -6,13 +6,9 @@ from fastapi import APIRouter, Depends
 
 from services.clients.access import INTERNAL
 from services.clients.org.dependencies import OrgServiceDep, StaffClientDep
-from services.clients.org.schemas import (
-    OrgApplyResult,
-    OrgEmployeeRead,
-    OrgEventBatch,
-    OrgResyncResult,
-)
+from services.clients.org.schemas import OrgEmployeeRead
 from shared.errors import problem_responses
+from shared.org_events import OrgEventBatch, OrgEventsApplied, OrgResyncResult
 from shared.pagination import IdPath
 
 router = APIRouter(prefix="/v1/clients/internal/org", tags=["clients-org"])
@@ -21,11 +17,11 @@ router = APIRouter(prefix="/v1/clients/internal/org", tags=["clients-org"])
 @router.post(
     "/employees",
     dependencies=[Depends(INTERNAL)],
-    response_model=OrgApplyResult,
+    response_model=OrgEventsApplied,
     summary="Receive organisation events from staff (idempotent by version)",
     responses=problem_responses(401, 403, 422),
 )
-async def receive_org_events(batch: OrgEventBatch, service: OrgServiceDep) -> OrgApplyResult:
+async def receive_org_events(batch: OrgEventBatch, service: OrgServiceDep) -> OrgEventsApplied:
     return await service.apply_events(batch.events)
 
 

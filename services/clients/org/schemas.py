@@ -2,76 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-from enum import StrEnum
 from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
-
-class EmployeeStatus(StrEnum):
-    """在职 / 休假 / 离职, as staff reports them."""
-
-    ACTIVE = "active"
-    ON_LEAVE = "on_leave"
-    DEPARTED = "departed"
-
-
-class OrgEmployeeEvent(BaseModel):
-    """One change of one employee, from staff's outbox."""
-
-    # Staff may add fields later; a receiver must not refuse an event for that.
-    model_config = ConfigDict(extra="ignore")
-
-    event_id: uuid.UUID = Field(examples=["6f1c3e52-8a0e-4d0a-9d55-3f1f1c1b2a10"])
-    employee_id: int = Field(ge=1, le=2_147_483_647, examples=[12])
-    employee_no: str | None = Field(default=None, max_length=32, examples=["E0012"])
-    name: str = Field(min_length=1, max_length=100, examples=["王磊"])
-    position_code: str | None = Field(default=None, max_length=32, examples=["KA-KAM"])
-    department_id: int | None = Field(default=None, examples=[3])
-    manager_id: int | None = Field(default=None, examples=[2])
-    status: EmployeeStatus = Field(examples=["active"])
-    authority_limits: dict[str, Any] = Field(
-        default_factory=dict, examples=[{"adjust_credit_score": {"max_delta": 5}}]
-    )
-    version: int = Field(ge=0, le=2_147_483_647, examples=[5])
-
-
-class OrgEventBatch(BaseModel):
-    """A delivery of organisation events."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {
-                    "events": [
-                        {
-                            "event_id": "6f1c3e52-8a0e-4d0a-9d55-3f1f1c1b2a10",
-                            "employee_id": 12,
-                            "employee_no": "E0012",
-                            "name": "王磊",
-                            "position_code": "KA-KAM",
-                            "department_id": 3,
-                            "manager_id": 2,
-                            "status": "active",
-                            "authority_limits": {"adjust_credit_score": {"max_delta": 5}},
-                            "version": 5,
-                        }
-                    ]
-                }
-            ]
-        },
-    )
-
-    events: list[OrgEmployeeEvent] = Field(max_length=1000)
-
-
-class OrgApplyResult(BaseModel):
-    """How many events changed the copy and how many were older than what it holds."""
-
-    applied: int = Field(examples=[1])
-    ignored: int = Field(examples=[0])
+from shared.org_events import EmployeeStatus
 
 
 class StaffEmployeeItem(BaseModel):
@@ -90,15 +25,6 @@ class StaffEmployeeItem(BaseModel):
     status: EmployeeStatus
     authority_limits: dict[str, Any] = Field(default_factory=dict)
     version: int
-
-
-class OrgResyncResult(BaseModel):
-    """What a full resync read from staff and changed here."""
-
-    pages: int = Field(examples=[3])
-    received: int = Field(examples=[412])
-    applied: int = Field(examples=[7])
-    ignored: int = Field(examples=[405])
 
 
 class OrgEmployeeRead(BaseModel):

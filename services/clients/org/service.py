@@ -13,14 +13,10 @@ from pydantic import ValidationError
 from services.clients.org.models import OrgEmployee
 from services.clients.org.repository import ACTIVE, OrgRepository
 from services.clients.org.rules import credit_adjustment_limit, newest_per_employee
-from services.clients.org.schemas import (
-    OrgApplyResult,
-    OrgEmployeeEvent,
-    OrgResyncResult,
-    StaffEmployeeItem,
-)
+from services.clients.org.schemas import StaffEmployeeItem
 from shared.errors import BadGateway, NotFound
 from shared.http_client import ServiceClient
+from shared.org_events import OrgEmployeeEvent, OrgEventsApplied, OrgResyncResult
 
 STAFF_EMPLOYEES_PATH = "/v1/staff/employees"
 RESYNC_PAGE_SIZE = 200
@@ -53,10 +49,10 @@ class OrgService:
         rows = [_row(event, now) for event in newest_per_employee(list(events))]
         return await self.repository.upsert_newer(rows)
 
-    async def apply_events(self, events: list[OrgEmployeeEvent]) -> OrgApplyResult:
+    async def apply_events(self, events: list[OrgEmployeeEvent]) -> OrgEventsApplied:
         """Apply a delivery; duplicates and out-of-order events change nothing."""
         applied = await self._apply(events)
-        return OrgApplyResult(applied=applied, ignored=len(events) - applied)
+        return OrgEventsApplied(applied=applied, ignored=len(events) - applied)
 
     async def resync(self, staff: ServiceClient) -> OrgResyncResult:
         """Read every employee from staff, page by page, and keep what is newer."""

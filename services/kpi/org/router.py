@@ -9,15 +9,10 @@ from pydantic import StringConstraints
 
 from services.kpi.access import ORG_EVENTS, READ_LIBRARY
 from services.kpi.org.dependencies import OrgServiceDep, StaffEmployeesDep
-from services.kpi.org.schemas import (
-    EmployeeStatus,
-    OrgEmployeeEvents,
-    OrgEmployeeRead,
-    OrgEventsApplied,
-    OrgResyncResult,
-)
+from services.kpi.org.schemas import OrgEmployeeRead
 from services.kpi.settings import KpiSettings
 from shared.errors import problem_responses
+from shared.org_events import EmployeeStatus, OrgEventBatch, OrgEventsApplied, OrgResyncResult
 from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
 
 internal_router = APIRouter(prefix="/v1/kpi/internal/org", tags=["kpi-org"])
@@ -31,9 +26,7 @@ router = APIRouter(prefix="/v1/kpi/org/employees", tags=["kpi-org"])
     summary="Receive employee events from staff (idempotent)",
     responses=problem_responses(401, 403, 422),
 )
-async def receive_employee_events(
-    batch: OrgEmployeeEvents, service: OrgServiceDep
-) -> OrgEventsApplied:
+async def receive_employee_events(batch: OrgEventBatch, service: OrgServiceDep) -> OrgEventsApplied:
     return await service.apply_events(batch.events)
 
 

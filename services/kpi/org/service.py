@@ -9,8 +9,8 @@ from pydantic import ValidationError
 
 from services.kpi.org.models import OrgEmployee
 from services.kpi.org.repository import OrgRepository
-from services.kpi.org.schemas import OrgEmployeeEvent, OrgEventsApplied, OrgResyncResult
 from shared.errors import BadGateway, NotFound
+from shared.org_events import OrgEmployeeEvent, OrgEventsApplied, OrgResyncResult
 
 EMPLOYEES_PATH = "/v1/staff/employees"
 MAX_RESYNC_PAGES = 10_000

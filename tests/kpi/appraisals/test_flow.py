@@ -41,7 +41,6 @@ from services.kpi.indicators.repository import IndicatorRepository
 from services.kpi.indicators.schemas import IndicatorCreate
 from services.kpi.indicators.service import IndicatorService
 from services.kpi.org.repository import OrgRepository
-from services.kpi.org.schemas import OrgEmployeeEvent
 from services.kpi.org.service import OrgService
 from services.kpi.rollups.repository import RollupRepository
 from services.kpi.rollups.schemas import GroupBy
@@ -53,6 +52,7 @@ from services.kpi.templates.repository import TemplateRepository
 from services.kpi.templates.schemas import TemplateCreate
 from services.kpi.templates.service import TemplateService
 from shared.errors import Conflict
+from shared.org_events import OrgEmployeeEvent
 from tests.kpi.conftest import employee_event, sheet
 
 MANAGER, ADMIN = 100, 900
