@@ -47,6 +47,15 @@ def _bad_credentials() -> Unauthorized:
     )
 
 
+async def end_sessions(repository: IdentityRepository, user: User) -> None:
+    """Revoke every refresh token of ``user`` and bump their token version, so every
+    access token issued before stops working (services learn it within seconds)."""
+    assert user.id is not None
+    await repository.revoke_refresh_tokens(user.id, _now())
+    user.token_version += 1
+    await repository.add(user)
+
+
 async def deactivate_logins_of(repository: IdentityRepository, employee_id: int) -> int:
     """Deactivate every login of an employee and end its sessions (on departure).
 
@@ -57,12 +66,9 @@ async def deactivate_logins_of(repository: IdentityRepository, employee_id: int)
     for user in await repository.users_of_employee(employee_id):
         if not user.active:
             continue
-        assert user.id is not None
         user.active = False
         user.version += 1
-        user.token_version += 1
-        await repository.revoke_refresh_tokens(user.id, _now())
-        await repository.add(user)
+        await end_sessions(repository, user)
         repository.session.add(
             audit_entry("user_deactivated", entity="user", entity_id=user.id, reason="departure")
         )
@@ -145,10 +151,7 @@ class IdentityService:
 
     async def end_sessions(self, user: User) -> None:
         """Revoke every refresh token and bump the token version of ``user``."""
-        assert user.id is not None
-        await self.repository.revoke_refresh_tokens(user.id, _now())
-        user.token_version += 1
-        await self.repository.add(user)
+        await end_sessions(self.repository, user)
 
     async def current_user(self, principal: Principal) -> User:
         """The user behind a principal; a token from before a logout is refused."""
