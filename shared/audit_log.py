@@ -24,7 +24,7 @@ from shared.auth.policy import ADMIN_ONLY
 from shared.auth.principal import Principal
 from shared.db import SessionDep
 from shared.errors import problem_responses
-from shared.pagination import Cursor, Page, PageSize, decode_cursor, encode_cursor
+from shared.pagination import Cursor, Page, PageSize, decode_cursor, keyset_page
 
 
 class AuditLogBase(SQLModel):
@@ -109,8 +109,7 @@ def audit_router(model: type[AuditLogBase], prefix: str, tag: str) -> APIRouter:
         before = int(decode_cursor(cursor)["id"]) if cursor else None
         rows = await _entries(session, model, entity, action, before, limit)
         items = [AuditEntryRead.model_validate(row) for row in rows]
-        next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
-        return Page[AuditEntryRead](items=items, next_cursor=next_cursor)
+        return keyset_page(items, limit)
 
     return router
 

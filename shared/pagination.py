@@ -53,3 +53,10 @@ Cursor = Annotated[
 
 
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="The record's id.")]
+
+
+def keyset_page(items: list[T], limit: int, key: str = "id") -> Page[T]:
+    """A page whose cursor is the ``key`` of its last item, when the page is full."""
+    full = len(items) == limit and bool(items)
+    cursor = encode_cursor({"id": getattr(items[-1], key)}) if full else None
+    return Page[T](items=items, next_cursor=cursor)

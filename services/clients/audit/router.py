@@ -11,7 +11,7 @@ from services.clients.audit.dependencies import AuditTrailDep
 from services.clients.audit.schemas import AuditEntity, AuditEntryRead
 from services.clients.keyset import cursor_id
 from shared.errors import problem_responses
-from shared.pagination import Cursor, Page, PageSize, encode_cursor
+from shared.pagination import Cursor, Page, PageSize, keyset_page
 
 router = APIRouter(prefix="/v1/clients/audit", tags=["clients-audit"])
 
@@ -41,5 +41,4 @@ async def list_audit_entries(
         entity=entity, entity_id=entity_id, account_id=account_id, before_id=before_id, limit=limit
     )
     items = [AuditEntryRead.model_validate(row) for row in rows]
-    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
-    return Page[AuditEntryRead](items=items, next_cursor=next_cursor)
+    return keyset_page(items, limit)

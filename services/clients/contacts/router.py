@@ -21,7 +21,7 @@ from services.clients.contacts.schemas import (
 from services.clients.keyset import cursor_id
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, encode_cursor
+from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
 
 router = APIRouter(prefix="/v1/clients", tags=["contacts"])
 
@@ -42,8 +42,7 @@ async def list_coverage_alerts(
     cursor: Cursor = None,
 ) -> Page[CoverageAlert]:
     items = await service.coverage_alerts(scope, after_id=cursor_id(cursor), limit=limit)
-    next_cursor = encode_cursor({"id": items[-1].account_id}) if len(items) == limit else None
-    return Page[CoverageAlert](items=items, next_cursor=next_cursor)
+    return keyset_page(items, limit, key="account_id")
 
 
 @router.get(
@@ -72,8 +71,7 @@ async def list_account_contacts(
         limit=limit,
         personal_data_for=caller,
     )
-    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
-    return Page[AccountContactRead](items=items, next_cursor=next_cursor)
+    return keyset_page(items, limit)
 
 
 @router.post(

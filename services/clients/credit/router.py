@@ -10,7 +10,7 @@ from services.clients.credit.dependencies import CreditServiceDep
 from services.clients.credit.schemas import CreditAdjustmentCreate, CreditAdjustmentRead
 from services.clients.keyset import cursor_id
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, encode_cursor
+from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
 
 router = APIRouter(prefix="/v1/clients/accounts/{account_id}/credit-adjustments", tags=["credit"])
 
@@ -57,5 +57,4 @@ async def list_credit_adjustments(
 ) -> Page[CreditAdjustmentRead]:
     rows = await service.history(account_id, scope, before_id=cursor_id(cursor), limit=limit)
     items = [CreditAdjustmentRead.model_validate(row) for row in rows]
-    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
-    return Page[CreditAdjustmentRead](items=items, next_cursor=next_cursor)
+    return keyset_page(items, limit)

@@ -15,7 +15,7 @@ from services.clients.grading.schemas import (
 )
 from services.clients.keyset import cursor_id
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, encode_cursor
+from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
 
 router = APIRouter(prefix="/v1/clients", tags=["grading"])
 
@@ -79,8 +79,7 @@ async def list_grade_history(
 ) -> Page[GradeChangeRead]:
     rows = await service.history(account_id, scope, before_id=cursor_id(cursor), limit=limit)
     items = [GradeChangeRead.model_validate(row) for row in rows]
-    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
-    return Page[GradeChangeRead](items=items, next_cursor=next_cursor)
+    return keyset_page(items, limit)
 
 
 @router.post(

@@ -16,7 +16,7 @@ from services.clients.ownership.schemas import (
     TransferResult,
 )
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, encode_cursor
+from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
 
 router = APIRouter(prefix="/v1/clients", tags=["ownership"])
 
@@ -61,5 +61,4 @@ async def list_ownership_history(
 ) -> Page[OwnershipChangeRead]:
     rows = await service.history(account_id, scope, before_id=cursor_id(cursor), limit=limit)
     items = [OwnershipChangeRead.model_validate(row) for row in rows]
-    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
-    return Page[OwnershipChangeRead](items=items, next_cursor=next_cursor)
+    return keyset_page(items, limit)

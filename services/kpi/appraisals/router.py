@@ -23,7 +23,14 @@ from services.kpi.appraisals.schemas import (
 )
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    IdPath,
+    Page,
+    PageSize,
+    decode_cursor,
+    keyset_page,
+)
 
 router = APIRouter(prefix="/v1/kpi/appraisals", tags=["appraisals"])
 
@@ -58,8 +65,7 @@ async def list_appraisals(
         department_id=department_id, after_id=after_id, limit=limit,
     )  # fmt: skip
     items = [AppraisalSummary.model_validate(row) for row in rows]
-    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
-    return Page[AppraisalSummary](items=items, next_cursor=next_cursor)
+    return keyset_page(items, limit)
 
 
 @router.get(

@@ -21,7 +21,14 @@ from services.kpi.cycles.schemas import (
 from shared.auth.policy import authenticate
 from shared.auth.principal import Principal
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    IdPath,
+    Page,
+    PageSize,
+    decode_cursor,
+    keyset_page,
+)
 from shared.periods import PeriodKind
 
 router = APIRouter(prefix="/v1/kpi/cycles", tags=["cycles"])
@@ -47,8 +54,7 @@ async def list_cycles(
         state=state, period_kind=period_kind, period=period, after_id=after_id, limit=limit
     )
     items = [CycleRead.model_validate(row) for row in rows]
-    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
-    return Page[CycleRead](items=items, next_cursor=next_cursor)
+    return keyset_page(items, limit)
 
 
 @router.post(

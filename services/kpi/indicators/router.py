@@ -17,7 +17,14 @@ from services.kpi.indicators.schemas import (
 )
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    IdPath,
+    Page,
+    PageSize,
+    decode_cursor,
+    keyset_page,
+)
 
 router = APIRouter(prefix="/v1/kpi/indicators", tags=["indicators"])
 
@@ -42,8 +49,7 @@ async def list_indicators(
         kind=kind, direction=direction, metric=metric, after_id=after_id, limit=limit
     )
     items = [IndicatorRead.model_validate(row) for row in rows]
-    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
-    return Page[IndicatorRead](items=items, next_cursor=next_cursor)
+    return keyset_page(items, limit)
 
 
 @router.post(

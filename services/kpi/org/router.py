@@ -13,7 +13,14 @@ from services.kpi.org.schemas import OrgEmployeeRead
 from services.kpi.settings import KpiSettings
 from shared.errors import problem_responses
 from shared.org_events import EmployeeStatus, OrgEventBatch, OrgEventsApplied, OrgResyncResult
-from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    IdPath,
+    Page,
+    PageSize,
+    decode_cursor,
+    keyset_page,
+)
 
 internal_router = APIRouter(prefix="/v1/kpi/internal/org", tags=["kpi-org"])
 router = APIRouter(prefix="/v1/kpi/org/employees", tags=["kpi-org"])
@@ -73,8 +80,7 @@ async def list_org_employees(
         limit=limit,
     )
     items = [OrgEmployeeRead.model_validate(row) for row in rows]
-    next_cursor = encode_cursor({"id": items[-1].employee_id}) if len(items) == limit else None
-    return Page[OrgEmployeeRead](items=items, next_cursor=next_cursor)
+    return keyset_page(items, limit, key="employee_id")
 
 
 @router.get(

@@ -15,7 +15,14 @@ from services.kpi.targets.schemas import (
     TargetRebalance,
 )
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    IdPath,
+    Page,
+    PageSize,
+    decode_cursor,
+    keyset_page,
+)
 
 router = APIRouter(prefix="/v1/kpi/target-plans", tags=["targets"])
 
@@ -44,8 +51,7 @@ async def list_target_plans(
         limit=limit,
     )
     items = [TargetPlanSummary.model_validate(row) for row in rows]
-    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
-    return Page[TargetPlanSummary](items=items, next_cursor=next_cursor)
+    return keyset_page(items, limit)
 
 
 @router.post(

@@ -16,7 +16,14 @@ from shared.auth.policy import Policy
 from shared.auth.principal import Role
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    IdPath,
+    Page,
+    PageSize,
+    decode_cursor,
+    keyset_page,
+)
 
 router = APIRouter(prefix="/v1/staff/departments", tags=["departments"])
 
@@ -43,8 +50,7 @@ async def list_departments(
     after_id = int(decode_cursor(cursor)["id"]) if cursor else None
     rows = await service.list(parent_id=parent_id, text_query=q, after_id=after_id, limit=limit)
     items = [DepartmentRead.model_validate(row) for row in rows]
-    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
-    return Page[DepartmentRead](items=items, next_cursor=next_cursor)
+    return keyset_page(items, limit)
 
 
 @router.post(

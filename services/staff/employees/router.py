@@ -12,7 +12,14 @@ from services.staff.employees.dependencies import EmployeeServiceDep
 from services.staff.employees.schemas import EmployeeCreate, EmployeeRead, EmployeeUpdate
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    IdPath,
+    Page,
+    PageSize,
+    decode_cursor,
+    keyset_page,
+)
 
 router = APIRouter(prefix="/v1/staff/employees", tags=["employees"])
 
@@ -45,8 +52,7 @@ async def list_employees(
         limit=limit,
     )
     items = await service.read_many(rows)
-    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
-    return Page[EmployeeRead](items=items, next_cursor=next_cursor)
+    return keyset_page(items, limit)
 
 
 @router.post(

@@ -19,7 +19,14 @@ from shared.auth.policy import ADMIN_ONLY
 from shared.auth.principal import Principal
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    IdPath,
+    Page,
+    PageSize,
+    decode_cursor,
+    keyset_page,
+)
 
 users = APIRouter(prefix="/v1/staff/users", tags=["users"], dependencies=[Depends(ADMIN_ONLY)])
 api_keys = APIRouter(
@@ -50,8 +57,7 @@ async def list_users(
     items = [
         UserRead.model_validate(u) for u in await service.list_users(after_id=after, limit=limit)
     ]
-    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
-    return Page[UserRead](items=items, next_cursor=next_cursor)
+    return keyset_page(items, limit)
 
 
 @users.get(
@@ -112,8 +118,7 @@ async def list_api_keys(
     after = int(decode_cursor(cursor)["id"]) if cursor else None
     rows = await service.list_api_keys(after_id=after, limit=limit)
     items = [ApiKeyRead.model_validate(r) for r in rows]
-    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
-    return Page[ApiKeyRead](items=items, next_cursor=next_cursor)
+    return keyset_page(items, limit)
 
 
 @api_keys.delete(

@@ -12,7 +12,14 @@ from services.staff.offboarding.dependencies import OffboardingServiceDep
 from services.staff.offboarding.models import Departure, DepartureHandover, DepartureStatus
 from services.staff.offboarding.schemas import DepartureCreate, DepartureRead, HandoverRead
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    IdPath,
+    Page,
+    PageSize,
+    decode_cursor,
+    keyset_page,
+)
 
 router = APIRouter(prefix="/v1/staff", tags=["offboarding"])
 
@@ -61,8 +68,7 @@ async def list_departures(
         limit=limit,
     )
     items = [departure_read(d, h) for d, h in rows]
-    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
-    return Page[DepartureRead](items=items, next_cursor=next_cursor)
+    return keyset_page(items, limit)
 
 
 @router.get(

@@ -20,7 +20,15 @@ from services.staff.positions.schemas import (
 from shared.auth.principal import Principal
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, encode_cursor
+from shared.pagination import (
+    Cursor,
+    IdPath,
+    Page,
+    PageSize,
+    decode_cursor,
+    encode_cursor,
+    keyset_page,
+)
 
 router = APIRouter(prefix="/v1/staff/positions", tags=["positions"])
 
@@ -80,8 +88,7 @@ async def list_positions(
         department_id=department_id, status=status, text_query=q, after_id=after_id, limit=limit
     )
     items = [position_read(row) for row in rows]
-    next_cursor = encode_cursor({"id": items[-1].id}) if len(items) == limit else None
-    return Page[PositionRead](items=items, next_cursor=next_cursor)
+    return keyset_page(items, limit)
 
 
 @router.post(
