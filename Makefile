@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench install clean-data lock
+.PHONY: run test lint typecheck unit bench install clean-data lock openapi
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -31,6 +31,9 @@ test: lint typecheck
 
 bench: $(STAMP)
 	@echo "The benchmark suite is not built yet (speed issue)."; exit 1
+
+openapi: $(STAMP)
+	$(PY) -m deploy.openapi_docs write
 
 lock:
 	$(PY) -m pip install --quiet uv

@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from deploy.browser import ensure_chromium
 from deploy.embedded_pg import EmbeddedPostgres
 from deploy.local_settings import RunnerSettings
 
@@ -51,6 +52,9 @@ def main(extra: list[str]) -> int:
             code = run_pytest(extra, env)
         else:
             code = run_pytest(["-n", workers, "-m", "not e2e", "--dist", "loadfile"], env)
+            problem = ensure_chromium()  # the Swagger UI test drives a real browser
+            if problem:
+                sys.stderr.write(f"{problem}\n")
             code = run_pytest(["-m", "e2e"], env) or code
     finally:
         if embedded is not None:

@@ -14,11 +14,28 @@ from gateway.routing import RoutingTable
 
 log = structlog.get_logger(__name__)
 
-DESCRIPTION = (
-    "One entry point to the key-account department's services: client records (clients), "
-    "staff and position descriptions (staff), and appraisals (kpi). Every path here is "
-    "served through this gateway. Errors are RFC 9457 problem+json documents."
-)
+# A service builds its document on the first request, which takes seconds for a large one
+# on a busy machine: longer than a request's ordinary upstream timeout.
+FETCH_TIMEOUT_SECONDS = 30.0
+
+DESCRIPTION = """\
+One entry point to the key-account department's services, grouped by service:
+
+- **clients** (`/v1/clients/...`): key-account records, grades, credit, contacts, ownership.
+- **staff** (`/v1/staff/...`, `/v1/auth/...`): departments, position descriptions,
+  employees, logins and API keys.
+- **kpi** (`/v1/kpi/...`): indicators, appraisal templates, targets, cycles, appraisals.
+
+Every path here is served through this gateway, so "Try it out" works from this page.
+
+**Signing in**: press *Authorize*; people fill in *OAuth2PasswordBearer* with their login
+and password (leave client_id and client_secret empty), machines fill in *ApiKey* with
+their `X-API-Key`. The login survives a reload of the page; sign in again when the
+access token expires (10 minutes by default).
+
+**Errors** are RFC 9457 `application/problem+json` documents with a stable `type`
+(`urn:kam:problem:<slug>`) and the request id.
+"""
 
 
 class MergedOpenAPI:
@@ -37,7 +54,9 @@ class MergedOpenAPI:
 
     async def _fetch(self, name: str, base_url: str) -> tuple[str, dict[str, Any] | None]:
         try:
-            response = await self.client.get(f"{base_url}/openapi.json", timeout=5.0)
+            response = await self.client.get(
+                f"{base_url}/openapi.json", timeout=FETCH_TIMEOUT_SECONDS
+            )
             response.raise_for_status()
             document: dict[str, Any] = response.json()
         except (httpx.HTTPError, ValueError) as exc:

@@ -7,6 +7,25 @@ from collections.abc import Mapping
 from typing import Any
 
 REF_PREFIX = "#/components/schemas/"
+PROBLEM = {"$ref": REF_PREFIX + "Problem"}
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+# What the gateway itself may answer instead of the service (gateway/proxy.py).
+GATEWAY_ERRORS = {
+    "502": "Bad Gateway: the service's answer was broken",
+    "503": "Service Unavailable: the service cannot be reached",
+    "504": "Gateway Timeout: the service did not answer in time",
+}
+RATE_LIMITED = {
+    "description": "Too Many Requests: over the per-user or per-key rate limit",
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again",
+            "schema": {"type": "integer"},
+        }
+    },
+    "content": {"application/problem+json": {"schema": PROBLEM}},
+}
 
 
 def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
@@ -24,6 +43,33 @@ def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
     return node
 
 
+def _problem(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": PROBLEM}},
+    }
+
+
+def _service_tag(service: str, tag: Mapping[str, Any]) -> dict[str, Any]:
+    """A tag whose description starts with its service (Swagger UI has no tag groups)."""
+    described = dict(tag)
+    text = described.get("description", "")
+    described["description"] = f"**{service}** · {text}" if text else f"**{service}**"
+    return described
+
+
+def _document_gateway_answers(operation: dict[str, Any]) -> None:
+    """Add the errors the gateway answers itself to an operation seen through it."""
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    if "requestBody" in operation:
+        responses.setdefault("413", _problem("Content Too Large: over the gateway's body limit"))
+    if operation.get("security"):
+        responses.setdefault("429", copy.deepcopy(RATE_LIMITED))
+    for status, description in GATEWAY_ERRORS.items():
+        responses.setdefault(status, _problem(description))
+    operation["responses"] = dict(sorted(responses.items()))
+
+
 def merge_openapi(
     documents: Mapping[str, Mapping[str, Any]],
     *,
@@ -36,7 +82,10 @@ def merge_openapi(
 
     Paths are already distinct (each service serves its own prefix). A component schema
     that two services define differently is renamed ``<Service><Name>`` in the second one,
-    with its references rewritten, so nothing is silently overwritten.
+    with its references rewritten, so nothing is silently overwritten; an operation id
+    already taken by another service becomes ``<service>-<id>``. Each service is one tag
+    group (``x-tagGroups``, which ReDoc shows; Swagger UI shows the service in each tag's
+    description), and every operation lists the errors the gateway answers itself.
     """
     merged: dict[str, Any] = {
         "openapi": "3.1.0",
@@ -49,6 +98,7 @@ def merge_openapi(
     }
     schemas: dict[str, Any] = merged["components"]["schemas"]
     seen_tags: set[str] = set()
+    operation_ids: set[str] = set()
     for service, original in documents.items():
         document = copy.deepcopy(dict(original))
         own_schemas: dict[str, Any] = document.get("components", {}).get("schemas", {})
@@ -66,12 +116,21 @@ def merge_openapi(
         for path, item in document.get("paths", {}).items():
             if path in merged["paths"]:
                 raise ValueError(f"path {path} is served by two services")
+            for method, operation in item.items():
+                if method not in HTTP_METHODS or not isinstance(operation, dict):
+                    continue
+                operation_id = operation.get("operationId")
+                if operation_id is not None:
+                    if operation_id in operation_ids:
+                        operation_id = operation["operationId"] = f"{service}-{operation_id}"
+                    operation_ids.add(operation_id)
+                _document_gateway_answers(operation)
             merged["paths"][path] = item
         group_tags: list[str] = []
         for tag in document.get("tags", []):
             if tag["name"] not in seen_tags:
                 seen_tags.add(tag["name"])
-                merged["tags"].append(tag)
+                merged["tags"].append(_service_tag(service, tag))
             group_tags.append(tag["name"])
         for item in document.get("paths", {}).values():
             for operation in item.values():
@@ -80,6 +139,6 @@ def merge_openapi(
                         group_tags.append(tag)
                     if tag not in seen_tags:
                         seen_tags.add(tag)
-                        merged["tags"].append({"name": tag})
+                        merged["tags"].append(_service_tag(service, {"name": tag}))
         merged["x-tagGroups"].append({"name": service, "tags": group_tags})
     return merged

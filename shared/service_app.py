@@ -17,7 +17,7 @@ from shared.auth.revocation import TokenFloors, refreshed_floors, staff_token_fl
 from shared.auth.service_credentials import ServiceTokenProvider
 from shared.auth.tokens import TokenVerifier
 from shared.db import create_engine, session_factory, wait_for_database
-from shared.docs import install_offline_docs
+from shared.docs import document_errors, install_offline_docs
 from shared.errors import install_error_handlers
 from shared.health import health_router
 from shared.http_client import ServiceClient
@@ -110,6 +110,7 @@ def create_service_app(
     app.state.on_access_denied = on_access_denied  # the service's audit of refusals
     app.add_middleware(RequestIdMiddleware)
     document_policies(app)
+    document_errors(app)
     install_error_handlers(app)
     app.include_router(health_router(settings.service_name, settings.db_schema, expected_revision))
     for router in routers:

@@ -41,3 +41,22 @@ def test_identical_schemas_are_shared_and_different_ones_renamed() -> None:
 def test_a_path_served_twice_is_an_error() -> None:
     with pytest.raises(ValueError, match="served by two services"):
         merge_openapi({"a": doc("/v1/x", "t", {}), "b": doc("/v1/x", "u", {})})
+
+
+def test_an_operation_id_taken_by_another_service_is_prefixed() -> None:
+    merged = merge_openapi({"a": doc("/v1/a/x", "audit", {}), "b": doc("/v1/b/x", "audit", {})})
+    assert merged["paths"]["/v1/a/x"]["get"]["operationId"] == "audit-get"
+    assert merged["paths"]["/v1/b/x"]["get"]["operationId"] == "b-audit-get"
+
+
+def test_tags_name_their_service_and_gateway_errors_are_documented() -> None:
+    document = doc("/v1/clients/a", "accounts", {})
+    document["tags"] = [{"name": "accounts", "description": "大客户"}]
+    document["paths"]["/v1/clients/a"]["get"]["security"] = [{"ApiKey": []}]
+    merged = merge_openapi({"clients": document})
+    assert merged["tags"] == [{"name": "accounts", "description": "**clients** · 大客户"}]
+    responses = merged["paths"]["/v1/clients/a"]["get"]["responses"]
+    assert set(responses) == {"429", "502", "503", "504"}
+    assert responses["503"]["content"]["application/problem+json"]["schema"] == {
+        "$ref": "#/components/schemas/Problem"
+    }
