@@ -29,7 +29,14 @@ WRITE_ACCOUNTS = Policy(Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.ACCO
 MANAGE_ACCOUNTS = Policy(Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD)
 HANDOVER = Policy(Role.ADMIN, services=True)
 AUDIT = Policy(Role.ADMIN)
+READ_METRICS = Policy(
+    Role.ADMIN, Role.DEPT_MANAGER, Role.APPRAISAL_ADMIN, Role.EXECUTIVE, services=True
+)
 INTERNAL = Policy(services=True)
+# 应收: finance registers payments by hand; the ERP pushes events with an API key scoped to it.
+WRITE_RECEIVABLES = Policy(Role.ADMIN, Role.FINANCE)
+ERP_SCOPE = "erp:write"
+ERP_WEBHOOK = Policy(scopes=[ERP_SCOPE], description="The ERP's API key (scope erp:write).")
 
 Caller = Annotated[Principal, Depends(authenticate)]
 

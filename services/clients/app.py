@@ -6,16 +6,27 @@ from fastapi import FastAPI
 
 from services.clients.accounts.exchange_router import router as account_files_router
 from services.clients.accounts.router import router as accounts_router
+from services.clients.assessments.router import router as assessments_router
 from services.clients.audit.denials import record_denial
 from services.clients.audit.router import router as audit_router
+from services.clients.calendar.router import router as calendar_router
 from services.clients.contacts.router import router as contacts_router
+from services.clients.contracts.router import router as contracts_router
 from services.clients.credit.router import router as credit_router
 from services.clients.grading.router import router as grading_router
 from services.clients.grading.schedule import regrading_lifespan
+from services.clients.metrics.router import router as metrics_router
 from services.clients.org.router import router as org_router
 from services.clients.org.upstream import staff_client_lifespan
 from services.clients.ownership.router import router as ownership_router
+from services.clients.rates.router import router as rates_router
+from services.clients.receivables.router import router as receivables_router
 from services.clients.settings import ClientsSettings
+from services.clients.surveys.router import router as surveys_router
+from services.clients.tickets.router import router as tickets_router
+from services.clients.tickets.schedule import sla_check_lifespan
+from services.clients.visits.router import router as visits_router
+from services.clients.visits.schedule_router import router as contact_schedule_router
 from shared.service_app import create_service_app
 
 TAGS = [
@@ -24,6 +35,16 @@ TAGS = [
     {"name": "credit", "description": "信用分数: adjustments within authority, history."},
     {"name": "contacts", "description": "联系人: people at accounts and their roles."},
     {"name": "ownership", "description": "客户归属: transfers, handovers, history."},
+    {"name": "visits", "description": "拜访计划/拜访记录: yearly plans by grade, visits, overdue."},
+    {"name": "contact-schedule", "description": "联络计划: calls, greetings and care per contact."},
+    {"name": "assessments", "description": "需求分析/关系评估: dated, scored assessments."},
+    {"name": "contracts", "description": "合同: drafts, signing, termination, renewal chains."},
+    {"name": "exchange-rates", "description": "汇率: date-effective rates to the base currency."},
+    {"name": "surveys", "description": "满意度调查: satisfaction score per account and period."},
+    {"name": "receivables", "description": "应收/回款: invoices, payments, ERP events, ageing."},
+    {"name": "metrics", "description": "KPI 取数: the period's facts per employee, in batches."},
+    {"name": "tickets", "description": "服务工单/投诉: tickets, SLA deadlines, escalation."},
+    {"name": "business-calendar", "description": "工作日历: holidays and make-up working days."},
     {"name": "clients-audit", "description": "审计: every change to accounts and their children."},
     {"name": "clients-org", "description": "Internal: the read-only copy of staff's organisation."},
 ]
@@ -45,10 +66,24 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             credit_router,
             contacts_router,
             ownership_router,
+            visits_router,
+            contact_schedule_router,
+            assessments_router,
+            contracts_router,
+            rates_router,
+            receivables_router,
+            surveys_router,
+            metrics_router,
+            tickets_router,
+            calendar_router,
             audit_router,
             org_router,
         ],
         openapi_tags=TAGS,
         on_access_denied=record_denial,
-        lifespans=[staff_client_lifespan(settings), regrading_lifespan(settings)],
+        lifespans=[
+            staff_client_lifespan(settings),
+            regrading_lifespan(settings),
+            sla_check_lifespan(settings),
+        ],
     )

@@ -17,9 +17,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.clients.accounts.models import Account
 from services.clients.accounts.repository import AccountRepository
 from services.clients.accounts.rules import CREDIT_CODE_ALPHABET, credit_code_check_character
+from services.clients.company_calendar import company_today
 from services.clients.contacts.models import AccountContact, Contact
+from services.clients.demo_activity import load_activity_demo
 from services.clients.grading.models import GradeChange
 from services.clients.ownership.models import OwnershipChange
+from services.clients.settings import ClientsSettings
 
 DEMO_ACCOUNT_COUNT = 300
 # Active client-facing people of the staff demo (ids follow demo_people.yaml): the
@@ -147,7 +150,14 @@ def _legacy_grade(account: Account) -> None:
 
 async def load_clients_demo(session: AsyncSession) -> None:
     """Add the demo accounts that are missing (matched by credit code), with their
-    contacts, group parents and first history entries."""
+    contacts, group parents and first history entries, then a year of activity."""
+    await load_demo_accounts(session)
+    settings = ClientsSettings()
+    await load_activity_demo(session, company_today(settings.timezone)(), settings.timezone)
+
+
+async def load_demo_accounts(session: AsyncSession) -> None:
+    """The demo accounts with their contacts, groups and first history entries."""
     repository = AccountRepository(session)
     accounts = demo_accounts()
     added: dict[int, Account] = {}

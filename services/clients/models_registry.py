@@ -4,9 +4,17 @@
 def import_all() -> None:
     """Load all table definitions of the clients service."""
     import services.clients.accounts.models
+    import services.clients.assessments.models
     import services.clients.audit.models
+    import services.clients.calendar.models
     import services.clients.contacts.models
+    import services.clients.contracts.models
     import services.clients.credit.models
     import services.clients.grading.models
     import services.clients.org.models
-    import services.clients.ownership.models  # noqa: F401
+    import services.clients.ownership.models
+    import services.clients.rates.models
+    import services.clients.receivables.models
+    import services.clients.surveys.models
+    import services.clients.tickets.models
+    import services.clients.visits.models  # noqa: F401

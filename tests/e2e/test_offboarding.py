@@ -4,6 +4,8 @@ and clients' idempotent handover, over real HTTP between real processes (issue 4
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -92,13 +94,54 @@ def completed(gateway: httpx.Client, location: str) -> dict | None:
     return body if body["status"] == "completed" else None
 
 
+def open_work(gateway: httpx.Client, accounts: list[int], leaver: int) -> dict[str, list[int]]:
+    """Three open tickets and a resolved one, five planned visits and a completed one."""
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    work: dict[str, list[int]] = {"open": [], "resolved": [], "planned": [], "done": []}
+    for n, account_id in enumerate(accounts[:4]):
+        ticket = gateway.post(
+            f"{ACCOUNTS}/{account_id}/tickets",
+            json={"kind": "request", "severity": "medium", "channel": "phone", "title": "巡检预约"},
+        )
+        assert ticket.status_code == 201, ticket.text
+        if n == 3:
+            resolved = gateway.post(
+                f"/v1/clients/tickets/{ticket.json()['id']}/transitions",
+                json={"to": "resolved", "resolution": "已安排"},
+                headers={"If-Match": ticket.headers["ETag"]},
+            )
+            assert resolved.status_code == 200, resolved.text
+        work["resolved" if n == 3 else "open"].append(ticket.json()["id"])
+    for n, account_id in enumerate(accounts[10:16]):
+        body = {"planned_on": (today + timedelta(days=n + 1)).isoformat(), "purpose": "回访"}
+        if n == 5:
+            body = {"visited_on": today.isoformat(), "visited_by": leaver, "purpose": "回访"}
+        visit = gateway.post(f"{ACCOUNTS}/{account_id}/visits", json=body)
+        assert visit.status_code == 201, visit.text
+        work["done" if n == 5 else "planned"].append(visit.json()["id"])
+    return work
+
+
+def owners_of(gateway: httpx.Client, kind: str, ids: list[int]) -> set[int]:
+    return {gateway.get(f"/v1/clients/{kind}/{i}").json()["owner_id"] for i in ids}
+
+
 def test_fifty_accounts_go_to_the_successor(gateway: httpx.Client) -> None:
     leaver, successor = hire(gateway, "01"), hire(gateway, "02")
     accounts = give_accounts(gateway, leaver, 50, "离职甲")
+    work = open_work(gateway, accounts, leaver)
     location = depart(gateway, leaver, successor)
     done = eventually(lambda: completed(gateway, location))
     assert done is not None, gateway.get(location).text
-    assert done["handovers"][0]["accounts"] == 50
+    handover = done["handovers"][0]
+    assert (handover["accounts"], handover["open_tickets"], handover["planned_visits"]) == (
+        50, 3, 5,
+    )  # fmt: skip
+    assert owners_of(gateway, "tickets", work["open"]) == {successor}
+    assert owners_of(gateway, "visits", work["planned"]) == {successor}
+    # finished work stays credited to whoever did it
+    assert owners_of(gateway, "tickets", work["resolved"]) == {leaver}
+    assert owners_of(gateway, "visits", work["done"]) == {leaver}
     assert set(owners(gateway, "离职甲").values()) == {successor}
     history = gateway.get(f"{ACCOUNTS}/{accounts[7]}/ownership-history").json()["items"]
     assert [(h["from_employee_id"], h["to_employee_id"]) for h in history[:1]] == [

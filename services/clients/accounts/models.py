@@ -60,3 +60,25 @@ class Account(ClientsTable, table=True):
     version: int = Field(default=1)
     created_at: datetime | None = Field(default=None, sa_column=created_at_column())
     updated_at: datetime | None = Field(default=None, sa_column=updated_at_column())
+
+
+class AccountStatusChange(ClientsTable, table=True):
+    """One change of an account's working status, with the owner at that moment.
+
+    Churn (客户流失) is read from here: an account that moved to ``lost`` in a period counts
+    against whoever owned it when it was lost, even if it is handed over later.
+    """
+
+    __tablename__ = "account_status_history"
+    __table_args__ = (
+        Index("ix_account_status_history_account_id_changed_at", "account_id", "changed_at"),
+        Index("ix_account_status_history_owner_id_changed_at", "owner_id", "changed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="clients.accounts.id")
+    from_status: str = Field(max_length=20)
+    to_status: str = Field(max_length=20)
+    owner_id: int
+    actor_employee_id: int | None = Field(default=None)
+    changed_at: datetime | None = Field(default=None, sa_column=created_at_column())

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from services.clients.accounts.models import Account
+from services.clients.accounts.models import Account, AccountStatusChange
 from services.clients.accounts.schemas import AccountQuery, AccountSort
 from services.clients.org.repository import reporting_subtree_ids
 from shared.errors import BadRequest
@@ -238,3 +238,7 @@ class AccountRepository:
         await self.session.flush()
         await self.session.refresh(account)
         return account
+
+    def add_status_change(self, change: AccountStatusChange) -> None:
+        """Record a change of working status (written with the account's own change)."""
+        self.session.add(change)

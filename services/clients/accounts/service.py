@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from services.clients.accounts.models import Account
+from services.clients.accounts.models import Account, AccountStatusChange
 from services.clients.accounts.repository import AccountRepository
 from services.clients.accounts.rules import Grade, parent_would_cycle
 from services.clients.accounts.schemas import (
@@ -188,6 +188,16 @@ class AccountService:
             account = await self.repository.add(account)
         except IntegrityError as exc:
             raise Conflict(f"credit code {data.credit_code} already belongs to an account") from exc
+        if "status" in new:
+            self.repository.add_status_change(
+                AccountStatusChange(
+                    account_id=account_id,
+                    from_status=old["status"],
+                    to_status=new["status"],
+                    owner_id=account.owner_id,
+                    actor_employee_id=actor_employee_id,
+                )
+            )
         self.audit.record(
             entity=AuditEntity.ACCOUNT,
             entity_id=account_id,
@@ -221,6 +231,15 @@ class AccountService:
         account.archived_at = datetime.now(UTC) if archived else None
         account.version += 1
         account = await self.repository.add(account)
+        self.repository.add_status_change(
+            AccountStatusChange(
+                account_id=account_id,
+                from_status=before_status,
+                to_status=account.status,
+                owner_id=account.owner_id,
+                actor_employee_id=actor_employee_id,
+            )
+        )
         self.audit.record(
             entity=AuditEntity.ACCOUNT,
             entity_id=account_id,

@@ -20,6 +20,17 @@ class AuditEntity(StrEnum):
     OWNERSHIP = "ownership"
     HANDOVER = "handover"
     ACCESS = "access"
+    VISIT = "visit"
+    CONTACT_SCHEDULE = "contact_schedule"
+    ASSESSMENT = "assessment"
+    TICKET = "ticket"
+    SLA_POLICY = "sla_policy"
+    HOLIDAY = "holiday"
+    CONTRACT = "contract"
+    EXCHANGE_RATE = "exchange_rate"
+    SURVEY = "survey"
+    INVOICE = "invoice"
+    PAYMENT = "payment"
 
 
 class AuditEntryRead(BaseModel):

@@ -14,6 +14,7 @@ from services.clients.company_calendar import company_today
 from services.clients.grading.repository import GradingRepository
 from services.clients.grading.service import GradingService
 from services.clients.settings import ClientsSettings
+from services.clients.visits.planner import build_visit_planner
 from shared.db import SessionDep
 
 
@@ -35,6 +36,7 @@ def build_grading(session: AsyncSession, settings: ClientsSettings) -> GradingSe
         thresholds=settings.grade_thresholds(),
         currency=settings.base_currency,
         today=company_today(settings.timezone),
+        on_grade_change=build_visit_planner(session, settings),
     )
 
 

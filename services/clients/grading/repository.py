@@ -6,9 +6,11 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.clients.contracts.models import Contract
 from services.clients.grading.models import GradeChange
 
 
@@ -40,11 +42,22 @@ class GradingRepository:
         self, account_ids: Collection[int], start: date, end: date
     ) -> dict[int, Decimal]:
         """Signed contract value (base currency) per account with a signing date in
-        ``[start, end]``.
-
-        PLUG-IN POINT: contracts arrive in part 2. Until a ``contracts`` table exists every
-        account has 0; replace the body with one grouped SUM over signed contracts
-        (converted to the base currency) and grading, recomputation and the group roll-up
-        pick it up unchanged.
-        """
-        return dict.fromkeys(account_ids, Decimal("0"))
+        ``[start, end]``: one grouped SUM of ``amount_base`` over every contract that is not
+        a draft (terminated and expired ones count: they were signed). Every requested id
+        is in the result, 0 when it has none."""
+        values = dict.fromkeys(account_ids, Decimal("0"))
+        if not values:
+            return values
+        result = await self.session.exec(
+            select(col(Contract.account_id), func.sum(col(Contract.amount_base)))
+            .where(
+                col(Contract.account_id).in_(list(values)),
+                col(Contract.status) != "draft",
+                col(Contract.signed_on) >= start,
+                col(Contract.signed_on) <= end,
+            )
+            .group_by(col(Contract.account_id))
+        )
+        for account_id, total in result.all():
+            values[account_id] = Decimal(total or 0)
+        return values

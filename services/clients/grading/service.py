@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from services.clients.accounts.models import Account
 from services.clients.accounts.repository import AccountRepository
@@ -45,6 +46,15 @@ def _in_force(account: Account) -> EffectiveGrade:
     return EffectiveGrade(Grade(account.grade), GradeSource(account.grade_source))
 
 
+class GradeChangeListener(Protocol):
+    """Told, in the same session, when an account's grade in force changed (the visit
+    planner re-plans the future); injected so grading imports nothing of its listeners."""
+
+    async def grade_changed(
+        self, account: Account, previous_grade: str, *, actor_employee_id: int | None
+    ) -> None: ...
+
+
 class GradingService:
     """Grades of accounts, in the company's calendar."""
 
@@ -57,6 +67,7 @@ class GradingService:
         thresholds: GradeThresholds,
         currency: str,
         today: Callable[[], date],
+        on_grade_change: GradeChangeListener | None = None,
     ) -> None:
         self.accounts = accounts
         self.repository = repository
@@ -64,6 +75,7 @@ class GradingService:
         self.thresholds = thresholds
         self.currency = currency
         self.today = today
+        self.on_grade_change = on_grade_change
 
     async def contract_value(self, account_ids: Collection[int], as_of: date) -> dict[int, Decimal]:
         """Trailing-12-month signed contract value per account (0 until contracts exist)."""
@@ -139,6 +151,10 @@ class GradingService:
                     "computed_grade": account.computed_grade,
                 },
             )
+            if self.on_grade_change is not None and before["grade"] != account.grade:
+                await self.on_grade_change.grade_changed(
+                    account, before["grade"], actor_employee_id=actor_employee_id
+                )
         elif first:
             account.grade = current.grade.value
             account.grade_source = current.source.value

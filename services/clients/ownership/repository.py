@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import TextClause, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -78,10 +78,42 @@ class OwnershipRepository:
         to_employee_id: int,
         options: TransferOptions,
     ) -> dict[str, int]:
-        """Reassign the open tickets, planned visits and collection tasks of the accounts.
+        """Reassign the open work of the accounts to their new owner, as ``options`` say.
 
-        PLUG-IN POINT: tickets, visits and collection tasks arrive with part 2 and the
-        receivables issue. Each adds one UPDATE here (guarded by its option) returning how
-        many rows it moved; until then nothing exists to move and every count is 0.
+        Open tickets (not resolved or closed) and planned visits move; resolved tickets and
+        completed visits stay with whoever did them, so the metrics keep crediting them.
+        Planned contact touches (联络计划) follow the planned visits. Collection tasks arrive
+        with receivables (issue 7); until then their count is 0.
         """
-        return {"open_tickets": 0, "planned_visits": 0, "collection_tasks": 0}
+        moved = {"open_tickets": 0, "planned_visits": 0, "collection_tasks": 0}
+        if not account_ids:
+            return moved
+        params = {"ids": list(account_ids), "to": to_employee_id}
+        if options.include_open_tickets:
+            moved["open_tickets"] = await self._reassign(_OPEN_TICKETS, params)
+        if options.include_planned_visits:
+            moved["planned_visits"] = await self._reassign(_PLANNED_VISITS, params)
+            await self._reassign(_PLANNED_TOUCHES, params)
+        return moved
+
+    async def _reassign(self, statement: TextClause, params: dict[str, Any]) -> int:
+        connection = await self.session.connection()
+        result = await connection.execute(statement, params)
+        return len(result.all())
+
+
+_OPEN_TICKETS = text(
+    "UPDATE clients.tickets SET owner_id = :to, version = version + 1, updated_at = now() "
+    "WHERE account_id = ANY(CAST(:ids AS integer[])) AND owner_id <> :to "
+    "AND status NOT IN ('resolved', 'closed') RETURNING id"
+)
+_PLANNED_VISITS = text(
+    "UPDATE clients.visits SET owner_id = :to, version = version + 1, updated_at = now() "
+    "WHERE account_id = ANY(CAST(:ids AS integer[])) AND owner_id <> :to "
+    "AND status = 'planned' RETURNING id"
+)
+_PLANNED_TOUCHES = text(
+    "UPDATE clients.contact_touches SET owner_id = :to, version = version + 1, "
+    "updated_at = now() WHERE account_id = ANY(CAST(:ids AS integer[])) AND owner_id <> :to "
+    "AND status = 'planned' RETURNING id"
+)

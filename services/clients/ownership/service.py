@@ -21,7 +21,7 @@ from services.clients.ownership.schemas import (
     TransferOptions,
     TransferResult,
 )
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import Conflict, NotFound, ServiceUnavailable, UnprocessableContent
 
 
 class OwnershipService:
@@ -152,6 +152,15 @@ class OwnershipService:
             assert done is not None
             return HandoverResult.model_validate(done.result)
         reasons = await self.org.inactive_reasons([data.to_employee_id])
+        if reasons.get(data.to_employee_id) == "unknown":
+            # Staff's event about a new successor may still be on its way (each receiver's
+            # deliveries are not ordered): a 503 makes staff retry instead of failing the
+            # departure.
+            raise ServiceUnavailable(
+                f"successor {data.to_employee_id} is not in the organisation copy yet; "
+                "retry once staff's organisation event has been delivered",
+                extra={"reason": "successor_unknown"},
+            )
         if reasons:
             raise Conflict(
                 "successor "

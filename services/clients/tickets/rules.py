@@ -350,3 +350,90 @@ def ticket_deadlines(
     respond_by = add_business_time(opened_at, target.response, clock)
     resolve_by = resolution_deadline(opened_at, target.resolution, pauses, clock, reopened_at)
     return TicketDeadlines(respond_by, resolve_by)
+
+
+# --------------------------------------------------------------------------------------
+# Status workflow and breach flags
+# --------------------------------------------------------------------------------------
+
+
+class TicketStatus(StrEnum):
+    """Where a ticket is in its workflow."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+DONE_STATUSES = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED})
+REOPEN_WINDOW = timedelta(days=30)
+
+_TRANSITIONS: Mapping[TicketStatus, tuple[TicketStatus, ...]] = {
+    TicketStatus.OPEN: (TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED),
+    TicketStatus.IN_PROGRESS: (TicketStatus.WAITING, TicketStatus.RESOLVED),
+    TicketStatus.WAITING: (TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED),
+    TicketStatus.RESOLVED: (TicketStatus.CLOSED, TicketStatus.IN_PROGRESS),
+    TicketStatus.CLOSED: (TicketStatus.IN_PROGRESS,),
+}
+
+
+def allowed_transitions(status: TicketStatus) -> tuple[TicketStatus, ...]:
+    """The statuses a ticket in ``status`` may move to."""
+    return _TRANSITIONS[status]
+
+
+def is_reopen(current: TicketStatus, target: TicketStatus) -> bool:
+    """Moving a resolved or closed ticket back to work restarts its resolution clock."""
+    return current in DONE_STATUSES and target not in DONE_STATUSES
+
+
+def check_transition(
+    current: TicketStatus,
+    target: TicketStatus,
+    *,
+    closed_at: datetime | None,
+    now: datetime,
+    reopen_window: timedelta = REOPEN_WINDOW,
+) -> None:
+    """Refuse a move the workflow does not allow (``RuleViolation`` says why).
+
+    A closed ticket may be reopened only within ``reopen_window`` of its closing.
+    """
+    if target not in _TRANSITIONS[current]:
+        raise RuleViolation(f"a ticket cannot move from {current} to {target}")
+    if current is TicketStatus.CLOSED and closed_at is not None:
+        closed = _require_aware(closed_at, "closed_at")
+        if _require_aware(now, "now") > closed + reopen_window:
+            raise RuleViolation(
+                f"a closed ticket can be reopened only within {reopen_window.days} days of closing"
+            )
+
+
+@dataclass(frozen=True)
+class BreachFlags:
+    """Whether each deadline was (or, for open work, is already) missed."""
+
+    response: bool
+    resolution: bool
+
+    @property
+    def any(self) -> bool:
+        return self.response or self.resolution
+
+
+def breach_flags(
+    *,
+    respond_by: datetime,
+    first_response_at: datetime | None,
+    resolve_by: datetime | None,
+    resolved_at: datetime | None,
+    now: datetime,
+) -> BreachFlags:
+    """Both breach flags at ``now``: a done step is judged by when it was done, an open
+    one by ``now``; an unknown resolution deadline (clock paused) is not breached."""
+    return BreachFlags(
+        response=is_breached(respond_by, now, first_response_at),
+        resolution=is_breached(resolve_by, now, resolved_at),
+    )

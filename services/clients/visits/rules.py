@@ -197,3 +197,12 @@ def plan_completion_rate(planned: int, done: int) -> Decimal | None:
     if planned == 0:
         return None
     return (Decimal(done) * 100 / Decimal(planned)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def birthday_in_year(birthday: date, year: int) -> date:
+    """The day a birthday falls on in ``year``; 29 February is kept on 28 February in
+    years that have no 29th."""
+    try:
+        return birthday.replace(year=year)
+    except ValueError:
+        return date(year, 2, 28)

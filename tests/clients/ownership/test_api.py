@@ -9,6 +9,7 @@ from tests.clients.conftest import (
     DEPARTED,
     KAM,
     LEAD,
+    MANAGER,
     ON_LEAVE,
     SPECIALIST,
     acting,
@@ -105,7 +106,7 @@ async def test_handover_is_idempotent_and_all_or_nothing(clients: httpx.AsyncCli
 
 async def test_handover_to_an_inactive_successor_is_409(clients: httpx.AsyncClient) -> None:
     account = await create_account(clients, owner_id=SPECIALIST)
-    for successor in (ON_LEAVE, DEPARTED, 88888):
+    for successor in (ON_LEAVE, DEPARTED):
         response = await clients.post(
             HANDOVERS,
             json={
@@ -117,6 +118,28 @@ async def test_handover_to_an_inactive_successor_is_409(clients: httpx.AsyncClie
         assert response.status_code == 409, response.text
         assert "successor" in response.json()["detail"]
     assert await owners(clients, account) == [SPECIALIST]
+
+
+async def test_handover_to_a_successor_not_yet_known_is_retryable(
+    clients: httpx.AsyncClient,
+) -> None:
+    """Staff's event about a new hire may arrive after the handover: 503, so staff retries,
+    and once the event is in, the same handover id goes through."""
+    account = await create_account(clients, owner_id=SPECIALIST)
+    body = {
+        "handover_id": str(uuid.uuid4()),
+        "from_employee_id": SPECIALIST,
+        "to_employee_id": 88888,
+    }
+    early = await clients.post(HANDOVERS, json=body)
+    assert early.status_code == 503, early.text
+    assert early.json()["reason"] == "successor_unknown"
+    assert await owners(clients, account) == [SPECIALIST]
+    await feed_org(clients, [employee_event(88888, manager_id=MANAGER)])
+    late = await clients.post(HANDOVERS, json=body)
+    assert late.status_code == 200, late.text
+    assert late.json()["accounts"] == 1
+    assert await owners(clients, account) == [88888]
 
 
 async def test_handover_of_listed_accounts_checks_each(clients: httpx.AsyncClient) -> None:

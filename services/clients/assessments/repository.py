@@ -1,0 +1,53 @@
+"""Every query on assessments."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.clients.accounts.models import Account
+from services.clients.assessments.models import Assessment
+from services.clients.assessments.schemas import AssessmentQuery
+
+
+class AssessmentRepository:
+    """Queries for assessments, bound to the request's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, assessment: Assessment) -> Assessment:
+        self.session.add(assessment)
+        await self.session.flush()
+        await self.session.refresh(assessment)
+        return assessment
+
+    async def get(
+        self, assessment_id: int, *, owner_ids: Collection[int] | None
+    ) -> Assessment | None:
+        query = select(Assessment).where(col(Assessment.id) == assessment_id)
+        if owner_ids is not None:
+            query = query.join(Account, col(Account.id) == col(Assessment.account_id)).where(
+                col(Account.owner_id).in_(list(owner_ids))
+            )
+        result = await self.session.exec(query)
+        return result.first()
+
+    async def list(
+        self, filters: AssessmentQuery, *, after_id: int | None, limit: int
+    ) -> Sequence[Assessment]:
+        query = select(Assessment)
+        if filters.account_id is not None:
+            query = query.where(col(Assessment.account_id) == filters.account_id)
+        if filters.kind is not None:
+            query = query.where(col(Assessment.kind) == filters.kind)
+        if filters.assessed_from is not None:
+            query = query.where(col(Assessment.assessed_on) >= filters.assessed_from)
+        if filters.assessed_to is not None:
+            query = query.where(col(Assessment.assessed_on) <= filters.assessed_to)
+        if after_id is not None:
+            query = query.where(col(Assessment.id) > after_id)
+        result = await self.session.exec(query.order_by(col(Assessment.id)).limit(limit))
+        return result.all()

@@ -1,0 +1,1 @@
+"""contracts domain of the clients service."""

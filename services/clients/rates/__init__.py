@@ -1,0 +1,1 @@
+"""rates domain of the clients service: the date-effective exchange-rate table."""

@@ -1,0 +1,419 @@
+"""Every query on invoices, payments, allocations and the ERP inbox."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.clients.accounts.models import Account
+from services.clients.contracts.models import Contract
+from services.clients.receivables.models import (
+    ErpInboxEvent,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentAllocation,
+)
+
+ERP_APPLY_LOCK = 0x6572705F6170706C  # "erp_appl": one applier of ERP events at a time
+PENDING_BATCH = 200
+
+
+@dataclass(frozen=True)
+class InvoiceQuery:
+    account_id: int | None = None
+    owner_ids: Sequence[int] | None = None
+    statuses: Sequence[str] | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+    overdue_on: date | None = None
+    """Only invoices with a line still open and due before this day."""
+
+
+@dataclass(frozen=True)
+class PaymentQuery:
+    account_id: int | None = None
+    owner_ids: Sequence[int] | None = None
+    status: str | None = None
+    received_from: date | None = None
+    received_to: date | None = None
+    unallocated_only: bool = False
+
+
+@dataclass(frozen=True)
+class AgeingLine:
+    """One invoice line's open amount as of a day, with the keys an ageing groups by."""
+
+    line_id: int
+    due_date: date
+    open_amount: Decimal
+    base_rate: Decimal | None
+    currency: str
+    account_id: int
+    owner_id: int
+    team_id: int | None
+    department_id: int | None
+    group_id: int
+
+
+def _scope(owner_ids: Collection[int] | None) -> Any:
+    if owner_ids is None:
+        return True
+    return col(Account.owner_id).in_(list(owner_ids))
+
+
+class ReceivablesRepository:
+    """Queries for receivables, bound to the request's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, record: Any) -> None:
+        self.session.add(record)
+        await self.session.flush()
+
+    # ---------------------------------------------------------------- ERP inbox
+
+    async def store_event(
+        self, webhook_id: str, event_type: str, payload: dict[str, Any]
+    ) -> int | None:
+        """Insert the delivery once; None when this webhook id is already stored (the
+        unique index decides between concurrent duplicates)."""
+        statement = (
+            insert(ErpInboxEvent)
+            .values(webhook_id=webhook_id, event_type=event_type, payload=payload)
+            .on_conflict_do_nothing(index_elements=["webhook_id"])
+            .returning(col(ErpInboxEvent.id))
+        )
+        result = await self.session.execute(statement)
+        return result.scalar_one_or_none()
+
+    async def lock_erp_apply(self) -> None:
+        """Serialise applying ERP events (held until the transaction ends): an invoice and
+        the payment waiting for it never pass each other unseen."""
+        await self.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ERP_APPLY_LOCK})
+
+    async def mark_event(
+        self, event_id: int, *, applied_at: datetime | None, error: str | None
+    ) -> None:
+        await self.session.execute(
+            update(ErpInboxEvent)
+            .where(col(ErpInboxEvent.id) == event_id)
+            .values(applied_at=applied_at, error=error)
+        )
+
+    async def pending_events(
+        self, *, contains: dict[str, Any] | None = None, event_type: str | None = None,
+        limit: int = PENDING_BATCH,
+    ) -> Sequence[ErpInboxEvent]:  # fmt: skip
+        """Events still waiting, oldest first; ``contains`` filters by JSON containment of
+        the payload (e.g. the payments naming one invoice)."""
+        query = (
+            select(ErpInboxEvent)
+            .where(col(ErpInboxEvent.applied_at).is_(None))
+            .order_by(col(ErpInboxEvent.received_at), col(ErpInboxEvent.id))
+            .limit(limit)
+        )
+        if contains is not None:
+            query = query.where(col(ErpInboxEvent.payload).contains(contains))
+        if event_type is not None:
+            query = query.where(col(ErpInboxEvent.event_type) == event_type)
+        return (await self.session.exec(query)).all()
+
+    async def count_pending(self) -> int:
+        query = select(func.count()).where(col(ErpInboxEvent.applied_at).is_(None))
+        return int((await self.session.exec(query)).one())
+
+    # ---------------------------------------------------------------- accounts, contracts
+
+    async def account_by_credit_code(self, credit_code: str) -> Account | None:
+        query = select(Account).where(col(Account.credit_code) == credit_code)
+        return (await self.session.exec(query)).first()
+
+    async def contract_id(self, account_id: int, number: str) -> int | None:
+        query = select(Contract.id).where(
+            col(Contract.account_id) == account_id, col(Contract.number) == number
+        )
+        return (await self.session.exec(query)).first()
+
+    # ---------------------------------------------------------------- invoices
+
+    async def invoice(
+        self, invoice_id: int, *, owner_ids: Collection[int] | None = None, for_update: bool = False
+    ) -> Invoice | None:
+        query = (
+            select(Invoice)
+            .join(Account, col(Account.id) == col(Invoice.account_id))
+            .where(col(Invoice.id) == invoice_id, _scope(owner_ids))
+        )
+        if for_update:
+            query = query.with_for_update(of=Invoice).execution_options(populate_existing=True)
+        return (await self.session.exec(query)).first()
+
+    async def invoice_by_document(self, document_no: str) -> Invoice | None:
+        query = (
+            select(Invoice)
+            .where(col(Invoice.erp_document_no) == document_no)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.exec(query)).first()
+
+    async def lines(self, invoice_ids: Collection[int]) -> Sequence[InvoiceLine]:
+        query = (
+            select(InvoiceLine)
+            .where(col(InvoiceLine.invoice_id).in_(list(invoice_ids)))
+            .order_by(col(InvoiceLine.invoice_id), col(InvoiceLine.line_no))
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.exec(query)).all()
+
+    async def open_lines_of_account(self, account_id: int, currency: str) -> Sequence[InvoiceLine]:
+        """Lines with something unpaid on the account's live invoices in ``currency``,
+        oldest due first."""
+        query = (
+            select(InvoiceLine)
+            .join(Invoice, col(Invoice.id) == col(InvoiceLine.invoice_id))
+            .where(
+                col(Invoice.account_id) == account_id,
+                col(Invoice.currency) == currency,
+                col(Invoice.status) != "cancelled",
+                col(InvoiceLine.paid_amount) < col(InvoiceLine.amount),
+            )
+            .order_by(col(InvoiceLine.due_date), col(InvoiceLine.id))
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.exec(query)).all()
+
+    async def list_invoices(
+        self, filters: InvoiceQuery, *, owner_ids: Collection[int] | None, after_id: int | None,
+        limit: int,
+    ) -> Sequence[Invoice]:  # fmt: skip
+        query = (
+            select(Invoice)
+            .join(Account, col(Account.id) == col(Invoice.account_id))
+            .where(_scope(owner_ids))
+            .order_by(col(Invoice.id))
+            .limit(limit)
+        )
+        if after_id is not None:
+            query = query.where(col(Invoice.id) > after_id)
+        if filters.account_id is not None:
+            query = query.where(col(Invoice.account_id) == filters.account_id)
+        if filters.owner_ids:
+            query = query.where(col(Invoice.owner_id).in_(list(filters.owner_ids)))
+        if filters.statuses:
+            query = query.where(col(Invoice.status).in_(list(filters.statuses)))
+        line_conditions = []
+        if filters.due_from is not None:
+            line_conditions.append(col(InvoiceLine.due_date) >= filters.due_from)
+        if filters.due_to is not None:
+            line_conditions.append(col(InvoiceLine.due_date) <= filters.due_to)
+        if filters.overdue_on is not None:
+            line_conditions += [
+                col(InvoiceLine.due_date) < filters.overdue_on,
+                col(InvoiceLine.paid_amount) < col(InvoiceLine.amount),
+                col(Invoice.status) != "cancelled",
+            ]
+        if line_conditions:
+            lines = select(InvoiceLine.id).where(
+                col(InvoiceLine.invoice_id) == col(Invoice.id), *line_conditions
+            )
+            query = query.where(lines.exists())
+        return (await self.session.exec(query)).all()
+
+    async def allocations_of_invoice(
+        self, invoice_id: int
+    ) -> Sequence[tuple[PaymentAllocation, InvoiceLine, Payment]]:
+        query = (
+            select(PaymentAllocation, InvoiceLine, Payment)
+            .join(InvoiceLine, col(InvoiceLine.id) == col(PaymentAllocation.invoice_line_id))
+            .join(Payment, col(Payment.id) == col(PaymentAllocation.payment_id))
+            .where(col(InvoiceLine.invoice_id) == invoice_id)
+            .order_by(col(PaymentAllocation.id))
+        )
+        return [(a, line, p) for a, line, p in (await self.session.exec(query)).all()]
+
+    # ---------------------------------------------------------------- payments, allocations
+
+    async def payment_by_ref(self, erp_ref: str) -> Payment | None:
+        query = (
+            select(Payment)
+            .where(col(Payment.erp_ref) == erp_ref)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return (await self.session.exec(query)).first()
+
+    async def allocations_of_payment(
+        self, payment_id: int
+    ) -> Sequence[tuple[PaymentAllocation, InvoiceLine]]:
+        query = (
+            select(PaymentAllocation, InvoiceLine)
+            .join(InvoiceLine, col(InvoiceLine.id) == col(PaymentAllocation.invoice_line_id))
+            .where(col(PaymentAllocation.payment_id) == payment_id)
+            .order_by(col(PaymentAllocation.id))
+            .execution_options(populate_existing=True)
+        )
+        return [(a, line) for a, line in (await self.session.exec(query)).all()]
+
+    async def live_allocations_of_lines(
+        self, line_ids: Collection[int]
+    ) -> Sequence[tuple[PaymentAllocation, Payment]]:
+        """Allocations of received (not reversed) payments to these lines, newest first."""
+        query = (
+            select(PaymentAllocation, Payment)
+            .join(Payment, col(Payment.id) == col(PaymentAllocation.payment_id))
+            .where(
+                col(PaymentAllocation.invoice_line_id).in_(list(line_ids)),
+                col(Payment.status) == "received",
+            )
+            .order_by(col(PaymentAllocation.id).desc())
+            .with_for_update(of=Payment)
+            .execution_options(populate_existing=True)
+        )
+        return [(a, p) for a, p in (await self.session.exec(query)).all()]
+
+    async def all_allocations_of_lines(
+        self, line_ids: Collection[int]
+    ) -> Sequence[PaymentAllocation]:
+        """Every allocation to these lines, reversed payments' included."""
+        query = select(PaymentAllocation).where(
+            col(PaymentAllocation.invoice_line_id).in_(list(line_ids))
+        )
+        return (await self.session.exec(query)).all()
+
+    async def delete(self, record: Any) -> None:
+        await self.session.delete(record)
+        await self.session.flush()
+
+    async def list_payments(
+        self, filters: PaymentQuery, *, owner_ids: Collection[int] | None, after_id: int | None,
+        limit: int,
+    ) -> Sequence[Payment]:  # fmt: skip
+        query = (
+            select(Payment)
+            .join(Account, col(Account.id) == col(Payment.account_id))
+            .where(_scope(owner_ids))
+            .order_by(col(Payment.id))
+            .limit(limit)
+        )
+        if after_id is not None:
+            query = query.where(col(Payment.id) > after_id)
+        if filters.account_id is not None:
+            query = query.where(col(Payment.account_id) == filters.account_id)
+        if filters.owner_ids:
+            query = query.where(col(Payment.owner_id).in_(list(filters.owner_ids)))
+        if filters.status is not None:
+            query = query.where(col(Payment.status) == filters.status)
+        if filters.received_from is not None:
+            query = query.where(col(Payment.received_on) >= filters.received_from)
+        if filters.received_to is not None:
+            query = query.where(col(Payment.received_on) <= filters.received_to)
+        if filters.unallocated_only:
+            query = query.where(col(Payment.unallocated_amount) > 0)
+        return (await self.session.exec(query)).all()
+
+    async def open_lines_for_account_view(
+        self, account_id: int, limit: int
+    ) -> Sequence[tuple[InvoiceLine, Invoice]]:
+        query = (
+            select(InvoiceLine, Invoice)
+            .join(Invoice, col(Invoice.id) == col(InvoiceLine.invoice_id))
+            .where(
+                col(Invoice.account_id) == account_id,
+                col(Invoice.status) != "cancelled",
+                col(InvoiceLine.paid_amount) < col(InvoiceLine.amount),
+            )
+            .order_by(col(InvoiceLine.due_date), col(InvoiceLine.id))
+            .limit(limit)
+        )
+        return [(line, invoice) for line, invoice in (await self.session.exec(query)).all()]
+
+    async def open_totals(
+        self, account_id: int, today: date
+    ) -> Sequence[tuple[str, Decimal, Decimal]]:
+        """(currency, open, overdue) of the account's live invoices."""
+        result = await self.session.execute(
+            text(
+                """
+SELECT i.currency,
+       sum(l.amount - l.paid_amount) AS open,
+       sum(l.amount - l.paid_amount) FILTER (WHERE l.due_date < :today) AS overdue
+FROM clients.invoice_lines l JOIN clients.invoices i ON i.id = l.invoice_id
+WHERE i.account_id = :account AND i.status <> 'cancelled' AND l.paid_amount < l.amount
+GROUP BY i.currency ORDER BY i.currency
+"""
+            ),
+            {"account": account_id, "today": today},
+        )
+        return [(c, o, v or Decimal(0)) for c, o, v in result.all()]
+
+    async def unallocated_credit(self, account_id: int) -> Sequence[tuple[str, Decimal]]:
+        query = (
+            select(Payment.currency, func.sum(Payment.unallocated_amount))
+            .where(
+                col(Payment.account_id) == account_id,
+                col(Payment.status) == "received",
+                col(Payment.unallocated_amount) > 0,
+            )
+            .group_by(col(Payment.currency))
+            .order_by(col(Payment.currency))
+        )
+        return [(c, Decimal(s)) for c, s in (await self.session.exec(query)).all()]
+
+    # ---------------------------------------------------------------- ageing, metrics
+
+    async def ageing_lines(
+        self, as_of: date, *, owner_ids: Collection[int] | None
+    ) -> list[AgeingLine]:
+        """Every line of a live invoice issued by ``as_of`` with its amount open on that day:
+        the line minus allocations of payments received on or before it and not reversed by
+        then. Grouping keys: the account's owner today, the owner's manager (team) and
+        department from the org copy, and the top account of the account's group."""
+        result = await self.session.execute(
+            text(
+                """
+WITH RECURSIVE roots AS (
+    SELECT id AS account_id, id AS root_id, parent_id FROM clients.accounts
+    UNION ALL
+    SELECT r.account_id, a.id, a.parent_id
+    FROM roots r JOIN clients.accounts a ON a.id = r.parent_id
+),
+top AS (SELECT account_id, root_id FROM roots WHERE parent_id IS NULL),
+paid AS (
+    SELECT pa.invoice_line_id, sum(pa.amount) AS amount
+    FROM clients.payment_allocations pa JOIN clients.payments p ON p.id = pa.payment_id
+    WHERE p.received_on <= :as_of AND (p.reversed_on IS NULL OR p.reversed_on > :as_of)
+    GROUP BY pa.invoice_line_id
+)
+SELECT l.id, l.due_date, l.amount - COALESCE(paid.amount, 0) AS open_amount,
+       i.base_rate, i.currency, a.id AS account_id, a.owner_id,
+       e.manager_id, e.department_id, COALESCE(top.root_id, a.id) AS group_id
+FROM clients.invoice_lines l
+JOIN clients.invoices i ON i.id = l.invoice_id
+JOIN clients.accounts a ON a.id = i.account_id
+LEFT JOIN clients.org_employees e ON e.employee_id = a.owner_id
+LEFT JOIN top ON top.account_id = a.id
+LEFT JOIN paid ON paid.invoice_line_id = l.id
+WHERE i.status <> 'cancelled' AND i.issue_date <= :as_of
+  AND l.amount - COALESCE(paid.amount, 0) > 0
+  AND (CAST(:unscoped AS boolean) OR a.owner_id = ANY(CAST(:owners AS integer[])))
+ORDER BY l.id
+"""
+            ),
+            {
+                "as_of": as_of,
+                "unscoped": owner_ids is None,
+                "owners": list(owner_ids or []),
+            },
+        )
+        return [AgeingLine(*row) for row in result.all()]

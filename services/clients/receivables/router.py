@@ -1,0 +1,265 @@
+"""HTTP endpoints of receivables and of the ERP's webhook."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic import ValidationError
+
+from services.clients.access import ERP_WEBHOOK, READ_ACCOUNTS, WRITE_RECEIVABLES
+from services.clients.accounts.dependencies import AccountScope, ActorId
+from services.clients.grading.dependencies import SettingsDep
+from services.clients.keyset import cursor_id
+from services.clients.receivables.dependencies import (
+    ErpIngestDep,
+    PaymentIdempotency,
+    ReceivablesServiceDep,
+)
+from services.clients.receivables.ingest import EVENT
+from services.clients.receivables.repository import InvoiceQuery, PaymentQuery
+from services.clients.receivables.schemas import (
+    AccountReceivables,
+    AgeingGroup,
+    AgeingReport,
+    DeliveryReceipt,
+    InvoiceDetail,
+    InvoiceRead,
+    InvoiceStatus,
+    PaymentCreate,
+    PaymentRead,
+    PaymentStatus,
+    PendingRetry,
+)
+from shared.errors import PayloadTooLarge, Unauthorized, UnprocessableContent, problem_responses
+from shared.idempotency import IDEMPOTENCY_ERRORS
+from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
+from shared.webhooks import verify_webhook
+
+router = APIRouter(prefix="/v1/clients", tags=["receivables"])
+
+MAX_WEBHOOK_BYTES = 1_048_576
+IdQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
+OwnerIds = Annotated[
+    list[int] | None,
+    Query(description="Credited owners (repeat for several).", max_length=100),
+]
+
+
+def invoice_query(
+    service: ReceivablesServiceDep,
+    account_id: IdQuery = None,
+    owner_id: OwnerIds = None,
+    status: Annotated[list[InvoiceStatus] | None, Query(max_length=3)] = None,
+    due_from: Annotated[date | None, Query(description="A line due on or after.")] = None,
+    due_to: Annotated[date | None, Query(description="A line due on or before.")] = None,
+    overdue: Annotated[bool, Query(description="Only with a line open past its due date.")] = False,
+) -> InvoiceQuery:
+    return InvoiceQuery(
+        account_id=account_id,
+        owner_ids=owner_id,
+        statuses=[s.value for s in status] if status else None,
+        due_from=due_from,
+        due_to=due_to,
+        overdue_on=service.today() if overdue else None,
+    )
+
+
+def payment_query(
+    account_id: IdQuery = None,
+    owner_id: OwnerIds = None,
+    status: Annotated[PaymentStatus | None, Query()] = None,
+    received_from: Annotated[date | None, Query()] = None,
+    received_to: Annotated[date | None, Query()] = None,
+    unallocated: Annotated[bool, Query(description="Only with unallocated credit.")] = False,
+) -> PaymentQuery:
+    return PaymentQuery(
+        account_id=account_id,
+        owner_ids=owner_id,
+        status=status.value if status else None,
+        received_from=received_from,
+        received_to=received_to,
+        unallocated_only=unallocated,
+    )
+
+
+@router.post(
+    "/erp/webhooks",
+    dependencies=[Depends(ERP_WEBHOOK)],
+    response_model=DeliveryReceipt,
+    status_code=status.HTTP_200_OK,
+    summary="Receive an ERP event (Standard Webhooks signature, API key scope erp:write)",
+    description='The event JSON of docs/contracts.md, "ERP → clients". The signature is '
+    "checked on the raw body before it is parsed; a repeated delivery answers 200 with "
+    "outcome `duplicate`; an event that must wait for its invoice, account or payment is "
+    "kept (outcome `pending`) and applied when that arrives.",
+    responses=problem_responses(401, 403, 413, 422),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {"type": "object"},
+                    "example": {
+                        "id": "evt_00000042",
+                        "type": "payment.received",
+                        "occurred_at": "2026-11-20T02:15:00+00:00",
+                        "data": {
+                            "erp_ref": "PAY-2026-0007",
+                            "account_ref": "91310000MA1FL8XQ3B",
+                            "amount": {"amount": "1500.00", "currency": "CNY"},
+                            "received_on": "2026-11-20",
+                            "allocations": [],
+                        },
+                    },
+                }
+            },
+        }
+    },
+)
+async def receive_erp_webhook(
+    request: Request, ingest: ErpIngestDep, settings: SettingsDep
+) -> DeliveryReceipt:
+    body = await request.body()
+    if len(body) > MAX_WEBHOOK_BYTES:
+        raise PayloadTooLarge(f"an ERP event may hold at most {MAX_WEBHOOK_BYTES} bytes")
+    if not settings.erp_webhook_secrets:
+        raise Unauthorized("no ERP webhook secret is configured, so no delivery can be verified")
+    verified = verify_webhook(
+        settings.erp_webhook_secrets,
+        request.headers,
+        body,
+        tolerance_seconds=settings.erp_webhook_tolerance_seconds,
+    )
+    try:
+        payload = json.loads(body)
+        event = EVENT.validate_python(payload)
+    except ValueError as exc:  # json.JSONDecodeError and pydantic's ValidationError
+        errors = (
+            [
+                {"loc": ["body", *e["loc"]], "msg": e["msg"], "type": e["type"]}
+                for e in exc.errors(include_url=False, include_input=False)
+            ]
+            if isinstance(exc, ValidationError)
+            else [{"loc": ["body"], "msg": "the body is not JSON", "type": "json_invalid"}]
+        )
+        raise UnprocessableContent(
+            "the event does not validate: " + "; ".join(str(e["msg"]) for e in errors[:3]),
+            extra={"errors": errors},
+        ) from None
+    return await ingest.receive(verified.webhook_id, event, payload)
+
+
+@router.post(
+    "/erp/inbox/retry",
+    dependencies=[Depends(WRITE_RECEIVABLES)],
+    response_model=PendingRetry,
+    summary="Apply ERP events that are still waiting (e.g. for an account's credit code)",
+    responses=problem_responses(401, 403),
+)
+async def retry_pending_erp_events(ingest: ErpIngestDep) -> PendingRetry:
+    applied = await ingest.retry_pending()
+    return PendingRetry(applied=applied, still_pending=await ingest.repository.count_pending())
+
+
+@router.get(
+    "/invoices",
+    dependencies=[Depends(READ_ACCOUNTS)],
+    response_model=Page[InvoiceRead],
+    summary="List invoices (filters, cursor pages)",
+    responses=problem_responses(401, 403, 400, 422),
+)
+async def list_invoices(
+    service: ReceivablesServiceDep,
+    scope: AccountScope,
+    filters: Annotated[InvoiceQuery, Depends(invoice_query)],
+    limit: PageSize = 50,
+    cursor: Cursor = None,
+) -> Page[InvoiceRead]:
+    items = await service.list_invoices(filters, scope, after_id=cursor_id(cursor), limit=limit)
+    return keyset_page(items, limit)
+
+
+@router.get(
+    "/invoices/{invoice_id}",
+    dependencies=[Depends(READ_ACCOUNTS)],
+    response_model=InvoiceDetail,
+    summary="One invoice with its due lines and allocations",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_invoice(
+    invoice_id: IdPath, service: ReceivablesServiceDep, scope: AccountScope
+) -> InvoiceDetail:
+    return await service.invoice_detail(invoice_id, scope)
+
+
+@router.get(
+    "/payments",
+    dependencies=[Depends(READ_ACCOUNTS)],
+    response_model=Page[PaymentRead],
+    summary="List payments (filters, cursor pages)",
+    responses=problem_responses(401, 403, 400, 422),
+)
+async def list_payments(
+    service: ReceivablesServiceDep,
+    scope: AccountScope,
+    filters: Annotated[PaymentQuery, Depends(payment_query)],
+    limit: PageSize = 50,
+    cursor: Cursor = None,
+) -> Page[PaymentRead]:
+    items = await service.list_payments(filters, scope, after_id=cursor_id(cursor), limit=limit)
+    return keyset_page(items, limit)
+
+
+@router.post(
+    "/payments",
+    dependencies=[Depends(WRITE_RECEIVABLES)],
+    response_model=PaymentRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a payment by hand (finance; needs an Idempotency-Key)",
+    responses=problem_responses(401, 403, 404, *IDEMPOTENCY_ERRORS),
+)
+async def register_payment(
+    data: PaymentCreate,
+    service: ReceivablesServiceDep,
+    scope: AccountScope,
+    actor: ActorId,
+    idempotency: PaymentIdempotency,
+) -> Response:
+    async def register() -> PaymentRead:
+        return await service.register_payment(data, scope, actor)
+
+    return await idempotency.run(register, status_code=status.HTTP_201_CREATED)
+
+
+@router.get(
+    "/accounts/{account_id}/receivables",
+    dependencies=[Depends(READ_ACCOUNTS)],
+    response_model=AccountReceivables,
+    summary="An account's open receivables today, with totals and unallocated credit",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_account_receivables(
+    account_id: IdPath, service: ReceivablesServiceDep, scope: AccountScope
+) -> AccountReceivables:
+    return await service.account_receivables(account_id, scope)
+
+
+@router.get(
+    "/receivables/ageing",
+    dependencies=[Depends(READ_ACCOUNTS)],
+    response_model=AgeingReport,
+    summary="Ageing (账龄) of open receivables as of a date, per bucket and group",
+    responses=problem_responses(401, 403, 422),
+)
+async def get_ageing(
+    service: ReceivablesServiceDep,
+    scope: AccountScope,
+    settings: SettingsDep,
+    as_of: Annotated[date | None, Query(description="Default: today (company calendar).")] = None,
+    by: Annotated[AgeingGroup, Query()] = AgeingGroup.ACCOUNT,
+) -> AgeingReport:
+    day = as_of or service.today()
+    return await service.ageing(day, by, settings.ageing_bucket_list(), scope)

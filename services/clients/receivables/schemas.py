@@ -1,0 +1,433 @@
+"""Bodies of the receivables API and of the ERP events it receives."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.config import JsonDict
+
+from shared.money import ExactDecimal, Money
+
+ErpRef = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$")
+]
+Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
+LineNo = Annotated[int, Field(ge=1, le=999)]
+
+MONEY_EXAMPLE: JsonDict = {"amount": "1500.00", "currency": "CNY"}
+
+
+def _positive(money: Money, what: str) -> None:
+    if money.amount <= 0:
+        raise ValueError(f"{what} must be greater than zero, got {money.amount}")
+
+
+# --------------------------------------------------------------------------------------
+# ERP events (docs/contracts.md, "ERP → clients"); unknown fields are ignored
+# --------------------------------------------------------------------------------------
+
+
+class ErpDueLine(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    line_no: LineNo
+    due_date: date
+    amount: Money
+
+
+class ErpInvoice(BaseModel):
+    """``invoice.upserted``: the whole invoice as it now is."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    document_no: ErpRef
+    account_ref: ErpRef
+    contract_ref: ErpRef | None = None
+    total: Money
+    issue_date: date
+    due_lines: list[ErpDueLine] = Field(min_length=1, max_length=120)
+    status: Literal["open", "cancelled"]
+    version: int = Field(ge=1, le=2_147_483_647)
+
+    @model_validator(mode="after")
+    def _lines_add_up(self) -> ErpInvoice:
+        _positive(self.total, "total")
+        numbers = [line.line_no for line in self.due_lines]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError(f"due line numbers repeat: {numbers}")
+        for line in self.due_lines:
+            _positive(line.amount, f"due line {line.line_no}")
+            if line.amount.currency != self.total.currency:
+                raise ValueError(f"due line {line.line_no} is not in {self.total.currency}")
+        if sum((line.amount.amount for line in self.due_lines), Decimal(0)) != self.total.amount:
+            raise ValueError("the due lines do not add up to the total")
+        return self
+
+
+class ErpAllocation(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    document_no: ErpRef
+    line_no: LineNo | None = None
+    amount: Money
+
+
+class ErpPayment(BaseModel):
+    """``payment.received``: a new payment with the ERP's allocations (may be empty)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    erp_ref: ErpRef
+    account_ref: ErpRef
+    amount: Money
+    received_on: date
+    allocations: list[ErpAllocation] = Field(default_factory=list, max_length=200)
+
+    @model_validator(mode="after")
+    def _allocations_fit(self) -> ErpPayment:
+        _positive(self.amount, "amount")
+        for allocation in self.allocations:
+            _positive(allocation.amount, f"the allocation to {allocation.document_no}")
+            if allocation.amount.currency != self.amount.currency:
+                raise ValueError(f"the allocation to {allocation.document_no} is not in "
+                                 f"{self.amount.currency}")  # fmt: skip
+        total = sum((a.amount.amount for a in self.allocations), Decimal(0))
+        if total > self.amount.amount:
+            raise ValueError("the allocations exceed the payment's amount")
+        return self
+
+
+class ErpReversal(BaseModel):
+    """``payment.reversed``: a received payment is cancelled."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    erp_ref: ErpRef
+    reversed_on: date
+    reason: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    occurred_at: datetime | None = None
+
+
+class InvoiceUpserted(_Event):
+    type: Literal["invoice.upserted"]
+    data: ErpInvoice
+
+
+class PaymentReceived(_Event):
+    type: Literal["payment.received"]
+    data: ErpPayment
+
+
+class PaymentReversed(_Event):
+    type: Literal["payment.reversed"]
+    data: ErpReversal
+
+
+ErpEvent = Annotated[
+    InvoiceUpserted | PaymentReceived | PaymentReversed, Field(discriminator="type")
+]
+
+
+class DeliveryOutcome(StrEnum):
+    APPLIED = "applied"
+    PENDING = "pending"
+    DUPLICATE = "duplicate"
+
+
+class DeliveryReceipt(BaseModel):
+    """What became of one delivery: applied, kept pending (waiting for a prerequisite), or a
+    duplicate of a delivery already stored."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"webhook_id": "evt_00000042", "outcome": "applied", "detail": None}]
+        }
+    )
+
+    webhook_id: str
+    outcome: DeliveryOutcome
+    detail: str | None = None
+
+
+class PendingRetry(BaseModel):
+    """How many waiting ERP events were applied by a retry, and how many still wait."""
+
+    applied: int
+    still_pending: int
+
+
+# --------------------------------------------------------------------------------------
+# Reads
+# --------------------------------------------------------------------------------------
+
+
+class InvoiceStatus(StrEnum):
+    OPEN = "open"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+class PaymentStatus(StrEnum):
+    RECEIVED = "received"
+    REVERSED = "reversed"
+
+
+class InvoiceRead(BaseModel):
+    """An invoice; ``open_amount`` is what is still unpaid today."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "erp_document_no": "INV-2026-0001",
+                    "account_id": 42,
+                    "contract_id": 3,
+                    "amount": {"amount": "3000.00", "currency": "CNY"},
+                    "amount_base": {"amount": "3000.00", "currency": "CNY"},
+                    "open_amount": MONEY_EXAMPLE,
+                    "issue_date": "2026-11-01",
+                    "status": "open",
+                    "erp_version": 3,
+                    "owner_id": 12,
+                    "created_at": "2026-11-01T02:00:00+00:00",
+                    "updated_at": "2026-11-20T02:15:00+00:00",
+                }
+            ]
+        }
+    )
+
+    id: int
+    erp_document_no: str
+    account_id: int
+    contract_id: int | None
+    amount: Money
+    amount_base: Money | None
+    open_amount: Money
+    issue_date: date
+    status: InvoiceStatus
+    erp_version: int
+    owner_id: int = Field(description="The employee credited with collecting it.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class InvoiceLineRead(BaseModel):
+    id: int
+    line_no: int
+    due_date: date
+    amount: Money
+    paid_amount: Money
+    open_amount: Money
+    days_overdue: int = Field(description="Today minus the due date (negative: not yet due).")
+
+
+class AllocationRead(BaseModel):
+    id: int
+    payment_id: int
+    payment_ref: str
+    invoice_line_id: int
+    line_no: int
+    amount: Money
+    received_on: date
+    reversed: bool
+
+
+class InvoiceDetail(InvoiceRead):
+    """An invoice with its due lines and the payments allocated to them."""
+
+    lines: list[InvoiceLineRead]
+    allocations: list[AllocationRead]
+
+
+class PaymentRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 5,
+                    "erp_ref": "PAY-2026-0007",
+                    "account_id": 42,
+                    "amount": MONEY_EXAMPLE,
+                    "amount_base": MONEY_EXAMPLE,
+                    "unallocated_amount": {"amount": "0.00", "currency": "CNY"},
+                    "received_on": "2026-11-20",
+                    "status": "received",
+                    "reversed_on": None,
+                    "source": "erp",
+                    "owner_id": 12,
+                    "created_at": "2026-11-20T02:15:00+00:00",
+                }
+            ]
+        }
+    )
+
+    id: int
+    erp_ref: str
+    account_id: int
+    amount: Money
+    amount_base: Money | None
+    unallocated_amount: Money
+    received_on: date
+    status: PaymentStatus
+    reversed_on: date | None
+    source: Literal["erp", "manual"]
+    owner_id: int
+    created_at: datetime
+
+
+class MoneyInput(BaseModel):
+    """An amount to the cent, above zero, with its currency (input form of ``Money``)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"amount": "1500.00", "currency": "CNY"}]}
+    )
+
+    amount: ExactDecimal
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$", max_length=3)]
+
+    @model_validator(mode="after")
+    def _to_the_cent(self) -> MoneyInput:
+        Money(amount=self.amount, currency=self.currency)  # the same rules as stored money
+        if self.amount <= 0:
+            raise ValueError(f"amount must be greater than zero, got {self.amount}")
+        return self
+
+
+class ManualAllocation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    invoice_id: Id
+    line_no: LineNo | None = Field(default=None, description="None: oldest open line first.")
+    amount: MoneyInput
+
+
+class PaymentCreate(BaseModel):
+    """A payment registered by finance (e.g. a bank receipt the ERP has not sent yet)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "account_id": 42,
+                    "reference": "BANK-20261120-0031",
+                    "amount": MONEY_EXAMPLE,
+                    "received_on": "2026-11-20",
+                    "allocations": [{"invoice_id": 7, "line_no": 1, "amount": MONEY_EXAMPLE}],
+                }
+            ]
+        },
+    )
+
+    account_id: Id
+    reference: ErpRef = Field(description="The payment's reference (unique), e.g. the bank's.")
+    amount: MoneyInput
+    received_on: date
+    allocations: list[ManualAllocation] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Empty: applied to the account's open lines, oldest due first.",
+    )
+
+    @model_validator(mode="after")
+    def _amounts_fit(self) -> PaymentCreate:
+        for allocation in self.allocations:
+            if allocation.amount.currency != self.amount.currency:
+                raise ValueError(f"allocations must be in {self.amount.currency}")
+        if sum((a.amount.amount for a in self.allocations), Decimal(0)) > self.amount.amount:
+            raise ValueError("the allocations exceed the payment's amount")
+        return self
+
+
+class OpenLineRead(BaseModel):
+    invoice_id: int
+    erp_document_no: str
+    line_no: int
+    due_date: date
+    days_overdue: int
+    amount: Money
+    open_amount: Money
+
+
+class AccountReceivables(BaseModel):
+    """An account's open receivables today, per currency, with its unallocated credit."""
+
+    account_id: int
+    as_of: date
+    open_lines: list[OpenLineRead] = Field(description="Oldest due first (at most 500).")
+    open_total: list[Money]
+    overdue_total: list[Money]
+    unallocated_credit: list[Money]
+    oldest_days_overdue: int | None
+
+
+class AgeingGroup(StrEnum):
+    ACCOUNT = "account"
+    OWNER = "owner"
+    TEAM = "team"
+    DEPARTMENT = "department"
+    GROUP = "group"
+
+
+class AgeingBucketAmount(BaseModel):
+    code: str = Field(examples=["1-30"])
+    amount: Money
+
+
+class AgeingRow(BaseModel):
+    """One account, owner, team (the owner's manager), department or group customer (the
+    top account of a hierarchy); ``key`` is its id (null: not known, e.g. no manager)."""
+
+    key: int | None
+    buckets: list[AgeingBucketAmount]
+    total: Money
+
+
+class AgeingReport(BaseModel):
+    """Open receivables as of a date, in the base currency, per ageing bucket."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "as_of": "2026-12-31",
+                    "by": "owner",
+                    "buckets": ["current", "1-30", "31-60", "61-90", "91-180", "180+"],
+                    "rows": [
+                        {
+                            "key": 12,
+                            "buckets": [
+                                {"code": "current", "amount": MONEY_EXAMPLE},
+                                {"code": "1-30", "amount": MONEY_EXAMPLE},
+                            ],
+                            "total": {"amount": "3000.00", "currency": "CNY"},
+                        }
+                    ],
+                    "totals": [{"code": "current", "amount": MONEY_EXAMPLE}],
+                    "total": {"amount": "3000.00", "currency": "CNY"},
+                    "lines_without_rate": 0,
+                }
+            ]
+        }
+    )
+
+    as_of: date
+    by: AgeingGroup
+    buckets: list[str]
+    rows: list[AgeingRow]
+    totals: list[AgeingBucketAmount]
+    total: Money
+    lines_without_rate: int = Field(
+        description="Open lines left out: foreign currency without a rate on the issue date."
+    )

@@ -1,0 +1,1 @@
+"""surveys domain of the clients service: satisfaction surveys."""

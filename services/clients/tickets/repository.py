@@ -1,0 +1,168 @@
+"""Every query on tickets, their pauses and events, and the SLA targets."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.clients.accounts.models import Account
+from services.clients.org.repository import reporting_subtree_ids
+from services.clients.tickets.models import SlaTargetRow, Ticket, TicketEvent, TicketPause
+from services.clients.tickets.rules import DONE_STATUSES
+
+DONE = [status.value for status in DONE_STATUSES]
+
+
+def breached_at(now: datetime) -> ColumnElement[bool]:
+    """Flagged, or a deadline already missed at ``now`` (between breach-check runs)."""
+    return or_(
+        col(Ticket.response_breached).is_(True),
+        col(Ticket.resolution_breached).is_(True),
+        and_(col(Ticket.first_response_at).is_(None), col(Ticket.respond_by) < now),
+        and_(col(Ticket.resolved_at).is_(None), col(Ticket.resolve_by) < now),
+    )
+
+
+def _in_scope(owner_ids: Collection[int] | None) -> Any:
+    """Tickets under accounts the caller may see (True when unrestricted)."""
+    if owner_ids is None:
+        return True
+    visible = select(col(Account.id)).where(col(Account.owner_id).in_(list(owner_ids)))
+    return col(Ticket.account_id).in_(visible)
+
+
+class TicketRepository:
+    """Queries for tickets, bound to the request's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, record: Ticket | TicketPause | TicketEvent) -> None:
+        self.session.add(record)
+        await self.session.flush()
+        await self.session.refresh(record)
+
+    async def get(
+        self, ticket_id: int, *, owner_ids: Collection[int] | None, for_update: bool = False
+    ) -> Ticket | None:
+        query = select(Ticket).where(col(Ticket.id) == ticket_id, _in_scope(owner_ids))
+        if for_update:
+            query = query.with_for_update().execution_options(populate_existing=True)
+        result = await self.session.exec(query)
+        return result.first()
+
+    async def pauses(self, ticket_id: int) -> Sequence[TicketPause]:
+        result = await self.session.exec(
+            select(TicketPause)
+            .where(col(TicketPause.ticket_id) == ticket_id)
+            .order_by(col(TicketPause.started_at), col(TicketPause.id))
+        )
+        return result.all()
+
+    async def list(
+        self,
+        filters: Any,
+        *,
+        owner_ids: Collection[int] | None,
+        now: datetime,
+        opened_from: datetime | None,
+        opened_before: datetime | None,
+        before_id: int | None,
+        limit: int,
+    ) -> Sequence[Ticket]:
+        """Newest first; ``filters`` is a TicketQuery (dates already turned into instants)."""
+        conditions: list[Any] = [_in_scope(owner_ids)]
+        if filters.owner_ids:
+            conditions.append(col(Ticket.owner_id).in_(filters.owner_ids))
+        if filters.team_of is not None:
+            conditions.append(col(Ticket.owner_id).in_(reporting_subtree_ids(filters.team_of)))
+        if filters.statuses:
+            conditions.append(col(Ticket.status).in_(filters.statuses))
+        if filters.severities:
+            conditions.append(col(Ticket.severity).in_(filters.severities))
+        if filters.kind is not None:
+            conditions.append(col(Ticket.kind) == filters.kind)
+        if filters.account_id is not None:
+            conditions.append(col(Ticket.account_id) == filters.account_id)
+        if filters.breached is not None:
+            breached = breached_at(now)
+            conditions.append(breached if filters.breached else ~breached)
+        if opened_from is not None:
+            conditions.append(col(Ticket.opened_at) >= opened_from)
+        if opened_before is not None:
+            conditions.append(col(Ticket.opened_at) < opened_before)
+        if before_id is not None:
+            conditions.append(col(Ticket.id) < before_id)
+        result = await self.session.exec(
+            select(Ticket).where(*conditions).order_by(col(Ticket.id).desc()).limit(limit)
+        )
+        return result.all()
+
+    async def events(
+        self, ticket_id: int, *, after_id: int | None, limit: int
+    ) -> Sequence[TicketEvent]:
+        query = (
+            select(TicketEvent)
+            .where(col(TicketEvent.ticket_id) == ticket_id)
+            .order_by(col(TicketEvent.id))
+            .limit(limit)
+        )
+        if after_id is not None:
+            query = query.where(col(TicketEvent.id) > after_id)
+        result = await self.session.exec(query)
+        return result.all()
+
+    async def breach_candidates(self, now: datetime, limit: int) -> Sequence[Ticket]:
+        """Unfinished tickets with a deadline newly missed at ``now``, or flagged but not
+        yet escalated; locked, skipping rows another transaction holds."""
+        newly_missed = or_(
+            and_(
+                col(Ticket.response_breached).is_(False),
+                col(Ticket.first_response_at).is_(None),
+                col(Ticket.respond_by) < now,
+            ),
+            and_(col(Ticket.resolution_breached).is_(False), col(Ticket.resolve_by) < now),
+        )
+        not_escalated = and_(
+            col(Ticket.escalated_at).is_(None),
+            or_(col(Ticket.response_breached).is_(True), col(Ticket.resolution_breached).is_(True)),
+        )
+        result = await self.session.exec(
+            select(Ticket)
+            .where(col(Ticket.status).not_in(DONE), or_(newly_missed, not_escalated))
+            .order_by(col(Ticket.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+        return result.all()
+
+    # --- SLA targets ------------------------------------------------------------------
+
+    async def sla_targets(self) -> Sequence[SlaTargetRow]:
+        result = await self.session.exec(
+            select(SlaTargetRow).order_by(col(SlaTargetRow.severity), col(SlaTargetRow.grade))
+        )
+        return result.all()
+
+    async def sla_target(self, severity: str, grade: str) -> SlaTargetRow | None:
+        return await self.session.get(SlaTargetRow, (severity, grade))
+
+    async def replace_sla_targets(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Make the table exactly ``rows`` (each a full row keyed by severity and grade)."""
+        existing = {(row.severity, row.grade): row for row in await self.sla_targets()}
+        for values in rows:
+            row = existing.pop((values["severity"], values["grade"]), None)
+            if row is None:
+                self.session.add(SlaTargetRow(**values))
+            else:
+                for field, value in values.items():
+                    setattr(row, field, value)
+        for stale in existing.values():
+            await self.session.delete(stale)
+        await self.session.flush()

@@ -1,0 +1,254 @@
+"""Every query on visits and the contact schedule."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import date
+from typing import Any, TypeVar, cast
+
+from sqlalchemy import func, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
+
+from services.clients.accounts.models import Account
+from services.clients.contacts.models import AccountContact, Contact
+from services.clients.org.repository import reporting_subtree_ids
+from services.clients.visits.models import ContactTouch, Visit
+from services.clients.visits.schemas import TouchQuery, VisitQuery
+
+PLANNED, COMPLETED, CANCELLED = "planned", "completed", "cancelled"
+BIRTHDAY = "birthday_greeting"
+
+
+Query = TypeVar("Query")
+
+
+def _scoped(query: Query, account_id_column: Any, owner_ids: Collection[int] | None) -> Query:
+    """Only rows under accounts the caller may see (unchanged when unrestricted)."""
+    if owner_ids is None:
+        return query
+    scoped = cast(Any, query).join(Account, col(Account.id) == account_id_column)
+    return cast(Query, scoped.where(col(Account.owner_id).in_(list(owner_ids))))
+
+
+def _owners(column: Any, owner_ids: list[int] | None, team_of: int | None) -> list[Any]:
+    conditions = []
+    if owner_ids:
+        conditions.append(column.in_(owner_ids))
+    if team_of is not None:
+        conditions.append(column.in_(reporting_subtree_ids(team_of)))
+    return conditions
+
+
+class VisitRepository:
+    """Queries for visits, bound to the request's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, visit: Visit) -> Visit:
+        self.session.add(visit)
+        await self.session.flush()
+        await self.session.refresh(visit)
+        return visit
+
+    async def get(
+        self, visit_id: int, *, owner_ids: Collection[int] | None, for_update: bool = False
+    ) -> Visit | None:
+        query = _scoped(
+            select(Visit).where(col(Visit.id) == visit_id), col(Visit.account_id), owner_ids
+        )
+        if for_update:
+            query = query.with_for_update(of=Visit).execution_options(populate_existing=True)
+        result = await self.session.exec(query)
+        return result.first()
+
+    def _filtered(
+        self, filters: VisitQuery, owner_ids: Collection[int] | None, today: date
+    ) -> SelectOfScalar[Visit]:
+        query = _scoped(select(Visit), col(Visit.account_id), owner_ids)
+        conditions = _owners(col(Visit.owner_id), filters.owner_ids, filters.team_of)
+        if filters.statuses:
+            conditions.append(col(Visit.status).in_(filters.statuses))
+        if filters.account_id is not None:
+            conditions.append(col(Visit.account_id) == filters.account_id)
+        if filters.source is not None:
+            conditions.append(col(Visit.source) == filters.source)
+        if filters.overdue:
+            conditions += [col(Visit.status) == PLANNED, col(Visit.planned_on) < today]
+        if filters.planned_from is not None:
+            conditions.append(col(Visit.planned_on) >= filters.planned_from)
+        if filters.planned_to is not None:
+            conditions.append(col(Visit.planned_on) <= filters.planned_to)
+        return query.where(*conditions) if conditions else query
+
+    async def search(
+        self,
+        filters: VisitQuery,
+        *,
+        owner_ids: Collection[int] | None,
+        today: date,
+        after_id: int | None,
+        limit: int,
+    ) -> Sequence[Visit]:
+        query = self._filtered(filters, owner_ids, today).order_by(col(Visit.id)).limit(limit)
+        if after_id is not None:
+            query = query.where(col(Visit.id) > after_id)
+        result = await self.session.exec(query)
+        return result.all()
+
+    async def plan_of(
+        self, account_id: int, *, from_year: int, to_year: int | None = None
+    ) -> Sequence[Visit]:
+        """The visits of the account's yearly plans from ``from_year`` (to ``to_year``)."""
+        query = select(Visit).where(
+            col(Visit.account_id) == account_id,
+            col(Visit.source) == "plan",
+            col(Visit.planned_on) >= date(from_year, 1, 1),
+        )
+        if to_year is not None:
+            query = query.where(col(Visit.planned_on) <= date(to_year, 12, 31))
+        result = await self.session.exec(query.order_by(col(Visit.planned_on), col(Visit.id)))
+        return result.all()
+
+    async def plan_exists(self, account_id: int, year: int) -> bool:
+        """Whether the account has a (not cancelled) plan visit in ``year``."""
+        query = select(func.count()).where(
+            col(Visit.account_id) == account_id,
+            col(Visit.source) == "plan",
+            col(Visit.status) != CANCELLED,
+            col(Visit.planned_on).between(date(year, 1, 1), date(year, 12, 31)),
+        )
+        return bool((await self.session.exec(query)).one())
+
+    async def completion(
+        self,
+        start: date,
+        end: date,
+        *,
+        owner_ids: Collection[int] | None,
+        owner_filter: list[int] | None,
+        team_of: int | None,
+    ) -> list[tuple[int, int, int]]:
+        """``(owner_id, planned, done)`` per owner of visits planned in ``[start, end]``;
+        cancelled visits never count. One grouped query on (owner_id, planned_on)."""
+        done = func.count().filter(col(Visit.status) == COMPLETED)
+        query = _scoped(
+            select(col(Visit.owner_id), func.count(), done), col(Visit.account_id), owner_ids
+        ).where(
+            col(Visit.planned_on).between(start, end),
+            col(Visit.status) != CANCELLED,
+            *_owners(col(Visit.owner_id), owner_filter, team_of),
+        )
+        query = query.group_by(col(Visit.owner_id)).order_by(col(Visit.owner_id))
+        result = await self.session.exec(query)
+        return [(owner, planned, completed) for owner, planned, completed in result.all()]
+
+    async def linked_contact_ids(self, account_id: int, contact_ids: Collection[int]) -> set[int]:
+        """Which of ``contact_ids`` are contacts of the account."""
+        if not contact_ids:
+            return set()
+        result = await self.session.exec(
+            select(col(AccountContact.contact_id)).where(
+                col(AccountContact.account_id) == account_id,
+                col(AccountContact.contact_id).in_(list(contact_ids)),
+            )
+        )
+        return set(result.all())
+
+
+class ContactTouchRepository:
+    """Queries for the contact schedule, bound to the request's session."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, touch: ContactTouch) -> ContactTouch:
+        self.session.add(touch)
+        await self.session.flush()
+        await self.session.refresh(touch)
+        return touch
+
+    async def get(
+        self, touch_id: int, *, owner_ids: Collection[int] | None, for_update: bool = False
+    ) -> ContactTouch | None:
+        query = _scoped(
+            select(ContactTouch).where(col(ContactTouch.id) == touch_id),
+            col(ContactTouch.account_id),
+            owner_ids,
+        )
+        if for_update:
+            query = query.with_for_update(of=ContactTouch).execution_options(populate_existing=True)
+        result = await self.session.exec(query)
+        return result.first()
+
+    async def search(
+        self,
+        filters: TouchQuery,
+        *,
+        owner_ids: Collection[int] | None,
+        today: date,
+        after_id: int | None,
+        limit: int,
+    ) -> Sequence[ContactTouch]:
+        query = _scoped(select(ContactTouch), col(ContactTouch.account_id), owner_ids)
+        conditions = _owners(col(ContactTouch.owner_id), filters.owner_ids, filters.team_of)
+        if filters.statuses:
+            conditions.append(col(ContactTouch.status).in_(filters.statuses))
+        if filters.kinds:
+            conditions.append(col(ContactTouch.kind).in_(filters.kinds))
+        if filters.account_id is not None:
+            conditions.append(col(ContactTouch.account_id) == filters.account_id)
+        if filters.overdue:
+            conditions += [col(ContactTouch.status) == PLANNED, col(ContactTouch.due_on) < today]
+        if filters.due_from is not None:
+            conditions.append(col(ContactTouch.due_on) >= filters.due_from)
+        if filters.due_to is not None:
+            conditions.append(col(ContactTouch.due_on) <= filters.due_to)
+        if after_id is not None:
+            conditions.append(col(ContactTouch.id) > after_id)
+        query = query.where(*conditions).order_by(col(ContactTouch.id)).limit(limit)
+        result = await self.session.exec(query)
+        return result.all()
+
+    async def birthdays(self, account_id: int, today: date) -> list[tuple[int, date]]:
+        """``(contact_id, birthday)`` of the account's active contacts with a birthday."""
+        result = await self.session.exec(
+            select(col(Contact.id), col(Contact.birthday))
+            .join(AccountContact, col(AccountContact.contact_id) == col(Contact.id))
+            .where(
+                col(AccountContact.account_id) == account_id,
+                col(AccountContact.active).is_(True),
+                (col(AccountContact.end_date).is_(None)) | (col(AccountContact.end_date) >= today),
+                col(Contact.birthday).is_not(None),
+            )
+            .order_by(col(Contact.id))
+        )
+        return [(contact_id or 0, birthday) for contact_id, birthday in result.all() if birthday]
+
+    async def add_birthday_greetings(self, rows: list[dict[str, Any]]) -> list[int]:
+        """Insert greetings, skipping any already planned (same account, contact and day);
+        the ids of those inserted."""
+        if not rows:
+            return []
+        statement = (
+            insert(ContactTouch)
+            .values(rows)
+            .on_conflict_do_nothing(
+                index_elements=["account_id", "contact_id", "due_on"],
+                index_where=text(f"kind = '{BIRTHDAY}'"),
+            )
+            .returning(col(ContactTouch.id))
+        )
+        result = await self.session.execute(statement)
+        return sorted(result.scalars().all())
+
+    async def get_many(self, touch_ids: Collection[int]) -> Sequence[ContactTouch]:
+        result = await self.session.exec(
+            select(ContactTouch)
+            .where(col(ContactTouch.id).in_(list(touch_ids)))
+            .order_by(col(ContactTouch.id))
+        )
+        return result.all()
