@@ -85,7 +85,7 @@ TEMPLATES: tuple[dict[str, Any], ...] = (
              "weight": "20", "target": "95",
              "duty": {"importance": 3, "statement": "跟进合同签订和履行，按期回款"}},
             {"key": "satisfaction", "title": "客户满意度", "indicator": "satisfaction",
-             "weight": "10", "target": "90"}]},
+             "weight": "10", "target": "4.5"}]},
         {"title": "工作态度", "items": [{**ATTITUDE, "weight": "10"}]}]},
 )  # fmt: skip
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.kpi.appraisals.router import router as appraisals_router
+from services.kpi.collection.router import router as collection_router
 from services.kpi.cycles.router import router as cycles_router
 from services.kpi.org.router import internal_router as org_internal_router
 from services.kpi.org.router import router as org_router
@@ -14,6 +15,7 @@ ROUTERS = (
     templates_router,
     targets_router,
     cycles_router,
+    collection_router,
     appraisals_router,
     rollups_router,
     org_router,

@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from services.kpi.access import READ_ROLLUPS
 from services.kpi.rollups.dependencies import RollupServiceDep
 from services.kpi.rollups.schemas import CycleRollup, ExportFormat, GroupBy, Trend
+from services.kpi.rollups.spreadsheet import XLSX_MEDIA_TYPE
 from shared.errors import problem_responses
 from shared.pagination import IdPath
 from shared.periods import PeriodKind
@@ -52,9 +53,14 @@ async def get_trend(
     "/cycles/{cycle_id}/export",
     dependencies=[Depends(READ_ROLLUPS)],
     response_class=StreamingResponse,
-    summary="Export the cycle's results with each employee's bonus factor (CSV)",
+    summary="Export the cycle's results with each employee's bonus factor (CSV or XLSX)",
     responses={
-        200: {"content": {"text/csv": {"example": "employee_id,employee_no,name,...\n"}}},
+        200: {
+            "content": {
+                "text/csv": {"example": "employee_id,employee_no,name,...\n"},
+                XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            }
+        },
         **problem_responses(401, 403, 404, 422),
     },
 )
@@ -63,9 +69,14 @@ async def export_cycle(
     service: RollupServiceDep,
     export_format: Annotated[ExportFormat, Query(alias="format")] = ExportFormat.CSV,
 ) -> StreamingResponse:
-    lines = await service.export_csv(cycle_id)
+    if export_format is ExportFormat.XLSX:
+        return StreamingResponse(
+            await service.export_xlsx(cycle_id),
+            media_type=XLSX_MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="cycle-{cycle_id}.xlsx"'},
+        )
     return StreamingResponse(
-        lines,
+        await service.export_csv(cycle_id),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="cycle-{cycle_id}.csv"'},
     )

@@ -18,6 +18,7 @@ class GroupBy(StrEnum):
 
 class ExportFormat(StrEnum):
     CSV = "csv"
+    XLSX = "xlsx"
 
 
 class IndicatorAttainment(BaseModel):

@@ -6,6 +6,7 @@ import csv
 import io
 from collections.abc import Iterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from services.kpi.appraisals.rules import GradeScale, bonus_factor
 from services.kpi.cycles.models import AppraisalCycle
@@ -19,6 +20,7 @@ from services.kpi.rollups.schemas import (
     Trend,
     TrendPoint,
 )
+from services.kpi.rollups.spreadsheet import xlsx_chunks
 from shared.errors import NotFound
 
 _GROUP_COLUMN = {GroupBy.DEPARTMENT: "department_id", GroupBy.TEAM: "manager_id"}
@@ -35,7 +37,7 @@ def _average(total: Decimal, count: int) -> Decimal | None:
 
 
 class RollupService:
-    """Aggregates for charts and the CSV export with each employee's bonus factor."""
+    """Aggregates for charts and the CSV/XLSX export with each employee's bonus factor."""
 
     def __init__(
         self,
@@ -117,15 +119,26 @@ class RollupService:
             department_id=department_id, period_kind=period_kind, points=list(points.values())
         )
 
-    def _bonus_factor(self, grade: str | None) -> str:
+    def _bonus_factor(self, grade: str | None) -> Decimal | None:
         if grade is None or grade not in self.bonus_coefficients:
-            return ""
-        return str(bonus_factor(grade, self.bonus_coefficients))
+            return None
+        return bonus_factor(grade, self.bonus_coefficients)
+
+    async def _export_rows(self, cycle_id: int) -> Iterator[list[Any]]:
+        """The cycle's results in ``EXPORT_COLUMNS`` order (``None`` where there is nothing)."""
+        await self._cycle(cycle_id)
+        rows = await self.repository.export_rows(cycle_id)
+        return (
+            [
+                self._bonus_factor(row["final_grade"]) if column == "bonus_factor" else row[column]
+                for column in EXPORT_COLUMNS
+            ]
+            for row in rows
+        )
 
     async def export_csv(self, cycle_id: int) -> Iterator[str]:
         """The cycle's results as CSV lines (UTF-8 with BOM so spreadsheets show 中文)."""
-        await self._cycle(cycle_id)
-        rows = await self.repository.export_rows(cycle_id)
+        rows = await self._export_rows(cycle_id)
 
         def lines() -> Iterator[str]:
             buffer = io.StringIO()
@@ -135,8 +148,12 @@ class RollupService:
             for row in rows:
                 buffer.seek(0)
                 buffer.truncate()
-                values = {**row, "bonus_factor": self._bonus_factor(row["final_grade"])}
-                writer.writerow(["" if values[c] is None else values[c] for c in EXPORT_COLUMNS])
+                writer.writerow(["" if value is None else value for value in row])
                 yield buffer.getvalue()
 
         return lines()
+
+    async def export_xlsx(self, cycle_id: int) -> Iterator[bytes]:
+        """The cycle's results as an XLSX workbook (one sheet, the CSV's columns)."""
+        rows = await self._export_rows(cycle_id)
+        return xlsx_chunks(f"cycle-{cycle_id}", EXPORT_COLUMNS, rows)
