@@ -130,6 +130,39 @@ async def enqueue(
     await (await session.connection()).execute(statement)
 
 
+async def requeue_failed(
+    session: AsyncSession,
+    table: Table,
+    *,
+    destination: str,
+    key: str,
+    payload: Mapping[str, Any],
+) -> bool:
+    """Give a failed message a fresh start (pending, no attempts, due now) with ``payload``.
+
+    For an operator's retry after the cause of the failure is fixed. The key stays, so
+    the receiver still deduplicates it. Returns whether a failed message was found.
+    """
+    statement = (
+        update(table)
+        .where(
+            table.c.destination == destination,
+            table.c.key == key,
+            table.c.status == OutboxStatus.FAILED.value,
+        )
+        .values(
+            payload=dict(payload),
+            status=OutboxStatus.PENDING.value,
+            attempts=0,
+            next_attempt_at=func.now(),
+            last_error=None,
+            response_status=None,
+        )
+    )
+    result = await (await session.connection()).execute(statement)
+    return bool(result.rowcount)
+
+
 @dataclass(frozen=True)
 class OutboxMessage:
     """One message as the dispatcher claimed it."""

@@ -10,7 +10,12 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from services.staff.access import MANAGE_PEOPLE
 from services.staff.offboarding.dependencies import OffboardingServiceDep
 from services.staff.offboarding.models import Departure, DepartureHandover, DepartureStatus
-from services.staff.offboarding.schemas import DepartureCreate, DepartureRead, HandoverRead
+from services.staff.offboarding.schemas import (
+    DepartureCreate,
+    DepartureRead,
+    DepartureRetry,
+    HandoverRead,
+)
 from shared.errors import problem_responses
 from shared.pagination import (
     Cursor,
@@ -80,3 +85,17 @@ async def list_departures(
 )
 async def get_departure(departure_id: IdPath, service: OffboardingServiceDep) -> DepartureRead:
     return departure_read(*await service.get(departure_id))
+
+
+@router.post(
+    "/departures/{departure_id}/retry",
+    dependencies=[Depends(MANAGE_PEOPLE)],
+    response_model=DepartureRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Send a failed departure's handovers again (optionally to another successor)",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def retry_departure(
+    departure_id: IdPath, data: DepartureRetry, service: OffboardingServiceDep
+) -> DepartureRead:
+    return departure_read(*await service.retry(departure_id, data))

@@ -102,3 +102,17 @@ class DepartureRead(BaseModel):
     handovers: list[HandoverRead]
     created_at: dt.datetime
     completed_at: dt.datetime | None
+
+
+class DepartureRetry(BaseModel):
+    """Send a failed departure's handovers again, to the same or to another successor."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{}, {"successor_employee_id": 16}]},
+    )
+
+    successor_employee_id: Id | None = Field(
+        default=None,
+        description="A new successor for every failed handover; none to try the same again.",
+    )

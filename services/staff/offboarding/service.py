@@ -28,10 +28,10 @@ from services.staff.offboarding.models import (
     HandoverStatus,
 )
 from services.staff.offboarding.repository import DepartureRepository
-from services.staff.offboarding.schemas import DepartureCreate
+from services.staff.offboarding.schemas import DepartureCreate, DepartureRetry
 from services.staff.outbox import CLIENTS, HANDOVER_PATH, STAFF_OUTBOX
 from shared.errors import Conflict, NotFound, UnprocessableContent
-from shared.outbox import DeliveryOutcome, OutboxMessage, enqueue
+from shared.outbox import DeliveryOutcome, OutboxMessage, enqueue, requeue_failed
 
 log = structlog.get_logger(__name__)
 
@@ -184,6 +184,53 @@ class OffboardingService:
         await self.org_events.publish_change(leaver, previous_position_code=leaver.position_code)
         await on_employee_departed(self.repository.session, leaver)
         await self.repository.session.flush()
+        return departure, await self.repository.handovers([departure.id])
+
+    async def retry(
+        self, departure_id: int, data: DepartureRetry
+    ) -> tuple[Departure, Sequence[DepartureHandover]]:
+        """Send a failed departure's failed handovers again (the same handover ids, so the
+        clients service still applies each at most once), optionally to a new successor."""
+        departure = await self.repository.get_for_update(departure_id)
+        if departure is None:
+            raise NotFound(f"departure {departure_id} does not exist")
+        assert departure.id is not None
+        if departure.status != DepartureStatus.FAILED.value:
+            raise Conflict(
+                f"departure {departure_id} is {departure.status}; only a failed one is retried",
+                extra={"status": departure.status},
+            )
+        if data.successor_employee_id is not None:
+            leaver = await self.employees.get(departure.employee_id)
+            assert leaver is not None
+            await self._check_successor(
+                leaver, data.successor_employee_id, ["successor_employee_id"]
+            )
+        failed = [
+            h
+            for h in await self.repository.handovers([departure.id])
+            if h.status == HandoverStatus.FAILED.value
+        ]
+        for handover in failed:
+            if data.successor_employee_id is not None:
+                handover.successor_employee_id = data.successor_employee_id
+            handover.failure_reason = None
+            handover.status = HandoverStatus.PENDING.value
+            await self.repository.add(handover)
+            requeued = await requeue_failed(
+                self.repository.session,
+                STAFF_OUTBOX,
+                destination=CLIENTS,
+                key=str(handover.id),
+                payload=handover_request(departure, handover),
+            )
+            if not requeued:  # the message was never written (older data): write it now
+                await enqueue_handover(self.repository.session, departure, handover)
+        departure.status = DepartureStatus.PENDING.value
+        departure.failure_reason = None
+        await self.repository.add(departure)
+        await self.repository.session.flush()
+        log.info("departure_retried", departure_id=departure.id, handovers=len(failed))
         return departure, await self.repository.handovers([departure.id])
 
 

@@ -167,6 +167,37 @@ async def test_a_refused_handover_fails_the_departure(
     assert failed["handovers"][0]["status"] == "failed"
 
 
+async def test_a_failed_departure_is_retried_to_another_successor(
+    staff: StaffApp, receiver: Receiver, make_dispatcher
+) -> None:
+    leaver, successor, other = await team(staff)
+    receiver.script = [409]
+    await receiver.start()
+    response = await staff.client.post(
+        departure_url(leaver["id"]),
+        json={"date": "2026-11-30", "successor_employee_id": successor["id"]},
+    )
+    dispatcher = make_dispatcher(staff.session_factory, receiver.url)
+    await dispatcher.dispatch_once()
+    retry_url = f"/v1/staff/departures/{response.json()['id']}/retry"
+    refused = await staff.client.post(retry_url, json={"successor_employee_id": leaver["id"]})
+    assert refused.status_code == 422  # the leaver cannot succeed themselves
+
+    retried = await staff.client.post(retry_url, json={"successor_employee_id": other["id"]})
+    assert retried.status_code == 202, retried.text
+    assert retried.json()["status"] == "pending" and retried.json()["failure_reason"] is None
+    assert retried.json()["handovers"][0]["successor_employee_id"] == other["id"]
+    await dispatcher.dispatch_once()
+    done = (await staff.client.get(response.headers["location"])).json()
+    assert done["status"] == "completed", done
+    first, second = receiver.handovers()
+    assert first["handover_id"] == second["handover_id"]  # still deduplicated downstream
+    assert (first["to_employee_id"], second["to_employee_id"]) == (successor["id"], other["id"])
+    again = await staff.client.post(retry_url, json={})
+    assert again.status_code == 409  # only a failed departure is retried
+    assert await dispatcher.dispatch_once() == 0
+
+
 async def test_groups_go_first_and_the_catch_all_last(
     staff: StaffApp, receiver: Receiver, make_dispatcher
 ) -> None:
