@@ -15,6 +15,7 @@ from services.clients.contracts.router import router as contracts_router
 from services.clients.credit.router import router as credit_router
 from services.clients.grading.router import router as grading_router
 from services.clients.grading.schedule import regrading_lifespan
+from services.clients.housekeeping import housekeeping_lifespan
 from services.clients.metrics.router import router as metrics_router
 from services.clients.org.router import router as org_router
 from services.clients.org.upstream import staff_client_lifespan
@@ -85,5 +86,6 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             staff_client_lifespan(settings),
             regrading_lifespan(settings),
             sla_check_lifespan(settings),
+            housekeeping_lifespan(settings),
         ],
     )

@@ -57,6 +57,7 @@ class ClientsSettings(ServiceSettings):
     # ageing buckets as JSON [{"code": "current", "min_days": null, "max_days": 0}, …].
     erp_webhook_secrets: list[str] = Field(default_factory=list, max_length=8)
     erp_webhook_tolerance_seconds: int = Field(default=300, gt=0, le=3600)
+    idempotency_purge_interval_seconds: float = Field(default=3600.0, ge=0)
     ageing_buckets: list[dict[str, Any]] | None = None
 
     @model_validator(mode="after")
