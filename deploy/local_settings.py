@@ -19,6 +19,8 @@ class RunnerSettings(BaseSettings):
     clients_port: int = Field(default=8001, validation_alias="CLIENTS_PORT")
     staff_port: int = Field(default=8002, validation_alias="STAFF_PORT")
     kpi_port: int = Field(default=8003, validation_alias="KPI_PORT")
+    fake_erp_port: int = 8009
+    """Where the fake ERP listens in demo mode (``KAM_FAKE_ERP_PORT``)."""
     embedded_pg_port: int = 54329
     data_dir: Path = Path(".data")
     database_name: str = "kam"

@@ -1,6 +1,7 @@
 """Start the three services and the gateway as separate local processes, and stop them.
 
 Used by ``make run`` and by the end-to-end tests, so both run the system the same way.
+In demo mode ``make run`` also starts the fake ERP (:meth:`Stack.start_fake_erp`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ APPS = {
     "gateway": "gateway.app:create_app",
 }
 START_ORDER = ("staff", "clients", "kpi", "gateway")
+FAKE_ERP = "fake_erp"
 
 
 @dataclass
@@ -33,6 +35,7 @@ class Ports:
     clients: int = 8001
     staff: int = 8002
     kpi: int = 8003
+    fake_erp: int = 8009
 
     def of(self, name: str) -> int:
         return int(getattr(self, name))
@@ -83,6 +86,22 @@ class Stack:
         self.processes[name] = process
         return process
 
+    def start_fake_erp(self, env: Mapping[str, str], timeout: float = 30) -> None:
+        """Start the fake ERP (a test double of the finance system; demo mode only) with
+        ``FAKE_ERP_`` settings from ``env``, and wait until it answers."""
+        command = [
+            sys.executable, "-m", "deploy.fake_erp",
+            "--host", self.host, "--port", str(self.ports.fake_erp),
+        ]  # fmt: skip
+        output = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            output = (self.log_dir / f"{FAKE_ERP}.log").open("ab")
+        self.processes[FAKE_ERP] = subprocess.Popen(  # noqa: S603 - our own module
+            command, env=dict(env), stdout=output, stderr=output
+        )
+        self.wait_ready(FAKE_ERP, timeout, path="/healthz")
+
     def start(self, env: Mapping[str, str], timeout: float = 60) -> None:
         """Start every process and wait until each answers its readiness probe."""
         self.env = dict(env)
@@ -91,10 +110,10 @@ class Stack:
         for name in START_ORDER:
             self.wait_ready(name, timeout)
 
-    def wait_ready(self, name: str, timeout: float = 60) -> None:
-        """Poll ``/readyz`` of one process until it says ready."""
+    def wait_ready(self, name: str, timeout: float = 60, path: str = "/readyz") -> None:
+        """Poll ``/readyz`` (or ``path``) of one process until it says ready."""
         deadline = time.monotonic() + timeout
-        url = f"{self.url(name)}/readyz"
+        url = f"{self.url(name)}{path}"
         while time.monotonic() < deadline:
             process = self.processes.get(name)
             if process is not None and process.poll() is not None:
@@ -120,8 +139,8 @@ class Stack:
             process.wait()
 
     def stop(self) -> None:
-        """Stop everything, the gateway first."""
-        for name in reversed(START_ORDER):
+        """Stop everything, the fake ERP (when started) and the gateway first."""
+        for name in (FAKE_ERP, *reversed(START_ORDER)):
             self.stop_process(name)
 
 

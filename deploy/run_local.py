@@ -3,12 +3,17 @@
     python -m deploy.run_local        (what ``make run`` does)
 
 Uses ``DATABASE_URL`` when set, else an embedded PostgreSQL with its data under ``.data/``.
-Ctrl-C stops everything it started.
+In demo mode (``KAM_LOAD_DEMO``, the default) it also starts the fake ERP on
+``KAM_FAKE_ERP_PORT`` (8009), wired both ways with fixed demo credentials: it pushes signed
+webhooks to the gateway with the demo API key (scope ``erp:write``), and clients pulls its
+changes feed (``CLIENTS_ERP_BASE_URL``). Ctrl-C stops everything it started.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import signal
 import sys
 import time
@@ -20,12 +25,35 @@ from deploy.demo import load_demo_data
 from deploy.embedded_pg import EmbeddedPostgres
 from deploy.local_settings import RunnerSettings
 from deploy.processes import Ports, Stack, process_environment
+from services.staff.identity.demo import DEMO_ERP_API_KEY
 from shared.bootstrap import prepare_database
 from shared.db import DatabaseUnavailableError, wait_for_database
 from shared.dsn import mask_password, with_database
 from shared.logging import configure_logging
 
 log = structlog.get_logger("run_local")
+
+# Demo only (documented in the README): the secret the fake ERP signs webhooks with, and
+# the key our pull sync presents to the fake ERP's API.
+DEMO_ERP_WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"kam-demo-erp-webhook-secret-2026").decode()
+DEMO_ERP_FEED_KEY = "kam-demo-erp-feed-key-2026"
+
+
+def demo_erp_environment(
+    env: dict[str, str], gateway_url: str, fake_erp_url: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The services' and the fake ERP's environments with the demo ERP link (values the
+    caller set in the environment win)."""
+    services = dict(env)
+    services.setdefault("CLIENTS_ERP_WEBHOOK_SECRETS", json.dumps([DEMO_ERP_WEBHOOK_SECRET]))
+    services.setdefault("CLIENTS_ERP_BASE_URL", fake_erp_url)
+    services.setdefault("CLIENTS_ERP_API_KEY", DEMO_ERP_FEED_KEY)
+    fake = dict(env)
+    fake.setdefault("FAKE_ERP_WEBHOOK_URL", f"{gateway_url}/v1/clients/erp/webhooks")
+    fake.setdefault("FAKE_ERP_WEBHOOK_SECRETS", DEMO_ERP_WEBHOOK_SECRET)
+    fake.setdefault("FAKE_ERP_WEBHOOK_API_KEY", DEMO_ERP_API_KEY)
+    fake.setdefault("FAKE_ERP_FEED_API_KEY", DEMO_ERP_FEED_KEY)
+    return services, fake
 
 
 def main() -> int:
@@ -53,6 +81,7 @@ def main() -> int:
             clients=settings.clients_port,
             staff=settings.staff_port,
             kpi=settings.kpi_port,
+            fake_erp=settings.fake_erp_port,
         ),
     )
     stopping = False
@@ -64,7 +93,14 @@ def main() -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
-        stack.start(process_environment(admin_url))
+        env = process_environment(admin_url)
+        fake_env: dict[str, str] | None = None
+        if settings.load_demo:
+            env, fake_env = demo_erp_environment(env, stack.url("gateway"), stack.url("fake_erp"))
+        stack.start(env)
+        if fake_env is not None:
+            stack.start_fake_erp(fake_env)
+            log.info("fake_erp_started", url=stack.url("fake_erp"), control="/control/...")
         gateway = stack.url("gateway")
         log.info(
             "system_ready",

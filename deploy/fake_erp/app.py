@@ -72,6 +72,13 @@ class ChangesPage(BaseModel):
     has_more: bool
 
 
+class DocumentsPage(BaseModel):
+    """A page of ``GET /api/invoices`` or ``/api/payments``; null ``next_cursor`` = the end."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
 class TargetRead(BaseModel):
     """The webhook target, without its secrets."""
 
@@ -165,6 +172,38 @@ def api_router() -> APIRouter:
         body = ChangesPage(items=page, next_cursor=encode_cursor(position), has_more=more)
         return JSONResponse(body.model_dump(mode="json"))
 
+    def listing(
+        documents: dict[str, Any], cursor: str | None, limit: int, state: FakeErp
+    ) -> DocumentsPage:
+        try:
+            after = decode_cursor(cursor) if cursor else 0
+        except LedgerError as exc:
+            raise _ledger_error(exc) from None
+        keys = sorted(documents)[after : after + min(limit, state.settings.max_page_size)]
+        position = after + len(keys)
+        return DocumentsPage(
+            items=[documents[key].model_dump(mode="json") for key in keys],
+            next_cursor=encode_cursor(position) if position < len(documents) else None,
+        )
+
+    @router.get("/invoices", response_model=DocumentsPage)
+    async def invoices(
+        state: ErpDep,
+        cursor: Annotated[str | None, Query(max_length=200)] = None,
+        limit: Annotated[int, Query(ge=1)] = 100,
+    ) -> DocumentsPage:
+        """Every invoice as it now is, by document number (for reconciliation)."""
+        return listing(state.ledger.invoices, cursor, limit, state)
+
+    @router.get("/payments", response_model=DocumentsPage)
+    async def payments(
+        state: ErpDep,
+        cursor: Annotated[str | None, Query(max_length=200)] = None,
+        limit: Annotated[int, Query(ge=1)] = 100,
+    ) -> DocumentsPage:
+        """Every payment as it now is (reversed ones with ``reversed_on``), by reference."""
+        return listing(state.ledger.payments, cursor, limit, state)
+
     @router.get("/invoices/{document_no}")
     async def invoice(document_no: str, state: ErpDep) -> dict[str, Any]:
         found = state.ledger.invoices.get(document_no)
@@ -247,6 +286,11 @@ def control_router() -> APIRouter:
             "gave_up": sender.gave_up,
             "attempts": [dataclasses.asdict(attempt) for attempt in sender.attempts],
         }
+
+    @router.get("/stats")
+    async def stats(state: ErpDep) -> dict[str, int]:
+        """How many requests the changes feed has had (since the start or a reset)."""
+        return {"feed_requests": state.feed_requests}
 
     @router.post("/reset", status_code=204)
     async def reset(state: ErpDep) -> None:

@@ -35,6 +35,13 @@ READ_METRICS = Policy(
 INTERNAL = Policy(services=True)
 # 应收: finance registers payments by hand; the ERP pushes events with an API key scoped to it.
 WRITE_RECEIVABLES = Policy(Role.ADMIN, Role.FINANCE)
+# 催款/信用额度: finance and admins run dunning on demand; owners work their collection
+# tasks; credit limits are set by finance, admins and the department manager.
+RUN_DUNNING = Policy(Role.ADMIN, Role.FINANCE, services=True)
+WORK_COLLECTION = Policy(
+    Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.ACCOUNT_MANAGER, Role.FINANCE
+)
+SET_CREDIT_LIMITS = Policy(Role.ADMIN, Role.FINANCE, Role.DEPT_MANAGER)
 ERP_SCOPE = "erp:write"
 ERP_WEBHOOK = Policy(scopes=[ERP_SCOPE], description="The ERP's API key (scope erp:write).")
 

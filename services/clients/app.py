@@ -10,6 +10,9 @@ from services.clients.assessments.router import router as assessments_router
 from services.clients.audit.denials import record_denial
 from services.clients.audit.router import router as audit_router
 from services.clients.calendar.router import router as calendar_router
+from services.clients.collection.credit_router import router as credit_limits_router
+from services.clients.collection.router import router as collection_router
+from services.clients.collection.schedule import dunning_lifespan
 from services.clients.contacts.router import router as contacts_router
 from services.clients.contracts.router import router as contracts_router
 from services.clients.credit.router import router as credit_router
@@ -21,6 +24,8 @@ from services.clients.org.router import router as org_router
 from services.clients.org.upstream import staff_client_lifespan
 from services.clients.ownership.router import router as ownership_router
 from services.clients.rates.router import router as rates_router
+from services.clients.receivables.erp_router import router as erp_sync_router
+from services.clients.receivables.erp_sync import erp_sync_lifespan
 from services.clients.receivables.router import router as receivables_router
 from services.clients.settings import ClientsSettings
 from services.clients.surveys.router import router as surveys_router
@@ -43,6 +48,10 @@ TAGS = [
     {"name": "exchange-rates", "description": "汇率: date-effective rates to the base currency."},
     {"name": "surveys", "description": "满意度调查: satisfaction score per account and period."},
     {"name": "receivables", "description": "应收/回款: invoices, payments, ERP events, ageing."},
+    {
+        "name": "collection",
+        "description": "催款/信用额度: dunning runs, collection tasks, credit limits, exposure.",
+    },
     {"name": "metrics", "description": "KPI 取数: the period's facts per employee, in batches."},
     {"name": "tickets", "description": "服务工单/投诉: tickets, SLA deadlines, escalation."},
     {"name": "business-calendar", "description": "工作日历: holidays and make-up working days."},
@@ -73,6 +82,9 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             contracts_router,
             rates_router,
             receivables_router,
+            erp_sync_router,
+            collection_router,
+            credit_limits_router,
             surveys_router,
             metrics_router,
             tickets_router,
@@ -86,6 +98,8 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             staff_client_lifespan(settings),
             regrading_lifespan(settings),
             sla_check_lifespan(settings),
+            dunning_lifespan(settings),
+            erp_sync_lifespan(settings),
             housekeeping_lifespan(settings),
         ],
     )

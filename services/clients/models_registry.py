@@ -7,6 +7,7 @@ def import_all() -> None:
     import services.clients.assessments.models
     import services.clients.audit.models
     import services.clients.calendar.models
+    import services.clients.collection.models
     import services.clients.contacts.models
     import services.clients.contracts.models
     import services.clients.credit.models
@@ -14,6 +15,7 @@ def import_all() -> None:
     import services.clients.org.models
     import services.clients.ownership.models
     import services.clients.rates.models
+    import services.clients.receivables.erp_models
     import services.clients.receivables.models
     import services.clients.surveys.models
     import services.clients.tickets.models

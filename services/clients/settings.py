@@ -7,13 +7,19 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from services.clients.accounts.rules import Grade, GradeThresholds
+from services.clients.accounts.rules import Grade, GradeThresholds, PaymentBehaviourCap
+from services.clients.collection.rules import (
+    DEFAULT_DUNNING_CONFIG,
+    DunningPolicy,
+    dunning_policy_from_config,
+)
 from services.clients.receivables.rules import (
     DEFAULT_AGEING_BUCKETS,
     AgeingBucket,
+    RuleViolation,
     validate_ageing_buckets,
 )
 from services.clients.tickets.rules import BusinessCalendar
@@ -59,6 +65,49 @@ class ClientsSettings(ServiceSettings):
     erp_webhook_tolerance_seconds: int = Field(default=300, gt=0, le=3600)
     idempotency_purge_interval_seconds: float = Field(default=3600.0, ge=0)
     ageing_buckets: list[dict[str, Any]] | None = None
+
+    # 催款 (dunning): levels as JSON [{"level": 1, "days_overdue": -3, "channel": "call",
+    # "escalate": false}, …] (default collection.rules.DEFAULT_DUNNING_CONFIG), the run's
+    # interval (0 = off; POST /v1/clients/dunning/run runs it on demand), days a new
+    # collection task is due in; and the grade cap: a client with an open line more than
+    # this many days overdue is graded at most B (null = no cap).
+    dunning_levels: list[dict[str, Any]] | None = Field(default=None, max_length=20)
+    dunning_run_interval_seconds: float = Field(default=3600.0, ge=0)
+    dunning_task_due_days: int = Field(default=3, ge=0, le=90)
+    grade_cap_overdue_days: int | None = Field(default=90, ge=0, le=3650)
+
+    @model_validator(mode="after")
+    def _dunning_levels_are_valid(self) -> ClientsSettings:
+        self.dunning_policy()  # raises on levels out of order or an unknown channel
+        return self
+
+    def dunning_policy(self) -> DunningPolicy:
+        """The dunning levels these settings describe (the defaults when unset)."""
+        try:
+            return dunning_policy_from_config(self.dunning_levels or DEFAULT_DUNNING_CONFIG)
+        except RuleViolation as exc:
+            raise ValueError(f"dunning_levels: {exc}") from None
+
+    def payment_behaviour_cap(self) -> PaymentBehaviourCap | None:
+        """The grade cap for payment behaviour (None when switched off)."""
+        if self.grade_cap_overdue_days is None:
+            return None
+        return PaymentBehaviourCap(more_than_days=self.grade_cap_overdue_days)
+
+    # ERP pull sync (receivables/erp_sync.py): base URL (None = off), the key the ERP gave
+    # us, bounds of every call, retries, the circuit breaker, and rounds' size.
+    erp_base_url: str | None = Field(default=None, pattern=r"^https?://")
+    erp_api_key: SecretStr | None = None
+    erp_sync_interval_seconds: float = Field(default=60.0, ge=0)
+    erp_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    erp_max_response_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    erp_page_size: int = Field(default=100, ge=1, le=1000)
+    erp_max_pages_per_round: int = Field(default=50, ge=1, le=10_000)
+    erp_retries: int = Field(default=2, ge=0, le=10)
+    erp_backoff_seconds: float = Field(default=0.5, ge=0, le=60)
+    erp_max_backoff_seconds: float = Field(default=10.0, ge=0, le=600)
+    erp_breaker_failures: int = Field(default=5, ge=1, le=1000)
+    erp_breaker_cooldown_seconds: float = Field(default=300.0, ge=0, le=86_400)
 
     @model_validator(mode="after")
     def _receivables_settings_are_valid(self) -> ClientsSettings:

@@ -31,6 +31,8 @@ class AuditEntity(StrEnum):
     SURVEY = "survey"
     INVOICE = "invoice"
     PAYMENT = "payment"
+    COLLECTION_TASK = "collection_task"
+    CREDIT_LIMIT = "credit_limit"
 
 
 class AuditEntryRead(BaseModel):

@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS
 from services.clients.accounts.dependencies import AccountScope, ActorId
 from services.clients.accounts.spreadsheet import CSV_MEDIA_TYPE
+from services.clients.collection.dependencies import CreditServiceDep
 from services.clients.company_calendar import company_today
 from services.clients.contracts.dependencies import ContractServiceDep
 from services.clients.contracts.export import export_stream
@@ -22,6 +23,7 @@ from services.clients.contracts.schemas import (
     ContractRead,
     ContractRenew,
     ContractSign,
+    ContractSigned,
     ContractTerminate,
     ContractUpdate,
 )
@@ -193,12 +195,14 @@ async def update_contract(
 @router.post(
     "/contracts/{contract_id}/sign",
     dependencies=[Depends(WRITE_ACCOUNTS)],
-    response_model=ContractRead,
+    response_model=ContractSigned,
     summary="Sign a draft: base value fixed, prospect becomes existing, account regraded",
     description=(
         "The amount is converted to the base currency at the rate in force on `signed_on` "
         "(409 `missing_exchange_rate` when none is posted on or before it). The account's "
-        "owner at signing is credited. If-Match is optional (checked when sent)."
+        "owner at signing is credited. If-Match is optional (checked when sent). When the "
+        "account's or its group's credit exposure is now above its limit, `credit_warning` "
+        "says so (the contract is signed all the same)."
     ),
     responses=problem_responses(401, 403, 404, 409, 412, 422),
 )
@@ -209,10 +213,13 @@ async def sign_contract(
     scope: AccountScope,
     actor: ActorId,
     response: Response,
+    credit: CreditServiceDep,
     if_match: IfMatch = None,
-) -> ContractRead:
+) -> ContractSigned:
     contract = await service.sign(contract_id, data, if_match, scope, actor)
-    return _one(service, contract, response)
+    read = _one(service, contract, response)
+    warning = await credit.signing_warning(contract.account_id)
+    return ContractSigned(**read.model_dump(), credit_warning=warning)
 
 
 @router.post(

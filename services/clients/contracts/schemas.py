@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from services.clients.collection.schemas import SigningCreditWarning
 from services.clients.contracts.rules import ContractStatus
 from services.clients.rates.rules import CURRENCY_PATTERN
 from shared.money import MAX_ABS_AMOUNT, ExactDecimal, Money, quantize_cents
@@ -194,6 +195,15 @@ class ContractRead(BaseModel):
     version: int
     created_at: datetime
     updated_at: datetime
+
+
+class ContractSigned(ContractRead):
+    """A contract just signed, with a credit warning when the account's (or its group's)
+    credit exposure is now above its limit (signing is never blocked by it)."""
+
+    credit_warning: SigningCreditWarning | None = Field(
+        default=None, description="Null when no credit limit is exceeded."
+    )
 
 
 @dataclass(frozen=True)

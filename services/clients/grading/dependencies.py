@@ -37,6 +37,7 @@ def build_grading(session: AsyncSession, settings: ClientsSettings) -> GradingSe
         currency=settings.base_currency,
         today=company_today(settings.timezone),
         on_grade_change=build_visit_planner(session, settings),
+        payment_cap=settings.payment_behaviour_cap(),
     )
 
 

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.contracts.models import Contract
 from services.clients.grading.models import GradeChange
+from services.clients.receivables.models import Invoice, InvoiceLine
 
 
 class GradingRepository:
@@ -61,3 +62,20 @@ class GradingRepository:
         for account_id, total in result.all():
             values[account_id] = Decimal(total or 0)
         return values
+
+    async def oldest_open_due_dates(self, account_ids: Collection[int]) -> dict[int, date]:
+        """The earliest due date of a line still open (not fully paid) on a live invoice,
+        per account: one grouped query; accounts with nothing open are absent."""
+        if not account_ids:
+            return {}
+        result = await self.session.exec(
+            select(col(Invoice.account_id), func.min(col(InvoiceLine.due_date)))
+            .join(Invoice, col(Invoice.id) == col(InvoiceLine.invoice_id))
+            .where(
+                col(Invoice.account_id).in_(list(account_ids)),
+                col(Invoice.status) != "cancelled",
+                col(InvoiceLine.paid_amount) < col(InvoiceLine.amount),
+            )
+            .group_by(col(Invoice.account_id))
+        )
+        return {account_id: due for account_id, due in result.all() if due is not None}

@@ -64,6 +64,11 @@ class GradeRead(BaseModel):
     override_reason: str | None
     override_expires_on: date | None
     contract_value_12m: Money
+    oldest_days_overdue: int | None = Field(
+        default=None,
+        description="Days overdue of the oldest open receivable line (payment behaviour: "
+        "more than grade_cap_overdue_days caps the computed grade at B); null when none.",
+    )
     changed: bool = Field(description="Whether this call changed the grade or its source.")
 
 

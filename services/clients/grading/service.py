@@ -16,6 +16,7 @@ from services.clients.accounts.rules import (
     GradeOverride,
     GradeSource,
     GradeThresholds,
+    PaymentBehaviourCap,
     computed_grade,
     effective_grade,
     must_record_grade_change,
@@ -30,6 +31,13 @@ from shared.errors import Conflict, NotFound, UnprocessableContent
 from shared.money import Money, quantize_cents
 
 BULK_BATCH = 500
+
+
+class _Unset:
+    """Marks an argument not given (None is a meaningful value: nothing overdue)."""
+
+
+UNSET = _Unset()
 
 
 def _override_of(account: Account) -> GradeOverride | None:
@@ -68,6 +76,7 @@ class GradingService:
         currency: str,
         today: Callable[[], date],
         on_grade_change: GradeChangeListener | None = None,
+        payment_cap: PaymentBehaviourCap | None = None,
     ) -> None:
         self.accounts = accounts
         self.repository = repository
@@ -76,11 +85,25 @@ class GradingService:
         self.currency = currency
         self.today = today
         self.on_grade_change = on_grade_change
+        self.payment_cap = payment_cap
 
     async def contract_value(self, account_ids: Collection[int], as_of: date) -> dict[int, Decimal]:
         """Trailing-12-month signed contract value per account (0 until contracts exist)."""
         start, end = trailing_twelve_months(as_of)
         return await self.repository.signed_contract_values(account_ids, start, end)
+
+    async def oldest_days_overdue(
+        self, account_ids: Collection[int], as_of: date
+    ) -> dict[int, int | None]:
+        """Days overdue of each account's oldest open receivable line (None: nothing open),
+        for the payment behaviour cap; one grouped query, all empty when the cap is off."""
+        if self.payment_cap is None:
+            return dict.fromkeys(account_ids)
+        due = await self.repository.oldest_open_due_dates(account_ids)
+        return {
+            account_id: (as_of - due[account_id]).days if account_id in due else None
+            for account_id in account_ids
+        }
 
     async def _account(self, account_id: int, owner_ids: Collection[int] | None) -> Account:
         account = await self.accounts.get(account_id, owner_ids=owner_ids, for_update=True)
@@ -95,13 +118,19 @@ class GradingService:
         actor_employee_id: int | None,
         first: bool = False,
         value: Decimal | None = None,
+        overdue_days: int | _Unset | None = UNSET,
     ) -> GradeRead:
-        """Recompute one account's grade and record it when the grade or its source moved."""
+        """Recompute one account's grade and record it when the grade or its source moved.
+
+        The computed grade is capped by payment behaviour (an open line more than
+        ``payment_cap.more_than_days`` overdue: at most B); an override still wins."""
         assert account.id is not None
         as_of = self.today()
         if value is None:
             value = (await self.contract_value([account.id], as_of))[account.id]
-        computed = computed_grade(value, self.thresholds)
+        if isinstance(overdue_days, _Unset):
+            overdue_days = (await self.oldest_days_overdue([account.id], as_of))[account.id]
+        computed = computed_grade(value, self.thresholds, overdue_days, self.payment_cap)
         override = _override_of(account)
         current = effective_grade(computed, override, as_of)
         previous = None if first else _in_force(account)
@@ -168,6 +197,7 @@ class GradingService:
             override_reason=account.grade_override_reason,
             override_expires_on=account.grade_override_expires_on,
             contract_value_12m=Money.rounded(value, self.currency),
+            oldest_days_overdue=overdue_days,
             changed=changed,
         )
 
@@ -274,10 +304,14 @@ class GradingService:
             if not ids:
                 break
             values = await self.contract_value(ids, self.today())
+            overdue = await self.oldest_days_overdue(ids, self.today())
             for account in await self.accounts.get_many(ids, for_update=True):
                 assert account.id is not None
                 result = await self.evaluate(
-                    account, actor_employee_id=None, value=values[account.id]
+                    account,
+                    actor_employee_id=None,
+                    value=values[account.id],
+                    overdue_days=overdue[account.id],
                 )
                 evaluated += 1
                 changed += int(result.changed)

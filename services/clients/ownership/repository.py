@@ -82,8 +82,8 @@ class OwnershipRepository:
 
         Open tickets (not resolved or closed) and planned visits move; resolved tickets and
         completed visits stay with whoever did them, so the metrics keep crediting them.
-        Planned contact touches (联络计划) follow the planned visits. Collection tasks arrive
-        with receivables (issue 7); until then their count is 0.
+        Planned contact touches (联络计划) follow the planned visits. Open collection tasks
+        (催款) move; closed ones stay with whoever held them.
         """
         moved = {"open_tickets": 0, "planned_visits": 0, "collection_tasks": 0}
         if not account_ids:
@@ -94,6 +94,8 @@ class OwnershipRepository:
         if options.include_planned_visits:
             moved["planned_visits"] = await self._reassign(_PLANNED_VISITS, params)
             await self._reassign(_PLANNED_TOUCHES, params)
+        if options.include_collection_tasks:
+            moved["collection_tasks"] = await self._reassign(_OPEN_COLLECTION_TASKS, params)
         return moved
 
     async def _reassign(self, statement: TextClause, params: dict[str, Any]) -> int:
@@ -116,4 +118,9 @@ _PLANNED_TOUCHES = text(
     "UPDATE clients.contact_touches SET owner_id = :to, version = version + 1, "
     "updated_at = now() WHERE account_id = ANY(CAST(:ids AS integer[])) AND owner_id <> :to "
     "AND status = 'planned' RETURNING id"
+)
+_OPEN_COLLECTION_TASKS = text(
+    "UPDATE clients.collection_tasks SET owner_id = :to, version = version + 1, "
+    "updated_at = now() WHERE account_id = ANY(CAST(:ids AS integer[])) AND owner_id <> :to "
+    "AND status = 'open' RETURNING id"
 )

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
+from services.clients.collection.dunning import close_tasks_of_paid_lines
 from services.clients.rates.rules import to_base
 from services.clients.receivables.models import Invoice, InvoiceLine, Payment, PaymentAllocation
 from services.clients.receivables.repository import ReceivablesRepository
@@ -58,6 +59,9 @@ class Ledger:
         payment.unallocated_amount -= applied
         self.repository.session.add_all([line, payment])
         await self.repository.add(allocation)
+        if open_amount(line) == 0 and line.id is not None:
+            # Paid off: its open collection tasks close in this same transaction.
+            await close_tasks_of_paid_lines(self.repository.session, [line.id])
         return allocation
 
     async def allocate_oldest_first(

@@ -10,9 +10,9 @@ from typing import Final
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.staff.identity.models import User
+from services.staff.identity.models import ApiKey, User
 from services.staff.identity.repository import IdentityRepository
-from services.staff.identity.secrets import hash_password
+from services.staff.identity.secrets import api_key_prefix, hash_password, sha256_hex
 
 DEMO_PASSWORD: Final = "kam-demo-2026"  # noqa: S105 - demo data only, documented
 # login, roles, employee id in the demo data (ids follow demo_people.yaml), who they are
@@ -29,8 +29,13 @@ DEMO_USERS: Final[tuple[tuple[str, tuple[str, ...], int | None, str], ...]] = (
 )
 
 
+# The demo ERP's API key (scope erp:write): the fake ERP that ``make run`` starts sends it
+# with its webhooks. Fixed so the runner can configure both sides; demo data only.
+DEMO_ERP_API_KEY: Final = "kam_demoerp00001_kam-demo-erp-key-2026-not-for-production"
+
+
 async def load_identity_demo(session: AsyncSession) -> None:
-    """Add the demo logins that are missing (by login)."""
+    """Add the demo logins (by login) and the demo ERP key (by prefix) that are missing."""
     repository = IdentityRepository(session)
     password_hash = hash_password(DEMO_PASSWORD)
     for login, roles, employee_id, _ in DEMO_USERS:
@@ -43,3 +48,15 @@ async def load_identity_demo(session: AsyncSession) -> None:
                     employee_id=employee_id,
                 )
             )
+    prefix = api_key_prefix(DEMO_ERP_API_KEY)
+    assert prefix is not None
+    if await repository.api_key_by_prefix(prefix) is None:
+        await repository.add(
+            ApiKey(
+                name="演示ERP (the fake ERP of make run; demo only)",
+                prefix=prefix,
+                key_hash=sha256_hex(DEMO_ERP_API_KEY),
+                scopes=["erp:write"],
+                created_by="demo",
+            )
+        )

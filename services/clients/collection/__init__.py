@@ -1,0 +1,1 @@
+"""Collection (催款) and credit control: dunning runs, collection tasks, credit limits."""

@@ -1,0 +1,120 @@
+"""Pure rules of collection: the configured dunning levels, which level a line steps to in
+a run, when a collection task is due, and the parts of credit exposure. No I/O.
+
+The level thresholds and the one-level-at-a-time rule are ``receivables.rules``'s
+(``validate_dunning_levels``, ``next_dunning_level``); this module adds what a run needs
+around them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from services.clients.receivables.rules import (
+    DunningChannel,
+    DunningLevel,
+    RuleViolation,
+    days_overdue,
+    next_dunning_level,
+    validate_dunning_levels,
+)
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class DunningPolicy:
+    """The dunning levels in order, and the levels whose task is escalated to the
+    owner's manager (the manager is named on the task; the owner still holds it)."""
+
+    levels: tuple[DunningLevel, ...]
+    escalated: frozenset[int] = frozenset()
+
+    def __post_init__(self) -> None:
+        validate_dunning_levels(self.levels)
+        unknown = sorted(self.escalated - {level.level for level in self.levels})
+        if unknown:
+            raise RuleViolation(f"escalated levels {unknown} are not dunning levels")
+
+
+def dunning_policy_from_config(config: Sequence[Mapping[str, Any]]) -> DunningPolicy:
+    """Levels from the ``dunning_levels`` setting: ``[{"level": 1, "days_overdue": -3,
+    "channel": "call", "escalate": false}, …]``; raises ``RuleViolation`` naming the problem
+    (levels not numbered 1..n, thresholds not increasing, an unknown channel)."""
+    levels: list[DunningLevel] = []
+    escalated: set[int] = set()
+    for index, item in enumerate(config, start=1):
+        try:
+            level = DunningLevel(
+                int(item["level"]), int(item["days_overdue"]), DunningChannel(item["channel"])
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise RuleViolation(
+                f"dunning level #{index} needs level, days_overdue and a channel "
+                f"(call, visit, letter): {exc}"
+            ) from None
+        levels.append(level)
+        if item.get("escalate"):
+            escalated.add(level.level)
+    return DunningPolicy(tuple(levels), frozenset(escalated))
+
+
+DEFAULT_DUNNING_CONFIG: tuple[dict[str, Any], ...] = (
+    {"level": 1, "days_overdue": -3, "channel": "call", "escalate": False},
+    {"level": 2, "days_overdue": 1, "channel": "call", "escalate": False},
+    {"level": 3, "days_overdue": 15, "channel": "visit", "escalate": False},
+    {"level": 4, "days_overdue": 30, "channel": "letter", "escalate": False},
+    {"level": 5, "days_overdue": 60, "channel": "letter", "escalate": True},
+)
+"""A reminder call 3 days before due, a call the day after, a visit at 15 days, a letter at
+30 and a formal letter escalated to the owner's manager at 60 days overdue."""
+
+
+@dataclass(frozen=True)
+class LineDunningState:
+    """An open invoice line as a dunning run sees it."""
+
+    due_date: date
+    last_level: int | None
+    """The highest level any task of the line reached (whatever its status)."""
+    last_triggered_on: date | None
+    """The run day of that task."""
+
+
+def dunning_step(line: LineDunningState, as_of: date, policy: DunningPolicy) -> DunningLevel | None:
+    """The level a run as of ``as_of`` gives the line, or None.
+
+    One level per line per run, in order, never skipping (``next_dunning_level``): a line
+    40 days overdue with no history gets level 1, the next run level 2, and so on. A line
+    steps at most once per run day, so running twice as of the same day adds nothing, and a
+    run as of a day before the last step adds nothing either.
+    """
+    if line.last_triggered_on is not None and line.last_triggered_on >= as_of:
+        return None
+    return next_dunning_level(days_overdue(line.due_date, as_of), policy.levels, line.last_level)
+
+
+def task_due_on(as_of: date, due_within_days: int) -> date:
+    """The day a new collection task should be done by."""
+    if due_within_days < 0:
+        raise RuleViolation(f"a task cannot be due before its run, got {due_within_days} days")
+    return as_of + timedelta(days=due_within_days)
+
+
+def uninvoiced_contract_value(signed_value: Decimal, invoiced: Decimal) -> Decimal:
+    """What is left to invoice on a signed contract: its value minus what was invoiced
+    against it, never below 0 (an over-invoiced contract adds nothing)."""
+    return max(signed_value - invoiced, ZERO)
+
+
+def sum_exposure(parts: Iterable[tuple[Decimal, Decimal]]) -> tuple[Decimal, Decimal]:
+    """(open receivables, uninvoiced contract value) summed over accounts of a group."""
+    open_total = uninvoiced_total = ZERO
+    for open_amount, uninvoiced in parts:
+        open_total += open_amount
+        uninvoiced_total += uninvoiced
+    return open_total, uninvoiced_total
