@@ -105,6 +105,7 @@ collected AS (
     JOIN clients.invoice_lines l ON l.id = pa.invoice_line_id
     JOIN clients.invoices i ON i.id = l.invoice_id
     WHERE p.received_on BETWEEN :d0 AND :d1 AND p.status = 'received'
+      AND p.source <> 'write_off'
       AND i.owner_id = ANY(CAST(:ids AS integer[])) AND i.status <> 'cancelled'
     GROUP BY i.owner_id
 ),

@@ -16,6 +16,7 @@ from services.clients.receivables.ingest import ErpIngest
 from services.clients.receivables.models import ClientsIdempotencyKey
 from services.clients.receivables.repository import ReceivablesRepository
 from services.clients.receivables.service import ReceivablesService
+from services.clients.receivables.write_offs import WriteOffService
 from shared.db import SessionDep
 from shared.idempotency import Idempotency, IdempotentRequest
 
@@ -31,6 +32,17 @@ def receivables_service(session: SessionDep, settings: SettingsDep) -> Receivabl
     )
 
 
+def write_off_service(session: SessionDep, settings: SettingsDep) -> WriteOffService:
+    return WriteOffService(
+        AccountRepository(session),
+        ReceivablesRepository(session),
+        AuditTrail(AuditRepository(session)),
+        base=settings.base_currency,
+        today=company_today(settings.timezone),
+        read=receivables_service(session, settings).payment_read,
+    )
+
+
 def erp_ingest(session: SessionDep, settings: SettingsDep) -> ErpIngest:
     return ErpIngest(
         ReceivablesRepository(session),
@@ -42,4 +54,5 @@ def erp_ingest(session: SessionDep, settings: SettingsDep) -> ErpIngest:
 
 ReceivablesServiceDep = Annotated[ReceivablesService, Depends(receivables_service)]
 ErpIngestDep = Annotated[ErpIngest, Depends(erp_ingest)]
+WriteOffServiceDep = Annotated[WriteOffService, Depends(write_off_service)]
 PaymentIdempotency = Annotated[IdempotentRequest, Depends(Idempotency(ClientsIdempotencyKey))]

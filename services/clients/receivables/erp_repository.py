@@ -82,6 +82,8 @@ class ErpSyncRepository:
             col(Payment.erp_ref), col(Account.credit_code), col(Payment.amount),
             col(Payment.currency), col(Payment.status),
         ).join(Account, col(Account.id) == col(Payment.account_id))  # fmt: skip
+        # Write-offs are our bookings against lines, not payments the ERP could know.
+        query = query.where(col(Payment.source) != "write_off")
         rows = (await self.session.execute(query)).all()
         return [OurDocument(r[0], r[1], r[2], r[3], r[4]) for r in rows]
 

@@ -92,7 +92,7 @@ class Payment(ClientsTable, table=True):
             name="unallocated_within_amount",
         ),
         CheckConstraint("status IN ('received', 'reversed')", name="status_known"),
-        CheckConstraint("source IN ('erp', 'manual')", name="source_known"),
+        CheckConstraint("source IN ('erp', 'manual', 'write_off')", name="source_known"),
         Index("ix_payments_owner_id_received_on", "owner_id", "received_on"),
         Index("ix_payments_account_id_received_on", "account_id", "received_on"),
     )

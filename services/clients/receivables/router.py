@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import ValidationError
 
 from services.clients.access import ERP_WEBHOOK, READ_ACCOUNTS, WRITE_RECEIVABLES
@@ -17,6 +17,7 @@ from services.clients.receivables.dependencies import (
     ErpIngestDep,
     PaymentIdempotency,
     ReceivablesServiceDep,
+    WriteOffServiceDep,
 )
 from services.clients.receivables.ingest import EVENT
 from services.clients.receivables.repository import InvoiceQuery, PaymentQuery
@@ -32,6 +33,7 @@ from services.clients.receivables.schemas import (
     PaymentRead,
     PaymentStatus,
     PendingRetry,
+    WriteOffCreate,
 )
 from shared.errors import PayloadTooLarge, Unauthorized, UnprocessableContent, problem_responses
 from shared.idempotency import IDEMPOTENCY_ERRORS
@@ -232,6 +234,34 @@ async def register_payment(
         return await service.register_payment(data, scope, actor)
 
     return await idempotency.run(register, status_code=status.HTTP_201_CREATED)
+
+
+@router.post(
+    "/invoices/{invoice_id}/lines/{line_no}/write-off",
+    dependencies=[Depends(WRITE_RECEIVABLES)],
+    response_model=PaymentRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Write off (核销) what is left of an invoice line (finance; needs an Idempotency-Key)",
+    description=(
+        "Booked as a payment with `source` `write_off` allocated to the line: the line is "
+        "settled for ageing, dunning and credit exposure from `written_off_on`, but the "
+        "collection figures count only real payments. The reason is kept in the audit log."
+    ),
+    responses=problem_responses(401, 403, 404, *IDEMPOTENCY_ERRORS),
+)
+async def write_off_line(
+    invoice_id: IdPath,
+    line_no: Annotated[int, Path(ge=1, le=999, description="The line's number.")],
+    data: WriteOffCreate,
+    service: WriteOffServiceDep,
+    scope: AccountScope,
+    actor: ActorId,
+    idempotency: PaymentIdempotency,
+) -> Response:
+    async def write_off() -> PaymentRead:
+        return await service.write_off(invoice_id, line_no, data, scope, actor)
+
+    return await idempotency.run(write_off, status_code=status.HTTP_201_CREATED)
 
 
 @router.get(

@@ -281,7 +281,7 @@ class PaymentRead(BaseModel):
     received_on: date
     status: PaymentStatus
     reversed_on: date | None
-    source: Literal["erp", "manual"]
+    source: Literal["erp", "manual", "write_off"]
     owner_id: int
     created_at: datetime
 
@@ -431,3 +431,23 @@ class AgeingReport(BaseModel):
     lines_without_rate: int = Field(
         description="Open lines left out: foreign currency without a rate on the issue date."
     )
+
+
+class WriteOffCreate(BaseModel):
+    """Writing off (核销) what is left of an invoice line that will not be collected."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"reason": "客户破产清算，经财务总监批准核销", "written_off_on": "2026-11-30"},
+                {"amount": {"amount": "400.50", "currency": "CNY"}, "reason": "尾差核销"},
+            ]
+        },
+    )
+
+    amount: MoneyInput | None = Field(
+        default=None, description="In the invoice's currency; default: all that is open."
+    )
+    reason: str = Field(min_length=1, max_length=500)
+    written_off_on: date | None = Field(default=None, description="Default today; not later.")
