@@ -96,7 +96,8 @@ async def close_dialog(page: Page) -> None:
 async def try_it_out(page: Page, block_id: str) -> str:
     """Expand an operation, press "Try it out" and "Execute"; the live response's status."""
     block = page.locator(f"#{block_id}")
-    await block.scroll_into_view_if_needed()
+    # Swagger UI renders a few hundred operations; on a busy machine that takes a while.
+    await block.scroll_into_view_if_needed(timeout=90_000)
     if "is-open" not in (await block.get_attribute("class") or ""):  # a deep link opens it
         await block.locator(".opblock-summary").first.click()
     await block.locator("button.try-out__btn").click()
