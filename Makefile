@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench install clean-data lock openapi
+.PHONY: run test lint typecheck unit bench bench-quick install clean-data lock openapi
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -30,7 +30,19 @@ test: lint typecheck
 	$(PY) -m deploy.test_runner
 
 bench: $(STAMP)
+	$(PY) -m bench.scenarios $(BENCH_ARGS)
 	$(PY) -m bench.kpi_cycle
+
+bench-quick: $(STAMP)
+	$(PY) -m bench.scenarios --quick
+
+# A longer contract-fuzzing run than CI's: more examples per operation, a random seed
+# (printed; KAM_FUZZ_SEED=<n> replays it), KAM_FUZZ_MAX_EXAMPLES to go further.
+fuzz: $(STAMP)
+	@seed=$${KAM_FUZZ_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
+	echo "fuzzing with seed $$seed"; \
+	KAM_FUZZ_SEED=$$seed KAM_FUZZ_MAX_EXAMPLES=$${KAM_FUZZ_MAX_EXAMPLES:-50} \
+		$(PY) -m deploy.test_runner tests/e2e/test_contract_fuzz.py -p no:cacheprovider
 
 openapi: $(STAMP)
 	$(PY) -m deploy.openapi_docs write

@@ -32,7 +32,7 @@ Row = tuple[Any, ...]
 TABLES = {  # attribute of Activity: (table, columns)
     "accounts": ("clients.accounts", columns(
         "id legal_name status content_class trade_class grade computed_grade grade_source "
-        "credit_score owner_id version created_at updated_at")),
+        "credit_score owner_id version created_at updated_at credit_code")),
     "ownership": ("clients.ownership_history", columns(
         "id account_id from_employee_id to_employee_id reason changed_at")),
     "status_changes": ("clients.account_status_history", columns(
@@ -117,7 +117,7 @@ def _account(out: Activity, rng: random.Random, days: _Month, account_id: int, o
     name = f"基准{rng.choice(INDUSTRIES)}客户{account_id:06d}有限公司"
     out.accounts.append((account_id, name, "lost" if lost_on else "active",
                          "resource_enterprise", "existing", grade, grade, "computed", 80, owner,
-                         1, created, created))  # fmt: skip
+                         1, created, created, credit_code(account_id)))  # fmt: skip
     out.ownership.append((account_id, account_id, None, owner, "created", created))
     if lost_on:
         out.status_changes.append((len(out.status_changes) + 1, account_id, "active", "lost",
@@ -139,6 +139,11 @@ def _account(out: Activity, rng: random.Random, days: _Month, account_id: int, o
                             rng.choice(days.so_far), "visit", owner, 1))  # fmt: skip
     if rng.random() < 0.2:
         _invoice(out, rng, account_id, owner, rng.choice(days.previous), rng.choice(days.so_far))
+
+
+def credit_code(account_id: int) -> str:
+    """The account's 18-character unified social credit code (what the ERP refers to)."""
+    return f"91BENCH{account_id:011d}"
 
 
 def _instant(day: date, rng: random.Random) -> datetime:

@@ -19,12 +19,14 @@ from gateway.proxy import Proxy
 from gateway.rate_limit import RateLimiter
 from gateway.routing import Upstream, routing_table
 from gateway.settings import GatewaySettings
+from gateway.upstream import upstream_client
 from shared.auth.jwks import RemoteJwks
 from shared.auth.service_credentials import ServiceTokenProvider
 from shared.auth.tokens import TokenVerifier
 from shared.docs import install_offline_docs
 from shared.errors import install_error_handlers
 from shared.logging import configure_logging
+from shared.metrics import install_metrics
 from shared.request_id import RequestIdMiddleware
 
 log = structlog.get_logger(__name__)
@@ -70,7 +72,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             settings.api_key_cache_seconds,
         )
         limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
-        app.state.proxy = Proxy(table, client, settings.max_body_bytes, auth, limiter)
+        # The hot path has its own client (aiohttp by default, chosen by measurement);
+        # httpx above serves the cold calls (key checks, readiness, the merged contract).
+        forwarder = upstream_client(
+            settings.upstream_client,
+            timeout_seconds=settings.upstream_timeout_seconds,
+            connect_timeout_seconds=settings.connect_timeout_seconds,
+            max_connections=settings.max_upstream_connections,
+        )
+        app.state.proxy = Proxy(table, forwarder, settings.max_body_bytes, auth, limiter)
         app.state.openapi = MergedOpenAPI(
             table, client, settings.openapi_cache_seconds, settings.public_url or "/"
         )
@@ -79,6 +89,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await forwarder.aclose()
             await client.aclose()
             await jwks.aclose()
             await service_token.aclose()
@@ -100,6 +111,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
         )  # fmt: skip
     app.add_middleware(RequestIdMiddleware)
+    install_metrics(app, "gateway")  # before the catch-all route, like the probes
     install_error_handlers(app)
     install_offline_docs(app, title="KAM API")
 

@@ -2,14 +2,14 @@
 
 Method, path, query, headers, body and status pass through; hop-by-hop headers are
 dropped; failures of the upstream become problem+json (503 unreachable, 504 too slow,
-502 broken answer), always with the request id.
+502 broken answer), always with the request id. The HTTP client is gateway/upstream.py's
+(aiohttp by default, chosen by measurement).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 
-import httpx
 import structlog
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -18,7 +18,16 @@ from starlette.responses import Response, StreamingResponse
 from gateway.auth import GatewayAuth
 from gateway.rate_limit import RateLimiter
 from gateway.routing import RoutingTable
+from gateway.upstream import (
+    RawHeaders,
+    UpstreamBroken,
+    UpstreamClient,
+    UpstreamResponse,
+    UpstreamTimeout,
+    UpstreamUnreachable,
+)
 from shared.errors import DomainError, problem_response
+from shared.metrics import ROUTE_OVERRIDE_KEY, count_upstream_error
 
 log = structlog.get_logger(__name__)
 
@@ -55,15 +64,42 @@ def forwardable_headers(
     return [(k, v) for k, v in headers if k.lower() not in HOP_BY_HOP and k.lower() not in named]
 
 
-async def limited_body(request: Request, limit: int) -> AsyncIterator[bytes]:
-    """The request body as a stream that fails once it exceeds ``limit`` bytes."""
-    received = 0
-    async for chunk in request.stream():
-        received += len(chunk)
-        if received > limit:
-            raise BodyTooLargeError
-        if chunk:
-            yield chunk
+class LimitedBody:
+    """The request body as a stream that fails once it exceeds ``limit`` bytes.
+
+    ``exceeded`` says afterwards whether it did, whatever the HTTP client made of the
+    exception (httpx passes it through, aiohttp wraps it in a connection error).
+    """
+
+    def __init__(self, request: Request, limit: int) -> None:
+        self.request = request
+        self.limit = limit
+        self.exceeded = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        received = 0
+        async for chunk in self.request.stream():
+            received += len(chunk)
+            if received > self.limit:
+                self.exceeded = True
+                raise BodyTooLargeError
+            if chunk:
+                yield chunk
+
+
+def forwardable_raw_headers(headers: RawHeaders) -> RawHeaders:
+    """Raw (lower-case) response headers minus hop-by-hop ones and the request id."""
+    named: set[bytes] = set()
+    for name, value in headers:
+        if name == b"connection":
+            named.update(t.strip().lower() for t in value.split(b",") if t.strip())
+    return [
+        (name, value)
+        for name, value in headers
+        if name.decode("latin-1") not in HOP_BY_HOP
+        and name not in named
+        and name != b"x-request-id"
+    ]
 
 
 class Proxy:
@@ -72,7 +108,7 @@ class Proxy:
     def __init__(
         self,
         table: RoutingTable,
-        client: httpx.AsyncClient,
+        client: UpstreamClient,
         max_body_bytes: int,
         auth: GatewayAuth,
         limiter: RateLimiter,
@@ -88,6 +124,8 @@ class Proxy:
         upstream = self.table.resolve(path)
         if upstream is None:
             return problem_response(404, detail=f"no service serves {path}", instance=path)
+        # One catch-all route serves every path: label the metrics by upstream instead.
+        request.scope.setdefault("state", {})[ROUTE_OVERRIDE_KEY] = f"proxy:{upstream.name}"
         try:
             credential = await self.auth.credential(request)
         except DomainError as exc:
@@ -113,6 +151,74 @@ class Proxy:
                 return problem_response(400, detail="invalid Content-Length", instance=path)
             if int(declared) > self.max_body_bytes:
                 return self._too_large(path)
+        headers = self._upstream_headers(request, credential.token)
+        has_body = declared not in (None, "0") or "chunked" in request.headers.get(
+            "transfer-encoding", ""
+        )
+        if has_body and declared is not None:
+            headers.append(("content-length", declared))
+        # The path as the caller encoded it (the routing above used the decoded one).
+        raw_path = request.scope.get("raw_path")
+        url = upstream.base_url + (
+            raw_path.split(b"?", 1)[0].decode("latin-1") if raw_path else path
+        )
+        query = request.scope.get("query_string", b"")
+        if query:
+            url = f"{url}?{query.decode('latin-1')}"
+        body = LimitedBody(request, self.max_body_bytes) if has_body else None
+        try:
+            upstream_response = await self.client.send(
+                request.method, url, headers, body.__aiter__() if body is not None else None
+            )
+        except BodyTooLargeError:
+            return self._too_large(path)
+        except UpstreamTimeout:
+            count_upstream_error(upstream.name, "timeout")
+            log.warning("upstream_timeout", upstream=upstream.name, path=path)
+            return problem_response(
+                504, detail=f"the {upstream.name} service did not answer in time", instance=path
+            )
+        except UpstreamUnreachable:
+            count_upstream_error(upstream.name, "unreachable")
+            log.warning("upstream_unreachable", upstream=upstream.name, path=path)
+            return problem_response(
+                503, detail=f"the {upstream.name} service is unavailable", instance=path
+            )
+        except UpstreamBroken as exc:
+            if body is not None and body.exceeded:
+                return self._too_large(path)
+            count_upstream_error(upstream.name, "broken")
+            log.warning("upstream_failed", upstream=upstream.name, path=path, error=str(exc))
+            return problem_response(
+                502, detail=f"the {upstream.name} service failed to answer", instance=path
+            )
+        if upstream_response.status >= 500:
+            count_upstream_error(upstream.name, "bad_status")
+        response = StreamingResponse(
+            self._relay(upstream_response, upstream.name),
+            status_code=upstream_response.status,
+            background=BackgroundTask(upstream_response.close),
+        )
+        # Raw headers keep repeated ones (Set-Cookie, Link) that a dict would fold.
+        raw_headers = forwardable_raw_headers(upstream_response.headers)
+        if upstream_response.content_length is not None:
+            raw_headers.append((b"content-length", str(upstream_response.content_length).encode()))
+        response.raw_headers = raw_headers
+        return response
+
+    async def _relay(self, response: UpstreamResponse, name: str) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in response.body:
+                yield chunk
+        except UpstreamBroken as exc:
+            # Headers are gone already; all we can do is cut the stream and say why in the log.
+            count_upstream_error(name, "broken")
+            log.warning("upstream_stream_broken", upstream=name, error=str(exc))
+
+    @staticmethod
+    def _upstream_headers(request: Request, token: str | None) -> list[tuple[str, str]]:
+        """The caller's headers minus hop-by-hop and credentials, plus the verified token,
+        X-Forwarded-For and the request id."""
         headers = [
             (k, v)
             for k, v in forwardable_headers(
@@ -120,8 +226,8 @@ class Proxy:
             )
             if k.lower() not in CREDENTIAL_HEADERS
         ]
-        if credential.token is not None:
-            headers.append(("authorization", f"Bearer {credential.token}"))
+        if token is not None:
+            headers.append(("authorization", f"Bearer {token}"))
         client_host = request.client.host if request.client else None
         if client_host:
             prior = request.headers.get("x-forwarded-for")
@@ -130,66 +236,7 @@ class Proxy:
         if request_id:
             headers = [(k, v) for k, v in headers if k.lower() != "x-request-id"]
             headers.append(("x-request-id", request_id))
-        has_body = declared not in (None, "0") or "chunked" in request.headers.get(
-            "transfer-encoding", ""
-        )
-        if has_body and declared is not None:
-            headers.append(("content-length", declared))
-        url = upstream.base_url + path
-        query = request.scope.get("query_string", b"")
-        if query:
-            url = f"{url}?{query.decode('latin-1')}"
-        upstream_request = self.client.build_request(
-            request.method,
-            url,
-            headers=headers,
-            content=limited_body(request, self.max_body_bytes) if has_body else None,
-        )
-        try:
-            upstream_response = await self.client.send(upstream_request, stream=True)
-        except BodyTooLargeError:
-            return self._too_large(path)
-        except httpx.TimeoutException:
-            log.warning("upstream_timeout", upstream=upstream.name, path=path)
-            return problem_response(
-                504, detail=f"the {upstream.name} service did not answer in time", instance=path
-            )
-        except httpx.ConnectError:
-            log.warning("upstream_unreachable", upstream=upstream.name, path=path)
-            return problem_response(
-                503, detail=f"the {upstream.name} service is unavailable", instance=path
-            )
-        except httpx.HTTPError as exc:
-            log.warning("upstream_failed", upstream=upstream.name, path=path, error=repr(exc))
-            return problem_response(
-                502, detail=f"the {upstream.name} service failed to answer", instance=path
-            )
-        response_headers = forwardable_headers(
-            upstream_response.headers.multi_items(), upstream_response.headers.get("connection")
-        )
-        content_length = upstream_response.headers.get("content-length")
-        if content_length is not None:
-            response_headers.append(("content-length", content_length))
-        response = StreamingResponse(
-            self._relay(upstream_response, upstream.name),
-            status_code=upstream_response.status_code,
-            background=BackgroundTask(upstream_response.aclose),
-        )
-        # Raw headers keep repeated ones (Set-Cookie, Link) that a dict would fold.
-        response.raw_headers = [
-            (k.lower().encode("latin-1"), v.encode("latin-1"))
-            for k, v in response_headers
-            if k.lower() != "x-request-id"
-        ]
-        return response
-
-    async def _relay(self, response: httpx.Response, name: str) -> AsyncIterator[bytes]:
-        try:
-            async for chunk in response.aiter_raw():
-                yield chunk
-        except httpx.HTTPError as exc:
-            # Headers are gone already; all we can do is cut the stream and say why in the log.
-            log.warning("upstream_stream_broken", upstream=name, error=repr(exc))
+        return headers
 
     def _too_large(self, path: str) -> Response:
         return problem_response(

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from gateway.upstream import UpstreamClientKind
 from shared.settings import BaseServiceSettings
 
 
@@ -23,6 +24,8 @@ class GatewaySettings(BaseServiceSettings):
     connect_timeout_seconds: Annotated[float, Field(gt=0)] = 2.0
     upstream_timeout_seconds: Annotated[float, Field(gt=0)] = 30.0
     max_upstream_connections: Annotated[int, Field(gt=0)] = 200
+    upstream_client: UpstreamClientKind = "aiohttp"
+    """The proxy's HTTP client; httpx only to measure it against aiohttp (bench/README.md)."""
     openapi_cache_seconds: Annotated[float, Field(ge=0)] = 30.0
     public_url: str | None = None
     rate_limit_per_minute: Annotated[int, Field(ge=0)] = 1200

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Any
 
 import asyncpg
 import structlog
@@ -36,14 +38,51 @@ def schema_metadata(schema: str) -> MetaData:
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
 
-def create_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> AsyncEngine:
-    """An asyncpg engine. Statement caching stays on; it is set per pooler mode later."""
+class PoolerMode(StrEnum):
+    """What sits between a service and PostgreSQL (``KAM_DB_POOLER_MODE``)."""
+
+    NONE = "none"  # the server itself, or a pooler in session mode: one server session
+    SESSION = "session"
+    TRANSACTION = "transaction"  # PgBouncer pool_mode=transaction: a session per transaction
+
+
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4().hex}__"
+
+
+def pooler_connect_args(mode: PoolerMode) -> dict[str, Any]:
+    """asyncpg arguments for ``mode``.
+
+    Behind a transaction-mode pooler consecutive transactions may run on different server
+    sessions, so nothing may outlive a transaction: no statement caches (asyncpg's and
+    SQLAlchemy's), and prepared statements named uniquely so two clients sharing a server
+    session never collide on asyncpg's numbered names. Our own code keeps no other session
+    state: advisory locks are ``pg_*_xact_lock``, settings ``SET LOCAL``, no LISTEN.
+    """
+    if mode is not PoolerMode.TRANSACTION:
+        return {}
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": _unique_statement_name,
+    }
+
+
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    max_overflow: int = 10,
+    pooler_mode: PoolerMode = PoolerMode.NONE,
+) -> AsyncEngine:
+    """An asyncpg engine; statement caching is on unless a transaction pooler is in front."""
     return create_async_engine(
         sqlalchemy_url(url),
         pool_size=pool_size,
         max_overflow=max_overflow,
         pool_pre_ping=True,
         pool_recycle=1800,
+        connect_args=pooler_connect_args(pooler_mode),
     )
 
 

@@ -1,4 +1,5 @@
-"""``/healthz`` (the process is alive) and ``/readyz`` (database reachable, schema at head)."""
+"""``/healthz`` (the process is alive) and ``/readyz`` (database reachable, schema at this
+build's head or ahead of it)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,26 @@ class Readiness(BaseModel):
     checks: dict[str, str]
 
 
-def health_router(service: str, schema: str, expected_revision: str | None) -> APIRouter:
+def migration_check(
+    revision: str | None, expected: str | None, older: frozenset[str] = frozenset()
+) -> str:
+    """ "ok" when the schema is at this build's head, or ahead of it: a revision this build
+    does not know comes from a newer release whose migration ran before its rollout
+    (migrations are backward compatible, so old pods stay ready during a rolling update).
+    Behind (a known older revision, or none) is not ready: migrations are pending."""
+    if revision == expected:
+        return "ok"
+    if revision is not None and revision not in older:
+        return "ok"
+    return f"at {revision}, want {expected}"
+
+
+def health_router(
+    service: str,
+    schema: str,
+    expected_revision: str | None,
+    older_revisions: frozenset[str] = frozenset(),
+) -> APIRouter:
     """Probes for one service. They are not part of the ``/v1`` contract."""
     router = APIRouter(tags=["health"])
 
@@ -47,11 +67,7 @@ def health_router(service: str, schema: str, expected_revision: str | None) -> A
                     )
                 ).scalar_one_or_none()
             checks["database"] = "ok"
-            checks["migrations"] = (
-                "ok"
-                if revision == expected_revision
-                else f"at {revision}, want {expected_revision}"
-            )
+            checks["migrations"] = migration_check(revision, expected_revision, older_revisions)
         except (SQLAlchemyError, OSError) as exc:
             checks["database"] = f"unreachable: {type(exc).__name__}"
         ready = all(value == "ok" for value in checks.values()) and "migrations" in checks

@@ -17,6 +17,7 @@ import structlog
 
 from shared.auth.service_credentials import TokenSource
 from shared.errors import BadGateway, GatewayTimeout, ServiceUnavailable
+from shared.metrics import count_upstream_error
 from shared.request_id import current_request_id
 
 log = structlog.get_logger(__name__)
@@ -91,12 +92,16 @@ class ServiceClient:
                     method, path, json=json, params=params, headers=await self._headers(headers)
                 )
             except httpx.TimeoutException as exc:
+                count_upstream_error(self.name, "timeout")
                 failure: Exception = GatewayTimeout(f"{self.name} did not answer in time")
                 failure.__cause__ = exc
             except httpx.TransportError as exc:
+                count_upstream_error(self.name, "unreachable")
                 failure = ServiceUnavailable(f"{self.name} is unreachable")
                 failure.__cause__ = exc
             else:
+                if response.status_code >= 500:
+                    count_upstream_error(self.name, "bad_status")
                 if response.status_code not in RETRYABLE_STATUSES or attempt == attempts:
                     return response
                 failure = BadGateway(f"{self.name} answered {response.status_code}")

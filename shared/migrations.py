@@ -51,6 +51,15 @@ def head_revision(service: str) -> str | None:
     return ScriptDirectory.from_config(alembic_config(service)).get_current_head()
 
 
+def older_revisions(service: str) -> frozenset[str]:
+    """Every revision of a service's history below its head (what "behind" means)."""
+    script = ScriptDirectory.from_config(alembic_config(service))
+    head = script.get_current_head()
+    if head is None:
+        return frozenset()
+    return frozenset(r.revision for r in script.iterate_revisions(head, "base")) - {head}
+
+
 def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     """Render SQLModel's AutoString as a plain ``sa.String`` so migrations need no sqlmodel."""
     if type_ == "type" and isinstance(obj, AutoString):

@@ -22,7 +22,8 @@ from shared.errors import install_error_handlers
 from shared.health import health_router
 from shared.http_client import ServiceClient
 from shared.logging import configure_logging
-from shared.migrations import head_revision
+from shared.metrics import install_metrics
+from shared.migrations import head_revision, older_revisions
 from shared.request_id import RequestIdMiddleware
 from shared.settings import ServiceSettings
 
@@ -57,9 +58,13 @@ def create_service_app(
         url = settings.service_database_url()
         await wait_for_database(url, settings.db_connect_wait_seconds)
         engine = create_engine(
-            url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+            url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pooler_mode=settings.db_pooler_mode,
         )
         app.state.engine = engine
+        app.state.metrics.watch_pool(engine)
         app.state.session_factory = session_factory(engine)
         staff_url = getattr(settings, "staff_url", None)
         async with AsyncExitStack() as stack:
@@ -109,10 +114,18 @@ def create_service_app(
     app.state.token_floors = TokenFloors()
     app.state.on_access_denied = on_access_denied  # the service's audit of refusals
     app.add_middleware(RequestIdMiddleware)
+    install_metrics(app, settings.service_name)
     document_policies(app)
     document_errors(app)
     install_error_handlers(app)
-    app.include_router(health_router(settings.service_name, settings.db_schema, expected_revision))
+    app.include_router(
+        health_router(
+            settings.service_name,
+            settings.db_schema,
+            expected_revision,
+            older_revisions(settings.service_name),
+        )
+    )
     for router in routers:
         app.include_router(router)
     return app

@@ -13,6 +13,7 @@ from typing import Annotated
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.db import PoolerMode
 from shared.dsn import with_credentials
 
 PLACEHOLDER_SECRETS = frozenset({"", "changethis", "secret", "password", "dev-internal-secret"})
@@ -49,6 +50,9 @@ class BaseServiceSettings(BaseSettings):
     db_connect_wait_seconds: Annotated[
         float, Field(validation_alias=shared_env("KAM_DB_CONNECT_WAIT_SECONDS"), gt=0)
     ] = 30.0
+    db_pooler_mode: Annotated[
+        PoolerMode, Field(validation_alias=shared_env("KAM_DB_POOLER_MODE"))
+    ] = PoolerMode.NONE
     timezone: Annotated[str, Field(validation_alias=shared_env("KAM_TIMEZONE"))] = "Asia/Shanghai"
     base_currency: Annotated[
         str, Field(validation_alias=shared_env("KAM_BASE_CURRENCY"), pattern=r"^[A-Z]{3}$")

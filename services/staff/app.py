@@ -14,6 +14,7 @@ from services.staff.identity.auth_router import router as auth_router
 from services.staff.identity.lifespan import identity_lifespan
 from services.staff.offboarding.router import router as offboarding_router
 from services.staff.orgchart.router import router as org_chart_router
+from services.staff.outbox import STAFF_OUTBOX
 from services.staff.outbox_dispatch import outbox_lifespan
 from services.staff.positions.router import router as positions_router
 from services.staff.qualifications.router import router as qualifications_router
@@ -36,7 +37,7 @@ TAGS = [
 
 def create_app(settings: StaffSettings | None = None) -> FastAPI:
     """Build the staff service app."""
-    return create_service_app(
+    app = create_service_app(
         settings or StaffSettings(),
         title="KAM staff service",
         description="Departments, position descriptions (职位说明书), employees and the org chart.",
@@ -56,3 +57,6 @@ def create_app(settings: StaffSettings | None = None) -> FastAPI:
         openapi_tags=TAGS,
         on_access_denied=record_denial,
     )
+    # The backlog of undelivered messages, counted when Prometheus scrapes /metrics.
+    app.state.metrics.watch_outbox(lambda: app.state.engine, STAFF_OUTBOX)
+    return app

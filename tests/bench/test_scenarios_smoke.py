@@ -1,0 +1,69 @@
+"""The scenario benchmark on tiny data, so it cannot rot: the command runs end to end
+(fresh database, COPY load with the history, contacts and the big book, the real
+processes, the second gateway and the floor app, every scenario under wrk, the ERP
+ingest and the handover) and writes its JSON. Times are not checked (``make bench``
+reports them); integrity is: no error answers, the distinct payments stored exactly,
+every account handed over."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.settings import TestSettings
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed"),
+]
+
+SCENARIOS = {
+    "get account by id, 8 conn.": ["floor app (raw asyncpg)", "clients direct",
+                                    "gateway (aiohttp)", "gateway (httpx)"],
+    "get account by id, 1 conn.": ["floor app (raw asyncpg)", "clients direct",
+                                   "gateway (aiohttp)", "gateway (httpx)"],
+    "list accounts (owner + grade, 50)": ["page 1", "deep cursor"],
+    "create a visit": ["gateway"],
+    "org chart (1,000 employees)": ["gateway"],
+    "ERP webhook ingest (signed, 10% duplicates)": ["gateway"],
+}  # fmt: skip
+
+
+def test_every_scenario_runs_on_tiny_data(tmp_path: Path, test_settings: TestSettings) -> None:
+    command = [sys.executable, "-m", "bench.scenarios", "--accounts", "600", "--employees", "30",
+               "--contacts", "900", "--visits", "3000", "--invoices", "800", "--handover", "100",
+               "--deliveries", "400", "--seconds", "2", "--runs", "1", "--warmup", "1",
+               "--connections", "8", "--results-dir", str(tmp_path)]  # fmt: skip
+    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": test_settings.database_url}
+    done = subprocess.run(
+        command, cwd=Path(__file__).parents[2], env=env, capture_output=True, text=True,
+        timeout=400, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (written,) = tmp_path.glob("scenarios-*-600a.json")
+    result = json.loads(written.read_text())
+    assert "error" not in result and result["failures"] == []
+    rows = result["load"]["rows"]
+    assert rows["clients.accounts"] == 600 and rows["clients.contacts"] == 900
+    assert rows["clients.visits"] == 3000 and rows["clients.invoices"] == 800
+    seen: dict[str, list[str]] = {}
+    for row in result["rows"]:
+        seen.setdefault(row["group"], []).append(row["scenario"])
+        assert row["requests"] > 0, row["group"]
+    assert seen == SCENARIOS
+    ingest = result["rows"][-1]
+    assert ingest["deliveries"] >= 400
+    assert ingest["payments_stored"] == ingest["distinct_payments"] == 360
+    handover = result["handover"]
+    assert handover["status"] == "completed" and handover["left_with_leaver"] == 0
+    assert handover["moved_to_successor"] == handover["accounts"] >= 100
+    assert {t["target"] for t in result["targets"]} >= {
+        "gateway ≥ 0.8 × direct (get by id, 50 conn.)",
+        "ERP ingest ≥ 0.5 × get-by-id (gateway, 50 conn.)",
+    }
+    assert set(result["memory_peak_under_load_mb"]) == {
+        "clients", "staff", "kpi", "gateway", "gateway_httpx", "floor",
+    }  # fmt: skip
