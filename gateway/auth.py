@@ -27,6 +27,11 @@ HIDDEN_PATHS = frozenset({"/v1/auth/service-token", "/v1/auth/api-keys/introspec
 INTROSPECT_PATH = "/v1/auth/api-keys/introspect"
 
 
+def reachable_from_outside(path: str) -> bool:
+    """Whether the gateway routes ``path``: internal endpoints are for the services only."""
+    return path not in HIDDEN_PATHS and "/internal/" not in path
+
+
 @dataclass(frozen=True, slots=True)
 class Credential:
     """What the gateway forwards: the bearer token and the principal it names."""
@@ -60,7 +65,7 @@ class GatewayAuth:
     @staticmethod
     def is_reachable(path: str) -> bool:
         """Internal endpoints are for the services only."""
-        return path not in HIDDEN_PATHS and "/internal/" not in path
+        return reachable_from_outside(path)
 
     async def credential(self, request: Request) -> Credential:
         """The credential to forward, or an error (401, 404, 503)."""

@@ -6,6 +6,8 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from gateway.auth import reachable_from_outside
+
 REF_PREFIX = "#/components/schemas/"
 PROBLEM = {"$ref": REF_PREFIX + "Problem"}
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -41,6 +43,23 @@ def _rewrite_refs(node: Any, renames: Mapping[str, str]) -> Any:
     if isinstance(node, list):
         return [_rewrite_refs(item, renames) for item in node]
     return node
+
+
+def _renames(service: str, own: Mapping[str, Any], taken: Mapping[str, Any]) -> dict[str, str]:
+    """Which of ``service``'s schemas need a name of their own: those that differ from the
+    schema of that name already merged, and then those that refer to a renamed one (a page
+    of ``AuditEntryRead`` is not the other service's page once its item is renamed)."""
+    renames: dict[str, str] = {}
+    while True:
+        rewritten = _rewrite_refs(dict(own), renames)
+        needed = {
+            name: f"{service.capitalize()}{name}"
+            for name, schema in rewritten.items()
+            if name in taken and taken[name] != schema
+        }
+        if needed == renames:
+            return renames
+        renames = needed
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -86,6 +105,8 @@ def merge_openapi(
     already taken by another service becomes ``<service>-<id>``. Each service is one tag
     group (``x-tagGroups``, which ReDoc shows; Swagger UI shows the service in each tag's
     description), and every operation lists the errors the gateway answers itself.
+    Paths the gateway does not route (internal endpoints, the services' own sign-in) are
+    left out: the merged document describes what a caller of the gateway can reach.
     """
     merged: dict[str, Any] = {
         "openapi": "3.1.0",
@@ -102,18 +123,19 @@ def merge_openapi(
     for service, original in documents.items():
         document = copy.deepcopy(dict(original))
         own_schemas: dict[str, Any] = document.get("components", {}).get("schemas", {})
-        renames = {
-            name: f"{service.capitalize()}{name}"
-            for name, schema in own_schemas.items()
-            if name in schemas and schemas[name] != schema
-        }
+        renames = _renames(service, own_schemas, schemas)
         document = _rewrite_refs(document, renames)
         for name, schema in document.get("components", {}).get("schemas", {}).items():
             schemas[renames.get(name, name)] = schema
         for kind, entries in document.get("components", {}).items():
             if kind != "schemas":
                 merged["components"].setdefault(kind, {}).update(entries)
-        for path, item in document.get("paths", {}).items():
+        paths = {
+            path: item
+            for path, item in document.get("paths", {}).items()
+            if reachable_from_outside(path)
+        }
+        for path, item in paths.items():
             if path in merged["paths"]:
                 raise ValueError(f"path {path} is served by two services")
             for method, operation in item.items():
@@ -132,7 +154,7 @@ def merge_openapi(
                 seen_tags.add(tag["name"])
                 merged["tags"].append(_service_tag(service, tag))
             group_tags.append(tag["name"])
-        for item in document.get("paths", {}).values():
+        for item in paths.values():
             for operation in item.values():
                 for tag in operation.get("tags", []) if isinstance(operation, dict) else []:
                     if tag not in group_tags:

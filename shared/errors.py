@@ -18,6 +18,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from shared.request_id import current_request_id
 
@@ -181,6 +182,24 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
+UNDECODABLE_BODY = "There was an error parsing the body"
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path, for a 405's ``Allow`` header.
+
+    Starlette names only the methods of the first route whose path matched, so a path with
+    a GET and a PATCH route answered ``Allow: GET`` to a DELETE.
+    """
+    from shared.auth.policy import api_routes  # policies raise these errors: import late
+
+    methods: set[str] = set()
+    for route in api_routes(request.app):
+        if route.methods and route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error of ``app`` as problem+json."""
 
@@ -209,9 +228,23 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         detail = exc.detail if isinstance(exc.detail, str) else None
+        if exc.status_code == 400 and detail == UNDECODABLE_BODY:
+            # FastAPI's answer to a body that is not even text (bytes that are not UTF-8);
+            # malformed JSON is a 422 with a location, and so is this.
+            return problem_response(
+                422,
+                slug="validation-error",
+                detail="The request does not validate; see errors.",
+                instance=request.url.path,
+                errors=[{"loc": ["body"], "msg": "the body is not UTF-8 JSON",
+                         "type": "json_invalid"}],
+            )  # fmt: skip
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
         return problem_response(
             exc.status_code,
-            headers=exc.headers,
+            headers=headers or None,
             detail=detail,
             instance=request.url.path,
         )

@@ -107,14 +107,21 @@ ExactDecimal = Annotated[
     PlainSerializer(format_decimal, return_type=str, when_used="json"),
     WithJsonSchema(
         {
-            "type": "string",
-            "pattern": r"^[+-]?\d{1,20}(\.\d{1,10})?$",
-            "maxLength": MAX_DECIMAL_TEXT,
+            "anyOf": [
+                {
+                    "type": "string",
+                    "pattern": r"^[+-]?\d{1,20}(\.\d{1,10})?$",
+                    "maxLength": MAX_DECIMAL_TEXT,
+                },
+                # Whole numbers are read too (the validator above); floats never are.
+                {"type": "integer"},
+            ],
             "examples": ["1250.00"],
         }
     ),
 ]
-"""A Decimal field that accepts only strings, ints and Decimals, and is a string in JSON.
+"""A Decimal field that accepts only strings, ints and Decimals, and is a string in JSON
+(the contract says so: a decimal string or a whole number in, always a string out).
 
 Use it for scores, percentages and thresholds in schemas and configuration, so that the
 no-float rule holds for every number that feeds money or a score.

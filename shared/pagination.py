@@ -53,6 +53,9 @@ Cursor = Annotated[
 
 
 IdPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="The record's id.")]
+RecordId = Annotated[int, Field(ge=1, le=2_147_483_647)]
+"""An id as an item of a list filter (``?owner_id=5&owner_id=7``): bounded like a key, so
+a huge number is a 422, not a 500 from the database driver."""
 
 
 def keyset_page(items: list[T], limit: int, key: str = "id") -> Page[T]:

@@ -24,6 +24,7 @@ from typing import Annotated, Any, ClassVar, Self, TypeAlias
 from zoneinfo import ZoneInfo
 
 from pydantic import (
+    BeforeValidator,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
     PlainSerializer,
@@ -447,3 +448,19 @@ AnyPeriod = Annotated[
     ),
 ]
 """A pydantic field holding any kind of period, read from and written as its text form."""
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: object) -> object:
+    if isinstance(value, str) and not _ISO_DAY.fullmatch(value):
+        raise ValueError("a day is written YYYY-MM-DD")
+    if isinstance(value, int | float):
+        raise ValueError("a day is written YYYY-MM-DD, not as a number")
+    return value
+
+
+IsoDay = Annotated[date, BeforeValidator(_iso_day)]
+"""A day in a path, a query or a body, written ``YYYY-MM-DD`` as the contract says
+(pydantic alone would also read ``0`` as 1970-01-01, a Unix time)."""

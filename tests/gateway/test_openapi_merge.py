@@ -23,6 +23,15 @@ def test_paths_and_tag_groups_of_every_service() -> None:
     ]
 
 
+def test_paths_the_gateway_does_not_route_are_left_out() -> None:
+    staff = doc("/v1/staff/a", "departments", {})
+    staff["paths"]["/v1/auth/service-token"] = {"post": {"tags": ["auth"]}}
+    clients = doc("/v1/clients/internal/org/employees", "clients-org", {})
+    merged = merge_openapi({"staff": staff, "clients": clients})
+    assert set(merged["paths"]) == {"/v1/staff/a"}
+    assert merged["x-tagGroups"][0] == {"name": "staff", "tags": ["departments"]}
+
+
 def test_identical_schemas_are_shared_and_different_ones_renamed() -> None:
     problem = {"type": "object", "properties": {"status": {"type": "integer"}}}
     a = doc("/v1/clients/a", "accounts", {"Problem": problem, "Item": {"type": "string"}})
@@ -36,6 +45,29 @@ def test_identical_schemas_are_shared_and_different_ones_renamed() -> None:
     assert schemas["StaffItem"] == {"type": "integer"}
     ref = merged["paths"]["/v1/staff/b"]["get"]["responses"]["200"]["content"]
     assert ref["application/json"]["schema"]["$ref"] == "#/components/schemas/StaffItem"
+
+
+def test_a_schema_referring_to_a_renamed_one_is_renamed_too() -> None:
+    def page_of(item: dict) -> dict:
+        return {
+            "Item": item,
+            "Page": {"properties": {"items": {"$ref": "#/components/schemas/Item"}}},
+        }
+
+    a = doc("/v1/clients/a", "accounts", page_of({"type": "string"}))
+    b = doc("/v1/staff/b", "audit", page_of({"type": "integer"}))
+    for document, path in ((a, "/v1/clients/a"), (b, "/v1/staff/b")):
+        document["paths"][path]["get"]["responses"] = {
+            "200": {
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}}
+            }
+        }
+    merged = merge_openapi({"clients": a, "staff": b})
+    schemas = merged["components"]["schemas"]
+    assert schemas["Page"]["properties"]["items"]["$ref"] == "#/components/schemas/Item"
+    assert schemas["StaffPage"]["properties"]["items"]["$ref"] == "#/components/schemas/StaffItem"
+    ref = merged["paths"]["/v1/staff/b"]["get"]["responses"]["200"]["content"]
+    assert ref["application/json"]["schema"]["$ref"] == "#/components/schemas/StaffPage"
 
 
 def test_a_path_served_twice_is_an_error() -> None:

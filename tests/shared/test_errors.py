@@ -26,6 +26,14 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
     async def create(body: Body) -> Body:
         return body
 
+    @app.patch("/things/{thing_id}")
+    async def update(thing_id: int) -> None:
+        return None
+
+    @app.get("/things/{thing_id}")
+    async def read(thing_id: int) -> None:
+        return None
+
     @app.get("/missing")
     async def missing() -> None:
         raise NotFound("thing 9 does not exist")
@@ -81,6 +89,23 @@ async def test_domain_and_routing_errors(
     assert response.status_code == status
     assert response.json()["type"] == f"urn:kam:problem:{slug}"
     assert response.json()["instance"] == path
+
+
+async def test_a_body_that_is_not_utf8_is_422(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/things", content=b"\x1b\xff\xfe", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"loc": ["body"], "msg": "the body is not UTF-8 JSON", "type": "json_invalid"}
+    ]
+
+
+async def test_405_allows_every_method_of_the_path(client: httpx.AsyncClient) -> None:
+    response = await client.delete("/things/1")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, PATCH"
+    assert response.json()["type"] == "urn:kam:problem:method-not-allowed"
 
 
 async def test_extra_members_are_kept(client: httpx.AsyncClient) -> None:

@@ -19,7 +19,7 @@ from services.clients.ownership.dependencies import build_ownership
 from shared.db import SessionDep
 
 
-def account_service(session: SessionDep, settings: SettingsDep) -> AccountService:
+async def account_service(session: SessionDep, settings: SettingsDep) -> AccountService:
     return AccountService(
         AccountRepository(session),
         OrgService(OrgRepository(session)),

@@ -33,8 +33,9 @@ class UnsupportedMediaType(DomainError):
         200: {
             "description": "The file.",
             "content": {
-                CSV_MEDIA_TYPE: {"schema": {"type": "string"}},
-                XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                # An empty file is no import: the server answers it 415 or 422.
+                CSV_MEDIA_TYPE: {"schema": {"type": "string", "minLength": 1}},
+                XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary", "minLength": 1}},
             },
         },
         **problem_responses(401, 403, 422),
@@ -71,8 +72,9 @@ async def export_accounts(
         "requestBody": {
             "required": True,
             "content": {
-                CSV_MEDIA_TYPE: {"schema": {"type": "string"}},
-                XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+                # An empty file is no import: the server answers it 415 or 422.
+                CSV_MEDIA_TYPE: {"schema": {"type": "string", "minLength": 1}},
+                XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary", "minLength": 1}},
             },
         }
     },

@@ -25,7 +25,7 @@ from services.clients.accounts.schemas import (
 from services.clients.keyset import cursor_position
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, encode_cursor
+from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, encode_cursor
 
 TagText = Annotated[str, StringConstraints(max_length=50)]
 router = APIRouter(prefix="/v1/clients/accounts", tags=["accounts"])
@@ -34,9 +34,9 @@ IdQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 Label = Annotated[str | None, Query(min_length=1, max_length=50)]
 
 
-def account_query(
+async def account_query(
     owner_id: Annotated[
-        list[int] | None, Query(description="Owners (repeat for several).", max_length=100)
+        list[RecordId] | None, Query(description="Owners (repeat for several).", max_length=100)
     ] = None,
     team_of: Annotated[
         int | None,
@@ -132,7 +132,7 @@ async def create_account(
 
 
 @router.get(
-    "/{account_id}",
+    "/{account_id:int}",
     dependencies=[Depends(READ_ACCOUNTS)],
     response_model=AccountRead,
     summary="Get one key account",
@@ -145,7 +145,7 @@ async def get_account(
 
 
 @router.patch(
-    "/{account_id}",
+    "/{account_id:int}",
     dependencies=[Depends(WRITE_ACCOUNTS)],
     response_model=AccountRead,
     summary="Change a key account (needs If-Match)",

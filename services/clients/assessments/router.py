@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
@@ -25,6 +24,7 @@ from services.clients.keyset import cursor_id
 from shared.concurrency import etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
+from shared.periods import IsoDay
 
 router = APIRouter(prefix="/v1/clients", tags=["assessments"])
 
@@ -37,8 +37,8 @@ EXPORT_COLUMNS = (
 
 def assessment_query(
     kind: Annotated[AssessmentKind | None, Query()] = None,
-    assessed_from: Annotated[date | None, Query(description="Assessed on or after.")] = None,
-    assessed_to: Annotated[date | None, Query(description="Assessed on or before.")] = None,
+    assessed_from: Annotated[IsoDay | None, Query(description="Assessed on or after.")] = None,
+    assessed_to: Annotated[IsoDay | None, Query(description="Assessed on or before.")] = None,
 ) -> AssessmentQuery:
     return AssessmentQuery(
         kind=kind.value if kind else None, assessed_from=assessed_from, assessed_to=assessed_to

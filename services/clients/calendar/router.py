@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
@@ -13,10 +12,11 @@ from services.clients.calendar.dependencies import MANAGE_CALENDAR, CalendarServ
 from services.clients.calendar.schemas import CalendarDayRead, CalendarDayWrite
 from shared.errors import problem_responses
 from shared.pagination import Page
+from shared.periods import IsoDay
 
 router = APIRouter(prefix="/v1/clients/calendar", tags=["business-calendar"])
 
-DayPath = Annotated[date, Path(description="The day, YYYY-MM-DD.")]
+DayPath = Annotated[IsoDay, Path(description="The day, YYYY-MM-DD.")]
 
 
 @router.get(
@@ -38,7 +38,10 @@ async def list_calendar_days(
     dependencies=[Depends(MANAGE_CALENDAR)],
     response_model=CalendarDayRead,
     summary="Mark a day as a holiday or a make-up working day (affects SLA clocks)",
-    responses=problem_responses(401, 403, 422),
+    responses={
+        201: {"model": CalendarDayRead, "description": "Created: the day was ordinary"},
+        **problem_responses(401, 403, 422),
+    },
 )
 async def put_calendar_day(
     day: DayPath,

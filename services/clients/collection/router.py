@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -24,7 +23,8 @@ from services.clients.csv_export import CSV_RESPONSE
 from services.clients.keyset import cursor_id
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import UnprocessableContent, problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
+from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
+from shared.periods import IsoDay
 
 router = APIRouter(prefix="/v1/clients", tags=["collection"])
 
@@ -33,7 +33,8 @@ IdQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 
 def task_query(
     owner_id: Annotated[
-        list[int] | None, Query(description="Task holders (repeat for several).", max_length=100)
+        list[RecordId] | None,
+        Query(description="Task holders (repeat for several).", max_length=100),
     ] = None,
     team_of: Annotated[
         int | None,
@@ -41,9 +42,9 @@ def task_query(
     ] = None,
     account_id: IdQuery = None,
     status: Annotated[list[TaskStatus] | None, Query(max_length=4)] = None,
-    level: Annotated[list[int] | None, Query(max_length=20)] = None,
-    due_from: Annotated[date | None, Query(description="Due on or after.")] = None,
-    due_to: Annotated[date | None, Query(description="Due on or before.")] = None,
+    level: Annotated[list[RecordId] | None, Query(max_length=20)] = None,
+    due_from: Annotated[IsoDay | None, Query(description="Due on or after.")] = None,
+    due_to: Annotated[IsoDay | None, Query(description="Due on or before.")] = None,
 ) -> TaskQuery:
     return TaskQuery(
         owner_ids=owner_id,
@@ -76,7 +77,7 @@ TaskFilters = Annotated[TaskQuery, Depends(task_query)]
 async def run_dunning(
     service: DunningServiceDep,
     actor: ActorId,
-    as_of: Annotated[date | None, Query(description="The run day (company calendar).")] = None,
+    as_of: Annotated[IsoDay | None, Query(description="The run day (company calendar).")] = None,
 ) -> DunningRunResult:
     if as_of is not None and as_of > service.today():
         raise UnprocessableContent(
@@ -125,7 +126,7 @@ async def list_collection_tasks(
 
 
 @router.get(
-    "/collection-tasks/{task_id}",
+    "/collection-tasks/{task_id:int}",
     dependencies=[Depends(READ_ACCOUNTS)],
     response_model=CollectionTaskRead,
     summary="One collection task (with its ETag)",

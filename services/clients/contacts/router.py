@@ -101,7 +101,10 @@ async def create_account_contact(
     dependencies=[Depends(WRITE_ACCOUNTS)],
     response_model=AccountContactRead,
     summary="Link an existing contact to an account, or change the relationship",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses={
+        201: {"model": AccountContactRead, "description": "Created: a new link"},
+        **problem_responses(401, 403, 404, 409, 422),
+    },
 )
 async def link_account_contact(
     account_id: IdPath,
@@ -119,7 +122,7 @@ async def link_account_contact(
 
 
 @router.get(
-    "/contacts/{contact_id}",
+    "/contacts/{contact_id:int}",
     dependencies=[Depends(READ_ACCOUNTS)],
     response_model=ContactRead,
     summary="Get one contact",
@@ -134,7 +137,7 @@ async def get_contact(
 
 
 @router.patch(
-    "/contacts/{contact_id}",
+    "/contacts/{contact_id:int}",
     dependencies=[Depends(WRITE_ACCOUNTS)],
     response_model=ContactRead,
     summary="Change a contact's personal data (needs If-Match)",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
@@ -34,7 +33,8 @@ from services.clients.keyset import cursor_id
 from services.clients.rates.rules import CURRENCY_PATTERN
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
+from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
+from shared.periods import IsoDay
 
 router = APIRouter(prefix="/v1/clients", tags=["contracts"])
 
@@ -45,15 +45,16 @@ IdQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 def contract_query(
     account_id: IdQuery = None,
     owner_id: Annotated[
-        list[int] | None, Query(description="Credited owners (repeat for several).", max_length=100)
+        list[RecordId] | None,
+        Query(description="Credited owners (repeat for several).", max_length=100),
     ] = None,
     team_of: Annotated[
         int | None,
         Query(ge=1, le=2_147_483_647, description="Owners in this manager's reporting subtree."),
     ] = None,
     status: Annotated[list[ContractStatus] | None, Query(max_length=4)] = None,
-    signed_from: Annotated[date | None, Query(description="Signed on or after.")] = None,
-    signed_to: Annotated[date | None, Query(description="Signed on or before.")] = None,
+    signed_from: Annotated[IsoDay | None, Query(description="Signed on or after.")] = None,
+    signed_to: Annotated[IsoDay | None, Query(description="Signed on or before.")] = None,
     q: Annotated[
         str | None, Query(min_length=1, max_length=100, description="Text in number or title.")
     ] = None,
@@ -157,7 +158,7 @@ async def create_contract(
 
 
 @router.get(
-    "/contracts/{contract_id}",
+    "/contracts/{contract_id:int}",
     dependencies=[Depends(READ_ACCOUNTS)],
     response_model=ContractRead,
     summary="Get one contract",
@@ -173,7 +174,7 @@ async def get_contract(
 
 
 @router.patch(
-    "/contracts/{contract_id}",
+    "/contracts/{contract_id:int}",
     dependencies=[Depends(WRITE_ACCOUNTS)],
     response_model=ContractRead,
     summary="Change a draft contract (needs If-Match)",

@@ -18,7 +18,7 @@ from services.clients.visits.planner import build_visit_planner
 from shared.db import SessionDep
 
 
-def clients_settings(request: Request) -> ClientsSettings:
+async def clients_settings(request: Request) -> ClientsSettings:
     settings = request.app.state.settings
     assert isinstance(settings, ClientsSettings)
     return settings
@@ -41,7 +41,7 @@ def build_grading(session: AsyncSession, settings: ClientsSettings) -> GradingSe
     )
 
 
-def grading_service(session: SessionDep, settings: SettingsDep) -> GradingService:
+async def grading_service(session: SessionDep, settings: SettingsDep) -> GradingService:
     return build_grading(session, settings)
 
 

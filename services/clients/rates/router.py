@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
@@ -16,6 +15,7 @@ from services.clients.rates.schemas import ExchangeRateRead, ExchangeRateSet, Ra
 from shared.concurrency import etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, Page, PageSize, keyset_page
+from shared.periods import IsoDay
 
 router = APIRouter(prefix="/v1/clients/exchange-rates", tags=["exchange-rates"])
 
@@ -36,7 +36,7 @@ async def list_exchange_rates(
     service: RateServiceDep,
     currency: Annotated[str | None, Query(pattern=CURRENCY_PATTERN, max_length=3)] = None,
     on_date: Annotated[
-        date | None, Query(description="Only the rate in force on this day, per currency.")
+        IsoDay | None, Query(description="Only the rate in force on this day, per currency.")
     ] = None,
     limit: PageSize = 50,
     cursor: Cursor = None,
@@ -53,11 +53,14 @@ async def list_exchange_rates(
     response_model=ExchangeRateRead,
     summary="Post the rate of a currency from a day on (create or replace)",
     description="Contracts already signed keep the base value they were signed at.",
-    responses=problem_responses(401, 403, 409, 422),
+    responses={
+        201: {"model": ExchangeRateRead, "description": "Created: no rate from that day yet"},
+        **problem_responses(401, 403, 409, 422),
+    },
 )
 async def put_exchange_rate(
     currency: CurrencyPath,
-    effective_on: date,
+    effective_on: IsoDay,
     data: ExchangeRateSet,
     service: RateServiceDep,
     actor: ActorId,
@@ -78,6 +81,6 @@ async def put_exchange_rate(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def get_rate_in_force(
-    currency: CurrencyPath, on_date: date, service: RateServiceDep
+    currency: CurrencyPath, on_date: IsoDay, service: RateServiceDep
 ) -> RateInForce:
     return await service.in_force(currency, on_date)

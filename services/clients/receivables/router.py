@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
@@ -37,7 +36,8 @@ from services.clients.receivables.schemas import (
 )
 from shared.errors import PayloadTooLarge, Unauthorized, UnprocessableContent, problem_responses
 from shared.idempotency import IDEMPOTENCY_ERRORS
-from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
+from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
+from shared.periods import IsoDay
 from shared.webhooks import verify_webhook
 
 router = APIRouter(prefix="/v1/clients", tags=["receivables"])
@@ -45,7 +45,7 @@ router = APIRouter(prefix="/v1/clients", tags=["receivables"])
 MAX_WEBHOOK_BYTES = 1_048_576
 IdQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 OwnerIds = Annotated[
-    list[int] | None,
+    list[RecordId] | None,
     Query(description="Credited owners (repeat for several).", max_length=100),
 ]
 
@@ -55,8 +55,8 @@ def invoice_query(
     account_id: IdQuery = None,
     owner_id: OwnerIds = None,
     status: Annotated[list[InvoiceStatus] | None, Query(max_length=3)] = None,
-    due_from: Annotated[date | None, Query(description="A line due on or after.")] = None,
-    due_to: Annotated[date | None, Query(description="A line due on or before.")] = None,
+    due_from: Annotated[IsoDay | None, Query(description="A line due on or after.")] = None,
+    due_to: Annotated[IsoDay | None, Query(description="A line due on or before.")] = None,
     overdue: Annotated[bool, Query(description="Only with a line open past its due date.")] = False,
 ) -> InvoiceQuery:
     return InvoiceQuery(
@@ -73,8 +73,8 @@ def payment_query(
     account_id: IdQuery = None,
     owner_id: OwnerIds = None,
     status: Annotated[PaymentStatus | None, Query()] = None,
-    received_from: Annotated[date | None, Query()] = None,
-    received_to: Annotated[date | None, Query()] = None,
+    received_from: Annotated[IsoDay | None, Query()] = None,
+    received_to: Annotated[IsoDay | None, Query()] = None,
     unallocated: Annotated[bool, Query(description="Only with unallocated credit.")] = False,
 ) -> PaymentQuery:
     return PaymentQuery(
@@ -288,7 +288,7 @@ async def get_ageing(
     service: ReceivablesServiceDep,
     scope: AccountScope,
     settings: SettingsDep,
-    as_of: Annotated[date | None, Query(description="Default: today (company calendar).")] = None,
+    as_of: Annotated[IsoDay | None, Query(description="Default: today (company calendar).")] = None,
     by: Annotated[AgeingGroup, Query()] = AgeingGroup.ACCOUNT,
 ) -> AgeingReport:
     day = as_of or service.today()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
@@ -20,7 +19,8 @@ from services.clients.surveys.rules import SURVEY_PERIOD_PATTERN
 from services.clients.surveys.schemas import SurveyCreate, SurveyQuery, SurveyRead, SurveyUpdate
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
+from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
+from shared.periods import IsoDay
 
 router = APIRouter(prefix="/v1/clients", tags=["surveys"])
 
@@ -30,7 +30,8 @@ SurveyIdPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="The surv
 def survey_query(
     account_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     owner_id: Annotated[
-        list[int] | None, Query(description="Credited owners (repeat for several).", max_length=100)
+        list[RecordId] | None,
+        Query(description="Credited owners (repeat for several).", max_length=100),
     ] = None,
     team_of: Annotated[
         int | None,
@@ -41,10 +42,10 @@ def survey_query(
         Query(pattern=SURVEY_PERIOD_PATTERN, max_length=7, description="2026-11, 2026-Q4"),
     ] = None,
     surveyed_from: Annotated[
-        date | None, Query(alias="from", description="Surveyed on or after.")
+        IsoDay | None, Query(alias="from", description="Surveyed on or after.")
     ] = None,
     surveyed_to: Annotated[
-        date | None, Query(alias="to", description="Surveyed on or before.")
+        IsoDay | None, Query(alias="to", description="Surveyed on or before.")
     ] = None,
 ) -> SurveyQuery:
     return SurveyQuery(
@@ -141,7 +142,7 @@ async def create_survey(
 
 
 @router.get(
-    "/surveys/{survey_id}",
+    "/surveys/{survey_id:int}",
     dependencies=[Depends(READ_ACCOUNTS)],
     response_model=SurveyRead,
     summary="Get one satisfaction survey",
@@ -154,7 +155,7 @@ async def get_survey(
 
 
 @router.patch(
-    "/surveys/{survey_id}",
+    "/surveys/{survey_id:int}",
     dependencies=[Depends(WRITE_ACCOUNTS)],
     response_model=SurveyRead,
     summary="Change a satisfaction survey (needs If-Match)",

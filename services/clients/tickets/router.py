@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -37,7 +36,8 @@ from services.clients.tickets.schemas import (
 )
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
+from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
+from shared.periods import IsoDay
 
 router = APIRouter(prefix="/v1/clients", tags=["tickets"])
 
@@ -46,7 +46,8 @@ IdQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 
 def ticket_query(
     owner_id: Annotated[
-        list[int] | None, Query(description="Credited owners (repeat for several).", max_length=100)
+        list[RecordId] | None,
+        Query(description="Credited owners (repeat for several).", max_length=100),
     ] = None,
     team_of: Annotated[
         int | None,
@@ -59,10 +60,10 @@ def ticket_query(
         bool | None, Query(description="Flagged or already past a deadline right now.")
     ] = None,
     opened_from: Annotated[
-        date | None, Query(description="Opened on or after (company day).")
+        IsoDay | None, Query(description="Opened on or after (company day).")
     ] = None,
     opened_to: Annotated[
-        date | None, Query(description="Opened on or before (company day).")
+        IsoDay | None, Query(description="Opened on or before (company day).")
     ] = None,
 ) -> TicketQuery:
     return TicketQuery(
@@ -206,7 +207,7 @@ async def list_tickets(
 
 
 @router.get(
-    "/tickets/{ticket_id}",
+    "/tickets/{ticket_id:int}",
     dependencies=[Depends(READ_ACCOUNTS)],
     response_model=TicketRead,
     summary="Get one ticket",
@@ -219,7 +220,7 @@ async def get_ticket(
 
 
 @router.patch(
-    "/tickets/{ticket_id}",
+    "/tickets/{ticket_id:int}",
     dependencies=[Depends(WRITE_ACCOUNTS)],
     response_model=TicketRead,
     summary="Change a ticket's details (needs If-Match; a new severity moves the deadlines)",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
@@ -32,7 +31,8 @@ from services.clients.visits.schemas import (
 )
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
+from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
+from shared.periods import IsoDay
 
 router = APIRouter(prefix="/v1/clients", tags=["visits"])
 
@@ -42,7 +42,8 @@ EmployeeQuery = Annotated[
     Query(ge=1, le=2_147_483_647, description="Owners in this manager's reporting subtree."),
 ]
 OwnerIds = Annotated[
-    list[int] | None, Query(description="Owners credited (repeat for several).", max_length=100)
+    list[RecordId] | None,
+    Query(description="Owners credited (repeat for several).", max_length=100),
 ]
 YearQuery = Annotated[int, Query(ge=2000, le=2999, description="The plan's year.")]
 AccountQuery = Annotated[
@@ -64,8 +65,8 @@ def visit_query(
     overdue: Annotated[
         bool, Query(description="Only planned visits whose day has passed.")
     ] = False,
-    planned_from: Annotated[date | None, Query(description="Planned on or after.")] = None,
-    planned_to: Annotated[date | None, Query(description="Planned on or before.")] = None,
+    planned_from: Annotated[IsoDay | None, Query(description="Planned on or after.")] = None,
+    planned_to: Annotated[IsoDay | None, Query(description="Planned on or before.")] = None,
 ) -> VisitQuery:
     return VisitQuery(
         owner_ids=owner_id,
@@ -249,7 +250,7 @@ async def get_visit_completion(
 
 
 @router.get(
-    "/visits/{visit_id}",
+    "/visits/{visit_id:int}",
     dependencies=[Depends(READ_ACCOUNTS)],
     response_model=VisitRead,
     summary="Get one visit",
@@ -262,7 +263,7 @@ async def get_visit(
 
 
 @router.patch(
-    "/visits/{visit_id}",
+    "/visits/{visit_id:int}",
     dependencies=[Depends(WRITE_ACCOUNTS)],
     response_model=VisitRead,
     summary="Reschedule a planned visit or edit its texts (needs If-Match)",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
@@ -29,6 +28,7 @@ from services.clients.visits.schemas import (
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
+from shared.periods import IsoDay
 
 router = APIRouter(prefix="/v1/clients", tags=["contact-schedule"])
 
@@ -46,8 +46,8 @@ def touch_query(
     status: Annotated[list[TouchStatus] | None, Query(max_length=3)] = None,
     kind: Annotated[list[TouchKind] | None, Query(max_length=5)] = None,
     overdue: Annotated[bool, Query(description="Only planned touches whose day passed.")] = False,
-    due_from: Annotated[date | None, Query(description="Due on or after.")] = None,
-    due_to: Annotated[date | None, Query(description="Due on or before.")] = None,
+    due_from: Annotated[IsoDay | None, Query(description="Due on or after.")] = None,
+    due_to: Annotated[IsoDay | None, Query(description="Due on or before.")] = None,
 ) -> TouchQuery:
     return TouchQuery(
         owner_ids=owner_id,

@@ -69,8 +69,15 @@ def _check_score(value: Decimal, name: str) -> None:
         raise ValueError(f"{name} must be between 0 and {MAX_SCORE}, got {value}")
 
 
+def _tag_required(schema: dict[str, Any]) -> None:
+    """The union is told apart by ``type``, so a rule must name it even where it has a
+    default: the contract says so, as the validator does."""
+    if "type" in schema.get("properties", {}):
+        schema["required"] = ["type", *schema.get("required", [])]
+
+
 class _RuleBase(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_tag_required)
 
 
 class LinearRule(_RuleBase):
@@ -143,7 +150,7 @@ class BandedRule(_RuleBase):
     type: Literal["banded"] = "banded"
     direction: Direction = Direction.HIGHER_IS_BETTER
     basis: Literal["attainment", "actual"] = "attainment"
-    bands: tuple[Band, ...] = Field(min_length=1)
+    bands: tuple[Band, ...] = Field(min_length=1, max_length=50)
     default_score: ExactDecimal = _ZERO
 
     @model_validator(mode="after")

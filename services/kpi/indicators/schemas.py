@@ -12,17 +12,24 @@ from pydantic import (
     Field,
     StringConstraints,
     ValidationError,
+    field_serializer,
     model_validator,
 )
 
-from services.kpi.indicators.rules import Direction, parse_scoring_rule
+from services.kpi.indicators.rules import (
+    BandedRule,
+    Direction,
+    LinearRule,
+    PassFailRule,
+    ScoringRule,
+    parse_scoring_rule,
+)
 
 __all__ = ["Direction", "IndicatorCreate", "IndicatorKind", "IndicatorRead", "IndicatorUpdate"]
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,39}$")]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Unit = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
-DEFAULT_RULE: dict[str, Any] = {"type": "linear", "floor_percent": "60", "cap": "120"}
 
 
 class IndicatorKind(StrEnum):
@@ -76,7 +83,7 @@ class IndicatorCreate(BaseModel):
     direction: Direction = Direction.HIGHER_IS_BETTER
     kind: IndicatorKind
     metric: Annotated[str | None, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,59}$")] = None
-    scoring_rule: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_RULE))
+    scoring_rule: ScoringRule = Field(default_factory=LinearRule)
     description: str = Field(default="", max_length=1000)
 
     @model_validator(mode="after")
@@ -85,8 +92,11 @@ class IndicatorCreate(BaseModel):
             raise ValueError("an automatic indicator must name the metric it is computed from")
         if self.kind is IndicatorKind.MANUAL and self.metric:
             raise ValueError("a manual indicator has no metric")
-        self.scoring_rule = canonical_rule(self.scoring_rule, self.direction)
         return self
+
+    @field_serializer("scoring_rule")
+    def _stored_rule(self, rule: LinearRule | BandedRule | PassFailRule) -> dict[str, Any]:
+        return canonical_rule(rule.model_dump(mode="json"), self.direction)
 
 
 class IndicatorUpdate(BaseModel):
@@ -108,8 +118,13 @@ class IndicatorUpdate(BaseModel):
     name: ShortText | None = None
     unit: Unit | None = None
     direction: Direction | None = None
-    scoring_rule: dict[str, Any] | None = None
+    scoring_rule: ScoringRule | None = None
     description: str | None = Field(default=None, max_length=1000)
+
+    @field_serializer("scoring_rule")
+    def _rule(self, rule: LinearRule | BandedRule | PassFailRule | None) -> dict[str, Any] | None:
+        # Checked again against the indicator's resulting direction by the service.
+        return None if rule is None else rule.model_dump(mode="json", exclude={"direction"})
 
 
 class IndicatorRead(BaseModel):

@@ -18,6 +18,7 @@ from shared.pagination import (
     IdPath,
     Page,
     PageSize,
+    RecordId,
     decode_cursor,
     keyset_page,
 )
@@ -60,7 +61,7 @@ async def resync_org(
 )
 async def list_org_employees(
     service: OrgServiceDep,
-    department_id: Annotated[list[int] | None, Query(max_length=50, examples=[3])] = None,
+    department_id: Annotated[list[RecordId] | None, Query(max_length=50, examples=[3])] = None,
     position_code: Annotated[
         list[Annotated[str, StringConstraints(max_length=32)]] | None,
         Query(max_length=50, examples=["KA-SPEC"]),

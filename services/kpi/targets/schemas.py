@@ -9,12 +9,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.money import ExactDecimal
 
+# Relative shares are stored as NUMERIC(18, 6): bounded well inside it, so a huge share is
+# a 422 and not a numeric overflow in the database.
+MAX_SHARE = 1_000_000_000
+
 
 class PersonShare(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    employee_id: int = Field(ge=1, examples=[12])
-    share: ExactDecimal = Field(examples=["1"])
+    employee_id: int = Field(ge=1, le=2_147_483_647, examples=[12])
+    share: ExactDecimal = Field(ge=0, le=MAX_SHARE, examples=["1"])
 
 
 class TeamShare(BaseModel):
@@ -22,8 +26,8 @@ class TeamShare(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    team_id: int = Field(ge=1, examples=[4])
-    share: ExactDecimal = Field(examples=["60"])
+    team_id: int = Field(ge=1, le=2_147_483_647, examples=[4])
+    share: ExactDecimal = Field(ge=0, le=MAX_SHARE, examples=["60"])
     people: list[PersonShare] = Field(min_length=1, max_length=500)
 
 

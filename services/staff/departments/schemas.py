@@ -57,7 +57,7 @@ class DepartmentCreate(BaseModel):
     charter: str = Field(default="", max_length=4000)
     functions: list[FunctionArea] = Field(default_factory=list, max_length=30)
     head_position_code: Code | None = None
-    planned_headcount: int = Field(default=0, ge=0, le=100_000)
+    planned_headcount: int = Field(default=0, ge=0, le=100_000, strict=True)
 
 
 class DepartmentUpdate(BaseModel):
@@ -70,7 +70,7 @@ class DepartmentUpdate(BaseModel):
     charter: str | None = Field(default=None, max_length=4000)
     functions: list[FunctionArea] | None = Field(default=None, max_length=30)
     head_position_code: Code | None = None
-    planned_headcount: int | None = Field(default=None, ge=0, le=100_000)
+    planned_headcount: int | None = Field(default=None, ge=0, le=100_000, strict=True)
 
 
 class DepartmentRead(BaseModel):

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.staff.catalogue.schema import CODE_PATTERN, EducationLevel, EmploymentStatus
+from shared.periods import IsoDay
 
 Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, max_length=32)]
 EmployeeNo = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9-]{1,15}$")]
@@ -51,11 +52,11 @@ class EmployeeCreate(BaseModel):
     position_code: Code | None = None
     department_id: Id | None = Field(default=None, description="Only to override the position's.")
     manager_id: Id | None = Field(default=None, description="Only to override the position tree.")
-    hire_date: date
+    hire_date: IsoDay
     status: WorkingStatus = WorkingStatus.ACTIVE
     education_level: EducationLevel | None = None
     major: Tag | None = None
-    years_experience: int = Field(default=0, ge=0, le=80)
+    years_experience: int = Field(default=0, ge=0, le=80, strict=True)
     skills: list[Tag] = Field(default_factory=list, max_length=50)
     certifications: list[Tag] = Field(default_factory=list, max_length=50)
 
@@ -69,11 +70,11 @@ class EmployeeUpdate(BaseModel):
     position_code: Code | None = None
     department_id: Id | None = None
     manager_id: Id | None = None
-    hire_date: date | None = None
+    hire_date: IsoDay | None = None
     status: WorkingStatus | None = None
     education_level: EducationLevel | None = None
     major: Tag | None = None
-    years_experience: int | None = Field(default=None, ge=0, le=80)
+    years_experience: int | None = Field(default=None, ge=0, le=80, strict=True)
     skills: list[Tag] | None = Field(default=None, max_length=50)
     certifications: list[Tag] | None = Field(default=None, max_length=50)
 

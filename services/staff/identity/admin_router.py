@@ -48,7 +48,10 @@ async def create_user(data: UserCreate, service: IdentityServiceDep) -> UserRead
 
 
 @users.get(
-    "", response_model=Page[UserRead], summary="List logins", responses=problem_responses(*DENIED)
+    "",
+    response_model=Page[UserRead],
+    summary="List logins",
+    responses=problem_responses(400, *DENIED, 422),  # 400: a cursor that does not decode
 )
 async def list_users(
     service: IdentityServiceDep, limit: PageSize = 50, cursor: Cursor = None
@@ -110,7 +113,7 @@ async def create_api_key(
     "",
     response_model=Page[ApiKeyRead],
     summary="List API keys",
-    responses=problem_responses(*DENIED),
+    responses=problem_responses(400, *DENIED, 422),  # 400: a cursor that does not decode
 )
 async def list_api_keys(
     service: IdentityServiceDep, limit: PageSize = 50, cursor: Cursor = None

@@ -17,7 +17,7 @@ Scope = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,30}:[a-z_]{1,3
 class SignInForm(BaseModel):
     """The OAuth2 password-flow form (RFC 6749 §4.3), every field bounded."""
 
-    grant_type: Literal["password"] | None = None
+    grant_type: Literal["password"] = "password"  # a form cannot send null
     username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=128)]
     scope: Annotated[str, StringConstraints(max_length=200)] = ""
@@ -110,7 +110,7 @@ class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     roles: list[Role] | None = Field(default=None, max_length=8)
-    active: bool | None = None
+    active: bool | None = Field(default=None, strict=True)  # not 0/1 or "yes"
     employee_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
 
 

@@ -55,4 +55,4 @@ async def test_an_invalid_scoring_rule_is_refused(kpi_client: httpx.AsyncClient)
                     "scoring_rule": {"type": "banded", "bands": []}},
     )  # fmt: skip
     assert response.status_code == 422
-    assert "scoring_rule" in response.json()["errors"][0]["msg"]
+    assert response.json()["errors"][0]["loc"][:2] == ["body", "scoring_rule"]
