@@ -7,7 +7,7 @@ as the shipped catalogue (limits on the authorities other services enforce, duty
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -23,6 +23,7 @@ from services.staff.catalogue.schema import (
     Training,
 )
 from services.staff.positions.models import VersionStatus
+from shared.periods import IsoDay
 
 Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, max_length=32)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -54,9 +55,9 @@ class Authoring(BaseModel):
     written_by: ShortText | None = Field(default=None, examples=["KA-DEV-LEAD"])
     reviewed_by: ShortText | None = Field(default=None, examples=["CO-HR-MGR"])
     approved_by: ShortText | None = Field(default=None, examples=["KA-MGR"])
-    written_on: date | None = None
-    reviewed_on: date | None = None
-    approved_on: date | None = None
+    written_on: IsoDay | None = None
+    reviewed_on: IsoDay | None = None
+    approved_on: IsoDay | None = None
 
 
 def _check_duty_ranks(duties: list[Duty] | None) -> None:
