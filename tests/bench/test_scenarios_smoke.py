@@ -6,19 +6,16 @@ reports them); integrity is: no error answers, the distinct payments stored exac
 every account handed over."""
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bench.load import ensure_wrk
 from tests.settings import TestSettings
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed"),
-]
+pytestmark = pytest.mark.e2e
 
 SCENARIOS = {
     "get account by id, 8 conn.": ["floor app (raw asyncpg)", "clients direct",
@@ -33,6 +30,8 @@ SCENARIOS = {
 
 
 def test_every_scenario_runs_on_tiny_data(tmp_path: Path, test_settings: TestSettings) -> None:
+    problem = ensure_wrk()  # installed from Debian's packages like the rest of the suite's tools
+    assert problem is None, problem
     command = [sys.executable, "-m", "bench.scenarios", "--accounts", "600", "--employees", "30",
                "--contacts", "900", "--visits", "3000", "--invoices", "800", "--handover", "100",
                "--deliveries", "400", "--seconds", "2", "--runs", "1", "--warmup", "1",
