@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,6 +26,7 @@ from shared.webhooks import (
     generate_secret,
     verify_webhook,
 )
+from tests.clients.receivables.fake_erp_process import running_fake_erp
 
 SECRET = generate_secret()
 API_KEY = "erp-test-key"
@@ -329,43 +326,15 @@ class Receiver:
 
 @pytest.fixture(scope="module")
 def fake_erp_url() -> Iterator[str]:
-    port = free_port()
-    log_dir = Path("test-output/logs")
-    log_dir.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ) | {
-        "FAKE_ERP_BACKOFF_SECONDS": "0.05",
-        "FAKE_ERP_MAX_BACKOFF_SECONDS": "0.2",
-        "FAKE_ERP_MAX_ATTEMPTS": "4",
-        "FAKE_ERP_TIMEOUT_SECONDS": "2",
-        "KAM_LOG_JSON": "true",
-    }
-    with (log_dir / "fake_erp.log").open("ab") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "deploy.fake_erp", "--port", str(port)],
-            env=env, stdout=output, stderr=output,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the fake ERP exited with {process.returncode}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the fake ERP did not start")
-            time.sleep(0.1)
+    with running_fake_erp(
+        feed_api_key=None,
+        log_name="fake_erp.log",
+        backoff_seconds="0.05",
+        max_backoff_seconds="0.2",
+        max_attempts="4",
+        timeout_seconds="2",
+    ) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")

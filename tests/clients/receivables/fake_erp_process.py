@@ -19,14 +19,18 @@ ERP_FEED_KEY = "feed-key-for-the-sync-tests"
 
 
 @contextmanager
-def running_fake_erp(**settings: str) -> Iterator[str]:
+def running_fake_erp(
+    *, feed_api_key: str | None = ERP_FEED_KEY, log_name: str = "fake_erp_sync.log", **settings: str
+) -> Iterator[str]:
     """Start ``python -m deploy.fake_erp`` (``FAKE_ERP_<NAME>`` from ``settings``); its URL."""
     port = free_port()
     log_dir = Path("test-output/logs")
     log_dir.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ) | {"KAM_LOG_JSON": "true", "FAKE_ERP_FEED_API_KEY": ERP_FEED_KEY}
+    env = dict(os.environ) | {"KAM_LOG_JSON": "true"}
+    if feed_api_key is not None:
+        env["FAKE_ERP_FEED_API_KEY"] = feed_api_key
     env |= {f"FAKE_ERP_{name.upper()}": value for name, value in settings.items()}
-    with (log_dir / "fake_erp_sync.log").open("ab") as output:
+    with (log_dir / log_name).open("ab") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "deploy.fake_erp", "--port", str(port)],
             env=env, stdout=output, stderr=output,
