@@ -39,6 +39,8 @@ __all__ = [
     "MAX_YEAR",
     "MIN_YEAR",
     "AnyPeriod",
+    "IsoDay",
+    "IsoInstant",
     "Month",
     "Period",
     "PeriodKind",
@@ -464,3 +466,14 @@ def _iso_day(value: object) -> object:
 IsoDay = Annotated[date, BeforeValidator(_iso_day)]
 """A day in a path, a query or a body, written ``YYYY-MM-DD`` as the contract says
 (pydantic alone would also read ``0`` as 1970-01-01, a Unix time)."""
+
+
+def _iso_instant(value: object) -> object:
+    if isinstance(value, int | float) or (isinstance(value, str) and not _ISO_DAY.match(value)):
+        raise ValueError("an instant is written in ISO 8601, e.g. 2026-11-20T02:15:00+00:00")
+    return value
+
+
+IsoInstant = Annotated[datetime, BeforeValidator(_iso_instant)]
+"""An instant in a request, written in ISO 8601 (``2026-11-20T02:15:00+00:00``) as the
+contract says; pydantic alone would also read a number, or digits as text, as a Unix time."""

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from services.clients.accounts.schemas import EmployeeId
 from shared.money import ExactDecimal
+from shared.periods import IsoDay
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -79,7 +80,7 @@ class AssessmentCreate(BaseModel):
     )
 
     kind: AssessmentKind
-    assessed_on: date | None = Field(default=None, description="Default: today.")
+    assessed_on: IsoDay | None = Field(default=None, description="Default: today.")
     assessed_by: EmployeeId | None = Field(default=None, description="Default: the caller.")
     dimensions: list[Dimension] = Field(default_factory=list, max_length=30)
     needs: list[Need] = Field(default_factory=list, max_length=50)

@@ -8,6 +8,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from shared.periods import IsoDay
+
 Text100 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Phone = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 ()-]{4,28}$")
@@ -36,7 +38,7 @@ class ContactDetails(BaseModel):
     title: Text100 | None = None
     phone: Phone | None = None
     email: Email | None = None
-    birthday: date | None = None
+    birthday: IsoDay | None = None
     notes: str = Field(default="", max_length=2000)
 
 
@@ -59,8 +61,8 @@ class ContactLink(BaseModel):
 
     roles: list[ContactRole] = Field(default_factory=list, max_length=4)
     active: bool = True
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: IsoDay | None = None
+    end_date: IsoDay | None = None
 
     @model_validator(mode="after")
     def _period_in_order(self) -> ContactLink:
@@ -102,7 +104,7 @@ class ContactUpdate(BaseModel):
     title: Text100 | None = None
     phone: Phone | None = None
     email: Email | None = None
-    birthday: date | None = None
+    birthday: IsoDay | None = None
     notes: str | None = Field(default=None, max_length=2000)
 
 

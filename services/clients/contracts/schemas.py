@@ -20,6 +20,7 @@ from services.clients.collection.schemas import SigningCreditWarning
 from services.clients.contracts.rules import ContractStatus
 from services.clients.rates.rules import CURRENCY_PATTERN
 from shared.money import MAX_ABS_AMOUNT, ExactDecimal, Money, quantize_cents
+from shared.periods import IsoDay
 
 Number = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -68,8 +69,8 @@ class ContractCreate(BaseModel):
     title: Title
     amount: Amount
     currency: Currency
-    start_date: date
-    end_date: date
+    start_date: IsoDay
+    end_date: IsoDay
 
     @model_validator(mode="after")
     def _period_in_order(self) -> ContractCreate:
@@ -88,8 +89,8 @@ class ContractUpdate(BaseModel):
     title: Title | None = None
     amount: Amount | None = None
     currency: Currency | None = None
-    start_date: date | None = None
-    end_date: date | None = None
+    start_date: IsoDay | None = None
+    end_date: IsoDay | None = None
 
     @model_validator(mode="after")
     def _period_in_order(self) -> ContractUpdate:
@@ -104,7 +105,7 @@ class ContractSign(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"signed_on": "2026-11-28"}]}
     )
 
-    signed_on: date | None = None
+    signed_on: IsoDay | None = None
 
 
 class ContractTerminate(BaseModel):
@@ -117,7 +118,7 @@ class ContractTerminate(BaseModel):
         },
     )
 
-    terminated_on: date | None = Field(default=None, description="Default: today.")
+    terminated_on: IsoDay | None = Field(default=None, description="Default: today.")
     reason: Reason
 
 
@@ -136,10 +137,10 @@ class ContractRenew(BaseModel):
     number: Number
     title: Title | None = Field(default=None, description="Default: the previous title.")
     amount: Amount | None = Field(default=None, description="Default: the previous amount.")
-    start_date: date | None = Field(
+    start_date: IsoDay | None = Field(
         default=None, description="Default: the day after the previous contract ends."
     )
-    end_date: date
+    end_date: IsoDay
 
     @model_validator(mode="after")
     def _period_in_order(self) -> ContractRenew:

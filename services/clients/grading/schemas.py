@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.clients.accounts.rules import Grade, GradeSource
 from shared.money import Money
+from shared.periods import IsoDay
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
@@ -32,7 +33,7 @@ class GradeOverrideSet(BaseModel):
 
     grade: Grade
     reason: Reason
-    expires_on: date | None = Field(
+    expires_on: IsoDay | None = Field(
         default=None, description="From this day on the computed grade applies again."
     )
 

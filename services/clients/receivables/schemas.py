@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from pydantic.config import JsonDict
 
 from shared.money import ExactDecimal, Money
+from shared.periods import IsoDay, IsoInstant
 
 ErpRef = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$")
@@ -35,7 +36,7 @@ class ErpDueLine(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     line_no: LineNo
-    due_date: date
+    due_date: IsoDay
     amount: Money
 
 
@@ -48,7 +49,7 @@ class ErpInvoice(BaseModel):
     account_ref: ErpRef
     contract_ref: ErpRef | None = None
     total: Money
-    issue_date: date
+    issue_date: IsoDay
     due_lines: list[ErpDueLine] = Field(min_length=1, max_length=120)
     status: Literal["open", "cancelled"]
     version: int = Field(ge=1, le=2_147_483_647)
@@ -84,7 +85,7 @@ class ErpPayment(BaseModel):
     erp_ref: ErpRef
     account_ref: ErpRef
     amount: Money
-    received_on: date
+    received_on: IsoDay
     allocations: list[ErpAllocation] = Field(default_factory=list, max_length=200)
 
     @model_validator(mode="after")
@@ -107,7 +108,7 @@ class ErpReversal(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     erp_ref: ErpRef
-    reversed_on: date
+    reversed_on: IsoDay
     reason: Annotated[str, StringConstraints(max_length=200)] | None = None
 
 
@@ -115,7 +116,7 @@ class _Event(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     id: Annotated[str, StringConstraints(min_length=1, max_length=255)]
-    occurred_at: datetime | None = None
+    occurred_at: IsoInstant | None = None
 
 
 class InvoiceUpserted(_Event):
@@ -333,7 +334,7 @@ class PaymentCreate(BaseModel):
     account_id: Id
     reference: ErpRef = Field(description="The payment's reference (unique), e.g. the bank's.")
     amount: MoneyInput
-    received_on: date
+    received_on: IsoDay
     allocations: list[ManualAllocation] = Field(
         default_factory=list,
         max_length=100,
@@ -450,4 +451,4 @@ class WriteOffCreate(BaseModel):
         default=None, description="In the invoice's currency; default: all that is open."
     )
     reason: str = Field(min_length=1, max_length=500)
-    written_off_on: date | None = Field(default=None, description="Default today; not later.")
+    written_off_on: IsoDay | None = Field(default=None, description="Default today; not later.")

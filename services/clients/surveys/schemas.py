@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from services.clients.surveys.rules import SURVEY_PERIOD_PATTERN, survey_period
 from shared.money import ExactDecimal
+from shared.periods import IsoDay
 
 MIN_SCORE, MAX_SCORE = Decimal("1.00"), Decimal("5.00")
 
@@ -69,7 +70,7 @@ class SurveyCreate(BaseModel):
 
     period: PeriodText = Field(description="A month (YYYY-MM) or a quarter (YYYY-Qn).")
     score: Score = Field(description="1.00 to 5.00.")
-    surveyed_on: date | None = Field(
+    surveyed_on: IsoDay | None = Field(
         default=None, description="Inside the period, not in the future; default today."
     )
     respondent_contact_id: ContactId | None = Field(
@@ -85,7 +86,7 @@ class SurveyUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"score": "4.00"}]})
 
     score: Score | None = None
-    surveyed_on: date | None = None
+    surveyed_on: IsoDay | None = None
     respondent_contact_id: ContactId | None = None
     channel: SurveyChannel | None = None
     comments: Comments | None = None

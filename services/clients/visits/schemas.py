@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from services.clients.accounts.schemas import EmployeeId
 from services.clients.visits.rules import VisitStatus
+from shared.periods import IsoDay
 
 Purpose = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -49,8 +50,8 @@ class VisitCreate(BaseModel):
         },
     )
 
-    planned_on: date | None = None
-    visited_on: date | None = None
+    planned_on: IsoDay | None = None
+    visited_on: IsoDay | None = None
     visited_by: EmployeeId | None = Field(
         default=None, description="Who visited (ad-hoc visits); default: the caller."
     )
@@ -58,7 +59,7 @@ class VisitCreate(BaseModel):
     purpose: Purpose = ""
     outcome: LongText = ""
     next_step: LongText = ""
-    next_visit_on: date | None = Field(
+    next_visit_on: IsoDay | None = Field(
         default=None, description="Plans the next visit on this day (ad-hoc visits)."
     )
 
@@ -88,7 +89,7 @@ class VisitUpdate(BaseModel):
         json_schema_extra={"examples": [{"planned_on": "2026-12-18", "purpose": "续约洽谈"}]},
     )
 
-    planned_on: date | None = None
+    planned_on: IsoDay | None = None
     contact_ids: ContactIds | None = None
     purpose: Purpose | None = None
     outcome: LongText | None = None
@@ -122,12 +123,12 @@ class VisitComplete(BaseModel):
         },
     )
 
-    visited_on: date | None = Field(default=None, description="Default: today.")
+    visited_on: IsoDay | None = Field(default=None, description="Default: today.")
     visited_by: EmployeeId | None = Field(default=None, description="Default: the caller.")
     contact_ids: ContactIds = Field(default_factory=list)
     outcome: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
     next_step: LongText = ""
-    next_visit_on: date | None = Field(
+    next_visit_on: IsoDay | None = Field(
         default=None, description="Plans the next visit on this day."
     )
 
@@ -312,7 +313,7 @@ class ContactTouchCreate(BaseModel):
     )
 
     contact_id: ContactId
-    due_on: date
+    due_on: IsoDay
     kind: TouchKind
     note: LongText = ""
 
@@ -325,7 +326,7 @@ class ContactTouchDone(BaseModel):
         json_schema_extra={"examples": [{"done_on": "2027-01-20", "note": "已电话问候"}]},
     )
 
-    done_on: date | None = Field(default=None, description="Default: today.")
+    done_on: IsoDay | None = Field(default=None, description="Default: today.")
     note: LongText | None = None
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.staff.offboarding.models import DepartureStatus, HandoverStatus
+from shared.periods import IsoDay
 
 Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
@@ -45,7 +46,7 @@ class DepartureCreate(BaseModel):
         },
     )
 
-    date: dt.date
+    date: IsoDay
     successor_employee_id: Id | None = None
     successors: list[SuccessorGroup] | None = Field(default=None, min_length=1, max_length=50)
 
