@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench bench-quick install clean-data lock openapi
+.PHONY: run test lint typecheck unit bench bench-quick soak install clean-data lock openapi
 
 $(STAMP): pyproject.toml requirements.lock
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -36,6 +36,9 @@ bench: $(STAMP)
 bench-quick: $(STAMP)
 	$(PY) -m bench.scenarios --quick
 
+soak: $(STAMP)
+	$(PY) -m bench.soak $(SOAK_ARGS)
+
 # A longer contract-fuzzing run than CI's: more examples per operation, a random seed
 # (printed; KAM_FUZZ_SEED=<n> replays it), KAM_FUZZ_MAX_EXAMPLES to go further.
 fuzz: $(STAMP)
@@ -46,6 +49,13 @@ fuzz: $(STAMP)
 
 openapi: $(STAMP)
 	$(PY) -m deploy.openapi_docs write
+
+# make backup BACKUP_FILE=kam.dump; make restore BACKUP_FILE=kam.dump RESTORE_URL=postgresql://…
+backup: $(STAMP)
+	$(PY) -m deploy.backup dump --out $(or $(BACKUP_FILE),kam.dump)
+
+restore: $(STAMP)
+	$(PY) -m deploy.backup restore $(or $(BACKUP_FILE),kam.dump) --into $(RESTORE_URL)
 
 lock:
 	$(PY) -m pip install --quiet uv

@@ -55,6 +55,19 @@ async def drop_database(admin_url: str) -> None:
         await conn.close()
 
 
+async def ensure_login_role(
+    conn: asyncpg.Connection, role: str, password: str | None = None
+) -> None:
+    """Create a login role when missing (roles belong to the server, not one database)."""
+    exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
+    if not exists:
+        # Another process may create it between the check and here.
+        with contextlib.suppress(asyncpg.DuplicateObjectError, asyncpg.UniqueViolationError):
+            await conn.execute(f"CREATE ROLE {quote_ident(role)} LOGIN")
+    if password:
+        await conn.execute(f"ALTER ROLE {quote_ident(role)} PASSWORD {quote_literal(password)}")
+
+
 async def ensure_roles_and_schemas(
     admin_url: str,
     role_prefix: str,
@@ -66,18 +79,7 @@ async def ensure_roles_and_schemas(
     try:
         for service in services:
             role = f"{role_prefix}{service}"
-            password = (passwords or {}).get(service)
-            exists = await conn.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role)
-            if not exists:
-                # Another process may create it between the check and here.
-                with contextlib.suppress(
-                    asyncpg.DuplicateObjectError, asyncpg.UniqueViolationError
-                ):
-                    await conn.execute(f"CREATE ROLE {quote_ident(role)} LOGIN")
-            if password:
-                await conn.execute(
-                    f"ALTER ROLE {quote_ident(role)} PASSWORD {quote_literal(password)}"
-                )
+            await ensure_login_role(conn, role, (passwords or {}).get(service))
             await conn.execute(
                 f"CREATE SCHEMA IF NOT EXISTS {quote_ident(service)} "
                 f"AUTHORIZATION {quote_ident(role)}"
