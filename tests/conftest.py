@@ -3,6 +3,8 @@ apps bound to a rolled-back transaction per test, and the real processes for e2e
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -148,6 +150,10 @@ async def kpi_client(engines: dict[str, AsyncEngine]) -> AsyncIterator[httpx.Asy
         yield client
 
 
+E2E_ERP_WEBHOOK_SECRET = "whsec_" + base64.b64encode(b"kam-e2e-erp-webhook-secret-2026").decode()
+"""The ERP webhook secret clients verifies with in the e2e stack (tests sign with it)."""
+
+
 @pytest.fixture(scope="session")
 def stack(database_url: str) -> Iterator[Stack]:
     """The four real processes on free ports, against this run's database."""
@@ -162,6 +168,7 @@ def stack(database_url: str) -> Iterator[Stack]:
             "KAM_LOG_JSON": "true",
             "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "5",
             "GATEWAY_API_KEY_CACHE_SECONDS": "0",
+            "CLIENTS_ERP_WEBHOOK_SECRETS": json.dumps([E2E_ERP_WEBHOOK_SECRET]),
         },
     )
     running.start(env)

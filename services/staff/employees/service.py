@@ -132,7 +132,11 @@ class EmployeeService:
     async def update(
         self, employee_id: int, data: EmployeeUpdate, if_match: str | None
     ) -> Employee:
-        employee = await self.get(employee_id)
+        """Apply a partial change; the row is locked before its version is compared, so
+        two editors with the same ETag cannot both pass the check (one gets 412)."""
+        employee = await self.repository.get_for_update(employee_id)
+        if employee is None:
+            raise NotFound(f"employee {employee_id} does not exist")
         check_if_match(if_match, employee.version)
         if employee.status == "departed":
             raise Conflict(f"employee {employee_id} has departed; their record is closed")
