@@ -51,6 +51,7 @@ import httpx
 
 from bench.activity import SHANGHAI, build_activity, credit_code, load_activity
 from bench.bulk import without_secondary_indexes
+from bench.erp_events import payment_body
 from bench.kpi_cycle import (
     BENCH_PASSWORD,
     RESULTS,
@@ -110,6 +111,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="smaller data, shorter runs")
     parser.add_argument("--results-dir", type=Path, default=RESULTS)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument(
+        "--hold",
+        action="store_true",
+        help="load and start, print the URLs and a token, wait for Ctrl-C and stop (to profile)",
+    )
     args = parser.parse_args(argv)
     for name, default in DEFAULTS.items():
         if getattr(args, name) is None:
@@ -327,14 +333,7 @@ def ingest(bench: Bench, api_key: str, secret: str, admin_url: str, today: str) 
         for _ in range(fresh):
             n = next_payment
             next_payment += 1
-            event = {"id": f"evt_bench_{n:08d}", "type": "payment.received",
-                     "occurred_at": f"{today}T02:15:00+00:00",
-                     "data": {"erp_ref": f"BPAYW-{n:08d}",
-                              "account_ref": credit_code(active[(n * 7919) % len(active)]),
-                              "amount": {"amount": f"{1000 + n % 9000}.00", "currency": "CNY"},
-                              "received_on": today, "allocations": [],
-                              "reversed_on": None}}  # fmt: skip
-            bodies[n] = json.dumps(event, ensure_ascii=False).encode()
+            bodies[n] = payment_body(n, credit_code(active[(n * 7919) % len(active)]), today)
             lines.append(n)
         for k in range(size - fresh):  # repeats of this batch's and earlier payments
             lines.insert((k * 13) % (len(lines) + 1) + 1 if lines else 0,
@@ -663,6 +662,9 @@ def main(argv: list[str] | None = None) -> int:
             result["deep_cursor_rows_skipped"] = depth
             print(f"system up in {result['start_seconds']:.1f} s; running the scenarios …",
                   flush=True)  # fmt: skip
+            if args.hold:
+                hold(urls, pids, bench.auth())
+                return 0
             bench.get_by_id(args.connections)
             bench.get_by_id(1)
             bench.list_accounts(who.leaver.id, cursor)
@@ -693,6 +695,17 @@ def main(argv: list[str] | None = None) -> int:
     output.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
     print(f"written {output} (the whole run: {result['total_seconds']:.0f} s)")
     return code
+
+
+def hold(urls: dict[str, str], pids: dict[str, int], auth: str) -> None:
+    """Keep the loaded system up for a profiler (``py-spy record --pid …``) until Ctrl-C."""
+    print(json.dumps({"urls": urls, "pids": pids, "authorization": auth}, indent=2))
+    print("holding; Ctrl-C stops", flush=True)
+    try:
+        while True:
+            time.sleep(1)
+    except KeyboardInterrupt:
+        return
 
 
 def create_api_key(gateway: str, auth: str) -> str:

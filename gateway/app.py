@@ -26,7 +26,7 @@ from shared.auth.tokens import TokenVerifier
 from shared.docs import install_offline_docs
 from shared.errors import install_error_handlers
 from shared.logging import configure_logging
-from shared.metrics import install_metrics
+from shared.metrics import NO_NATIVE_TELEMETRY, install_metrics
 from shared.request_id import RequestIdMiddleware
 
 log = structlog.get_logger(__name__)
@@ -100,6 +100,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        telemetry=NO_NATIVE_TELEMETRY,
     )
     if settings.cors_origins:
         app.add_middleware(

@@ -48,6 +48,13 @@ HOP_BY_HOP = frozenset(
 )
 
 
+BUFFERED_BODY_BYTES = 64 * 1024
+"""Answers up to this size (by their Content-Length) are relayed whole, larger ones and
+those of unknown length (exports) streamed."""
+
+# Response headers the gateway's own server sets (a relayed copy would be a second one).
+ANSWERED_BY_THE_GATEWAY = frozenset({b"x-request-id", b"date", b"server"})
+
 # Replaced by the verified credential (a key becomes the token minted for it).
 CREDENTIAL_HEADERS = frozenset({"authorization", "x-api-key"})
 
@@ -88,7 +95,7 @@ class LimitedBody:
 
 
 def forwardable_raw_headers(headers: RawHeaders) -> RawHeaders:
-    """Raw (lower-case) response headers minus hop-by-hop ones and the request id."""
+    """Raw (lower-case) response headers minus hop-by-hop ones and those the gateway sets."""
     named: set[bytes] = set()
     for name, value in headers:
         if name == b"connection":
@@ -98,8 +105,16 @@ def forwardable_raw_headers(headers: RawHeaders) -> RawHeaders:
         for name, value in headers
         if name.decode("latin-1") not in HOP_BY_HOP
         and name not in named
-        and name != b"x-request-id"
+        and name not in ANSWERED_BY_THE_GATEWAY
     ]
+
+
+def _relayed_headers(upstream_response: UpstreamResponse) -> RawHeaders:
+    # Raw headers keep repeated ones (Set-Cookie, Link) that a dict would fold.
+    raw_headers = forwardable_raw_headers(upstream_response.headers)
+    if upstream_response.content_length is not None:
+        raw_headers.append((b"content-length", str(upstream_response.content_length).encode()))
+    return raw_headers
 
 
 class Proxy:
@@ -194,16 +209,33 @@ class Proxy:
             )
         if upstream_response.status >= 500:
             count_upstream_error(upstream.name, "bad_status")
+        length = upstream_response.content_length
+        if length is not None and length <= BUFFERED_BODY_BYTES:
+            return await self._buffered(upstream_response, upstream.name, path)
         response = StreamingResponse(
             self._relay(upstream_response, upstream.name),
             status_code=upstream_response.status,
             background=BackgroundTask(upstream_response.close),
         )
-        # Raw headers keep repeated ones (Set-Cookie, Link) that a dict would fold.
-        raw_headers = forwardable_raw_headers(upstream_response.headers)
-        if upstream_response.content_length is not None:
-            raw_headers.append((b"content-length", str(upstream_response.content_length).encode()))
-        response.raw_headers = raw_headers
+        response.raw_headers = _relayed_headers(upstream_response)
+        return response
+
+    @staticmethod
+    async def _buffered(upstream_response: UpstreamResponse, name: str, path: str) -> Response:
+        """A small answer read whole and sent in one piece: a streamed response costs a task
+        group and a background task per request, a fifth of the proxy's CPU on a read."""
+        try:
+            body = b"".join([chunk async for chunk in upstream_response.body])
+        except UpstreamBroken as exc:
+            count_upstream_error(name, "broken")
+            log.warning("upstream_failed", upstream=name, path=path, error=str(exc))
+            return problem_response(
+                502, detail=f"the {name} service failed to answer", instance=path
+            )
+        finally:
+            await upstream_response.close()
+        response = Response(body, status_code=upstream_response.status)
+        response.raw_headers = _relayed_headers(upstream_response)
         return response
 
     async def _relay(self, response: UpstreamResponse, name: str) -> AsyncIterator[bytes]:

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.telemetry import TelemetryConfig
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -31,6 +32,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 METRICS_PATH = "/metrics"
+NO_NATIVE_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
+"""``FastAPI(telemetry=…)``: our metrics are these; FastAPI's own OpenTelemetry hooks would
+otherwise ask the global providers on every request (about 5 % of the gateway's CPU)."""
 UNMATCHED_ROUTE = "<unmatched>"
 """The route label of a request no route matched (a 404 for an unknown path)."""
 ROUTE_OVERRIDE_KEY = "metrics_route"
@@ -107,6 +111,10 @@ class ServiceMetrics:
             registry=self.registry,
         )
         self._hooks: list[ScrapeHook] = []
+        self.requests_in_flight = self.in_flight.labels(service)
+        # The labelled children by (method, route, status): ``labels()`` costs a lock and
+        # a lookup per call, a tenth of a fast read's CPU.
+        self._answered: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def add_scrape_hook(self, hook: ScrapeHook) -> None:
         """Run ``hook`` before each scrape (it sets gauges; a failure is not fatal)."""
@@ -114,8 +122,16 @@ class ServiceMetrics:
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Record one answered request."""
-        self.requests.labels(self.service, method, route, str(status)).inc()
-        self.latency.labels(self.service, method, route).observe(seconds)
+        key = (method, route, status)
+        children = self._answered.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(self.service, method, route, str(status)),
+                self.latency.labels(self.service, method, route),
+            )
+            self._answered[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def watch_pool(self, engine: AsyncEngine) -> None:
         """Report ``engine``'s pool at each scrape."""
@@ -193,7 +209,7 @@ class MetricsMiddleware:
                 status = int(message["status"])
             await send(message)
 
-        in_flight = self.metrics.in_flight.labels(self.metrics.service)
+        in_flight = self.metrics.requests_in_flight
         in_flight.inc()
         try:
             await self.app(scope, receive, send_with_status)

@@ -16,13 +16,13 @@ from shared.auth.principal import Principal
 from shared.auth.revocation import TokenFloors, refreshed_floors, staff_token_floors
 from shared.auth.service_credentials import ServiceTokenProvider
 from shared.auth.tokens import TokenVerifier
-from shared.db import create_engine, session_factory, wait_for_database
+from shared.db import create_engine, read_session_factory, session_factory, wait_for_database
 from shared.docs import document_errors, install_offline_docs
 from shared.errors import install_error_handlers
 from shared.health import health_router
 from shared.http_client import ServiceClient
 from shared.logging import configure_logging
-from shared.metrics import install_metrics
+from shared.metrics import NO_NATIVE_TELEMETRY, install_metrics
 from shared.migrations import head_revision, older_revisions
 from shared.request_id import RequestIdMiddleware
 from shared.settings import ServiceSettings
@@ -62,10 +62,12 @@ def create_service_app(
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             pooler_mode=settings.db_pooler_mode,
+            pre_ping=settings.db_pre_ping,
         )
         app.state.engine = engine
         app.state.metrics.watch_pool(engine)
         app.state.session_factory = session_factory(engine)
+        app.state.read_session_factory = read_session_factory(engine, settings.db_pooler_mode)
         staff_url = getattr(settings, "staff_url", None)
         async with AsyncExitStack() as stack:
             if staff_url:
@@ -105,6 +107,7 @@ def create_service_app(
         version="1.0.0",
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+        telemetry=NO_NATIVE_TELEMETRY,
         openapi_tags=openapi_tags,
         docs_url=None,
         redoc_url=None,

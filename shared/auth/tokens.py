@@ -135,16 +135,51 @@ def _unauthorized(detail: str) -> Unauthorized:
     return Unauthorized(detail, extra={"headers": {"WWW-Authenticate": "Bearer"}})
 
 
+VERIFIED_CACHE_SIZE = 10_000
+"""Tokens a verifier remembers as verified (a few MB at most)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Verified:
+    expires_at: float
+    kid: str
+    key: Ed25519PublicKey
+    principal: Principal
+
+
 class TokenVerifier:
     """Verifies access tokens locally: pinned algorithm, known key, issuer, audience, time."""
 
-    def __init__(self, keys: KeySource, *, audience: str = AUDIENCE, issuer: str = ISSUER) -> None:
+    def __init__(
+        self,
+        keys: KeySource,
+        *,
+        audience: str = AUDIENCE,
+        issuer: str = ISSUER,
+        cache_size: int = VERIFIED_CACHE_SIZE,
+    ) -> None:
         self.keys = keys
         self.audience = audience
         self.issuer = issuer
+        self.cache_size = cache_size
+        self._verified: dict[str, _Verified] = {}
 
     async def verify(self, token: str) -> Principal:
-        """The principal a token names; :class:`Unauthorized` for anything wrong with it."""
+        """The principal a token names; :class:`Unauthorized` for anything wrong with it.
+
+        A token verified before is answered from memory while it is unexpired and its key is
+        still the one published under its ``kid``: the Ed25519 check is most of the cost of
+        authenticating a request, and every screen sends the same token again and again.
+        """
+        known = self._verified.get(token)
+        if known is not None:
+            still_published = await self.keys.public_key(known.kid) is known.key
+            if still_published and time.time() < known.expires_at:
+                return known.principal
+            self._verified.pop(token, None)
+        return await self._verify_signature(token)
+
+    async def _verify_signature(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
@@ -169,7 +204,18 @@ class TokenVerifier:
             raise _unauthorized("the access token has expired") from exc
         except jwt.PyJWTError as exc:
             raise _unauthorized("the access token is not valid") from exc
-        return principal_from_claims(claims)
+        principal = principal_from_claims(claims)
+        self._remember(
+            token, _Verified(float(claims["exp"]) + LEEWAY_SECONDS, str(kid), key, principal)
+        )
+        return principal
+
+    def _remember(self, token: str, verified: _Verified) -> None:
+        if self.cache_size <= 0:
+            return
+        if len(self._verified) >= self.cache_size:
+            self._verified.pop(next(iter(self._verified)))  # the oldest entry
+        self._verified[token] = verified
 
 
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:

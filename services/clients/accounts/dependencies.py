@@ -32,6 +32,13 @@ async def account_service(session: SessionDep, settings: SettingsDep) -> Account
 AccountServiceDep = Annotated[AccountService, Depends(account_service)]
 
 
+async def account_repository(session: SessionDep) -> AccountRepository:
+    return AccountRepository(session)
+
+
+AccountRepositoryDep = Annotated[AccountRepository, Depends(account_repository)]
+
+
 AccountScope = Annotated[Collection[int] | None, Depends(account_scope)]
 ActingEmployeeId = Annotated[int, Depends(acting_employee_id)]
 ActorId = Annotated[int | None, Depends(optional_acting_employee_id)]

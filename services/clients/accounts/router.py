@@ -8,7 +8,12 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import StringConstraints
 
 from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS
-from services.clients.accounts.dependencies import AccountScope, AccountServiceDep, ActorId
+from services.clients.accounts.dependencies import (
+    AccountRepositoryDep,
+    AccountScope,
+    AccountServiceDep,
+    ActorId,
+)
 from services.clients.accounts.repository import sort_value
 from services.clients.accounts.rules import Grade
 from services.clients.accounts.schemas import (
@@ -24,7 +29,7 @@ from services.clients.accounts.schemas import (
 )
 from services.clients.keyset import cursor_position
 from shared.concurrency import IfMatch, etag_for
-from shared.errors import problem_responses
+from shared.errors import NotFound, problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, encode_cursor
 
 TagText = Annotated[str, StringConstraints(max_length=50)]
@@ -139,9 +144,19 @@ async def create_account(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def get_account(
-    account_id: IdPath, service: AccountServiceDep, scope: AccountScope, response: Response
-) -> AccountRead:
-    return _with_etag(response, AccountRead.model_validate(await service.get(account_id, scope)))
+    account_id: IdPath, accounts: AccountRepositoryDep, scope: AccountScope
+) -> Response:
+    # The hottest read of the screens, measured: a row mapping instead of an ORM object,
+    # and the JSON written once by pydantic instead of validated again by FastAPI.
+    row = await accounts.get_row(account_id, owner_ids=scope)
+    if row is None:
+        raise NotFound(f"account {account_id} does not exist")
+    account = AccountRead.model_validate(dict(row))
+    return Response(
+        account.model_dump_json(),
+        media_type="application/json",
+        headers={"ETag": etag_for(account.version)},
+    )
 
 
 @router.patch(
