@@ -8,8 +8,6 @@ from fastapi import Depends
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.accounts.repository import AccountRepository
-from services.clients.audit.repository import AuditRepository
-from services.clients.audit.service import AuditTrail
 from services.clients.org.repository import OrgRepository
 from services.clients.org.service import OrgService
 from services.clients.ownership.repository import OwnershipRepository
@@ -22,7 +20,6 @@ def build_ownership(session: AsyncSession) -> OwnershipService:
         AccountRepository(session),
         OwnershipRepository(session),
         OrgService(OrgRepository(session)),
-        AuditTrail(AuditRepository(session)),
     )
 
 

@@ -1,9 +1,14 @@
-"""Every query of ownership: history, handovers, and the service work that follows an owner."""
+"""Every query of ownership: history, handovers, and the service work that follows an owner.
+
+A move is set-based: a handover of 5,000 accounts is a handful of statements (lock, update,
+history, audit, open work), not a round trip per account, all in the request's transaction.
+"""
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import TextClause, text, update
@@ -11,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.clients.audit.schemas import AuditEntity
 from services.clients.ownership.models import Handover, OwnershipChange
 from services.clients.ownership.schemas import TransferOptions
 
@@ -72,6 +78,67 @@ class OwnershipRepository:
             update(Handover).where(col(Handover.handover_id) == handover_id).values(result=result)
         )
 
+    async def lock_owned_by(self, owner_id: int) -> dict[int, int]:
+        """Lock every account of ``owner_id``, archived ones included (nothing may be
+        orphaned); ``{account id: owner id}`` in id order.
+
+        Locks are taken in id order, like every other mover's, so two moves never deadlock;
+        a row another transaction moves away meanwhile is skipped once that one commits.
+        """
+        return await self._lock(_LOCK_OWNED_BY, {"owner": owner_id})
+
+    async def lock_accounts(
+        self, account_ids: Collection[int], *, owner_ids: Collection[int] | None = None
+    ) -> dict[int, int]:
+        """Lock the accounts among ``account_ids`` that exist (and, when ``owner_ids`` is
+        given, are owned by one of them); ``{account id: owner id}`` in id order."""
+        owners = None if owner_ids is None else list(owner_ids)
+        return await self._lock(_LOCK_LISTED, {"ids": list(account_ids), "owners": owners})
+
+    async def _lock(self, statement: TextClause, params: dict[str, Any]) -> dict[int, int]:
+        connection = await self.session.connection()
+        result = await connection.execute(statement, params)
+        return {account_id: owner_id for account_id, owner_id in result}
+
+    async def move_accounts(
+        self,
+        previous_owners: Mapping[int, int],
+        to_employee_id: int,
+        *,
+        reason: str,
+        options: Mapping[str, bool],
+        actor_employee_id: int | None,
+        handover_id: uuid.UUID | None,
+    ) -> None:
+        """Give the locked accounts (``{account id: previous owner}``) to ``to_employee_id``
+        and record each move: an ownership history entry and an audit entry per account
+        (the entry :class:`AuditTrail` would write), one statement for each kind of row."""
+        if not previous_owners:
+            return
+        moved = {"ids": list(previous_owners), "previous": list(previous_owners.values())}
+        connection = await self.session.connection()
+        await connection.execute(_MOVE_ACCOUNTS, {"ids": moved["ids"], "to": to_employee_id})
+        await connection.execute(
+            _RECORD_MOVES,
+            {
+                **moved,
+                "to": to_employee_id,
+                "reason": reason,
+                "handover": handover_id,
+                "options": json.dumps(dict(options)),
+                "actor": actor_employee_id,
+            },
+        )
+        await connection.execute(
+            _AUDIT_MOVES,
+            {
+                **moved,
+                "actor": actor_employee_id,
+                "entity": AuditEntity.OWNERSHIP.value,
+                "after": json.dumps({"owner_id": to_employee_id, "reason": reason}),
+            },
+        )
+
     async def move_service_work(
         self,
         account_ids: Collection[int],
@@ -104,6 +171,35 @@ class OwnershipRepository:
         return len(result.all())
 
 
+_LOCK_OWNED_BY = text(
+    "SELECT id, owner_id FROM clients.accounts WHERE owner_id = :owner ORDER BY id FOR UPDATE"
+)
+_LOCK_LISTED = text(
+    "SELECT id, owner_id FROM clients.accounts WHERE id = ANY(CAST(:ids AS integer[])) "
+    "AND (CAST(:owners AS integer[]) IS NULL OR owner_id = ANY(CAST(:owners AS integer[]))) "
+    "ORDER BY id FOR UPDATE"
+)
+_MOVE_ACCOUNTS = text(
+    "UPDATE clients.accounts SET owner_id = :to, version = version + 1, updated_at = now() "
+    "WHERE id = ANY(CAST(:ids AS integer[]))"
+)
+# The moves in account id order, so history and audit ids follow it as they did one by one.
+_MOVED = (
+    "FROM unnest(CAST(:ids AS integer[]), CAST(:previous AS integer[])) "
+    "WITH ORDINALITY AS moved(account_id, previous, n) ORDER BY moved.n"
+)
+_RECORD_MOVES = text(
+    "INSERT INTO clients.ownership_history (account_id, from_employee_id, to_employee_id, "
+    "reason, handover_id, options, actor_employee_id) "
+    "SELECT moved.account_id, moved.previous, CAST(:to AS integer), CAST(:reason AS text), "
+    "CAST(:handover AS uuid), CAST(:options AS jsonb), CAST(:actor AS integer) " + _MOVED
+)
+_AUDIT_MOVES = text(
+    "INSERT INTO clients.audit_log (actor_employee_id, entity, entity_id, account_id, action, "
+    "before, after) "
+    "SELECT CAST(:actor AS integer), CAST(:entity AS text), moved.account_id, moved.account_id, "
+    "'transfer', jsonb_build_object('owner_id', moved.previous), CAST(:after AS jsonb) " + _MOVED
+)
 _OPEN_TICKETS = text(
     "UPDATE clients.tickets SET owner_id = :to, version = version + 1, updated_at = now() "
     "WHERE account_id = ANY(CAST(:ids AS integer[])) AND owner_id <> :to "

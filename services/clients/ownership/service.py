@@ -4,12 +4,10 @@ the service work along as asked. Never commits: one request, one transaction."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping
 
 from services.clients.accounts.models import Account
 from services.clients.accounts.repository import AccountRepository
-from services.clients.audit.schemas import AuditEntity
-from services.clients.audit.service import AuditTrail
 from services.clients.org.service import OrgService, owner_problem
 from services.clients.ownership.models import Handover, OwnershipChange
 from services.clients.ownership.repository import OwnershipRepository
@@ -32,12 +30,10 @@ class OwnershipService:
         accounts: AccountRepository,
         repository: OwnershipRepository,
         org: OrgService,
-        audit: AuditTrail,
     ) -> None:
         self.accounts = accounts
         self.repository = repository
         self.org = org
-        self.audit = audit
 
     def record_first_owner(self, account: Account, actor_employee_id: int | None) -> None:
         """The ownership history starts when the account is created."""
@@ -54,7 +50,7 @@ class OwnershipService:
 
     async def _move(
         self,
-        accounts: Sequence[Account],
+        owners: Mapping[int, int],
         to_employee_id: int,
         options: TransferOptions,
         *,
@@ -62,38 +58,23 @@ class OwnershipService:
         actor_employee_id: int | None,
         handover_id: uuid.UUID | None = None,
     ) -> TransferResult:
-        moving = [account for account in accounts if account.owner_id != to_employee_id]
-        for account in moving:
-            assert account.id is not None
-            previous = account.owner_id
-            account.owner_id = to_employee_id
-            account.version += 1
-            self.repository.add_change(
-                OwnershipChange(
-                    account_id=account.id,
-                    from_employee_id=previous,
-                    to_employee_id=to_employee_id,
-                    reason=reason,
-                    handover_id=handover_id,
-                    options={name: getattr(options, name) for name in TransferOptions.model_fields},
-                    actor_employee_id=actor_employee_id,
-                )
-            )
-            self.audit.record(
-                entity=AuditEntity.OWNERSHIP,
-                entity_id=account.id,
-                account_id=account.id,
-                action="transfer",
-                actor_employee_id=actor_employee_id,
-                before={"owner_id": previous},
-                after={"owner_id": to_employee_id, "reason": reason},
-            )
-            await self.accounts.add(account)
-        moved_work = await self.repository.move_service_work(
-            [account.id for account in moving if account.id is not None], to_employee_id, options
+        """Move the locked accounts (``{account id: current owner}``) and their open work."""
+        moving = {
+            account_id: owner_id
+            for account_id, owner_id in owners.items()
+            if owner_id != to_employee_id
+        }
+        await self.repository.move_accounts(
+            moving,
+            to_employee_id,
+            reason=reason,
+            options={name: getattr(options, name) for name in TransferOptions.model_fields},
+            actor_employee_id=actor_employee_id,
+            handover_id=handover_id,
         )
+        moved_work = await self.repository.move_service_work(list(moving), to_employee_id, options)
         return TransferResult(
-            accounts=len(moving), unchanged=len(accounts) - len(moving), **moved_work
+            accounts=len(moving), unchanged=len(owners) - len(moving), **moved_work
         )
 
     async def transfer(
@@ -118,15 +99,15 @@ class OwnershipService:
                 },
             )
         wanted = sorted(set(data.account_ids))
-        accounts = await self.accounts.get_many(wanted, owner_ids=owner_ids, for_update=True)
-        missing = sorted(set(wanted) - {account.id for account in accounts})
+        owners = await self.repository.lock_accounts(wanted, owner_ids=owner_ids)
+        missing = [account_id for account_id in wanted if account_id not in owners]
         if missing:
             raise NotFound(
                 f"accounts {', '.join(map(str, missing))} do not exist; nothing was transferred",
                 extra={"missing_account_ids": missing},
             )
         return await self._move(
-            accounts,
+            owners,
             data.to_employee_id,
             data,
             reason=data.reason,
@@ -169,18 +150,22 @@ class OwnershipService:
                 extra={"reason": "successor_not_active"},
             )
         if data.account_ids is None:
-            accounts = await self.accounts.owned_by(data.from_employee_id, for_update=True)
+            owners = await self.repository.lock_owned_by(data.from_employee_id)
         else:
             wanted = sorted(set(data.account_ids))
-            accounts = await self.accounts.get_many(wanted, for_update=True)
-            missing = sorted(set(wanted) - {account.id for account in accounts})
+            owners = await self.repository.lock_accounts(wanted)
+            missing = [account_id for account_id in wanted if account_id not in owners]
             if missing:
                 raise UnprocessableContent(
                     f"accounts {', '.join(map(str, missing))} do not exist; "
                     "no account was handed over",
                     extra={"missing_account_ids": missing},
                 )
-            foreign = [a.id for a in accounts if a.owner_id != data.from_employee_id]
+            foreign = [
+                account_id
+                for account_id, owner_id in owners.items()
+                if owner_id != data.from_employee_id
+            ]
             if foreign:
                 raise Conflict(
                     f"accounts {', '.join(map(str, foreign))} are not owned by employee "
@@ -188,7 +173,7 @@ class OwnershipService:
                     extra={"foreign_account_ids": foreign},
                 )
         moved = await self._move(
-            accounts,
+            owners,
             data.to_employee_id,
             data,
             reason=data.reason,
