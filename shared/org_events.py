@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.numbers import JsonInt, NotABoolean
+
+Id = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
 
 
 class EmployeeStatus(StrEnum):
@@ -27,17 +31,17 @@ class OrgEmployeeEvent(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     event_id: uuid.UUID = Field(examples=["6f1c3e52-8a0e-4d0a-9d55-3f1f1c1b2a10"])
-    employee_id: int = Field(ge=1, le=2_147_483_647, examples=[12])
+    employee_id: JsonInt = Field(ge=1, le=2_147_483_647, examples=[12])
     employee_no: str = Field(min_length=1, max_length=20, examples=["E0012"])
     name: str = Field(min_length=1, max_length=100, examples=["王磊"])
     position_code: str | None = Field(default=None, max_length=32, examples=["KA-KAM"])
-    department_id: int | None = Field(default=None, ge=1, le=2_147_483_647, examples=[3])
-    manager_id: int | None = Field(default=None, ge=1, le=2_147_483_647, examples=[2])
+    department_id: Id | None = Field(default=None, examples=[3])
+    manager_id: Id | None = Field(default=None, examples=[2])
     status: EmployeeStatus = Field(examples=["active"])
     authority_limits: dict[str, Any] = Field(
         default_factory=dict, examples=[{"adjust_credit_score": {"max_delta": 5}}]
     )
-    version: int = Field(ge=1, le=2_147_483_647, examples=[5])
+    version: JsonInt = Field(ge=1, le=2_147_483_647, examples=[5])
 
 
 class OrgEventBatch(BaseModel):

@@ -7,29 +7,22 @@ header and cookie parameters) is an ``IsoDay`` and every instant an ``IsoInstant
 No database: the apps are only built, never started.
 """
 
-import importlib
-from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Annotated, Any, get_args, get_origin
 
 import pytest
 from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
-from services.clients.receivables.schemas import ErpEvent
 from shared.auth.policy import api_routes
-
-SERVICES = ("clients", "staff", "kpi")
-PARAMETER_KINDS = ("path", "query", "header", "cookie", "body")
-
-RAW_BODIES: dict[str, Any] = {
-    # Routes that read their body themselves (the signature is checked on the raw bytes,
-    # a file is parsed by hand): the model each body is validated with, None for no JSON.
-    "POST /v1/clients/erp/webhooks": ErpEvent,
-    "POST /v1/clients/accounts/import": None,  # a CSV or XLSX file
-}
+from tests.request_walk import (
+    RAW_BODIES,
+    SERVICES,
+    create_app,
+    leaf_types,
+    operation,
+    request_fields,
+)
 
 NUMBERS = ("0", '"0"', "1795140900", '"1795140900"', "1795140900.5")
 """JSON a lax date or datetime reads as a Unix time (numbers, and digits as text)."""
@@ -37,67 +30,16 @@ NUMBERS = ("0", '"0"', "1795140900", '"1795140900"', "1795140900.5")
 WELL_WRITTEN = {date: '"2026-11-20"', datetime: '"2026-11-20T02:15:00+00:00"'}
 
 
-def create_app(service: str) -> FastAPI:
-    app: FastAPI = importlib.import_module(f"services.{service}.app").create_app()
-    return app
-
-
-def with_metadata(annotation: Any, metadata: list[Any]) -> Any:
-    # Pydantic moves a field's top-level Annotated metadata (IsoDay's validator) out of the
-    # annotation; put it back so the type is validated as the request would be.
-    return Annotated[(annotation, *metadata)] if metadata else annotation
-
-
-def time_types(annotation: Any, where: str, seen: set[type]) -> Iterator[tuple[str, Any]]:
-    """Every date or datetime inside ``annotation`` (models, unions, lists …), named."""
-    if get_origin(annotation) is Annotated:
-        base = get_args(annotation)[0]
-        if base in WELL_WRITTEN:
-            yield where, annotation
-        else:
-            yield from time_types(base, where, seen)
-    elif annotation in WELL_WRITTEN:
-        yield where, annotation
-    elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        if annotation in seen:
-            return
-        seen.add(annotation)
-        for name, field in annotation.model_fields.items():
-            yield from time_types(
-                with_metadata(field.annotation, field.metadata),
-                f"{annotation.__module__}.{annotation.__qualname__}.{name}",
-                seen,
-            )
-    else:
-        for argument in get_args(annotation):
-            yield from time_types(argument, where, seen)
-
-
-def operation(route: APIRoute) -> str:
-    return f"{'/'.join(sorted(route.methods))} {route.path}"
-
-
-def route_parameters(route: APIRoute) -> Iterator[tuple[str, Any]]:
-    """``(kind, annotation)`` of every parameter the route reads, dependencies included."""
-    stack: list[Dependant] = [route.dependant]
-    while stack:
-        dependant = stack.pop()
-        stack.extend(dependant.dependencies)
-        for kind in PARAMETER_KINDS:
-            for parameter in getattr(dependant, f"{kind}_params"):
-                info = parameter.field_info
-                yield f"{kind} {parameter.name}", with_metadata(info.annotation, info.metadata)
-    if route.body_field is None and operation(route) in RAW_BODIES:
-        yield "raw body", RAW_BODIES[operation(route)]
+def is_time(annotation: Any) -> bool:
+    return annotation in WELL_WRITTEN
 
 
 def request_time_fields(app: FastAPI) -> dict[str, tuple[str, Any]]:
     """Every date or datetime the app's routes read: name → (first route reading it, type)."""
     found: dict[str, tuple[str, Any]] = {}
-    for route in api_routes(app):
-        for parameter, annotation in route_parameters(route):
-            for where, time_type in time_types(annotation, parameter, set()):
-                found.setdefault(where, (f"{operation(route)} ({parameter})", time_type))
+    for where, reading in request_fields(app).items():
+        for time_type in leaf_types(reading.annotation, is_time):
+            found.setdefault(where, (str(reading), time_type))
     return found
 
 

@@ -11,13 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from services.clients.accounts.rules import Grade, credit_code_error, normalize_credit_code
 from shared.money import Money
+from shared.numbers import NotABoolean
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
-EmployeeId = Annotated[int, Field(ge=1, le=2_147_483_647)]
-AccountId = Annotated[int, Field(ge=1, le=2_147_483_647)]
+EmployeeId = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
+AccountId = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
 CreditCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$")]
 
 

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.numbers import JsonInt
+
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
@@ -18,7 +20,9 @@ class CreditAdjustmentCreate(BaseModel):
         json_schema_extra={"examples": [{"delta": -3, "reason": "连续两期回款逾期超过60天"}]},
     )
 
-    delta: int = Field(ge=-100, le=100, description="Points to add (negative lowers the score).")
+    delta: JsonInt = Field(
+        ge=-100, le=100, description="Points to add (negative lowers the score)."
+    )
     reason: Reason
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared.money import Money
+from shared.numbers import JsonInt
 from shared.periods import AnyPeriod, Month, Quarter, Year
 
 MAX_EMPLOYEES = 1000
@@ -23,7 +24,7 @@ class MetricsRequest(BaseModel):
     )
 
     period: AnyPeriod
-    employee_ids: list[int] = Field(min_length=1, max_length=MAX_EMPLOYEES)
+    employee_ids: list[JsonInt] = Field(min_length=1, max_length=MAX_EMPLOYEES)
 
     @field_validator("employee_ids")
     @classmethod

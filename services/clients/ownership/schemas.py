@@ -9,8 +9,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-EmployeeId = Annotated[int, Field(ge=1, le=2_147_483_647)]
-AccountId = Annotated[int, Field(ge=1, le=2_147_483_647)]
+from shared.numbers import NotABoolean
+
+EmployeeId = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
+AccountId = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 

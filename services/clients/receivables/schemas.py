@@ -11,13 +11,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from pydantic.config import JsonDict
 
 from shared.money import ExactDecimal, Money
+from shared.numbers import JsonInt, NotABoolean
 from shared.periods import IsoDay, IsoInstant
 
 ErpRef = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$")
 ]
-Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
-LineNo = Annotated[int, Field(ge=1, le=999)]
+Id = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
+LineNo = Annotated[int, Field(ge=1, le=999), NotABoolean]
 
 MONEY_EXAMPLE: JsonDict = {"amount": "1500.00", "currency": "CNY"}
 
@@ -52,7 +53,7 @@ class ErpInvoice(BaseModel):
     issue_date: IsoDay
     due_lines: list[ErpDueLine] = Field(min_length=1, max_length=120)
     status: Literal["open", "cancelled"]
-    version: int = Field(ge=1, le=2_147_483_647)
+    version: JsonInt = Field(ge=1, le=2_147_483_647)
 
     @model_validator(mode="after")
     def _lines_add_up(self) -> ErpInvoice:

@@ -12,6 +12,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from services.clients.surveys.rules import SURVEY_PERIOD_PATTERN, survey_period
 from shared.money import ExactDecimal
+from shared.numbers import NotABoolean
 from shared.periods import IsoDay
 
 MIN_SCORE, MAX_SCORE = Decimal("1.00"), Decimal("5.00")
@@ -36,7 +37,7 @@ PeriodText = Annotated[
     AfterValidator(_period),
 ]
 Comments = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-ContactId = Annotated[int, Field(ge=1, le=2_147_483_647)]
+ContactId = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
 
 
 class SurveyChannel(StrEnum):

@@ -10,12 +10,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from services.clients.accounts.rules import Grade
 from services.clients.tickets.rules import Severity, TicketStatus
+from shared.numbers import JsonInt, NotABoolean
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
-EmployeeId = Annotated[int, Field(ge=1, le=2_147_483_647)]
-RecordId = Annotated[int, Field(ge=1, le=2_147_483_647)]
+EmployeeId = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
+RecordId = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
 
 
 class TicketKind(StrEnum):
@@ -109,7 +110,7 @@ class SatisfactionCreate(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"score": 4, "comment": "处理及时"}]}
     )
 
-    score: int = Field(ge=1, le=5)
+    score: JsonInt = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=500)
 
 
@@ -208,8 +209,8 @@ class SlaTargetItem(BaseModel):
 
     severity: Severity
     grade: Grade
-    response_minutes: int = Field(ge=1, le=525_600)
-    resolution_minutes: int = Field(ge=1, le=525_600)
+    response_minutes: JsonInt = Field(ge=1, le=525_600)
+    resolution_minutes: JsonInt = Field(ge=1, le=525_600)
     around_the_clock: bool = False
 
 

@@ -11,14 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from services.clients.accounts.schemas import EmployeeId
 from services.clients.visits.rules import VisitStatus
+from shared.numbers import NotABoolean
 from shared.periods import IsoDay
 
 Purpose = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-ContactId = Annotated[int, Field(ge=1, le=2_147_483_647)]
+ContactId = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
 ContactIds = Annotated[list[ContactId], Field(max_length=20)]
-Year = Annotated[int, Field(ge=2000, le=2999)]
+Year = Annotated[int, Field(ge=2000, le=2999), NotABoolean]
 PERIOD_PATTERN = r"^[0-9]{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$"
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.kpi.appraisals.rules import AppraisalState
 from shared.money import ExactDecimal
+from shared.numbers import JsonInt
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=1000)]
 Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -103,7 +104,7 @@ class ActualSnapshotRead(BaseModel):
 class SelfRating(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    item_id: int = Field(ge=1)
+    item_id: JsonInt = Field(ge=1)
     rating: ExactDecimal | None = None
     comment: Comment | None = None
 
@@ -130,7 +131,7 @@ class SelfAssessment(BaseModel):
 class ManagerRating(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    item_id: int = Field(ge=1)
+    item_id: JsonInt = Field(ge=1)
     rating: ExactDecimal
 
 
@@ -139,7 +140,7 @@ class ScoreAdjustment(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    item_id: int = Field(ge=1)
+    item_id: JsonInt = Field(ge=1)
     score: ExactDecimal = Field(description="0–200")
     reason: Reason
 

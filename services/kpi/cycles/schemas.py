@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.kpi.appraisals.rules import CycleState
 from shared.money import ExactDecimal
+from shared.numbers import JsonInt, NotABoolean
 from shared.periods import AnyPeriod, PeriodKind
 
 
@@ -32,8 +33,8 @@ class CycleCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=100)
     period: AnyPeriod
-    template_ids: list[int] = Field(min_length=1, max_length=50)
-    department_ids: list[int] | None = Field(default=None, max_length=200)
+    template_ids: list[JsonInt] = Field(min_length=1, max_length=50)
+    department_ids: list[JsonInt] | None = Field(default=None, max_length=200)
     position_codes: list[Annotated[str, StringConstraints(max_length=32)]] | None = Field(
         default=None, max_length=100
     )
@@ -98,7 +99,7 @@ class CalibrationLock(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"department_id": 3}]}
     )
 
-    department_id: int | None = Field(ge=1)
+    department_id: Annotated[int, Field(ge=1), NotABoolean] | None
 
 
 class CalibrationLocked(BaseModel):

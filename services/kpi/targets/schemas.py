@@ -8,6 +8,7 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.money import ExactDecimal
+from shared.numbers import JsonInt
 
 # Relative shares are stored as NUMERIC(18, 6): bounded well inside it, so a huge share is
 # a 422 and not a numeric overflow in the database.
@@ -17,7 +18,7 @@ MAX_SHARE = 1_000_000_000
 class PersonShare(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    employee_id: int = Field(ge=1, le=2_147_483_647, examples=[12])
+    employee_id: JsonInt = Field(ge=1, le=2_147_483_647, examples=[12])
     share: ExactDecimal = Field(ge=0, le=MAX_SHARE, examples=["1"])
 
 
@@ -26,7 +27,7 @@ class TeamShare(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    team_id: int = Field(ge=1, le=2_147_483_647, examples=[4])
+    team_id: JsonInt = Field(ge=1, le=2_147_483_647, examples=[4])
     share: ExactDecimal = Field(ge=0, le=MAX_SHARE, examples=["60"])
     people: list[PersonShare] = Field(min_length=1, max_length=500)
 
@@ -57,9 +58,9 @@ class TargetPlanCreate(BaseModel):
         },
     )  # fmt: skip
 
-    indicator_id: int = Field(ge=1)
-    year: int = Field(ge=2000, le=2999)
-    department_id: int = Field(ge=1)
+    indicator_id: JsonInt = Field(ge=1)
+    year: JsonInt = Field(ge=2000, le=2999)
+    department_id: JsonInt = Field(ge=1)
     total: ExactDecimal
     seasonal_weights: list[ExactDecimal] | None = Field(default=None, min_length=12, max_length=12)
     note: str = Field(default="", max_length=500)
@@ -91,10 +92,10 @@ class TargetRebalance(BaseModel):
         },
     )
 
-    team_id: int = Field(ge=1)
-    employee_id: int = Field(ge=1)
+    team_id: JsonInt = Field(ge=1)
+    employee_id: JsonInt = Field(ge=1)
     change: RebalanceChange
-    effective_month: int = Field(ge=1, le=12)
+    effective_month: JsonInt = Field(ge=1, le=12)
     share: ExactDecimal | None = Field(
         default=None, description="A joiner's fraction of each remaining month (0–1)"
     )

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from services.kpi.templates.rules import RatingScale, validate_weights
 from shared.money import ExactDecimal
+from shared.numbers import JsonInt, NotABoolean
 from shared.periods import PeriodKind
 
 Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
@@ -42,7 +43,7 @@ class DutyRef(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    importance: int = Field(ge=1, le=50, examples=[1])
+    importance: JsonInt = Field(ge=1, le=50, examples=[1])
     statement: str = Field(min_length=1, max_length=200, examples=["协助执行拜访和联络计划"])
 
 
@@ -55,7 +56,7 @@ class TemplateItemIn(BaseModel):
     title: Title
     kind: ItemKind
     weight: ExactDecimal
-    indicator_id: int | None = Field(default=None, ge=1)
+    indicator_id: Annotated[int, Field(ge=1), NotABoolean] | None = None
     target_mode: TargetMode = TargetMode.NONE
     target: ExactDecimal | None = None
     rating_scale: RatingScale | None = None

@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from shared.money import ExactDecimal
+from shared.numbers import JsonInt, NotABoolean
 
 CODE_PATTERN: Final = r"^[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*$"
 """Department and position codes: upper-case words joined by hyphens (``KA-DEV-LEAD``)."""
@@ -182,7 +183,7 @@ class Duty(_Frozen):
     statement: Text
     tasks: tuple[Text, ...] = Field(min_length=1, max_length=MAX_ITEMS)
     measure: Measure
-    importance: int = Field(ge=1)
+    importance: JsonInt = Field(ge=1)
 
 
 class AuthorityLimits(_Frozen):
@@ -191,7 +192,7 @@ class AuthorityLimits(_Frozen):
     max_amount: ExactDecimal | None = Field(default=None, gt=0)
     currency: CurrencyCode | None = None
     max_discount_percent: ExactDecimal | None = Field(default=None, gt=0, le=100)
-    max_delta: int | None = Field(default=None, ge=1)
+    max_delta: Annotated[int, Field(ge=1), NotABoolean] | None = None
 
     @model_validator(mode="after")
     def _check_shape(self) -> Self:
@@ -278,7 +279,7 @@ class Qualifications(_Frozen):
 
     education_level: EducationLevel
     majors: tuple[Text, ...] = Field(default=(), max_length=MAX_ITEMS)
-    min_years_experience: int = Field(ge=0)
+    min_years_experience: JsonInt = Field(ge=0)
     skills: tuple[Text, ...] = Field(default=(), max_length=MAX_ITEMS)
     certifications: tuple[Text, ...] = Field(default=(), max_length=MAX_ITEMS)
     languages: tuple[Text, ...] = Field(default=(), max_length=MAX_ITEMS)

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.numbers import NotABoolean
+
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9_-]{0,31}$")]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -53,7 +55,7 @@ class DepartmentCreate(BaseModel):
 
     code: Code
     name: ShortText
-    parent_id: int | None = Field(default=None, ge=1)
+    parent_id: Annotated[int, Field(ge=1), NotABoolean] | None = None
     charter: str = Field(default="", max_length=4000)
     functions: list[FunctionArea] = Field(default_factory=list, max_length=30)
     head_position_code: Code | None = None
@@ -66,7 +68,7 @@ class DepartmentUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: ShortText | None = None
-    parent_id: int | None = Field(default=None, ge=1)
+    parent_id: Annotated[int, Field(ge=1), NotABoolean] | None = None
     charter: str | None = Field(default=None, max_length=4000)
     functions: list[FunctionArea] | None = Field(default=None, max_length=30)
     head_position_code: Code | None = None

@@ -9,13 +9,14 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.staff.catalogue.schema import CODE_PATTERN, EducationLevel, EmploymentStatus
+from shared.numbers import NotABoolean
 from shared.periods import IsoDay
 
 Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, max_length=32)]
 EmployeeNo = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9-]{1,15}$")]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
+Id = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
 
 
 class WorkingStatus(StrEnum):

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.auth.principal import Role
+from shared.numbers import NotABoolean
 
 Login = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9._-]{2,63}$")]
 Password = Annotated[str, StringConstraints(min_length=10, max_length=128)]
@@ -101,7 +102,7 @@ class UserCreate(BaseModel):
     login: Login
     password: Password
     roles: list[Role] = Field(default_factory=list, max_length=8)
-    employee_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    employee_id: Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean] | None = None
 
 
 class UserUpdate(BaseModel):
@@ -111,7 +112,7 @@ class UserUpdate(BaseModel):
 
     roles: list[Role] | None = Field(default=None, max_length=8)
     active: bool | None = Field(default=None, strict=True)  # not 0/1 or "yes"
-    employee_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    employee_id: Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean] | None = None
 
 
 class UserRead(BaseModel):

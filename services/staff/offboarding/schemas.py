@@ -9,9 +9,10 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.staff.offboarding.models import DepartureStatus, HandoverStatus
+from shared.numbers import NotABoolean
 from shared.periods import IsoDay
 
-Id = Annotated[int, Field(ge=1, le=2_147_483_647)]
+Id = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
 
 
 class SuccessorGroup(BaseModel):

@@ -23,6 +23,7 @@ from services.staff.catalogue.schema import (
     Training,
 )
 from services.staff.positions.models import VersionStatus
+from shared.numbers import JsonInt, NotABoolean
 from shared.periods import IsoDay
 
 Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, max_length=32)]
@@ -113,11 +114,11 @@ class PositionContent(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: ShortText
-    department_id: int = Field(ge=1, le=2_147_483_647)
+    department_id: JsonInt = Field(ge=1, le=2_147_483_647)
     reports_to_code: Code | None = None
     level: PositionLevel | None = None
     purpose: str = Field(default="", max_length=4000)
-    headcount_quota: int = Field(default=1, ge=0, le=10_000)
+    headcount_quota: JsonInt = Field(default=1, ge=0, le=10_000)
     duties: list[Duty] = Field(default_factory=list, max_length=50)
     authorities: Authorities = Field(default_factory=Authorities)
     collaboration: Collaboration = Field(default_factory=Collaboration)
@@ -146,11 +147,11 @@ class PositionVersionUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: ShortText | None = None
-    department_id: int | None = Field(default=None, ge=1, le=2_147_483_647)
+    department_id: Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean] | None = None
     reports_to_code: Code | None = None
     level: PositionLevel | None = None
     purpose: str | None = Field(default=None, max_length=4000)
-    headcount_quota: int | None = Field(default=None, ge=0, le=10_000)
+    headcount_quota: Annotated[int, Field(ge=0, le=10_000), NotABoolean] | None = None
     duties: list[Duty] | None = Field(default=None, max_length=50)
     authorities: Authorities | None = None
     collaboration: Collaboration | None = None
