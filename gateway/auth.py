@@ -8,8 +8,10 @@ short-lived token staff minted for its scopes. Internal paths are never reachabl
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
+from functools import partial
 
 import httpx
 import structlog
@@ -61,6 +63,7 @@ class GatewayAuth:
         self.service_token = service_token
         self.key_cache_seconds = key_cache_seconds
         self._keys: dict[str, tuple[float, str, Principal]] = {}
+        self._checking: dict[str, asyncio.Task[Credential]] = {}
 
     @staticmethod
     def is_reachable(path: str) -> bool:
@@ -85,9 +88,27 @@ class GatewayAuth:
 
     async def _exchange_key(self, key: str) -> Credential:
         cached = self._keys.get(key)
-        now = time.monotonic()
-        if cached is not None and cached[0] > now:
+        if cached is not None and cached[0] > time.monotonic():
             return Credential(token=cached[1], principal=cached[2])
+        # One check per key at a time: when its cache entry lapses under a burst (the ERP
+        # pushing payments), the requests of that moment wait for one answer from staff
+        # instead of each asking it.
+        checking = self._checking.get(key)
+        if checking is None:
+            checking = asyncio.ensure_future(self._check_key(key))
+            self._checking[key] = checking
+            checking.add_done_callback(partial(self._checked, key))
+        # Shielded: a caller that goes away does not cancel the check the others wait for.
+        return await asyncio.shield(checking)
+
+    def _checked(self, key: str, check: asyncio.Task[Credential]) -> None:
+        if self._checking.get(key) is check:
+            del self._checking[key]
+        if not check.cancelled():
+            check.exception()  # read here, so a check nobody awaits any more is not reported
+
+    async def _check_key(self, key: str) -> Credential:
+        now = time.monotonic()
         try:
             response = await self.client.post(
                 self.introspect_url,

@@ -97,7 +97,7 @@ class ServiceSettings(BaseServiceSettings):
     # overflow connection when it is returned, so a pool below the load opens and closes
     # connections all the time (measured under 50 connections: a tenth of the CPU).
     db_pool_size: Annotated[int, Field(gt=0)] = 20
-    db_max_overflow: Annotated[int, Field(ge=0)] = 10
+    db_max_overflow: Annotated[int, Field(ge=0)] = 5
     upstream_timeout_seconds: Annotated[float, Field(gt=0)] = 5.0
 
     @model_validator(mode="after")
