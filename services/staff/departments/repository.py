@@ -20,6 +20,17 @@ class DepartmentRepository:
     async def get(self, department_id: int) -> Department | None:
         return await self.session.get(Department, department_id)
 
+    async def get_for_update(self, department_id: int) -> Department | None:
+        """The department with its row locked until the transaction ends (for a change
+        checked against the version the editor read)."""
+        result = await self.session.exec(
+            select(Department)
+            .where(col(Department.id) == department_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return result.first()
+
     async def get_by_code(self, code: str) -> Department | None:
         result = await self.session.exec(select(Department).where(col(Department.code) == code))
         return result.first()

@@ -60,7 +60,11 @@ class DepartmentService:
     async def update(
         self, department_id: int, data: DepartmentUpdate, if_match: str | None
     ) -> Department:
-        department = await self.get(department_id)
+        """Apply a partial change; the row is locked before its version is compared, so
+        two editors with the same ETag cannot both pass the check (one gets 412)."""
+        department = await self.repository.get_for_update(department_id)
+        if department is None:
+            raise NotFound(f"department {department_id} does not exist")
         check_if_match(if_match, department.version)
         changes = data.model_dump(mode="json", exclude_unset=True)
         if "parent_id" in changes and changes["parent_id"] is not None:

@@ -25,6 +25,17 @@ class IdentityRepository:
     async def user(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
 
+    async def user_for_update(self, user_id: int) -> User | None:
+        """The login with its row locked until the transaction ends (for a change checked
+        against the version the editor read)."""
+        result = await self.session.exec(
+            select(User)
+            .where(col(User.id) == user_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return result.first()
+
     async def user_by_login(self, login: str) -> User | None:
         result = await self.session.exec(select(User).where(col(User.login) == login))
         return result.first()

@@ -207,7 +207,11 @@ class IdentityService:
         return await self.repository.users(after_id=after_id, limit=limit)
 
     async def update_user(self, user_id: int, data: UserUpdate, if_match: str | None) -> User:
-        user = await self.get_user(user_id)
+        """Change roles, employee or activity; the row is locked before its version is
+        compared, so two administrators with the same ETag cannot both pass (one gets 412)."""
+        user = await self.repository.user_for_update(user_id)
+        if user is None:
+            raise NotFound(f"user {user_id} does not exist")
         check_if_match(if_match, user.version)
         changes = data.model_dump(exclude_unset=True)
         if "roles" in changes and changes["roles"] is not None:

@@ -56,6 +56,22 @@ class PositionRepository:
         )
         return result.first()
 
+    async def get_version_for_update(
+        self, position_id: int, version_no: int
+    ) -> PositionVersion | None:
+        """The version with its row locked until the transaction ends (for a change checked
+        against the version the editor read, or a status transition)."""
+        result = await self.session.exec(
+            select(PositionVersion)
+            .where(
+                col(PositionVersion.position_id) == position_id,
+                col(PositionVersion.version_no) == version_no,
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return result.first()
+
     async def approved_version(self, position_id: int) -> PositionVersion | None:
         result = await self.session.exec(
             select(PositionVersion).where(

@@ -72,6 +72,14 @@ class PositionService:
             raise NotFound(f"position {position_id} has no version {version_no}")
         return version
 
+    async def get_version_for_update(self, position_id: int, version_no: int) -> PositionVersion:
+        """The version, locked: its ``version`` and status cannot change under us until the
+        transaction ends, so an If-Match or status check stays true while we write."""
+        version = await self.repository.get_version_for_update(position_id, version_no)
+        if version is None:
+            raise NotFound(f"position {position_id} has no version {version_no}")
+        return version
+
     async def list(
         self,
         *,
@@ -147,9 +155,10 @@ class PositionService:
     async def update_draft(
         self, position_id: int, version_no: int, data: PositionVersionUpdate, if_match: str | None
     ) -> PositionVersion:
-        """Change a draft; any other status is immutable (409)."""
+        """Change a draft; any other status is immutable (409). Two editors with the same
+        ETag cannot both pass the check: the row is locked before it (one gets 412)."""
         position = await self.get(position_id)
-        version = await self.get_version(position_id, version_no)
+        version = await self.get_version_for_update(position_id, version_no)
         check_if_match(if_match, version.version)
         if version.status != VersionStatus.DRAFT.value:
             raise Conflict(
@@ -175,7 +184,7 @@ class PositionService:
         action: str,
     ) -> tuple[Position, PositionVersion]:
         position = await self.get(position_id)
-        version = await self.get_version(position_id, version_no)
+        version = await self.get_version_for_update(position_id, version_no)
         if if_match is not None:
             check_if_match(if_match, version.version)
         if version.status not in {s.value for s in allowed_from}:
