@@ -3,15 +3,17 @@
 Domain code raises :class:`DomainError` subclasses; the handlers installed by
 :func:`install_error_handlers` turn them, validation failures, unknown routes and
 unexpected exceptions into problem documents carrying the request id. A 500 never shows
-internals.
+internals; neither does the 503 of a lost database connection, which a retry fixes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from http import HTTPStatus
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
+import asyncpg
+import sqlalchemy.exc
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -200,8 +202,89 @@ def allowed_methods(request: Request) -> str:
     return ", ".join(sorted(methods))
 
 
+DATABASE_RETRY_AFTER: Final = "1"
+CONNECTION_LOST_DETAIL: Final = "the database connection was lost; retry the request"
+POOL_EXHAUSTED_DETAIL: Final = "no database connection was free in time; retry the request"
+DRIVER_MODULES: Final = frozenset({"asyncpg", "sqlalchemy"})
+
+SERVER_GONE: Final = (
+    # Class 08 but not all of it: a protocol violation (08P01) is a bad statement.
+    asyncpg.exceptions.ConnectionDoesNotExistError,  # 08003, closed mid-operation
+    asyncpg.exceptions.ConnectionFailureError,  # 08006
+    asyncpg.exceptions.ClientCannotConnectError,  # 08001
+    asyncpg.exceptions.AdminShutdownError,  # 57P01: pg_terminate_backend, a fast shutdown
+    asyncpg.exceptions.CrashShutdownError,  # 57P02
+    asyncpg.exceptions.CannotConnectNowError,  # 57P03: starting up or shutting down
+)
+"""Driver errors that say the server ended the connection (or would not take one)."""
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and what it was raised from, outermost first: SQLAlchemy wraps the
+    dialect's error (``orig``), which is raised from asyncpg's own."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        orig = current.orig if isinstance(current, sqlalchemy.exc.DBAPIError) else None
+        current = orig if orig is not None else current.__cause__
+
+
+def _raised_in_driver(exc: BaseException) -> bool:
+    """Whether the traceback of ``exc`` passes through asyncpg or SQLAlchemy (an
+    ``OSError`` elsewhere, a file or a socket of our own, is not the database's)."""
+    frame = exc.__traceback__
+    while frame is not None:
+        module = str(frame.tb_frame.f_globals.get("__name__", ""))
+        if module.partition(".")[0] in DRIVER_MODULES:
+            return True
+        frame = frame.tb_next
+    return False
+
+
+def _connection_gone(exc: BaseException, *, from_driver: bool) -> bool:
+    if isinstance(exc, SERVER_GONE):
+        return True
+    if isinstance(exc, asyncpg.exceptions.InterfaceError):
+        message = str(exc).lower()
+        return "connection" in message and "closed" in message
+    return from_driver and isinstance(exc, OSError)  # reset, refused, broken pipe …
+
+
+def database_unavailable(exc: BaseException) -> str | None:
+    """Why ``exc`` means the database could not be used for this request, as the detail to
+    answer with (503), or None when it is some other error.
+
+    That is: a connection SQLAlchemy invalidated as a disconnect, asyncpg finding its
+    connection closed or the server ending it (terminated backend, restart, failover), an
+    ``OSError`` out of the driver (connection reset or refused), and the pool giving no
+    connection within its timeout. A constraint violation or a bad statement is not: it
+    would fail the same way again.
+    """
+    if isinstance(exc, sqlalchemy.exc.TimeoutError):
+        return POOL_EXHAUSTED_DETAIL
+    if isinstance(exc, sqlalchemy.exc.DBAPIError) and exc.connection_invalidated:
+        return CONNECTION_LOST_DETAIL
+    from_driver = isinstance(exc, sqlalchemy.exc.DBAPIError) or _raised_in_driver(exc)
+    if any(_connection_gone(cause, from_driver=from_driver) for cause in _causes(exc)):
+        return CONNECTION_LOST_DETAIL
+    return None
+
+
+DATABASE_ERRORS: Final = (
+    sqlalchemy.exc.DBAPIError,
+    sqlalchemy.exc.TimeoutError,
+    asyncpg.exceptions.PostgresError,
+    asyncpg.exceptions.InterfaceError,
+    OSError,
+)
+"""The exception classes :func:`database_unavailable` may say yes to."""
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Render every error of ``app`` as problem+json."""
+    """Render every error of ``app`` as problem+json (a lost database connection as a
+    503 the caller may retry)."""
 
     async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)
@@ -249,6 +332,36 @@ def install_error_handlers(app: FastAPI) -> None:
             instance=request.url.path,
         )
 
+    async def on_database_error(request: Request, exc: Exception) -> JSONResponse:
+        """A lost database connection answers 503 with ``Retry-After: 1``, logged as a
+        warning; any other database error goes on to :func:`on_unexpected` (500).
+
+        Engines run without a ping before each checkout (``shared.db.create_engine``), so
+        after a database restart or failover the pool still holds connections to the old
+        server: the first request to check one out fails here (with the requests in flight
+        when it went down), SQLAlchemy then invalidates every connection of the pool made
+        before, and the retry gets a fresh one. This 503 is what a caller sees once after
+        a restart, and retrying is the right answer to it.
+        """
+        detail = database_unavailable(exc)
+        if detail is None:
+            raise exc  # to Starlette's outermost middleware: on_unexpected, a 500
+        root = list(_causes(exc))[-1]
+        log.warning(
+            "database_unavailable",
+            path=request.url.path,
+            error=type(exc).__name__,
+            cause=type(root).__name__,
+            message=str(root)[:200],
+        )
+        return problem_response(
+            503,
+            headers={"Retry-After": DATABASE_RETRY_AFTER},
+            slug="database-unavailable",
+            detail=detail,
+            instance=request.url.path,
+        )
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Runs in Starlette's outermost middleware, after the request-id middleware has
         # finished: take the id from the scope and put the header back ourselves.
@@ -266,6 +379,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, on_domain_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(StarletteHTTPException, on_http_error)
+    for database_error in DATABASE_ERRORS:
+        app.add_exception_handler(database_error, on_database_error)
     app.add_exception_handler(Exception, on_unexpected)
 
 
