@@ -19,5 +19,5 @@ class TestSettings(BaseSettings):
     worker: str = Field(default="main", validation_alias="PYTEST_XDIST_WORKER")
     # Contract fuzzing (tests/e2e/test_contract_fuzz.py): examples per operation and phase,
     # and the seed; none means derandomized, the same cases every run (CI).
-    fuzz_max_examples: int = Field(default=5, ge=1, validation_alias="KAM_FUZZ_MAX_EXAMPLES")
+    fuzz_max_examples: int = Field(default=2, ge=1, validation_alias="KAM_FUZZ_MAX_EXAMPLES")
     fuzz_seed: int | None = Field(default=None, validation_alias="KAM_FUZZ_SEED")

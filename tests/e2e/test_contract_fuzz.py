@@ -6,8 +6,9 @@ what the gateway serves) is loaded at import, so pytest shows one test per opera
 role. The system under test is a stack of its own on a database of its own: fuzzing writes
 thousands of random records and must neither see nor disturb the other end-to-end tests.
 
-CI runs a bounded, derandomized pass (``KAM_FUZZ_MAX_EXAMPLES``, default 5 per operation
-and phase); ``make fuzz`` runs a longer one with a random seed.
+``make test`` (CI) runs a bounded, derandomized pass (``KAM_FUZZ_MAX_EXAMPLES``, default 2
+per operation and phase: the same cases every build); ``make fuzz`` runs a longer one with
+a random seed.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from shared.dsn import with_database
 from tests.conftest import OUTPUT_DIR, service_url
 from tests.settings import TestSettings
 
-# Not in `make test` (too long for CI as it stands): `make fuzz` runs it.
+# `make test` runs it bounded (2 examples per operation and phase, about 5 minutes);
+# `make fuzz` runs it longer.
 pytestmark = [pytest.mark.e2e, pytest.mark.fuzz]
 
 SETTINGS = TestSettings()
