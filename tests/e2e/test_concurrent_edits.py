@@ -11,7 +11,17 @@ import httpx
 import pytest
 
 from tests.conftest import LoginFactory
-from tests.e2e.test_concurrency import RUN, at_once, call, edit_race, gateway, ok, version
+from tests.e2e.test_concurrency import (
+    RUN,
+    account,
+    at_once,
+    call,
+    edit_race,
+    gateway,
+    hire,
+    ok,
+    version,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -95,3 +105,25 @@ def test_two_login_editors_with_one_etag(
     for n in range(ROUNDS):  # each round changes both fields from what the last one left
         roles = ["team_lead"] if n % 2 == 0 else ["account_manager"]
         edit_race(gateway, url, editors, [{"roles": roles}, {"active": n % 2 == 1}])
+
+
+def test_two_indicator_editors_with_one_etag(
+    gateway: httpx.Client, editors: list[dict[str, str]]
+) -> None:
+    body = {"code": f"ce_{RUN.lower()}_visits", "name": "拜访完成率", "unit": "%",
+            "kind": "manual"}  # fmt: skip
+    url = f"/v1/kpi/indicators/{ok(gateway.post('/v1/kpi/indicators', json=body), 201)['id']}"
+    for n in range(ROUNDS):
+        edit_race(gateway, url, editors, [{"name": f"拜访完成率{n}"},
+                                          {"description": f"第{n}版口径"}])  # fmt: skip
+
+
+def test_two_contact_editors_with_one_etag(
+    gateway: httpx.Client, editors: list[dict[str, str]]
+) -> None:
+    owner = hire(gateway, "CT")
+    contacts = f"/v1/clients/accounts/{account(gateway, owner)}/contacts"
+    created = ok(gateway.post(contacts, json={"name": "李建国", "roles": ["decision_maker"]}), 201)
+    url = f"/v1/clients/contacts/{created['id']}"
+    for n in range(ROUNDS):
+        edit_race(gateway, url, editors, [{"title": f"副总经理{n}"}, {"notes": f"第{n}次拜访"}])

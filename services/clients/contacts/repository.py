@@ -35,7 +35,7 @@ class ContactRepository:
         await self.session.refresh(record)
 
     async def get_contact(
-        self, contact_id: int, *, owner_ids: Collection[int] | None
+        self, contact_id: int, *, owner_ids: Collection[int] | None, for_update: bool = False
     ) -> Contact | None:
         """A contact, if it is linked to at least one account in scope (or scope is None)."""
         query = select(Contact).where(col(Contact.id) == contact_id)
@@ -48,6 +48,8 @@ class ContactRepository:
                 )
                 .where(_in_scope(owner_ids))
             )
+        if for_update:
+            query = query.with_for_update(of=Contact).execution_options(populate_existing=True)
         result = await self.session.exec(query)
         return result.first()
 

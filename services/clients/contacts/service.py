@@ -141,8 +141,12 @@ class ContactService:
         )
         return _read(contact, link), created
 
-    async def get(self, contact_id: int, owner_ids: Collection[int] | None) -> Contact:
-        contact = await self.repository.get_contact(contact_id, owner_ids=owner_ids)
+    async def get(
+        self, contact_id: int, owner_ids: Collection[int] | None, *, for_update: bool = False
+    ) -> Contact:
+        contact = await self.repository.get_contact(
+            contact_id, owner_ids=owner_ids, for_update=for_update
+        )
         if contact is None:
             raise NotFound(f"contact {contact_id} does not exist")
         return contact
@@ -155,7 +159,7 @@ class ContactService:
         owner_ids: Collection[int] | None,
         actor_employee_id: int | None,
     ) -> Contact:
-        contact = await self.get(contact_id, owner_ids)
+        contact = await self.get(contact_id, owner_ids, for_update=True)  # no lost edit
         check_if_match(if_match, contact.version)
         before = snapshot(contact)
         for field, value in data.model_dump(exclude_unset=True).items():

@@ -16,8 +16,10 @@ class IndicatorRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, indicator_id: int) -> Indicator | None:
-        return await self.session.get(Indicator, indicator_id)
+    async def get(self, indicator_id: int, *, for_update: bool = False) -> Indicator | None:
+        return await self.session.get(
+            Indicator, indicator_id, with_for_update=for_update, populate_existing=for_update
+        )
 
     async def get_by_code(self, code: str) -> Indicator | None:
         result = await self.session.exec(select(Indicator).where(col(Indicator.code) == code))

@@ -20,8 +20,8 @@ class IndicatorService:
     def __init__(self, repository: IndicatorRepository) -> None:
         self.repository = repository
 
-    async def get(self, indicator_id: int) -> Indicator:
-        indicator = await self.repository.get(indicator_id)
+    async def get(self, indicator_id: int, *, for_update: bool = False) -> Indicator:
+        indicator = await self.repository.get(indicator_id, for_update=for_update)
         if indicator is None:
             raise NotFound(f"indicator {indicator_id} does not exist")
         return indicator
@@ -51,7 +51,7 @@ class IndicatorService:
         self, indicator_id: int, data: IndicatorUpdate, *, if_match: str | None
     ) -> Indicator:
         """Apply the given changes; the rule is re-checked against the resulting direction."""
-        indicator = await self.get(indicator_id)
+        indicator = await self.get(indicator_id, for_update=True)  # no lost concurrent edit
         check_if_match(if_match, indicator.version)
         changes = data.model_dump(exclude_unset=True, mode="json")
         direction = Direction(changes.get("direction") or indicator.direction)

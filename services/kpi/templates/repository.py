@@ -19,8 +19,10 @@ class TemplateRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, template_id: int) -> AppraisalTemplate | None:
-        return await self.session.get(AppraisalTemplate, template_id)
+    async def get(self, template_id: int, *, for_update: bool = False) -> AppraisalTemplate | None:
+        return await self.session.get(
+            AppraisalTemplate, template_id, with_for_update=for_update, populate_existing=for_update
+        )
 
     async def get_many(self, template_ids: Sequence[int]) -> list[AppraisalTemplate]:
         result = await self.session.exec(

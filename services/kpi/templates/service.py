@@ -67,8 +67,8 @@ class TemplateService:
         self.repository = repository
         self.indicators = indicators
 
-    async def get(self, template_id: int) -> AppraisalTemplate:
-        template = await self.repository.get(template_id)
+    async def get(self, template_id: int, *, for_update: bool = False) -> AppraisalTemplate:
+        template = await self.repository.get(template_id, for_update=for_update)
         if template is None:
             raise NotFound(f"template {template_id} does not exist")
         return template
@@ -121,7 +121,7 @@ class TemplateService:
         self, template_id: int, content: TemplateContent, *, if_match: str | None
     ) -> TemplateRead:
         """Replace a draft's content; for a published version, write a new draft version."""
-        template = await self.get(template_id)
+        template = await self.get(template_id, for_update=True)  # no lost concurrent edit
         check_if_match(if_match, template.version)
         await self._check_indicators(content)
         if template.status != TemplateStatus.DRAFT:
@@ -153,7 +153,7 @@ class TemplateService:
 
     async def publish(self, template_id: int, *, if_match: str | None) -> TemplateRead:
         """Freeze a draft; the previously published version of the code is retired."""
-        template = await self.get(template_id)
+        template = await self.get(template_id, for_update=True)  # no lost concurrent edit
         check_if_match(if_match, template.version)
         if template.status != TemplateStatus.DRAFT:
             raise Conflict(
