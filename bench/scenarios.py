@@ -33,6 +33,7 @@ import json
 import os
 import platform
 import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -114,7 +115,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--hold",
         action="store_true",
-        help="load and start, print the URLs and a token, wait for Ctrl-C and stop (to profile)",
+        help="load and start, print the URLs and a token, wait for Ctrl-C or SIGTERM, stop (to profile)",
     )
     args = parser.parse_args(argv)
     for name, default in DEFAULTS.items():
@@ -700,7 +701,14 @@ def main(argv: list[str] | None = None) -> int:
 def hold(urls: dict[str, str], pids: dict[str, int], auth: str) -> None:
     """Keep the loaded system up for a profiler (``py-spy record --pid …``) until Ctrl-C."""
     print(json.dumps({"urls": urls, "pids": pids, "authorization": auth}, indent=2))
-    print("holding; Ctrl-C stops", flush=True)
+    print("holding; Ctrl-C or SIGTERM stops", flush=True)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    # Set, not inherited: a shell starting us in the background ignores SIGINT for us.
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     try:
         while True:
             time.sleep(1)
