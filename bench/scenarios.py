@@ -115,7 +115,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--hold",
         action="store_true",
-        help="load and start, print the URLs and a token, wait for Ctrl-C or SIGTERM, stop (to profile)",
+        help="load, start, print the URLs and a token, wait for Ctrl-C or SIGTERM (to profile)",
     )
     args = parser.parse_args(argv)
     for name, default in DEFAULTS.items():
