@@ -23,6 +23,8 @@ class Account(ClientsTable, table=True):
     __table_args__ = (
         # "my accounts by grade" and every keyset page inside it
         Index("ix_accounts_owner_id_grade_id", "owner_id", "grade", "id"),
+        # one owner's pages in id order, whatever grades they filter (repository.list)
+        Index("ix_accounts_owner_id_id", "owner_id", "id"),
         Index("ix_accounts_owner_id_legal_name_id", "owner_id", "legal_name", "id"),
         Index("ix_accounts_tags", "tags", postgresql_using="gin"),
         Index("ix_accounts_created_at_id", "created_at", "id"),

@@ -46,6 +46,18 @@ def _scoped(query: SelectOfScalar[Account], owner_ids: OwnerScope) -> SelectOfSc
     return query.where(col(Account.owner_id).in_(list(owner_ids)))
 
 
+def _single_owner(filters: AccountQuery, owner_ids: OwnerScope) -> int | None:
+    """The one owner every row of this list has, when the filter and scope fix one."""
+    if filters.team_of is not None:
+        return None
+    owners = set(filters.owner_ids or ()) or (set(owner_ids) if owner_ids is not None else None)
+    if owners is None or len(owners) != 1:
+        return None
+    if owner_ids is not None and not owners <= set(owner_ids):
+        return None
+    return next(iter(owners))
+
+
 def _filtered(query: SelectOfScalar[Account], filters: AccountQuery) -> SelectOfScalar[Account]:
     conditions: list[ColumnElement[bool]] = []
     if filters.owner_ids:
@@ -198,10 +210,21 @@ class AccountRepository:
                     )
                 )
             query = query.where(condition)
+        # One owner's rows in id order are one range of (owner_id, id): ordering by both
+        # (the same order, the owner being fixed) walks that range. Ordered by id alone,
+        # PostgreSQL may walk the primary key instead and filter, and an owner whose
+        # accounts are spread over a million ids cost 69,000 rows for a deep page (measured).
+        leading = (
+            [col(Account.owner_id)]
+            if sort_column is Account.id and _single_owner(filters, owner_ids) is not None
+            else []
+        )
         if descending:
-            query = query.order_by(sort_column.desc(), id_column.desc())
+            query = query.order_by(
+                *(c.desc() for c in leading), sort_column.desc(), id_column.desc()
+            )
         else:
-            query = query.order_by(sort_column, id_column)
+            query = query.order_by(*leading, sort_column, id_column)
         result = await self.session.exec(query.limit(limit))
         return result.all()
 
