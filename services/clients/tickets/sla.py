@@ -141,12 +141,20 @@ class BreachCheck:
         now = self.now()
         flagged: list[FlaggedTicket] = []
         while True:
-            batch = await self.repository.breach_candidates(now, BREACH_BATCH)
-            for ticket in batch:
-                flagged.append(await self._flag(ticket, now, actor_employee_id))
+            batch = await self.flag_batch(now, actor_employee_id)
+            flagged.extend(batch)
             if len(batch) < BREACH_BATCH:
                 break
         return SlaCheckResult(checked_at=now, flagged=flagged)
+
+    async def flag_batch(
+        self, now: datetime, actor_employee_id: int | None = None
+    ) -> list[FlaggedTicket]:
+        """Up to ``BREACH_BATCH`` tickets flagged; fewer means the pass is complete."""
+        return [
+            await self._flag(ticket, now, actor_employee_id)
+            for ticket in await self.repository.breach_candidates(now, BREACH_BATCH)
+        ]
 
     async def _flag(self, ticket: Ticket, now: datetime, actor: int | None) -> FlaggedTicket:
         assert ticket.id is not None
