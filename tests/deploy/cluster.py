@@ -4,9 +4,8 @@ administrator, and the short journey (hire, account, list, departure handover) t
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 import httpx
@@ -15,19 +14,10 @@ from deploy.processes import START_ORDER, Ports, Stack, process_environment
 from deploy.test_runner import free_port
 from services.staff.identity.bootstrap_admin import create_admin
 from tests.conftest import OUTPUT_DIR, service_url
+from tests.polling import eventually
 
 T = TypeVar("T")
 ACCOUNTS = "/v1/clients/accounts"
-
-
-def eventually(check: Callable[[], T | None], seconds: float = 90.0) -> T | None:
-    """Poll ``check`` until it returns something truthy (or the time is up: its last answer)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.25)
 
 
 def start_stack(
@@ -89,7 +79,7 @@ def create_account(gateway: httpx.Client, owner_id: int, name: str) -> int:
         response = gateway.post(ACCOUNTS, json={"legal_name": name, "owner_id": owner_id})
         return response if response.status_code == 201 else None
 
-    created = eventually(attempt)
+    created = eventually(attempt, seconds=90)
     assert created is not None, "the employee never reached clients' copy of the org"
     return int(created.json()["id"])
 
@@ -107,7 +97,7 @@ def depart_and_wait(gateway: httpx.Client, leaver: int, successor: int) -> dict[
         body: dict[str, Any] = gateway.get(location).json()
         return body if body["status"] == "completed" else None
 
-    done = eventually(completed)
+    done = eventually(completed, seconds=90)
     assert done is not None, gateway.get(location).text
     return done
 

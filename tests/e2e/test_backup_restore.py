@@ -8,9 +8,8 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -24,19 +23,13 @@ from deploy.test_runner import free_port
 from shared.bootstrap import drop_database
 from shared.dsn import with_database
 from tests.conftest import OUTPUT_DIR, LoginFactory
+from tests.polling import eventually
 from tests.settings import TestSettings
 
 pytestmark = pytest.mark.e2e
 ACCOUNTS = "/v1/clients/accounts"
 RUN = uuid.uuid4().hex[:6].upper()
 KAM_LOGIN = f"backup.kam.{RUN.lower()}"
-
-
-def eventually(check: Callable[[], Any], seconds: float = 30.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while not (result := check()) and time.monotonic() < deadline:
-        time.sleep(0.25)
-    return result
 
 
 def created(response: httpx.Response) -> dict[str, Any]:

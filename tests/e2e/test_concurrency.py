@@ -15,9 +15,8 @@ so they reach the services in the same few milliseconds rather than one after an
 
 import asyncio
 import json
-import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from itertools import pairwise
@@ -32,6 +31,7 @@ from services.clients.accounts.rules import credit_code_check_character
 from shared.periods import Month
 from shared.webhooks import signature_headers
 from tests.conftest import E2E_ERP_WEBHOOK_SECRET, LoginFactory
+from tests.polling import eventually, ok
 
 pytestmark = pytest.mark.e2e
 
@@ -41,21 +41,6 @@ KPI = "/v1/kpi"
 RUN = uuid.uuid4().hex[:5].upper()
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 Headers = dict[str, str]
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def eventually(check: Callable[[], Any], seconds: float = 30.0) -> Any:
-    """Poll ``check`` until it returns something truthy (staff's events are asynchronous)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.25)
 
 
 def version(response: httpx.Response) -> int:

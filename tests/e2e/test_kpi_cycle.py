@@ -45,9 +45,8 @@ Scores (weight × score summed, / 100, rounded once to 0.01):
 | final        | 84.00 B (calibrated: no S allowed in a team of three) | 74.00 B | 55.00 D |
 """
 
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -58,6 +57,7 @@ import pytest
 from deploy.processes import Stack
 from shared.periods import Month
 from tests.conftest import LoginFactory
+from tests.polling import eventually, ok
 
 pytestmark = pytest.mark.e2e
 
@@ -72,21 +72,6 @@ ONE_TO_FIVE = {"minimum": "1", "maximum": "5", "step": "1"}
 
 def today() -> date:
     return datetime.now(SHANGHAI).date()
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def eventually(check: Callable[[], Any], seconds: float = 30.0) -> Any:
-    """Poll ``check`` until it returns something truthy (staff's events are asynchronous)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.25)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from deploy.processes import Stack
+from tests.polling import eventually
 
 pytestmark = pytest.mark.e2e
 ACCOUNTS = "/v1/clients/accounts"
@@ -21,16 +22,6 @@ RUN = uuid.uuid4().hex[:5].upper()
 def gateway(stack: Stack, admin_headers: dict[str, str]) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=stack.url("gateway"), timeout=15, headers=admin_headers) as client:
         yield client
-
-
-def eventually(check, seconds: float = 30.0):  # type: ignore[no-untyped-def]
-    """Poll ``check`` until it returns something truthy."""
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.25)
 
 
 def hire(gateway: httpx.Client, number: str) -> int:

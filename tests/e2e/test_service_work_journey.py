@@ -17,6 +17,7 @@ from deploy.processes import Stack
 from services.clients.accounts.rules import Grade
 from services.clients.visits.rules import plan_visits
 from shared.periods import Month
+from tests.polling import ok
 
 pytestmark = pytest.mark.e2e
 
@@ -30,11 +31,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 def gateway(stack: Stack, admin_headers: dict[str, str]) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=stack.url("gateway"), timeout=15, headers=admin_headers) as client:
         yield client
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
 
 
 def hire(gateway: httpx.Client, number: str, manager_id: int | None = None) -> int:
