@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 import httpx
@@ -229,16 +229,36 @@ def loaded_line(loaded: dict[str, Any]) -> str:
     )
 
 
+class RunIdentity(NamedTuple):
+    """What one benchmark run makes its own."""
+
+    stamp: str
+    run_id: str
+    prefix: str  # of the service roles it creates (and drops)
+    passwords: dict[str, str]
+    key: SigningKey
+    log_dir: Path
+
+
+def new_run(results_dir: Path) -> RunIdentity:
+    """A run's stamp, role prefix and passwords, signing key and log folder."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    run_id = uuid.uuid4().hex[:6]
+    results_dir.mkdir(parents=True, exist_ok=True)
+    return RunIdentity(
+        stamp=stamp,
+        run_id=run_id,
+        prefix=f"kamb{run_id}_",
+        passwords={service: secrets.token_urlsafe(18) for service in SERVICE_NAMES},
+        key=SigningKey.from_pem(CONFIGURED_KID, SigningKey.generate().private_pem()),
+        log_dir=results_dir / f"logs-{stamp}",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     settings = RunnerSettings()
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    run_id = uuid.uuid4().hex[:6]
-    prefix = f"kamb{run_id}_"
-    passwords = {service: secrets.token_urlsafe(18) for service in SERVICE_NAMES}
-    key = SigningKey.from_pem(CONFIGURED_KID, SigningKey.generate().private_pem())
-    args.results_dir.mkdir(parents=True, exist_ok=True)
-    log_dir = args.results_dir / f"logs-{stamp}"
+    stamp, run_id, prefix, passwords, key, log_dir = new_run(args.results_dir)
     org = org_tree(args.employees, args.seed)
     now = datetime.now(UTC)
     period = str(Month.of(now.astimezone(SHANGHAI).date()))

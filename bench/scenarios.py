@@ -32,14 +32,12 @@ import asyncio
 import json
 import os
 import platform
-import secrets
 import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -56,9 +54,9 @@ from bench.erp_events import payment_body
 from bench.kpi_cycle import (
     BENCH_PASSWORD,
     RESULTS,
-    SERVICE_NAMES,
     database_server,
     drop_everything,
+    new_run,
     process_env,
 )
 from bench.kpi_flow import BenchError
@@ -81,8 +79,7 @@ from deploy.local_settings import RunnerSettings
 from deploy.processes import Ports, Stack
 from deploy.test_runner import free_port
 from services.staff.identity.secrets import hash_password
-from services.staff.identity.signing import CONFIGURED_KID
-from shared.auth.tokens import SigningKey, issue_token
+from shared.auth.tokens import issue_token
 from shared.bootstrap import prepare_database
 from shared.dsn import asyncpg_dsn, with_database
 from shared.pagination import encode_cursor
@@ -583,13 +580,7 @@ def main(argv: list[str] | None = None) -> int:
         print(missing, file=sys.stderr)
         return 1
     settings = RunnerSettings()
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    run_id = uuid.uuid4().hex[:6]
-    prefix = f"kamb{run_id}_"
-    passwords = {service: secrets.token_urlsafe(18) for service in SERVICE_NAMES}
-    key = SigningKey.from_pem(CONFIGURED_KID, SigningKey.generate().private_pem())
-    args.results_dir.mkdir(parents=True, exist_ok=True)
-    log_dir = args.results_dir / f"logs-{stamp}"
+    stamp, run_id, prefix, passwords, key, log_dir = new_run(args.results_dir)
     org = org_tree(args.employees, args.seed)
     who = cast(org)
     now = datetime.now(UTC)

@@ -38,10 +38,8 @@ import asyncio
 import json
 import os
 import platform
-import secrets
 import sys
 import time
-import uuid
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import wait as wait_for
 from dataclasses import asdict, replace
@@ -56,11 +54,11 @@ import httpx
 from bench.activity import SHANGHAI, credit_code
 from bench.kpi_cycle import (
     RESULTS,
-    SERVICE_NAMES,
     database_server,
     drop_everything,
     load,
     loaded_line,
+    new_run,
     process_env,
 )
 from bench.kpi_flow import BenchError
@@ -82,8 +80,7 @@ from bench.soak_report import (
 from deploy.local_settings import RunnerSettings
 from deploy.processes import Ports, Stack
 from deploy.test_runner import free_port
-from services.staff.identity.signing import CONFIGURED_KID
-from shared.auth.tokens import SigningKey, issue_token
+from shared.auth.tokens import issue_token
 from shared.bootstrap import prepare_database
 from shared.dsn import with_database
 from shared.webhooks import generate_secret
@@ -178,13 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     limits = limits_of(args)
     settings = RunnerSettings()
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    run_id = uuid.uuid4().hex[:6]
-    prefix = f"kamb{run_id}_"
-    passwords = {service: secrets.token_urlsafe(18) for service in SERVICE_NAMES}
-    key = SigningKey.from_pem(CONFIGURED_KID, SigningKey.generate().private_pem())
-    args.results_dir.mkdir(parents=True, exist_ok=True)
-    log_dir = args.results_dir / f"logs-{stamp}"
+    stamp, run_id, prefix, passwords, key, log_dir = new_run(args.results_dir)
     org = org_tree(args.employees, args.seed)
     head = cast(org).head
     now = datetime.now(UTC)
