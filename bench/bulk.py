@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any
 
 import asyncpg
+
+from shared.dsn import asyncpg_dsn
 
 SECONDARY_INDEXES = """
 SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
@@ -59,3 +62,44 @@ async def without_secondary_indexes(conn: asyncpg.Connection, schema: str) -> li
     for row in rows:
         await conn.execute(f"DROP INDEX {row['name']}")
     return [str(row["definition"]) for row in rows]
+
+
+Fill = Callable[[asyncpg.Connection], Awaitable[dict[str, int]]]
+
+
+async def load_in_bulk(
+    admin_url: str, schema: str, fill: Fill, generated_in: float
+) -> dict[str, Any]:
+    """Run ``fill`` (the COPYs; rows per table) in one transaction with ``schema``'s
+    secondary indexes dropped, rebuild them, ANALYZE; the rows and how long each part took
+    (``generated_in``: the seconds it took to generate the rows beforehand)."""
+    started = time.perf_counter()
+    conn = await asyncpg.connect(asyncpg_dsn(admin_url))
+    try:
+        async with conn.transaction():
+            indexes = await without_secondary_indexes(conn, schema)
+            counts = await fill(conn)
+            copied = time.perf_counter()
+            for definition in indexes:
+                await conn.execute(definition)
+        indexed = time.perf_counter()
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+    done = time.perf_counter()
+    return {
+        "rows": counts,
+        "total_rows": sum(counts.values()),
+        "generate_seconds": round(generated_in, 3),
+        "copy_seconds": round(copied - started, 3),
+        "index_seconds": round(indexed - copied, 3),
+        "analyze_seconds": round(done - indexed, 3),
+    }
+
+
+def loaded_line(loaded: dict[str, Any]) -> str:
+    """What a load took, in one line."""
+    return (
+        f"loaded {loaded['total_rows']:,} rows in {loaded['generate_seconds']:.1f} s (generate)"
+        f" + {loaded['copy_seconds']:.1f} s (COPY) + {loaded['index_seconds']:.1f} s (indexes)"
+    )

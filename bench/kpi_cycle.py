@@ -42,7 +42,7 @@ import asyncpg
 import httpx
 
 from bench.activity import SHANGHAI, build_activity, load_activity
-from bench.bulk import without_secondary_indexes
+from bench.bulk import load_in_bulk, loaded_line
 from bench.kpi_flow import BenchError, CycleRun, Phase
 from bench.org import Org, load_org, org_tree
 from deploy.embedded_pg import EmbeddedPostgres
@@ -104,29 +104,13 @@ async def load(admin_url: str, org: Org, accounts: int, now: datetime, seed: int
     """COPY the org and the accounts with their activity; how long each part took."""
     started = time.perf_counter()
     activity = build_activity(org.account_holders, accounts, now, seed)
-    generated = time.perf_counter()
-    conn = await asyncpg.connect(asyncpg_dsn(admin_url))
-    try:
-        async with conn.transaction():
-            indexes = await without_secondary_indexes(conn, "clients")
-            counts = await load_org(conn, org, hash_password(BENCH_PASSWORD))
-            counts |= await load_activity(conn, activity)
-            copied = time.perf_counter()
-            for definition in indexes:
-                await conn.execute(definition)
-        indexed = time.perf_counter()
-        await conn.execute("ANALYZE")
-    finally:
-        await conn.close()
-    done = time.perf_counter()
-    return {
-        "rows": counts,
-        "total_rows": sum(counts.values()),
-        "generate_seconds": round(generated - started, 3),
-        "copy_seconds": round(copied - generated, 3),
-        "index_seconds": round(indexed - copied, 3),
-        "analyze_seconds": round(done - indexed, 3),
-    }
+    generated_in = time.perf_counter() - started
+
+    async def fill(conn: asyncpg.Connection) -> dict[str, int]:
+        counts = await load_org(conn, org, hash_password(BENCH_PASSWORD))
+        return counts | await load_activity(conn, activity)
+
+    return await load_in_bulk(admin_url, "clients", fill, generated_in)
 
 
 def process_env(
@@ -220,13 +204,6 @@ def table(phases: list[Phase]) -> str:
             f"{phase.name:<32}{phase.seconds:>9.3f}{phase.requests:>10}{rate:>9.1f}  {target}"
         )
     return "\n".join(lines)
-
-
-def loaded_line(loaded: dict[str, Any]) -> str:
-    return (
-        f"loaded {loaded['total_rows']:,} rows in {loaded['generate_seconds']:.1f} s (generate)"
-        f" + {loaded['copy_seconds']:.1f} s (COPY) + {loaded['index_seconds']:.1f} s (indexes)"
-    )
 
 
 class RunIdentity(NamedTuple):

@@ -49,7 +49,7 @@ import asyncpg
 import httpx
 
 from bench.activity import SHANGHAI, build_activity, credit_code, load_activity
-from bench.bulk import without_secondary_indexes
+from bench.bulk import load_in_bulk, loaded_line
 from bench.erp_events import payment_body
 from bench.kpi_cycle import (
     BENCH_PASSWORD,
@@ -155,31 +155,15 @@ async def load(
         today=now.astimezone(SHANGHAI).date(),
         seed=args.seed,
     )
-    generated = time.perf_counter()
-    conn = await asyncpg.connect(asyncpg_dsn(admin_url))
-    try:
-        async with conn.transaction():
-            indexes = await without_secondary_indexes(conn, "clients")
-            counts = await load_org(conn, org, hash_password(BENCH_PASSWORD))
-            counts |= await load_activity(conn, activity)
-            counts |= await load_volume(conn, volume)
-            copied = time.perf_counter()
-            for definition in indexes:
-                await conn.execute(definition)
-        indexed = time.perf_counter()
-        await conn.execute("ANALYZE")
-    finally:
-        await conn.close()
-    done = time.perf_counter()
-    return {
-        "rows": counts,
-        "total_rows": sum(counts.values()),
-        "handover_accounts": moved,
-        "generate_seconds": round(generated - started, 3),
-        "copy_seconds": round(copied - generated, 3),
-        "index_seconds": round(indexed - copied, 3),
-        "analyze_seconds": round(done - indexed, 3),
-    }
+    generated_in = time.perf_counter() - started
+
+    async def fill(conn: asyncpg.Connection) -> dict[str, int]:
+        counts = await load_org(conn, org, hash_password(BENCH_PASSWORD))
+        counts |= await load_activity(conn, activity)
+        return counts | await load_volume(conn, volume)
+
+    loaded = await load_in_bulk(admin_url, "clients", fill, generated_in)
+    return {**loaded, "handover_accounts": moved}
 
 
 # -- processes --------------------------------------------------------------------------------
@@ -613,9 +597,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"database migrated in {result['migrate_seconds']:.1f} s; loading …", flush=True)
             result["load"] = asyncio.run(load(admin_url, org, who, args, now))
             loaded = result["load"]
-            print(f"loaded {loaded['total_rows']:,} rows in {loaded['generate_seconds']:.1f} s "
-                  f"(generate) + {loaded['copy_seconds']:.1f} s (COPY) + "
-                  f"{loaded['index_seconds']:.1f} s (indexes)", flush=True)  # fmt: skip
+            print(loaded_line(loaded), flush=True)
             env = process_env(admin_url, prefix, passwords, key, log_dir)
             env["CLIENTS_ERP_WEBHOOK_SECRETS"] = json.dumps([webhook_secret])
             started = time.perf_counter()

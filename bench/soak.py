@@ -52,12 +52,12 @@ import asyncpg
 import httpx
 
 from bench.activity import SHANGHAI, credit_code
+from bench.bulk import loaded_line
 from bench.kpi_cycle import (
     RESULTS,
     database_server,
     drop_everything,
     load,
-    loaded_line,
     new_run,
     process_env,
 )
