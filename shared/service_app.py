@@ -25,6 +25,7 @@ from shared.logging import configure_logging
 from shared.metrics import NO_NATIVE_TELEMETRY, install_metrics
 from shared.migrations import head_revision, older_revisions
 from shared.request_id import RequestIdMiddleware
+from shared.row_reads import row_reader
 from shared.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -70,6 +71,9 @@ def create_service_app(
         app.state.read_session_factory = read_session_factory(engine, settings.db_pooler_mode)
         staff_url = getattr(settings, "staff_url", None)
         async with AsyncExitStack() as stack:
+            await stack.enter_async_context(
+                row_reader(app, url, settings.db_row_reader_size, settings.db_pooler_mode)
+            )
             if staff_url:
                 # Every service but staff verifies tokens with staff's published keys and
                 # calls other services with a service credential obtained from staff.

@@ -98,6 +98,9 @@ class ServiceSettings(BaseServiceSettings):
     # connections all the time (measured under 50 connections: a tenth of the CPU).
     db_pool_size: Annotated[int, Field(gt=0)] = 20
     db_max_overflow: Annotated[int, Field(ge=0)] = 5
+    # A bare asyncpg pool beside the engine for the hottest one-statement reads
+    # (shared/row_reads.py); 0 reads them through the engine's sessions instead.
+    db_row_reader_size: Annotated[int, Field(ge=0)] = 0
     upstream_timeout_seconds: Annotated[float, Field(gt=0)] = 5.0
 
     @model_validator(mode="after")

@@ -9,14 +9,15 @@ Everything under an account (contacts, grades, credit, ownership, audit) follows
 from __future__ import annotations
 
 from collections.abc import Collection
+from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from services.clients.org.repository import OrgRepository
 from shared.auth.policy import Policy, authenticate
 from shared.auth.principal import Principal, Role
-from shared.db import SessionDep
+from shared.db import SessionDep, session_dependency
 from shared.errors import Forbidden
 
 SEE_ALL = frozenset({Role.ADMIN, Role.DEPT_MANAGER, Role.FINANCE, Role.EXECUTIVE})
@@ -50,13 +51,33 @@ Caller = Annotated[Principal, Depends(authenticate)]
 
 async def account_scope(principal: Caller, session: SessionDep) -> Collection[int] | None:
     """The owners whose accounts the caller may see and change; None means all."""
+    if _sees_a_subtree(principal):
+        assert principal.employee_id is not None
+        return frozenset(await OrgRepository(session).subtree(principal.employee_id))
+    return _scope_without_org(principal)
+
+
+async def account_scope_of(request: Request, principal: Principal) -> Collection[int] | None:
+    """:func:`account_scope` for an endpoint without dependencies: only a team lead's
+    scope needs the org copy, read in a session of its own."""
+    if _sees_a_subtree(principal):
+        async with asynccontextmanager(session_dependency)(request) as session:
+            return await account_scope(principal, session)
+    return _scope_without_org(principal)
+
+
+def _sees_a_subtree(principal: Principal) -> bool:
+    return (
+        Role.TEAM_LEAD in principal.roles
+        and principal.employee_id is not None
+        and not (principal.is_service or principal.has_any_role(SEE_ALL))
+    )
+
+
+def _scope_without_org(principal: Principal) -> Collection[int] | None:
     if principal.is_service or principal.has_any_role(SEE_ALL):
         return None
-    if principal.employee_id is None:
-        return frozenset()
-    if Role.TEAM_LEAD in principal.roles:
-        return frozenset(await OrgRepository(session).subtree(principal.employee_id))
-    if Role.ACCOUNT_MANAGER in principal.roles:
+    if principal.employee_id is not None and Role.ACCOUNT_MANAGER in principal.roles:
         return frozenset({principal.employee_id})
     return frozenset()
 

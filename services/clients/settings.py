@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, model_validator
@@ -35,6 +35,7 @@ class ClientsSettings(ServiceSettings):
 
     service_name: str = "clients"
     port: int = 8001
+    db_row_reader_size: Annotated[int, Field(ge=0)] = 10  # get account by id
     staff_url: str = "http://127.0.0.1:8002"
 
     # 客户分级: minimum trailing-12-month signed contract value (base currency) per grade.

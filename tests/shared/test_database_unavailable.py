@@ -9,11 +9,13 @@ import asyncpg
 import httpx
 import pytest
 import sqlalchemy.exc
+import structlog
 from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from structlog.testing import capture_logs
 
+import shared.errors as errors_module
 from deploy.test_runner import free_port
 from shared.dsn import asyncpg_dsn, sqlalchemy_url
 from shared.errors import (
@@ -131,7 +133,10 @@ async def test_a_database_that_does_not_answer_is_recognised() -> None:
 
 
 @pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
+async def client(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
+    # A logger used before in this process is cached (cache_logger_on_first_use), and
+    # capture_logs does not see a cached logger: give the handlers a fresh one.
+    monkeypatch.setattr(errors_module, "log", structlog.get_logger(errors_module.__name__))
     app = FastAPI()
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)

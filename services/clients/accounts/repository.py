@@ -9,7 +9,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, RowMapping, Table, literal, or_, text, tuple_
+from sqlalchemy import ColumnElement, Table, literal, or_, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -25,11 +25,11 @@ ARCHIVED = "archived"
 
 ACCOUNTS = cast(Table, Account.__table__)  # type: ignore[attr-defined]
 
-# Get-by-id is the screens' hottest read: plain SQL, a row as a mapping, no ORM statement
-# building or object hydration (bench.scenarios measured about a fifth of its CPU there).
-_ONE_ROW = text(
-    "SELECT * FROM clients.accounts WHERE id = :id"
-    " AND (CAST(:owners AS integer[]) IS NULL OR owner_id = ANY(CAST(:owners AS integer[])))"
+# Get account by id (the router reads it with shared.row_reads.fetch_row): $1 the id, $2
+# the owners in the caller's scope or NULL for all.
+ONE_ACCOUNT = (
+    "SELECT * FROM clients.accounts WHERE id = $1"
+    " AND ($2::integer[] IS NULL OR owner_id = ANY($2::integer[]))"
 )
 
 _SORT_COLUMNS: dict[str, Any] = {
@@ -126,13 +126,6 @@ class AccountRepository:
             query = query.with_for_update().execution_options(populate_existing=True)
         result = await self.session.exec(query)
         return result.first()
-
-    async def get_row(self, account_id: int, *, owner_ids: OwnerScope = None) -> RowMapping | None:
-        """The account's columns by name, or None when missing or outside the scope."""
-        owners = None if owner_ids is None else builtins.list(owner_ids)
-        connection = await self.session.connection()  # Core, in the session's transaction
-        result = await connection.execute(_ONE_ROW, {"id": account_id, "owners": owners})
-        return result.mappings().first()
 
     async def get_many(
         self,

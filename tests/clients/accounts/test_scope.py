@@ -1,10 +1,23 @@
 """The data-scope hook: an account outside the caller's scope behaves like a missing one."""
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from services.clients.accounts.dependencies import account_scope
-from tests.clients.conftest import ACCOUNTS, DEPARTMENT, KAM, LEAD, acting, create_account, feed_org
+from shared.auth.principal import Role
+from tests.clients.conftest import (
+    ACCOUNTS,
+    DEPARTMENT,
+    KAM,
+    LEAD,
+    MANAGER,
+    SPECIALIST,
+    acting,
+    create_account,
+    feed_org,
+)
+from tests.conftest import bearer
 
 
 async def test_out_of_scope_is_404_everywhere(
@@ -19,9 +32,12 @@ async def test_out_of_scope_is_404_everywhere(
         listed = await client.get(ACCOUNTS, params={"q": "范围"})
         assert [a["legal_name"] for a in listed.json()["items"]] == ["范围内客户"]
         url = f"{ACCOUNTS}/{theirs['id']}"
-        assert (await client.get(f"{ACCOUNTS}/{mine['id']}")).status_code == 200
-        missing = await client.get(f"{ACCOUNTS}/999999")
-        hidden = await client.get(url)
+        # Get by id checks its policy and scope inline (no dependencies to override):
+        # the same account manager, by token.
+        as_kam = acting(KAM, Role.ACCOUNT_MANAGER)
+        assert (await client.get(f"{ACCOUNTS}/{mine['id']}", headers=as_kam)).status_code == 200
+        missing = await client.get(f"{ACCOUNTS}/999999", headers=as_kam)
+        hidden = await client.get(url, headers=as_kam)
         assert hidden.status_code == missing.status_code == 404
         assert hidden.json()["detail"] == f"account {theirs['id']} does not exist"
         for method, path, body in (
@@ -53,3 +69,53 @@ async def test_out_of_scope_is_404_everywhere(
     finally:
         app.dependency_overrides.clear()
     assert (await client.get(url)).json()["owner_id"] == LEAD
+
+
+@pytest.mark.parametrize(
+    ("headers", "visible"),
+    [
+        (acting(MANAGER, Role.DEPT_MANAGER), {"lead", "specialist", "kam"}),
+        (acting(LEAD, Role.TEAM_LEAD), {"lead", "specialist"}),  # the org copy's subtree
+        (acting(KAM, Role.ACCOUNT_MANAGER), {"kam"}),
+        (bearer(Role.FINANCE), {"lead", "specialist", "kam"}),
+        (bearer(Role.ACCOUNT_MANAGER), set()),  # a login without an employee
+        (bearer(subject="service:kpi"), {"lead", "specialist", "kam"}),
+    ],
+)
+async def test_get_by_id_shows_each_caller_their_scope(
+    clients_client: httpx.AsyncClient, headers: dict[str, str], visible: set[str]
+) -> None:
+    await feed_org(clients_client, DEPARTMENT)
+    owners = {"lead": LEAD, "specialist": SPECIALIST, "kam": KAM}
+    ids = {
+        name: (await create_account(clients_client, legal_name=f"范围{name}", owner_id=owner))["id"]
+        for name, owner in owners.items()
+    }
+    seen = set()
+    for name, account_id in ids.items():
+        response = await clients_client.get(f"{ACCOUNTS}/{account_id}", headers=headers)
+        assert response.status_code in (200, 404), response.text
+        if response.status_code == 200:
+            assert response.json()["owner_id"] == owners[name]
+            assert response.headers["ETag"] == '"1"'
+            seen.add(name)
+    assert seen == visible
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"Authorization": "Bearer not-a-token"}, 401),
+        (bearer(Role.APPRAISAL_ADMIN), 403),
+    ],
+)
+async def test_get_by_id_refuses_like_every_guarded_route(
+    clients_client: httpx.AsyncClient, headers: dict[str, str], status: int
+) -> None:
+    await feed_org(clients_client, DEPARTMENT)
+    account = await create_account(clients_client, legal_name="拒绝客户", owner_id=KAM)
+    clients_client.headers.pop("Authorization")
+    response = await clients_client.get(f"{ACCOUNTS}/{account['id']}", headers=headers)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
