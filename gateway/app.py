@@ -14,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from gateway.auth import GatewayAuth
+from gateway.dispatch import ProxyDispatch
 from gateway.openapi_cache import MergedOpenAPI
 from gateway.proxy import Proxy
 from gateway.rate_limit import RateLimiter
@@ -102,6 +103,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         openapi_url=None,
         telemetry=NO_NATIVE_TELEMETRY,
     )
+    app.add_middleware(ProxyDispatch, gateway=app, table=table, methods=PROXIED_METHODS)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -138,6 +140,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         )
 
     async def forward(request: Any) -> Any:
+        # ProxyDispatch serves the paths of the services; this answers the rest (a 404).
         return await app.state.proxy(request)
 
     app.add_route("/{path:path}", forward, methods=PROXIED_METHODS, include_in_schema=False)

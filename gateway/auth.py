@@ -72,7 +72,7 @@ class GatewayAuth:
 
     async def credential(self, request: Request) -> Credential:
         """The credential to forward, or an error (401, 404, 503)."""
-        path = request.url.path
+        path: str = request.scope["path"]
         if not self.is_reachable(path):
             raise NotFound(f"no service serves {path}")
         if path in PUBLIC_PATHS:

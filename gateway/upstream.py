@@ -55,6 +55,8 @@ class UpstreamResponse:
     body: AsyncIterator[bytes]
     close: Callable[[], Awaitable[None]]
     content_length: int | None
+    read: Callable[[], Awaitable[bytes]]
+    """The whole body at once, instead of ``body`` (a known, small length)."""
 
 
 class UpstreamClient(Protocol):
@@ -124,8 +126,14 @@ class AiohttpUpstream:
         async def close() -> None:
             response.release()  # back to the pool when read to the end, else closed
 
+        async def read() -> bytes:
+            try:
+                return await response.read()
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                raise UpstreamBroken(repr(exc)) from exc
+
         return UpstreamResponse(
-            response.status, raw, self._body(response), close, _content_length(raw)
+            response.status, raw, self._body(response), close, _content_length(raw), read
         )
 
     @staticmethod
@@ -171,8 +179,13 @@ class HttpxUpstream:
         except httpx.HTTPError as exc:
             raise UpstreamBroken(repr(exc)) from exc
         raw = [(name.lower(), value) for name, value in response.headers.raw]
+        body = self._body(response)
+
+        async def read() -> bytes:
+            return b"".join([chunk async for chunk in body])
+
         return UpstreamResponse(
-            response.status_code, raw, self._body(response), response.aclose, _content_length(raw)
+            response.status_code, raw, body, response.aclose, _content_length(raw), read
         )
 
     @staticmethod
