@@ -29,6 +29,7 @@ from shared.errors import install_error_handlers
 from shared.logging import configure_logging
 from shared.metrics import NO_NATIVE_TELEMETRY, install_metrics
 from shared.request_id import RequestIdMiddleware
+from shared.service_app import freeze_startup_objects
 
 log = structlog.get_logger(__name__)
 
@@ -87,6 +88,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         )
         app.state.client = client
         log.info("gateway_started", port=settings.port)
+        freeze_startup_objects()
         try:
             yield
         finally:

@@ -7,12 +7,12 @@ from __future__ import annotations
 import builtins
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Table, literal, or_, tuple_
+import sqlalchemy
+from sqlalchemy import ColumnElement, Row, Table, literal, or_, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
 
 from services.clients.accounts.models import Account, AccountStatusChange
 from services.clients.accounts.schemas import AccountQuery, AccountSort
@@ -24,6 +24,7 @@ OwnerScope = Collection[int] | None
 ARCHIVED = "archived"
 
 ACCOUNTS = cast(Table, Account.__table__)  # type: ignore[attr-defined]
+_Query = TypeVar("_Query", bound=sqlalchemy.Select[Any])
 
 # Get account by id (the router reads it with shared.row_reads.fetch_row): $1 the id, $2
 # the owners in the caller's scope or NULL for all.
@@ -40,7 +41,7 @@ _SORT_COLUMNS: dict[str, Any] = {
 }
 
 
-def _scoped(query: SelectOfScalar[Account], owner_ids: OwnerScope) -> SelectOfScalar[Account]:
+def _scoped(query: _Query, owner_ids: OwnerScope) -> _Query:
     if owner_ids is None:
         return query
     return query.where(col(Account.owner_id).in_(list(owner_ids)))
@@ -58,7 +59,7 @@ def _single_owner(filters: AccountQuery, owner_ids: OwnerScope) -> int | None:
     return next(iter(owners))
 
 
-def _filtered(query: SelectOfScalar[Account], filters: AccountQuery) -> SelectOfScalar[Account]:
+def _filtered(query: _Query, filters: AccountQuery) -> _Query:
     conditions: list[ColumnElement[bool]] = []
     if filters.owner_ids:
         conditions.append(col(Account.owner_id).in_(filters.owner_ids))
@@ -106,7 +107,7 @@ def _sort_bound(column: str, value: Any) -> Any:
     return value
 
 
-def sort_value(account: Account, sort: AccountSort) -> Any:
+def sort_value(account: Account | Row[Any], sort: AccountSort) -> Any:
     """The value of the sort column of ``account`` (for the next cursor)."""
     value = getattr(account, sort.value.lstrip("-"))
     return value.isoformat() if isinstance(value, datetime) else value
@@ -180,12 +181,16 @@ class AccountRepository:
         sort: AccountSort,
         after: tuple[Any, int] | None,
         limit: int,
-    ) -> Sequence[Account]:
-        """One keyset page: rows after the (sort value, id) of the last row seen."""
+    ) -> Sequence[Row[Any]]:
+        """One keyset page: rows after the (sort value, id) of the last row seen.
+
+        Rows, not ORM objects: a page of 50 accounts hydrated as objects measured a fifth
+        of the list's CPU (bench.scenarios), and the page is only read.
+        """
         descending = sort.value.startswith("-")
         sort_column = _SORT_COLUMNS[sort.value.lstrip("-")]
         id_column = col(Account.id)
-        query = _filtered(_scoped(select(Account), owner_ids), filters)
+        query = _filtered(_scoped(sqlalchemy.select(ACCOUNTS), owner_ids), filters)
         if after is not None:
             value, last_id = after
             value = _sort_bound(sort.value.lstrip("-"), value)
@@ -218,7 +223,8 @@ class AccountRepository:
             )
         else:
             query = query.order_by(*leading, sort_column, id_column)
-        result = await self.session.exec(query.limit(limit))
+        connection = await self.session.connection()  # Core, in the session's transaction
+        result = await connection.execute(query.limit(limit))
         return result.all()
 
     async def ancestors(self, account_id: int) -> builtins.list[int]:

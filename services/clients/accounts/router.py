@@ -89,31 +89,37 @@ def _with_etag(response: Response, account: AccountRead) -> AccountRead:
 
 @router.get(
     "",
-    dependencies=[Depends(READ_ACCOUNTS)],
     response_model=Page[AccountRead],
     summary="List key accounts (filters, sorting, cursor pages)",
     responses=problem_responses(401, 403, 400, 422),
 )
+@READ_ACCOUNTS.inline
 async def list_accounts(
+    request: Request,
     service: AccountServiceDep,
-    scope: AccountScope,
     filters: AccountFilters,
     sort: Annotated[AccountSort, Query(description="Sort key; `-` for descending.")] = (
         AccountSort.ID
     ),
     limit: PageSize = 50,
     cursor: Cursor = None,
-) -> Page[AccountRead]:
+) -> Response:
+    # A screen's second-hottest read: the policy inline as in get_account, rows instead of
+    # ORM objects, and the page serialised once (measured in bench.scenarios).
+    scope = await account_scope_of(request, await READ_ACCOUNTS.authorize(request))
     after = cursor_position(cursor, sort.value)
     rows = await service.list(filters, owner_ids=scope, sort=sort, after=after, limit=limit)
-    items = [AccountRead.model_validate(row) for row in rows]
+    columns = list(rows[0]._fields) if rows else []
+    items = [AccountRead.model_validate(dict(zip(columns, row, strict=True))) for row in rows]
     next_cursor = None
     if len(rows) == limit:
         last = rows[-1]
         next_cursor = encode_cursor(
             {"sort": sort.value, "value": sort_value(last, sort), "id": last.id}
         )
-    return Page[AccountRead](items=items, next_cursor=next_cursor)
+    # Validated once above; FastAPI would validate the page again (response_model).
+    page = Page[AccountRead](items=items, next_cursor=next_cursor)
+    return Response(page.model_dump_json(), media_type="application/json")
 
 
 @router.post(

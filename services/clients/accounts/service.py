@@ -11,6 +11,7 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 
 from services.clients.accounts.models import Account, AccountStatusChange
@@ -72,7 +73,7 @@ class AccountService:
         sort: AccountSort,
         after: tuple[Any, int] | None,
         limit: int,
-    ) -> Sequence[Account]:
+    ) -> Sequence[Row[Any]]:
         return await self.repository.list(
             filters, owner_ids=owner_ids, sort=sort, after=after, limit=limit
         )

@@ -29,12 +29,12 @@ async def test_out_of_scope_is_404_everywhere(
     theirs = await create_account(client, legal_name="范围外客户", owner_id=LEAD)
     app.dependency_overrides[account_scope] = lambda: [KAM]
     try:
-        listed = await client.get(ACCOUNTS, params={"q": "范围"})
+        # The list and get by id check policy and scope inline (no dependencies to
+        # override): the same account manager, by token.
+        as_kam = acting(KAM, Role.ACCOUNT_MANAGER)
+        listed = await client.get(ACCOUNTS, params={"q": "范围"}, headers=as_kam)
         assert [a["legal_name"] for a in listed.json()["items"]] == ["范围内客户"]
         url = f"{ACCOUNTS}/{theirs['id']}"
-        # Get by id checks its policy and scope inline (no dependencies to override):
-        # the same account manager, by token.
-        as_kam = acting(KAM, Role.ACCOUNT_MANAGER)
         assert (await client.get(f"{ACCOUNTS}/{mine['id']}", headers=as_kam)).status_code == 200
         missing = await client.get(f"{ACCOUNTS}/999999", headers=as_kam)
         hidden = await client.get(url, headers=as_kam)
@@ -82,7 +82,7 @@ async def test_out_of_scope_is_404_everywhere(
         (bearer(subject="service:kpi"), {"lead", "specialist", "kam"}),
     ],
 )
-async def test_get_by_id_shows_each_caller_their_scope(
+async def test_get_and_list_show_each_caller_their_scope(
     clients_client: httpx.AsyncClient, headers: dict[str, str], visible: set[str]
 ) -> None:
     await feed_org(clients_client, DEPARTMENT)
@@ -91,6 +91,9 @@ async def test_get_by_id_shows_each_caller_their_scope(
         name: (await create_account(clients_client, legal_name=f"范围{name}", owner_id=owner))["id"]
         for name, owner in owners.items()
     }
+    listed = await clients_client.get(ACCOUNTS, params={"q": "范围"}, headers=headers)
+    assert listed.status_code == 200, listed.text
+    assert {a["legal_name"] for a in listed.json()["items"]} == {f"范围{n}" for n in visible}
     seen = set()
     for name, account_id in ids.items():
         response = await clients_client.get(f"{ACCOUNTS}/{account_id}", headers=headers)
@@ -110,12 +113,13 @@ async def test_get_by_id_shows_each_caller_their_scope(
         (bearer(Role.APPRAISAL_ADMIN), 403),
     ],
 )
-async def test_get_by_id_refuses_like_every_guarded_route(
+async def test_get_and_list_refuse_like_every_guarded_route(
     clients_client: httpx.AsyncClient, headers: dict[str, str], status: int
 ) -> None:
     await feed_org(clients_client, DEPARTMENT)
     account = await create_account(clients_client, legal_name="拒绝客户", owner_id=KAM)
     clients_client.headers.pop("Authorization")
-    response = await clients_client.get(f"{ACCOUNTS}/{account['id']}", headers=headers)
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json"
+    for url in (f"{ACCOUNTS}/{account['id']}", ACCOUNTS):
+        response = await clients_client.get(url, headers=headers)
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/problem+json"
