@@ -87,7 +87,7 @@ from shared.webhooks import generate_secret, signature_headers
 
 DEFAULTS = {"accounts": 100_000, "contacts": 300_000, "visits": 1_000_000,
             "invoices": 200_000, "employees": 1000, "handover": 5000,
-            "deliveries": 100_000, "seconds": 5.0, "runs": 3, "warmup": 2.0}  # fmt: skip
+            "deliveries": 30_000, "seconds": 5.0, "runs": 3, "warmup": 2.0}  # fmt: skip
 QUICK = {"contacts": 30_000, "visits": 100_000, "invoices": 20_000, "deliveries": 10_000,
          "seconds": 3.0, "runs": 2, "warmup": 1.0}  # fmt: skip
 

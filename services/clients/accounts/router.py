@@ -9,6 +9,7 @@ from pydantic import StringConstraints
 
 from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS, account_scope_of
 from services.clients.accounts.dependencies import (
+    AccountRepositoryDep,
     AccountScope,
     AccountServiceDep,
     ActorId,
@@ -96,7 +97,7 @@ def _with_etag(response: Response, account: AccountRead) -> AccountRead:
 @READ_ACCOUNTS.inline
 async def list_accounts(
     request: Request,
-    service: AccountServiceDep,
+    accounts: AccountRepositoryDep,
     filters: AccountFilters,
     sort: Annotated[AccountSort, Query(description="Sort key; `-` for descending.")] = (
         AccountSort.ID
@@ -108,7 +109,7 @@ async def list_accounts(
     # ORM objects, and the page serialised once (measured in bench.scenarios).
     scope = await account_scope_of(request, await READ_ACCOUNTS.authorize(request))
     after = cursor_position(cursor, sort.value)
-    rows = await service.list(filters, owner_ids=scope, sort=sort, after=after, limit=limit)
+    rows = await accounts.list(filters, owner_ids=scope, sort=sort, after=after, limit=limit)
     columns = list(rows[0]._fields) if rows else []
     items = [AccountRead.model_validate(dict(zip(columns, row, strict=True))) for row in rows]
     next_cursor = None

@@ -7,11 +7,10 @@ Every method that reads or changes an account takes ``owner_ids``, the caller's 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 
 from services.clients.accounts.models import Account, AccountStatusChange
@@ -19,8 +18,6 @@ from services.clients.accounts.repository import AccountRepository
 from services.clients.accounts.rules import Grade, parent_would_cycle
 from services.clients.accounts.schemas import (
     AccountCreate,
-    AccountQuery,
-    AccountSort,
     AccountStatus,
     AccountUpdate,
     GroupSummary,
@@ -64,19 +61,6 @@ class AccountService:
         if account is None:
             raise NotFound(f"account {account_id} does not exist")
         return account
-
-    async def list(
-        self,
-        filters: AccountQuery,
-        *,
-        owner_ids: OwnerScope,
-        sort: AccountSort,
-        after: tuple[Any, int] | None,
-        limit: int,
-    ) -> Sequence[Row[Any]]:
-        return await self.repository.list(
-            filters, owner_ids=owner_ids, sort=sort, after=after, limit=limit
-        )
 
     async def require_active_owner(self, owner_id: int, field: str = "owner_id") -> None:
         """Refuse (422) an owner who is unknown, on leave or departed in the org copy."""
