@@ -51,27 +51,26 @@ Caller = Annotated[Principal, Depends(authenticate)]
 
 async def account_scope(principal: Caller, session: SessionDep) -> Collection[int] | None:
     """The owners whose accounts the caller may see and change; None means all."""
-    if _sees_a_subtree(principal):
-        assert principal.employee_id is not None
-        return frozenset(await OrgRepository(session).subtree(principal.employee_id))
+    lead = _team_lead_id(principal)
+    if lead is not None:
+        return frozenset(await OrgRepository(session).subtree(lead))
     return _scope_without_org(principal)
 
 
 async def account_scope_of(request: Request, principal: Principal) -> Collection[int] | None:
     """:func:`account_scope` for an endpoint without dependencies: only a team lead's
     scope needs the org copy, read in a session of its own."""
-    if _sees_a_subtree(principal):
+    if _team_lead_id(principal) is not None:
         async with asynccontextmanager(session_dependency)(request) as session:
             return await account_scope(principal, session)
     return _scope_without_org(principal)
 
 
-def _sees_a_subtree(principal: Principal) -> bool:
-    return (
-        Role.TEAM_LEAD in principal.roles
-        and principal.employee_id is not None
-        and not (principal.is_service or principal.has_any_role(SEE_ALL))
-    )
+def _team_lead_id(principal: Principal) -> int | None:
+    """The employee whose reporting subtree is the caller's scope, if it is one."""
+    if principal.is_service or principal.has_any_role(SEE_ALL):
+        return None
+    return principal.employee_id if Role.TEAM_LEAD in principal.roles else None
 
 
 def _scope_without_org(principal: Principal) -> Collection[int] | None:
