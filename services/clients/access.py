@@ -57,9 +57,11 @@ async def account_scope(principal: Caller, session: SessionDep) -> Collection[in
     return _scope_without_org(principal)
 
 
-async def account_scope_of(request: Request, principal: Principal) -> Collection[int] | None:
-    """:func:`account_scope` for an endpoint without dependencies: only a team lead's
-    scope needs the org copy, read in a session of its own."""
+async def authorized_scope(request: Request, policy: Policy) -> Collection[int] | None:
+    """For a route declaring ``policy`` with :meth:`Policy.inline`: the policy checked,
+    then :func:`account_scope` without dependencies (only a team lead's scope needs the org
+    copy, read in a session of its own)."""
+    principal = await policy.authorize(request)
     if _team_lead_id(principal) is not None:
         async with asynccontextmanager(session_dependency)(request) as session:
             return await account_scope(principal, session)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import StringConstraints
 
-from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS, account_scope_of
+from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS, authorized_scope
 from services.clients.accounts.dependencies import (
     AccountRepositoryDep,
     AccountScope,
@@ -107,7 +107,7 @@ async def list_accounts(
 ) -> Response:
     # A screen's second-hottest read: the policy inline as in get_account, rows instead of
     # ORM objects, and the page serialised once (measured in bench.scenarios).
-    scope = await account_scope_of(request, await READ_ACCOUNTS.authorize(request))
+    scope = await authorized_scope(request, READ_ACCOUNTS)
     after = cursor_position(cursor, sort.value)
     rows = await accounts.list(filters, owner_ids=scope, sort=sort, after=after, limit=limit)
     columns = list(rows[0]._fields) if rows else []
@@ -154,8 +154,7 @@ async def get_account(account_id: IdPath, request: Request) -> Response:
     # The screens' hottest read, measured (bench.scenarios): the policy checked inline
     # instead of solved as dependencies, one statement on the bare asyncpg pool, and the
     # JSON written once by pydantic instead of validated again by FastAPI.
-    principal = await READ_ACCOUNTS.authorize(request)
-    scope = await account_scope_of(request, principal)
+    scope = await authorized_scope(request, READ_ACCOUNTS)
     row = await fetch_row(request, ONE_ACCOUNT, account_id, None if scope is None else list(scope))
     if row is None:
         raise NotFound(f"account {account_id} does not exist")
