@@ -125,12 +125,10 @@ class ErpIngest:
             contains: dict[str, Any] = {
                 "data": {"allocations": [{"document_no": event.data.document_no}]}
             }
-            rows = await self.repository.pending_events(
-                contains=contains, event_type="payment.received"
-            )
+            rows = await self.repository.pending_events_containing("payment.received", contains)
         elif isinstance(event, PaymentReceived):
-            rows = await self.repository.pending_events(
-                contains={"data": {"erp_ref": event.data.erp_ref}}, event_type="payment.reversed"
+            rows = await self.repository.pending_events_containing(
+                "payment.reversed", {"data": {"erp_ref": event.data.erp_ref}}
             )
         else:
             return

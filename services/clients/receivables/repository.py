@@ -82,16 +82,15 @@ _MARK_EVENT = (
     .where(col(ErpInboxEvent.id) == bindparam("event_id"))
     .values(applied_at=bindparam("applied_at"), error=bindparam("error"))
 )
-_PENDING = select(ErpInboxEvent).where(col(ErpInboxEvent.applied_at).is_(None))
-_PENDING_ORDER = (col(ErpInboxEvent.received_at), col(ErpInboxEvent.id))
-_PENDING_OF_TYPE_CONTAINING = (
-    _PENDING.where(
-        col(ErpInboxEvent.payload).contains(bindparam("contains", type_=JSONB)),
-        col(ErpInboxEvent.event_type) == bindparam("event_type"),
-    )
-    .order_by(*_PENDING_ORDER)
-    .limit(bindparam("limit"))
+_PENDING = (
+    select(ErpInboxEvent)
+    .where(col(ErpInboxEvent.applied_at).is_(None))
+    .order_by(col(ErpInboxEvent.received_at), col(ErpInboxEvent.id))
 )
+_PENDING_CONTAINING = _PENDING.where(
+    col(ErpInboxEvent.payload).contains(bindparam("contains", type_=JSONB)),
+    col(ErpInboxEvent.event_type) == bindparam("event_type"),
+).limit(bindparam("limit"))
 _ACCOUNT_BY_CREDIT_CODE = select(Account).where(
     col(Account.credit_code) == bindparam("credit_code")
 )
@@ -156,21 +155,17 @@ class ReceivablesRepository:
             _MARK_EVENT, {"event_id": event_id, "applied_at": applied_at, "error": error}
         )
 
-    async def pending_events(
-        self, *, contains: dict[str, Any] | None = None, event_type: str | None = None,
-        limit: int = PENDING_BATCH,
-    ) -> Sequence[ErpInboxEvent]:  # fmt: skip
-        """Events still waiting, oldest first; ``contains`` filters by JSON containment of
-        the payload (e.g. the payments naming one invoice)."""
-        if contains is not None and event_type is not None:  # after each applied event
-            params = {"contains": contains, "event_type": event_type, "limit": limit}
-            return (await self.session.exec(_PENDING_OF_TYPE_CONTAINING, params=params)).all()
-        query = _PENDING.order_by(*_PENDING_ORDER).limit(limit)
-        if contains is not None:
-            query = query.where(col(ErpInboxEvent.payload).contains(contains))
-        if event_type is not None:
-            query = query.where(col(ErpInboxEvent.event_type) == event_type)
-        return (await self.session.exec(query)).all()
+    async def pending_events(self, *, limit: int = PENDING_BATCH) -> Sequence[ErpInboxEvent]:
+        """Events still waiting, oldest first."""
+        return (await self.session.exec(_PENDING.limit(limit))).all()
+
+    async def pending_events_containing(
+        self, event_type: str, contains: dict[str, Any], *, limit: int = PENDING_BATCH
+    ) -> Sequence[ErpInboxEvent]:
+        """Waiting events of ``event_type`` whose payload contains ``contains`` (JSON
+        containment, e.g. the payments naming one invoice), oldest first."""
+        params = {"contains": contains, "event_type": event_type, "limit": limit}
+        return (await self.session.exec(_PENDING_CONTAINING, params=params)).all()
 
     async def count_pending(self) -> int:
         query = select(func.count()).where(col(ErpInboxEvent.applied_at).is_(None))
