@@ -232,6 +232,14 @@ def new_run(results_dir: Path) -> RunIdentity:
     )
 
 
+def write_result(output: Path, result: dict[str, Any]) -> None:
+    """The run's JSON under bench/results/, and where it went (with the run's length when
+    the benchmark timed it)."""
+    output.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    total = result.get("total_seconds")
+    print(f"written {output}" + (f" (the whole run: {total:.0f} s)" if total is not None else ""))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     settings = RunnerSettings()
@@ -293,8 +301,7 @@ def main(argv: list[str] | None = None) -> int:
             stack.stop()
             asyncio.run(drop_everything(admin_url, prefix))
     output = args.results_dir / f"kpi_cycle-{stamp}-{args.employees}e-{args.accounts}a.json"
-    output.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
-    print(f"written {output}")
+    write_result(output, result)
     return code
 
 

@@ -58,6 +58,7 @@ from bench.kpi_cycle import (
     drop_everything,
     new_run,
     process_env,
+    write_result,
 )
 from bench.kpi_flow import BenchError
 from bench.load import (
@@ -666,8 +667,7 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(drop_everything(admin_url, prefix))
     result["total_seconds"] = round(time.perf_counter() - began, 1)
     output = args.results_dir / f"scenarios-{stamp}-{args.accounts}a.json"
-    output.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
-    print(f"written {output} (the whole run: {result['total_seconds']:.0f} s)")
+    write_result(output, result)
     return code
 
 
