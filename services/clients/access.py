@@ -18,7 +18,7 @@ from services.clients.org.repository import OrgRepository
 from shared.auth.policy import Policy, authenticate
 from shared.auth.principal import Principal, Role
 from shared.db import SessionDep, session_dependency
-from shared.errors import Forbidden
+from shared.errors import Forbidden, UnprocessableContent
 
 SEE_ALL = frozenset({Role.ADMIN, Role.DEPT_MANAGER, Role.FINANCE, Role.EXECUTIVE})
 
@@ -98,3 +98,37 @@ def optional_acting_employee_id(principal: Caller) -> int | None:
 def sees_personal_data_of(principal: Principal, owner_id: int) -> bool:
     """Contact phone and e-mail are shown in lists only to the account's owner."""
     return principal.employee_id is not None and principal.employee_id == owner_id
+
+
+def sees_owner(scope: Collection[int] | None, owner_id: int) -> bool:
+    """Whether an account owned by ``owner_id`` is inside a caller's scope (from
+    :func:`account_scope`); outside it, the account must look missing."""
+    return scope is None or owner_id in scope
+
+
+def may_assign(scope: Collection[int] | None, employee_id: int) -> bool:
+    """Whether a caller may name ``employee_id`` in a body (owner, handler, successor …).
+
+    People one may assign are the caller's own line, i.e. his scope: an account manager
+    himself, a team lead his reporting subtree, the department manager, administrators and
+    services anyone. Whether that person is active is checked where the reference is used.
+    """
+    return scope is None or employee_id in scope
+
+
+def require_assignable(scope: Collection[int] | None, employee_id: int, field: str) -> None:
+    """Refuse (422, naming ``field``) a person the caller may not assign."""
+    if not may_assign(scope, employee_id):
+        raise UnprocessableContent(
+            f"you may not assign employee {employee_id} as {field}: an account manager may "
+            "name himself, a team lead the people of his reporting line",
+            extra={
+                "errors": [
+                    {
+                        "loc": ["body", field],
+                        "msg": "not an employee you may assign",
+                        "type": "not_assignable",
+                    }
+                ]
+            },
+        )
