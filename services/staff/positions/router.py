@@ -255,8 +255,8 @@ async def return_version(
     response_model=PositionVersionRead,
     summary="Approve a version under review (retires the one in force)",
     description="Four eyes: not by the one who submitted it. By the holder of the position "
-    "the description names as approver, else the department manager above it (at the top: "
-    "another department manager), or an administrator.",
+    "the description names as approver, else (none named, or vacant) a department manager "
+    "above it (at the top: another department manager), or an administrator.",
     responses=problem_responses(401, 403, 404, 409, 412, 422),
 )
 async def approve_version(

@@ -124,20 +124,19 @@ def approver_positions(
     named_approver_code: str | None,
     department_heads: Sequence[str | None],
 ) -> frozenset[str] | None:
-    """The positions whose holder approves a description, or None at the top.
+    """The positions whose holders may approve a description, or None at the top.
 
-    The approver the description names wins; else the department manager above it: the
-    head of its own department, or, when the position is that head, the head of the next
-    department up (``department_heads`` runs from the position's department to the root).
-    None means nobody is above it: any department manager or admin other than the one who
-    submitted approves (four eyes).
+    The approver the description names wins (the caller passes None when nobody holds that
+    position now). Else the department managers above it: the heads of its department and
+    of every department up to the root (``department_heads`` runs that way), except the
+    position itself, so a team's description goes to its lead's manager as well and the
+    head of a department is approved from above. None means nobody is above it: any
+    department manager or admin other than the one who submitted approves (four eyes).
     """
     if named_approver_code is not None:
         return frozenset({named_approver_code})
-    for head in department_heads:
-        if head is not None and head != position_code:
-            return frozenset({head})
-    return None
+    above = frozenset(h for h in department_heads if h is not None and h != position_code)
+    return above or None
 
 
 def same_person(

@@ -369,8 +369,11 @@ class PositionService:
             )
         if Role.ADMIN in actor.roles:
             return
+        named = version.approver_code
+        if named is not None and not await self.employees.current_holders([named]):
+            named = None  # a vacant approver's position: the managers above approve
         expected = approver_positions(
-            code, version.approver_code, await self._department_heads(version.department_id)
+            code, named, await self._department_heads(version.department_id)
         )
         if expected is None:  # nobody above: a second manager approves
             return

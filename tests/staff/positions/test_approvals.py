@@ -164,3 +164,24 @@ async def test_an_administrator_cannot_approve_what_he_submitted(
     assert alone.status_code == 403
     version = (await staff_client.get(url)).json()
     assert (version["status"], version["submitted_by"]) == ("in_review", "user:1")
+
+
+async def test_a_team_description_goes_up_and_a_vacant_named_approver_falls_back(
+    staff_client: httpx.AsyncClient,
+) -> None:
+    # team T-AP-T (under T-AP, head T-AP-LEAD): the heads above a KAM there are T-AP-LEAD
+    # and T-AP-MGR, so 王经理 approves; 钱经理 holds neither. T-AP-VAC has nobody in it:
+    # a description naming it is approved by the managers above instead.
+    org = await organisation(staff_client)
+    headers = org["headers"]
+    team = await make_department(
+        staff_client, "T-AP-T", parent_id=org["ap"]["id"], head_position_code="T-AP-LEAD"
+    )
+    await make_position(staff_client, "T-AP-VAC", org["ap"]["id"])
+    for code, fields in (("T-AP-TK", {}), ("T-AP-TV", {"approver_code": "T-AP-VAC"})):
+        url = await kam_draft(staff_client, org, code, department_id=team["id"], **fields)
+        refused = await staff_client.post(f"{url}/approve", headers=headers["qian"])
+        assert refused.status_code == 403, code
+        assert refused.json()["approver_codes"] == ["T-AP-LEAD", "T-AP-MGR"], code
+        approved = await staff_client.post(f"{url}/approve", headers=headers["wang"])
+        assert approved.status_code == 200, (code, approved.text)

@@ -43,15 +43,16 @@ def test_diff_lists_and_objects() -> None:
     assert changes["basis_documents"]["removed"] == ["甲"]
 
 
-def test_the_approver_is_the_named_one_else_the_head_above_else_nobody() -> None:
+def test_the_approver_is_the_named_one_else_a_head_above_else_nobody() -> None:
     from services.staff.positions.rules import approver_positions
 
+    chain = ["KA-DEV-LEAD", "KA-MGR", "CO-GM"]  # team KA-DEV, department KA, company CO
     # the description names its approver: that wins over the department chain
-    assert approver_positions("KA-KAM", "CO-HR-MGR", ["KA-MGR", "CO-GM"]) == {"CO-HR-MGR"}
-    # else the head of its own department (KA's head is KA-MGR)
-    assert approver_positions("KA-KAM", None, ["KA-MGR", "CO-GM"]) == {"KA-MGR"}
-    # the head of KA is approved by the head of the department above (CO-GM)
-    assert approver_positions("KA-MGR", None, ["KA-MGR", "CO-GM"]) == {"CO-GM"}
+    assert approver_positions("KA-KAM", "CO-HR-MGR", chain) == {"CO-HR-MGR"}
+    # else the heads above it: its team lead's position and the managers above
+    assert approver_positions("KA-KAM", None, chain) == {"KA-DEV-LEAD", "KA-MGR", "CO-GM"}
+    # the head of a team is approved from above, never by his own position
+    assert approver_positions("KA-DEV-LEAD", None, chain) == {"KA-MGR", "CO-GM"}
     # a department without a head is skipped on the way up
     assert approver_positions("KA-KAM", None, [None, "CO-GM"]) == {"CO-GM"}
     # the head at the top: nobody above, a second manager approves
