@@ -114,6 +114,7 @@ class AppraisalService:
         return await self.repository.events(appraisal_id)
 
     async def actual_history(self, appraisal_id: int, item_id: int) -> Sequence[ActualSnapshot]:
+        await self.get(appraisal_id)  # the scope check: an item is read through its appraisal
         await self._item(appraisal_id, item_id)
         return await self.repository.snapshots(item_id)
 

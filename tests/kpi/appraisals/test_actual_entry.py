@@ -144,6 +144,9 @@ async def test_someone_outside_the_appraisal_scope_gets_404_like_missing(
         }
         assert body["detail"] == expected["detail"].replace("2000000000", appraisal_id)
         assert set(body) == set(expected)
+        snapshots = await kpi_client.get(f"{url}/items/{items['sales']}/actuals", headers=outsider)
+        assert snapshots.status_code == 404, snapshots.text
+        assert snapshots.json()["type"] == expected["type"]
 
 
 @given(
