@@ -19,7 +19,7 @@ from shared.auth.service_credentials import ServiceTokenProvider
 from shared.auth.tokens import TokenVerifier
 from shared.db import create_engine, read_session_factory, session_factory, wait_for_database
 from shared.docs import document_errors, install_offline_docs
-from shared.errors import install_error_handlers
+from shared.error_handlers import install_error_handlers
 from shared.health import health_router
 from shared.http_client import ServiceClient
 from shared.logging import configure_logging
