@@ -51,7 +51,3 @@ def acting_employee_id(principal: Caller) -> int:
     if principal.employee_id is None:
         raise Forbidden("your login is not linked to an employee, so it cannot act here")
     return principal.employee_id
-
-
-AppraisalScope = Annotated[Collection[int] | None, Depends(visible_employee_ids)]
-ActingEmployeeId = Annotated[int, Depends(acting_employee_id)]
