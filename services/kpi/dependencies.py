@@ -26,7 +26,6 @@ from services.kpi.indicators.repository import IndicatorRepository
 from services.kpi.indicators.service import IndicatorService
 from services.kpi.org.repository import OrgRepository
 from services.kpi.org.service import OrgService
-from services.kpi.org.staff_source import StaffEmployeesClient
 from services.kpi.rollups.repository import RollupRepository
 from services.kpi.rollups.service import RollupService
 from services.kpi.settings import KpiSettings
@@ -37,6 +36,7 @@ from services.kpi.templates.service import TemplateService
 from shared.db import SessionDep
 from shared.errors import ServiceUnavailable
 from shared.http_client import ServiceClient
+from shared.org_copy.staff_source import StaffEmployeesClient
 
 # --- settings, scope and actor ------------------------------------------------------------
 
