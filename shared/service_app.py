@@ -11,6 +11,7 @@ import structlog
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.routing import APIRoute
 
+from shared.audit_log import AuditContextMiddleware
 from shared.auth.jwks import RemoteJwks
 from shared.auth.policy import document_policies
 from shared.auth.principal import Principal
@@ -122,6 +123,7 @@ def create_service_app(
     app.state.settings = settings
     app.state.token_floors = TokenFloors()
     app.state.on_access_denied = on_access_denied  # the service's audit of refusals
+    app.add_middleware(AuditContextMiddleware)
     app.add_middleware(RequestIdMiddleware)
     install_metrics(app, settings.service_name)
     document_policies(app)
