@@ -6,10 +6,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from shared.org_copy.rules import newest_per_employee
-
-__all__ = ["credit_adjustment_limit", "newest_per_employee"]
-
 
 def credit_adjustment_limit(authority_limits: Mapping[str, Any]) -> int | None:
     """The largest credit-score change one adjustment may make, or None without authority.

@@ -1,6 +1,6 @@
 """Module import circles across the whole project (services, shared, gateway, deploy, bench).
 
-    python -m deploy.import_graph [ROOT]    print the circles; exit 1 when there is one
+    python -m deploy.module_circles [ROOT]    print the circles; exit 1 when there is one
 
 A circle is a set of modules that import each other, directly or through others (a
 strongly connected component of more than one module). Every import counts, a late one

@@ -1,10 +1,10 @@
-"""The project has no module import circle (deploy.import_graph)."""
+"""The project has no module import circle (deploy.module_circles)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from deploy.import_graph import ROOT, circles, module_circles, project_modules
+from deploy.module_circles import ROOT, circles, module_circles, project_modules
 
 
 def test_the_project_has_no_module_import_circle() -> None:
