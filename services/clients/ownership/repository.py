@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.clients.audit.schemas import AuditEntity
 from services.clients.ownership.models import Handover, OwnershipChange
 from services.clients.ownership.schemas import TransferOptions
+from shared.audit_log import request_facts
 
 
 class OwnershipRepository:
@@ -129,10 +130,15 @@ class OwnershipRepository:
                 "actor": actor_employee_id,
             },
         )
+        facts = request_facts()
         await connection.execute(
             _AUDIT_MOVES,
             {
                 **moved,
+                "request_id": facts.get("request_id"),
+                "actor_subject": facts.get("actor"),
+                "on_behalf_of": facts.get("on_behalf_of"),
+                "client_address": facts.get("client_address"),
                 "actor": actor_employee_id,
                 "entity": AuditEntity.OWNERSHIP.value,
                 "after": json.dumps({"owner_id": to_employee_id, "reason": reason}),
@@ -195,9 +201,11 @@ _RECORD_MOVES = text(
     "CAST(:handover AS uuid), CAST(:options AS jsonb), CAST(:actor AS integer) " + _MOVED
 )
 _AUDIT_MOVES = text(
-    "INSERT INTO clients.audit_log (actor_employee_id, entity, entity_id, account_id, action, "
-    "before, after) "
-    "SELECT CAST(:actor AS integer), CAST(:entity AS text), moved.account_id, moved.account_id, "
+    "INSERT INTO clients.audit_log (service, request_id, actor, on_behalf_of, client_address, "
+    "actor_employee_id, entity, entity_id, account_id, action, before, after) "
+    "SELECT 'clients', CAST(:request_id AS text), CAST(:actor_subject AS text), "
+    "CAST(:on_behalf_of AS text), CAST(:client_address AS text), CAST(:actor AS integer), "
+    "CAST(:entity AS text), moved.account_id::text, moved.account_id, "
     "'transfer', jsonb_build_object('owner_id', moved.previous), CAST(:after AS jsonb) " + _MOVED
 )
 _OPEN_TICKETS = text(

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from services.kpi.access import APPRAISE, CALIBRATE, Caller, in_appraisal_office
-from services.kpi.appraisals.dependencies import ActingEmployeeId, AppraisalServiceDep
 from services.kpi.appraisals.rules import AppraisalState
 from services.kpi.appraisals.schemas import (
     ActualEntry,
@@ -21,6 +20,7 @@ from services.kpi.appraisals.schemas import (
     ManagerReview,
     SelfAssessment,
 )
+from services.kpi.dependencies import ActingEmployeeId, AppraisalServiceDep
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
 from shared.pagination import (

@@ -35,7 +35,7 @@ from services.kpi.appraisals.schemas import (
     SelfAssessment,
 )
 from services.kpi.appraisals.scoring import SheetLine, SheetNotScorableError, sheet_scores
-from services.kpi.audit.models import KpiAuditEntry
+from services.kpi.audit.models import kpi_audit_entry
 from services.kpi.cycles.models import AppraisalCycle
 from services.kpi.cycles.repository import CycleRepository
 from services.kpi.indicators.rules import MAX_SCORE
@@ -250,11 +250,11 @@ class AppraisalService:
         if automatic:
             detail.update(before=None if before is None else str(before), reason=entry.reason)
             await self.repository.add_audit_entry(
-                KpiAuditEntry(
+                kpi_audit_entry(
                     action="actual_overridden", entity="appraisal", entity_id=str(appraisal_id),
-                    actor=actor, detail={**detail, "employee_id": appraisal.employee_id,
-                                         "actor_employee_id": actor_employee_id,
-                                         "after": str(entry.value)},
+                    actor=actor, actor_employee_id=actor_employee_id,
+                    before={"item_id": item_id, "value": detail["before"]},
+                    after={**detail, "employee_id": appraisal.employee_id},
                 )
             )  # fmt: skip
         await self.repository.add_event(

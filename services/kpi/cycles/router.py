@@ -7,9 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from services.kpi.access import CALIBRATE, READ_LIBRARY, RUN_CYCLES
-from services.kpi.appraisals.dependencies import ActingEmployeeId
 from services.kpi.appraisals.rules import CycleState
-from services.kpi.cycles.dependencies import CycleServiceDep
 from services.kpi.cycles.schemas import (
     CalibrationLock,
     CalibrationLocked,
@@ -18,6 +16,7 @@ from services.kpi.cycles.schemas import (
     CycleRead,
     CycleTransition,
 )
+from services.kpi.dependencies import ActingEmployeeId, CycleServiceDep
 from shared.auth.policy import authenticate
 from shared.auth.principal import Principal
 from shared.errors import problem_responses

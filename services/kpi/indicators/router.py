@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from services.kpi.access import MANAGE_LIBRARY, READ_LIBRARY
-from services.kpi.indicators.dependencies import IndicatorServiceDep
+from services.kpi.dependencies import IndicatorServiceDep
 from services.kpi.indicators.rules import Direction
 from services.kpi.indicators.schemas import (
     IndicatorCreate,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import StringConstraints
 
 from services.kpi.access import ORG_EVENTS, READ_LIBRARY
-from services.kpi.org.dependencies import OrgServiceDep, StaffEmployeesDep
+from services.kpi.dependencies import OrgServiceDep, StaffEmployeesDep
 from services.kpi.org.schemas import OrgEmployeeRead
 from services.kpi.settings import KpiSettings
 from shared.errors import problem_responses

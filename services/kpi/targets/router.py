@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from services.kpi.access import MANAGE_TARGETS, READ_TARGETS
-from services.kpi.targets.dependencies import TargetServiceDep
+from services.kpi.dependencies import TargetServiceDep
 from services.kpi.targets.schemas import (
     TargetPlanCreate,
     TargetPlanRead,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from services.kpi.access import MANAGE_LIBRARY, READ_LIBRARY
-from services.kpi.templates.dependencies import TemplateServiceDep
+from services.kpi.dependencies import TemplateServiceDep
 from services.kpi.templates.schemas import (
     TemplateContent,
     TemplateCreate,

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from services.staff.departments.dependencies import DepartmentServiceDep
 from services.staff.departments.schemas import (
     DepartmentCreate,
     DepartmentRead,
     DepartmentUpdate,
 )
+from services.staff.dependencies import DepartmentServiceDep
 from shared.auth.policy import Policy
 from shared.auth.principal import Role
 from shared.concurrency import IfMatch, etag_for

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from services.staff.access import MANAGE_PEOPLE, READ_ORG
 from services.staff.catalogue.schema import EmploymentStatus
-from services.staff.employees.dependencies import EmployeeServiceDep
+from services.staff.dependencies import EmployeeServiceDep
 from services.staff.employees.schemas import EmployeeCreate, EmployeeRead, EmployeeUpdate
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses

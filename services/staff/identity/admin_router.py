@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from services.staff.identity.dependencies import IdentityServiceDep
+from services.staff.dependencies import IdentityServiceDep
 from services.staff.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,

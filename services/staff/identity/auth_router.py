@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request, Response, status
 
 from services.staff.audit.recorder import audit_entry, record_now
-from services.staff.identity.dependencies import IdentityServiceDep
+from services.staff.dependencies import IdentityServiceDep
 from services.staff.identity.repository import IdentityRepository
 from services.staff.identity.schemas import (
     Introspection,

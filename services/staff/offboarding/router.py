@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from services.staff.access import MANAGE_PEOPLE
-from services.staff.offboarding.dependencies import OffboardingServiceDep
+from services.staff.dependencies import OffboardingServiceDep
 from services.staff.offboarding.models import Departure, DepartureHandover, DepartureStatus
 from services.staff.offboarding.schemas import (
     DepartureCreate,

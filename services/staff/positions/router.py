@@ -7,10 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from services.staff.access import APPROVE_POSITIONS, DRAFT_POSITIONS, READ_ORG
-from services.staff.positions.dependencies import (
-    AcknowledgementServiceDep,
-    PositionServiceDep,
-)
+from services.staff.dependencies import AcknowledgementServiceDep, PositionServiceDep
 from services.staff.positions.models import Position, PositionVersion, VersionStatus
 from services.staff.positions.repository import PositionRow
 from services.staff.positions.schemas import (

@@ -1,0 +1,182 @@
+"""The kpi service's composition: settings, the caller's scope and actor, and every
+``build_*`` factory that wires a domain's service to its repositories.
+
+Domains import their route dependencies from here and never from each other's modules;
+this is the only place that knows how the domains fit together. ``build_*`` take a
+session and the settings so work outside a request wires services the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.kpi.access import KpiScope, acting_employee_id, caller_scope
+from services.kpi.appraisals.repository import AppraisalRepository
+from services.kpi.appraisals.service import AppraisalService
+from services.kpi.collection.clients_source import ClientsMetricsSource
+from services.kpi.collection.repository import CollectionRepository
+from services.kpi.collection.service import ActualsCollection
+from services.kpi.cycles.repository import CycleRepository
+from services.kpi.cycles.service import CycleService
+from services.kpi.indicators.repository import IndicatorRepository
+from services.kpi.indicators.service import IndicatorService
+from services.kpi.org.repository import OrgRepository
+from services.kpi.org.service import OrgService
+from services.kpi.rollups.repository import RollupRepository
+from services.kpi.rollups.service import RollupService
+from services.kpi.settings import KpiSettings
+from services.kpi.targets.repository import TargetRepository
+from services.kpi.targets.service import TargetService
+from services.kpi.templates.repository import TemplateRepository
+from services.kpi.templates.service import TemplateService
+from shared.db import SessionDep
+from shared.errors import ServiceUnavailable
+from shared.http_client import ServiceClient
+from shared.org_copy.staff_source import StaffEmployeesClient
+
+# --- settings, scope and actor ------------------------------------------------------------
+
+
+def kpi_settings(request: Request) -> KpiSettings:
+    settings = request.app.state.settings
+    assert isinstance(settings, KpiSettings)
+    return settings
+
+
+KpiSettingsDep = Annotated[KpiSettings, Depends(kpi_settings)]
+Scope = Annotated[KpiScope, Depends(caller_scope)]
+ActingEmployeeId = Annotated[int, Depends(acting_employee_id)]
+
+
+def _upstream(request: Request, attribute: str, name: str) -> ServiceClient:
+    client: ServiceClient | None = getattr(request.app.state, attribute, None)
+    if client is None:
+        raise ServiceUnavailable(f"the client for the {name} service is not configured")
+    return client
+
+
+# --- factories ----------------------------------------------------------------------------
+
+
+def build_indicator_service(session: AsyncSession) -> IndicatorService:
+    return IndicatorService(IndicatorRepository(session))
+
+
+def build_template_service(session: AsyncSession) -> TemplateService:
+    return TemplateService(TemplateRepository(session), IndicatorRepository(session))
+
+
+def build_target_service(session: AsyncSession, scope: KpiScope) -> TargetService:
+    return TargetService(TargetRepository(session), IndicatorRepository(session), scope=scope)
+
+
+def build_cycle_service(session: AsyncSession, settings: KpiSettings) -> CycleService:
+    return CycleService(
+        CycleRepository(session),
+        AppraisalRepository(session),
+        TemplateRepository(session),
+        settings.grade_scale,
+        settings.calibration_max_share,
+        settings.calibration_enforce_distribution,
+    )
+
+
+def build_appraisal_service(
+    session: AsyncSession, settings: KpiSettings, scope: KpiScope
+) -> AppraisalService:
+    return AppraisalService(
+        AppraisalRepository(session),
+        CycleRepository(session),
+        OrgRepository(session),
+        settings.grade_scale,
+        scope=scope,
+    )
+
+
+def build_rollup_service(
+    session: AsyncSession, settings: KpiSettings, scope: KpiScope
+) -> RollupService:
+    return RollupService(
+        RollupRepository(session),
+        CycleRepository(session),
+        settings.grade_scale,
+        settings.bonus_coefficients,
+        scope=scope,
+    )
+
+
+def build_actuals_collection(
+    session: AsyncSession, settings: KpiSettings, source: ClientsMetricsSource
+) -> ActualsCollection:
+    return ActualsCollection(
+        CycleRepository(session), CollectionRepository(session), source, settings.grade_scale
+    )
+
+
+def build_org_service(session: AsyncSession) -> OrgService:
+    return OrgService(OrgRepository(session))
+
+
+# --- route dependencies -------------------------------------------------------------------
+
+
+def clients_metrics(request: Request, settings: KpiSettingsDep) -> ClientsMetricsSource:
+    return ClientsMetricsSource(
+        _upstream(request, "clients_client", "clients"), settings.base_currency
+    )
+
+
+def staff_employees(request: Request) -> StaffEmployeesClient:
+    return StaffEmployeesClient(_upstream(request, "staff_client", "staff"))
+
+
+def indicator_service(session: SessionDep) -> IndicatorService:
+    return build_indicator_service(session)
+
+
+def template_service(session: SessionDep) -> TemplateService:
+    return build_template_service(session)
+
+
+def target_service(session: SessionDep, scope: Scope) -> TargetService:
+    return build_target_service(session, scope)
+
+
+def cycle_service(session: SessionDep, settings: KpiSettingsDep) -> CycleService:
+    return build_cycle_service(session, settings)
+
+
+def appraisal_service(
+    session: SessionDep, settings: KpiSettingsDep, scope: Scope
+) -> AppraisalService:
+    return build_appraisal_service(session, settings, scope)
+
+
+def rollup_service(session: SessionDep, settings: KpiSettingsDep, scope: Scope) -> RollupService:
+    return build_rollup_service(session, settings, scope)
+
+
+def actuals_collection(
+    session: SessionDep,
+    settings: KpiSettingsDep,
+    source: Annotated[ClientsMetricsSource, Depends(clients_metrics)],
+) -> ActualsCollection:
+    return build_actuals_collection(session, settings, source)
+
+
+def org_service(session: SessionDep) -> OrgService:
+    return build_org_service(session)
+
+
+IndicatorServiceDep = Annotated[IndicatorService, Depends(indicator_service)]
+TemplateServiceDep = Annotated[TemplateService, Depends(template_service)]
+TargetServiceDep = Annotated[TargetService, Depends(target_service)]
+CycleServiceDep = Annotated[CycleService, Depends(cycle_service)]
+AppraisalServiceDep = Annotated[AppraisalService, Depends(appraisal_service)]
+RollupServiceDep = Annotated[RollupService, Depends(rollup_service)]
+ActualsCollectionDep = Annotated[ActualsCollection, Depends(actuals_collection)]
+OrgServiceDep = Annotated[OrgService, Depends(org_service)]
+StaffEmployeesDep = Annotated[StaffEmployeesClient, Depends(staff_employees)]
