@@ -85,11 +85,16 @@ async def test_other_requests_reach_the_route_unchanged(client: httpx.AsyncClien
     assert form.json() == "up%00"
 
 
-@given(st.recursive(
+JSON_VALUES = st.recursive(
     st.text(max_size=5) | st.integers() | st.none(),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
     max_leaves=10,
-))  # fmt: skip
+)
+
+
+@given(JSON_VALUES)
 def test_nul_in_json_finds_a_nul_exactly_when_there_is_one(value: Any) -> None:
     assert bool(list(nul_in_json(value))) == any("\x00" in text for text in texts(value))
 
