@@ -55,7 +55,7 @@ async def refuses_star_and_malformed(
 
 
 async def test_staff_department_patch(staff_client: httpx.AsyncClient) -> None:
-    code = f"AB-{uuid.uuid4().hex[:6]}"
+    code = f"AB-{uuid.uuid4().hex[:6].upper()}"
     created = await staff_client.post("/v1/staff/departments", json={"code": code, "name": "部门"})
     assert created.status_code == 201, created.text
     url = f"/v1/staff/departments/{created.json()['id']}"
