@@ -26,6 +26,7 @@ from shared.errors import problem_response
 NUL = "\x00"
 NUL_MESSAGE = "text must not contain the NUL character (\\u0000)"
 _FORM = b"application/x-www-form-urlencoded"
+_NO_BODY = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def nul_in_pairs(text: str) -> str | None:
@@ -92,9 +93,8 @@ class RefuseNulCharacters:
         if loc is None and (b"%00" in query or b"\x00" in query):
             name = nul_in_pairs(query.decode("latin-1"))
             loc = None if name is None else ("query", name)
-        content_type = _content_type(scope)
-        reads_body = loc is None and (b"json" in content_type or content_type.startswith(_FORM))
-        if reads_body:
+        content_type = b"" if scope["method"] in _NO_BODY else _content_type(scope)
+        if loc is None and (b"json" in content_type or content_type.startswith(_FORM)):
             messages, body = await _read_body(receive)
             where = nul_in_body(body, content_type)
             loc = None if where is None else ("body", *where)
