@@ -30,7 +30,7 @@ from shared.auth.policy import ADMIN_ONLY
 from shared.auth.principal import Principal, PrincipalKind
 from shared.db import SessionDep
 from shared.errors import problem_responses
-from shared.pagination import Cursor, Page, PageSize, decode_cursor, keyset_page
+from shared.pagination import Cursor, Page, PageSize, cursor_key, keyset_page
 from shared.request_id import current_request_id
 
 ON_BEHALF_OF_HEADER = "x-kam-on-behalf-of"
@@ -204,7 +204,7 @@ def audit_router(model: type[AuditLogBase], prefix: str, tag: str) -> APIRouter:
         limit: PageSize = 50,
         cursor: Cursor = None,
     ) -> Page[AuditEntryRead]:
-        before = int(decode_cursor(cursor)["id"]) if cursor else None
+        before = cursor_key(cursor)
         rows = await _entries(session, model, entity, action, before, limit)
         items = [AuditEntryRead.model_validate(row) for row in rows]
         return keyset_page(items, limit)

@@ -29,6 +29,7 @@ from shared.migrations import head_revision, older_revisions
 from shared.request_id import RequestIdMiddleware
 from shared.row_reads import row_reader
 from shared.settings import ServiceSettings
+from shared.text_input import RefuseNulCharacters
 
 log = structlog.get_logger(__name__)
 
@@ -124,6 +125,7 @@ def create_service_app(
     app.state.token_floors = TokenFloors()
     app.state.on_access_denied = on_access_denied  # the service's audit of refusals
     app.add_middleware(AuditContextMiddleware)
+    app.add_middleware(RefuseNulCharacters)  # inside the request id: its 422 carries one
     app.add_middleware(RequestIdMiddleware)
     install_metrics(app, settings.service_name)
     document_policies(app)

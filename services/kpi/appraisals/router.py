@@ -28,7 +28,7 @@ from shared.pagination import (
     IdPath,
     Page,
     PageSize,
-    decode_cursor,
+    cursor_key,
     keyset_page,
 )
 
@@ -59,7 +59,7 @@ async def list_appraisals(
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[AppraisalSummary]:
-    after_id = int(decode_cursor(cursor)["id"]) if cursor else None
+    after_id = cursor_key(cursor)
     rows = await service.list_page(
         cycle_id=cycle_id, state=state, employee_id=employee_id,
         department_id=department_id, after_id=after_id, limit=limit,

@@ -25,7 +25,7 @@ from shared.pagination import (
     IdPath,
     Page,
     PageSize,
-    decode_cursor,
+    cursor_key,
     keyset_page,
 )
 from shared.periods import PeriodKind
@@ -48,7 +48,7 @@ async def list_cycles(
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[CycleRead]:
-    after_id = int(decode_cursor(cursor)["id"]) if cursor else None
+    after_id = cursor_key(cursor)
     rows = await service.list_page(
         state=state, period_kind=period_kind, period=period, after_id=after_id, limit=limit
     )

@@ -22,7 +22,7 @@ from shared.pagination import (
     IdPath,
     Page,
     PageSize,
-    decode_cursor,
+    cursor_key,
     keyset_page,
 )
 
@@ -49,7 +49,7 @@ async def list_templates(
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[TemplateSummary]:
-    after_id = int(decode_cursor(cursor)["id"]) if cursor else None
+    after_id = cursor_key(cursor)
     rows = await service.list_page(
         position_code=position_code,
         status=template_status,

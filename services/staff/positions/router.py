@@ -27,7 +27,7 @@ from shared.pagination import (
     IdPath,
     Page,
     PageSize,
-    decode_cursor,
+    cursor_key,
     encode_cursor,
     keyset_page,
 )
@@ -85,7 +85,7 @@ async def list_positions(
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[PositionRead]:
-    after_id = int(decode_cursor(cursor)["id"]) if cursor else None
+    after_id = cursor_key(cursor)
     rows = await service.list(
         department_id=department_id, status=status, text_query=q, after_id=after_id, limit=limit
     )
@@ -166,7 +166,7 @@ async def list_versions(
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[PositionVersionRead]:
-    after_no = int(decode_cursor(cursor)["version_no"]) if cursor else None
+    after_no = cursor_key(cursor, "version_no")
     code = await _code(service, position_id)
     rows = await service.list_versions(position_id, after_no=after_no, limit=limit)
     items = [PositionVersionRead.model_validate(v.model_dump() | {"code": code}) for v in rows]
