@@ -37,5 +37,5 @@ class StaffSettings(ServiceSettings):
     sign_in_address_free_failures: Annotated[int, Field(ge=0)] = 20
     sign_in_address_max_delay_seconds: Annotated[float, Field(ge=0)] = 2.0
     sign_in_address_concurrency: Annotated[int, Field(gt=0)] = 8
-    trusted_proxies: list[str] = ["127.0.0.1", "::1"]
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     """Proxy hops (addresses or networks) whose X-Forwarded-For is believed: the gateway's."""

@@ -22,18 +22,39 @@ T = TypeVar("T")
 
 
 class PasswordHashing:
-    """At most ``workers`` hashes at once, on threads of its own; lower priority first."""
+    """At most ``workers`` hashes at once, on threads of its own; lower priority first.
+
+    Priority 0 is a clean caller. With two workers or more, one is kept for clean callers:
+    suspect ones (priority above 0) never hold every worker, so a flood of them leaves
+    the next honest sign-in a free worker.
+    """
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
+        self.suspect_workers = max(1, workers - 1)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2")
         self._busy = 0
+        self._suspects_busy = 0
         self._waiting: list[tuple[float, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
 
+    def _may_start(self, priority: float) -> bool:
+        if self._busy >= self.workers:
+            return False
+        return priority <= 0 or self._suspects_busy < self.suspect_workers
+
+    def _start(self, priority: float) -> None:
+        self._busy += 1
+        if priority > 0:
+            self._suspects_busy += 1
+
     async def _acquire(self, priority: float) -> None:
-        if self._busy < self.workers and not self._waiting:
-            self._busy += 1
+        while self._waiting and self._waiting[0][2].done():  # callers that gave up
+            heapq.heappop(self._waiting)
+        # Waiting suspects may be held back by their share alone: a cleaner caller passes.
+        ahead = self._waiting and self._waiting[0][0] <= priority
+        if not ahead and self._may_start(priority):
+            self._start(priority)
             return
         turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         heapq.heappush(self._waiting, (priority, next(self._order), turn))
@@ -41,23 +62,32 @@ class PasswordHashing:
             await turn
         except asyncio.CancelledError:
             if turn.done() and not turn.cancelled():
-                self._release()  # the slot was handed over just as the caller gave up
+                self._release(priority)  # the slot was handed over just as the caller gave up
             raise
 
-    def _release(self) -> None:
-        while self._waiting:
-            _, _, turn = heapq.heappop(self._waiting)
-            if not turn.done():
-                turn.set_result(None)  # the slot passes on: _busy stays
-                return
+    def _release(self, priority: float) -> None:
         self._busy -= 1
+        if priority > 0:
+            self._suspects_busy -= 1
+        # Hand free workers to the waiters in priority order; the first that may not start
+        # (a suspect while the suspects' workers are taken) has only suspects behind it.
+        while self._waiting:
+            waiting_priority, _, turn = self._waiting[0]
+            if turn.done():  # its caller gave up
+                heapq.heappop(self._waiting)
+                continue
+            if not self._may_start(waiting_priority):
+                return
+            heapq.heappop(self._waiting)
+            self._start(waiting_priority)
+            turn.set_result(None)
 
     async def _run(self, priority: float, work: Callable[[], T]) -> T:
         await self._acquire(priority)
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, work)
         finally:
-            self._release()
+            self._release(priority)
 
     async def verify(self, password_hash: str | None, password: str, priority: float = 0) -> bool:
         """Whether ``password`` matches (a missing hash costs a check all the same)."""

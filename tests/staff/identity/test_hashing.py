@@ -74,3 +74,27 @@ async def test_a_caller_that_gives_up_while_waiting_frees_nothing_it_did_not_hol
         assert hashing._busy == 0
     finally:
         hashing.close()
+
+
+async def test_suspects_never_take_the_worker_kept_for_clean_callers() -> None:
+    hashing = PasswordHashing(workers=2)
+    gate = threading.Event()
+    started: list[str] = []
+
+    def work(name: str) -> None:
+        started.append(name)
+        gate.wait(5)
+
+    try:
+        suspects = [
+            asyncio.create_task(hashing._run(3, lambda n=n: work(n))) for n in ("s1", "s2", "s3")
+        ]
+        await asyncio.sleep(0.05)
+        clean = asyncio.create_task(hashing._run(0, lambda: work("clean")))
+        await asyncio.sleep(0.05)
+        assert started == ["s1", "clean"]  # the flood holds one worker, the other is free
+        gate.set()
+        await asyncio.gather(*suspects, clean)
+        assert sorted(started) == ["clean", "s1", "s2", "s3"]
+    finally:
+        hashing.close()

@@ -32,9 +32,7 @@ def upgrade() -> None:
     # A token from before families is a family of its own.
     op.execute("UPDATE staff.refresh_tokens SET family = 'legacy' || id")
     op.alter_column("refresh_tokens", "family", nullable=False, schema="staff")
-    op.create_index(
-        op.f("ix_refresh_tokens_family"), "refresh_tokens", ["family"], schema="staff"
-    )
+    op.create_index(op.f("ix_refresh_tokens_family"), "refresh_tokens", ["family"], schema="staff")
 
 
 def downgrade() -> None:
