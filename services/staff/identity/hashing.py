@@ -24,13 +24,14 @@ T = TypeVar("T")
 class PasswordHashing:
     """At most ``workers`` hashes at once, on threads of its own; lower priority first.
 
-    Priority 0 is a clean caller. With two workers or more, one is kept for clean callers:
-    suspect ones (priority above 0) never hold every worker, so a flood of them leaves
-    the next honest sign-in a free worker.
+    The priority of a sign-in is how many failures its address had. Above
+    ``suspect_above`` the caller is a suspect: with two workers or more, suspects never
+    hold every worker, so a flood of them leaves the next honest sign-in a free worker.
     """
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, suspect_above: float = 0) -> None:
         self.workers = workers
+        self.suspect_above = suspect_above
         self.suspect_workers = max(1, workers - 1)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="argon2")
         self._busy = 0
@@ -41,11 +42,11 @@ class PasswordHashing:
     def _may_start(self, priority: float) -> bool:
         if self._busy >= self.workers:
             return False
-        return priority <= 0 or self._suspects_busy < self.suspect_workers
+        return priority <= self.suspect_above or self._suspects_busy < self.suspect_workers
 
     def _start(self, priority: float) -> None:
         self._busy += 1
-        if priority > 0:
+        if priority > self.suspect_above:
             self._suspects_busy += 1
 
     async def _acquire(self, priority: float) -> None:
@@ -67,7 +68,7 @@ class PasswordHashing:
 
     def _release(self, priority: float) -> None:
         self._busy -= 1
-        if priority > 0:
+        if priority > self.suspect_above:
             self._suspects_busy -= 1
         # Hand free workers to the waiters in priority order; the first that may not start
         # (a suspect while the suspects' workers are taken) has only suspects behind it.

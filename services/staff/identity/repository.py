@@ -93,7 +93,7 @@ class IdentityRepository:
         ends, in key order so that two attempts never wait for each other in a cycle."""
         await self.session.exec(
             insert(SignInThrottle)
-            .values([{"key": key, "failures": 0} for key in keys])
+            .values([{"key": key, "failures": 0} for key in sorted(keys)])
             .on_conflict_do_nothing()
         )
         result = await self.session.exec(

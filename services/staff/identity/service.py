@@ -207,8 +207,9 @@ class IdentityService:
         is taken back); None otherwise, with the failure audited."""
         user = await self.repository.user(attempt.user_id) if attempt.user_id else None
         if password_matches and user is not None and user.active:
-            await self.repository.forget_login_failures(attempt.login_key)
+            # In key order ("address:" before "login:"), as begin_sign_in locks them.
             await self.repository.take_back_failure(attempt.address_key)
+            await self.repository.forget_login_failures(attempt.login_key)
             return await self._token_pair(user)
         self.repository.session.add(
             audit_entry("sign_in_failed", entity="login", entity_id=login[:64], actor=None)

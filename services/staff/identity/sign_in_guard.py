@@ -61,18 +61,23 @@ class SignInGuard:
             login,
             address,
             trusted_networks(settings.trusted_proxies),
-            PasswordHashing(settings.password_hash_workers),
+            PasswordHashing(
+                settings.password_hash_workers,
+                suspect_above=settings.sign_in_address_free_failures,
+            ),
             settings.sign_in_address_concurrency,
         )
 
     @contextmanager
     def admitted(self, address: str) -> Iterator[None]:
-        """At most ``address_concurrency`` attempts of one address at a time in this
-        process; one more is told to come back in a second (429), before it costs a
-        database connection or a hash."""
-        if self._in_flight.get(address, 0) >= self.address_concurrency:
+        """At most ``address_concurrency`` sign-ins of one address at a time in this
+        process; one more is told to come back in a second (429) before it costs a
+        database connection (attempts of one address queue for its counter's row lock,
+        each holding a connection) or a hash."""
+        in_flight = self._in_flight.get(address, 0)
+        if in_flight >= self.address_concurrency:
             raise SignInThrottled(1, "too many sign-ins at once from this address")
-        self._in_flight[address] = self._in_flight.get(address, 0) + 1
+        self._in_flight[address] = in_flight + 1
         try:
             yield
         finally:
