@@ -41,13 +41,13 @@ async def _both(
                               _form(honest[i % len(honest)], password))  # fmt: skip
 
     start_at = time.time() + 0.5
-    attack, honest = await asyncio.gather(
+    attack_run, honest_run = await asyncio.gather(
         run_open_loop(gateway, bad, rate=rate, seconds=seconds, start_at=start_at,
                       timeout_seconds=30, max_connections=512),
         run_open_loop(gateway, correct, rate=2, seconds=seconds, start_at=start_at + 1,
                       timeout_seconds=30),
     )  # fmt: skip
-    return summary(attack)["scenarios"], summary(honest)["scenarios"]
+    return summary(attack_run)["scenarios"], summary(honest_run)["scenarios"]
 
 
 def sign_in_under_attack(
@@ -60,8 +60,8 @@ def sign_in_under_attack(
     seconds: float,
 ) -> dict[str, Any]:
     """Run the flood and the honest sign-ins; the per-scenario summaries and the target."""
-    attack, honest = asyncio.run(_both(gateway, honest, password, others, rate, seconds))
-    correct = honest.get("correct sign-in", {})
+    attack, fair = asyncio.run(_both(gateway, honest, password, others, rate, seconds))
+    correct = fair.get("correct sign-in", {})
     return {
         "rate": rate,
         "seconds": seconds,
