@@ -42,6 +42,17 @@ SIGN_IN = Public("signing in is how a caller gets a credential")
 KEYS = Public("verifiers need the public keys")
 SERVICE_SECRET = Public("a service proves itself with the internal secret")
 Employee = Annotated[Principal, Depends(ANY_EMPLOYEE)]
+SIGN_IN_THROTTLED = {
+    "description": "Too Many Requests: too many failed sign-ins for this login, or too many "
+    "sign-ins at once from this address (`urn:kam:problem:sign-in-throttled`)",
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again",
+            "schema": {"type": "integer"},
+        }
+    },
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
 
 
 @asynccontextmanager
@@ -70,7 +81,7 @@ async def own_transaction(request: Request) -> AsyncIterator[AsyncSession]:
         "slow its attempts down but never refuse a correct password."
     ),
     dependencies=[Depends(SIGN_IN)],
-    responses=problem_responses(401, 422, 429),
+    responses={**problem_responses(401, 422), 429: SIGN_IN_THROTTLED},
 )
 async def sign_in(
     form: Annotated[SignInForm, Form()], request: Request, guard: SignInGuardDep
