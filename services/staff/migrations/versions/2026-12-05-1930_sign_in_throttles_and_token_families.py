@@ -1,8 +1,8 @@
 """sign-in throttles and refresh-token families
 
 Revision ID: 5f3c2a91d0e4
-Revises: 765a5e76acde
-Create Date: 2026-12-05 18:50:00.000000
+Revises: 5b1f3c9a7d20
+Create Date: 2026-12-05 19:30:00.000000
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5f3c2a91d0e4"
-down_revision: str | None = "765a5e76acde"
+down_revision: str | None = "5b1f3c9a7d20"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
