@@ -19,8 +19,10 @@ from services.staff.departments.service import DepartmentService
 from services.staff.employees.events import OrgEventPublisher
 from services.staff.employees.repository import EmployeeRepository
 from services.staff.employees.service import EmployeeService
+from services.staff.identity.hashing import PasswordHashing
 from services.staff.identity.repository import IdentityRepository
 from services.staff.identity.service import IdentityService
+from services.staff.identity.sign_in_guard import SignInGuard, sign_in_guard
 from services.staff.offboarding.repository import DepartureRepository
 from services.staff.offboarding.service import OffboardingService
 from services.staff.orgchart.service import OrgChartService
@@ -99,7 +101,11 @@ def build_offboarding_service(session: AsyncSession) -> OffboardingService:
 
 
 def build_identity_service(
-    session: AsyncSession, settings: StaffSettings, signing_key: SigningKey, actor: str | None
+    session: AsyncSession,
+    settings: StaffSettings,
+    signing_key: SigningKey,
+    actor: str | None,
+    hashing: PasswordHashing | None = None,
 ) -> IdentityService:
     return IdentityService(
         IdentityRepository(session),
@@ -107,6 +113,7 @@ def build_identity_service(
         access_seconds=settings.access_token_minutes * 60,
         refresh_days=settings.refresh_token_days,
         actor=actor,
+        hashing=hashing,
     )
 
 
@@ -141,10 +148,20 @@ def offboarding_service(session: SessionDep) -> OffboardingService:
     return build_offboarding_service(session)
 
 
-def identity_service(
-    request: Request, session: SessionDep, settings: StaffSettingsDep, actor: ActorSubject
-) -> IdentityService:
-    return build_identity_service(session, settings, request.app.state.signing_keys[0], actor)
+def identity_service(request: Request, session: SessionDep) -> IdentityService:
+    """The service bound to the request's session (and transaction)."""
+    return identity_service_in(request, session)
+
+
+def identity_service_in(request: Request, session: AsyncSession) -> IdentityService:
+    """The service bound to ``session``: for a route that runs transactions of its own."""
+    return build_identity_service(
+        session,
+        staff_settings(request),
+        request.app.state.signing_keys[0],
+        optional_actor(request),
+        sign_in_guard(request).hashing,
+    )
 
 
 DepartmentServiceDep = Annotated[DepartmentService, Depends(department_service)]
@@ -155,3 +172,4 @@ OrgChartServiceDep = Annotated[OrgChartService, Depends(org_chart_service)]
 QualificationServiceDep = Annotated[QualificationService, Depends(qualification_service)]
 OffboardingServiceDep = Annotated[OffboardingService, Depends(offboarding_service)]
 IdentityServiceDep = Annotated[IdentityService, Depends(identity_service)]
+SignInGuardDep = Annotated[SignInGuard, Depends(sign_in_guard)]
