@@ -16,7 +16,9 @@ from tests.conftest import bearer
 # The walk's department (clients' and kpi's org copies): 9100 heads it; 9101 leads a team
 # of 9102 (account manager) and 9103 (specialist); 9200 heads another department, whose
 # 9201 owns the records outside everyone's scope but the department-wide roles'.
+# 9202, an after-sales specialist over there, handles a ticket of our team's account.
 HEAD, LEAD, KAM, SPECIALIST, OTHER_HEAD, OTHER_KAM = 9100, 9101, 9102, 9103, 9200, 9201
+HANDLER = 9202
 DEPARTMENT, OTHER_DEPARTMENT = 91, 92
 ERP_SCOPE = "erp:write"
 
@@ -33,6 +35,7 @@ class Persona:
     scopes: frozenset[str] = field(default_factory=frozenset)
     scoped: bool = False
     user_id: int = 1
+    relation: str | None = None  # how the world relates it to an inside record
 
     def headers(self) -> dict[str, str]:
         if self.kind is PrincipalKind.SERVICE:
@@ -73,6 +76,14 @@ PERSONAS: tuple[Persona, ...] = (
     person("employee", None, SPECIALIST, scoped=True),
     Persona("service", kind=PrincipalKind.SERVICE),
     Persona("erp", kind=PrincipalKind.API_KEY, scopes=frozenset({ERP_SCOPE})),
-    # Later, one entry each (with the relation built in tests.authz.world):
-    # team member (read / work), ticket handler, stand-in, opportunity team member.
+    Persona(
+        "ticket_handler",
+        frozenset({Role.ACCOUNT_MANAGER}),
+        HANDLER,
+        scoped=True,
+        user_id=HANDLER,
+        relation="ticket_handler",
+    ),
+    # Later, one entry each (with the relation in tests.authz.world.RELATIONS):
+    # team member (read / work), stand-in, opportunity team member.
 )

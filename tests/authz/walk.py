@@ -152,11 +152,11 @@ class Answer:
     @classmethod
     async def of(
         cls, client: httpx.AsyncClient, operation: Operation, persona: Persona, path: str,
-        body: Any, params: dict[str, Any] | None = None,
+        body: Any, params: dict[str, Any] | None = None, if_match: str = '"1"',
     ) -> Answer:  # fmt: skip
         response = await client.request(
             operation.method, path, json=body, params=params,
-            headers={"If-Match": '"1"', **persona.headers()},
+            headers={"If-Match": if_match, **persona.headers()},
         )  # fmt: skip
         try:
             parsed = response.json()

@@ -16,6 +16,7 @@ import httpx
 
 from tests.authz.personas import (
     DEPARTMENT,
+    HANDLER,
     HEAD,
     KAM,
     LEAD,
@@ -62,7 +63,22 @@ ORG = [
     employee_event(SPECIALIST, DEPARTMENT, LEAD),
     employee_event(OTHER_HEAD, OTHER_DEPARTMENT, None),
     employee_event(OTHER_KAM, OTHER_DEPARTMENT, OTHER_HEAD),
+    employee_event(HANDLER, OTHER_DEPARTMENT, OTHER_HEAD),
 ]
+
+
+async def relate_ticket_handler(client: httpx.AsyncClient, inside: Family) -> None:
+    response = await client.patch(
+        f"/v1/clients/tickets/{inside['ticket']}",
+        json={"handler_id": HANDLER},
+        headers={"If-Match": '"1"'},
+    )
+    assert response.status_code == 200, response.text
+
+
+# Persona relations: how the world makes each, and which records of the inside family it
+# opens (a relation persona sees nothing else of that family).
+RELATIONS = {"ticket_handler": (relate_ticket_handler, frozenset({"ticket"}))}
 
 
 async def feed_org(client: httpx.AsyncClient, service: str) -> None:
