@@ -115,7 +115,8 @@ class Operation:
 
 
 def fill_ids(service: str, body: Any, family: Family | None, only: str | None = None) -> Any:
-    """``body`` with each id-like field set from ``family`` (``only``: just that field)."""
+    """``body`` with each id-like field set from ``family`` where it has the entity (None:
+    every id missing); ``only``: just that field."""
     if isinstance(body, list):
         return [fill_ids(service, item, family, only) for item in body]
     if not isinstance(body, dict):
@@ -123,8 +124,9 @@ def fill_ids(service: str, body: Any, family: Family | None, only: str | None = 
     filled: dict[str, Any] = {}
     for name, value in body.items():
         entity = entity_of(service, name)
-        if entity is not None and (only is None or only == name) and not isinstance(value, str):
-            ref = (family or {}).get(entity, MISSING)
+        chosen = entity is not None and (only is None or only == name)
+        if chosen and not isinstance(value, str) and (family is None or entity in family):
+            ref = MISSING if family is None else family[str(entity)]
             filled[name] = [ref] if isinstance(value, list) else ref
         else:
             filled[name] = fill_ids(service, value, family, only)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -31,11 +33,6 @@ AS_STAFF = bearer(subject="service:staff")
 MISSING = 987654321  # an id no fixture reaches
 
 Family = dict[str, int]
-# The records of a family, by entity (``employee``: its owner).
-FAMILY_KEYS = frozenset(
-    {"account", "contact", "ticket", "visit", "contract", "survey", "assessment",
-     "contact_touch", "employee"}
-)  # fmt: skip
 # Whose reporting line sees the records an owner owns (account managers see their own).
 LINE_OF = {KAM: frozenset({KAM, LEAD, HEAD}), OTHER_KAM: frozenset({OTHER_KAM, OTHER_HEAD})}
 OUTSIDE_NAME = "走查客户2"  # the legal name of the outside family's account (seed 2) starts so
@@ -76,9 +73,17 @@ async def relate_ticket_handler(client: httpx.AsyncClient, inside: Family) -> No
     assert response.status_code == 200, response.text
 
 
-# Persona relations: how the world makes each, and which records of the inside family it
-# opens (a relation persona sees nothing else of that family).
-RELATIONS = {"ticket_handler": (relate_ticket_handler, frozenset({"ticket"}))}
+@dataclass(frozen=True)
+class Relation:
+    """How the world relates a persona to the inside family of ``service``, and which
+    of its records that opens (a relation persona sees nothing else of the family)."""
+
+    service: str
+    make: Callable[[httpx.AsyncClient, Family], Awaitable[None]]
+    opens: frozenset[str]
+
+
+RELATIONS = {"ticket_handler": Relation("clients", relate_ticket_handler, frozenset({"ticket"}))}
 
 
 async def feed_org(client: httpx.AsyncClient, service: str) -> None:
@@ -151,3 +156,64 @@ async def clients_family(
         client, document, f"{base}/contact-schedule", contact_id=contact
     )
     return family
+
+
+async def kpi_families(client: httpx.AsyncClient) -> tuple[Family, Family]:
+    """One appraisal cycle over both departments (inside: KAM's appraisal, his department's
+    target plan and the cycle; outside: the other department's) — a cycle and its
+    templates are not anyone's, so the cycle is in the inside family only."""
+    from tests.kpi.conftest import make_indicator, make_template
+
+    collection = await make_indicator(client, "walk_collection")
+    sales = await make_indicator(client, "walk_sales")
+    template = await make_template(
+        client, collection, sales, code="WALK-KAM", position_code="KA-KAM"
+    )
+    cycle = await client.post(
+        "/v1/kpi/cycles",
+        json={
+            "name": "走查周期",
+            "period": "2026-11",
+            "template_ids": [template["id"]],
+            "department_ids": [DEPARTMENT, OTHER_DEPARTMENT],
+        },
+    )
+    assert cycle.status_code == 201, cycle.text
+    families: list[Family] = []
+    for owner, department in ((KAM, DEPARTMENT), (OTHER_KAM, OTHER_DEPARTMENT)):
+        listed = await client.get(
+            "/v1/kpi/appraisals", params={"cycle_id": cycle.json()["id"], "employee_id": owner}
+        )
+        assert listed.status_code == 200 and listed.json()["items"], listed.text
+        appraisal = (
+            await client.get(f"/v1/kpi/appraisals/{listed.json()['items'][0]['id']}")
+        ).json()
+        plan = await client.post(
+            "/v1/kpi/target-plans",
+            json={
+                "indicator_id": sales,
+                "year": 2026,
+                "department_id": department,
+                "total": "120000.00",
+                "teams": [
+                    {
+                        "team_id": department * 10 + 1,
+                        "share": "1",
+                        "people": [{"employee_id": owner, "share": "1"}],
+                    }
+                ],
+            },
+        )
+        assert plan.status_code == 201, plan.text
+        families.append(
+            {
+                "employee": owner,
+                "department": department,
+                "appraisal": appraisal["id"],
+                "appraisal_item": appraisal["items"][0]["id"],
+                "target_plan": plan.json()["id"],
+            }
+        )
+    inside, outside = families
+    inside["cycle"] = cycle.json()["id"]
+    return inside, outside
