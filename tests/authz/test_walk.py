@@ -92,6 +92,21 @@ KNOWN_HOLES: dict[tuple[str, str, str], tuple[str, int | None]] = {
         for persona in ("team_lead", "account_manager", "employee")
         for check in ("outside-differs",)
     },
+    **{
+        (operation, persona, "unmasked"): (
+            "phone, e-mail and birthday unmasked for someone outside the owner's line",
+            9,
+        )
+        for persona in ("admin", "finance", "executive")
+        for operation in (
+            "GET /v1/clients/contacts/{contact_id}",
+            "GET /v1/clients/accounts/{account_id}/contacts",
+        )
+    },
+    ("GET /v1/clients/audit", "admin", "unmasked"): (
+        "the audit log's before/after snapshots carry a contact's phone, e-mail, birthday",
+        None,
+    ),
     # kpi's org copy is a directory every employee reads: names, departments and manager
     # chains of other departments. Open question for issue 18: a directory, or scoped?
     **{
@@ -380,3 +395,35 @@ async def test_out_of_scope_references_in_a_body_answer_like_missing(scoped_walk
                 else:
                     walk.ok(operation, persona)
     walk.assert_known("body-ref")
+
+
+# The documented AccountContactCreate example the world's contacts are made from.
+PERSONAL_DATA = ("138-1234-5678", "li.jianguo@example.com", "1972-05-18")
+
+
+async def test_personal_data_is_masked_outside_the_owners_line(
+    engines: dict[str, AsyncEngine],
+) -> None:
+    """A contact's phone, e-mail and birthday appear unmasked only to the owner's line
+    (DESIGN: masked for everyone else, exports included): every read of the inside
+    family, as every person outside that line whom the policy lets read it."""
+    async for walk in walk_for("clients", engines):
+        await assert_masked(walk)
+
+
+async def assert_masked(walk: Walk) -> None:
+    inside, _ = await world(walk)
+    readers = [p for p in PERSONAS if p.kind.value == "user" and not sees(p, inside)]
+    for operation in walk.operations:
+        entities = operation.path_entities()
+        if operation.method != "GET" or not set(entities) <= set(inside):
+            continue
+        for persona in readers:
+            if not operation.allows(persona):
+                continue
+            answer = await Answer.of(walk.client, operation, persona, operation.path(inside), None)
+            text = answer.body if isinstance(answer.body, str) else json.dumps(answer.body)
+            shown = [value for value in PERSONAL_DATA if value in text]
+            if answer.status < 300 and shown:
+                walk.hole(operation, persona, "unmasked", ", ".join(shown))
+    walk.assert_known("unmasked")
