@@ -71,8 +71,20 @@ def snake_case(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
+# References not named like ids: a record's number within its parent.
+NUMBER_REFS: dict[str, str] = {"line_no": "invoice_line", "version_no": "position_version"}
+
+
+def person_reference(name: str, prop: dict[str, Any]) -> bool:
+    """``assessed_by``, ``signed_by`` …: a person, when the value is an (employee) id."""
+    options = [prop, *prop.get("anyOf", [])]
+    return name.endswith("_by") and any(o.get("type") == "integer" for o in options)
+
+
 def entity_of(service: str, name: str, schema: str | None = None) -> str | None:
     """The entity an id-like ``name`` refers to (None: not id-like, or unknown)."""
+    if name in NUMBER_REFS:
+        return NUMBER_REFS[name]
     if not ID_LIKE.match(name):
         return None
     overrides = SERVICE_REFS.get(service, {})
@@ -104,8 +116,12 @@ def annotate_references(service: str, document: dict[str, Any]) -> dict[str, Any
                     parameter[REF] = entity
     for schema_name, schema in document.get("components", {}).get("schemas", {}).items():
         for name, prop in schema.get("properties", {}).items():
+            if not isinstance(prop, dict):
+                continue
             entity = entity_of(service, name, schema_name)
-            if entity is not None and isinstance(prop, dict):
+            if entity is None and person_reference(name, prop):
+                entity = "employee"
+            if entity is not None:
                 prop[REF] = entity
     return document
 

@@ -50,12 +50,18 @@ def test_an_unannotated_id_is_found() -> None:
         ("staff", "id", "PositionVersionRead", "position_version"),
         ("kpi", "name", None, None),
         ("kpi", "idempotency_key", None, None),
+        ("clients", "line_no", None, "invoice_line"),
     ],
 )
 def test_the_registry_names_the_entity(
     service: str, name: str, schema: str | None, entity: str | None
 ) -> None:
     assert entity_of(service, name, schema) == entity
+
+
+def test_people_named_by_their_part_are_employees() -> None:
+    schema = apps()["clients"].openapi()["components"]["schemas"]["AssessmentCreate"]
+    assert schema["properties"]["assessed_by"][REF] == "employee"
 
 
 def test_the_contract_names_the_entity_of_a_path_parameter() -> None:
