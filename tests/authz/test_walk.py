@@ -64,6 +64,10 @@ KNOWN_HOLES: dict[tuple[str, str, str], tuple[str, int | None]] = {
         "the handler of a ticket outside the owner's line gets 404 on its events",
         16,
     ),
+    ("POST /v1/clients/accounts/import", "account_manager", "import-outside"): (
+        "a row with another department's legal name overwrites its industry and tags",
+        3,
+    ),
     ("GET /v1/kpi/cycles/{cycle_id}/export", "team_lead", "leak"): (
         "the cycle export lists another department's appraisals (names, scores)",
         2,
@@ -427,3 +431,37 @@ async def assert_masked(walk: Walk) -> None:
             if answer.status < 300 and shown:
                 walk.hole(operation, persona, "unmasked", ", ".join(shown))
     walk.assert_known("unmasked")
+
+
+async def test_an_import_writes_and_reveals_only_inside_the_scope(
+    engines: dict[str, AsyncEngine],
+) -> None:
+    """The import is a body reference too (issue 18, defect 3): a row naming an account
+    outside the caller's scope by its legal name neither changes that account nor says
+    anything about it."""
+    async for walk in walk_for("clients", engines):
+        _, outside = await world(walk)
+        before = (await walk.client.get(f"/v1/clients/accounts/{outside['account']}")).json()
+        rows = (
+            "legal_name,credit_code,industry,owner_id,tags\n"
+            f"{before['legal_name']},,走查行业,{KAM},走查标签\n"
+        )
+        persona = next(p for p in PERSONAS if p.name == "account_manager")
+        answer = await walk.client.post(
+            "/v1/clients/accounts/import",
+            content=rows.encode(),
+            headers={"Content-Type": "text/csv", **persona.headers()},
+        )
+        after = (await walk.client.get(f"/v1/clients/accounts/{outside['account']}")).json()
+        changed = {k: (before[k], after[k]) for k in ("owner_id", "industry", "tags", "version")}
+        problems = [
+            f"changed {key}: {was} → {now}" for key, (was, now) in changed.items() if was != now
+        ]
+        if str(outside["account"]) in answer.text:
+            problems.append(f"the answer names the account's id: {answer.text[:200]}")
+        label = "POST /v1/clients/accounts/import"
+        found = {(label, persona.name, "import-outside")} if problems else set()
+        known = {key for key in KNOWN_HOLES if key[2] == "import-outside"}
+        assert found == known, problems or "the known import hole no longer reproduces"
+        for key in found:
+            TABLE.mark(key[0], key[1], "HOLE import-outside")
