@@ -1,12 +1,15 @@
 """Write the walking suite's operation × persona table (test-output/authz-walk.txt) when
 its module ends, and print its summary at the end of the session."""
 
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from tests.authz.personas import PERSONAS
 from tests.authz.walk import REPORT, TABLE
+
+STARTED = time.time()
 
 
 def write_report() -> None:
@@ -25,4 +28,7 @@ def walk_report() -> Iterator[None]:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if TABLE.cells:
         write_report()
-        terminalreporter.write_line(f"{TABLE.summary()} (table: {REPORT})")
+    # In a parallel run the table was written by a worker: print its summary line.
+    if REPORT.exists() and REPORT.stat().st_mtime >= STARTED:
+        summary = REPORT.read_text().splitlines()[0]
+        terminalreporter.write_line(f"{summary} (table: {REPORT})")

@@ -4,8 +4,10 @@ suite, and a reader of the contract, know which object goes in it."""
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from shared.references import ID_LIKE, REF, entity_of
+from shared.references import ID_LIKE, NAME_REFS, NUMBER_REFS, REF, SERVICE_REFS, entity_of
 from tests.authz.test_policies import apps
 
 
@@ -68,3 +70,21 @@ def test_the_contract_names_the_entity_of_a_path_parameter() -> None:
     document = apps()["kpi"].openapi()
     parameters = document["paths"]["/v1/kpi/cycles/{cycle_id}/export"]["get"]["parameters"]
     assert {p["name"]: p.get(REF) for p in parameters if p["in"] == "path"} == {"cycle_id": "cycle"}
+
+
+NAMES = st.from_regex(r"[a-z][a-z_]{0,20}[a-z]", fullmatch=True)
+
+
+@given(NAMES)
+def test_only_ids_and_numbered_references_have_an_entity(name: str) -> None:
+    entity = entity_of("clients", name)
+    assert (entity is None) == (not ID_LIKE.match(name) and name not in NUMBER_REFS)
+
+
+@given(NAMES.filter(lambda n: not n.endswith("_id") and n not in {"id", "ids"}))
+def test_an_id_named_after_its_entity_refers_to_it(stem: str) -> None:
+    for service in ("clients", "staff", "kpi"):
+        name = f"{stem}_id"
+        if name in NAME_REFS or name in SERVICE_REFS[service]:
+            continue
+        assert entity_of(service, name) == entity_of(service, f"{stem}_ids") == stem

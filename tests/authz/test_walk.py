@@ -223,6 +223,12 @@ async def test_every_operation_answers_as_documented_for_every_persona(walk: Wal
             else:
                 walk.ok(operation, persona)
     walk.assert_known("server-error", "policy", "undocumented-status", "missing-id-succeeds")
+    contract = {
+        f"{method.upper()} {path}"
+        for path, item in walk.document["paths"].items()
+        for method in item
+    }
+    assert contract <= {operation.label for operation in walk.operations}
 
 
 async def world(walk: Walk) -> tuple[Family, Family]:
