@@ -18,6 +18,20 @@ from fastapi import FastAPI
 REF = "x-kam-ref"
 ID_LIKE = re.compile(r"^(ids?|.+_ids?)$")
 
+# Every entity a reference may name: a new one is added here on purpose, so a name the
+# conventions misread (``reviewer_id`` → "reviewer") fails the contract test instead.
+ENTITIES = frozenset(
+    {
+        "account", "actual_snapshot", "allocation", "api_key", "appraisal", "appraisal_event",
+        "appraisal_item", "assessment", "audit_entry", "by_entity_type", "collection_task",
+        "contact", "contact_touch", "contract", "credit_adjustment", "cycle", "department",
+        "departure", "employee", "erp_sync_run", "event", "exchange_rate", "grade_change",
+        "handover", "indicator", "invoice", "invoice_line", "oauth_client", "ownership_change",
+        "payment", "position", "position_version", "request", "survey", "target_plan",
+        "template", "template_item", "ticket", "ticket_event", "user", "visit",
+    }
+)  # fmt: skip
+
 # Names whose stem is not the entity (people named by their part in the record …).
 NAME_REFS: dict[str, str] = {
     "owner_id": "employee",

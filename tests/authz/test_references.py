@@ -1,13 +1,22 @@
 """Every id a client sends or reads says what it refers to (``x-kam-ref``), so the walking
 suite, and a reader of the contract, know which object goes in it."""
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.references import ID_LIKE, NAME_REFS, NUMBER_REFS, REF, SERVICE_REFS, entity_of
+from shared.references import (
+    ENTITIES,
+    ID_LIKE,
+    NAME_REFS,
+    NUMBER_REFS,
+    REF,
+    SERVICE_REFS,
+    entity_of,
+)
 from tests.authz.test_policies import apps
 
 
@@ -28,6 +37,23 @@ def unannotated(document: dict[str, Any]) -> list[str]:
 @pytest.mark.parametrize("service", ["clients", "staff", "kpi"])
 def test_every_id_parameter_and_field_declares_what_it_refers_to(service: str) -> None:
     assert unannotated(apps()[service].openapi()) == []
+
+
+def references(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if REF in node:
+            yield node[REF]
+        for value in node.values():
+            yield from references(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from references(value)
+
+
+@pytest.mark.parametrize("service", ["clients", "staff", "kpi"])
+def test_every_reference_names_a_known_entity(service: str) -> None:
+    named = set(references(apps()[service].openapi()))
+    assert named - ENTITIES == set()
 
 
 def test_an_unannotated_id_is_found() -> None:
