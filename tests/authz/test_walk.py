@@ -13,6 +13,7 @@ so the list only shrinks.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -36,26 +37,9 @@ from tests.conftest import _client_in_transaction
 
 # (operation, persona, check) → (what is wrong, issue 18 defect number or None: new).
 KNOWN_HOLES: dict[tuple[str, str, str], tuple[str, int | None]] = {
-    ("POST /v1/clients/accounts", "account_manager", "body-ref owner_id"): (
-        "creates an account owned by someone outside his line (201; a stranger: 422)",
-        5,
-    ),
-    ("POST /v1/clients/accounts", "team_lead", "body-ref owner_id"): (
-        "creates an account owned by someone in another department (201)",
-        5,
-    ),
-    ("PATCH /v1/clients/tickets/{ticket_id}", "team_lead", "body-ref handler_id"): (
-        "assigns a ticket to a handler in another department (200)",
-        5,
-    ),
-    ("PATCH /v1/clients/tickets/{ticket_id}", "account_manager", "body-ref handler_id"): (
-        "assigns his ticket to a handler in another department (200)",
-        5,
-    ),
-    ("POST /v1/clients/ownership/transfers", "team_lead", "body-ref to_employee_id"): (
-        "transfers his team's accounts to someone in another department (200)",
-        5,
-    ),
+    # Fixed on main since the walk first ran (its entries removed): defect 2 (cycle
+    # export), 3 (import), 5 (owner, handler, transfer target in bodies),
+    # 9 for finance and executive, 15 (target plans), and an item's actuals read by anyone.
     ("GET /v1/clients/tickets/{ticket_id}", "ticket_handler", "inside-refused"): (
         "the handler of a ticket outside the owner's line gets 404 on it",
         16,
@@ -64,44 +48,16 @@ KNOWN_HOLES: dict[tuple[str, str, str], tuple[str, int | None]] = {
         "the handler of a ticket outside the owner's line gets 404 on its events",
         16,
     ),
-    ("POST /v1/clients/accounts/import", "account_manager", "import-outside"): (
-        "a row with another department's legal name overwrites its industry and tags",
-        3,
-    ),
-    ("GET /v1/kpi/cycles/{cycle_id}/export", "team_lead", "leak"): (
-        "the cycle export lists another department's appraisals (names, scores)",
-        2,
-    ),
-    ("GET /v1/kpi/target-plans/{plan_id}", "team_lead", "outside-differs"): (
-        "reads another department's target plan (200; missing: 404)",
-        15,
-    ),
-    ("GET /v1/kpi/target-plans", "team_lead", "leak"): (
-        "the list shows another department's target plans",
-        15,
-    ),
-    ("GET /v1/kpi/target-plans", "team_lead", "filter-leak department_id"): (
-        "department_id of another department returns its plans",
-        15,
-    ),
     ("GET /v1/kpi/rollups/trend", "team_lead", "filter-leak department_id"): (
         "department_id of another department returns its score trend",
         None,
     ),
+    # DESIGN: "masked for everyone else"; the administrator still reads them unmasked.
     **{
-        ("GET /v1/kpi/appraisals/{appraisal_id}/items/{item_id}/actuals", persona, check): (
-            "anyone reads the actual-value snapshots of another department's appraisal item",
-            None,
-        )
-        for persona in ("team_lead", "account_manager", "employee")
-        for check in ("outside-differs",)
-    },
-    **{
-        (operation, persona, "unmasked"): (
-            "phone, e-mail and birthday unmasked for someone outside the owner's line",
+        (operation, "admin", "unmasked"): (
+            "phone, e-mail and birth year unmasked for the administrator (not in the line)",
             9,
         )
-        for persona in ("admin", "finance", "executive")
         for operation in (
             "GET /v1/clients/contacts/{contact_id}",
             "GET /v1/clients/accounts/{account_id}/contacts",
@@ -463,8 +419,10 @@ async def test_an_import_writes_and_reveals_only_inside_the_scope(
         problems = [
             f"changed {key}: {was} → {now}" for key, (was, now) in changed.items() if was != now
         ]
-        if str(outside["account"]) in answer.text:
-            problems.append(f"the answer names the account's id: {answer.text[:200]}")
+        account = outside["account"]
+        revealing = (rf'"(account_)?id":\s*{account}\b', rf"account {account}\b", str(OTHER_KAM))
+        if any(re.search(pattern, answer.text) for pattern in revealing):
+            problems.append(f"the answer names the account or its owner: {answer.text[:200]}")
         label = "POST /v1/clients/accounts/import"
         found = {(label, persona.name, "import-outside")} if problems else set()
         known = {key for key in KNOWN_HOLES if key[2] == "import-outside"}
