@@ -26,6 +26,7 @@ from shared.http_client import ServiceClient
 from shared.logging import configure_logging
 from shared.metrics import NO_NATIVE_TELEMETRY, install_metrics
 from shared.migrations import head_revision, older_revisions
+from shared.references import document_references
 from shared.request_id import RequestIdMiddleware
 from shared.row_reads import row_reader
 from shared.settings import ServiceSettings
@@ -130,6 +131,7 @@ def create_service_app(
     install_metrics(app, settings.service_name)
     document_policies(app)
     document_errors(app)
+    document_references(app, settings.service_name)
     install_error_handlers(app)
     app.include_router(
         health_router(
