@@ -43,6 +43,11 @@ WORK_COLLECTION = Policy(
     Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.ACCOUNT_MANAGER, Role.FINANCE
 )
 SET_CREDIT_LIMITS = Policy(Role.ADMIN, Role.FINANCE, Role.DEPT_MANAGER)
+# Rates are posted by finance (or the ERP through our services) and the department's heads.
+WRITE_RATES = Policy(Role.ADMIN, Role.DEPT_MANAGER, Role.FINANCE, services=True)
+MANAGE_CALENDAR = Policy(Role.ADMIN, Role.DEPT_MANAGER)
+MANAGE_SLA = Policy(Role.ADMIN, Role.DEPT_MANAGER)
+RUN_SLA_CHECK = Policy(Role.ADMIN, services=True)
 ERP_SCOPE = "erp:write"
 ERP_WEBHOOK = Policy(scopes=[ERP_SCOPE], description="The ERP's API key (scope erp:write).")
 

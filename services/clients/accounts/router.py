@@ -8,12 +8,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import StringConstraints
 
 from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS, authorized_scope
-from services.clients.accounts.dependencies import (
-    AccountRepositoryDep,
-    AccountScope,
-    AccountServiceDep,
-    ActorId,
-)
 from services.clients.accounts.repository import ONE_ACCOUNT, sort_value
 from services.clients.accounts.rules import Grade
 from services.clients.accounts.schemas import (
@@ -26,6 +20,12 @@ from services.clients.accounts.schemas import (
     ContentClass,
     GroupSummary,
     TradeClass,
+)
+from services.clients.dependencies import (
+    AccountRepositoryDep,
+    AccountScope,
+    AccountServiceDep,
+    ActorId,
 )
 from services.clients.keyset import cursor_position
 from shared.concurrency import IfMatch, etag_for

@@ -7,7 +7,7 @@ import structlog
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.collection.dependencies import build_dunning
+from services.clients.dependencies import build_dunning
 from services.clients.settings import ClientsSettings
 from shared.scheduled import Lifespan, periodic_lifespan
 

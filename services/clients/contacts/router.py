@@ -7,8 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS
-from services.clients.accounts.dependencies import AccountScope, ActorId
-from services.clients.contacts.dependencies import ContactServiceDep
 from services.clients.contacts.schemas import (
     AccountContactCreate,
     AccountContactRead,
@@ -18,6 +16,7 @@ from services.clients.contacts.schemas import (
     ContactUpdate,
     CoverageAlert,
 )
+from services.clients.dependencies import AccountScope, ActorId, ContactServiceDep
 from services.clients.keyset import cursor_id
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses

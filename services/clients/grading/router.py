@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from services.clients.access import INTERNAL, MANAGE_ACCOUNTS, READ_ACCOUNTS
-from services.clients.accounts.dependencies import AccountScope, ActorId
-from services.clients.grading.dependencies import GradingServiceDep
+from services.clients.dependencies import AccountScope, ActorId, GradingServiceDep
 from services.clients.grading.schemas import (
     BulkRegradeResult,
     GradeChangeRead,

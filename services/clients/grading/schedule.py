@@ -7,7 +7,7 @@ import structlog
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.grading.dependencies import build_grading
+from services.clients.dependencies import build_grading
 from services.clients.grading.schemas import BulkRegradeResult
 from services.clients.settings import ClientsSettings
 from shared.scheduled import Lifespan, periodic_lifespan, run_exclusively

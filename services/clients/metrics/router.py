@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from services.clients.access import READ_METRICS
-from services.clients.metrics.dependencies import MetricsServiceDep
+from services.clients.dependencies import MetricsServiceDep
 from services.clients.metrics.schemas import MetricsBatch, MetricsRequest
 from shared.errors import problem_responses
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from services.clients.access import HANDOVER, MANAGE_ACCOUNTS, READ_ACCOUNTS
-from services.clients.accounts.dependencies import AccountScope, ActorId
+from services.clients.dependencies import AccountScope, ActorId, OwnershipServiceDep
 from services.clients.keyset import cursor_id
-from services.clients.ownership.dependencies import OwnershipServiceDep
 from services.clients.ownership.schemas import (
     AccountTransfer,
     HandoverRequest,

@@ -9,8 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 
-from services.clients.accounts.dependencies import ActorId
-from services.clients.grading.dependencies import SettingsDep
+from services.clients.dependencies import ActorId, SettingsDep
 from services.clients.receivables.erp_client import ErpClient, ErpFailure
 from services.clients.receivables.erp_repository import ErpSyncRepository
 from services.clients.receivables.erp_schemas import (

@@ -9,15 +9,16 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import ValidationError
 
 from services.clients.access import ERP_WEBHOOK, READ_ACCOUNTS, WRITE_RECEIVABLES
-from services.clients.accounts.dependencies import AccountScope, ActorId
-from services.clients.grading.dependencies import SettingsDep
-from services.clients.keyset import cursor_id
-from services.clients.receivables.dependencies import (
+from services.clients.dependencies import (
+    AccountScope,
+    ActorId,
     ErpIngestDep,
     PaymentIdempotency,
     ReceivablesServiceDep,
+    SettingsDep,
     WriteOffServiceDep,
 )
+from services.clients.keyset import cursor_id
 from services.clients.receivables.ingest import EVENT
 from services.clients.receivables.repository import InvoiceQuery, PaymentQuery
 from services.clients.receivables.schemas import (

@@ -7,8 +7,8 @@ import structlog
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.clients.dependencies import build_breach_check
 from services.clients.settings import ClientsSettings
-from services.clients.tickets.dependencies import build_breach_check
 from services.clients.tickets.sla import BREACH_BATCH
 from shared.scheduled import Lifespan, periodic_lifespan, run_exclusively
 
