@@ -26,10 +26,10 @@ from services.clients.audit.repository import AuditRepository
 from services.clients.audit.service import AuditTrail
 from services.clients.calendar.repository import CalendarRepository
 from services.clients.calendar.service import BusinessCalendarService
+from services.clients.calendar.today import company_today
 from services.clients.collection.dunning import DunningService
 from services.clients.collection.exposure import CreditService as CreditLimitService
 from services.clients.collection.repository import CollectionRepository
-from services.clients.company_calendar import company_today
 from services.clients.contacts.repository import ContactRepository
 from services.clients.contacts.service import ContactService
 from services.clients.contracts.repository import ContractRepository
@@ -46,6 +46,7 @@ from services.clients.ownership.repository import OwnershipRepository
 from services.clients.ownership.service import OwnershipService
 from services.clients.rates.repository import RateRepository
 from services.clients.rates.service import RateService
+from services.clients.reactions import AccountCreated, ContractSigned, LinesPaidOff
 from services.clients.receivables.ingest import ErpIngest
 from services.clients.receivables.models import ClientsIdempotencyKey
 from services.clients.receivables.repository import ReceivablesRepository
@@ -127,12 +128,13 @@ def build_ownership(session: AsyncSession) -> OwnershipService:
 
 
 def build_accounts(session: AsyncSession, settings: ClientsSettings) -> AccountService:
+    grading = build_grading(session, settings)
     return AccountService(
         AccountRepository(session),
         OrgService(OrgRepository(session)),
-        build_grading(session, settings),
-        build_ownership(session),
+        grading,
         audit_trail(session),
+        on_created=AccountCreated(grading, build_ownership(session)),
     )
 
 
@@ -188,9 +190,9 @@ def build_contracts(session: AsyncSession, settings: ClientsSettings) -> Contrac
         AccountRepository(session),
         ContractRepository(session),
         build_rates(session, settings),
-        build_grading(session, settings),
         audit_trail(session),
         today=company_today(settings.timezone),
+        on_signed=ContractSigned(build_grading(session, settings)),
     )
 
 
@@ -217,6 +219,7 @@ def build_receivables(session: AsyncSession, settings: ClientsSettings) -> Recei
         audit_trail(session),
         base=settings.base_currency,
         today=company_today(settings.timezone),
+        on_paid_off=LinesPaidOff(session),
     )
 
 
@@ -228,6 +231,7 @@ def build_write_offs(session: AsyncSession, settings: ClientsSettings) -> WriteO
         base=settings.base_currency,
         today=company_today(settings.timezone),
         read=build_receivables(session, settings).payment_read,
+        on_paid_off=LinesPaidOff(session),
     )
 
 
@@ -237,6 +241,7 @@ def build_erp_ingest(session: AsyncSession, settings: ClientsSettings) -> ErpIng
         build_rates(session, settings),
         audit_trail(session),
         base=settings.base_currency,
+        on_paid_off=LinesPaidOff(session),
     )
 
 

@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.clients.accounts.rules import Grade, GradeThresholds, PaymentBehaviourCap
+from services.clients.calendar.rules import BusinessCalendar
 from services.clients.collection.rules import (
     DEFAULT_DUNNING_CONFIG,
     DunningPolicy,
@@ -22,7 +23,6 @@ from services.clients.receivables.rules import (
     RuleViolation,
     validate_ageing_buckets,
 )
-from services.clients.tickets.rules import BusinessCalendar
 from services.clients.visits.rules import VisitFrequency
 from shared.settings import ServiceSettings
 from shared.webhooks import secret_key

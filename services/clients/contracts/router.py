@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS
 from services.clients.accounts.spreadsheet import CSV_MEDIA_TYPE
-from services.clients.company_calendar import company_today
+from services.clients.calendar.today import company_today
 from services.clients.contracts.export import export_stream
 from services.clients.contracts.models import Contract
 from services.clients.contracts.rules import ContractStatus

@@ -23,7 +23,7 @@ from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import AuditTrail, snapshot
 from services.clients.rates.rules import MissingRate
 from services.clients.rates.service import RateService
-from services.clients.receivables.ledger import Ledger, base_amount, refresh_status
+from services.clients.receivables.ledger import Ledger, OnLinesPaidOff, base_amount, refresh_status
 from services.clients.receivables.models import ErpInboxEvent, Invoice, InvoiceLine, Payment
 from services.clients.receivables.repository import ReceivablesRepository
 from services.clients.receivables.schemas import (
@@ -54,13 +54,14 @@ class ErpIngest:
         audit: AuditTrail,
         *,
         base: str,
+        on_paid_off: OnLinesPaidOff,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.repository = repository
         self.rates = rates
         self.audit = audit
         self.base = base
-        self.ledger = Ledger(repository, base=base)
+        self.ledger = Ledger(repository, base=base, on_paid_off=on_paid_off)
         self.now = now
         self._follow_ups = 0
 

@@ -17,7 +17,7 @@ from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import AuditTrail, snapshot
 from services.clients.rates.rules import MissingRate, to_base
 from services.clients.rates.service import RateService
-from services.clients.receivables.ledger import Ledger, open_amount
+from services.clients.receivables.ledger import Ledger, OnLinesPaidOff, open_amount
 from services.clients.receivables.models import Invoice, InvoiceLine, Payment
 from services.clients.receivables.repository import (
     AgeingLine,
@@ -72,6 +72,7 @@ class ReceivablesService:
         *,
         base: str,
         today: Callable[[], date],
+        on_paid_off: OnLinesPaidOff,
     ) -> None:
         self.accounts = accounts
         self.repository = repository
@@ -79,7 +80,7 @@ class ReceivablesService:
         self.audit = audit
         self.base = base
         self.today = today
-        self.ledger = Ledger(repository, base=base)
+        self.ledger = Ledger(repository, base=base, on_paid_off=on_paid_off)
 
     # ---------------------------------------------------------------- reads
 
