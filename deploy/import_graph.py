@@ -5,11 +5,12 @@ fails when the clients domains form a loop, when a domain imports another domain
 ``dependencies.py``, or when any package has an import circle.
 
 A *domain* of ``services/clients`` is a folder (``accounts``) or a single module
-(``access``, ``keyset``) directly under it. The composition root — ``app``, ``dependencies``
-(every ``build_*`` factory), ``reactions`` (cross-domain side effects), the model registry,
-the demo data and the migrations — wires the domains together: it may import every domain
-and domains may import ``dependencies`` from it, so it stands outside the domain graph
-(module circles through it are still caught by the module graph).
+(``access``, ``keyset``) directly under it. The composition root — ``app``,
+``dependencies`` (every ``build_*`` factory), ``reactions`` (cross-domain side effects),
+``jobs`` (the periodic jobs), the model registry, the demo data and the migrations — wires
+the domains together: it may import every domain and domains may import ``dependencies``
+from it, so it stands outside the domain graph (module circles through it are still
+caught by the module graph).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ COMPOSITION_ROOT = frozenset(
     {
         "app",
         "dependencies",
+        "jobs",
         "reactions",
         "models_registry",
         "demo",
@@ -159,9 +161,7 @@ def analyse(root: Path) -> Report:
     domains = sorted({d for m in mods if (d := clients_domain(m))})
     loops = strongly_connected(domains, domain_edges)
     in_loop = {d: i for i, loop in enumerate(loops) for d in loop}
-    inside = sum(
-        n for (a, b), n in counts.items() if a in in_loop and in_loop[a] == in_loop.get(b)
-    )
+    inside = sum(n for (a, b), n in counts.items() if a in in_loop and in_loop[a] == in_loop.get(b))
     return Report(
         module_circles=strongly_connected(sorted(mods), edges),
         domain_loops=loops,
@@ -172,4 +172,5 @@ def analyse(root: Path) -> Report:
 
 
 if __name__ == "__main__":
-    print("\n".join(analyse(Path(sys.argv[1] if len(sys.argv) > 1 else ".")).lines()))
+    report = analyse(Path(sys.argv[1] if len(sys.argv) > 1 else "."))
+    sys.stdout.write("\n".join(report.lines()) + "\n")

@@ -1,4 +1,5 @@
-"""Who may do what in the clients service, and whose accounts a caller sees.
+"""Whose accounts a caller sees in the clients service (the role policies are in
+services.clients.policies).
 
 Data scope (applied inside the queries): an account manager sees the accounts they own;
 a team lead those owned by anyone in their reporting subtree (from the org copy); the
@@ -15,41 +16,11 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from services.clients.org.repository import OrgRepository
+from services.clients.policies import SEE_ALL
 from shared.auth.policy import Policy, authenticate
 from shared.auth.principal import Principal, Role
 from shared.db import SessionDep, session_dependency
 from shared.errors import Forbidden
-
-SEE_ALL = frozenset({Role.ADMIN, Role.DEPT_MANAGER, Role.FINANCE, Role.EXECUTIVE})
-
-READ_ACCOUNTS = Policy(
-    Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.ACCOUNT_MANAGER, Role.FINANCE,
-    Role.EXECUTIVE, services=True,
-)  # fmt: skip
-WRITE_ACCOUNTS = Policy(Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.ACCOUNT_MANAGER)
-MANAGE_ACCOUNTS = Policy(Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD)
-HANDOVER = Policy(Role.ADMIN, services=True)
-AUDIT = Policy(Role.ADMIN)
-READ_METRICS = Policy(
-    Role.ADMIN, Role.DEPT_MANAGER, Role.APPRAISAL_ADMIN, Role.EXECUTIVE, services=True
-)
-INTERNAL = Policy(services=True)
-# 应收: finance registers payments by hand; the ERP pushes events with an API key scoped to it.
-WRITE_RECEIVABLES = Policy(Role.ADMIN, Role.FINANCE)
-# 催款/信用额度: finance and admins run dunning on demand; owners work their collection
-# tasks; credit limits are set by finance, admins and the department manager.
-RUN_DUNNING = Policy(Role.ADMIN, Role.FINANCE, services=True)
-WORK_COLLECTION = Policy(
-    Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.ACCOUNT_MANAGER, Role.FINANCE
-)
-SET_CREDIT_LIMITS = Policy(Role.ADMIN, Role.FINANCE, Role.DEPT_MANAGER)
-# Rates are posted by finance (or the ERP through our services) and the department's heads.
-WRITE_RATES = Policy(Role.ADMIN, Role.DEPT_MANAGER, Role.FINANCE, services=True)
-MANAGE_CALENDAR = Policy(Role.ADMIN, Role.DEPT_MANAGER)
-MANAGE_SLA = Policy(Role.ADMIN, Role.DEPT_MANAGER)
-RUN_SLA_CHECK = Policy(Role.ADMIN, services=True)
-ERP_SCOPE = "erp:write"
-ERP_WEBHOOK = Policy(scopes=[ERP_SCOPE], description="The ERP's API key (scope erp:write).")
 
 Caller = Annotated[Principal, Depends(authenticate)]
 

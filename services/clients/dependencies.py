@@ -36,6 +36,7 @@ from services.clients.contracts.repository import ContractRepository
 from services.clients.contracts.service import ContractService
 from services.clients.credit.repository import CreditRepository
 from services.clients.credit.service import CreditService
+from services.clients.erp.ingest import ErpIngest
 from services.clients.grading.repository import GradingRepository
 from services.clients.grading.service import GradingService
 from services.clients.metrics.repository import MetricsRepository
@@ -47,7 +48,6 @@ from services.clients.ownership.service import OwnershipService
 from services.clients.rates.repository import RateRepository
 from services.clients.rates.service import RateService
 from services.clients.reactions import AccountCreated, ContractSigned, LinesPaidOff
-from services.clients.receivables.ingest import ErpIngest
 from services.clients.receivables.models import ClientsIdempotencyKey
 from services.clients.receivables.repository import ReceivablesRepository
 from services.clients.receivables.service import ReceivablesService

@@ -95,7 +95,7 @@ class ClientsSettings(ServiceSettings):
             return None
         return PaymentBehaviourCap(more_than_days=self.grade_cap_overdue_days)
 
-    # ERP pull sync (receivables/erp_sync.py): base URL (None = off), the key the ERP gave
+    # ERP pull sync (erp/sync.py): base URL (None = off), the key the ERP gave
     # us, bounds of every call, retries, the circuit breaker, and rounds' size.
     erp_base_url: str | None = Field(default=None, pattern=r"^https?://")
     erp_api_key: SecretStr | None = None

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import StringConstraints
 
-from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS, authorized_scope
+from services.clients.access import authorized_scope
 from services.clients.accounts.repository import ONE_ACCOUNT, sort_value
 from services.clients.accounts.rules import Grade
 from services.clients.accounts.schemas import (
@@ -28,6 +28,7 @@ from services.clients.dependencies import (
     ActorId,
 )
 from services.clients.keyset import cursor_position
+from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import NotFound, problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, encode_cursor

@@ -9,7 +9,6 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS
 from services.clients.assessments.schemas import (
     AssessmentCreate,
     AssessmentKind,
@@ -25,6 +24,7 @@ from services.clients.dependencies import (
     build_assessments,
 )
 from services.clients.keyset import cursor_id
+from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from shared.concurrency import etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from services.clients.access import MANAGE_CALENDAR, READ_ACCOUNTS
 from services.clients.calendar.schemas import CalendarDayRead, CalendarDayWrite
 from services.clients.dependencies import ActorId, CalendarServiceDep
+from services.clients.policies import MANAGE_CALENDAR, READ_ACCOUNTS
 from shared.errors import problem_responses
 from shared.pagination import Page
 from shared.periods import IsoDay

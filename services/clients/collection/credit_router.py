@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
-from services.clients.access import READ_ACCOUNTS, SET_CREDIT_LIMITS
 from services.clients.collection.schemas import (
     CreditExposureRead,
     CreditLimitRead,
@@ -13,6 +12,7 @@ from services.clients.collection.schemas import (
 )
 from services.clients.dependencies import AccountScope, ActorId, CreditLimitServiceDep
 from services.clients.keyset import cursor_id
+from services.clients.policies import READ_ACCOUNTS, SET_CREDIT_LIMITS
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page

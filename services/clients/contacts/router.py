@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS
 from services.clients.contacts.schemas import (
     AccountContactCreate,
     AccountContactRead,
@@ -18,6 +17,7 @@ from services.clients.contacts.schemas import (
 )
 from services.clients.dependencies import AccountScope, ActorId, ContactServiceDep
 from services.clients.keyset import cursor_id
+from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page

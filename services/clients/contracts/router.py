@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS
 from services.clients.accounts.spreadsheet import CSV_MEDIA_TYPE
 from services.clients.calendar.today import company_today
 from services.clients.contracts.export import export_stream
@@ -33,6 +32,7 @@ from services.clients.dependencies import (
     SettingsDep,
 )
 from services.clients.keyset import cursor_id
+from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from services.clients.rates.rules import CURRENCY_PATTERN
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import ValidationError
 
-from services.clients.access import ERP_WEBHOOK, READ_ACCOUNTS, WRITE_RECEIVABLES
 from services.clients.dependencies import (
     AccountScope,
     ActorId,
@@ -19,7 +18,7 @@ from services.clients.dependencies import (
     WriteOffServiceDep,
 )
 from services.clients.keyset import cursor_id
-from services.clients.receivables.ingest import EVENT
+from services.clients.policies import ERP_WEBHOOK, READ_ACCOUNTS, WRITE_RECEIVABLES
 from services.clients.receivables.repository import InvoiceQuery, PaymentQuery
 from services.clients.receivables.schemas import (
     AccountReceivables,
@@ -138,7 +137,7 @@ async def receive_erp_webhook(
     )
     try:
         payload = json.loads(body)
-        event = EVENT.validate_python(payload)
+        event = ingest.parse(payload)
     except ValueError as exc:  # json.JSONDecodeError and pydantic's ValidationError
         errors = (
             [

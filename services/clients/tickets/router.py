@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from services.clients.access import MANAGE_SLA, READ_ACCOUNTS, RUN_SLA_CHECK, WRITE_ACCOUNTS
 from services.clients.accounts.spreadsheet import CSV_MEDIA_TYPE
 from services.clients.csv_export import CSV_RESPONSE
 from services.clients.dependencies import (
@@ -19,6 +18,7 @@ from services.clients.dependencies import (
     TicketServiceDep,
 )
 from services.clients.keyset import cursor_id
+from services.clients.policies import MANAGE_SLA, READ_ACCOUNTS, RUN_SLA_CHECK, WRITE_ACCOUNTS
 from services.clients.tickets.export import export_stream
 from services.clients.tickets.rules import Severity, TicketStatus
 from services.clients.tickets.schemas import (

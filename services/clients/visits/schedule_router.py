@@ -9,7 +9,6 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS
 from services.clients.csv_export import CSV_RESPONSE, csv_stream
 from services.clients.dependencies import (
     AccountScope,
@@ -19,6 +18,7 @@ from services.clients.dependencies import (
     build_contact_schedule,
 )
 from services.clients.keyset import cursor_id
+from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from services.clients.visits.router import AccountQuery, EmployeeQuery, OwnerIds, YearQuery
 from services.clients.visits.schemas import (
     BirthdayGreetings,

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.accounts.models import Account
-from services.clients.receivables.erp_models import ErpSyncRun, ErpSyncState
+from services.clients.erp.models import ErpSyncRun, ErpSyncState
 from services.clients.receivables.models import Invoice, Payment
 
 ERP_SYNC_LOCK = 0x6572705F73796E63  # "erp_sync": one replica starts a round at a time
