@@ -37,6 +37,7 @@ from services.clients.contracts.service import ContractService
 from services.clients.credit.repository import CreditRepository
 from services.clients.credit.service import CreditService
 from services.clients.erp.ingest import ErpIngest
+from services.clients.erp.repository import ErpReferences
 from services.clients.grading.repository import GradingRepository
 from services.clients.grading.service import GradingService
 from services.clients.metrics.repository import MetricsRepository
@@ -238,6 +239,7 @@ def build_write_offs(session: AsyncSession, settings: ClientsSettings) -> WriteO
 def build_erp_ingest(session: AsyncSession, settings: ClientsSettings) -> ErpIngest:
     return ErpIngest(
         ReceivablesRepository(session),
+        ErpReferences(session),
         build_rates(session, settings),
         audit_trail(session),
         base=settings.base_currency,

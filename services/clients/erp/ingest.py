@@ -29,6 +29,7 @@ from services.clients.erp.events import (
     InvoiceUpserted,
     PaymentReceived,
 )
+from services.clients.erp.repository import ErpReferences
 from services.clients.rates.rules import MissingRate
 from services.clients.rates.service import RateService
 from services.clients.receivables.ledger import Ledger, OnLinesPaidOff, base_amount, refresh_status
@@ -65,6 +66,7 @@ class ErpIngest:
     def __init__(
         self,
         repository: ReceivablesRepository,
+        references: ErpReferences,
         rates: RateService,
         audit: AuditTrail,
         *,
@@ -73,6 +75,7 @@ class ErpIngest:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.repository = repository
+        self.references = references
         self.rates = rates
         self.audit = audit
         self.base = base
@@ -169,7 +172,7 @@ class ErpIngest:
         created = invoice is None
         before = None if invoice is None else snapshot(invoice)
         contract_id = (
-            await self.repository.contract_id(account.id, data.contract_ref)
+            await self.references.contract_id(account.id, data.contract_ref)
             if data.contract_ref
             else None
         )
