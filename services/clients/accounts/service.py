@@ -27,7 +27,7 @@ from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import AuditTrail, changed_fields, snapshot
 from services.clients.org.service import OrgService, owner_problem
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import Conflict, UnprocessableContent
 from shared.money import Money
 
 OwnerScope = Collection[int] | None
@@ -72,9 +72,7 @@ class AccountService:
         self.audit = audit
 
     async def get(self, account_id: int, owner_ids: OwnerScope = None) -> Account:
-        account = await self.repository.get(account_id, owner_ids=owner_ids)
-        if account is None:
-            raise NotFound(f"account {account_id} does not exist")
+        account = await self.repository.visible(account_id, owner_ids)
         return account
 
     async def require_active_owner(self, owner_id: int, field: str = "owner_id") -> None:
@@ -146,9 +144,7 @@ class AccountService:
         owner_ids: OwnerScope,
         actor_employee_id: int | None,
     ) -> Account:
-        account = await self.repository.get(account_id, owner_ids=owner_ids, for_update=True)
-        if account is None:
-            raise NotFound(f"account {account_id} does not exist")
+        account = await self.repository.visible(account_id, owner_ids, for_update=True)
         check_if_match(if_match, account.version)
         if account.status == AccountStatus.ARCHIVED:
             raise Conflict(f"account {account_id} is archived; restore it before changing it")
@@ -216,9 +212,7 @@ class AccountService:
         actor_employee_id: int | None,
         if_match: str | None,
     ) -> Account:
-        account = await self.repository.get(account_id, owner_ids=owner_ids, for_update=True)
-        if account is None:
-            raise NotFound(f"account {account_id} does not exist")
+        account = await self.repository.visible(account_id, owner_ids, for_update=True)
         if if_match is not None:
             check_if_match(if_match, account.version)
         is_archived = account.status == AccountStatus.ARCHIVED

@@ -13,7 +13,7 @@ from sqlalchemy import text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.accounts.models import Account
+from services.clients.access import visible_accounts
 from services.clients.collection.models import CollectionTask, CreditLimit
 from services.clients.org.repository import reporting_subtree_ids
 
@@ -78,10 +78,7 @@ class CreditWarningRow:
 
 
 def _in_scope(owner_ids: Collection[int] | None) -> Any:
-    if owner_ids is None:
-        return True
-    visible = select(col(Account.id)).where(col(Account.owner_id).in_(list(owner_ids)))
-    return col(CollectionTask.account_id).in_(visible)
+    return visible_accounts(col(CollectionTask.account_id), owner_ids)
 
 
 _CANDIDATES = text(

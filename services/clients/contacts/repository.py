@@ -10,6 +10,7 @@ from sqlalchemy import and_, exists, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.clients.access import visible_accounts
 from services.clients.accounts.models import Account
 from services.clients.contacts.models import AccountContact, Contact
 
@@ -18,9 +19,7 @@ DECISION_MAKER = "decision_maker"
 
 def _in_scope(owner_ids: Collection[int] | None) -> Any:
     """Accounts the caller may see (True when unrestricted)."""
-    if owner_ids is None:
-        return True
-    return col(Account.owner_id).in_(list(owner_ids))
+    return visible_accounts(col(Account.id), owner_ids)
 
 
 class ContactRepository:

@@ -114,9 +114,7 @@ class ContractService:
         writable: bool = False,
         for_update: bool = False,
     ) -> Account:
-        account = await self.accounts.get(account_id, owner_ids=owner_ids, for_update=for_update)
-        if account is None:
-            raise NotFound(f"account {account_id} does not exist")
+        account = await self.accounts.visible(account_id, owner_ids, for_update=for_update)
         if writable and account.status == ARCHIVED:
             raise Conflict(
                 f"account {account_id} is archived; restore it before changing its contracts",

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.clients.access import visible_accounts
 from services.clients.accounts.models import Account
 from services.clients.receivables.models import (
     ErpInboxEvent,
@@ -114,9 +115,7 @@ _OPEN_LINES_OF_ACCOUNT = (
 
 
 def _scope(owner_ids: Collection[int] | None) -> Any:
-    if owner_ids is None:
-        return True
-    return col(Account.owner_id).in_(list(owner_ids))
+    return visible_accounts(col(Account.id), owner_ids)
 
 
 class ReceivablesRepository:

@@ -11,7 +11,6 @@ from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
 
-from services.clients.accounts.models import Account
 from services.clients.accounts.repository import AccountRepository
 from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import AuditTrail, snapshot
@@ -184,16 +183,10 @@ class ReceivablesService:
         )
         return [self.payment_read(p) for p in payments]
 
-    async def _account(self, account_id: int, owner_ids: Collection[int] | None) -> Account:
-        account = await self.accounts.get(account_id, owner_ids=owner_ids)
-        if account is None or account.id is None:
-            raise NotFound(f"account {account_id} does not exist")
-        return account
-
     async def account_receivables(
         self, account_id: int, owner_ids: Collection[int] | None
     ) -> AccountReceivables:
-        await self._account(account_id, owner_ids)
+        await self.accounts.visible(account_id, owner_ids)
         today = self.today()
         rows = await self.repository.open_lines_for_account_view(account_id, ACCOUNT_VIEW_LINES)
         totals = await self.repository.open_totals(account_id, today)
@@ -281,7 +274,7 @@ class ReceivablesService:
         self, data: PaymentCreate, owner_ids: Collection[int] | None, actor: int | None
     ) -> PaymentRead:
         """A payment registered by finance, allocated as asked (or oldest due first)."""
-        account = await self._account(data.account_id, owner_ids)
+        account = await self.accounts.visible(data.account_id, owner_ids)
         await self.repository.lock_erp_apply()
         if await self.repository.payment_by_ref(data.reference) is not None:
             raise Conflict(f"a payment with reference {data.reference} is already registered")
