@@ -19,17 +19,20 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.access import account_scope, acting_employee_id, optional_acting_employee_id
 from services.clients.accounts.repository import AccountRepository
+from services.clients.accounts.rules import GradeThresholds, payment_behaviour_cap
 from services.clients.accounts.service import AccountService
 from services.clients.assessments.repository import AssessmentRepository
 from services.clients.assessments.service import AssessmentService
 from services.clients.audit.repository import AuditRepository
 from services.clients.audit.service import AuditTrail
 from services.clients.calendar.repository import CalendarRepository
+from services.clients.calendar.rules import business_hours
 from services.clients.calendar.service import BusinessCalendarService
 from services.clients.calendar.today import company_today
 from services.clients.collection.dunning import DunningService
 from services.clients.collection.exposure import CreditService as CreditLimitService
 from services.clients.collection.repository import CollectionRepository
+from services.clients.collection.rules import dunning_policy
 from services.clients.contacts.repository import ContactRepository
 from services.clients.contacts.service import ContactService
 from services.clients.contracts.repository import ContractRepository
@@ -62,6 +65,7 @@ from services.clients.tickets.sla import BreachCheck, SlaPolicyService
 from services.clients.visits.contact_schedule import ContactScheduleService
 from services.clients.visits.planner import VisitPlanner
 from services.clients.visits.repository import ContactTouchRepository, VisitRepository
+from services.clients.visits.rules import visit_frequencies
 from services.clients.visits.service import VisitService
 from shared.db import SessionDep
 from shared.idempotency import Idempotency, IdempotentRequest
@@ -103,7 +107,7 @@ def build_visit_planner(session: AsyncSession, settings: ClientsSettings) -> Vis
     return VisitPlanner(
         VisitRepository(session),
         audit_trail(session),
-        frequencies=settings.visit_frequency_map(),
+        frequencies=visit_frequencies(settings.visit_frequencies),
         today=company_today(settings.timezone),
     )
 
@@ -114,11 +118,13 @@ def build_grading(session: AsyncSession, settings: ClientsSettings) -> GradingSe
         AccountRepository(session),
         GradingRepository(session),
         audit_trail(session),
-        thresholds=settings.grade_thresholds(),
+        thresholds=GradeThresholds(
+            a=settings.grade_a_threshold, b=settings.grade_b_threshold, s=settings.grade_s_threshold
+        ),
         currency=settings.base_currency,
         today=company_today(settings.timezone),
         on_grade_change=build_visit_planner(session, settings),
-        payment_cap=settings.payment_behaviour_cap(),
+        payment_cap=payment_behaviour_cap(settings.grade_cap_overdue_days),
     )
 
 
@@ -151,7 +157,15 @@ def build_assessments(session: AsyncSession, settings: ClientsSettings) -> Asses
 def build_calendar(session: AsyncSession, settings: ClientsSettings) -> BusinessCalendarService:
     """The calendar service on a session (also used by jobs outside a request)."""
     return BusinessCalendarService(
-        CalendarRepository(session), audit_trail(session), settings.business_hours()
+        CalendarRepository(session),
+        audit_trail(session),
+        business_hours(
+            settings.timezone,
+            settings.business_opens_at,
+            settings.business_closes_at,
+            settings.lunch_break_starts_at,
+            settings.lunch_break_ends_at,
+        ),
     )
 
 
@@ -161,7 +175,7 @@ def build_dunning(session: AsyncSession, settings: ClientsSettings) -> DunningSe
         AccountRepository(session),
         CollectionRepository(session),
         audit_trail(session),
-        policy=settings.dunning_policy(),
+        policy=dunning_policy(settings.dunning_levels),
         task_due_days=settings.dunning_task_due_days,
         today=company_today(settings.timezone),
     )

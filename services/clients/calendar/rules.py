@@ -139,3 +139,20 @@ def business_time_between(a: datetime, b: datetime, calendar: BusinessCalendar) 
             break
         total += min(e, b) - s
     return total
+
+
+def business_hours(
+    timezone: str,
+    opens_at: time,
+    closes_at: time,
+    lunch_starts_at: time | None,
+    lunch_ends_at: time | None,
+) -> BusinessCalendar:
+    """The SLA calendar of the business-hours settings, before public holidays; raises
+    ``RuleViolation`` on hours out of order or a lunch break outside them."""
+    lunch = None
+    if lunch_starts_at is not None and lunch_ends_at is not None:
+        lunch = (lunch_starts_at, lunch_ends_at)
+    return BusinessCalendar(
+        zone=ZoneInfo(timezone), opens_at=opens_at, closes_at=closes_at, lunch_break=lunch
+    )

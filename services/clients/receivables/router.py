@@ -20,6 +20,7 @@ from services.clients.dependencies import (
 from services.clients.keyset import cursor_id
 from services.clients.policies import ERP_WEBHOOK, READ_ACCOUNTS, WRITE_RECEIVABLES
 from services.clients.receivables.repository import InvoiceQuery, PaymentQuery
+from services.clients.receivables.rules import ageing_buckets
 from services.clients.receivables.schemas import (
     AccountReceivables,
     AgeingGroup,
@@ -292,4 +293,4 @@ async def get_ageing(
     by: Annotated[AgeingGroup, Query()] = AgeingGroup.ACCOUNT,
 ) -> AgeingReport:
     day = as_of or service.today()
-    return await service.ageing(day, by, settings.ageing_bucket_list(), scope)
+    return await service.ageing(day, by, ageing_buckets(settings.ageing_buckets), scope)
