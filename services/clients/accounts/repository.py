@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.clients.access import visible, visible_accounts
 from services.clients.accounts.models import Account, AccountStatusChange
 from services.clients.accounts.schemas import AccountQuery, AccountSort
+from services.clients.db import Repository
 from services.clients.org.repository import reporting_subtree_ids
 from shared.errors import BadRequest
 
@@ -114,7 +115,7 @@ def sort_value(account: Account | Row[Any], sort: AccountSort) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-class AccountRepository:
+class AccountRepository(Repository):
     """Queries for accounts, bound to the request's session."""
 
     def __init__(self, session: AsyncSession) -> None:
@@ -277,12 +278,6 @@ class AccountRepository:
             .limit(limit)
         )
         return [account_id for account_id in result.all() if account_id is not None]
-
-    async def add(self, account: Account) -> Account:
-        self.session.add(account)
-        await self.session.flush()
-        await self.session.refresh(account)
-        return account
 
     def add_status_change(self, change: AccountStatusChange) -> None:
         """Record a change of working status (written with the account's own change)."""

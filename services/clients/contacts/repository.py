@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.clients.access import visible_accounts
 from services.clients.accounts.models import Account
 from services.clients.contacts.models import AccountContact, Contact
+from services.clients.db import Repository
 
 DECISION_MAKER = "decision_maker"
 
@@ -22,16 +23,11 @@ def _in_scope(owner_ids: Collection[int] | None) -> Any:
     return visible_accounts(col(Account.id), owner_ids)
 
 
-class ContactRepository:
+class ContactRepository(Repository):
     """Queries for contacts, bound to the request's session."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def add(self, record: Contact | AccountContact) -> None:
-        self.session.add(record)
-        await self.session.flush()
-        await self.session.refresh(record)
 
     async def get_contact(
         self, contact_id: int, *, owner_ids: Collection[int] | None, for_update: bool = False

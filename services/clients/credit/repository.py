@@ -8,19 +8,14 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.credit.models import CreditAdjustment
+from services.clients.db import Repository
 
 
-class CreditRepository:
+class CreditRepository(Repository):
     """Queries for credit adjustments, bound to the request's session."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def add(self, adjustment: CreditAdjustment) -> CreditAdjustment:
-        self.session.add(adjustment)
-        await self.session.flush()
-        await self.session.refresh(adjustment)
-        return adjustment
 
     async def list(
         self, account_id: int, *, before_id: int | None, limit: int

@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.access import visible_accounts
+from services.clients.db import Repository
 from services.clients.org.repository import reporting_subtree_ids
 from services.clients.tickets.models import SlaTargetRow, Ticket, TicketEvent, TicketPause
 from services.clients.tickets.rules import DONE_STATUSES
@@ -33,16 +34,11 @@ def _in_scope(owner_ids: Collection[int] | None) -> Any:
     return visible_accounts(col(Ticket.account_id), owner_ids)
 
 
-class TicketRepository:
+class TicketRepository(Repository):
     """Queries for tickets, bound to the request's session."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def add(self, record: Ticket | TicketPause | TicketEvent) -> None:
-        self.session.add(record)
-        await self.session.flush()
-        await self.session.refresh(record)
 
     async def get(
         self, ticket_id: int, *, owner_ids: Collection[int] | None, for_update: bool = False
