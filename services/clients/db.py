@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, TypeVar
+from collections.abc import Sequence
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import MetaData
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.db import schema_metadata
@@ -35,3 +36,19 @@ class Repository:
         await self.session.flush()
         await self.session.refresh(record)
         return record
+
+    async def account_history(
+        self, model: type[_Record], account_id: int, *, before_id: int | None, limit: int
+    ) -> Sequence[_Record]:
+        """The records of ``model`` (a table with ``id`` and ``account_id``) under one
+        account, newest first, ``limit`` at a time below the cursor ``before_id``."""
+        table: Any = model
+        query = (
+            select(model)
+            .where(col(table.account_id) == account_id)
+            .order_by(col(table.id).desc())
+            .limit(limit)
+        )
+        if before_id is not None:
+            query = query.where(col(table.id) < before_id)
+        return (await self.session.exec(query)).all()
