@@ -9,7 +9,7 @@ Everything under an account (contacts, grades, credit, ownership, audit) follows
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
@@ -22,7 +22,7 @@ from services.clients.policies import SEE_ALL
 from shared.auth.policy import Policy, authenticate
 from shared.auth.principal import Principal, Role
 from shared.db import SessionDep, session_dependency
-from shared.errors import Forbidden, NotFound
+from shared.errors import Forbidden, NotFound, UnprocessableContent
 
 Caller = Annotated[Principal, Depends(authenticate)]
 
@@ -104,6 +104,62 @@ def optional_acting_employee_id(principal: Caller) -> int | None:
     return principal.employee_id
 
 
-def sees_personal_data_of(principal: Principal, owner_id: int) -> bool:
-    """Contact phone and e-mail are shown in lists only to the account's owner."""
-    return principal.employee_id is not None and principal.employee_id == owner_id
+PERSONAL_DATA_IN_FULL = frozenset({Role.ADMIN, Role.DEPT_MANAGER})
+
+
+def sees_personal_data(
+    principal: Principal, scope: Collection[int] | None, owner_ids: Iterable[int]
+) -> bool:
+    """Whether the caller sees a contact's phone, e-mail and birth year in full.
+
+    The one masking rule (DESIGN "Masking") for every read of a contact: in full for the
+    owner of an account the contact belongs to and that owner's manager chain (the team
+    lead above him, whose scope holds him; the department manager) and administrators.
+    Everyone else sees them masked: finance and executives reconcile money and read
+    figures, and services (kpi, staff) never call a client's people. A masked contact keeps
+    its birthday's month and day (what the contact schedule's greetings show), not the year.
+    ``owner_ids``: the owners of the accounts the contact is linked to.
+    """
+    if principal.is_service:
+        return False
+    if principal.has_any_role(PERSONAL_DATA_IN_FULL):
+        return True
+    me = principal.employee_id
+    if me is None:
+        return False
+    line = scope if Role.TEAM_LEAD in principal.roles else None
+    return any(owner == me or (line is not None and owner in line) for owner in owner_ids)
+
+
+def sees_owner(scope: Collection[int] | None, owner_id: int) -> bool:
+    """Whether an account owned by ``owner_id`` is inside a caller's scope (from
+    :func:`account_scope`); outside it, the account must look missing."""
+    return scope is None or owner_id in scope
+
+
+def may_assign(scope: Collection[int] | None, employee_id: int) -> bool:
+    """Whether a caller may name ``employee_id`` in a body (owner, handler, successor …).
+
+    People one may assign are the caller's own line, i.e. his scope: an account manager
+    himself, a team lead his reporting subtree, the department manager, administrators and
+    services anyone. Whether that person is active is checked where the reference is used.
+    """
+    return scope is None or employee_id in scope
+
+
+def require_assignable(scope: Collection[int] | None, employee_id: int, field: str) -> None:
+    """Refuse (422, naming ``field``) a person the caller may not assign."""
+    if not may_assign(scope, employee_id):
+        raise UnprocessableContent(
+            f"you may not assign employee {employee_id} as {field}: an account manager may "
+            "name himself, a team lead the people of his reporting line",
+            extra={
+                "errors": [
+                    {
+                        "loc": ["body", field],
+                        "msg": "not an employee you may assign",
+                        "type": "not_assignable",
+                    }
+                ]
+            },
+        )

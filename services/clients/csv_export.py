@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import date, datetime
-from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -32,7 +31,8 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 
 def csv_cell(value: Any) -> Any:
-    """One value as a CSV cell: lists joined with ';', dates in ISO form, None empty."""
+    """One value as a CSV cell: lists joined with ';', dates in ISO form, None empty;
+    amounts stay numbers (``csv_chunk`` neutralises text that would start a formula)."""
     if value is None:
         return ""
     if isinstance(value, list):
@@ -41,8 +41,6 @@ def csv_cell(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, Enum):
         return value.value
-    if isinstance(value, Decimal):
-        return str(value)
     return value
 
 

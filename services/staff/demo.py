@@ -25,6 +25,39 @@ CATALOGUE_VERSION_FIELDS = {
     "collaboration", "qualifications", "training", "basis_documents", "authoring",
 }  # fmt: skip
 
+WORK_LOCATION = "公司总部"
+JOB_FAMILIES = {
+    "CO": ("管理类", "公司管理"),
+    "KA": ("管理类", "经营管理"),
+    "KA-DEV": ("营销类", "大客户销售"),
+    "KA-PROD": ("技术类", "产品支持"),
+    "KA-SVC": ("服务类", "售后服务"),
+    "KA-OPS": ("职能类", "综合管理"),
+}
+"""职类/职种 by department; managers and leads are 管理类 whatever their family."""
+
+
+def seed_fields(catalogue: Catalogue, code: str) -> dict[str, object]:
+    """工作地点, 职类/职种, 职位设立日期, 同僚 and the named approver of a catalogue position:
+    peers are the positions under the same superior; the position was set up the day its
+    first description was approved, by the approver that description names."""
+    spec = next(p for p in catalogue.positions if p.code == code)
+    category, family = JOB_FAMILIES.get(spec.department_code, ("职能类", "综合管理"))
+    if spec.level.value in ("manager", "lead"):
+        category = "管理类"
+    known = {p.code for p in catalogue.positions} | {p.code for p in catalogue.external_positions}
+    approver = spec.authoring.approved_by
+    return {
+        "work_location": WORK_LOCATION,
+        "job_category": category,
+        "job_family": family,
+        "established_on": spec.authoring.approved_on,
+        "peer_codes": [
+            p.code for p in catalogue.positions if p.reports_to == spec.reports_to and p != spec
+        ],
+        "approver_code": approver if approver in known else None,
+    }
+
 
 async def load_staff_demo(session: AsyncSession) -> None:
     """Add the catalogue's departments that are missing (by code), parents first."""
@@ -73,6 +106,9 @@ async def load_demo_positions(
                 "department_id": department_ids[external.department_code],
                 "purpose": "公司级职位，不在大客户部编制内。",
                 "headcount_quota": 0,
+                "work_location": WORK_LOCATION,
+                "job_category": JOB_FAMILIES["CO"][0],
+                "job_family": JOB_FAMILIES["CO"][1],
             },
         )
         for external in catalogue.external_positions
@@ -84,7 +120,8 @@ async def load_demo_positions(
                 mode="json",
                 include=CATALOGUE_VERSION_FIELDS,
             )
-            | {"department_id": department_ids[spec.department_code]},
+            | {"department_id": department_ids[spec.department_code]}
+            | seed_fields(catalogue, spec.code),
         )
         for spec in catalogue.positions
     ]

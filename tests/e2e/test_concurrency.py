@@ -269,8 +269,10 @@ def kpi_knows(gateway: httpx.Client, employee_id: int, manager_id: int) -> bool:
     return response.status_code == 200 and response.json()["manager_id"] == manager_id
 
 
-def appraisal_team(gateway: httpx.Client) -> dict[str, int]:
-    """A department, an approved KAM position in it, a lead, three members and an admin."""
+def appraisal_team(gateway: httpx.Client, approver: Headers) -> dict[str, int]:
+    """A department, an approved KAM position in it, a lead, three members and an admin.
+
+    ``approver`` (a second administrator) approves what ``gateway`` submits: four eyes."""
     department = ok(gateway.post("/v1/staff/departments",
                                  json={"code": f"CONC-{RUN}", "name": f"并发考核组{RUN}"}),
                     201)["id"]  # fmt: skip
@@ -283,7 +285,7 @@ def appraisal_team(gateway: httpx.Client) -> dict[str, int]:
                     "importance": 1}]}), 201)  # fmt: skip
     base = f"/v1/staff/positions/{position['position_id']}/versions/1"
     ok(gateway.post(f"{base}/submit"))
-    ok(gateway.post(f"{base}/approve"))
+    ok(gateway.post(f"{base}/approve", headers=approver))
     people = {"lead": hire(gateway, "LEAD"), "admin": hire(gateway, "KADM")}
     for key in ("e1", "e2", "e3"):
         people[key] = hire(gateway, key.upper(), position_code=f"CC{RUN}-KAM",
@@ -324,7 +326,7 @@ def history(admin: httpx.Client, appraisal_id: int) -> list[str]:
 def test_concurrent_appraisal_submissions_make_one_transition(
     gateway: httpx.Client, login_as: LoginFactory
 ) -> None:
-    people = appraisal_team(gateway)
+    people = appraisal_team(gateway, login_as(f"conc.{RUN.lower()}.approver", "admin"))
     logins = {key: login_as(f"conc.{RUN.lower()}.{key}", role, employee_id=people[key])
               for key, role in (("admin", "appraisal_admin"), ("lead", "team_lead"),
                                 ("e1", "account_manager"), ("e2", "account_manager"),

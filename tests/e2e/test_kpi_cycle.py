@@ -87,8 +87,10 @@ def as_login(gateway: httpx.Client, headers: dict[str, str]) -> httpx.Client:
 # --- staff: the team ---------------------------------------------------------------------
 
 
-def team(gateway: httpx.Client) -> dict[str, int]:
-    """A department, a lead position and a KAM position reporting to it, and the people."""
+def team(gateway: httpx.Client, approver: httpx.Client) -> dict[str, int]:
+    """A department, a lead position and a KAM position reporting to it, and the people.
+
+    ``approver`` (a second administrator) approves what ``gateway`` submits: four eyes."""
     department = ok(gateway.post("/v1/staff/departments",
                                  json={"code": f"KPI-E2E-{RUN}", "name": f"考核测试组{RUN}"}),
                     201)  # fmt: skip
@@ -104,7 +106,7 @@ def team(gateway: httpx.Client) -> dict[str, int]:
             201)  # fmt: skip
         base = f"/v1/staff/positions/{created['position_id']}/versions/1"
         ok(gateway.post(f"{base}/submit"))
-        ok(gateway.post(f"{base}/approve"))
+        ok(approver.post(f"{base}/approve"))
     people: dict[str, int] = {}
     for key, position in (("lead", "LEAD"), ("k1", "KAM"), ("k2", "KAM"), ("k3", "KAM"),
                           ("admin", None)):  # fmt: skip
@@ -270,7 +272,8 @@ def review(lead: httpx.Client, sheet: dict[str, Any], rating: str,
 def test_a_month_of_a_team_is_appraised_as_computed_by_hand(
     gateway: httpx.Client, login_as: LoginFactory
 ) -> None:
-    people = team(gateway)
+    with as_login(gateway, login_as(f"kpie2e.{RUN.lower()}.approver", "admin")) as approver:
+        people = team(gateway, approver)
     lead, k1, k2, k3 = people["lead"], people["k1"], people["k2"], people["k3"]
     for member in (k1, k2, k3):  # the lead is the members' manager by the position tree
         assert ok(gateway.get(f"/v1/staff/employees/{member}"))["manager_id"] == lead

@@ -98,3 +98,26 @@ async def test_cycle_decisions_and_refusals_are_in_the_audit_log(
     assert change["detail"] == {"from": "open", "to": "collecting"}
     hidden = await kpi_client.get("/v1/kpi/audit", headers=bearer(Role.APPRAISAL_ADMIN))
     assert hidden.status_code == 403
+
+
+def test_every_read_of_peoples_results_goes_through_the_one_scope() -> None:
+    """Appraisals, roll-ups, exports and target plans all depend on access.caller_scope."""
+    from fastapi.dependencies.models import Dependant
+
+    from services.kpi.access import caller_scope
+    from services.kpi.app import create_app
+    from shared.auth.policy import api_routes
+
+    def calls(dependant: Dependant) -> set[object]:
+        found = {dependant.call}
+        for child in dependant.dependencies:
+            found |= calls(child)
+        return found
+
+    scoped = ("/v1/kpi/appraisals", "/v1/kpi/target-plans", "/v1/kpi/rollups")
+    checked = []
+    for route in api_routes(create_app()):
+        if route.path.startswith(scoped) or route.path.endswith(("/export", "/rollup")):
+            assert caller_scope in calls(route.dependant), route.path
+            checked.append(route.path)
+    assert len(checked) >= 15

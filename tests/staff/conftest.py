@@ -17,10 +17,15 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from deploy.test_runner import free_port
+from shared.auth.principal import Role
+from tests.conftest import bearer
 
 POSITIONS = "/v1/staff/positions"
 EMPLOYEES = "/v1/staff/employees"
 DEPARTMENTS = "/v1/staff/departments"
+SECOND_ADMIN = bearer(Role.ADMIN, subject="user:2")
+"""Another administrator than the client's default (user:1): the approver of what the
+default submits, since nobody approves what they submitted (four eyes)."""
 
 
 @dataclass
@@ -84,7 +89,7 @@ async def make_position(
     if approve:
         base = f"{POSITIONS}/{created['position_id']}/versions/1"
         assert (await client.post(f"{base}/submit")).status_code == 200
-        approved = await client.post(f"{base}/approve")
+        approved = await client.post(f"{base}/approve", headers=SECOND_ADMIN)
         assert approved.status_code == 200, approved.text
         return approved.json()
     return created

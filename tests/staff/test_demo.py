@@ -1,5 +1,6 @@
 """The staff demo data: positions approved, people as employees 1..N in file order, once."""
 
+import json
 import uuid
 from collections.abc import AsyncIterator
 
@@ -53,6 +54,11 @@ async def test_demo_employees_are_1_to_n_and_load_once(
             "SELECT reports_to_code FROM staff.position_versions v "
             "JOIN staff.positions p ON p.id = v.position_id WHERE p.code = 'KA-MGR'"
         )
+        kam = await conn.fetchrow(
+            "SELECT work_location, job_category, job_family, established_on, peer_codes, "
+            "approver_code FROM staff.position_versions v "
+            "JOIN staff.positions p ON p.id = v.position_id WHERE p.code = 'KA-DEV-LEAD'"
+        )
     finally:
         await conn.close()
     assert [(r["id"], r["employee_no"]) for r in employees] == [
@@ -61,3 +67,18 @@ async def test_demo_employees_are_1_to_n_and_load_once(
     assert approved == len(catalogue.positions) + len(catalogue.external_positions)
     assert events == 2 * len(people)  # one org event per employee for clients and for kpi
     assert manager == "CO-VP-SALES"
+    # the catalogue's KA-DEV-LEAD: approved 2026-03-06 by CO-VP-SALES; the other positions
+    # reporting to KA-MGR are its peers (同僚), in catalogue order
+    assert (kam["work_location"], kam["job_category"], kam["job_family"]) == (
+        "公司总部",
+        "管理类",
+        "大客户销售",
+    )
+    assert str(kam["established_on"]) == "2026-03-06" and kam["approver_code"] == "CO-VP-SALES"
+    assert json.loads(kam["peer_codes"]) == [
+        "KA-PROD-LEAD",
+        "KA-SVC-LEAD",
+        "KA-DATA",
+        "KA-APPR",
+        "KA-CLERK",
+    ]

@@ -3,7 +3,8 @@
 An import is validated completely before anything is written: one bad row and nothing is
 imported, and every row's errors come back together. A good file is written in the
 request's one transaction. Rows match existing accounts by credit code, else by legal
-name, so importing the same file twice changes nothing the second time.
+name, so importing the same file twice changes nothing the second time. A row may only
+touch the caller's own accounts and name as owner someone the caller may assign.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.clients.access import may_assign, sees_owner
 from services.clients.accounts.models import Account
 from services.clients.accounts.repository import AccountRepository, sort_value
 from services.clients.accounts.schemas import (
@@ -92,6 +94,16 @@ def _row_error(row: int, field: str, message: str, kind: str) -> dict[str, Any]:
     return {"loc": ["body", row, field], "msg": message, "type": kind}
 
 
+def _out_of_scope(row: int, field: str) -> dict[str, Any]:
+    """A row matching an account the caller may not write: that one exists, nothing more."""
+    return _row_error(
+        row,
+        field,
+        f"an account with this {field} already exists and is not one you may change",
+        "exists_out_of_scope",
+    )
+
+
 class AccountImporter:
     """Validates a whole file, then creates or updates every row."""
 
@@ -142,22 +154,35 @@ class AccountImporter:
             else:
                 first_by_key[key] = item.row.number
 
-    async def _check_owners(self, rows: list[_Checked], errors: list[dict[str, Any]]) -> None:
-        reasons = await self.accounts.org.inactive_reasons({r.data.owner_id for r in rows})
+    async def _check_owners(
+        self, rows: list[_Checked], scope: Collection[int] | None, errors: list[dict[str, Any]]
+    ) -> None:
+        assignable = [r for r in rows if may_assign(scope, r.data.owner_id)]
+        reasons = await self.accounts.org.inactive_reasons({r.data.owner_id for r in assignable})
         for item in rows:
-            reason = reasons.get(item.data.owner_id)
+            owner_id = item.data.owner_id
+            if not may_assign(scope, owner_id):
+                message = f"employee {owner_id} is not someone you may make an owner"
+                errors.append(_row_error(item.row.number, "owner_id", message, "not_assignable"))
+                continue
+            reason = reasons.get(owner_id)
             if reason is not None:
                 errors.append(
                     _row_error(
                         item.row.number,
                         "owner_id",
-                        f"employee {item.data.owner_id} is "
+                        f"employee {owner_id} is "
                         f"{'not known in the organisation' if reason == 'unknown' else reason}",
                         "inactive_employee",
                     )
                 )
 
-    async def _match(self, rows: list[_Checked], errors: list[dict[str, Any]]) -> None:
+    async def _match(
+        self, rows: list[_Checked], scope: Collection[int] | None, errors: list[dict[str, Any]]
+    ) -> None:
+        """Match rows to existing accounts. A row may update only an account the caller may
+        write; one matching another's account is refused saying only that it exists
+        (DESIGN "Revealing": never its id, name, owner or credit code)."""
         codes = {r.data.credit_code for r in rows if r.data.credit_code}
         names = {r.data.legal_name for r in rows}
         existing = await self.repository.find_for_import(codes, names)
@@ -168,7 +193,10 @@ class AccountImporter:
         for item in rows:
             code = item.data.credit_code
             if code and code in by_code:
-                item.match = by_code[code]
+                if sees_owner(scope, by_code[code].owner_id):
+                    item.match = by_code[code]
+                else:
+                    errors.append(_out_of_scope(item.row.number, "credit_code"))
                 continue
             namesakes = by_name.get(item.data.legal_name, [])
             if not namesakes:
@@ -182,22 +210,33 @@ class AccountImporter:
                         "ambiguous_match",
                     )
                 )
-            elif code and namesakes[0].credit_code and namesakes[0].credit_code != code:
+                continue
+            [namesake] = namesakes
+            if not sees_owner(scope, namesake.owner_id):
+                errors.append(_out_of_scope(item.row.number, "legal_name"))
+            elif code and namesake.credit_code and namesake.credit_code != code:
                 errors.append(
                     _row_error(
                         item.row.number,
                         "credit_code",
-                        f"account {namesakes[0].id} has this name with credit code "
-                        f"{namesakes[0].credit_code}",
+                        f"account {namesake.id} has this name with credit code "
+                        f"{namesake.credit_code}",
                         "conflicting_match",
                     )
                 )
             else:
-                item.match = namesakes[0]
+                item.match = namesake
 
     async def import_file(
-        self, content: bytes, file_format: FileFormat, actor_employee_id: int | None
+        self,
+        content: bytes,
+        file_format: FileFormat,
+        scope: Collection[int] | None,
+        actor_employee_id: int | None,
     ) -> ImportResult:
+        """Create and update accounts from a file; ``scope`` (from
+        :func:`services.clients.access.account_scope`) bounds whose accounts a row may
+        update and whom it may name as owner."""
         try:
             rows = read_rows(content, file_format)
         except FileUnreadable as exc:
@@ -211,8 +250,8 @@ class AccountImporter:
         errors: list[dict[str, Any]] = []
         checked = self._parse(rows, errors)
         self._check_duplicates(checked, errors)
-        await self._check_owners(checked, errors)
-        await self._match(checked, errors)
+        await self._check_owners(checked, scope, errors)
+        await self._match(checked, scope, errors)
         if errors:
             bad_rows = sorted({int(e["loc"][1]) for e in errors})
             raise UnprocessableContent(

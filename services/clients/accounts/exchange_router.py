@@ -65,6 +65,9 @@ async def export_accounts(
         "Send the file as the request body with `Content-Type: text/csv` or the XLSX media "
         "type. Rows match existing accounts by credit code, else by legal name; matched "
         "accounts get the file's descriptive fields (their owner changes only by transfer). "
+        "A row may update only an account the caller may change (one matching another's "
+        "account is a row error saying only that it exists) and name as owner only someone "
+        "the caller may assign. "
         "Any invalid row: 422 with every row's errors (`errors[].loc = ['body', row, field]`) "
         "and nothing imported."
     ),
@@ -83,6 +86,7 @@ async def export_accounts(
 async def import_accounts(
     request: Request,
     service: AccountServiceDep,
+    scope: AccountScope,
     actor: ActorId,
     content_type: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ImportResult:
@@ -95,4 +99,4 @@ async def import_accounts(
     content = await request.body()
     if len(content) > MAX_IMPORT_BYTES:
         raise PayloadTooLarge(f"an import file may have at most {MAX_IMPORT_BYTES} bytes")
-    return await AccountImporter(service).import_file(content, formats[media_type], actor)
+    return await AccountImporter(service).import_file(content, formats[media_type], scope, actor)

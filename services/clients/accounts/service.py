@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
+from services.clients.access import require_assignable, sees_owner
 from services.clients.accounts.models import Account, AccountStatusChange
 from services.clients.accounts.repository import AccountRepository
 from services.clients.accounts.rules import Grade, parent_would_cycle
@@ -98,15 +99,21 @@ class AccountService:
             )
         return parent
 
-    async def _require_unique_code(self, credit_code: str | None, account_id: int | None) -> None:
+    async def _require_unique_code(
+        self, credit_code: str | None, account_id: int | None, owner_ids: OwnerScope
+    ) -> None:
         if not credit_code:
             return
         holder = await self.repository.get_by_credit_code(credit_code)
-        if holder is not None and holder.id != account_id:
-            raise Conflict(
-                f"credit code {credit_code} already belongs to account {holder.id}",
-                extra={"account_id": holder.id},
-            )
+        if holder is None or holder.id == account_id:
+            return
+        if not sees_owner(owner_ids, holder.owner_id):
+            # DESIGN "Revealing": that one exists, never which one or whose.
+            raise Conflict(f"credit code {credit_code} already belongs to another account")
+        raise Conflict(
+            f"credit code {credit_code} already belongs to account {holder.id}",
+            extra={"account_id": holder.id},
+        )
 
     async def insert(self, data: AccountCreate, actor_employee_id: int | None) -> Account:
         """Insert an already-checked account with its first grade and owner history."""
@@ -130,10 +137,11 @@ class AccountService:
     async def create(
         self, data: AccountCreate, owner_ids: OwnerScope, actor_employee_id: int | None
     ) -> Account:
+        require_assignable(owner_ids, data.owner_id, "owner_id")
         await self.require_active_owner(data.owner_id)
         if data.parent_id is not None:
             await self._require_parent(data.parent_id, owner_ids)
-        await self._require_unique_code(data.credit_code, None)
+        await self._require_unique_code(data.credit_code, None, owner_ids)
         return await self.insert(data, actor_employee_id)
 
     async def update(
@@ -170,7 +178,7 @@ class AccountService:
                     extra={"reason": "hierarchy_cycle"},
                 )
         if "credit_code" in changes:
-            await self._require_unique_code(changes["credit_code"], account_id)
+            await self._require_unique_code(changes["credit_code"], account_id, owner_ids)
         before = snapshot(account)
         for field, value in changes.items():
             setattr(account, field, value)

@@ -57,6 +57,28 @@ HEADER_ALIASES = {
 
 TAG_SEPARATORS = re.compile(r"[;；,，、|]")
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP "CSV injection")."""
+_ESCAPED_STARTS = (*FORMULA_STARTS, "'")
+
+
+def neutralised_cell(value: Any) -> Any:
+    """A value as a written cell: text that would start a formula gets a leading ``'``.
+
+    Text already starting with ``'`` gets one too, so :func:`restored_cell` can strip
+    exactly one and a round trip is lossless. Numbers (negative ones too) stay numbers.
+    """
+    if isinstance(value, str) and value.startswith(_ESCAPED_STARTS):
+        return "'" + value
+    return value
+
+
+def restored_cell(text: str) -> str:
+    """A read cell's text with the ``'`` that :func:`neutralised_cell` added removed."""
+    if text.startswith("'") and text[1:].startswith(_ESCAPED_STARTS):
+        return text[1:]
+    return text
+
 
 class FileUnreadable(ValueError):
     """The file is not a CSV or XLSX we can read; the message says why."""
@@ -88,7 +110,7 @@ def _cell_text(value: Any) -> str:
         return str(int(value))
     if isinstance(value, datetime | date):
         return value.isoformat()
-    return str(value).strip()
+    return restored_cell(str(value).strip())
 
 
 def _rows(header: Sequence[Any], body: Iterable[Sequence[Any]]) -> list[FileRow]:
@@ -164,10 +186,10 @@ def export_cells(record: dict[str, Any]) -> list[Any]:
 
 
 def csv_chunk(rows: Iterable[Sequence[Any]]) -> bytes:
-    """CSV lines for some rows."""
+    """CSV lines for some rows, every cell neutralised (:func:`neutralised_cell`)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerows(rows)
+    writer.writerows([neutralised_cell(cell) for cell in row] for row in rows)
     return buffer.getvalue().encode("utf-8")
 
 
@@ -188,8 +210,10 @@ class XlsxBuilder:
         self._sheet.append(list(EXPORT_COLUMNS))
 
     def append(self, rows: Iterable[Sequence[Any]]) -> None:
+        """Add rows; text is never a formula (:func:`neutralised_cell`), numbers stay
+        numbers."""
         for row in rows:
-            self._sheet.append(list(row))
+            self._sheet.append([neutralised_cell(cell) for cell in row])
 
     def chunks(self, size: int = 64 * 1024) -> Iterator[bytes]:
         buffer = io.BytesIO()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from datetime import date
 
+from services.clients.access import require_assignable
 from services.clients.accounts.repository import AccountRepository
 from services.clients.assessments.models import Assessment
 from services.clients.assessments.repository import AssessmentRepository
@@ -58,6 +59,8 @@ class AssessmentService:
             raise _field_error(
                 ["body", "assessed_on"], f"{assessed_on} is in the future", "date_in_future"
             )
+        if data.assessed_by is not None:
+            require_assignable(owner_ids, data.assessed_by, "assessed_by")
         assessed_by = data.assessed_by or actor_employee_id
         if assessed_by is None:
             raise _field_error(["body", "assessed_by"], "say who assessed", "missing")

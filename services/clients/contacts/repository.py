@@ -48,6 +48,16 @@ class ContactRepository(Repository):
         result = await self.session.exec(query)
         return result.first()
 
+    async def owners_of(self, contact_id: int) -> list[int]:
+        """The owners of the accounts a contact is linked to."""
+        result = await self.session.exec(
+            select(col(Account.owner_id))
+            .join(AccountContact, col(AccountContact.account_id) == col(Account.id))
+            .where(col(AccountContact.contact_id) == contact_id)
+            .distinct()
+        )
+        return list(result.all())
+
     async def get_link(self, account_id: int, contact_id: int) -> AccountContact | None:
         result = await self.session.exec(
             select(AccountContact).where(

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
+from services.clients.access import Caller
 from services.clients.contacts.schemas import (
     AccountContactCreate,
     AccountContactRead,
@@ -55,7 +56,7 @@ async def list_account_contacts(
     account_id: IdPath,
     service: ContactServiceDep,
     scope: AccountScope,
-    caller: ActorId,
+    caller: Caller,
     active: Annotated[bool, Query(description="Only active relationships.")] = False,
     role: Annotated[ContactRole | None, Query()] = None,
     limit: PageSize = 50,
@@ -64,11 +65,11 @@ async def list_account_contacts(
     items = await service.for_account(
         account_id,
         scope,
+        caller,
         active_only=active,
         role=role.value if role else None,
         after_id=cursor_id(cursor),
         limit=limit,
-        personal_data_for=caller,
     )
     return keyset_page(items, limit)
 
@@ -128,9 +129,13 @@ async def link_account_contact(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def get_contact(
-    contact_id: ContactIdPath, service: ContactServiceDep, scope: AccountScope, response: Response
+    contact_id: ContactIdPath,
+    service: ContactServiceDep,
+    scope: AccountScope,
+    caller: Caller,
+    response: Response,
 ) -> ContactRead:
-    contact = ContactRead.model_validate(await service.get(contact_id, scope))
+    contact = await service.as_seen_by(await service.get(contact_id, scope), scope, caller)
     response.headers["ETag"] = etag_for(contact.version)
     return contact
 
@@ -148,11 +153,11 @@ async def update_contact(
     service: ContactServiceDep,
     scope: AccountScope,
     actor: ActorId,
+    caller: Caller,
     response: Response,
     if_match: IfMatch = None,
 ) -> ContactRead:
-    contact = ContactRead.model_validate(
-        await service.update(contact_id, data, if_match, scope, actor)
-    )
+    updated = await service.update(contact_id, data, if_match, scope, actor)
+    contact = await service.as_seen_by(updated, scope, caller)
     response.headers["ETag"] = etag_for(contact.version)
     return contact

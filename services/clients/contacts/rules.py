@@ -55,10 +55,14 @@ C = TypeVar("C", bound=ContactRead)
 
 def mask_contact(contact: C) -> C:
     """A copy of a contact with phone (last 4 digits kept) and e-mail (first character and
-    domain kept) masked; apply it per caller role where personal data is not needed."""
+    domain kept) masked and the birthday reduced to its month and day; for callers who do
+    not see personal data (``services.clients.access.sees_personal_data``)."""
     return contact.model_copy(
         update={
             "phone": mask_phone(contact.phone) if contact.phone else contact.phone,
             "email": mask_email(contact.email) if contact.email else contact.email,
+            "birthday": None,
+            "birthday_month_day": contact.birthday_month_day,
+            "personal_data_masked": True,
         }
     )

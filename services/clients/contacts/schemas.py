@@ -109,7 +109,8 @@ class ContactUpdate(BaseModel):
 
 
 class ContactRead(BaseModel):
-    """A contact; ``mask_contact`` hides phone and e-mail for roles that do not need them."""
+    """A contact; ``mask_contact`` hides phone, e-mail and birth year from callers who do
+    not see personal data (``services.clients.access.sees_personal_data``)."""
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -118,11 +119,29 @@ class ContactRead(BaseModel):
     title: str | None = Field(examples=["副总经理"])
     phone: str | None = Field(examples=["138-1234-5678"])
     email: str | None = Field(examples=["li.jianguo@example.com"])
-    birthday: date | None
+    birthday: date | None = Field(
+        description="Null when personal data is masked for the caller (see personal_data_masked)."
+    )
+    birthday_month_day: str | None = Field(
+        default=None,
+        examples=["05-17"],
+        description="The birthday's month and day (MM-DD), shown even when masked.",
+    )
     notes: str
     version: int
     created_at: datetime
     updated_at: datetime
+    personal_data_masked: bool = Field(
+        default=False,
+        description="Phone, e-mail and birth year are masked: the caller is not the owner of "
+        "an account of this contact, in the owner's manager chain, or an administrator.",
+    )
+
+    @model_validator(mode="after")
+    def _month_day(self) -> ContactRead:
+        if self.birthday is not None and self.birthday_month_day is None:
+            self.birthday_month_day = self.birthday.strftime("%m-%d")
+        return self
 
 
 class AccountContactRead(ContactRead):

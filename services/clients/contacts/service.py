@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from datetime import date
 
+from services.clients.access import sees_personal_data
 from services.clients.accounts.models import Account
 from services.clients.accounts.repository import AccountRepository
 from services.clients.audit.schemas import AuditEntity
@@ -21,6 +22,7 @@ from services.clients.contacts.schemas import (
     ContactUpdate,
     CoverageAlert,
 )
+from shared.auth.principal import Principal
 from shared.concurrency import check_if_match
 from shared.errors import Conflict, NotFound
 
@@ -180,23 +182,33 @@ class ContactService:
         self,
         account_id: int,
         owner_ids: Collection[int] | None,
+        viewer: Principal,
         *,
         active_only: bool,
         role: str | None,
         after_id: int | None,
         limit: int,
-        personal_data_for: int | None = None,
     ) -> list[AccountContactRead]:
-        """The account's contacts; phone and e-mail are masked unless the caller
-        (``personal_data_for``, an employee id) owns the account."""
+        """The account's contacts, masked unless ``viewer`` sees the account's personal
+        data (:func:`services.clients.access.sees_personal_data`)."""
         account = await self._account(account_id, owner_ids)
         rows = await self.repository.for_account(
             account_id, active_only=active_only, role=role, after_id=after_id, limit=limit
         )
         contacts = [_read(contact, link) for contact, link in rows]
-        if personal_data_for is not None and personal_data_for == account.owner_id:
+        if sees_personal_data(viewer, owner_ids, [account.owner_id]):
             return contacts
         return [mask_contact(contact) for contact in contacts]
+
+    async def as_seen_by(
+        self, contact: Contact, owner_ids: Collection[int] | None, viewer: Principal
+    ) -> ContactRead:
+        """One contact as ``viewer`` may read it: masked unless he sees the personal data
+        of an account the contact belongs to."""
+        assert contact.id is not None
+        read = ContactRead.model_validate(contact)
+        owners = await self.repository.owners_of(contact.id)
+        return read if sees_personal_data(viewer, owner_ids, owners) else mask_contact(read)
 
     async def coverage_alerts(
         self, owner_ids: Collection[int] | None, *, after_id: int | None, limit: int

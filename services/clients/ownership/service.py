@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Mapping
 
+from services.clients.access import require_assignable
 from services.clients.accounts.models import Account
 from services.clients.accounts.repository import AccountRepository
 from services.clients.org.service import OrgService, owner_problem
@@ -83,7 +84,9 @@ class OwnershipService:
         owner_ids: Collection[int] | None,
         actor_employee_id: int | None,
     ) -> TransferResult:
-        """Move the given accounts (all visible to the caller) to an active employee."""
+        """Move the given accounts (all visible to the caller) to an active employee the
+        caller may assign."""
+        require_assignable(owner_ids, data.to_employee_id, "to_employee_id")
         reasons = await self.org.inactive_reasons([data.to_employee_id])
         if reasons:
             raise UnprocessableContent(

@@ -35,7 +35,13 @@ from services.clients.receivables.schemas import (
     PendingRetry,
     WriteOffCreate,
 )
-from shared.errors import PayloadTooLarge, Unauthorized, UnprocessableContent, problem_responses
+from shared.errors import (
+    BadRequest,
+    PayloadTooLarge,
+    Unauthorized,
+    UnprocessableContent,
+    problem_responses,
+)
 from shared.idempotency import IDEMPOTENCY_ERRORS
 from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
 from shared.periods import IsoDay
@@ -97,8 +103,9 @@ def payment_query(
     description='The event JSON of docs/contracts.md, "ERP → clients". The signature is '
     "checked on the raw body before it is parsed; a repeated delivery answers 200 with "
     "outcome `duplicate`; an event that must wait for its invoice, account or payment is "
-    "kept (outcome `pending`) and applied when that arrives.",
-    responses=problem_responses(401, 403, 413, 422),
+    "kept (outcome `pending`) and applied when that arrives. A `webhook-id` header that "
+    "differs from the event's `id` is refused (400).",
+    responses=problem_responses(400, 401, 403, 413, 422),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -152,6 +159,13 @@ async def receive_erp_webhook(
             "the event does not validate: " + "; ".join(str(e["msg"]) for e in errors[:3]),
             extra={"errors": errors},
         ) from None
+    if event.id != verified.webhook_id:
+        # The inbox dedupes on the webhook id: applying a body under another id would let
+        # one signed event be stored (and applied) as if it were a different one.
+        raise BadRequest(
+            f"the webhook-id header ({verified.webhook_id!r}) differs from the event's id "
+            f"({event.id!r}); both must name the same event"
+        )
     return await ingest.receive(verified.webhook_id, event, payload)
 
 

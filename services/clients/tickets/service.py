@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from services.clients.access import require_assignable
 from services.clients.accounts.repository import AccountRepository
 from services.clients.accounts.rules import Grade
 from services.clients.audit.schemas import AuditEntity
@@ -127,8 +128,14 @@ class TicketService:
         return ticket
 
     async def _check_people(
-        self, account_id: int, handler_id: int | None, contact_id: int | None
+        self,
+        account_id: int,
+        handler_id: int | None,
+        contact_id: int | None,
+        owner_ids: Collection[int] | None,
     ) -> None:
+        if handler_id is not None:
+            require_assignable(owner_ids, handler_id, "handler_id")
         if contact_id is not None and await self.contacts.get_link(account_id, contact_id) is None:
             raise unprocessable(
                 "contact_id", f"contact {contact_id} is not a contact of this account"
@@ -216,7 +223,7 @@ class TicketService:
         if opened_at > now + CLOCK_SKEW:
             raise unprocessable("opened_at", "opened_at cannot be in the future")
         opened_at = min(opened_at, now)
-        await self._check_people(account_id, data.handler_id, data.contact_id)
+        await self._check_people(account_id, data.handler_id, data.contact_id, owner_ids)
         grade = Grade(account.grade)
         target = await self._target(data.severity, grade)
         calendar = await self.calendar.sla_calendar(opened_at, until=now)
@@ -320,7 +327,7 @@ class TicketService:
             if field in changes and changes[field] is None:
                 raise unprocessable(field, f"{field} cannot be empty")
         await self._check_people(
-            ticket.account_id, changes.get("handler_id"), changes.get("contact_id")
+            ticket.account_id, changes.get("handler_id"), changes.get("contact_id"), owner_ids
         )
         now = self.now()
         before = snapshot(ticket)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection
 from datetime import date
 from typing import Any
 
+from services.clients.access import require_assignable
 from services.clients.accounts.models import Account
 from services.clients.accounts.repository import AccountRepository
 from services.clients.audit.schemas import AuditEntity
@@ -191,6 +192,8 @@ class VisitService:
         else:
             assert data.visited_on is not None
             self._not_after_today(data.visited_on, ["body", "visited_on"])
+            if data.visited_by is not None:
+                require_assignable(owner_ids, data.visited_by, "visited_by")
             visited_by = data.visited_by or actor_employee_id
             if visited_by is None:
                 raise field_error(["body", "visited_by"], "say who visited", "missing_visited_by")
@@ -300,6 +303,8 @@ class VisitService:
                     "date_range",
                 )
             self._not_before_today(data.next_visit_on, ["body", "next_visit_on"])
+        if data.visited_by is not None:
+            require_assignable(owner_ids, data.visited_by, "visited_by")
         visited_by = data.visited_by or actor_employee_id
         if visited_by is None:
             raise field_error(["body", "visited_by"], "say who visited", "missing_visited_by")

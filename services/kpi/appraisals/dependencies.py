@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from services.kpi.access import ActingEmployeeId, AppraisalScope
+from services.kpi.access import ActingEmployeeId, Scope
 from services.kpi.appraisals.repository import AppraisalRepository
 from services.kpi.appraisals.service import AppraisalService
 from services.kpi.cycles.repository import CycleRepository
@@ -24,14 +24,14 @@ KpiSettingsDep = Annotated[KpiSettings, Depends(kpi_settings)]
 
 
 def appraisal_service(
-    session: SessionDep, settings: KpiSettingsDep, scope: AppraisalScope
+    session: SessionDep, settings: KpiSettingsDep, scope: Scope
 ) -> AppraisalService:
     return AppraisalService(
         AppraisalRepository(session),
         CycleRepository(session),
         OrgRepository(session),
         settings.grade_scale,
-        visible_employee_ids=scope,
+        scope=scope,
     )
 
 

@@ -12,7 +12,9 @@ from sqlalchemy.sql.expression import Executable
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.kpi.access import KpiScope
 from services.kpi.appraisals.models import ActualSnapshot, Appraisal, AppraisalEvent, AppraisalItem
+from services.kpi.audit.models import KpiAuditEntry
 from services.kpi.indicators.models import Indicator
 from services.kpi.org.models import OrgEmployee
 from services.kpi.targets.models import TargetNode, TargetPlan
@@ -127,11 +129,11 @@ class AppraisalRepository:
         appraisal_id: int,
         *,
         for_update: bool = False,
-        employee_ids: Collection[int] | None = None,
+        scope: KpiScope,
     ) -> Appraisal | None:
         query = select(Appraisal).where(col(Appraisal.id) == appraisal_id)
-        if employee_ids is not None:
-            query = query.where(col(Appraisal.employee_id).in_(list(employee_ids)))
+        if (in_scope := scope.employee_filter(col(Appraisal.employee_id))) is not None:
+            query = query.where(in_scope)
         if for_update:
             query = query.with_for_update()
         result = await self.session.exec(query.execution_options(populate_existing=True))
@@ -182,11 +184,11 @@ class AppraisalRepository:
         department_id: int | None,
         after_id: int | None,
         limit: int,
-        employee_ids: Collection[int] | None = None,
+        scope: KpiScope,
     ) -> Sequence[Appraisal]:
         query = select(Appraisal).order_by(col(Appraisal.id)).limit(limit)
-        if employee_ids is not None:
-            query = query.where(col(Appraisal.employee_id).in_(list(employee_ids)))
+        if (in_scope := scope.employee_filter(col(Appraisal.employee_id))) is not None:
+            query = query.where(in_scope)
         for column, value in (
             (Appraisal.cycle_id, cycle_id),
             (Appraisal.state, state),
@@ -238,6 +240,17 @@ class AppraisalRepository:
         """Record actual values (one executemany) — the manual path and, later, collection."""
         if rows:
             await self.session.exec(insert(ActualSnapshot), params=list(rows))
+
+    async def indicator_kind(self, indicator_id: int | None) -> str | None:
+        """The library kind (``automatic`` / ``manual``) of an item's indicator."""
+        if indicator_id is None:
+            return None
+        indicator = await self.session.get(Indicator, indicator_id)
+        return indicator.kind if indicator is not None else None
+
+    async def add_audit_entry(self, entry: KpiAuditEntry) -> None:
+        self.session.add(entry)
+        await self.session.flush()
 
     async def add_event(self, appraisal_id: int, action: str, **fields: Any) -> None:
         self.session.add(AppraisalEvent(appraisal_id=appraisal_id, action=action, **fields))

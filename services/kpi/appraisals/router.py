@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from services.kpi.access import APPRAISE, CALIBRATE
+from services.kpi.access import APPRAISE, CALIBRATE, Caller, in_appraisal_office
 from services.kpi.appraisals.dependencies import ActingEmployeeId, AppraisalServiceDep
 from services.kpi.appraisals.rules import AppraisalState
 from services.kpi.appraisals.schemas import (
@@ -112,17 +112,24 @@ async def list_item_actuals(
     "/{appraisal_id}/items/{item_id}/actual",
     dependencies=[Depends(APPRAISE)],
     response_model=AppraisalRead,
-    summary="Enter an item's actual value by hand (kept as a snapshot)",
+    summary="Enter an item's actual value (the manager or the appraisal administrator); "
+    "on an automatic indicator an audited override with a reason",
     responses=WRITE_ERRORS,
 )
 async def record_actual(
     appraisal_id: IdPath, item_id: ItemPath, entry: ActualEntry, service: AppraisalServiceDep,
-    actor: ActingEmployeeId, response: Response, if_match: IfMatch = None,
+    actor: ActingEmployeeId, principal: Caller, response: Response, if_match: IfMatch = None,
 ) -> AppraisalRead:  # fmt: skip
     return _with_etag(
         response,
         await service.record_actual(
-            appraisal_id, item_id, entry, actor_employee_id=actor, if_match=if_match
+            appraisal_id,
+            item_id,
+            entry,
+            actor_employee_id=actor,
+            if_match=if_match,
+            appraisal_office=in_appraisal_office(principal),
+            actor=principal.subject,
         ),
     )
 

@@ -46,6 +46,7 @@ __all__ = [
     "distribution_violations",
     "grade_counts",
     "grade_for_score",
+    "may_enter_actual",
 ]
 
 G = TypeVar("G", bound=Hashable)
@@ -373,3 +374,26 @@ def assert_cycle_can_close(appraisal_states: Mapping[K, AppraisalState]) -> None
             f"the cycle cannot close: {len(unfinished)} appraisal(s) not yet calibrated: "
             f"{shown}{more}"
         )
+
+
+# --- who enters actual values ---------------------------------------------------------------
+
+
+def may_enter_actual(
+    actor_employee_id: int,
+    *,
+    appraised_employee_id: int,
+    manager_id: int | None,
+    appraisal_office: bool,
+) -> bool:
+    """Whether this person may type in (or override) an actual value of this appraisal.
+
+    Manual indicators are "entered by a reviewer" (DOMAIN.md §3): the self-assessment is
+    the appraised person's ratings and comments, not his own figures. Automatic indicators
+    are written by collection, and only overridden by a reviewer. The reviewer is the
+    appraised person's manager in the org copy or the appraisal office; never the appraised
+    person himself, whatever other role he holds, since the value feeds his score and bonus.
+    """
+    if actor_employee_id == appraised_employee_id:
+        return False
+    return appraisal_office or (manager_id is not None and actor_employee_id == manager_id)

@@ -20,6 +20,8 @@ class ActualSource(StrEnum):
     """Where an actual value came from."""
 
     MANUAL = "manual"
+    MANUAL_OVERRIDE = "manual_override"
+    """A reviewer's value replacing a collected one; collection leaves it in place."""
     CLIENTS_METRICS = "clients_metrics"
 
 
@@ -80,14 +82,31 @@ class AppraisalRead(AppraisalSummary):
 
 
 class ActualEntry(BaseModel):
-    """A value typed in by a reviewer (kept as a snapshot with its time and author)."""
+    """A value typed in by a reviewer (kept as a snapshot with its time and author).
+
+    Only the appraised person's manager or the appraisal administrator enters actuals. On
+    an automatic indicator the entry overrides the collected value and needs a ``reason``;
+    the override is written to the KPI audit log with the value before and after.
+    """
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"value": "92.5", "note": "财务月报口径"}]}
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"value": "92.5", "note": "财务月报口径"},
+                {"value": "88", "reason": "月末到账款项未进入客户档案,按财务确认数修正"},
+            ]
+        },
     )
 
     value: ExactDecimal
     note: str = Field(default="", max_length=500)
+    reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="Why a collected (automatic) value is overridden; required there.",
+    )
 
 
 class ActualSnapshotRead(BaseModel):

@@ -7,10 +7,11 @@ decision is written to the appraisal's history with its actor and reason.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from services.kpi.access import KpiScope
 from services.kpi.appraisals.models import ActualSnapshot, Appraisal, AppraisalEvent, AppraisalItem
 from services.kpi.appraisals.repository import AppraisalRepository
 from services.kpi.appraisals.rules import (
@@ -20,6 +21,7 @@ from services.kpi.appraisals.rules import (
     InvalidTransitionError,
     assert_transition,
     grade_for_score,
+    may_enter_actual,
 )
 from services.kpi.appraisals.schemas import (
     ActualEntry,
@@ -33,6 +35,7 @@ from services.kpi.appraisals.schemas import (
     SelfAssessment,
 )
 from services.kpi.appraisals.scoring import SheetLine, SheetNotScorableError, sheet_scores
+from services.kpi.audit.models import KpiAuditEntry
 from services.kpi.cycles.models import AppraisalCycle
 from services.kpi.cycles.repository import CycleRepository
 from services.kpi.indicators.rules import MAX_SCORE
@@ -70,10 +73,10 @@ class AppraisalService:
         cycles: CycleRepository,
         org: OrgRepository,
         grade_scale: GradeScale,
-        visible_employee_ids: Collection[int] | None = None,
+        *,
+        scope: KpiScope,
     ) -> None:
-        # The caller's data scope: appraisals of these employees only (None = all).
-        self.visible_employee_ids = visible_employee_ids
+        self.scope = scope
         self.repository = repository
         self.cycles = cycles
         self.org = org
@@ -82,9 +85,7 @@ class AppraisalService:
     # --- reads ----------------------------------------------------------------------------
 
     async def get(self, appraisal_id: int, *, for_update: bool = False) -> Appraisal:
-        appraisal = await self.repository.get(
-            appraisal_id, for_update=for_update, employee_ids=self.visible_employee_ids
-        )
+        appraisal = await self.repository.get(appraisal_id, for_update=for_update, scope=self.scope)
         if appraisal is None:
             raise NotFound(f"appraisal {appraisal_id} does not exist")
         return appraisal
@@ -106,13 +107,14 @@ class AppraisalService:
         return read
 
     async def list_page(self, **filters: Any) -> Sequence[Appraisal]:
-        return await self.repository.list_page(**filters, employee_ids=self.visible_employee_ids)
+        return await self.repository.list_page(**filters, scope=self.scope)
 
     async def history(self, appraisal_id: int) -> Sequence[AppraisalEvent]:
         await self.get(appraisal_id)
         return await self.repository.events(appraisal_id)
 
     async def actual_history(self, appraisal_id: int, item_id: int) -> Sequence[ActualSnapshot]:
+        await self.get(appraisal_id)  # the scope check: an item is read through its appraisal
         await self._item(appraisal_id, item_id)
         return await self.repository.snapshots(item_id)
 
@@ -198,9 +200,26 @@ class AppraisalService:
         *,
         actor_employee_id: int,
         if_match: str | None,
+        appraisal_office: bool = False,
+        actor: str | None = None,
     ) -> AppraisalRead:
-        """Record a typed-in actual as a snapshot; a scored sheet is scored again."""
+        """Record a typed-in actual as a snapshot; a scored sheet is scored again.
+
+        Only a reviewer enters actuals (:func:`may_enter_actual`); on an automatic
+        indicator the entry is an override of the collected value: it needs a reason and
+        is written to the KPI audit log with the value before and after.
+        """
         appraisal, cycle = await self._open(appraisal_id, if_match)
+        employee = await self.org.get(appraisal.employee_id)
+        if not may_enter_actual(
+            actor_employee_id, appraised_employee_id=appraisal.employee_id,
+            manager_id=employee.manager_id if employee else None,
+            appraisal_office=appraisal_office,
+        ):  # fmt: skip
+            raise Forbidden(
+                "actual values are entered by the appraised employee's manager or the "
+                "appraisal administrator, never by the appraised employee"
+            )
         self._require_cycle(
             cycle, *self._cycle_from(CycleState.COLLECTING, through=CycleState.CALIBRATION)
         )
@@ -213,15 +232,34 @@ class AppraisalService:
         item = await self._item(appraisal_id, item_id)
         if item.kind != "indicator":
             raise UnprocessableContent(f"item {item_id} is qualitative; it has no actual value")
+        automatic = await self.repository.indicator_kind(item.indicator_id) == "automatic"
+        if automatic and entry.reason is None:
+            raise UnprocessableContent(
+                f"item {item_id} is collected automatically; overriding it needs a reason"
+            )
+        source = ActualSource.MANUAL_OVERRIDE if automatic else ActualSource.MANUAL
+        before = item.actual
         await self.repository.add_snapshots(
-            [{"appraisal_item_id": item_id, "value": entry.value, "source": ActualSource.MANUAL,
-              "recorded_by": actor_employee_id, "note": entry.note}]
+            [{"appraisal_item_id": item_id, "value": entry.value, "source": source,
+              "recorded_by": actor_employee_id, "note": entry.reason or entry.note}]
         )  # fmt: skip
         item.actual = entry.value
         await self.repository.save_items([item])
+        detail: dict[str, Any] = {"item_id": item_id, "value": str(entry.value),
+                                  "source": source.value}  # fmt: skip
+        if automatic:
+            detail.update(before=None if before is None else str(before), reason=entry.reason)
+            await self.repository.add_audit_entry(
+                KpiAuditEntry(
+                    action="actual_overridden", entity="appraisal", entity_id=str(appraisal_id),
+                    actor=actor, detail={**detail, "employee_id": appraisal.employee_id,
+                                         "actor_employee_id": actor_employee_id,
+                                         "after": str(entry.value)},
+                )
+            )  # fmt: skip
         await self.repository.add_event(
-            appraisal_id, "actual_recorded", actor_employee_id=actor_employee_id,
-            detail={"item_id": item_id, "value": str(entry.value), "source": "manual"},
+            appraisal_id, "actual_overridden" if automatic else "actual_recorded",
+            actor_employee_id=actor_employee_id, detail=detail,
         )  # fmt: skip
         if appraisal.score is not None:
             await self._score(appraisal, await self.repository.items(appraisal_id))

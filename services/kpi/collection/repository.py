@@ -13,11 +13,17 @@ from sqlalchemy.dialects.postgresql import ARRAY, INTEGER, NUMERIC, TEXT
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.kpi.appraisals.models import Appraisal, AppraisalEvent, AppraisalItem
+from services.kpi.appraisals.models import (
+    ActualSnapshot,
+    Appraisal,
+    AppraisalEvent,
+    AppraisalItem,
+)
 from services.kpi.audit.models import KpiAuditEntry
 from services.kpi.indicators.models import Indicator
 
 AUTOMATIC = "automatic"
+MANUAL_OVERRIDE = "manual_override"
 
 
 def _t(model: Any) -> Any:
@@ -124,10 +130,17 @@ class CollectionRepository:
     ) -> list[AutomaticItem]:
         """The cycle's indicator items fed by a metric, on appraisals in ``states``.
 
+        An item a reviewer has overridden keeps the override: collection leaves it alone.
+
         With ``lock`` the appraisals are locked (``FOR UPDATE``) until the transaction ends,
         so no review scores them with the old actuals meanwhile.
         """
         appraisals, items, indicators = _t(Appraisal), _t(AppraisalItem), _t(Indicator)
+        snapshots = _t(ActualSnapshot)
+        overridden = core_select(snapshots.c.id).where(
+            snapshots.c.appraisal_item_id == items.c.id,
+            snapshots.c.source == MANUAL_OVERRIDE,
+        )
         query = (
             core_select(
                 items.c.id, appraisals.c.id, appraisals.c.employee_id, indicators.c.metric,
@@ -141,6 +154,7 @@ class CollectionRepository:
                 items.c.kind == "indicator",
                 indicators.c.kind == AUTOMATIC,
                 indicators.c.metric.is_not(None),
+                ~overridden.exists(),
             )
             .order_by(appraisals.c.id, items.c.position)
         )  # fmt: skip

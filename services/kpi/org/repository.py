@@ -90,6 +90,18 @@ class OrgRepository:
         result = await self.session.exec(select(subtree.c.employee_id))
         return sorted({manager_id, *(int(row) for row in result.all())})
 
+    async def departments_of(self, employee_ids: Collection[int]) -> list[int]:
+        """The distinct departments these employees belong to."""
+        result = await self.session.exec(
+            select(OrgEmployee.department_id)
+            .where(
+                col(OrgEmployee.employee_id).in_(sorted(employee_ids)),
+                col(OrgEmployee.department_id).is_not(None),
+            )
+            .distinct()
+        )
+        return sorted(int(row) for row in result.all() if row is not None)
+
     async def manager_chain(self, employee_id: int, *, max_depth: int = 20) -> list[OrgEmployee]:
         """The employee's manager, their manager and so on up to the top (nearest first)."""
         table = OrgEmployee.__table__  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from services.kpi.access import Scope
 from services.kpi.appraisals.dependencies import KpiSettingsDep
 from services.kpi.cycles.repository import CycleRepository
 from services.kpi.rollups.repository import RollupRepository
@@ -13,12 +14,13 @@ from services.kpi.rollups.service import RollupService
 from shared.db import SessionDep
 
 
-def rollup_service(session: SessionDep, settings: KpiSettingsDep) -> RollupService:
+def rollup_service(session: SessionDep, settings: KpiSettingsDep, scope: Scope) -> RollupService:
     return RollupService(
         RollupRepository(session),
         CycleRepository(session),
         settings.grade_scale,
         settings.bonus_coefficients,
+        scope=scope,
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.sql.expression import Executable
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.kpi.access import KpiScope
 from services.kpi.appraisals.models import Appraisal, AppraisalItem
 from services.kpi.cycles.models import AppraisalCycle
 from services.kpi.org.models import OrgEmployee
@@ -17,6 +18,12 @@ from services.kpi.org.models import OrgEmployee
 
 def _t(model: Any) -> Any:
     return model.__table__
+
+
+def _in_scope(query: Any, scope: KpiScope, appraisals: Any) -> Any:
+    """Only appraisals of employees in the caller's scope count."""
+    condition = scope.employee_filter(appraisals.c.employee_id)
+    return query if condition is None else query.where(condition)
 
 
 class RollupRepository:
@@ -31,20 +38,21 @@ class RollupRepository:
         return await connection.execute(statement)
 
     async def grade_counts(
-        self, cycle_id: int, group_column: str
+        self, cycle_id: int, group_column: str, scope: KpiScope
     ) -> list[tuple[int | None, str | None, int, Decimal | None]]:
         """``(group, final grade, count, sum of final scores)`` per group and grade."""
         table = _t(Appraisal)
         group = table.c[group_column]
-        result = await self._core(
+        query = (
             core_select(group, table.c.final_grade, func.count(), func.sum(table.c.final_score))
             .where(table.c.cycle_id == cycle_id)
             .group_by(group, table.c.final_grade)
         )
+        result = await self._core(_in_scope(query, scope, table))
         return [(row[0], row[1], row[2], row[3]) for row in result.all()]
 
     async def attainment(
-        self, cycle_id: int, group_column: str
+        self, cycle_id: int, group_column: str, scope: KpiScope
     ) -> list[tuple[int | None, int, int, Decimal | None, Decimal | None]]:
         """``(group, indicator, items, mean attainment %, mean item score)`` of scored items.
 
@@ -58,7 +66,7 @@ class RollupRepository:
             else_=items.c.actual / func.nullif(items.c.target, 0) * 100,
         )
         group = appraisals.c[group_column]
-        result = await self._core(
+        query = (
             core_select(
                 group,
                 items.c.indicator_id,
@@ -75,10 +83,11 @@ class RollupRepository:
             .group_by(group, items.c.indicator_id)
             .order_by(group, items.c.indicator_id)
         )
+        result = await self._core(_in_scope(query, scope, appraisals))
         return [(r[0], r[1], r[2], r[3], r[4]) for r in result.all()]
 
     async def trend(
-        self, period_kind: str, department_id: int | None, limit: int
+        self, period_kind: str, department_id: int | None, limit: int, scope: KpiScope
     ) -> list[tuple[int, str, str | None, int, Decimal | None]]:
         """``(cycle, period, grade, count, sum of final scores)`` of the latest cycles."""
         cycles, appraisals = _t(AppraisalCycle), _t(Appraisal)
@@ -101,13 +110,13 @@ class RollupRepository:
         )  # fmt: skip
         if department_id is not None:
             query = query.where(appraisals.c.department_id == department_id)
-        result = await self._core(query)
+        result = await self._core(_in_scope(query, scope, appraisals))
         return [(r[0], r[1], r[2], r[3], r[4]) for r in result.all()]
 
-    async def export_rows(self, cycle_id: int) -> list[dict[str, Any]]:
-        """One row per appraisal with the employee's number and name from the org copy."""
+    async def export_rows(self, cycle_id: int, scope: KpiScope) -> list[dict[str, Any]]:
+        """One row per appraisal in scope with the employee's number and name (org copy)."""
         appraisals, employees = _t(Appraisal), _t(OrgEmployee)
-        result = await self._core(
+        query = (
             core_select(
                 appraisals.c.employee_id, employees.c.employee_no, employees.c.name,
                 appraisals.c.department_id, appraisals.c.manager_id, appraisals.c.position_code,
@@ -118,4 +127,5 @@ class RollupRepository:
             .where(appraisals.c.cycle_id == cycle_id)
             .order_by(appraisals.c.department_id, appraisals.c.employee_id)
         )  # fmt: skip
+        result = await self._core(_in_scope(query, scope, appraisals))
         return [dict(row._mapping) for row in result.all()]

@@ -1,4 +1,8 @@
-"""Roll-ups per team and department, trends over cycles, and the bonus export."""
+"""Roll-ups per team and department, trends over cycles, and the bonus export.
+
+All of them are limited to the caller's scope (services.kpi.access): a team lead's roll-up,
+trend and export hold his reporting subtree only, like his list of appraisals.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from services.kpi.access import KpiScope
 from services.kpi.appraisals.rules import GradeScale, bonus_factor
 from services.kpi.cycles.models import AppraisalCycle
 from services.kpi.cycles.repository import CycleRepository
@@ -45,7 +50,11 @@ class RollupService:
         cycles: CycleRepository,
         grade_scale: GradeScale,
         bonus_coefficients: Mapping[str, Decimal],
+        *,
+        scope: KpiScope,
     ) -> None:
+        # Every aggregate and export counts only the appraisals in the caller's scope.
+        self.scope = scope
         self.repository = repository
         self.cycles = cycles
         self.grade_scale = grade_scale
@@ -66,7 +75,7 @@ class RollupService:
         groups: dict[int | None, GroupRollup] = {}
         totals: dict[int | None, Decimal] = {}
         for group_id, grade, count, score_sum in await self.repository.grade_counts(
-            cycle_id, column
+            cycle_id, column, self.scope
         ):
             group = groups.setdefault(
                 group_id,
@@ -81,7 +90,7 @@ class RollupService:
         for group_id, group in groups.items():
             group.average_score = _average(totals.get(group_id, Decimal(0)), group.scored)
         for group_id, indicator_id, items, attainment, score in await self.repository.attainment(
-            cycle_id, column
+            cycle_id, column, self.scope
         ):
             if group_id in groups:
                 groups[group_id].indicators.append(
@@ -102,7 +111,7 @@ class RollupService:
         points: dict[int, TrendPoint] = {}
         totals: dict[int, Decimal] = {}
         for cycle_id, period, grade, count, score_sum in await self.repository.trend(
-            period_kind, department_id, limit
+            period_kind, department_id, limit, self.scope
         ):
             point = points.setdefault(
                 cycle_id,
@@ -127,7 +136,7 @@ class RollupService:
     async def _export_rows(self, cycle_id: int) -> Iterator[list[Any]]:
         """The cycle's results in ``EXPORT_COLUMNS`` order (``None`` where there is nothing)."""
         await self._cycle(cycle_id)
-        rows = await self.repository.export_rows(cycle_id)
+        rows = await self.repository.export_rows(cycle_id, self.scope)
         return (
             [
                 self._bonus_factor(row["final_grade"]) if column == "bonus_factor" else row[column]

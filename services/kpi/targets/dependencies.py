@@ -6,14 +6,15 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from services.kpi.access import Scope
 from services.kpi.indicators.repository import IndicatorRepository
 from services.kpi.targets.repository import TargetRepository
 from services.kpi.targets.service import TargetService
 from shared.db import SessionDep
 
 
-def target_service(session: SessionDep) -> TargetService:
-    return TargetService(TargetRepository(session), IndicatorRepository(session))
+def target_service(session: SessionDep, scope: Scope) -> TargetService:
+    return TargetService(TargetRepository(session), IndicatorRepository(session), scope=scope)
 
 
 TargetServiceDep = Annotated[TargetService, Depends(target_service)]

@@ -6,11 +6,25 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.kpi.access import KpiScope
 from services.kpi.targets.models import TargetNode, TargetPlan
+
+
+def _visible_plans(scope: KpiScope) -> Any | None:
+    """Plans the caller has a part in: his department, one of his teams, or his people."""
+    if scope.employee_ids is None:
+        return None
+    departments, employees = sorted(scope.department_ids), sorted(scope.employee_ids)
+    nodes = TargetNode.__table__  # type: ignore[attr-defined]
+    part = select(nodes.c.id).where(
+        nodes.c.plan_id == TargetPlan.id,
+        or_(nodes.c.team_id.in_(departments), nodes.c.employee_id.in_(employees)),
+    )
+    return or_(col(TargetPlan.department_id).in_(departments), part.exists())
 
 
 class TargetRepository:
@@ -19,8 +33,12 @@ class TargetRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def get(self, plan_id: int) -> TargetPlan | None:
-        return await self.session.get(TargetPlan, plan_id)
+    async def get(self, plan_id: int, scope: KpiScope) -> TargetPlan | None:
+        query = select(TargetPlan).where(col(TargetPlan.id) == plan_id)
+        if (visible := _visible_plans(scope)) is not None:
+            query = query.where(visible)
+        result = await self.session.exec(query)
+        return result.first()
 
     async def find(self, indicator_id: int, year: int, department_id: int) -> TargetPlan | None:
         result = await self.session.exec(
@@ -40,8 +58,11 @@ class TargetRepository:
         department_id: int | None,
         after_id: int | None,
         limit: int,
+        scope: KpiScope,
     ) -> Sequence[TargetPlan]:
         query = select(TargetPlan).order_by(col(TargetPlan.id)).limit(limit)
+        if (visible := _visible_plans(scope)) is not None:
+            query = query.where(visible)
         if year is not None:
             query = query.where(col(TargetPlan.year) == year)
         if indicator_id is not None:

@@ -19,7 +19,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from shared.money import parse_exact_decimal, quantize_cents
 
@@ -31,6 +31,7 @@ __all__ = [
     "decompose_target",
     "monthly_distribution",
     "rebalance",
+    "visible_parts",
 ]
 
 MONTHS = tuple(range(1, 13))
@@ -227,3 +228,48 @@ def rebalance(
         for person, value in split.items():
             result[person][month] = value
     return result
+
+
+# --- who sees which part --------------------------------------------------------------------
+
+
+class TargetPart(Protocol):
+    """What :func:`visible_parts` needs of a stored part (team, person or month)."""
+
+    @property
+    def level(self) -> str: ...
+
+    @property
+    def team_id(self) -> int: ...
+
+    @property
+    def employee_id(self) -> int | None: ...
+
+
+Part = TypeVar("Part", bound=TargetPart)
+
+
+def visible_parts(
+    plan_department_id: int,
+    parts: Sequence[Part],
+    *,
+    departments: frozenset[int] | None,
+    employees: frozenset[int],
+) -> list[Part]:
+    """The parts of a plan a caller may read.
+
+    ``departments is None`` means the caller sees everything. Otherwise a caller leading
+    the plan's department sees the whole plan, one leading a team sees that team with all
+    its people, and anyone sees his own (and his reports') person and month parts with
+    their team's line; nobody else's individual target.
+    """
+    if departments is None or plan_department_id in departments:
+        return list(parts)
+    own_teams = {p.team_id for p in parts if p.employee_id in employees}
+    return [
+        part
+        for part in parts
+        if part.team_id in departments
+        or (part.employee_id is None and part.team_id in own_teams)
+        or (part.employee_id is not None and part.employee_id in employees)
+    ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from services.kpi.access import KpiScope
 from services.kpi.indicators.repository import IndicatorRepository
 from services.kpi.targets.models import TargetNode, TargetPlan
 from services.kpi.targets.repository import TargetRepository
@@ -16,6 +17,7 @@ from services.kpi.targets.rules import (
     decompose_target,
     monthly_distribution,
     rebalance,
+    visible_parts,
 )
 from services.kpi.targets.schemas import (
     PersonTarget,
@@ -69,19 +71,29 @@ def plan_read(plan: TargetPlan, nodes: Sequence[TargetNode]) -> TargetPlanRead:
 class TargetService:
     """Create plans, read them, rebalance them when people join or leave."""
 
-    def __init__(self, repository: TargetRepository, indicators: IndicatorRepository) -> None:
+    def __init__(
+        self, repository: TargetRepository, indicators: IndicatorRepository, *, scope: KpiScope
+    ) -> None:
         self.repository = repository
         self.indicators = indicators
+        self.scope = scope
 
     async def get(self, plan_id: int) -> TargetPlan:
-        plan = await self.repository.get(plan_id)
+        plan = await self.repository.get(plan_id, self.scope)
         if plan is None:
             raise NotFound(f"target plan {plan_id} does not exist")
         return plan
 
     async def read(self, plan_id: int) -> TargetPlanRead:
+        """The plan with the parts the caller may see (:func:`visible_parts`)."""
         plan = await self.get(plan_id)
-        return plan_read(plan, await self.repository.nodes(plan_id))
+        nodes = visible_parts(
+            plan.department_id,
+            await self.repository.nodes(plan_id),
+            departments=None if self.scope.sees_all else self.scope.department_ids,
+            employees=self.scope.employee_ids or frozenset(),
+        )
+        return plan_read(plan, nodes)
 
     async def list_page(
         self,
@@ -98,6 +110,7 @@ class TargetService:
             department_id=department_id,
             after_id=after_id,
             limit=limit,
+            scope=self.scope,
         )
 
     async def create(self, data: TargetPlanCreate) -> TargetPlanRead:

@@ -274,7 +274,8 @@ class Qualifications(_Frozen):
 
     ``education_level`` and ``min_years_experience`` are hard requirements (what the
     qualification-rate KPI checks); majors, skills, certifications and languages describe
-    the preferred profile.
+    the preferred profile. The seeds' 适应年龄/适应性别 are refused, not kept: equal
+    treatment (docs/DOMAIN.md).
     """
 
     education_level: EducationLevel

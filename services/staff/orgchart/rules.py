@@ -20,11 +20,19 @@ class ChartDepartment:
 
 @dataclass(frozen=True)
 class ChartPosition:
+    """A position by the version that describes it now; ``in_force`` when that version is
+    approved. Only a description in force sets a quota (定员): a draft proposes one."""
+
     code: str
     title: str
     department_id: int
     reports_to_code: str | None
     quota: int
+    in_force: bool = True
+
+    @property
+    def counted_quota(self) -> int:
+        return self.quota if self.in_force else 0
 
 
 @dataclass(frozen=True)
@@ -72,14 +80,17 @@ def build_org_chart(
 
     def position_node(position: ChartPosition) -> PositionNode:
         people_here = holders[position.code]
+        quota = position.counted_quota
         return PositionNode(
             code=position.code,
             title=position.title,
             reports_to_code=position.reports_to_code,
-            quota=position.quota,
+            in_force=position.in_force,
+            quota=quota,
+            proposed_quota=None if position.in_force else position.quota,
             headcount=len(people_here),
-            vacancies=max(position.quota - len(people_here), 0),
-            over_quota=len(people_here) > position.quota,
+            vacancies=max(quota - len(people_here), 0),
+            over_quota=len(people_here) > quota,
             people=people_here,
         )
 
@@ -103,6 +114,7 @@ def build_org_chart(
             vacancies=vacancies,
             over_quota=headcount > quota,
             over_plan=dept.planned_headcount > 0 and headcount > dept.planned_headcount,
+            quota_over_plan=dept.planned_headcount > 0 and quota > dept.planned_headcount,
             positions=position_nodes,
             unassigned=unassigned[dept.id],
             children=child_nodes,

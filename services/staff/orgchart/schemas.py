@@ -15,12 +15,20 @@ class PersonNode(BaseModel):
 
 
 class PositionNode(BaseModel):
-    """A position with its quota (定员) and holders."""
+    """A position with its quota (定员) and holders.
+
+    Only a description in force (approved) sets a quota; a position that has only a draft
+    or a version in review counts 0 and shows what it proposes in ``proposed_quota``.
+    """
 
     code: str
     title: str
     reports_to_code: str | None
+    in_force: bool = Field(description="The position has an approved description.")
     quota: int
+    proposed_quota: int | None = Field(
+        description="The quota a description not yet approved proposes (not counted)."
+    )
     headcount: int
     vacancies: int = Field(description="Quota not filled (0 when full or over).")
     over_quota: bool
@@ -43,6 +51,9 @@ class DepartmentNode(BaseModel):
     vacancies: int
     over_quota: bool = Field(description="More people than the positions' quotas in the subtree.")
     over_plan: bool = Field(description="More people than the planned headcount (部门人员编制).")
+    quota_over_plan: bool = Field(
+        description="The positions' quotas in the subtree exceed the planned headcount."
+    )
     positions: list[PositionNode]
     unassigned: list[PersonNode] = Field(
         description="People of this department without a position here."

@@ -12,6 +12,7 @@ from services.staff.orgchart.rules import (
     build_org_chart,
 )
 from services.staff.orgchart.schemas import OrgChart
+from services.staff.positions.models import VersionStatus
 from services.staff.positions.repository import PositionRepository
 from shared.errors import NotFound
 
@@ -38,7 +39,14 @@ class OrgChartService:
             if d.id is not None
         ]
         positions = [
-            ChartPosition(p.code, v.title, v.department_id, v.reports_to_code, v.headcount_quota)
+            ChartPosition(
+                p.code,
+                v.title,
+                v.department_id,
+                v.reports_to_code,
+                v.headcount_quota,
+                in_force=v.status == VersionStatus.APPROVED.value,
+            )
             for p, v in await self.positions.list()
             if v is not None
         ]

@@ -7,11 +7,19 @@ approved version in force and at most one open (draft or in review) version per 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, DateTime, Index, Text, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
@@ -89,9 +97,18 @@ class PositionVersion(StaffTable, table=True):
     training: dict[str, Any] = Field(default_factory=dict, sa_column=_jsonb("{}"))
     basis_documents: list[str] = Field(default_factory=list, sa_column=_jsonb("[]"))
     authoring: dict[str, Any] = Field(default_factory=dict, sa_column=_jsonb("{}"))
+    approver_code: str | None = Field(default=None, max_length=32)
+    work_location: str | None = Field(default=None, max_length=100)
+    job_category: str | None = Field(default=None, max_length=50)
+    job_family: str | None = Field(default=None, max_length=50)
+    established_on: date | None = None
+    peer_codes: list[str] = Field(default_factory=list, sa_column=_jsonb("[]"))
     created_by_employee_id: int | None = None
     submitted_by_employee_id: int | None = None
     approved_by_employee_id: int | None = None
+    created_by: str | None = Field(default=None, max_length=100)
+    submitted_by: str | None = Field(default=None, max_length=100)
+    approved_by: str | None = Field(default=None, max_length=100)
     submitted_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
@@ -104,3 +121,18 @@ class PositionVersion(StaffTable, table=True):
     version: int = Field(default=1)
     created_at: datetime | None = Field(default=None, sa_column=created_at_column())
     updated_at: datetime | None = Field(default=None, sa_column=updated_at_column())
+
+
+class PositionAcknowledgement(StaffTable, table=True):
+    """本人已阅: an employee has read the approved version of his position's description.
+
+    Tied to the version, so a newly approved version needs a new acknowledgement.
+    """
+
+    __tablename__ = "acknowledgements"
+    __table_args__ = (UniqueConstraint("employee_id", "position_version_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: int = Field(foreign_key="staff.employees.id", index=True)
+    position_version_id: int = Field(foreign_key="staff.position_versions.id", index=True)
+    acknowledged_at: datetime | None = Field(default=None, sa_column=created_at_column())

@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.staff.positions.models import (
     OPEN_STATUSES,
     Position,
+    PositionAcknowledgement,
     PositionVersion,
     VersionStatus,
 )
@@ -157,7 +158,29 @@ class PositionRepository:
             for position, version in await self.list()
         }
 
-    async def add(self, row: Position | PositionVersion) -> None:
+    async def acknowledgement(
+        self, employee_id: int, version_id: int
+    ) -> PositionAcknowledgement | None:
+        result = await self.session.exec(
+            select(PositionAcknowledgement).where(
+                col(PositionAcknowledgement.employee_id) == employee_id,
+                col(PositionAcknowledgement.position_version_id) == version_id,
+            )
+        )
+        return result.first()
+
+    async def acknowledged(self, version_ids: Sequence[int]) -> set[tuple[int, int]]:
+        """(employee id, version id) of every acknowledgement of these versions."""
+        if not version_ids:
+            return set()
+        result = await self.session.exec(
+            select(
+                PositionAcknowledgement.employee_id, PositionAcknowledgement.position_version_id
+            ).where(col(PositionAcknowledgement.position_version_id).in_(list(version_ids)))
+        )
+        return {(employee_id, version_id) for employee_id, version_id in result.all()}
+
+    async def add(self, row: Position | PositionVersion | PositionAcknowledgement) -> None:
         self.session.add(row)
         await self.session.flush()
         await self.session.refresh(row)

@@ -7,10 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from services.staff.access import APPROVE_POSITIONS, DRAFT_POSITIONS, READ_ORG
-from services.staff.positions.dependencies import PositionServiceDep
+from services.staff.positions.dependencies import (
+    AcknowledgementServiceDep,
+    PositionServiceDep,
+)
 from services.staff.positions.models import Position, PositionVersion, VersionStatus
 from services.staff.positions.repository import PositionRow
 from services.staff.positions.schemas import (
+    AcknowledgementRead,
+    OutstandingAcknowledgement,
     PositionCreate,
     PositionRead,
     PositionVersionRead,
@@ -100,11 +105,33 @@ async def list_positions(
     responses=problem_responses(401, 403, 409, 422),
 )
 async def create_position(
-    data: PositionCreate, service: PositionServiceDep, response: Response
+    data: PositionCreate,
+    service: PositionServiceDep,
+    response: Response,
+    author: Annotated[Principal, Depends(DRAFT_POSITIONS)],
 ) -> PositionVersionRead:
-    position, version = await service.create(data)
+    position, version = await service.create(data, actor=author)
     response.headers["Location"] = f"{router.prefix}/{position.id}/versions/1"
     return version_read(position.code, version, response)
+
+
+@router.get(
+    "/acknowledgements/outstanding",
+    response_model=Page[OutstandingAcknowledgement],
+    summary="Who has not acknowledged (本人已阅) the description of his position in force",
+    description="Administrators and department managers see everyone (optionally one "
+    "department); anyone else sees his direct reports.",
+    responses=problem_responses(401, 403, 422),
+)
+async def list_outstanding_acknowledgements(
+    service: AcknowledgementServiceDep,
+    caller: Annotated[Principal, Depends(READ_ORG)],
+    department_id: Annotated[int | None, Query(ge=1, description="In this department.")] = None,
+) -> Page[OutstandingAcknowledgement]:
+    rows = await service.outstanding(caller, department_id)
+    return Page[OutstandingAcknowledgement](
+        items=[OutstandingAcknowledgement.model_validate(row, from_attributes=True) for row in rows]
+    )
 
 
 @router.get(
@@ -197,9 +224,10 @@ async def submit_version(
     version_no: VersionNo,
     service: PositionServiceDep,
     response: Response,
+    submitter: Annotated[Principal, Depends(DRAFT_POSITIONS)],
     if_match: IfMatch = None,
 ) -> PositionVersionRead:
-    version = await service.submit(position_id, version_no, if_match)
+    version = await service.submit(position_id, version_no, if_match, actor=submitter)
     return version_read(await _code(service, position_id), version, response)
 
 
@@ -226,6 +254,9 @@ async def return_version(
     dependencies=[Depends(APPROVE_POSITIONS)],
     response_model=PositionVersionRead,
     summary="Approve a version under review (retires the one in force)",
+    description="Four eyes: not by the one who submitted it. By the holder of the position "
+    "the description names as approver, else (none named, or vacant) a department manager "
+    "above it (at the top: another department manager), or an administrator.",
     responses=problem_responses(401, 403, 404, 409, 412, 422),
 )
 async def approve_version(
@@ -236,13 +267,7 @@ async def approve_version(
     approver: Annotated[Principal, Depends(APPROVE_POSITIONS)],
     if_match: IfMatch = None,
 ) -> PositionVersionRead:
-    version = await service.approve(
-        position_id,
-        version_no,
-        if_match,
-        acting_employee_id=approver.employee_id,
-        actor=approver.subject,
-    )
+    version = await service.approve(position_id, version_no, if_match, actor=approver)
     return version_read(await _code(service, position_id), version, response)
 
 
@@ -273,11 +298,33 @@ async def retire_version(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def revise_version(
-    position_id: IdPath, version_no: VersionNo, service: PositionServiceDep, response: Response
+    position_id: IdPath,
+    version_no: VersionNo,
+    service: PositionServiceDep,
+    response: Response,
+    author: Annotated[Principal, Depends(DRAFT_POSITIONS)],
 ) -> PositionVersionRead:
-    draft = await service.revise(position_id, version_no)
+    draft = await service.revise(position_id, version_no, actor=author)
     response.headers["Location"] = f"{router.prefix}/{position_id}/versions/{draft.version_no}"
     return version_read(await _code(service, position_id), draft, response)
+
+
+@router.post(
+    "/{position_id}/versions/{version_no}/acknowledge",
+    response_model=AcknowledgementRead,
+    summary="Acknowledge (本人已阅) the description of one's own position in force",
+    description="The caller's employee must hold the position and the version must be the "
+    "one in force (409 otherwise). A newly approved version needs a new acknowledgement.",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def acknowledge_version(
+    position_id: IdPath,
+    version_no: VersionNo,
+    service: AcknowledgementServiceDep,
+    reader: Annotated[Principal, Depends(READ_ORG)],
+) -> AcknowledgementRead:
+    acknowledged = await service.acknowledge(reader, position_id, version_no)
+    return AcknowledgementRead.model_validate(acknowledged, from_attributes=True)
 
 
 @router.get(

@@ -117,3 +117,48 @@ def diff_versions(
         else:
             changes.append({"field": field, "before": old, "after": new})
     return changes
+
+
+def approver_positions(
+    position_code: str,
+    named_approver_code: str | None,
+    department_heads: Sequence[str | None],
+) -> frozenset[str] | None:
+    """The positions whose holders may approve a description, or None at the top.
+
+    The approver the description names wins (the caller passes None when nobody holds that
+    position now). Else the department managers above it: the heads of its department and
+    of every department up to the root (``department_heads`` runs that way), except the
+    position itself, so a team's description goes to its lead's manager as well and the
+    head of a department is approved from above. None means nobody is above it: any
+    department manager or admin other than the one who submitted approves (four eyes).
+    """
+    if named_approver_code is not None:
+        return frozenset({named_approver_code})
+    above = frozenset(h for h in department_heads if h is not None and h != position_code)
+    return above or None
+
+
+def same_person(
+    submitter: tuple[str | None, int | None], approver: tuple[str | None, int | None]
+) -> bool:
+    """Whether approver and submitter (each a login subject and an employee id) are one.
+
+    Either matching is enough: two logins of one employee are still one person, and a login
+    without an employee record is the same login whatever it claims.
+    """
+    (sub_subject, sub_employee), (app_subject, app_employee) = submitter, approver
+    if sub_employee is not None and sub_employee == app_employee:
+        return True
+    return sub_subject is not None and sub_subject == app_subject
+
+
+def peer_code_problems(position_code: str, peer_codes: Sequence[str]) -> list[str]:
+    """What is wrong with a list of 同僚 positions, before checking that they exist."""
+    problems = []
+    if position_code in peer_codes:
+        problems.append(f"position {position_code} cannot be its own peer")
+    duplicates = sorted({code for code in peer_codes if peer_codes.count(code) > 1})
+    if duplicates:
+        problems.append(f"peer positions named twice: {', '.join(duplicates)}")
+    return problems

@@ -30,7 +30,7 @@ Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, max_length=32)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
-CONTENT_FIELDS = (
+EDITABLE_FIELDS = (
     "title",
     "department_id",
     "reports_to_code",
@@ -43,13 +43,27 @@ CONTENT_FIELDS = (
     "qualifications",
     "training",
     "basis_documents",
-    "authoring",
+    "approver_code",
+    "work_location",
+    "job_category",
+    "job_family",
+    "established_on",
+    "peer_codes",
 )
-"""The fields a version describes (copied into a new draft, compared by the diff)."""
+"""The fields an editor writes (copied into a new draft)."""
+
+CONTENT_FIELDS = (*EDITABLE_FIELDS, "authoring")
+"""The fields a version describes (compared by the diff); the workflow fills ``authoring``."""
 
 
 class Authoring(BaseModel):
-    """编写 / 审核 / 批准: names or position codes, and dates; filled in as the draft moves."""
+    """编写 / 审核 / 批准 and 编制日期, filled by the workflow, never by the editor.
+
+    ``written_by`` is who submitted the text (``written_on`` is its 编制日期); the single
+    review step is the approval, so ``reviewed_by`` and ``approved_by`` name the approver.
+    Names are the employee's name, or the login when the caller is not an employee.
+    Versions loaded from the catalogue keep the catalogue's position codes.
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -104,7 +118,12 @@ EXAMPLE: JsonDict = {
     "qualifications": {"education_level": "bachelor", "min_years_experience": 3},
     "training": {"pre_job": ["公司产品培训"], "on_job": ["商务谈判"]},
     "basis_documents": ["大客户管理办法"],
-    "authoring": {"written_by": "KA-DEV-LEAD"},
+    "approver_code": "KA-MGR",
+    "work_location": "公司总部",
+    "job_category": "营销类",
+    "job_family": "大客户销售",
+    "established_on": "2026-03-06",
+    "peer_codes": ["KA-PROD-LEAD"],
 }
 
 
@@ -125,7 +144,22 @@ class PositionContent(BaseModel):
     qualifications: Qualifications | None = None
     training: Training = Field(default_factory=Training)
     basis_documents: list[Line] = Field(default_factory=list, max_length=50)
-    authoring: Authoring = Field(default_factory=Authoring)
+    approver_code: Code | None = Field(
+        default=None,
+        description="The position whose holder approves this description (else the "
+        "department manager above it).",
+    )
+    work_location: ShortText | None = Field(default=None, description="工作地点")
+    job_category: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = (
+        Field(default=None, description="职类, e.g. 营销类")
+    )
+    job_family: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = (
+        Field(default=None, description="职种, e.g. 大客户销售")
+    )
+    established_on: IsoDay | None = Field(default=None, description="职位设立日期")
+    peer_codes: list[Code] = Field(
+        default_factory=list, max_length=50, description="同僚: peer positions, by code."
+    )
 
     @model_validator(mode="after")
     def _check_duties(self) -> Self:
@@ -158,7 +192,16 @@ class PositionVersionUpdate(BaseModel):
     qualifications: Qualifications | None = None
     training: Training | None = None
     basis_documents: list[Line] | None = Field(default=None, max_length=50)
-    authoring: Authoring | None = None
+    approver_code: Code | None = None
+    work_location: ShortText | None = None
+    job_category: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = (
+        None
+    )
+    job_family: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = (
+        None
+    )
+    established_on: IsoDay | None = None
+    peer_codes: list[Code] | None = Field(default=None, max_length=50)
 
     @model_validator(mode="after")
     def _check_duties(self) -> Self:
@@ -176,9 +219,13 @@ class PositionVersionRead(PositionContent):
     code: str
     version_no: int
     status: VersionStatus
+    authoring: Authoring
     created_by_employee_id: int | None
     submitted_by_employee_id: int | None
     approved_by_employee_id: int | None
+    created_by: str | None = Field(description="The login that started this version.")
+    submitted_by: str | None = Field(description="The login that submitted it.")
+    approved_by: str | None = Field(description="The login that approved it.")
     submitted_at: datetime | None
     approved_at: datetime | None
     retired_at: datetime | None
@@ -225,3 +272,24 @@ class VersionDiff(BaseModel):
     from_version_no: int
     to_version_no: int
     changes: list[FieldChange]
+
+
+class AcknowledgementRead(BaseModel):
+    """本人已阅: the employee has read this version of his position's description."""
+
+    employee_id: int
+    position_code: str
+    version_no: int
+    acknowledged_at: datetime
+
+
+class OutstandingAcknowledgement(BaseModel):
+    """Someone who has not acknowledged the version of his position in force."""
+
+    employee_id: int
+    employee_no: str
+    name: str
+    manager_id: int | None
+    position_code: str
+    version_no: int = Field(description="The version in force he has to acknowledge.")
+    approved_at: datetime | None

@@ -6,6 +6,7 @@ it replaces happen together or not at all.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -16,17 +17,26 @@ from sqlalchemy.exc import IntegrityError
 from services.staff.audit.recorder import audit_entry
 from services.staff.departments.repository import DepartmentRepository
 from services.staff.employees.events import OrgEventPublisher
+from services.staff.employees.repository import EmployeeRepository
 from services.staff.positions.models import Position, PositionVersion, VersionStatus
 from services.staff.positions.repository import PositionRepository, PositionRow
-from services.staff.positions.rules import diff_versions, reporting_cycle
+from services.staff.positions.rules import (
+    approver_positions,
+    diff_versions,
+    peer_code_problems,
+    reporting_cycle,
+    same_person,
+)
 from services.staff.positions.schemas import (
     CONTENT_FIELDS,
+    EDITABLE_FIELDS,
     PositionContent,
     PositionCreate,
     PositionVersionUpdate,
 )
+from shared.auth.principal import Principal, Role
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import Conflict, Forbidden, NotFound, UnprocessableContent
 from shared.periods import DEFAULT_TIMEZONE
 
 
@@ -43,6 +53,13 @@ def reference_error(field: str, detail: str) -> UnprocessableContent:
     )
 
 
+def column_values(content: PositionContent) -> dict[str, Any]:
+    """The content as the version's columns: JSON for the JSONB parts, a date as a date."""
+    values = content.model_dump(mode="json")
+    values["established_on"] = content.established_on
+    return values
+
+
 class PositionService:
     """Create, edit, review, approve, retire and compare position descriptions."""
 
@@ -51,10 +68,12 @@ class PositionService:
         repository: PositionRepository,
         departments: DepartmentRepository,
         org_events: OrgEventPublisher,
+        employees: EmployeeRepository,
     ) -> None:
         self.repository = repository
         self.departments = departments
         self.org_events = org_events
+        self.employees = employees
 
     async def get(self, position_id: int) -> Position:
         position = await self.repository.get(position_id)
@@ -113,6 +132,7 @@ class PositionService:
             raise reference_error(
                 "department_id", f"department {content['department_id']} does not exist"
             )
+        await self._check_named_positions(code, content)
         reports_to = content.get("reports_to_code")
         if reports_to is None:
             return
@@ -128,14 +148,44 @@ class PositionService:
                 extra={"cycle": cycle},
             )
 
+    async def _check_named_positions(self, code: str, content: dict[str, Any]) -> None:
+        """The named approver and the 同僚 positions must be other, existing positions."""
+        approver = content.get("approver_code")
+        if approver is not None and await self.repository.get_by_code(approver) is None:
+            raise reference_error("approver_code", f"position {approver} does not exist")
+        peers = list(content.get("peer_codes") or [])
+        problems = peer_code_problems(code, peers)
+        if problems:
+            raise UnprocessableContent(
+                "; ".join(problems),
+                extra={
+                    "errors": [
+                        {"loc": ["body", "peer_codes"], "msg": msg, "type": "value_error"}
+                        for msg in problems
+                    ]
+                },
+            )
+        existing = {p.code for p, _ in await self.repository.list(codes=peers)} if peers else set()
+        missing = [peer for peer in peers if peer not in existing]
+        if missing:
+            raise reference_error("peer_codes", f"positions {', '.join(missing)} do not exist")
+
+    async def _person(self, actor: Principal) -> str:
+        """How 编写/审核/批准 names the caller: the employee's name, else the login."""
+        if actor.employee_id is not None:
+            employee = await self.employees.get(actor.employee_id)
+            if employee is not None:
+                return employee.name
+        return actor.subject
+
     async def create(
-        self, data: PositionCreate, *, acting_employee_id: int | None = None
+        self, data: PositionCreate, *, actor: Principal | None = None
     ) -> tuple[Position, PositionVersion]:
         """A new position with draft version 1."""
         if await self.repository.get_by_code(data.code) is not None:
             raise Conflict(f"a position with code {data.code} already exists")
         content = PositionContent.model_validate(data.model_dump(exclude={"code"}))
-        values = content.model_dump(mode="json")
+        values = column_values(content)
         await self._check_references(data.code, values)
         position = Position(code=data.code)
         try:
@@ -146,7 +196,8 @@ class PositionService:
         version = PositionVersion(
             position_id=position.id,
             version_no=1,
-            created_by_employee_id=acting_employee_id,
+            created_by_employee_id=actor.employee_id if actor else None,
+            created_by=actor.subject if actor else None,
             **values,
         )
         await self.repository.add(version)
@@ -166,8 +217,8 @@ class PositionService:
                 "can be edited (revise an approved version to get a new draft)"
             )
         changes = data.model_dump(mode="json", exclude_unset=True)
-        merged = {field: getattr(version, field) for field in CONTENT_FIELDS} | changes
-        values = PositionContent.model_validate(merged).model_dump(mode="json")
+        merged = {field: getattr(version, field) for field in EDITABLE_FIELDS} | changes
+        values = column_values(PositionContent.model_validate(merged))
         await self._check_references(position.code, values)
         for field, value in values.items():
             setattr(version, field, value)
@@ -202,9 +253,12 @@ class PositionService:
         version_no: int,
         if_match: str | None = None,
         *,
-        acting_employee_id: int | None = None,
+        actor: Principal | None = None,
     ) -> PositionVersion:
-        """draft → in_review; the description must have duties and qualifications."""
+        """draft → in_review; the description must have duties and qualifications.
+
+        The submitter is recorded and named as its writer (编写), today as 编制日期.
+        """
         position, version = await self._transition(
             position_id, version_no, if_match, (VersionStatus.DRAFT,), "submit"
         )
@@ -217,9 +271,11 @@ class PositionService:
             )
         version.status = VersionStatus.IN_REVIEW.value
         version.submitted_at = datetime.now(UTC)
-        version.submitted_by_employee_id = acting_employee_id
-        version.authoring = {"written_on": company_today().isoformat()} | {
-            k: v for k, v in version.authoring.items() if v is not None
+        version.submitted_by_employee_id = actor.employee_id if actor else None
+        version.submitted_by = actor.subject if actor else None
+        version.authoring = {
+            "written_by": await self._person(actor) if actor else None,
+            "written_on": company_today().isoformat(),
         }
         version.version += 1
         await self.repository.add(version)
@@ -243,13 +299,18 @@ class PositionService:
         version_no: int,
         if_match: str | None = None,
         *,
-        acting_employee_id: int | None = None,
-        actor: str | None = None,
+        actor: Principal,
     ) -> PositionVersion:
-        """in_review → approved, retiring the version in force until now (one transaction)."""
+        """in_review → approved, retiring the version in force until now (one transaction).
+
+        Four eyes: the one who submitted cannot approve. The approver is the holder of the
+        position the description names, else the department manager above it; at the top
+        any department manager or an administrator (see :func:`approver_positions`).
+        """
         position, version = await self._transition(
             position_id, version_no, if_match, (VersionStatus.IN_REVIEW,), "approve"
         )
+        await self._check_approver(position.code, version, actor)
         now = datetime.now(UTC)
         previous = await self.repository.approved_version(position_id)
         if previous is not None:
@@ -259,9 +320,14 @@ class PositionService:
             await self.repository.add(previous)  # flushed first: one approved at a time
         version.status = VersionStatus.APPROVED.value
         version.approved_at = now
-        version.approved_by_employee_id = acting_employee_id
-        version.authoring = {"approved_on": company_today().isoformat()} | {
-            k: v for k, v in version.authoring.items() if v is not None
+        version.approved_by_employee_id = actor.employee_id
+        version.approved_by = actor.subject
+        approver_name, today = await self._person(actor), company_today().isoformat()
+        version.authoring = dict(version.authoring) | {
+            "reviewed_by": approver_name,
+            "reviewed_on": today,
+            "approved_by": approver_name,
+            "approved_on": today,
         }
         version.version += 1
         try:
@@ -273,12 +339,51 @@ class PositionService:
                 "position_approved",
                 entity="position_version",
                 entity_id=f"{position.code} v{version.version_no}",
-                actor=actor,
+                actor=actor.subject,
                 retired_version=previous.version_no if previous is not None else None,
             )
         )
         await self.org_events.publish_for_positions([position.code])
         return version
+
+    async def _department_heads(self, department_id: int) -> Sequence[str | None]:
+        """Head positions from the department up to the root."""
+        heads: builtins.list[str | None] = []
+        seen: set[int] = set()
+        current: int | None = department_id
+        while current is not None and current not in seen:
+            seen.add(current)
+            department = await self.departments.get(current)
+            if department is None:
+                break
+            heads.append(department.head_position_code)
+            current = department.parent_id
+        return heads
+
+    async def _check_approver(self, code: str, version: PositionVersion, actor: Principal) -> None:
+        submitter = (version.submitted_by, version.submitted_by_employee_id)
+        if same_person(submitter, (actor.subject, actor.employee_id)):
+            raise Forbidden(
+                f"version {version.version_no} of {code} was submitted by you; another "
+                "person approves it (four eyes)"
+            )
+        if Role.ADMIN in actor.roles:
+            return
+        named = version.approver_code
+        if named is not None and not await self.employees.current_holders([named]):
+            named = None  # a vacant approver's position: the managers above approve
+        expected = approver_positions(
+            code, named, await self._department_heads(version.department_id)
+        )
+        if expected is None:  # nobody above: a second manager approves
+            return
+        holders = await self.employees.current_holders(sorted(expected))
+        if actor.employee_id is None or actor.employee_id not in {h.id for h in holders}:
+            raise Forbidden(
+                f"version {version.version_no} of {code} is approved by the holder of "
+                f"{', '.join(sorted(expected))} (or an administrator)",
+                extra={"approver_codes": sorted(expected)},
+            )
 
     async def retire(
         self, position_id: int, version_no: int, if_match: str | None = None
@@ -301,7 +406,7 @@ class PositionService:
         return version
 
     async def revise(
-        self, position_id: int, from_version_no: int, *, acting_employee_id: int | None = None
+        self, position_id: int, from_version_no: int, *, actor: Principal | None = None
     ) -> PositionVersion:
         """A new draft copied from a version: how an approved description is edited."""
         position = await self.get(position_id)
@@ -313,12 +418,12 @@ class PositionService:
                 f"({open_version.status}); edit or retire it first",
                 extra={"open_version_no": open_version.version_no},
             )
-        content = {field: getattr(source, field) for field in CONTENT_FIELDS}
-        content["authoring"] = {}
+        content = {field: getattr(source, field) for field in EDITABLE_FIELDS}
         draft = PositionVersion(
             position_id=position_id,
             version_no=await self.repository.last_version_no(position_id) + 1,
-            created_by_employee_id=acting_employee_id,
+            created_by_employee_id=actor.employee_id if actor else None,
+            created_by=actor.subject if actor else None,
             **content,
         )
         try:

@@ -192,3 +192,20 @@ async def test_an_invoice_for_an_unknown_account_waits_for_it(erp: httpx.AsyncCl
     assert retry.json() == {"applied": 1, "still_pending": 0}
     invoice = await invoice_by_no(erp, account_id, "INV-F1")
     assert invoice["owner_id"] == KAM
+
+
+async def test_a_webhook_id_that_differs_from_the_event_id_is_400_and_nothing_stored(
+    erp_app: tuple[FastAPI, httpx.AsyncClient],
+) -> None:
+    app, erp = erp_app
+    account_id, code = await account_with_code(erp, 7014)
+    event = payment_event("PAY-N1", code, "25.00", "2026-11-20")
+    before = await inbox_count(app)
+    mismatch = await deliver(erp, event, webhook_id="evt_some_other_event")
+    assert mismatch.status_code == 400
+    assert mismatch.headers["content-type"].startswith("application/problem+json")
+    assert "webhook-id" in mismatch.json()["detail"]
+    assert await inbox_count(app) == before
+    assert await payments_of(erp, account_id) == []
+    # The same event under its own id is applied.
+    assert (await deliver(erp, event)).json()["outcome"] == "applied"

@@ -21,6 +21,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.kpi.access import KpiScope
 from services.kpi.appraisals.repository import AppraisalRepository
 from services.kpi.appraisals.rules import DEFAULT_GRADE_SCALE, CycleState
 from services.kpi.appraisals.schemas import (
@@ -56,6 +57,7 @@ from shared.org_events import OrgEmployeeEvent
 from tests.kpi.conftest import employee_event, sheet
 
 MANAGER, ADMIN = 100, 900
+EVERYONE = KpiScope.everything()
 INPUTS = {  # employee: (回款率 actual, 销售 actual, rating)
     101: ("90", "9000.00", "4"),
     102: ("70", "8333.33", "3"),
@@ -93,7 +95,7 @@ async def test_whole_flow_matches_the_hand_computed_table(kpi_session: AsyncSess
         )
     )
     await templates.publish(template.id, if_match=f'"{template.version}"')
-    plan = await TargetService(TargetRepository(session), indicators).create(
+    plan = await TargetService(TargetRepository(session), indicators, scope=EVERYONE).create(
         TargetPlanCreate.model_validate(
             {
                 "indicator_id": sales.id,
@@ -118,7 +120,11 @@ async def test_whole_flow_matches_the_hand_computed_table(kpi_session: AsyncSess
         {"S": Decimal(10), "A": Decimal(20)}, enforce_distribution=True,
     )  # fmt: skip
     reviews = AppraisalService(
-        appraisals, CycleRepository(session), OrgRepository(session), DEFAULT_GRADE_SCALE
+        appraisals,
+        CycleRepository(session),
+        OrgRepository(session),
+        DEFAULT_GRADE_SCALE,
+        scope=EVERYONE,
     )
     cycle = await cycles.create(
         CycleCreate.model_validate(
@@ -128,7 +134,7 @@ async def test_whole_flow_matches_the_hand_computed_table(kpi_session: AsyncSess
     assert cycle.id is not None and cycle.appraisal_count == 3
     rows = await appraisals.list_page(
         cycle_id=cycle.id, state=None, employee_id=None, department_id=None,
-        after_id=None, limit=10,
+        after_id=None, limit=10, scope=EVERYONE,
     )  # fmt: skip
     by_employee = {row.employee_id: row.id for row in rows}
     assert set(by_employee) == set(INPUTS)
@@ -145,6 +151,7 @@ async def test_whole_flow_matches_the_hand_computed_table(kpi_session: AsyncSess
             await reviews.record_actual(
                 sheet_now.id, items[key].id, ActualEntry(value=Decimal(value)),
                 actor_employee_id=ADMIN, if_match=await etag(sheet_now.id),
+                appraisal_office=True,
             )  # fmt: skip
 
     await cycles.transition(cycle.id, CycleState.SELF_REVIEW)
@@ -214,6 +221,7 @@ async def test_whole_flow_matches_the_hand_computed_table(kpi_session: AsyncSess
     rollups = RollupService(
         RollupRepository(session), CycleRepository(session), DEFAULT_GRADE_SCALE,
         {"S": Decimal("1.5"), "A": Decimal("1.2"), "B": Decimal("1.0"), "C": Decimal("0.8")},
+        scope=EVERYONE,
     )  # fmt: skip
     rollup = await rollups.cycle_rollup(cycle.id, GroupBy.DEPARTMENT)
     assert rollup.groups[0].average_score == Decimal("75.44")  # (87 + 71.33 + 68) / 3

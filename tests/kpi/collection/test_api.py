@@ -381,3 +381,29 @@ async def test_only_cycle_runners_collect(linked: Linked) -> None:
     assert refused.status_code == 403
     missing = await _collect(kpi, 999_999)
     assert missing.status_code == 404
+
+
+async def test_collecting_again_keeps_a_reviewers_override(linked: Linked) -> None:
+    clients, kpi, _ = linked
+    await _activity(clients)
+    cycle = await _cycle(kpi)
+    await _move(kpi, cycle["id"], "collecting")
+    first = await _collect(kpi, cycle["id"])
+    assert first.json()["items_updated"] == 7
+    sheet = await _sheet(kpi, cycle["id"], KAM)
+    sales = next(item["id"] for item in sheet.json()["items"] if item["key"] == "sales")
+    url = f"/v1/kpi/appraisals/{sheet.json()['id']}"
+    overridden = await kpi.put(
+        f"{url}/items/{sales}/actual", json={"value": "130000", "reason": "合同补签未入档案"},
+        headers={"If-Match": sheet.headers["ETag"], **bearer(Role.TEAM_LEAD, employee_id=MANAGER)},
+    )  # fmt: skip
+    assert overridden.status_code == 200, overridden.text
+
+    again = await _collect(kpi, cycle["id"])
+    assert again.status_code == 200, again.text
+    assert again.json()["items_updated"] == 6  # the overridden item is left alone
+    after = (await kpi.get(url)).json()
+    assert _by_key(after, "actual")["sales"] == "130000.0000"
+    assert _by_key(after, "actual_source")["sales"] == "manual_override"
+    history = (await kpi.get(f"{url}/items/{sales}/actuals")).json()
+    assert [h["source"] for h in history] == ["clients_metrics", "manual_override"]

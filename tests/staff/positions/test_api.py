@@ -4,7 +4,13 @@ import httpx
 
 from shared.auth.principal import Role
 from tests.conftest import bearer
-from tests.staff.conftest import POSITIONS, duty, make_department, make_position
+from tests.staff.conftest import (
+    POSITIONS,
+    SECOND_ADMIN,
+    duty,
+    make_department,
+    make_position,
+)
 
 PROBLEM = "application/problem+json"
 
@@ -53,7 +59,7 @@ async def test_lifecycle_one_approved_version_and_immutability(
     )
     assert edit.status_code == 200, edit.text
     assert (await staff_client.post(f"{base}/2/submit")).json()["status"] == "in_review"
-    approved = await staff_client.post(f"{base}/2/approve")
+    approved = await staff_client.post(f"{base}/2/approve", headers=SECOND_ADMIN)
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
 
     versions = (await staff_client.get(base)).json()["items"]
@@ -193,7 +199,7 @@ async def test_only_managers_approve_and_approvals_are_audited(
     assert lead.status_code == 403
     manager = await staff_client.post(
         f"{base}/1/approve",
-        headers={"If-Match": etag, **bearer(Role.DEPT_MANAGER, employee_id=1)},
+        headers={"If-Match": etag, **bearer(Role.DEPT_MANAGER, employee_id=1, subject="user:3")},
     )
     assert manager.status_code == 200, manager.text
     log = (await staff_client.get("/v1/staff/audit", params={"action": "position_approved"})).json()
