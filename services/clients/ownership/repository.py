@@ -17,12 +17,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.audit.schemas import AuditEntity
+from services.clients.db import Repository
 from services.clients.ownership.models import Handover, OwnershipChange
 from services.clients.ownership.schemas import TransferOptions
 from shared.audit_log import request_facts
 
 
-class OwnershipRepository:
+class OwnershipRepository(Repository):
     """Queries for ownership, bound to the request's session."""
 
     def __init__(self, session: AsyncSession) -> None:
@@ -35,16 +36,9 @@ class OwnershipRepository:
         self, account_id: int, *, before_id: int | None, limit: int
     ) -> Sequence[OwnershipChange]:
         """Newest first."""
-        query = (
-            select(OwnershipChange)
-            .where(col(OwnershipChange.account_id) == account_id)
-            .order_by(col(OwnershipChange.id).desc())
-            .limit(limit)
+        return await self.account_history(
+            OwnershipChange, account_id, before_id=before_id, limit=limit
         )
-        if before_id is not None:
-            query = query.where(col(OwnershipChange.id) < before_id)
-        result = await self.session.exec(query)
-        return result.all()
 
     async def get_handover(self, handover_id: uuid.UUID) -> Handover | None:
         result = await self.session.exec(

@@ -9,11 +9,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 
-from services.clients.accounts.dependencies import ActorId
-from services.clients.grading.dependencies import SettingsDep
-from services.clients.receivables.erp_client import ErpClient, ErpFailure
-from services.clients.receivables.erp_repository import ErpSyncRepository
-from services.clients.receivables.erp_schemas import (
+from services.clients.dependencies import ActorId, SettingsDep
+from services.clients.erp.client import ErpClient, ErpFailure
+from services.clients.erp.reconciliation import Reconciliation
+from services.clients.erp.repository import ErpSyncRepository
+from services.clients.erp.schemas import (
     BreakerState,
     ErpSyncRunRead,
     ErpSyncStateRead,
@@ -21,14 +21,13 @@ from services.clients.receivables.erp_schemas import (
     SyncOutcome,
     SyncTrigger,
 )
-from services.clients.receivables.erp_sync import (
+from services.clients.erp.sync import (
     ErpSync,
     SyncBusy,
     breaker_state,
     build_erp_client,
     describe_state,
 )
-from services.clients.receivables.reconciliation import Reconciliation
 from shared.auth.policy import Policy
 from shared.auth.principal import Role
 from shared.db import SessionDep

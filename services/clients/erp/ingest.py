@@ -10,38 +10,54 @@ are keyed by ``erp_ref``, allocations already made are not made again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import structlog
-from pydantic import TypeAdapter
 
 from services.clients.accounts.models import Account
 from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import AuditTrail, snapshot
-from services.clients.rates.rules import MissingRate
-from services.clients.rates.service import RateService
-from services.clients.receivables.ledger import Ledger, base_amount, refresh_status
-from services.clients.receivables.models import ErpInboxEvent, Invoice, InvoiceLine, Payment
-from services.clients.receivables.repository import ReceivablesRepository
-from services.clients.receivables.schemas import (
-    DeliveryOutcome,
-    DeliveryReceipt,
-    ErpEvent,
+from services.clients.erp.events import (
+    EVENT,
+    AnyErpEvent,
     ErpInvoice,
     ErpPayment,
     ErpReversal,
     InvoiceUpserted,
     PaymentReceived,
-    PaymentReversed,
 )
+from services.clients.erp.repository import ErpReferences
+from services.clients.rates.rules import MissingRate
+from services.clients.rates.service import RateService
+from services.clients.receivables.ledger import Ledger, OnLinesPaidOff, base_amount, refresh_status
+from services.clients.receivables.models import ErpInboxEvent, Invoice, InvoiceLine, Payment
+from services.clients.receivables.repository import ReceivablesRepository
+from services.clients.receivables.schemas import DeliveryOutcome, DeliveryReceipt
 from shared.errors import NotFound
 
 log = structlog.get_logger(__name__)
-EVENT = TypeAdapter[InvoiceUpserted | PaymentReceived | PaymentReversed](ErpEvent)
 MAX_FOLLOW_UPS = 1000
+
+
+def _payments_waiting_for_invoice(event: AnyErpEvent) -> tuple[str, dict[str, Any]]:
+    assert isinstance(event, InvoiceUpserted)
+    return "payment.received", {"data": {"allocations": [{"document_no": event.data.document_no}]}}
+
+
+def _reversals_waiting_for_payment(event: AnyErpEvent) -> tuple[str, dict[str, Any]]:
+    assert isinstance(event, PaymentReceived)
+    return "payment.reversed", {"data": {"erp_ref": event.data.erp_ref}}
+
+
+# Events that may wait for what an event of this type brings: the waiting type and the
+# JSON its stored payload contains.
+FOLLOW_UPS: dict[str, Callable[[AnyErpEvent], tuple[str, dict[str, Any]]]] = {
+    "invoice.upserted": _payments_waiting_for_invoice,
+    "payment.received": _reversals_waiting_for_payment,
+}
 
 
 class ErpIngest:
@@ -50,24 +66,38 @@ class ErpIngest:
     def __init__(
         self,
         repository: ReceivablesRepository,
+        references: ErpReferences,
         rates: RateService,
         audit: AuditTrail,
         *,
         base: str,
+        on_paid_off: OnLinesPaidOff,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.repository = repository
+        self.references = references
         self.rates = rates
         self.audit = audit
         self.base = base
-        self.ledger = Ledger(repository, base=base)
+        self.ledger = Ledger(repository, base=base, on_paid_off=on_paid_off)
         self.now = now
         self._follow_ups = 0
+        # One handler per event type: the event's document in, the reason it waits out.
+        self._handlers: dict[str, Callable[[Any], Awaitable[str | None]]] = {
+            "invoice.upserted": self._upsert_invoice,
+            "payment.received": self._receive_payment,
+            "payment.reversed": self._reverse_payment,
+        }
+
+    @staticmethod
+    def parse(payload: Any) -> AnyErpEvent:
+        """The event ``payload`` carries (raises pydantic's ValidationError)."""
+        return EVENT.validate_python(payload)
 
     async def receive(
         self,
         webhook_id: str,
-        event: InvoiceUpserted | PaymentReceived | PaymentReversed,
+        event: AnyErpEvent,
         payload: dict[str, Any],
     ) -> DeliveryReceipt:
         """Store the delivery once and apply it (or keep it pending)."""
@@ -99,16 +129,9 @@ class ErpIngest:
             return None
         return await self._apply(row.id, EVENT.validate_python(row.payload))
 
-    async def _apply(
-        self, event_id: int, event: InvoiceUpserted | PaymentReceived | PaymentReversed
-    ) -> str | None:
+    async def _apply(self, event_id: int, event: AnyErpEvent) -> str | None:
         """Apply one stored event; the reason it waits, or None when applied."""
-        if isinstance(event, InvoiceUpserted):
-            waiting = await self._upsert_invoice(event.data)
-        elif isinstance(event, PaymentReceived):
-            waiting = await self._receive_payment(event.data)
-        else:
-            waiting = await self._reverse_payment(event.data)
+        waiting = await self._handlers[event.type](event.data)
         applied_at = self.now() if waiting is None else None
         await self.repository.mark_event(event_id, applied_at=applied_at, error=waiting)
         if waiting is not None:
@@ -117,21 +140,13 @@ class ErpIngest:
         await self._apply_waiting_for(event)
         return None
 
-    async def _apply_waiting_for(
-        self, event: InvoiceUpserted | PaymentReceived | PaymentReversed
-    ) -> None:
+    async def _apply_waiting_for(self, event: AnyErpEvent) -> None:
         """Events that waited for what ``event`` just brought."""
-        if isinstance(event, InvoiceUpserted):
-            contains: dict[str, Any] = {
-                "data": {"allocations": [{"document_no": event.data.document_no}]}
-            }
-            rows = await self.repository.pending_events_containing("payment.received", contains)
-        elif isinstance(event, PaymentReceived):
-            rows = await self.repository.pending_events_containing(
-                "payment.reversed", {"data": {"erp_ref": event.data.erp_ref}}
-            )
-        else:
+        follow_up = FOLLOW_UPS.get(event.type)
+        if follow_up is None:
             return
+        waiting_type, contains = follow_up(event)
+        rows = await self.repository.pending_events_containing(waiting_type, contains)
         for row in rows:
             self._follow_ups += 1
             if self._follow_ups > MAX_FOLLOW_UPS:  # a bound on one request's work
@@ -157,7 +172,7 @@ class ErpIngest:
         created = invoice is None
         before = None if invoice is None else snapshot(invoice)
         contract_id = (
-            await self.repository.contract_id(account.id, data.contract_ref)
+            await self.references.contract_id(account.id, data.contract_ref)
             if data.contract_ref
             else None
         )

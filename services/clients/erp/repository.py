@@ -1,4 +1,5 @@
-"""Every query of the ERP pull sync and of the reconciliation report."""
+"""Every query of the ERP pull sync, of the reconciliation report, and the ERP's
+references to our records (contract numbers) that ingest resolves."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.accounts.models import Account
-from services.clients.receivables.erp_models import ErpSyncRun, ErpSyncState
+from services.clients.contracts.models import Contract
+from services.clients.erp.models import ErpSyncRun, ErpSyncState
 from services.clients.receivables.models import Invoice, Payment
 
 ERP_SYNC_LOCK = 0x6572705F73796E63  # "erp_sync": one replica starts a round at a time
@@ -89,3 +91,16 @@ class ErpSyncRepository:
 
     async def count_runs(self) -> int:
         return int((await self.session.exec(select(func.count()).select_from(ErpSyncRun))).one())
+
+
+class ErpReferences:
+    """Our records the ERP names by its own keys."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def contract_id(self, account_id: int, number: str) -> int | None:
+        query = select(Contract.id).where(
+            col(Contract.account_id) == account_id, col(Contract.number) == number
+        )
+        return (await self.session.exec(query)).first()

@@ -18,9 +18,9 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from services.clients.receivables.erp_client import ErpClient, ErpFailure
-from services.clients.receivables.erp_repository import ErpSyncRepository, OurDocument
-from services.clients.receivables.erp_schemas import (
+from services.clients.erp.client import ErpClient, ErpFailure
+from services.clients.erp.repository import ErpSyncRepository, OurDocument
+from services.clients.erp.schemas import (
     CurrencyTotals,
     DocumentReconciliation,
     ReconciledDocument,

@@ -35,18 +35,18 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.receivables.dependencies import erp_ingest
-from services.clients.receivables.erp_client import ErpClient, ErpFailure
-from services.clients.receivables.erp_models import ErpSyncRun, ErpSyncState
-from services.clients.receivables.erp_repository import ErpSyncRepository
-from services.clients.receivables.erp_schemas import (
+from services.clients.dependencies import build_erp_ingest
+from services.clients.erp.client import ErpClient, ErpFailure
+from services.clients.erp.events import EVENT
+from services.clients.erp.models import ErpSyncRun, ErpSyncState
+from services.clients.erp.repository import ErpSyncRepository
+from services.clients.erp.schemas import (
     BreakerState,
     ErpSyncRunRead,
     ErpSyncStateRead,
     SyncOutcome,
     SyncTrigger,
 )
-from services.clients.receivables.ingest import EVENT
 from services.clients.receivables.schemas import DeliveryOutcome
 from services.clients.settings import ClientsSettings
 
@@ -245,7 +245,7 @@ class ErpSync:
             failed: str | None = None
             try:
                 async with session.begin_nested():
-                    ingest = erp_ingest(session, self.settings)
+                    ingest = build_erp_ingest(session, self.settings)
                     for index, (event, payload) in enumerate(events):
                         failed = payload["id"]
                         if self.before_apply is not None:
