@@ -12,6 +12,8 @@ from services.staff.identity.admin_router import api_keys as api_keys_router
 from services.staff.identity.admin_router import users as users_router
 from services.staff.identity.auth_router import router as auth_router
 from services.staff.identity.lifespan import identity_lifespan
+from services.staff.inbox.router import internal as work_items_router
+from services.staff.inbox.router import me as my_inbox_router
 from services.staff.offboarding.router import router as offboarding_router
 from services.staff.orgchart.router import router as org_chart_router
 from services.staff.outbox import STAFF_OUTBOX
@@ -32,6 +34,7 @@ TAGS = [
     {"name": "qualifications", "description": "任职资格: requirements met, and the rate."},
     {"name": "org-chart", "description": "The organisation as a tree with headcounts."},
     {"name": "offboarding", "description": "离职: departures and account handovers."},
+    {"name": "inbox", "description": "待办: work items posted by our services, per person."},
 ]
 
 
@@ -52,6 +55,8 @@ def create_app(settings: StaffSettings | None = None) -> FastAPI:
             qualifications_router,
             org_chart_router,
             offboarding_router,
+            work_items_router,
+            my_inbox_router,
         ],
         lifespans=[identity_lifespan, outbox_lifespan],
         openapi_tags=TAGS,
