@@ -21,6 +21,8 @@ from services.staff.outbox_dispatch import outbox_lifespan
 from services.staff.positions.router import router as positions_router
 from services.staff.qualifications.router import router as qualifications_router
 from services.staff.settings import StaffSettings
+from services.staff.standins.router import me as my_stand_ins_router
+from services.staff.standins.router import router as stand_ins_router
 from shared.service_app import create_service_app
 
 TAGS = [
@@ -35,6 +37,7 @@ TAGS = [
     {"name": "org-chart", "description": "The organisation as a tree with headcounts."},
     {"name": "offboarding", "description": "离职: departures and account handovers."},
     {"name": "inbox", "description": "待办: work items posted by our services, per person."},
+    {"name": "stand-ins", "description": "代理: who acts for an absent colleague, and when."},
 ]
 
 
@@ -57,6 +60,8 @@ def create_app(settings: StaffSettings | None = None) -> FastAPI:
             offboarding_router,
             work_items_router,
             my_inbox_router,
+            stand_ins_router,
+            my_stand_ins_router,
         ],
         lifespans=[identity_lifespan, outbox_lifespan],
         openapi_tags=TAGS,

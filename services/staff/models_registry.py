@@ -10,4 +10,5 @@ def import_all() -> None:
     import services.staff.inbox.models
     import services.staff.offboarding.models
     import services.staff.outbox
-    import services.staff.positions.models  # noqa: F401
+    import services.staff.positions.models
+    import services.staff.standins.models  # noqa: F401

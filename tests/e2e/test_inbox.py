@@ -37,7 +37,7 @@ def test_my_inbox_through_the_gateway(
         "kind": "sla_escalation",
         "title": "工单已升级至您处理",
         "due_at": "2026-12-08T09:00:00+08:00",
-        "link": "/v1/clients/tickets/1",
+        "record_path": "/v1/clients/tickets/1",
         "severity": "urgent",
     }
     staff = stack.url("staff")

@@ -40,7 +40,7 @@ class WorkItem(StaffTable, table=True):
     )
     account_id: int | None = None
     account_name: str | None = Field(default=None, max_length=200)
-    link: str = Field(max_length=300)
+    record_path: str = Field(max_length=300)
     severity: str = Field(default="normal", max_length=16)
     state: str = Field(default="open", max_length=16)
     snoozed_until: datetime | None = Field(

@@ -21,6 +21,7 @@ from services.staff.inbox.schemas import (
     WorkItemRead,
     WorkItemUpdate,
 )
+from services.staff.standins.dependencies import StandInServiceDep, TodayDep
 from shared.auth.principal import Principal
 from shared.errors import BadRequest, problem_responses
 from shared.pagination import Cursor, IdPath, PageSize, decode_cursor, encode_cursor
@@ -45,9 +46,14 @@ def work_item_read(
     return WorkItemRead.model_validate(fields)
 
 
-def readers(principal: Principal) -> list[int]:
-    """Whose items the caller sees: their own."""
-    return [principal.employee_id] if principal.employee_id is not None else []
+async def inbox_readers(person: Person, stand_ins: StandInServiceDep, today: TodayDep) -> list[int]:
+    """Whose items the caller sees: their own, and today those of whom they stand in for."""
+    if person.employee_id is None:
+        return []
+    return [person.employee_id, *await stand_ins.represented_on(person.employee_id, today)]
+
+
+Readers = Annotated[list[int], Depends(inbox_readers)]
 
 
 @internal.post(
@@ -105,13 +111,16 @@ def _position(cursor: str) -> InboxPosition:
 )
 async def my_inbox(
     person: Person,
+    readers: Readers,
     service: WorkItemServiceDep,
     now: NowDep,
     accept_language: AcceptLanguage = None,
     state: Annotated[WorkItemState, Query(description="Items in this state.")] = (
         WorkItemState.OPEN
     ),
-    kind: Annotated[list[WorkItemKind] | None, Query(description="Only these kinds.")] = None,
+    kind: Annotated[
+        list[WorkItemKind] | None, Query(max_length=20, description="Only these kinds.")
+    ] = None,
     due_before: Annotated[datetime | None, Query(description="Due before this time.")] = None,
     due_after: Annotated[datetime | None, Query(description="Due at or after this time.")] = None,
     account_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
@@ -120,7 +129,7 @@ async def my_inbox(
 ) -> InboxPage:
     reader = person.employee_id
     wanted = InboxFilter(
-        employee_ids=readers(person),
+        employee_ids=readers,
         state=state,
         kinds=[k.value for k in kind or ()],
         due_before=due_before,
@@ -148,9 +157,10 @@ async def change_my_item(
     item_id: IdPath,
     change: WorkItemUpdate,
     person: Person,
+    readers: Readers,
     service: WorkItemServiceDep,
     now: NowDep,
     accept_language: AcceptLanguage = None,
 ) -> WorkItemRead:
-    item = await service.change_state(item_id, readers(person), change, now)
+    item = await service.change_state(item_id, readers, change, now)
     return work_item_read(item, person.employee_id, now, accept_language)

@@ -34,7 +34,7 @@ class WorkItemPost(BaseModel):
     due_at: AwareDatetime | None = Field(default=None, description="When the work is due.")
     account_id: RecordId | None = None
     account_name: str | None = Field(default=None, max_length=200, examples=["华东电力集团"])
-    link: str = Field(
+    record_path: str = Field(
         max_length=300,
         pattern=r"^/v1/[A-Za-z0-9._~/%?=&-]*$",
         description="The API path of the record the work is about.",
@@ -68,7 +68,7 @@ class WorkItemRead(BaseModel):
     due_at: datetime | None
     account_id: int | None
     account_name: str | None
-    link: str
+    record_path: str
     severity: Severity
     state: WorkItemState = Field(description="As seen now: a snooze that ran out is open.")
     snoozed_until: datetime | None

@@ -34,7 +34,7 @@ def item(employee_id: int, key: str, **fields: Any) -> dict[str, Any]:
         "due_at": DUE.isoformat(),
         "account_id": 31,
         "account_name": "华东电力集团",
-        "link": "/v1/clients/tickets/812",
+        "record_path": "/v1/clients/tickets/812",
         "severity": "urgent",
     } | fields
 
@@ -95,7 +95,7 @@ async def test_only_services_post_and_only_people_read(staff: StaffApp, person: 
         {"employee_id": 2_000_000},
         {"kind": "coffee"},
         {"title": ""},
-        {"link": "https://evil.example/x"},
+        {"record_path": "https://evil.example/x"},
         {"due_at": "2026-12-08T09:00:00"},
         {"source_key": "has space"},
         {"severity": "panic"},

@@ -28,7 +28,7 @@ def upgrade() -> None:
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("account_id", sa.Integer(), nullable=True),
         sa.Column("account_name", sa.String(length=200), nullable=True),
-        sa.Column("link", sa.String(length=300), nullable=False),
+        sa.Column("record_path", sa.String(length=300), nullable=False),
         sa.Column("severity", sa.String(length=16), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("snoozed_until", sa.DateTime(timezone=True), nullable=True),
