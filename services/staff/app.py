@@ -14,6 +14,9 @@ from services.staff.identity.auth_router import router as auth_router
 from services.staff.identity.lifespan import identity_lifespan
 from services.staff.inbox.router import internal as work_items_router
 from services.staff.inbox.router import me as my_inbox_router
+from services.staff.notifications.dependencies import notifications_lifespan
+from services.staff.notifications.router import admin as notifications_admin_router
+from services.staff.notifications.router import me as my_notifications_router
 from services.staff.offboarding.router import router as offboarding_router
 from services.staff.orgchart.router import router as org_chart_router
 from services.staff.outbox import STAFF_OUTBOX
@@ -38,6 +41,10 @@ TAGS = [
     {"name": "offboarding", "description": "离职: departures and account handovers."},
     {"name": "inbox", "description": "待办: work items posted by our services, per person."},
     {"name": "stand-ins", "description": "代理: who acts for an absent colleague, and when."},
+    {
+        "name": "notifications",
+        "description": "通知: preferences, channel deliveries, dead letters.",
+    },
 ]
 
 
@@ -62,8 +69,10 @@ def create_app(settings: StaffSettings | None = None) -> FastAPI:
             my_inbox_router,
             stand_ins_router,
             my_stand_ins_router,
+            my_notifications_router,
+            notifications_admin_router,
         ],
-        lifespans=[identity_lifespan, outbox_lifespan],
+        lifespans=[identity_lifespan, outbox_lifespan, notifications_lifespan],
         openapi_tags=TAGS,
         on_access_denied=record_denial,
     )

@@ -8,6 +8,7 @@ def import_all() -> None:
     import services.staff.employees.models
     import services.staff.identity.models
     import services.staff.inbox.models
+    import services.staff.notifications.models
     import services.staff.offboarding.models
     import services.staff.outbox
     import services.staff.positions.models

@@ -26,3 +26,12 @@ class StaffSettings(ServiceSettings):
     access_token_minutes: Annotated[int, Field(gt=0, le=60)] = 10
     refresh_token_days: Annotated[int, Field(gt=0, le=90)] = 14
     signing_key_pem: str | None = None
+    smtp_host: str = "127.0.0.1"
+    smtp_port: Annotated[int, Field(gt=0, lt=65536)] = 8025
+    smtp_sender: str = "KAM <kam-noreply@example.com>"
+    smtp_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    notifications_dispatcher_enabled: bool = True
+    notifications_poll_interval_seconds: Annotated[float, Field(gt=0)] = 2.0
+    notifications_max_attempts: Annotated[int, Field(gt=0)] = 10
+    notifications_backoff_seconds: Annotated[float, Field(gt=0)] = 5.0
+    notifications_max_backoff_seconds: Annotated[float, Field(gt=0)] = 3600.0

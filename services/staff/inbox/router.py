@@ -72,7 +72,7 @@ async def post_work_item(
     now: NowDep,
     response: Response,
 ) -> WorkItemRead:
-    item, created = await service.post(caller.service or caller.subject, data)
+    item, created = await service.post(caller.service or caller.subject, data, now)
     if not created:
         response.status_code = status.HTTP_200_OK
     return work_item_read(item, item.employee_id, now, None)

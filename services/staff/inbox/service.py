@@ -11,6 +11,7 @@ from services.staff.inbox.kinds import WorkItemState
 from services.staff.inbox.models import WorkItem
 from services.staff.inbox.repository import InboxFilter, InboxPosition, WorkItemRepository
 from services.staff.inbox.schemas import WorkItemPost, WorkItemUpdate
+from services.staff.notifications.service import NotificationService
 from shared.errors import DomainError, NotFound, UnprocessableContent
 
 
@@ -24,12 +25,21 @@ class TooEarly(DomainError):
 class WorkItemService:
     """Work items: exactly once per source key; changed by their person or the source."""
 
-    def __init__(self, items: WorkItemRepository, employees: EmployeeRepository) -> None:
+    def __init__(
+        self,
+        items: WorkItemRepository,
+        employees: EmployeeRepository,
+        notifications: NotificationService | None = None,
+    ) -> None:
         self.items = items
         self.employees = employees
+        self.notifications = notifications
 
-    async def post(self, source_service: str, data: WorkItemPost) -> tuple[WorkItem, bool]:
-        """The item of ``data.source_key`` (created now or by an earlier delivery)."""
+    async def post(
+        self, source_service: str, data: WorkItemPost, now: datetime
+    ) -> tuple[WorkItem, bool]:
+        """The item of ``data.source_key`` (created now or by an earlier delivery); a new one
+        is announced on the person's channels in the same transaction (exactly once)."""
         known = await self.items.by_source(source_service, data.source_key)
         if known is not None:
             return known, False
@@ -38,7 +48,10 @@ class WorkItemService:
         values = data.model_dump(mode="python") | {"source_service": source_service}
         values["kind"] = data.kind.value
         values["severity"] = data.severity.value
-        return await self.items.insert_once(values)
+        item, created = await self.items.insert_once(values)
+        if created and self.notifications is not None:
+            await self.notifications.announce(item, now)
+        return item, created
 
     async def close(self, source_service: str, source_key: str, now: datetime) -> WorkItem:
         """Mark the item done because its work is done (idempotent)."""

@@ -1,0 +1,77 @@
+"""Dependency aliases of notifications, and the dispatcher's start-up."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+
+from services.staff.clock import Clock, system_clock
+from services.staff.employees.repository import EmployeeRepository
+from services.staff.notifications.dispatcher import ChannelDispatcher
+from services.staff.notifications.models import Channel
+from services.staff.notifications.repository import NotificationRepository
+from services.staff.notifications.senders import SmtpSender
+from services.staff.notifications.service import NotificationService
+from services.staff.settings import StaffSettings
+from shared.db import SessionDep
+
+
+def notification_service(request: Request, session: SessionDep) -> NotificationService:
+    settings: StaffSettings = request.app.state.settings
+    return NotificationService(
+        NotificationRepository(session), EmployeeRepository(session), settings.timezone
+    )
+
+
+NotificationServiceDep = Annotated[NotificationService, Depends(notification_service)]
+
+
+def app_clock(app: FastAPI) -> Clock:
+    """The app's clock, looked up at each tick (a test or job may install another)."""
+
+    def now() -> datetime:
+        clock: Clock = getattr(app.state, "clock", system_clock)
+        return clock()
+
+    return now
+
+
+def channel_dispatcher(app: FastAPI) -> ChannelDispatcher:
+    """A dispatcher over the app's sessions, senders and clock (``app.state.clock`` if set)."""
+    settings: StaffSettings = app.state.settings
+    senders = getattr(app.state, "notification_senders", None) or {
+        Channel.EMAIL.value: SmtpSender(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_sender,
+            settings.smtp_timeout_seconds,
+        )
+    }
+    return ChannelDispatcher(
+        app.state.session_factory,
+        senders,
+        app_clock(app),
+        poll_interval_seconds=settings.notifications_poll_interval_seconds,
+        max_attempts=settings.notifications_max_attempts,
+        backoff_seconds=settings.notifications_backoff_seconds,
+        max_backoff_seconds=settings.notifications_max_backoff_seconds,
+    )
+
+
+@asynccontextmanager
+async def notifications_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run the channel dispatcher while the app runs (replicas share the work)."""
+    settings: StaffSettings = app.state.settings
+    if not settings.notifications_dispatcher_enabled:
+        yield
+        return
+    dispatcher = channel_dispatcher(app)
+    dispatcher.start()
+    try:
+        yield
+    finally:
+        await dispatcher.stop()
