@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from services.staff.notifications.robots import GroupRobot
 from shared.settings import ServiceSettings
 
 
@@ -30,6 +31,9 @@ class StaffSettings(ServiceSettings):
     smtp_port: Annotated[int, Field(gt=0, lt=65536)] = 8025
     smtp_sender: str = "KAM <kam-noreply@example.com>"
     smtp_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    group_robots: list[GroupRobot] = Field(default_factory=list)
+    """JSON list: ``[{"name", "department_id", "platform": "wecom"|"dingtalk", "webhook",
+    "secret"}]``: the teams' group chats that get team-level items."""
     notifications_dispatcher_enabled: bool = True
     notifications_poll_interval_seconds: Annotated[float, Field(gt=0)] = 2.0
     notifications_max_attempts: Annotated[int, Field(gt=0)] = 10

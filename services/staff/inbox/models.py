@@ -39,6 +39,7 @@ class WorkItem(StaffTable, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
     account_id: int | None = None
+    team_department_id: int | None = Field(default=None, foreign_key="staff.departments.id")
     account_name: str | None = Field(default=None, max_length=200)
     record_path: str = Field(max_length=300)
     severity: str = Field(default="normal", max_length=16)

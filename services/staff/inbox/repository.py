@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.staff.departments.models import Department
 from services.staff.inbox.kinds import WorkItemState
 from services.staff.inbox.models import WorkItem
 
@@ -79,6 +80,9 @@ class WorkItemRepository:
         item = await self.by_source(values["source_service"], values["source_key"])
         assert item is not None  # inserted now or by an earlier delivery
         return item, inserted is not None
+
+    async def department_exists(self, department_id: int) -> bool:
+        return await self.session.get(Department, department_id) is not None
 
     async def by_source(self, source_service: str, source_key: str) -> WorkItem | None:
         result = await self.session.exec(

@@ -34,6 +34,11 @@ class WorkItemPost(BaseModel):
     due_at: AwareDatetime | None = Field(default=None, description="When the work is due.")
     account_id: RecordId | None = None
     account_name: str | None = Field(default=None, max_length=200, examples=["华东电力集团"])
+    team_department_id: RecordId | None = Field(
+        default=None,
+        description="Set for a team-level item: it also goes to that department's group robots "
+        "(WeCom/DingTalk). Personal items (unset) never reach a group chat.",
+    )
     record_path: str = Field(
         max_length=300,
         pattern=r"^/v1/[A-Za-z0-9._~/%?=&-]*$",
@@ -68,6 +73,7 @@ class WorkItemRead(BaseModel):
     due_at: datetime | None
     account_id: int | None
     account_name: str | None
+    team_department_id: int | None
     record_path: str
     severity: Severity
     state: WorkItemState = Field(description="As seen now: a snooze that ran out is open.")

@@ -45,6 +45,10 @@ class WorkItemService:
             return known, False
         if await self.employees.get(data.employee_id) is None:
             raise UnprocessableContent(f"employee {data.employee_id} does not exist")
+        if data.team_department_id is not None and not await self.items.department_exists(
+            data.team_department_id
+        ):
+            raise UnprocessableContent(f"department {data.team_department_id} does not exist")
         values = data.model_dump(mode="python") | {"source_service": source_service}
         values["kind"] = data.kind.value
         values["severity"] = data.severity.value

@@ -14,6 +14,7 @@ from services.staff.employees.repository import EmployeeRepository
 from services.staff.notifications.dispatcher import ChannelDispatcher
 from services.staff.notifications.models import Channel
 from services.staff.notifications.repository import NotificationRepository
+from services.staff.notifications.robots import RobotSender
 from services.staff.notifications.senders import SmtpSender
 from services.staff.notifications.service import NotificationService
 from services.staff.settings import StaffSettings
@@ -23,7 +24,10 @@ from shared.db import SessionDep
 def notification_service(request: Request, session: SessionDep) -> NotificationService:
     settings: StaffSettings = request.app.state.settings
     return NotificationService(
-        NotificationRepository(session), EmployeeRepository(session), settings.timezone
+        NotificationRepository(session),
+        EmployeeRepository(session),
+        settings.timezone,
+        settings.group_robots,
     )
 
 
@@ -43,13 +47,16 @@ def app_clock(app: FastAPI) -> Clock:
 def channel_dispatcher(app: FastAPI) -> ChannelDispatcher:
     """A dispatcher over the app's sessions, senders and clock (``app.state.clock`` if set)."""
     settings: StaffSettings = app.state.settings
+    robots = RobotSender(settings.group_robots, settings.smtp_timeout_seconds)
     senders = getattr(app.state, "notification_senders", None) or {
         Channel.EMAIL.value: SmtpSender(
             settings.smtp_host,
             settings.smtp_port,
             settings.smtp_sender,
             settings.smtp_timeout_seconds,
-        )
+        ),
+        Channel.WECOM.value: robots,
+        Channel.DINGTALK.value: robots,
     }
     return ChannelDispatcher(
         app.state.session_factory,

@@ -14,9 +14,16 @@ from shared.columns import created_at_column, updated_at_column
 
 
 class Channel(StrEnum):
-    """Where a person is told. In-app is the inbox itself (always on)."""
+    """Where people are told. In-app is the inbox itself (always on); e-mail goes to the
+    person; WeCom and DingTalk group robots get team-level items only."""
 
     EMAIL = "email"
+    WECOM = "wecom"
+    DINGTALK = "dingtalk"
+
+
+PERSONAL_CHANNELS = (Channel.EMAIL,)
+"""The channels a person chooses per kind (group robots are the team's, not the person's)."""
 
 
 class DeliveryStatus(StrEnum):

@@ -38,6 +38,12 @@ def email_subject(kind_label: str, title: str) -> str:
     return f"{SUBJECT_PREFIX}{kind_label}：{title}"[:300]
 
 
+def team_text(account: str | None, path: str) -> str:
+    """The body of a team-level item in a group chat (no personal data)."""
+    lines = [f"客户：{account}"] if account else []
+    return "\n".join([*lines, f"记录：{path}"])
+
+
 def email_body(
     name: str, kind_label: str, title: str, due: str | None, account: str | None, path: str
 ) -> str:

@@ -8,7 +8,7 @@ from datetime import datetime, time
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.staff.inbox.kinds import WorkItemKind
-from services.staff.notifications.models import Channel, DeliveryStatus
+from services.staff.notifications.models import PERSONAL_CHANNELS, Channel, DeliveryStatus
 
 
 class KindChannel(BaseModel):
@@ -17,8 +17,14 @@ class KindChannel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: WorkItemKind
-    channel: Channel
+    channel: Channel = Field(description="A personal channel: `email`.")
     enabled: bool
+
+    @model_validator(mode="after")
+    def _personal(self) -> KindChannel:
+        if self.channel not in PERSONAL_CHANNELS:
+            raise ValueError("group robots are the team's: only personal channels are chosen")
+        return self
 
 
 class NotificationPreferences(BaseModel):

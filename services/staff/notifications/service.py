@@ -12,6 +12,7 @@ from services.staff.inbox.kinds import WorkItemKind
 from services.staff.inbox.models import WorkItem
 from services.staff.inbox.rules import kind_label
 from services.staff.notifications.models import (
+    PERSONAL_CHANNELS,
     Channel,
     Delivery,
     DeliveryStatus,
@@ -19,7 +20,13 @@ from services.staff.notifications.models import (
     NotificationSettings,
 )
 from services.staff.notifications.repository import NotificationRepository
-from services.staff.notifications.rules import email_body, email_subject, quiet_hours_end
+from services.staff.notifications.robots import GroupRobot
+from services.staff.notifications.rules import (
+    email_body,
+    email_subject,
+    quiet_hours_end,
+    team_text,
+)
 from services.staff.notifications.schemas import KindChannel, NotificationPreferences
 from shared.errors import NotFound
 
@@ -28,14 +35,47 @@ class NotificationService:
     """Plans deliveries in the transaction of the work item; keeps people's preferences."""
 
     def __init__(
-        self, repository: NotificationRepository, employees: EmployeeRepository, zone: str
+        self,
+        repository: NotificationRepository,
+        employees: EmployeeRepository,
+        zone: str,
+        robots: Sequence[GroupRobot] = (),
     ) -> None:
         self.repository = repository
         self.employees = employees
         self.zone = zone
+        self.robots = list(robots)
 
     async def announce(self, item: WorkItem, now: datetime) -> list[Delivery]:
-        """The channel messages for a new item, per the person's preferences and quiet hours."""
+        """The channel messages for a new item: the person's e-mail (per preferences and
+        quiet hours) and, for a team-level item only, the team's group robots."""
+        deliveries = await self._email(item, now)
+        if item.team_department_id is not None:
+            deliveries += await self._robots(item, now)
+        return deliveries
+
+    async def _robots(self, item: WorkItem, now: datetime) -> list[Delivery]:
+        assert item.id is not None
+        label = kind_label(WorkItemKind(item.kind), None)
+        made: list[Delivery] = []
+        for robot in self.robots:
+            if robot.department_id != item.team_department_id:
+                continue
+            delivery = Delivery(
+                id=uuid.uuid4(),
+                work_item_id=item.id,
+                employee_id=item.employee_id,
+                channel=robot.platform.value,
+                address=robot.name,
+                subject=email_subject(label, item.title),
+                body=team_text(item.account_name, item.record_path),
+                next_attempt_at=now,
+            )
+            await self.repository.add_delivery(delivery)
+            made.append(delivery)
+        return made
+
+    async def _email(self, item: WorkItem, now: datetime) -> list[Delivery]:
         assert item.id is not None
         person = await self.employees.get(item.employee_id)
         if person is None or not person.work_email:
@@ -88,7 +128,7 @@ class NotificationService:
                     enabled=stored.get((kind.value, channel.value), True),
                 )
                 for kind in WorkItemKind
-                for channel in Channel
+                for channel in PERSONAL_CHANNELS
             ],
         )
 

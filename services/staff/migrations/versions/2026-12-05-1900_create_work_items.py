@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("title", sa.String(length=200), nullable=False),
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("account_id", sa.Integer(), nullable=True),
+        sa.Column("team_department_id", sa.Integer(), nullable=True),
         sa.Column("account_name", sa.String(length=200), nullable=True),
         sa.Column("record_path", sa.String(length=300), nullable=False),
         sa.Column("severity", sa.String(length=16), nullable=False),
@@ -60,6 +61,11 @@ def upgrade() -> None:
             ["employee_id"],
             ["staff.employees.id"],
             name=op.f("fk_work_items_employee_id_employees"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["team_department_id"],
+            ["staff.departments.id"],
+            name=op.f("fk_work_items_team_department_id_departments"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_work_items")),
         sa.UniqueConstraint(
