@@ -14,7 +14,7 @@ from services.staff.identity.auth_router import router as auth_router
 from services.staff.identity.lifespan import identity_lifespan
 from services.staff.inbox.router import internal as work_items_router
 from services.staff.inbox.router import me as my_inbox_router
-from services.staff.notifications.dependencies import notifications_lifespan
+from services.staff.notifications.dependencies import digest_lifespan, notifications_lifespan
 from services.staff.notifications.router import admin as notifications_admin_router
 from services.staff.notifications.router import me as my_notifications_router
 from services.staff.offboarding.router import router as offboarding_router
@@ -72,7 +72,7 @@ def create_app(settings: StaffSettings | None = None) -> FastAPI:
             my_notifications_router,
             notifications_admin_router,
         ],
-        lifespans=[identity_lifespan, outbox_lifespan, notifications_lifespan],
+        lifespans=[identity_lifespan, outbox_lifespan, notifications_lifespan, digest_lifespan],
         openapi_tags=TAGS,
         on_access_denied=record_denial,
     )

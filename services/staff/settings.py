@@ -36,6 +36,7 @@ class StaffSettings(ServiceSettings):
     "secret"}]``: the teams' group chats that get team-level items."""
     notifications_dispatcher_enabled: bool = True
     notifications_poll_interval_seconds: Annotated[float, Field(gt=0)] = 2.0
+    notifications_digest_interval_seconds: Annotated[float, Field(ge=0)] = 300.0
     notifications_max_attempts: Annotated[int, Field(gt=0)] = 10
     notifications_backoff_seconds: Annotated[float, Field(gt=0)] = 5.0
     notifications_max_backoff_seconds: Annotated[float, Field(gt=0)] = 3600.0

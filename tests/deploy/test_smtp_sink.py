@@ -20,6 +20,7 @@ async def test_a_sent_mail_can_be_read_over_http() -> None:
         delivery = Delivery(
             id=uuid.uuid4(),
             work_item_id=1,
+            dedupe_key="item:1:email",
             employee_id=1,
             channel="email",
             address="li.na@example.com",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.staff.clock import Clock, system_clock
 from services.staff.employees.repository import EmployeeRepository
@@ -19,6 +20,7 @@ from services.staff.notifications.senders import SmtpSender
 from services.staff.notifications.service import NotificationService
 from services.staff.settings import StaffSettings
 from shared.db import SessionDep
+from shared.scheduled import periodic_lifespan, run_exclusively
 
 
 def notification_service(request: Request, session: SessionDep) -> NotificationService:
@@ -82,3 +84,30 @@ async def notifications_lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await dispatcher.stop()
+
+
+DIGEST_LOCK = 0x4B414D_0D16
+"""Advisory lock key of the digest round (one replica plans each round)."""
+
+
+async def digest_round(app: FastAPI) -> None:
+    """Plan the daily digests due now (idempotent per person and day)."""
+    settings: StaffSettings = app.state.settings
+
+    async def plan(session: AsyncSession) -> int:
+        service = NotificationService(
+            NotificationRepository(session),
+            EmployeeRepository(session),
+            settings.timezone,
+            settings.group_robots,
+        )
+        return await service.plan_digests(app_clock(app)())
+
+    await run_exclusively(app.state.session_factory, DIGEST_LOCK, plan)
+
+
+def digest_lifespan(app: FastAPI) -> AbstractAsyncContextManager[None]:
+    """The digest timer (``STAFF_NOTIFICATIONS_DIGEST_INTERVAL_SECONDS``; 0 = never)."""
+    settings: StaffSettings = app.state.settings
+    interval = settings.notifications_digest_interval_seconds
+    return periodic_lifespan("notification-digest", interval, digest_round)(app)

@@ -35,13 +35,17 @@ class DeliveryStatus(StrEnum):
 
 
 class NotificationSettings(StaffTable, table=True):
-    """A person's quiet hours (company time zone)."""
+    """A person's quiet hours (company time zone) and daily-digest choice: with the digest
+    on, only urgent items are mailed at once, the rest in one mail a day."""
 
     __tablename__ = "notification_settings"
 
     employee_id: int = Field(foreign_key="staff.employees.id", primary_key=True)
     quiet_from: time | None = None
     quiet_until: time | None = None
+    daily_digest: bool = Field(
+        default=False, sa_column_kwargs={"server_default": "false", "nullable": False}
+    )
     updated_at: datetime | None = Field(default=None, sa_column=updated_at_column())
 
 
@@ -57,7 +61,7 @@ class NotificationPreference(StaffTable, table=True):
 
 
 class Delivery(StaffTable, table=True):
-    """One message to one channel, written with the work item it announces.
+    """One message to one channel, written with the work item it announces (or a digest).
 
     Its id is the delivery id the message carries (the e-mail's Message-ID), so a message
     sent again after a crash is recognisably the same one.
@@ -65,7 +69,7 @@ class Delivery(StaffTable, table=True):
 
     __tablename__ = "notification_deliveries"
     __table_args__ = (
-        UniqueConstraint("work_item_id", "channel"),
+        UniqueConstraint("dedupe_key"),
         CheckConstraint("status IN ('pending', 'sent', 'dead')", name="status_known"),
         Index(
             "ix_notification_deliveries_due",
@@ -76,7 +80,8 @@ class Delivery(StaffTable, table=True):
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    work_item_id: int = Field(foreign_key="staff.work_items.id")
+    dedupe_key: str = Field(max_length=120, description="item:<id>:<channel> or digest:…")
+    work_item_id: int | None = Field(default=None, foreign_key="staff.work_items.id")
     employee_id: int = Field(foreign_key="staff.employees.id", index=True)
     channel: str = Field(max_length=16)
     address: str = Field(max_length=254)

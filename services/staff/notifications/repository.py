@@ -7,9 +7,14 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.staff.employees.models import Employee
+from services.staff.inbox.kinds import WorkItemState
+from services.staff.inbox.models import WorkItem
+from services.staff.inbox.repository import seen_in_state
 from services.staff.notifications.models import (
     Delivery,
     DeliveryStatus,
@@ -54,6 +59,47 @@ class NotificationRepository:
     async def add_delivery(self, delivery: Delivery) -> None:
         self.session.add(delivery)
         await self.session.flush()
+
+    async def add_delivery_once(self, delivery: Delivery) -> int:
+        """Insert unless its dedupe key is known; 1 when inserted."""
+        values = {c.name: getattr(delivery, c.name) for c in Delivery.__table__.columns}  # type: ignore[attr-defined]
+        values = {k: v for k, v in values.items() if v is not None}
+        statement = (
+            pg_insert(Delivery)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(col(Delivery.id))
+        )
+        connection = await self.session.connection()
+        return 1 if (await connection.execute(statement)).scalar_one_or_none() else 0
+
+    async def digest_candidates(self, now: datetime) -> list[tuple[Employee, Sequence[WorkItem]]]:
+        """People who chose the daily digest, with their open items (at most 50, by due)."""
+        people = (
+            await self.session.exec(
+                select(Employee)
+                .join(
+                    NotificationSettings, col(NotificationSettings.employee_id) == col(Employee.id)
+                )
+                .where(col(NotificationSettings.daily_digest).is_(True))
+                .order_by(col(Employee.id))
+            )
+        ).all()
+        found: list[tuple[Employee, Sequence[WorkItem]]] = []
+        for person in people:
+            items = (
+                await self.session.exec(
+                    select(WorkItem)
+                    .where(
+                        col(WorkItem.employee_id) == person.id,
+                        seen_in_state(WorkItemState.OPEN, now),
+                    )
+                    .order_by(col(WorkItem.due_at).asc().nulls_last(), col(WorkItem.id))
+                    .limit(50)
+                )
+            ).all()
+            found.append((person, items))
+        return found
 
     async def claim_due(self, now: datetime) -> Delivery | None:
         """The next due delivery, locked; one that another replica holds is skipped."""

@@ -13,6 +13,7 @@ from services.staff.notifications.dependencies import NotificationServiceDep, ch
 from services.staff.notifications.schemas import (
     DeliveryRead,
     DeliveryRun,
+    DigestRun,
     NotificationPreferences,
 )
 from shared.auth.policy import ADMIN_ONLY
@@ -93,3 +94,14 @@ async def retry_dead_letter(
 )
 async def run_delivery_job(request: Request) -> DeliveryRun:
     return await channel_dispatcher(request.app).deliver_once()
+
+
+@admin.post(
+    "/jobs/digest/run",
+    response_model=DigestRun,
+    summary="Run the daily-digest job now (with the service's clock)",
+    dependencies=[Depends(ADMIN_ONLY)],
+    responses=problem_responses(401, 403),
+)
+async def run_digest_job(service: NotificationServiceDep, now: NowDep) -> DigestRun:
+    return DigestRun(planned=await service.plan_digests(now))

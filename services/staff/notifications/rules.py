@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 SUBJECT_PREFIX = "【KAM待办】"
+DIGEST_TIME = time(8, 0)
+"""When the daily digest goes out (company time zone)."""
 
 
 def quiet_hours_end(moment: datetime, quiet_from: time, quiet_until: time, zone: str) -> datetime:
@@ -55,3 +57,13 @@ def email_body(
         lines.append(f"截止时间：{due}")
     lines += [f"记录：{path}", "", "请登录 KAM 系统处理。此邮件由系统自动发送，请勿回复。"]
     return "\n".join(lines)
+
+
+def digest_subject(day: date, count: int) -> str:
+    """The subject of a person's daily digest."""
+    return f"{SUBJECT_PREFIX}{day:%Y年%m月%d日} 待办汇总（{count} 项）"
+
+
+def digest_body(name: str, lines: list[str]) -> str:
+    """The body of a person's daily digest: one line per open item."""
+    return "\n".join([f"{name}，您好：", "", "您今天的待办：", *lines, "", "请登录 KAM 系统处理。"])

@@ -35,6 +35,9 @@ class NotificationPreferences(BaseModel):
 
     quiet_from: time | None = Field(default=None, examples=["22:00"])
     quiet_until: time | None = Field(default=None, examples=["07:30"])
+    daily_digest: bool = Field(
+        default=False, description="Mail non-urgent items once a day (08:00) instead of at once."
+    )
     preferences: list[KindChannel] = Field(default_factory=list, max_length=200)
 
     @model_validator(mode="after")
@@ -53,7 +56,7 @@ class DeliveryRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    work_item_id: int
+    work_item_id: int | None
     employee_id: int
     channel: Channel
     subject: str
@@ -63,6 +66,12 @@ class DeliveryRead(BaseModel):
     last_error: str | None
     sent_at: datetime | None
     created_at: datetime
+
+
+class DigestRun(BaseModel):
+    """What one run of the digest job planned (mails to send)."""
+
+    planned: int
 
 
 class DeliveryRun(BaseModel):

@@ -8,7 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from services.staff.employees.repository import EmployeeRepository
-from services.staff.inbox.kinds import WorkItemKind
+from services.staff.inbox.kinds import Severity, WorkItemKind
 from services.staff.inbox.models import WorkItem
 from services.staff.inbox.rules import kind_label
 from services.staff.notifications.models import (
@@ -22,6 +22,9 @@ from services.staff.notifications.models import (
 from services.staff.notifications.repository import NotificationRepository
 from services.staff.notifications.robots import GroupRobot
 from services.staff.notifications.rules import (
+    DIGEST_TIME,
+    digest_body,
+    digest_subject,
     email_body,
     email_subject,
     quiet_hours_end,
@@ -64,6 +67,7 @@ class NotificationService:
             delivery = Delivery(
                 id=uuid.uuid4(),
                 work_item_id=item.id,
+                dedupe_key=f"item:{item.id}:{robot.platform.value}",
                 employee_id=item.employee_id,
                 channel=robot.platform.value,
                 address=robot.name,
@@ -88,6 +92,8 @@ class NotificationService:
         if (item.kind, Channel.EMAIL.value) in disabled:
             return []
         settings = await self.repository.settings(item.employee_id)
+        if settings and settings.daily_digest and item.severity != Severity.URGENT.value:
+            return []  # it goes out in the person's daily digest
         send_at = now
         if settings and settings.quiet_from is not None and settings.quiet_until is not None:
             send_at = quiet_hours_end(now, settings.quiet_from, settings.quiet_until, self.zone)
@@ -100,6 +106,7 @@ class NotificationService:
         delivery = Delivery(
             id=uuid.uuid4(),
             work_item_id=item.id,
+            dedupe_key=f"item:{item.id}:{Channel.EMAIL.value}",
             employee_id=item.employee_id,
             channel=Channel.EMAIL.value,
             address=person.work_email,
@@ -121,6 +128,7 @@ class NotificationService:
         return NotificationPreferences(
             quiet_from=settings.quiet_from if settings else None,
             quiet_until=settings.quiet_until if settings else None,
+            daily_digest=settings.daily_digest if settings else False,
             preferences=[
                 KindChannel(
                     kind=kind,
@@ -144,6 +152,7 @@ class NotificationService:
                 employee_id=employee_id,
                 quiet_from=wanted.quiet_from,
                 quiet_until=wanted.quiet_until,
+                daily_digest=wanted.daily_digest,
             ),
             [
                 NotificationPreference(
@@ -156,6 +165,38 @@ class NotificationService:
             ],
         )
         return await self.preferences(employee_id)
+
+    async def plan_digests(self, now: datetime) -> int:
+        """One digest mail per person who chose it, per company day, from DIGEST_HOUR on:
+        their open items. Planned once a day however often the job runs."""
+        local = now.astimezone(ZoneInfo(self.zone))
+        if local.time() < DIGEST_TIME:
+            return 0
+        planned = 0
+        for person, items in await self.repository.digest_candidates(now):
+            if not items or not person.work_email:
+                continue
+            lines = [
+                f"· {kind_label(WorkItemKind(i.kind), None)}：{i.title}"
+                + (
+                    f"（截止 {i.due_at.astimezone(ZoneInfo(self.zone)):%m-%d %H:%M}）"
+                    if i.due_at
+                    else ""
+                )
+                for i in items
+            ]
+            delivery = Delivery(
+                id=uuid.uuid4(),
+                dedupe_key=f"digest:{person.id}:{local.date().isoformat()}:email",
+                employee_id=person.id or 0,
+                channel=Channel.EMAIL.value,
+                address=person.work_email,
+                subject=digest_subject(local.date(), len(items)),
+                body=digest_body(person.name, lines),
+                next_attempt_at=now,
+            )
+            planned += await self.repository.add_delivery_once(delivery)
+        return planned
 
     async def dead_letters(self, limit: int) -> Sequence[Delivery]:
         return await self.repository.list_status(DeliveryStatus.DEAD, None, limit)

@@ -192,3 +192,41 @@ async def _sleep() -> None:
     import asyncio
 
     await asyncio.sleep(0.02)
+
+
+async def test_the_daily_digest_mails_non_urgent_items_once_a_day(
+    staff: StaffApp, smtp_sink: SmtpSink, person: int
+) -> None:
+    headers = as_person(person)
+    chose = await staff.client.put(PREFERENCES, json={"daily_digest": True}, headers=headers)
+    assert chose.status_code == 200 and chose.json()["daily_digest"] is True
+
+    def at(moment: str) -> None:
+        staff.app.state.clock = lambda: datetime.fromisoformat(moment)
+
+    at("2026-12-07T07:00:00+08:00")
+    await staff.client.post(WORK_ITEMS, json=item(person, "g:1"), headers=FROM_CLIENTS)
+    await staff.client.post(WORK_ITEMS, json=item(person, "g:2"), headers=FROM_CLIENTS)
+    urgent = item(person, "g:3", "sla_escalation") | {"severity": "urgent"}
+    await staff.client.post(WORK_ITEMS, json=urgent, headers=FROM_CLIENTS)
+    assert await run_job(staff) == {"tried": 1, "sent": 1}  # only the urgent one at once
+
+    async def digest() -> int:
+        response = await staff.client.post("/v1/staff/notifications/jobs/digest/run")
+        assert response.status_code == 200, response.text
+        return int(response.json()["planned"])
+
+    assert await digest() == 0  # before 08:00
+    at("2026-12-07T08:05:00+08:00")
+    assert await digest() == 1
+    assert await digest() == 0  # once a day, however often the job runs
+    assert await run_job(staff) == {"tried": 1, "sent": 1}
+    mail = smtp_sink.mails[-1]
+    assert mail["Subject"] == "【KAM待办】2026年12月07日 待办汇总（3 项）"
+    assert "催收任务：华东电力 g:1 逾期 30 天" in str(mail.get_content())
+    at("2026-12-08T08:00:00+08:00")
+    assert await digest() == 1
+    refused = await staff.client.post(
+        "/v1/staff/notifications/jobs/digest/run", headers=as_person(person)
+    )
+    assert refused.status_code == 403

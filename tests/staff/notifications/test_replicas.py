@@ -60,7 +60,8 @@ async def committed(
         deliveries = [
             Delivery(
                 id=uuid.uuid4(),
-                work_item_id=i.id or 0,
+                work_item_id=i.id,
+                dedupe_key=f"item:{i.id}:email",
                 employee_id=person.id,
                 channel="email",
                 address="r@example.com",

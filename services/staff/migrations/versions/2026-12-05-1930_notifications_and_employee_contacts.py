@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("employee_id", sa.Integer(), nullable=False),
         sa.Column("quiet_from", sa.Time(), nullable=True),
         sa.Column("quiet_until", sa.Time(), nullable=True),
+        sa.Column("daily_digest", sa.Boolean(), server_default="false", nullable=False),
         sa.Column(
             "updated_at",
             sa.DateTime(timezone=True),
@@ -61,7 +62,8 @@ def upgrade() -> None:
     op.create_table(
         "notification_deliveries",
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("work_item_id", sa.Integer(), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=120), nullable=False),
+        sa.Column("work_item_id", sa.Integer(), nullable=True),
         sa.Column("employee_id", sa.Integer(), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("address", sa.String(length=254), nullable=False),
@@ -93,11 +95,7 @@ def upgrade() -> None:
             name=op.f("fk_notification_deliveries_work_item_id_work_items"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_deliveries")),
-        sa.UniqueConstraint(
-            "work_item_id",
-            "channel",
-            name=op.f("uq_notification_deliveries_work_item_id_channel"),
-        ),
+        sa.UniqueConstraint("dedupe_key", name=op.f("uq_notification_deliveries_dedupe_key")),
         schema="staff",
     )
     op.create_index(
