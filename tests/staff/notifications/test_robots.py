@@ -116,7 +116,7 @@ async def test_team_items_go_to_the_teams_robots_and_personal_ones_do_not(
     assert (await staff.client.post(RUN_JOB)).json() == {"tried": 0, "sent": 0}
 
 
-async def test_a_wrong_dingtalk_signature_is_refused_and_retried(
+async def test_a_wrong_dingtalk_signature_is_refused_and_not_counted_as_sent(
     staff: StaffApp, smtp_sink: SmtpSink, robots_url: str
 ) -> None:
     team = int((await make_department(staff.client, "FIN2"))["id"])
