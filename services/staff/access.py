@@ -17,3 +17,5 @@ MANAGE_PEOPLE = Policy(Role.ADMIN, Role.DEPT_MANAGER)
 READ_QUALIFICATIONS = Policy(
     Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.APPRAISAL_ADMIN, Role.EXECUTIVE
 )
+POST_WORK_ITEMS = Policy(services=True, description="Our services post and close work items.")
+OWN_INBOX = Policy(Role.EMPLOYEE, description="A person reads and works their own inbox.")
