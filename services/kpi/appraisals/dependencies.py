@@ -32,6 +32,7 @@ def appraisal_service(
         OrgRepository(session),
         settings.grade_scale,
         scope=scope,
+        target_max_share=settings.calibration_max_share,
     )
 
 

@@ -188,7 +188,9 @@ async def test_whole_flow_matches_the_hand_computed_table(kpi_session: AsyncSess
     with pytest.raises(Conflict, match="not yet calibrated"):
         await cycles.transition(cycle.id, CycleState.CLOSED)
     await reviews.adjust_in_calibration(
-        by_employee[101], CalibrationAdjustment(grade="B", reason="部门A等比例超过20%,按排名调整"),
+        by_employee[101], CalibrationAdjustment(
+            grade="B", band_override=True, reason="部门A等比例超过20%,按排名调整"
+        ),
         actor_employee_id=ADMIN, if_match=await etag(by_employee[101]),
     )  # fmt: skip
     assert await cycles.lock_department(cycle.id, 10, actor_employee_id=ADMIN) == 3
