@@ -45,10 +45,10 @@ __all__ = [
     "distribution_by_group",
     "distribution_violations",
     "grade_counts",
-    "grade_outside_band",
-    "worsened_grades",
     "grade_for_score",
+    "grade_outside_band",
     "may_enter_actual",
+    "worsened_grades",
 ]
 
 G = TypeVar("G", bound=Hashable)

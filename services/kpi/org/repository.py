@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, literal
@@ -13,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.kpi.org.models import OrgEmployee
 
 ACTIVE = "active"
+DEPARTED = "departed"
 
 
 class OrgRepository:
@@ -123,3 +125,37 @@ class OrgRepository:
         )
         result = await self.session.exec(query)
         return list(result.all())
+
+    async def department_members_at(
+        self, department_id: int, at: date, *, max_depth: int = 20
+    ) -> dict[int, int]:
+        """Employees (not departed) of the department's subtree on ``at``: employee → department.
+
+        The copy holds no department tree, so the subtree is read from the reporting lines:
+        the department's members and everyone reporting to them, directly or not.
+
+        ``at`` is where the dated org copy plugs in: today's copy is current-only, so it
+        answers with the current rows; once rows carry ``valid_from``/``valid_to`` this
+        method (and nothing else) filters on them.
+        """
+        del at  # the current copy has no dates yet; see the docstring
+        table = OrgEmployee.__table__  # type: ignore[attr-defined]
+        start = (
+            select(table.c.employee_id, literal(0).label("depth"))
+            .where(table.c.department_id == department_id)
+            .cte("members", recursive=True)
+        )
+        step = (
+            select(table.c.employee_id, start.c.depth + 1)
+            .join(start, table.c.manager_id == start.c.employee_id)
+            .where(start.c.depth < max_depth)
+        )
+        members = start.union_all(step)
+        result = await self.session.exec(
+            select(table.c.employee_id, table.c.department_id).where(
+                table.c.employee_id.in_(select(members.c.employee_id)),
+                table.c.status != DEPARTED,
+                table.c.department_id.is_not(None),
+            )
+        )
+        return {int(row[0]): int(row[1]) for row in result.all()}

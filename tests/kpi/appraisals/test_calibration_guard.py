@@ -32,7 +32,9 @@ SCORES = {201: "100.90", 202: "88.00", 203: "75.00", 204: "72.00", 205: "65.00"}
 
 
 async def _department(session: AsyncSession, *, cycle_state: str, state: str) -> dict[int, int]:
-    template = AppraisalTemplate(code="T", name="模板", position_code="KA-SPEC", period_kind="month")
+    template = AppraisalTemplate(
+        code="T", name="模板", position_code="KA-SPEC", period_kind="month"
+    )
     session.add(template)
     await session.flush()
     assert template.id is not None
@@ -83,7 +85,7 @@ async def test_a_grade_outside_its_band_needs_the_override(kpi_session: AsyncSes
     ids = await _department(kpi_session, cycle_state="calibration", state="pending_calibration")
     service = _service(kpi_session)
     # 100.90 is in S's band (≥ 95): B contradicts it and is refused without the flag.
-    with pytest.raises(UnprocessableContent, match="contradicts final score 100.90"):
+    with pytest.raises(UnprocessableContent, match=r"contradicts final score 100\.90"):
         await service.adjust_in_calibration(
             ids[201], CalibrationAdjustment(grade="B", reason="按排名调整"),
             actor_employee_id=ADMIN, if_match=await _etag(service, ids[201]),
@@ -93,7 +95,8 @@ async def test_a_grade_outside_its_band_needs_the_override(kpi_session: AsyncSes
 
     # With the flag and the reason it is given, and the audit log says so.
     result = await service.adjust_in_calibration(
-        ids[201], CalibrationAdjustment(grade="B", band_override=True, reason="部门S超比例,按排名调整"),
+        ids[201],
+        CalibrationAdjustment(grade="B", band_override=True, reason="部门S超比例,按排名调整"),
         actor_employee_id=ADMIN, if_match=await _etag(service, ids[201]),
     )  # fmt: skip
     assert (str(result.final_score), result.final_grade) == ("100.90", "B")

@@ -95,7 +95,9 @@ async def test_whole_flow_matches_the_hand_computed_table(kpi_session: AsyncSess
         )
     )
     await templates.publish(template.id, if_match=f'"{template.version}"')
-    plan = await TargetService(TargetRepository(session), indicators, scope=EVERYONE).create(
+    plan = await TargetService(
+        TargetRepository(session), indicators, OrgRepository(session), scope=EVERYONE
+    ).create(
         TargetPlanCreate.model_validate(
             {
                 "indicator_id": sales.id,

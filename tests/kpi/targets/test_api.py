@@ -5,7 +5,7 @@ from typing import Any
 
 import httpx
 
-from tests.kpi.conftest import make_indicator
+from tests.kpi.conftest import employee_event, make_indicator, seed_org
 
 BASE = "/v1/kpi/target-plans"
 
@@ -21,6 +21,13 @@ def assert_adds_up(plan: dict[str, Any]) -> None:
 
 
 async def test_decomposition_is_stored_exactly(kpi_client: httpx.AsyncClient) -> None:
+    # Department 3 with teams 4 (lead 40) and 5 (lead 50); 30 joins team 4 later.
+    await seed_org(kpi_client, [
+        employee_event(40, department_id=3, manager_id=None),
+        employee_event(50, department_id=3, manager_id=None),
+        *(employee_event(e, department_id=4, manager_id=40) for e in (12, 15, 16, 30)),
+        employee_event(21, department_id=5, manager_id=50),
+    ])  # fmt: skip
     indicator = await make_indicator(kpi_client, "tg_sales", unit="元")
     body = {
         "indicator_id": indicator, "year": 2026, "department_id": 3, "total": "1000000.01",
