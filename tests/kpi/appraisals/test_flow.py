@@ -21,6 +21,7 @@ from decimal import Decimal
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from deploy.demo import CatalogueDuties
 from services.kpi.access import KpiScope
 from services.kpi.appraisals.repository import AppraisalRepository
 from services.kpi.appraisals.rules import DEFAULT_GRADE_SCALE, CycleState
@@ -83,7 +84,7 @@ async def test_whole_flow_matches_the_hand_computed_table(kpi_session: AsyncSess
         IndicatorCreate(code="f_sales", name="销售目标达成率", unit="元", kind="manual")
     )
     assert collection.id and sales.id
-    templates = TemplateService(TemplateRepository(session), indicators)
+    templates = TemplateService(TemplateRepository(session), indicators, CatalogueDuties())
     template = await templates.create(
         TemplateCreate.model_validate(
             {
