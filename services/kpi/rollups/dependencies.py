@@ -8,6 +8,7 @@ from fastapi import Depends
 
 from services.kpi.access import Scope
 from services.kpi.appraisals.dependencies import KpiSettingsDep
+from services.kpi.bonus.repository import BonusRepository
 from services.kpi.cycles.repository import CycleRepository
 from services.kpi.rollups.repository import RollupRepository
 from services.kpi.rollups.service import RollupService
@@ -21,6 +22,8 @@ def rollup_service(session: SessionDep, settings: KpiSettingsDep, scope: Scope) 
         settings.grade_scale,
         settings.bonus_coefficients,
         scope=scope,
+        bonus=BonusRepository(session),
+        currency=settings.base_currency,
     )
 
 

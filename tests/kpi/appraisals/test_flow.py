@@ -36,6 +36,7 @@ from services.kpi.appraisals.schemas import (
     SelfRating,
 )
 from services.kpi.appraisals.service import AppraisalService
+from services.kpi.bonus.repository import BonusRepository
 from services.kpi.cycles.repository import CycleRepository
 from services.kpi.cycles.schemas import CycleCreate
 from services.kpi.cycles.service import CycleService
@@ -226,7 +227,7 @@ async def test_whole_flow_matches_the_hand_computed_table(kpi_session: AsyncSess
     rollups = RollupService(
         RollupRepository(session), CycleRepository(session), DEFAULT_GRADE_SCALE,
         {"S": Decimal("1.5"), "A": Decimal("1.2"), "B": Decimal("1.0"), "C": Decimal("0.8")},
-        scope=EVERYONE,
+        scope=EVERYONE, bonus=BonusRepository(session), currency="CNY",
     )  # fmt: skip
     rollup = await rollups.cycle_rollup(cycle.id, GroupBy.DEPARTMENT)
     assert rollup.groups[0].average_score == Decimal("75.44")  # (87 + 71.33 + 68) / 3
