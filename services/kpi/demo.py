@@ -39,7 +39,8 @@ INDICATORS: tuple[dict[str, Any], ...] = (
     {"code": "report_timeliness", "name": "报表及时准确率", "unit": "%",
      "kind": "manual", "scoring_rule": {"type": "pass_fail", "pass_score": "100"}},
     {"code": "qualification_rate", "name": "员工任职资格达标率", "unit": "%",
-     "kind": "manual", "scoring_rule": LINEAR},
+     "kind": "automatic", "source": "staff", "metric": "qualification_rate",
+     "scoring_rule": LINEAR},
     {"code": "training_delivered", "name": "培训计划完成率", "unit": "%",
      "kind": "manual", "scoring_rule": LINEAR},
 )  # fmt: skip

@@ -23,6 +23,7 @@ class ActualSource(StrEnum):
     MANUAL_OVERRIDE = "manual_override"
     """A reviewer's value replacing a collected one; collection leaves it in place."""
     CLIENTS_METRICS = "clients_metrics"
+    STAFF_QUALIFICATIONS = "staff_qualifications"
 
 
 class AppraisalItemRead(BaseModel):
