@@ -8,11 +8,32 @@ from typing import Annotated, Self
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from services.kpi.bonus.rules import AdjustmentKind, AdjustmentState
-from shared.money import Money
-from shared.numbers import JsonInt
+from shared.money import ExactDecimal, Money
+from shared.numbers import JsonInt, NotABoolean
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=1000)]
 Period = Annotated[str, StringConstraints(pattern=r"^\d{4}(-\d{2}|-Q[1-4])?$")]
+EmployeeId = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
+
+
+class MoneyIn(BaseModel):
+    """An amount to the cent with its currency (the input form of ``Money``)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"amount": "500.00", "currency": "CNY"}]}
+    )
+
+    amount: ExactDecimal
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$", max_length=3)]
+
+    @property
+    def money(self) -> Money:
+        return Money(amount=self.amount, currency=self.currency)
+
+    @model_validator(mode="after")
+    def _to_the_cent(self) -> Self:
+        Money(amount=self.amount, currency=self.currency)  # the same rules as stored money
+        return self
 
 
 class BonusBaseSet(BaseModel):
@@ -30,10 +51,10 @@ class BonusBaseSet(BaseModel):
 
     period: Period = Field(description="The cycle's period: 2026-11, 2026-Q4 or 2026.")
     position_code: str | None = Field(default=None, min_length=1, max_length=40)
-    employee_id: JsonInt | None = Field(
-        default=None, ge=1, json_schema_extra={"x-kam-ref": "employee"}
+    employee_id: EmployeeId | None = Field(
+        default=None, json_schema_extra={"x-kam-ref": "employee"}
     )
-    amount: Money
+    amount: MoneyIn
 
     @model_validator(mode="after")
     def _one_target(self) -> Self:
@@ -70,7 +91,7 @@ class RewardPenaltyPropose(BaseModel):
 
     employee_id: JsonInt = Field(ge=1, json_schema_extra={"x-kam-ref": "employee"})
     kind: AdjustmentKind
-    amount: Money
+    amount: MoneyIn
     reason: Reason
 
     @model_validator(mode="after")

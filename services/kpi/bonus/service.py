@@ -13,6 +13,7 @@ from services.kpi.bonus.rules import AdjustmentState, may_decide
 from services.kpi.bonus.schemas import (
     BonusBaseRead,
     BonusBaseSet,
+    MoneyIn,
     RewardPenaltyDecision,
     RewardPenaltyPropose,
     RewardPenaltyRead,
@@ -50,7 +51,7 @@ class BonusService:
         self.scope = scope
         self.currency = currency
 
-    def _in_base_currency(self, amount: Money) -> None:
+    def _in_base_currency(self, amount: MoneyIn) -> None:
         if amount.currency != self.currency:
             raise UnprocessableContent(
                 f"bonus amounts are in the base currency {self.currency}, not {amount.currency}"
