@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.http_client import ServiceClient
 from tests.conftest import _client_in_transaction, token_for
 from tests.kpi.conftest import make_indicator, sheet
-from tests.staff.conftest import duty, make_department, make_position
+from tests.staff.conftest import SECOND_ADMIN, duty, make_department, make_position
 
 BASE = "/v1/kpi/templates"
 
@@ -146,3 +146,36 @@ async def test_one_template_in_force_per_position_and_period_kind(
         f"{BASE}/{second.json()['id']}/publish", headers={"If-Match": second_now.headers["ETag"]}
     )
     assert published.status_code == 200, published.text
+
+
+async def test_publish_rechecks_duties_against_the_description_now_in_force(
+    kpi_with_staff: tuple[httpx.AsyncClient, httpx.AsyncClient],
+) -> None:
+    kpi, staff = kpi_with_staff
+    await _positions(staff)
+    indicators = (await make_indicator(kpi, "tr_col"), await make_indicator(kpi, "tr_sales"))
+    # The draft cites duty 2 (协助对账和催款) of KT-SPEC v1: valid when written.
+    draft = await kpi.post(BASE, json=_body(
+        indicators, "TR-A", "KT-SPEC", duty={"importance": 2, "statement": "协助对账和催款"}
+    ))  # fmt: skip
+    assert draft.status_code == 201, draft.text
+
+    # Staff then approves v2 of KT-SPEC with only duty 1: the citation no longer exists.
+    listed = await staff.get("/v1/staff/positions", params={"q": "KT-SPEC"})
+    position_id = next(p["id"] for p in listed.json()["items"] if p["code"] == "KT-SPEC")
+    base = f"/v1/staff/positions/{position_id}/versions"
+    revised = await staff.post(f"{base}/1/revise")
+    assert revised.status_code == 201, revised.text
+    changed = await staff.patch(
+        f"{base}/2", json={"duties": [duty(1, "开发和维护所辖大客户")]},
+        headers={"If-Match": revised.headers["ETag"]},
+    )  # fmt: skip
+    assert changed.status_code == 200, changed.text
+    assert (await staff.post(f"{base}/2/submit")).status_code == 200
+    approved = await staff.post(f"{base}/2/approve", headers=SECOND_ADMIN)
+    assert approved.status_code == 200, approved.text
+
+    refused = await _publish(kpi, draft)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["item_keys"] == ["collection"]
+    assert (await kpi.get(f"{BASE}/{draft.json()['id']}")).json()["status"] == "draft"
