@@ -154,10 +154,13 @@ async def load_org(conn: asyncpg.Connection, org: Org, password_hash: str) -> di
              for p in org.people],
         ),
     }  # fmt: skip
+    # The org copies hold the current state and its dated period, as the services write them.
     copies = columns("employee_id employee_no name position_code department_id manager_id status "
-                     "version")  # fmt: skip
+                     "version valid_from")  # fmt: skip
+    since = datetime(2000, 1, 1, tzinfo=UTC)
     rows = [(p.id, p.employee_no, p.name, p.position_code, p.department_id, p.manager_id,
-             "active", 1) for p in org.people]  # fmt: skip
-    for table in ("clients.org_employees", "kpi.org_employees"):
-        counts[table] = await copy(conn, table, copies, rows)
+             "active", 1, since) for p in org.people]  # fmt: skip
+    for schema in ("clients", "kpi"):
+        for table in (f"{schema}.org_employees", f"{schema}.org_employee_periods"):
+            counts[table] = await copy(conn, table, copies, rows)
     return counts

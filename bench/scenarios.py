@@ -75,6 +75,7 @@ from bench.load import (
     run_wrk,
 )
 from bench.org import Org, Person, load_org, org_tree
+from bench.sign_in_attack import sign_in_under_attack
 from bench.volume import build_volume, concentrate, load_volume
 from deploy.local_settings import RunnerSettings
 from deploy.processes import Ports, Stack
@@ -107,6 +108,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--duplicates", type=float, default=0.1, help="share of repeated deliveries"
     )
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument(
+        "--attack-rate", type=float, default=200, help="bad sign-ins a second (under attack)"
+    )
+    parser.add_argument("--attack-seconds", type=float, default=10)
     parser.add_argument("--quick", action="store_true", help="smaller data, shorter runs")
     parser.add_argument("--results-dir", type=Path, default=RESULTS)
     parser.add_argument("--seed", type=int, default=2026)
@@ -648,6 +653,19 @@ def main(argv: list[str] | None = None) -> int:
             print("ingesting the ERP's webhooks …", flush=True)
             ingest_row = ingest(bench, api_key, webhook_secret, admin_url, today.isoformat())
             result["handover"] = asyncio.run(handover(bench, who, admin_url, today.isoformat()))
+            print("signing in under a flood of bad sign-ins …", flush=True)
+            logins = [f"bench.e{p.id}" for p in org.people]
+            attacked = sign_in_under_attack(
+                urls["gateway"], logins[:10], BENCH_PASSWORD, logins[10:],
+                rate=args.attack_rate, seconds=args.attack_seconds,
+            )  # fmt: skip
+            result["sign_in_under_attack"] = attacked
+            # An attacker's attempt may wait long (held back on purpose); an honest one
+            # must succeed.
+            if attacked["correct"].get("errors", 1):
+                bench.failures.append(
+                    f"sign-in under attack: correct {attacked['correct'].get('statuses')}"
+                )
             result["memory_after_mb"] = rss_mb(pids)
             result["memory_peak_under_load_mb"] = bench.peak_rss_mb
             result["rows"] = bench.rows
@@ -716,6 +734,13 @@ def print_report(result: dict[str, Any], args: argparse.Namespace) -> None:
               f"{ingest_row['distinct_payments']:,} distinct payments, "
               f"{ingest_row['payments_stored']:,} stored "
               f"({ingest_row['resent_after_wrk_dropped_them']} re-sent)")  # fmt: skip
+    attacked = result.get("sign_in_under_attack")
+    if attacked:
+        correct, bad = attacked["correct"], attacked["bad"]
+        print(f"sign-in under attack ({attacked['rate']:g} bad/s for {attacked['seconds']:g} s, "
+              f"bad answered {bad.get('statuses')}): correct sign-in p50 "
+              f"{correct.get('p50_ms', 0):.0f} ms, p99 {correct.get('p99_ms', 0):.0f} ms"
+              f"  target p99 < 1 s {'met' if attacked['met'] else 'MISSED'}")  # fmt: skip
     print("targets (ratios in this run):")
     print(targets_table(result["targets"]))
     idle, peak = result["memory_idle_mb"], result["memory_peak_under_load_mb"]

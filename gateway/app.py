@@ -25,7 +25,7 @@ from shared.auth.jwks import RemoteJwks
 from shared.auth.service_credentials import ServiceTokenProvider
 from shared.auth.tokens import TokenVerifier
 from shared.docs import install_offline_docs
-from shared.errors import install_error_handlers
+from shared.error_handlers import install_error_handlers
 from shared.logging import configure_logging
 from shared.metrics import NO_NATIVE_TELEMETRY, install_metrics
 from shared.request_id import RequestIdMiddleware

@@ -1,19 +1,25 @@
-"""An audit log every service can have in its own schema: who did what to which record.
+"""The audit log of every service, one shape in each schema: who did what to which record.
 
 A service declares ``class XAuditEntry(AuditLogBase, XTable, table=True)`` with
-``__tablename__ = "audit_log"``. Entries about refused requests are written in a
-transaction of their own, because the request's transaction rolls back with the refusal.
-Never put a password, token or key in ``detail``.
+``__tablename__ = "audit_log"`` (clients adds the account an entry belongs to). An entry
+carries the actor, the entity, the action, the record before and after, and the facts of
+the request it came from (request id, client address, the service that wrote it and, for
+a service acting for a person, whom it acted for), filled in by :func:`audit_entry` from
+the request being served. Entries about refused requests are written in a transaction of
+their own, because the request's transaction rolls back with the refusal. Never put a
+password, token or key in ``before`` or ``after``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
+from pydantic import Field as Described
 from sqlalchemy import DateTime, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -21,10 +27,19 @@ from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from shared.auth.policy import ADMIN_ONLY
-from shared.auth.principal import Principal
+from shared.auth.principal import Principal, PrincipalKind
 from shared.db import SessionDep
 from shared.errors import problem_responses
-from shared.pagination import Cursor, Page, PageSize, decode_cursor, keyset_page
+from shared.pagination import Cursor, Page, PageSize, cursor_key, keyset_page
+from shared.request_id import current_request_id
+
+ON_BEHALF_OF_HEADER = "x-kam-on-behalf-of"
+"""Sent by one of our services acting for a person: that person's subject (``user:12``).
+Believed only from a caller authenticated as a service."""
+
+_request_scope: ContextVar[MutableMapping[str, Any] | None] = ContextVar(
+    "audit_request_scope", default=None
+)
 
 
 class AuditLogBase(SQLModel):
@@ -36,15 +51,17 @@ class AuditLogBase(SQLModel):
         sa_type=DateTime(timezone=True),
         sa_column_kwargs={"server_default": func.now(), "nullable": False},
     )
+    service: str = Field(max_length=20)
+    request_id: str | None = Field(default=None, max_length=64)
     actor: str | None = Field(default=None, max_length=64)
+    actor_employee_id: int | None = Field(default=None)
+    on_behalf_of: str | None = Field(default=None, max_length=64)
+    client_address: str | None = Field(default=None, max_length=64)
     entity: str = Field(max_length=40)
     entity_id: str | None = Field(default=None, max_length=64)
     action: str = Field(max_length=40, index=True)
-    detail: dict[str, Any] = Field(
-        default_factory=dict,
-        sa_type=JSONB,
-        sa_column_kwargs={"server_default": "{}", "nullable": False},
-    )
+    before: dict[str, Any] | None = Field(default=None, sa_type=JSONB)
+    after: dict[str, Any] | None = Field(default=None, sa_type=JSONB)
 
 
 Entry = TypeVar("Entry", bound=AuditLogBase)
@@ -52,17 +69,94 @@ AuditFilter = Annotated[str | None, Query(max_length=40, pattern=r"^[a-z_]{1,40}
 
 
 class AuditEntryRead(BaseModel):
-    """An audit entry as the API shows it."""
+    """An audit entry as the API shows it (the same shape in every service)."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 981,
+                    "occurred_at": "2026-11-23T08:15:00+00:00",
+                    "service": "clients",
+                    "request_id": "4f1c2a9e0b7d4d4c9c1e6f0a2b3c4d5e",
+                    "actor": "user:7",
+                    "actor_employee_id": 12,
+                    "on_behalf_of": None,
+                    "client_address": "10.0.3.14",
+                    "entity": "account",
+                    "entity_id": "42",
+                    "action": "update",
+                    "before": {"short_name": "华东电建"},
+                    "after": {"short_name": "华东电网建设"},
+                }
+            ]
+        },
+    )
 
     id: int
     occurred_at: datetime
-    actor: str | None
+    service: str
+    request_id: str | None
+    actor: str | None = Described(description="The caller's subject (user:7, service:kpi).")
+    actor_employee_id: int | None
+    on_behalf_of: str | None = Described(
+        description="The person a service acted for, when a service was the caller."
+    )
+    client_address: str | None
     entity: str
     entity_id: str | None
     action: str
-    detail: dict[str, Any]
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+class AuditContextMiddleware:
+    """Makes the request being served visible to :func:`request_facts` (pure ASGI, so the
+    context variable reaches the endpoint and its dependencies)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = _request_scope.set(scope)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _request_scope.reset(token)
+
+
+def request_facts(principal: Principal | None = None) -> dict[str, Any]:
+    """Request id, client address, actor and on-behalf-of of the request being served
+    (empty values outside a request: a job, a test calling a service directly)."""
+    scope = _request_scope.get()
+    if principal is None and scope is not None:
+        found = scope.get("state", {}).get("principal")
+        principal = found if isinstance(found, Principal) else None
+    facts: dict[str, Any] = {"request_id": current_request_id()}
+    if scope is not None and scope.get("client"):
+        facts["client_address"] = str(scope["client"][0])[:64]
+    if principal is not None:
+        facts["actor"] = principal.subject[:64]
+        facts["actor_employee_id"] = principal.employee_id
+        if principal.kind is PrincipalKind.SERVICE and scope is not None:
+            headers = dict(scope.get("headers") or ())
+            behalf = headers.get(ON_BEHALF_OF_HEADER.encode("latin-1"))
+            if behalf:
+                facts["on_behalf_of"] = behalf.decode("latin-1")[:64]
+    return facts
+
+
+def audit_entry(model: type[Entry], **fields: Any) -> Entry:
+    """An entry of ``model`` with the facts of the current request filled in; ``fields``
+    (entity, action, before, after, service …) win over them, except a None, which leaves
+    the request's fact in place (a writer that does not know its actor passes None)."""
+    facts = request_facts()
+    given = {key: value for key, value in fields.items() if value is not None or key not in facts}
+    return model(**{**facts, **given})
 
 
 async def record_now(factory: async_sessionmaker[AsyncSession], entry: AuditLogBase) -> None:
@@ -73,16 +167,20 @@ async def record_now(factory: async_sessionmaker[AsyncSession], entry: AuditLogB
 
 
 def denial_recorder(
-    model: type[AuditLogBase],
+    model: type[AuditLogBase], service: str
 ) -> Callable[[Request, Principal], Awaitable[None]]:
-    """The ``on_access_denied`` hook of a service whose audit table is ``model``."""
+    """The ``on_access_denied`` hook of a service whose audit table is ``model``: one
+    ``access_denied`` entry on entity ``access`` naming the refused route."""
 
     async def record_denial(request: Request, principal: Principal) -> None:
-        entry = model(
+        entry = audit_entry(
+            model,
+            **request_facts(principal),
+            service=service,
             action="access_denied",
-            entity="route",
+            entity="access",
             entity_id=f"{request.method} {request.url.path}"[:64],
-            actor=principal.subject,
+            after={"method": request.method, "path": request.url.path[:200]},
         )
         await record_now(request.app.state.session_factory, entry)
 
@@ -106,7 +204,7 @@ def audit_router(model: type[AuditLogBase], prefix: str, tag: str) -> APIRouter:
         limit: PageSize = 50,
         cursor: Cursor = None,
     ) -> Page[AuditEntryRead]:
-        before = int(decode_cursor(cursor)["id"]) if cursor else None
+        before = cursor_key(cursor)
         rows = await _entries(session, model, entity, action, before, limit)
         items = [AuditEntryRead.model_validate(row) for row in rows]
         return keyset_page(items, limit)

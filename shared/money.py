@@ -48,7 +48,7 @@ CENT = Decimal("0.01")
 MAX_ABS_AMOUNT = Decimal("9999999999999999.99")
 """The largest magnitude ``NUMERIC(18, 2)`` holds; larger amounts are refused."""
 
-_DECIMAL_TEXT = re.compile(r"[+-]?\d+(\.\d+)?")
+_DECIMAL_TEXT = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")  # not \d: it takes １２３ too
 MAX_DECIMAL_TEXT = 32
 """The longest decimal string accepted (20 integer and 10 fraction digits, a sign, a dot)."""
 _CURRENCY_CODE = re.compile(r"[A-Z]{3}")

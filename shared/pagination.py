@@ -32,14 +32,43 @@ def encode_cursor(position: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+MAX_ID = 2_147_483_647
+"""The largest key a table holds (``integer``); ids and numbers in cursors are bounded by it."""
+MAX_CURSOR_TEXT = 512
+
+
 def decode_cursor(cursor: str) -> dict[str, Any]:
-    """The keyset position inside a cursor; a tampered cursor is a 400, not a 500."""
+    """The keyset position inside a cursor; a tampered cursor is a 400, not a 500.
+
+    A position is what :func:`encode_cursor` writes: an object of keys of the last row, each
+    a positive integer up to :data:`MAX_ID` (an id, a number) or a short text (a sort value)
+    without NUL, or null. Anything else was not made here and never reaches a query.
+    """
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
         raise BadRequest("cursor is not valid") from exc
-    if not isinstance(value, dict):
+    if not isinstance(value, dict) or not all(_key_value(item) for item in value.values()):
+        raise BadRequest("cursor is not valid")
+    return value
+
+
+def _key_value(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return len(value) <= MAX_CURSOR_TEXT and "\x00" not in value
+    return type(value) is int and 1 <= value <= MAX_ID
+
+
+def cursor_key(cursor: str | None, key: str = "id") -> int | None:
+    """The integer ``key`` (an id, a version number) of the last row of the previous page,
+    or None on the first page; a cursor without it is a 400."""
+    if cursor is None:
+        return None
+    value = decode_cursor(cursor).get(key)
+    if type(value) is not int:
         raise BadRequest("cursor is not valid")
     return value
 

@@ -190,9 +190,9 @@ _SERIALISE_AS_TEXT = core_schema.plain_serializer_function_ser_schema(
     _as_text, return_schema=core_schema.str_schema()
 )
 
-_MONTH_TEXT = re.compile(r"(\d{4})-(\d{2})")
-_QUARTER_TEXT = re.compile(r"(\d{4})-Q([1-4])")
-_YEAR_TEXT = re.compile(r"(\d{4})")
+_MONTH_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})")  # [0-9], not \d: that takes １２ too
+_QUARTER_TEXT = re.compile(r"([0-9]{4})-Q([1-4])")
+_YEAR_TEXT = re.compile(r"([0-9]{4})")
 
 
 @dataclass(frozen=True, order=True, slots=True)
@@ -452,7 +452,7 @@ AnyPeriod = Annotated[
 """A pydantic field holding any kind of period, read from and written as its text form."""
 
 
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _iso_day(value: object) -> object:

@@ -11,6 +11,7 @@ import structlog
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.routing import APIRoute
 
+from shared.audit_log import AuditContextMiddleware
 from shared.auth.jwks import RemoteJwks
 from shared.auth.policy import document_policies
 from shared.auth.principal import Principal
@@ -19,15 +20,17 @@ from shared.auth.service_credentials import ServiceTokenProvider
 from shared.auth.tokens import TokenVerifier
 from shared.db import create_engine, read_session_factory, session_factory, wait_for_database
 from shared.docs import document_errors, install_offline_docs
-from shared.errors import install_error_handlers
+from shared.error_handlers import install_error_handlers
 from shared.health import health_router
 from shared.http_client import ServiceClient
 from shared.logging import configure_logging
 from shared.metrics import NO_NATIVE_TELEMETRY, install_metrics
 from shared.migrations import head_revision, older_revisions
+from shared.references import document_references
 from shared.request_id import RequestIdMiddleware
 from shared.row_reads import row_reader
 from shared.settings import ServiceSettings
+from shared.text_input import RefuseNulCharacters
 
 log = structlog.get_logger(__name__)
 
@@ -122,10 +125,13 @@ def create_service_app(
     app.state.settings = settings
     app.state.token_floors = TokenFloors()
     app.state.on_access_denied = on_access_denied  # the service's audit of refusals
+    app.add_middleware(AuditContextMiddleware)
+    app.add_middleware(RefuseNulCharacters)  # inside the request id: its 422 carries one
     app.add_middleware(RequestIdMiddleware)
     install_metrics(app, settings.service_name)
     document_policies(app)
     document_errors(app)
+    document_references(app, settings.service_name)
     install_error_handlers(app)
     app.include_router(
         health_router(

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from hypothesis import HealthCheck, settings
 from sqlalchemy import pool
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,6 +25,11 @@ from shared.auth.tokens import SigningKey, StaticKeys, TokenVerifier, issue_toke
 from shared.bootstrap import drop_database, prepare_database
 from shared.dsn import sqlalchemy_url, with_credentials, with_database
 from tests.settings import TestSettings
+
+# Property tests check invariants, not speed: on a loaded 2-core machine data generation
+# can be slow, which must not fail a test (timed checks live in make bench).
+settings.register_profile("kam", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("kam")
 
 OUTPUT_DIR = Path("test-output")
 

@@ -16,7 +16,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from services.clients.receivables.schemas import ErpEvent
+from services.clients.erp.events import ErpEvent
 from shared.auth.policy import api_routes
 
 SERVICES = ("clients", "staff", "kpi")

@@ -12,25 +12,23 @@ from services.clients.audit.router import router as audit_router
 from services.clients.calendar.router import router as calendar_router
 from services.clients.collection.credit_router import router as credit_limits_router
 from services.clients.collection.router import router as collection_router
-from services.clients.collection.schedule import dunning_lifespan
 from services.clients.contacts.router import router as contacts_router
 from services.clients.contracts.router import router as contracts_router
 from services.clients.credit.router import router as credit_router
+from services.clients.erp.router import router as erp_sync_router
+from services.clients.erp.sync import erp_sync_lifespan
 from services.clients.grading.router import router as grading_router
-from services.clients.grading.schedule import regrading_lifespan
 from services.clients.housekeeping import housekeeping_lifespan
+from services.clients.jobs import dunning_lifespan, regrading_lifespan, sla_check_lifespan
 from services.clients.metrics.router import router as metrics_router
 from services.clients.org.router import router as org_router
 from services.clients.org.upstream import staff_client_lifespan
 from services.clients.ownership.router import router as ownership_router
 from services.clients.rates.router import router as rates_router
-from services.clients.receivables.erp_router import router as erp_sync_router
-from services.clients.receivables.erp_sync import erp_sync_lifespan
 from services.clients.receivables.router import router as receivables_router
 from services.clients.settings import ClientsSettings
 from services.clients.surveys.router import router as surveys_router
 from services.clients.tickets.router import router as tickets_router
-from services.clients.tickets.schedule import sla_check_lifespan
 from services.clients.visits.router import router as visits_router
 from services.clients.visits.schedule_router import router as contact_schedule_router
 from shared.service_app import create_service_app

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.clients.accounts.models import Account
 from services.clients.accounts.repository import AccountRepository
 from services.clients.accounts.rules import CREDIT_CODE_ALPHABET, credit_code_check_character
-from services.clients.company_calendar import company_today
+from services.clients.calendar.today import company_today
 from services.clients.contacts.models import AccountContact, Contact
 from services.clients.demo_activity import load_activity_demo
 from services.clients.grading.models import GradeChange

@@ -11,11 +11,11 @@ def import_all() -> None:
     import services.clients.contacts.models
     import services.clients.contracts.models
     import services.clients.credit.models
+    import services.clients.erp.models
     import services.clients.grading.models
     import services.clients.org.models
     import services.clients.ownership.models
     import services.clients.rates.models
-    import services.clients.receivables.erp_models
     import services.clients.receivables.models
     import services.clients.surveys.models
     import services.clients.tickets.models

@@ -5,25 +5,15 @@ from __future__ import annotations
 from datetime import time
 from decimal import Decimal
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from services.clients.accounts.rules import Grade, GradeThresholds, PaymentBehaviourCap
-from services.clients.collection.rules import (
-    DEFAULT_DUNNING_CONFIG,
-    DunningPolicy,
-    dunning_policy_from_config,
-)
-from services.clients.receivables.rules import (
-    DEFAULT_AGEING_BUCKETS,
-    AgeingBucket,
-    RuleViolation,
-    validate_ageing_buckets,
-)
-from services.clients.tickets.rules import BusinessCalendar
-from services.clients.visits.rules import VisitFrequency
+from services.clients.accounts.rules import GradeThresholds
+from services.clients.calendar.rules import business_hours
+from services.clients.collection.rules import dunning_policy
+from services.clients.receivables.rules import RuleViolation, ageing_buckets
+from services.clients.visits.rules import visit_frequencies
 from shared.settings import ServiceSettings
 from shared.webhooks import secret_key
 
@@ -79,23 +69,13 @@ class ClientsSettings(ServiceSettings):
 
     @model_validator(mode="after")
     def _dunning_levels_are_valid(self) -> ClientsSettings:
-        self.dunning_policy()  # raises on levels out of order or an unknown channel
-        return self
-
-    def dunning_policy(self) -> DunningPolicy:
-        """The dunning levels these settings describe (the defaults when unset)."""
-        try:
-            return dunning_policy_from_config(self.dunning_levels or DEFAULT_DUNNING_CONFIG)
+        try:  # the policy itself is built by collection.rules.dunning_policy
+            dunning_policy(self.dunning_levels)
         except RuleViolation as exc:
             raise ValueError(f"dunning_levels: {exc}") from None
+        return self
 
-    def payment_behaviour_cap(self) -> PaymentBehaviourCap | None:
-        """The grade cap for payment behaviour (None when switched off)."""
-        if self.grade_cap_overdue_days is None:
-            return None
-        return PaymentBehaviourCap(more_than_days=self.grade_cap_overdue_days)
-
-    # ERP pull sync (receivables/erp_sync.py): base URL (None = off), the key the ERP gave
+    # ERP pull sync (erp/sync.py): base URL (None = off), the key the ERP gave
     # us, bounds of every call, retries, the circuit breaker, and rounds' size.
     erp_base_url: str | None = Field(default=None, pattern=r"^https?://")
     erp_api_key: SecretStr | None = None
@@ -112,66 +92,30 @@ class ClientsSettings(ServiceSettings):
 
     @model_validator(mode="after")
     def _receivables_settings_are_valid(self) -> ClientsSettings:
-        self.ageing_bucket_list()  # raises on buckets with gaps, overlaps or open middles
+        ageing_buckets(self.ageing_buckets)  # raises on gaps, overlaps or open middles
         for secret in self.erp_webhook_secrets:
             secret_key(secret)  # raises on a secret that is not whsec_<base64> of 24+ bytes
         return self
 
-    def ageing_bucket_list(self) -> tuple[AgeingBucket, ...]:
-        """The ageing buckets these settings describe (the defaults when unset)."""
-        if self.ageing_buckets is None:
-            return DEFAULT_AGEING_BUCKETS
-        try:
-            buckets = [
-                AgeingBucket(str(b["code"]), b.get("min_days"), b.get("max_days"))
-                for b in self.ageing_buckets
-            ]
-        except (KeyError, TypeError) as exc:
-            raise ValueError(f"ageing_buckets: each bucket needs a code ({exc})") from None
-        return validate_ageing_buckets(buckets)
-
     @model_validator(mode="after")
     def _grade_thresholds_are_consistent(self) -> ClientsSettings:
-        self.grade_thresholds()  # raises on thresholds that are not S > A > B > 0
+        GradeThresholds(  # raises on thresholds that are not S > A > B > 0
+            a=self.grade_a_threshold, b=self.grade_b_threshold, s=self.grade_s_threshold
+        )
         return self
 
     @model_validator(mode="after")
     def _business_hours_are_consistent(self) -> ClientsSettings:
-        self.business_hours()  # raises on hours out of order or a lunch break outside them
+        business_hours(
+            self.timezone,
+            self.business_opens_at,
+            self.business_closes_at,
+            self.lunch_break_starts_at,
+            self.lunch_break_ends_at,
+        )  # raises on hours out of order or a lunch break outside them
         return self
-
-    def business_hours(self) -> BusinessCalendar:
-        """The SLA calendar these settings describe, before public holidays."""
-        lunch = None
-        if self.lunch_break_starts_at is not None and self.lunch_break_ends_at is not None:
-            lunch = (self.lunch_break_starts_at, self.lunch_break_ends_at)
-        return BusinessCalendar(
-            zone=ZoneInfo(self.timezone),
-            opens_at=self.business_opens_at,
-            closes_at=self.business_closes_at,
-            lunch_break=lunch,
-        )
 
     @model_validator(mode="after")
     def _visit_frequencies_are_known(self) -> ClientsSettings:
-        self.visit_frequency_map()  # raises on an unknown grade or frequency
+        visit_frequencies(self.visit_frequencies)  # raises on an unknown grade or frequency
         return self
-
-    def visit_frequency_map(self) -> dict[Grade, VisitFrequency]:
-        """The visit frequency per grade these settings describe."""
-        try:
-            return {
-                Grade(grade.upper()): VisitFrequency[frequency.upper()]
-                for grade, frequency in self.visit_frequencies.items()
-            }
-        except (KeyError, ValueError) as exc:
-            raise ValueError(
-                f"visit_frequencies has an unknown grade or frequency: {exc}; grades are "
-                "S, A, B, C and frequencies monthly, bimonthly, quarterly, half_yearly, yearly"
-            ) from None
-
-    def grade_thresholds(self) -> GradeThresholds:
-        """The grading thresholds these settings describe."""
-        return GradeThresholds(
-            a=self.grade_a_threshold, b=self.grade_b_threshold, s=self.grade_s_threshold
-        )

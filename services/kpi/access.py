@@ -117,7 +117,3 @@ def acting_employee_id(principal: Caller) -> int:
 def in_appraisal_office(principal: Principal) -> bool:
     """Whether the caller acts as the appraisal administrator."""
     return principal.has_any_role(APPRAISAL_OFFICE)
-
-
-Scope = Annotated[KpiScope, Depends(caller_scope)]
-ActingEmployeeId = Annotated[int, Depends(acting_employee_id)]

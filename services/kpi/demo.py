@@ -13,6 +13,7 @@ from services.kpi.templates.position_duties import PositionDuties
 from services.kpi.templates.repository import TemplateRepository
 from services.kpi.templates.schemas import TemplateCreate
 from services.kpi.templates.service import TemplateService
+from shared.concurrency import etag_for
 
 LINEAR = {"type": "linear", "floor_percent": "60", "cap": "120"}
 
@@ -132,4 +133,4 @@ async def load_kpi_demo(session: AsyncSession, duties: PositionDuties) -> None:
         created = await templates.create(
             TemplateCreate.model_validate(_template_body(spec, indicator_ids))
         )
-        await templates.publish(created.id, if_match="*")
+        await templates.publish(created.id, if_match=etag_for(created.version))

@@ -26,3 +26,16 @@ class StaffSettings(ServiceSettings):
     access_token_minutes: Annotated[int, Field(gt=0, le=60)] = 10
     refresh_token_days: Annotated[int, Field(gt=0, le=90)] = 14
     signing_key_pem: str | None = None
+    # Sign-in protection (services/staff/identity/throttle_rules.py).
+    password_hash_workers: Annotated[int, Field(gt=0, le=32)] = 2
+    sign_in_free_failures: Annotated[int, Field(ge=0)] = 5
+    sign_in_delay_seconds: Annotated[float, Field(gt=0)] = 1.0
+    sign_in_max_delay_seconds: Annotated[float, Field(gt=0)] = 60.0
+    sign_in_lock_after: Annotated[int, Field(gt=0)] = 10
+    sign_in_lock_seconds: Annotated[float, Field(gt=0)] = 900.0
+    sign_in_window_seconds: Annotated[float, Field(gt=0)] = 900.0
+    sign_in_address_free_failures: Annotated[int, Field(ge=0)] = 20
+    sign_in_address_max_delay_seconds: Annotated[float, Field(ge=0)] = 2.0
+    sign_in_address_concurrency: Annotated[int, Field(gt=0)] = 8
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    """Proxy hops (addresses or networks) whose X-Forwarded-For is believed: the gateway's."""

@@ -20,6 +20,7 @@ from shared.auth.principal import Principal, PrincipalKind, Role
 from shared.auth.revocation import TokenFloors
 from shared.auth.tokens import TokenVerifier
 from shared.errors import Forbidden, Unauthorized
+from shared.routes import api_routes
 
 log = structlog.get_logger(__name__)
 
@@ -144,21 +145,6 @@ def route_policies(route: APIRoute) -> list[Policy | Public]:
             found.append(dependency.call)
         stack.extend(dependency.dependencies)
     return found
-
-
-def api_routes(app: FastAPI) -> list[APIRoute]:
-    """Every APIRoute of ``app`` with its full path, through included routers.
-
-    FastAPI 0.16x keeps included routers as lazy entries in ``app.routes``; its own
-    iterator flattens them (private, hence the fallback).
-    """
-    try:
-        from fastapi.routing import _iter_included_route_candidates
-
-        routes = list(_iter_included_route_candidates(app.routes))
-    except ImportError:  # pragma: no cover - older FastAPI: routes are already flat
-        routes = list(app.routes)
-    return [route for route in routes if isinstance(route, APIRoute)]
 
 
 def _problem_response(description: str) -> dict[str, Any]:

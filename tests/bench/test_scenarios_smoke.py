@@ -35,7 +35,8 @@ def test_every_scenario_runs_on_tiny_data(tmp_path: Path, test_settings: TestSet
     command = [sys.executable, "-m", "bench.scenarios", "--accounts", "600", "--employees", "30",
                "--contacts", "900", "--visits", "3000", "--invoices", "800", "--handover", "100",
                "--deliveries", "400", "--seconds", "2", "--runs", "1", "--warmup", "1",
-               "--connections", "8", "--results-dir", str(tmp_path)]  # fmt: skip
+               "--connections", "8", "--attack-rate", "50", "--attack-seconds", "2",
+               "--results-dir", str(tmp_path)]  # fmt: skip
     env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": test_settings.database_url}
     done = subprocess.run(
         command, cwd=Path(__file__).parents[2], env=env, capture_output=True, text=True,
@@ -56,6 +57,10 @@ def test_every_scenario_runs_on_tiny_data(tmp_path: Path, test_settings: TestSet
     ingest = result["rows"][-1]
     assert ingest["deliveries"] >= 400
     assert ingest["payments_stored"] == ingest["distinct_payments"] == 360
+    attacked = result["sign_in_under_attack"]
+    assert attacked["correct"]["requests"] == 4 and attacked["correct"]["errors"] == 0
+    assert attacked["bad"]["requests"] == 100
+    assert set(attacked["bad"]["statuses"]) <= {"401", "429", "timeout"}
     handover = result["handover"]
     assert handover["status"] == "completed" and handover["left_with_leaver"] == 0
     assert handover["moved_to_successor"] == handover["accounts"] >= 100

@@ -356,23 +356,25 @@ def test_concurrent_appraisal_submissions_make_one_transition(
             return call(gateway, "POST", f"{url}/manager-review", json=body, headers=headers)
 
         # Ten submissions of one self-assessment with the ETag read before: one passes,
-        # nine find the sheet changed (412). Ten with If-Match "*": the row lock orders them,
-        # so nine find it already submitted (409).
+        # nine find the sheet changed (412). Ten with If-Match "*", which names no version:
+        # all refused (428), the lock is never skipped (issue 18, defect 11).
         e1, _ = sheet("e1")
         etag = etag_of(admin, e1)
         ratings = [str(n % 5 + 1) for n in range(10)]
         first = at_once([self_assessment("e1", etag, r) for r in ratings])
         assert sorted(r.status_code for r in first) == [200] + [412] * 9, [r.text for r in first]
         e2, _ = sheet("e2")
+        untouched = ok(admin.get(e2))
         starred = at_once([self_assessment("e2", "*", r) for r in ratings])
-        assert sorted(r.status_code for r in starred) == [200] + [409] * 9
-        for url, race in ((e1, first), (e2, starred)):
-            winner = next(r.json() for r in race if r.status_code == 200)
-            after = ok(admin.get(url))
-            assert after["state"] == "pending_manager"
-            assert after["items"][0]["self_rating"] == winner["items"][0]["self_rating"]
-            assert after["version"] == winner["version"]
-            assert history(admin, after["id"]) == ["self_assessed"]
+        assert [r.status_code for r in starred] == [428] * 10, [r.text for r in starred]
+        assert ok(admin.get(e2))["version"] == untouched["version"]
+        assert history(admin, untouched["id"]) == []
+        winner = next(r.json() for r in first if r.status_code == 200)
+        after = ok(admin.get(e1))
+        assert after["state"] == "pending_manager"
+        assert after["items"][0]["self_rating"] == winner["items"][0]["self_rating"]
+        assert after["version"] == winner["version"]
+        assert history(admin, after["id"]) == ["self_assessed"]
 
         # In manager review, e3 (late) and the lead race on e3's sheet with one ETag: the
         # self-assessment always lands (the review is stale, 412, or premature, 409).

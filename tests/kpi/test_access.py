@@ -95,7 +95,8 @@ async def test_cycle_decisions_and_refusals_are_in_the_audit_log(
     assert log[0]["action"] == "access_denied" and log[0]["actor"] == "user:1"
     change = next(e for e in log if e["action"] == "cycle_state_changed")
     assert change["entity_id"] == str(cycle)
-    assert change["detail"] == {"from": "open", "to": "collecting"}
+    assert (change["before"], change["after"]) == ({"state": "open"}, {"state": "collecting"})
+    assert change["service"] == "kpi" and change["request_id"] and change["client_address"]
     hidden = await kpi_client.get("/v1/kpi/audit", headers=bearer(Role.APPRAISAL_ADMIN))
     assert hidden.status_code == 403
 

@@ -15,15 +15,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from structlog.testing import capture_logs
 
-import shared.errors as errors_module
+import shared.error_handlers as handlers_module
 from deploy.test_runner import free_port
-from shared.dsn import asyncpg_dsn, sqlalchemy_url
-from shared.errors import (
+from shared.database_errors import (
     CONNECTION_LOST_DETAIL,
     POOL_EXHAUSTED_DETAIL,
     database_unavailable,
-    install_error_handlers,
 )
+from shared.dsn import asyncpg_dsn, sqlalchemy_url
+from shared.error_handlers import install_error_handlers
 from shared.request_id import RequestIdMiddleware
 
 STATEMENT = "SELECT password_hash FROM staff.users WHERE login = $1"
@@ -136,7 +136,7 @@ async def test_a_database_that_does_not_answer_is_recognised() -> None:
 async def client(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
     # A logger used before in this process is cached (cache_logger_on_first_use), and
     # capture_logs does not see a cached logger: give the handlers a fresh one.
-    monkeypatch.setattr(errors_module, "log", structlog.get_logger(errors_module.__name__))
+    monkeypatch.setattr(handlers_module, "log", structlog.get_logger(handlers_module.__name__))
     app = FastAPI()
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)

@@ -7,7 +7,8 @@ import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from shared.errors import Conflict, NotFound, PreconditionFailed, install_error_handlers
+from shared.error_handlers import install_error_handlers
+from shared.errors import Conflict, NotFound, PreconditionFailed
 from shared.request_id import RequestIdMiddleware
 
 

@@ -17,7 +17,8 @@ from sqlmodel import SQLModel
 
 from shared.auth.principal import Role
 from shared.db import SessionDep, schema_metadata, session_factory
-from shared.errors import Conflict, install_error_handlers
+from shared.error_handlers import install_error_handlers
+from shared.errors import Conflict
 from shared.idempotency import (
     REPLAYED_HEADER,
     Idempotency,

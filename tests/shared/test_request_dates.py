@@ -90,8 +90,8 @@ def test_the_walk_reaches_bodies_nested_models_queries_paths_and_raw_bodies(
     assert "services.staff.employees.schemas.EmployeeCreate.hire_date" in staff
     assert "services.staff.offboarding.schemas.DepartureCreate.date" in staff
     assert "services.clients.contacts.schemas.AccountContactCreate.birthday" in clients
-    assert "services.clients.receivables.schemas.ErpDueLine.due_date" in clients
-    assert "services.clients.receivables.schemas.InvoiceUpserted.occurred_at" in clients
+    assert "services.clients.erp.events.ErpDueLine.due_date" in clients
+    assert "services.clients.erp.events.InvoiceUpserted.occurred_at" in clients
     assert "query due_from" in clients
     assert "path day" in clients
 

@@ -177,7 +177,7 @@ def test_the_walk_reaches_nested_models_lists_optionals_and_raw_bodies(
     assert "services.staff.catalogue.schema.Qualifications.min_years_experience" in staff
     assert "services.staff.positions.schemas.PositionVersionUpdate.headcount_quota" in staff
     assert "services.clients.ownership.schemas.HandoverRequest.account_ids" in clients
-    assert "services.clients.receivables.schemas.ErpDueLine.line_no" in clients
+    assert "services.clients.erp.events.ErpDueLine.line_no" in clients
     assert "shared.org_events.OrgEmployeeEvent.manager_id" in kpi
     assert "services.kpi.targets.schemas.TargetPlanCreate.seasonal_weights" in kpi
 

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
-from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS
-from services.clients.accounts.dependencies import AccountScope, AccountServiceDep, ActorId
 from services.clients.accounts.exchange import AccountImporter, ImportResult, export_stream
 from services.clients.accounts.router import AccountFilters
 from services.clients.accounts.schemas import AccountSort
 from services.clients.accounts.spreadsheet import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, FileFormat
+from services.clients.dependencies import AccountScope, AccountServiceDep, ActorId
+from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from shared.errors import DomainError, PayloadTooLarge, problem_responses
 
 router = APIRouter(prefix="/v1/clients/accounts", tags=["accounts"])

@@ -14,8 +14,10 @@ from sqlalchemy import ColumnElement, Row, Table, literal, or_, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.clients.access import visible, visible_accounts
 from services.clients.accounts.models import Account, AccountStatusChange
 from services.clients.accounts.schemas import AccountQuery, AccountSort
+from services.clients.db import Repository
 from services.clients.org.repository import reporting_subtree_ids
 from shared.errors import BadRequest
 
@@ -44,7 +46,7 @@ _SORT_COLUMNS: dict[str, Any] = {
 def _scoped(query: _Query, owner_ids: OwnerScope) -> _Query:
     if owner_ids is None:
         return query
-    return query.where(col(Account.owner_id).in_(list(owner_ids)))
+    return query.where(visible_accounts(col(Account.id), owner_ids))
 
 
 def _single_owner(filters: AccountQuery, owner_ids: OwnerScope) -> int | None:
@@ -113,7 +115,7 @@ def sort_value(account: Account | Row[Any], sort: AccountSort) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-class AccountRepository:
+class AccountRepository(Repository):
     """Queries for accounts, bound to the request's session."""
 
     def __init__(self, session: AsyncSession) -> None:
@@ -127,6 +129,14 @@ class AccountRepository:
             query = query.with_for_update().execution_options(populate_existing=True)
         result = await self.session.exec(query)
         return result.first()
+
+    async def visible(
+        self, account_id: int, owner_ids: OwnerScope, *, for_update: bool = False
+    ) -> Account:
+        """The account within the caller's scope, or ``access.account_missing`` (404)."""
+        return visible(
+            await self.get(account_id, owner_ids=owner_ids, for_update=for_update), account_id
+        )
 
     async def get_many(
         self,
@@ -268,12 +278,6 @@ class AccountRepository:
             .limit(limit)
         )
         return [account_id for account_id in result.all() if account_id is not None]
-
-    async def add(self, account: Account) -> Account:
-        self.session.add(account)
-        await self.session.flush()
-        await self.session.refresh(account)
-        return account
 
     def add_status_change(self, change: AccountStatusChange) -> None:
         """Record a change of working status (written with the account's own change)."""

@@ -7,13 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import StringConstraints
 
-from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS, authorized_scope
-from services.clients.accounts.dependencies import (
-    AccountRepositoryDep,
-    AccountScope,
-    AccountServiceDep,
-    ActorId,
-)
+from services.clients.access import account_missing, authorized_scope
 from services.clients.accounts.repository import ONE_ACCOUNT, sort_value
 from services.clients.accounts.rules import Grade
 from services.clients.accounts.schemas import (
@@ -27,9 +21,16 @@ from services.clients.accounts.schemas import (
     GroupSummary,
     TradeClass,
 )
+from services.clients.dependencies import (
+    AccountRepositoryDep,
+    AccountScope,
+    AccountServiceDep,
+    ActorId,
+)
 from services.clients.keyset import cursor_position
+from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from shared.concurrency import IfMatch, etag_for
-from shared.errors import NotFound, problem_responses
+from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, encode_cursor
 from shared.row_reads import fetch_row
 
@@ -157,7 +158,7 @@ async def get_account(account_id: IdPath, request: Request) -> Response:
     scope = await authorized_scope(request, READ_ACCOUNTS)
     row = await fetch_row(request, ONE_ACCOUNT, account_id, None if scope is None else list(scope))
     if row is None:
-        raise NotFound(f"account {account_id} does not exist")
+        raise account_missing(account_id)
     account = AccountRead.model_validate(dict(row))
     return Response(
         account.model_dump_json(),

@@ -336,3 +336,8 @@ def parent_would_cycle(account_id: int, parent_ancestry: Sequence[int]) -> bool:
     ``parent_ancestry`` the parent of ``account_id`` would close a loop: that happens
     exactly when ``account_id`` is that account or one of its ancestors."""
     return account_id in parent_ancestry
+
+
+def payment_behaviour_cap(more_than_days: int | None) -> PaymentBehaviourCap | None:
+    """The grade cap for payment behaviour from its setting (None when switched off)."""
+    return None if more_than_days is None else PaymentBehaviourCap(more_than_days=more_than_days)

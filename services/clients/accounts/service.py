@@ -7,9 +7,10 @@ Every method that reads or changes an account takes ``owner_ids``, the caller's 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection
-from datetime import UTC, datetime
-from typing import Any
+from collections.abc import Awaitable, Callable, Collection
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
@@ -25,11 +26,9 @@ from services.clients.accounts.schemas import (
 )
 from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import AuditTrail, changed_fields, snapshot
-from services.clients.grading.service import GradingService
 from services.clients.org.service import OrgService, owner_problem
-from services.clients.ownership.service import OwnershipService
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import Conflict, UnprocessableContent
 from shared.money import Money
 
 OwnerScope = Collection[int] | None
@@ -40,6 +39,21 @@ def field_problem(field: str, message: str, kind: str) -> dict[str, Any]:
     return {"errors": [{"loc": ["body", field], "msg": message, "type": kind}]}
 
 
+class ContractValues(Protocol):
+    """Trailing-12-month signed contract value per account (grading answers it)."""
+
+    currency: str
+    today: Callable[[], date]
+
+    async def contract_value(
+        self, account_ids: Collection[int], as_of: date
+    ) -> dict[int, Decimal]: ...
+
+
+OnAccountCreated = Callable[[Account, int | None], Awaitable[None]]
+"""What follows an account's creation elsewhere (services.clients.reactions)."""
+
+
 class AccountService:
     """Create, read, change, archive and list key accounts."""
 
@@ -47,20 +61,19 @@ class AccountService:
         self,
         repository: AccountRepository,
         org: OrgService,
-        grading: GradingService,
-        ownership: OwnershipService,
+        contract_values: ContractValues,
         audit: AuditTrail,
+        *,
+        on_created: OnAccountCreated,
     ) -> None:
         self.repository = repository
         self.org = org
-        self.grading = grading
-        self.ownership = ownership
+        self.contract_values = contract_values
+        self.on_created = on_created
         self.audit = audit
 
     async def get(self, account_id: int, owner_ids: OwnerScope = None) -> Account:
-        account = await self.repository.get(account_id, owner_ids=owner_ids)
-        if account is None:
-            raise NotFound(f"account {account_id} does not exist")
+        account = await self.repository.visible(account_id, owner_ids)
         return account
 
     async def require_active_owner(self, owner_id: int, field: str = "owner_id") -> None:
@@ -109,8 +122,7 @@ class AccountService:
             account = await self.repository.add(account)
         except IntegrityError as exc:  # a concurrent create with the same code
             raise Conflict(f"credit code {data.credit_code} already belongs to an account") from exc
-        await self.grading.evaluate(account, actor_employee_id=actor_employee_id, first=True)
-        self.ownership.record_first_owner(account, actor_employee_id)
+        await self.on_created(account, actor_employee_id)
         assert account.id is not None
         self.audit.record(
             entity=AuditEntity.ACCOUNT,
@@ -140,9 +152,7 @@ class AccountService:
         owner_ids: OwnerScope,
         actor_employee_id: int | None,
     ) -> Account:
-        account = await self.repository.get(account_id, owner_ids=owner_ids, for_update=True)
-        if account is None:
-            raise NotFound(f"account {account_id} does not exist")
+        account = await self.repository.visible(account_id, owner_ids, for_update=True)
         check_if_match(if_match, account.version)
         if account.status == AccountStatus.ARCHIVED:
             raise Conflict(f"account {account_id} is archived; restore it before changing it")
@@ -210,9 +220,7 @@ class AccountService:
         actor_employee_id: int | None,
         if_match: str | None,
     ) -> Account:
-        account = await self.repository.get(account_id, owner_ids=owner_ids, for_update=True)
-        if account is None:
-            raise NotFound(f"account {account_id} does not exist")
+        account = await self.repository.visible(account_id, owner_ids, for_update=True)
         if if_match is not None:
             check_if_match(if_match, account.version)
         is_archived = account.status == AccountStatus.ARCHIVED
@@ -269,8 +277,8 @@ class AccountService:
         parent = await self.get(account_id, owner_ids)
         members = await self.repository.group_members(account_id, owner_ids=owner_ids)
         group = [parent, *members]
-        values = await self.grading.contract_value(
-            [a.id for a in group if a.id is not None], self.grading.today()
+        values = await self.contract_values.contract_value(
+            [a.id for a in group if a.id is not None], self.contract_values.today()
         )
         grades = Counter(a.grade for a in group)
         best = max((Grade(letter) for letter in grades), key=lambda g: g.rank)
@@ -282,7 +290,7 @@ class AccountService:
             grade_distribution=dict(sorted(grades.items())),
             best_grade=best,
             owner_ids=sorted({a.owner_id for a in group}),
-            contract_value_12m=Money.rounded(sum(values.values()), self.grading.currency),
+            contract_value_12m=Money.rounded(sum(values.values()), self.contract_values.currency),
         )
 
 

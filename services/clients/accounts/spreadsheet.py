@@ -127,6 +127,8 @@ def _rows(header: Sequence[Any], body: Iterable[Sequence[Any]]) -> list[FileRow]
             for column, value in zip(columns, values, strict=False)
             if column
         }
+        if nul := next((column for column, text in cells.items() if "\x00" in text), None):
+            raise FileUnreadable(f"row {offset}, column {nul}: text must not contain NUL")
         if any(cells.values()):
             rows.append(FileRow(number=offset, cells=cells))
     return rows

@@ -10,19 +10,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.clients.accounts.models import Account
 from services.clients.assessments.models import Assessment
 from services.clients.assessments.schemas import AssessmentQuery
+from services.clients.db import Repository
 
 
-class AssessmentRepository:
+class AssessmentRepository(Repository):
     """Queries for assessments, bound to the request's session."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def add(self, assessment: Assessment) -> Assessment:
-        self.session.add(assessment)
-        await self.session.flush()
-        await self.session.refresh(assessment)
-        return assessment
 
     async def get(
         self, assessment_id: int, *, owner_ids: Collection[int] | None

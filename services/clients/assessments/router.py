@@ -9,9 +9,6 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS
-from services.clients.accounts.dependencies import AccountScope, ActorId
-from services.clients.assessments.dependencies import AssessmentServiceDep, build_assessments
 from services.clients.assessments.schemas import (
     AssessmentCreate,
     AssessmentKind,
@@ -19,8 +16,15 @@ from services.clients.assessments.schemas import (
     AssessmentRead,
 )
 from services.clients.csv_export import CSV_RESPONSE, csv_stream
-from services.clients.grading.dependencies import SettingsDep
+from services.clients.dependencies import (
+    AccountScope,
+    ActorId,
+    AssessmentServiceDep,
+    SettingsDep,
+    build_assessments,
+)
 from services.clients.keyset import cursor_id
+from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from shared.concurrency import etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page

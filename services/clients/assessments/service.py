@@ -48,9 +48,7 @@ class AssessmentService:
         owner_ids: OwnerScope,
         actor_employee_id: int | None,
     ) -> Assessment:
-        account = await self.accounts.get(account_id, owner_ids=owner_ids)
-        if account is None:
-            raise NotFound(f"account {account_id} does not exist")
+        account = await self.accounts.visible(account_id, owner_ids)
         if account.status == "archived":
             raise Conflict(
                 f"account {account_id} is archived; restore it before assessing it",
@@ -116,7 +114,6 @@ class AssessmentService:
         limit: int,
     ) -> list[Assessment]:
         await self.check_filters(filters)
-        if await self.accounts.get(account_id, owner_ids=owner_ids) is None:
-            raise NotFound(f"account {account_id} does not exist")
+        await self.accounts.visible(account_id, owner_ids)
         scoped = filters.model_copy(update={"account_id": account_id})
         return list(await self.repository.list(scoped, after_id=after_id, limit=limit))

@@ -1,19 +1,16 @@
-"""The audit trail: every change to an account and its children, in the same transaction."""
+"""The clients audit log (shared.audit_log's shape): every change to an account and its
+children, in the same transaction, with the account it belongs to."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from sqlalchemy import Column, Index
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Index
 from sqlmodel import Field
 
 from services.clients.db import ClientsTable
-from shared.columns import created_at_column
+from shared.audit_log import AuditLogBase
 
 
-class AuditEntry(ClientsTable, table=True):
+class AuditEntry(AuditLogBase, ClientsTable, table=True):
     """Who changed what, when, with the record before and after (JSON snapshots)."""
 
     __tablename__ = "audit_log"
@@ -22,12 +19,4 @@ class AuditEntry(ClientsTable, table=True):
         Index("ix_audit_log_account_id_id", "account_id", "id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    occurred_at: datetime | None = Field(default=None, sa_column=created_at_column())
-    actor_employee_id: int | None = Field(default=None)
-    entity: str = Field(max_length=40)
-    entity_id: int
     account_id: int | None = Field(default=None)
-    action: str = Field(max_length=40)
-    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))
-    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB, nullable=True))

@@ -34,7 +34,7 @@ class AuditRepository:
         if entity is not None:
             query = query.where(col(AuditEntry.entity) == entity)
         if entity_id is not None:
-            query = query.where(col(AuditEntry.entity_id) == entity_id)
+            query = query.where(col(AuditEntry.entity_id) == str(entity_id))
         if account_id is not None:
             query = query.where(col(AuditEntry.account_id) == account_id)
         if before_id is not None:

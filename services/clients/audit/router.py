@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from services.clients.access import AUDIT
 from services.clients.audit.dependencies import AuditTrailDep
 from services.clients.audit.schemas import AuditEntity, AuditEntryRead
 from services.clients.keyset import cursor_id
+from services.clients.policies import AUDIT
 from shared.errors import problem_responses
 from shared.pagination import Cursor, Page, PageSize, keyset_page
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from shared.audit_log import AuditEntryRead as SharedAuditEntryRead
 
 
 class AuditEntity(StrEnum):
@@ -35,34 +35,8 @@ class AuditEntity(StrEnum):
     CREDIT_LIMIT = "credit_limit"
 
 
-class AuditEntryRead(BaseModel):
-    """One audit entry."""
+class AuditEntryRead(SharedAuditEntryRead):
+    """One audit entry: the shape of every service's audit log, with the account it
+    belongs to."""
 
-    model_config = ConfigDict(
-        from_attributes=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": 981,
-                    "occurred_at": "2026-11-23T08:15:00+00:00",
-                    "actor_employee_id": 12,
-                    "entity": "account",
-                    "entity_id": 42,
-                    "account_id": 42,
-                    "action": "update",
-                    "before": {"short_name": "华东电建"},
-                    "after": {"short_name": "华东电网建设"},
-                }
-            ]
-        },
-    )
-
-    id: int
-    occurred_at: datetime
-    actor_employee_id: int | None
-    entity: str
-    entity_id: int
-    account_id: int | None
-    action: str = Field(examples=["update"])
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
+    account_id: int | None = Field(examples=[42])

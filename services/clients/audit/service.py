@@ -8,9 +8,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from services.clients.audit.denials import SERVICE
 from services.clients.audit.models import AuditEntry
 from services.clients.audit.repository import AuditRepository
 from services.clients.audit.schemas import AuditEntity
+from shared.audit_log import audit_entry
 
 Snapshot = dict[str, Any]
 
@@ -49,9 +51,11 @@ class AuditTrail:
         after: Snapshot | None = None,
     ) -> None:
         self.repository.add(
-            AuditEntry(
+            audit_entry(
+                AuditEntry,
+                service=SERVICE,
                 entity=entity.value,
-                entity_id=entity_id,
+                entity_id=str(entity_id),
                 account_id=account_id,
                 action=action,
                 actor_employee_id=actor_employee_id,

@@ -9,9 +9,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.calendar.models import CalendarDay
+from services.clients.db import Repository
 
 
-class CalendarRepository:
+class CalendarRepository(Repository):
     """Queries on ``calendar_days``, bound to the request's session."""
 
     def __init__(self, session: AsyncSession) -> None:
@@ -19,11 +20,6 @@ class CalendarRepository:
 
     async def get(self, day: date) -> CalendarDay | None:
         return await self.session.get(CalendarDay, day)
-
-    async def add(self, record: CalendarDay) -> None:
-        self.session.add(record)
-        await self.session.flush()
-        await self.session.refresh(record)
 
     async def delete(self, record: CalendarDay) -> None:
         await self.session.delete(record)

@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from services.clients.access import READ_ACCOUNTS
-from services.clients.accounts.dependencies import ActorId
-from services.clients.calendar.dependencies import MANAGE_CALENDAR, CalendarServiceDep
 from services.clients.calendar.schemas import CalendarDayRead, CalendarDayWrite
+from services.clients.dependencies import ActorId, CalendarServiceDep
+from services.clients.policies import MANAGE_CALENDAR, READ_ACCOUNTS
 from shared.errors import problem_responses
 from shared.pagination import Page
 from shared.periods import IsoDay

@@ -10,8 +10,8 @@ from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import AuditTrail, snapshot
 from services.clients.calendar.models import CalendarDay
 from services.clients.calendar.repository import CalendarRepository
+from services.clients.calendar.rules import BusinessCalendar
 from services.clients.calendar.schemas import CalendarDayRead, CalendarDayWrite, DayKind
-from services.clients.tickets.rules import BusinessCalendar
 from shared.errors import NotFound
 
 # How far past a clock's start the holidays are loaded: longer than any SLA target plus

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response
 
-from services.clients.access import READ_ACCOUNTS, SET_CREDIT_LIMITS
-from services.clients.accounts.dependencies import AccountScope, ActorId
-from services.clients.collection.dependencies import CreditServiceDep
 from services.clients.collection.schemas import (
     CreditExposureRead,
     CreditLimitRead,
     CreditLimitSet,
     CreditWarning,
 )
+from services.clients.dependencies import AccountScope, ActorId, CreditLimitServiceDep
 from services.clients.keyset import cursor_id
+from services.clients.policies import READ_ACCOUNTS, SET_CREDIT_LIMITS
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
@@ -29,7 +28,7 @@ router = APIRouter(prefix="/v1/clients", tags=["collection"])
     responses=problem_responses(401, 403, 404, 422),
 )
 async def get_credit_limit(
-    account_id: IdPath, service: CreditServiceDep, scope: AccountScope, response: Response
+    account_id: IdPath, service: CreditLimitServiceDep, scope: AccountScope, response: Response
 ) -> CreditLimitRead:
     limit = await service.get_limit(account_id, scope)
     response.headers["ETag"] = etag_for(limit.version)
@@ -49,7 +48,7 @@ async def get_credit_limit(
 async def set_credit_limit(
     account_id: IdPath,
     data: CreditLimitSet,
-    service: CreditServiceDep,
+    service: CreditLimitServiceDep,
     scope: AccountScope,
     actor: ActorId,
     response: Response,
@@ -69,7 +68,7 @@ async def set_credit_limit(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def get_credit_exposure(
-    account_id: IdPath, service: CreditServiceDep, scope: AccountScope
+    account_id: IdPath, service: CreditLimitServiceDep, scope: AccountScope
 ) -> CreditExposureRead:
     return await service.exposure(account_id, scope)
 
@@ -82,7 +81,7 @@ async def get_credit_exposure(
     responses=problem_responses(401, 403, 400, 422),
 )
 async def list_credit_warnings(
-    service: CreditServiceDep, scope: AccountScope, limit: PageSize = 50, cursor: Cursor = None
+    service: CreditLimitServiceDep, scope: AccountScope, limit: PageSize = 50, cursor: Cursor = None
 ) -> Page[CreditWarning]:
     items = await service.warnings(scope, after_id=cursor_id(cursor), limit=limit)
     return keyset_page(items, limit)

@@ -184,8 +184,7 @@ class DunningService:
         limit: int,
     ) -> list[CollectionTaskRead]:  # fmt: skip
         """Every collection task of the account, whatever its status, oldest first."""
-        if await self.accounts.get(account_id, owner_ids=owner_ids) is None:
-            raise NotFound(f"account {account_id} does not exist")
+        await self.accounts.visible(account_id, owner_ids)
         return await self.list_tasks(
             TaskQuery(account_id=account_id), None, after_id=after_id, limit=limit
         )

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from decimal import Decimal
 
-from services.clients.accounts.models import Account
 from services.clients.accounts.repository import AccountRepository
 from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import AuditTrail, snapshot
@@ -48,12 +47,6 @@ class CreditService:
     def _money(self, amount: Decimal) -> Money:
         return Money.rounded(amount, self.base)
 
-    async def _account(self, account_id: int, owner_ids: Collection[int] | None) -> Account:
-        account = await self.accounts.get(account_id, owner_ids=owner_ids)
-        if account is None:
-            raise NotFound(f"account {account_id} does not exist")
-        return account
-
     async def _limit_read(self, limit: CreditLimit) -> CreditLimitRead:
         heads_group = bool(await self.accounts.group_members(limit.account_id, owner_ids=None))
         account = await self.accounts.get(limit.account_id)
@@ -71,7 +64,7 @@ class CreditService:
     async def get_limit(
         self, account_id: int, owner_ids: Collection[int] | None
     ) -> CreditLimitRead:
-        await self._account(account_id, owner_ids)
+        await self.accounts.visible(account_id, owner_ids)
         limit = await self.repository.credit_limit(account_id)
         if limit is None:
             raise NotFound(f"account {account_id} has no credit limit")
@@ -99,7 +92,7 @@ class CreditService:
                     ]
                 },
             )
-        await self._account(account_id, owner_ids)
+        await self.accounts.visible(account_id, owner_ids)
         limit = await self.repository.credit_limit(account_id, for_update=True)
         before = None
         if limit is None:
@@ -154,7 +147,7 @@ class CreditService:
         """The account's own exposure against its own limit, and, when it is in a group,
         the group's (every account under its top account) against the top's limit. The
         group figures cover members the caller may not see (only sums are shown)."""
-        await self._account(account_id, owner_ids)
+        await self.accounts.visible(account_id, owner_ids)
         top_id = (await self.accounts.ancestors(account_id))[-1]
         members = [top_id] + [
             member.id

@@ -13,8 +13,9 @@ from sqlalchemy import text, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.accounts.models import Account
+from services.clients.access import visible_accounts
 from services.clients.collection.models import CollectionTask, CreditLimit
+from services.clients.db import Repository
 from services.clients.org.repository import reporting_subtree_ids
 
 DUNNING_LOCK = 0x4B414D44  # "KAMD": one dunning run at a time
@@ -78,10 +79,7 @@ class CreditWarningRow:
 
 
 def _in_scope(owner_ids: Collection[int] | None) -> Any:
-    if owner_ids is None:
-        return True
-    visible = select(col(Account.id)).where(col(Account.owner_id).in_(list(owner_ids)))
-    return col(CollectionTask.account_id).in_(visible)
+    return visible_accounts(col(CollectionTask.account_id), owner_ids)
 
 
 _CANDIDATES = text(
@@ -203,7 +201,7 @@ RETURNING t.id, t.account_id
 )
 
 
-class CollectionRepository:
+class CollectionRepository(Repository):
     """Queries for collection tasks and credit limits, bound to the request's session."""
 
     def __init__(self, session: AsyncSession) -> None:
@@ -215,11 +213,6 @@ class CollectionRepository:
         await self.session.flush()
         connection = await self.session.connection()
         return await connection.execute(statement, params or {})
-
-    async def add(self, record: CollectionTask | CreditLimit) -> None:
-        self.session.add(record)
-        await self.session.flush()
-        await self.session.refresh(record)
 
     # ---------------------------------------------------------------- dunning runs
 

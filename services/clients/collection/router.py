@@ -7,10 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
-from services.clients.access import READ_ACCOUNTS, RUN_DUNNING, WORK_COLLECTION
-from services.clients.accounts.dependencies import AccountScope, ActorId
 from services.clients.accounts.spreadsheet import CSV_MEDIA_TYPE
-from services.clients.collection.dependencies import DunningServiceDep
 from services.clients.collection.export import export_stream
 from services.clients.collection.repository import TaskQuery
 from services.clients.collection.schemas import (
@@ -20,7 +17,9 @@ from services.clients.collection.schemas import (
     TaskStatus,
 )
 from services.clients.csv_export import CSV_RESPONSE
+from services.clients.dependencies import AccountScope, ActorId, DunningServiceDep
 from services.clients.keyset import cursor_id
+from services.clients.policies import READ_ACCOUNTS, RUN_DUNNING, WORK_COLLECTION
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import UnprocessableContent, problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page

@@ -118,3 +118,9 @@ def sum_exposure(parts: Iterable[tuple[Decimal, Decimal]]) -> tuple[Decimal, Dec
         open_total += open_amount
         uninvoiced_total += uninvoiced
     return open_total, uninvoiced_total
+
+
+def dunning_policy(levels: Sequence[Mapping[str, Any]] | None) -> DunningPolicy:
+    """The dunning levels of the setting ``dunning_levels`` (the defaults when unset);
+    raises ``RuleViolation`` on levels out of order or an unknown channel."""
+    return dunning_policy_from_config(levels or DEFAULT_DUNNING_CONFIG)

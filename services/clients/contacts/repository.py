@@ -10,29 +10,24 @@ from sqlalchemy import and_, exists, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.clients.access import visible_accounts
 from services.clients.accounts.models import Account
 from services.clients.contacts.models import AccountContact, Contact
+from services.clients.db import Repository
 
 DECISION_MAKER = "decision_maker"
 
 
 def _in_scope(owner_ids: Collection[int] | None) -> Any:
     """Accounts the caller may see (True when unrestricted)."""
-    if owner_ids is None:
-        return True
-    return col(Account.owner_id).in_(list(owner_ids))
+    return visible_accounts(col(Account.id), owner_ids)
 
 
-class ContactRepository:
+class ContactRepository(Repository):
     """Queries for contacts, bound to the request's session."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def add(self, record: Contact | AccountContact) -> None:
-        self.session.add(record)
-        await self.session.flush()
-        await self.session.refresh(record)
 
     async def get_contact(
         self, contact_id: int, *, owner_ids: Collection[int] | None, for_update: bool = False

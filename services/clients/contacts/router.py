@@ -6,9 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS, Caller
-from services.clients.accounts.dependencies import AccountScope, ActorId
-from services.clients.contacts.dependencies import ContactServiceDep
+from services.clients.access import Caller
 from services.clients.contacts.schemas import (
     AccountContactCreate,
     AccountContactRead,
@@ -18,7 +16,9 @@ from services.clients.contacts.schemas import (
     ContactUpdate,
     CoverageAlert,
 )
+from services.clients.dependencies import AccountScope, ActorId, ContactServiceDep
 from services.clients.keyset import cursor_id
+from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page

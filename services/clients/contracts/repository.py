@@ -15,6 +15,7 @@ from services.clients.accounts.models import Account
 from services.clients.contracts.models import Contract
 from services.clients.contracts.rules import ContractStatus
 from services.clients.contracts.schemas import ContractQuery
+from services.clients.db import Repository
 from services.clients.org.repository import reporting_subtree_ids
 
 OwnerScope = Collection[int] | None
@@ -38,17 +39,11 @@ def _escaped_like(text: str) -> str:
     return f"%{escaped}%"
 
 
-class ContractRepository:
+class ContractRepository(Repository):
     """Queries for contracts, bound to the request's session."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def add(self, contract: Contract) -> Contract:
-        self.session.add(contract)
-        await self.session.flush()
-        await self.session.refresh(contract)
-        return contract
 
     async def get(
         self, contract_id: int, *, owner_ids: OwnerScope, for_update: bool = False

@@ -7,12 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS
-from services.clients.accounts.dependencies import AccountScope, ActorId
 from services.clients.accounts.spreadsheet import CSV_MEDIA_TYPE
-from services.clients.collection.dependencies import CreditServiceDep
-from services.clients.company_calendar import company_today
-from services.clients.contracts.dependencies import ContractServiceDep
+from services.clients.calendar.today import company_today
 from services.clients.contracts.export import export_stream
 from services.clients.contracts.models import Contract
 from services.clients.contracts.rules import ContractStatus
@@ -28,8 +24,15 @@ from services.clients.contracts.schemas import (
 )
 from services.clients.contracts.service import ContractService
 from services.clients.csv_export import CSV_RESPONSE
-from services.clients.grading.dependencies import SettingsDep
+from services.clients.dependencies import (
+    AccountScope,
+    ActorId,
+    ContractServiceDep,
+    CreditLimitServiceDep,
+    SettingsDep,
+)
 from services.clients.keyset import cursor_id
+from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from services.clients.rates.rules import CURRENCY_PATTERN
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
@@ -214,7 +217,7 @@ async def sign_contract(
     scope: AccountScope,
     actor: ActorId,
     response: Response,
-    credit: CreditServiceDep,
+    credit: CreditLimitServiceDep,
     if_match: IfMatch = None,
 ) -> ContractSigned:
     contract = await service.sign(contract_id, data, if_match, scope, actor)

@@ -5,7 +5,7 @@ commits."""
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from datetime import date
 from typing import Any
 
@@ -33,7 +33,6 @@ from services.clients.contracts.schemas import (
     ContractTerminate,
     ContractUpdate,
 )
-from services.clients.grading.service import GradingService
 from services.clients.rates.rules import MissingRate
 from services.clients.rates.service import RateService
 from shared.concurrency import check_if_match
@@ -56,6 +55,10 @@ def _duplicate_number(number: str) -> Conflict:
     )
 
 
+OnContractSigned = Callable[[Account, int | None], Awaitable[None]]
+"""What follows a contract's signing elsewhere (services.clients.reactions)."""
+
+
 class ContractService:
     """Contracts of accounts, within the caller's data scope."""
 
@@ -64,15 +67,15 @@ class ContractService:
         accounts: AccountRepository,
         repository: ContractRepository,
         rates: RateService,
-        grading: GradingService,
         audit: AuditTrail,
         *,
         today: Callable[[], date],
+        on_signed: OnContractSigned,
     ) -> None:
+        self.on_signed = on_signed
         self.accounts = accounts
         self.repository = repository
         self.rates = rates
-        self.grading = grading
         self.audit = audit
         self.today = today
 
@@ -111,9 +114,7 @@ class ContractService:
         writable: bool = False,
         for_update: bool = False,
     ) -> Account:
-        account = await self.accounts.get(account_id, owner_ids=owner_ids, for_update=for_update)
-        if account is None:
-            raise NotFound(f"account {account_id} does not exist")
+        account = await self.accounts.visible(account_id, owner_ids, for_update=for_update)
         if writable and account.status == ARCHIVED:
             raise Conflict(
                 f"account {account_id} is archived; restore it before changing its contracts",
@@ -294,7 +295,7 @@ class ContractService:
                 before={"trade_class": TradeClass.PROSPECT.value},
                 after={"trade_class": TradeClass.EXISTING.value, "contract_id": contract.id},
             )
-        await self.grading.evaluate(account, actor_employee_id=actor_employee_id)
+        await self.on_signed(account, actor_employee_id)
         return contract
 
     async def terminate(

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response, status
 
-from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS
-from services.clients.accounts.dependencies import AccountScope, ActingEmployeeId
-from services.clients.credit.dependencies import CreditServiceDep
 from services.clients.credit.schemas import CreditAdjustmentCreate, CreditAdjustmentRead
+from services.clients.dependencies import AccountScope, ActingEmployeeId, CreditServiceDep
 from services.clients.keyset import cursor_id
+from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
 

@@ -17,7 +17,7 @@ from services.clients.credit.models import CreditAdjustment
 from services.clients.credit.repository import CreditRepository
 from services.clients.credit.schemas import CreditAdjustmentCreate
 from services.clients.org.service import OrgService
-from shared.errors import Conflict, DomainError, Forbidden, NotFound, UnprocessableContent
+from shared.errors import Conflict, DomainError, Forbidden, UnprocessableContent
 
 CREDIT_FLOOR = 0
 CREDIT_CEILING = 100
@@ -55,9 +55,7 @@ class CreditService:
         actor_employee_id: int,
         owner_ids: Collection[int] | None,
     ) -> CreditAdjustment:
-        account = await self.accounts.get(account_id, owner_ids=owner_ids, for_update=True)
-        if account is None:
-            raise NotFound(f"account {account_id} does not exist")
+        account = await self.accounts.visible(account_id, owner_ids, for_update=True)
         if account.status == "archived":
             raise Conflict(f"account {account_id} is archived; restore it before adjusting it")
         max_delta = await self.org.credit_adjustment_limit(actor_employee_id)
@@ -111,6 +109,5 @@ class CreditService:
         before_id: int | None,
         limit: int,
     ) -> list[CreditAdjustment]:
-        if await self.accounts.get(account_id, owner_ids=owner_ids) is None:
-            raise NotFound(f"account {account_id} does not exist")
+        await self.accounts.visible(account_id, owner_ids)
         return list(await self.repository.list(account_id, before_id=before_id, limit=limit))

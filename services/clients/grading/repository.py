@@ -11,11 +11,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.contracts.models import Contract
+from services.clients.db import Repository
 from services.clients.grading.models import GradeChange
 from services.clients.receivables.models import Invoice, InvoiceLine
 
 
-class GradingRepository:
+class GradingRepository(Repository):
     """Queries for grading, bound to the request's session."""
 
     def __init__(self, session: AsyncSession) -> None:
@@ -28,16 +29,7 @@ class GradingRepository:
         self, account_id: int, *, before_id: int | None, limit: int
     ) -> Sequence[GradeChange]:
         """Newest first."""
-        query = (
-            select(GradeChange)
-            .where(col(GradeChange.account_id) == account_id)
-            .order_by(col(GradeChange.id).desc())
-            .limit(limit)
-        )
-        if before_id is not None:
-            query = query.where(col(GradeChange.id) < before_id)
-        result = await self.session.exec(query)
-        return result.all()
+        return await self.account_history(GradeChange, account_id, before_id=before_id, limit=limit)
 
     async def signed_contract_values(
         self, account_ids: Collection[int], start: date, end: date

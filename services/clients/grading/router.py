@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from services.clients.access import INTERNAL, MANAGE_ACCOUNTS, READ_ACCOUNTS
-from services.clients.accounts.dependencies import AccountScope, ActorId
-from services.clients.grading.dependencies import GradingServiceDep
+from services.clients.dependencies import AccountScope, ActorId, GradingServiceDep
 from services.clients.grading.schemas import (
     BulkRegradeResult,
     GradeChangeRead,
@@ -14,6 +12,7 @@ from services.clients.grading.schemas import (
     GradeRead,
 )
 from services.clients.keyset import cursor_id
+from services.clients.policies import INTERNAL, MANAGE_ACCOUNTS, READ_ACCOUNTS
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
 

@@ -106,10 +106,7 @@ class GradingService:
         }
 
     async def _account(self, account_id: int, owner_ids: Collection[int] | None) -> Account:
-        account = await self.accounts.get(account_id, owner_ids=owner_ids, for_update=True)
-        if account is None:
-            raise NotFound(f"account {account_id} does not exist")
-        return account
+        return await self.accounts.visible(account_id, owner_ids, for_update=True)
 
     async def evaluate(
         self,
@@ -291,8 +288,7 @@ class GradingService:
         before_id: int | None,
         limit: int,
     ) -> list[GradeChange]:
-        if await self.accounts.get(account_id, owner_ids=owner_ids) is None:
-            raise NotFound(f"account {account_id} does not exist")
+        await self.accounts.visible(account_id, owner_ids)
         return list(await self.repository.history(account_id, before_id=before_id, limit=limit))
 
     async def recompute_all(self) -> BulkRegradeResult:

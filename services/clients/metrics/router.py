@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from services.clients.access import READ_METRICS
-from services.clients.metrics.dependencies import MetricsServiceDep
+from services.clients.dependencies import MetricsServiceDep
 from services.clients.metrics.schemas import MetricsBatch, MetricsRequest
+from services.clients.policies import READ_METRICS
 from shared.errors import problem_responses
 
 router = APIRouter(prefix="/v1/clients/metrics", tags=["metrics"])

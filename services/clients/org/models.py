@@ -1,32 +1,14 @@
-"""The read-only copy of staff's organisation that clients needs (DESIGN.md "Org data")."""
+"""The org copy's tables in schema ``clients`` (columns in shared.org_copy.models)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from sqlalchemy import Column
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlmodel import Field
-
 from services.clients.db import ClientsTable
-from shared.columns import updated_at_column
+from shared.org_copy.models import OrgEmployeeBase, OrgEmployeePeriodBase
 
 
-class OrgEmployee(ClientsTable, table=True):
-    """One employee as staff last told us; only a newer ``version`` replaces a row."""
-
+class OrgEmployee(OrgEmployeeBase, ClientsTable, table=True):
     __tablename__ = "org_employees"
 
-    employee_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
-    employee_no: str | None = Field(default=None, max_length=32)
-    name: str = Field(max_length=100)
-    position_code: str | None = Field(default=None, max_length=32)
-    department_id: int | None = Field(default=None, index=True)
-    manager_id: int | None = Field(default=None, index=True)
-    status: str = Field(max_length=20)
-    authority_limits: dict[str, Any] = Field(
-        default_factory=dict, sa_column=Column(JSONB, nullable=False, server_default="{}")
-    )
-    version: int
-    received_at: datetime | None = Field(default=None, sa_column=updated_at_column())
+
+class OrgEmployeePeriod(OrgEmployeePeriodBase, ClientsTable, table=True):
+    __tablename__ = "org_employee_periods"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from services.clients.access import INTERNAL
 from services.clients.org.dependencies import OrgServiceDep, StaffClientDep
 from services.clients.org.schemas import OrgEmployeeRead
+from services.clients.policies import INTERNAL
 from shared.errors import problem_responses
 from shared.org_events import OrgEventBatch, OrgEventsApplied, OrgResyncResult
 from shared.pagination import IdPath

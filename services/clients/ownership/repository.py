@@ -17,11 +17,13 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.audit.schemas import AuditEntity
+from services.clients.db import Repository
 from services.clients.ownership.models import Handover, OwnershipChange
 from services.clients.ownership.schemas import TransferOptions
+from shared.audit_log import request_facts
 
 
-class OwnershipRepository:
+class OwnershipRepository(Repository):
     """Queries for ownership, bound to the request's session."""
 
     def __init__(self, session: AsyncSession) -> None:
@@ -34,16 +36,9 @@ class OwnershipRepository:
         self, account_id: int, *, before_id: int | None, limit: int
     ) -> Sequence[OwnershipChange]:
         """Newest first."""
-        query = (
-            select(OwnershipChange)
-            .where(col(OwnershipChange.account_id) == account_id)
-            .order_by(col(OwnershipChange.id).desc())
-            .limit(limit)
+        return await self.account_history(
+            OwnershipChange, account_id, before_id=before_id, limit=limit
         )
-        if before_id is not None:
-            query = query.where(col(OwnershipChange.id) < before_id)
-        result = await self.session.exec(query)
-        return result.all()
 
     async def get_handover(self, handover_id: uuid.UUID) -> Handover | None:
         result = await self.session.exec(
@@ -129,10 +124,15 @@ class OwnershipRepository:
                 "actor": actor_employee_id,
             },
         )
+        facts = request_facts()
         await connection.execute(
             _AUDIT_MOVES,
             {
                 **moved,
+                "request_id": facts.get("request_id"),
+                "actor_subject": facts.get("actor"),
+                "on_behalf_of": facts.get("on_behalf_of"),
+                "client_address": facts.get("client_address"),
                 "actor": actor_employee_id,
                 "entity": AuditEntity.OWNERSHIP.value,
                 "after": json.dumps({"owner_id": to_employee_id, "reason": reason}),
@@ -195,9 +195,11 @@ _RECORD_MOVES = text(
     "CAST(:handover AS uuid), CAST(:options AS jsonb), CAST(:actor AS integer) " + _MOVED
 )
 _AUDIT_MOVES = text(
-    "INSERT INTO clients.audit_log (actor_employee_id, entity, entity_id, account_id, action, "
-    "before, after) "
-    "SELECT CAST(:actor AS integer), CAST(:entity AS text), moved.account_id, moved.account_id, "
+    "INSERT INTO clients.audit_log (service, request_id, actor, on_behalf_of, client_address, "
+    "actor_employee_id, entity, entity_id, account_id, action, before, after) "
+    "SELECT 'clients', CAST(:request_id AS text), CAST(:actor_subject AS text), "
+    "CAST(:on_behalf_of AS text), CAST(:client_address AS text), CAST(:actor AS integer), "
+    "CAST(:entity AS text), moved.account_id::text, moved.account_id, "
     "'transfer', jsonb_build_object('owner_id', moved.previous), CAST(:after AS jsonb) " + _MOVED
 )
 _OPEN_TICKETS = text(

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from services.clients.access import HANDOVER, MANAGE_ACCOUNTS, READ_ACCOUNTS
-from services.clients.accounts.dependencies import AccountScope, ActorId
+from services.clients.dependencies import AccountScope, ActorId, OwnershipServiceDep
 from services.clients.keyset import cursor_id
-from services.clients.ownership.dependencies import OwnershipServiceDep
 from services.clients.ownership.schemas import (
     AccountTransfer,
     HandoverRequest,
@@ -15,6 +13,7 @@ from services.clients.ownership.schemas import (
     OwnershipChangeRead,
     TransferResult,
 )
+from services.clients.policies import HANDOVER, MANAGE_ACCOUNTS, READ_ACCOUNTS
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
 

@@ -202,6 +202,5 @@ class OwnershipService:
         before_id: int | None,
         limit: int,
     ) -> list[OwnershipChange]:
-        if await self.accounts.get(account_id, owner_ids=owner_ids) is None:
-            raise NotFound(f"account {account_id} does not exist")
+        await self.accounts.visible(account_id, owner_ids)
         return list(await self.repository.history(account_id, before_id=before_id, limit=limit))

@@ -9,20 +9,15 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.clients.db import Repository
 from services.clients.rates.models import ExchangeRate
 
 
-class RateRepository:
+class RateRepository(Repository):
     """Queries for exchange rates, bound to the request's session."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def add(self, rate: ExchangeRate) -> ExchangeRate:
-        self.session.add(rate)
-        await self.session.flush()
-        await self.session.refresh(rate)
-        return rate
 
     async def get(self, currency: str, effective_on: date) -> ExchangeRate | None:
         result = await self.session.exec(

@@ -6,10 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from services.clients.access import READ_ACCOUNTS
-from services.clients.accounts.dependencies import ActorId
+from services.clients.dependencies import ActorId, RateServiceDep
 from services.clients.keyset import cursor_id
-from services.clients.rates.dependencies import WRITE_RATES, RateServiceDep
+from services.clients.policies import READ_ACCOUNTS, WRITE_RATES
 from services.clients.rates.rules import CURRENCY_PATTERN
 from services.clients.rates.schemas import ExchangeRateRead, ExchangeRateSet, RateInForce
 from shared.concurrency import etag_for

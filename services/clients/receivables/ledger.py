@@ -4,17 +4,19 @@ operation keeps ``line.paid_amount`` = its live allocations and ``payment.unallo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 
-from services.clients.collection.dunning import close_tasks_of_paid_lines
 from services.clients.rates.rules import to_base
 from services.clients.receivables.models import Invoice, InvoiceLine, Payment, PaymentAllocation
 from services.clients.receivables.repository import ReceivablesRepository
 from services.clients.receivables.rules import OpenLine, allocate_payment
 
 ZERO = Decimal(0)
+
+OnLinesPaidOff = Callable[[Collection[int]], Awaitable[None]]
+"""What follows invoice lines being paid in full (services.clients.reactions)."""
 
 
 def base_amount(amount: Decimal, invoice: Invoice, base: str) -> Decimal | None:
@@ -37,9 +39,12 @@ def refresh_status(invoice: Invoice, lines: Iterable[InvoiceLine]) -> None:
 class Ledger:
     """Allocation bookkeeping on one session."""
 
-    def __init__(self, repository: ReceivablesRepository, *, base: str) -> None:
+    def __init__(
+        self, repository: ReceivablesRepository, *, base: str, on_paid_off: OnLinesPaidOff
+    ) -> None:
         self.repository = repository
         self.base = base
+        self.on_paid_off = on_paid_off
 
     async def allocate_to_line(
         self, payment: Payment, line: InvoiceLine, invoice: Invoice, amount: Decimal
@@ -61,7 +66,7 @@ class Ledger:
         await self.repository.add(allocation)
         if open_amount(line) == 0 and line.id is not None:
             # Paid off: its open collection tasks close in this same transaction.
-            await close_tasks_of_paid_lines(self.repository.session, [line.id])
+            await self.on_paid_off([line.id])
         return allocation
 
     async def allocate_oldest_first(

@@ -13,8 +13,8 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.clients.access import visible_accounts
 from services.clients.accounts.models import Account
-from services.clients.contracts.models import Contract
 from services.clients.receivables.models import (
     ErpInboxEvent,
     Invoice,
@@ -115,9 +115,7 @@ _OPEN_LINES_OF_ACCOUNT = (
 
 
 def _scope(owner_ids: Collection[int] | None) -> Any:
-    if owner_ids is None:
-        return True
-    return col(Account.owner_id).in_(list(owner_ids))
+    return visible_accounts(col(Account.id), owner_ids)
 
 
 class ReceivablesRepository:
@@ -176,12 +174,6 @@ class ReceivablesRepository:
     async def account_by_credit_code(self, credit_code: str) -> Account | None:
         params = {"credit_code": credit_code}
         return (await self.session.exec(_ACCOUNT_BY_CREDIT_CODE, params=params)).first()
-
-    async def contract_id(self, account_id: int, number: str) -> int | None:
-        query = select(Contract.id).where(
-            col(Contract.account_id) == account_id, col(Contract.number) == number
-        )
-        return (await self.session.exec(query)).first()
 
     # ---------------------------------------------------------------- invoices
 

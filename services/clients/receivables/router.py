@@ -8,18 +8,19 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import ValidationError
 
-from services.clients.access import ERP_WEBHOOK, READ_ACCOUNTS, WRITE_RECEIVABLES
-from services.clients.accounts.dependencies import AccountScope, ActorId
-from services.clients.grading.dependencies import SettingsDep
-from services.clients.keyset import cursor_id
-from services.clients.receivables.dependencies import (
+from services.clients.dependencies import (
+    AccountScope,
+    ActorId,
     ErpIngestDep,
     PaymentIdempotency,
     ReceivablesServiceDep,
+    SettingsDep,
     WriteOffServiceDep,
 )
-from services.clients.receivables.ingest import EVENT
+from services.clients.keyset import cursor_id
+from services.clients.policies import ERP_WEBHOOK, READ_ACCOUNTS, WRITE_RECEIVABLES
 from services.clients.receivables.repository import InvoiceQuery, PaymentQuery
+from services.clients.receivables.rules import ageing_buckets
 from services.clients.receivables.schemas import (
     AccountReceivables,
     AgeingGroup,
@@ -144,7 +145,7 @@ async def receive_erp_webhook(
     )
     try:
         payload = json.loads(body)
-        event = EVENT.validate_python(payload)
+        event = ingest.parse(payload)
     except ValueError as exc:  # json.JSONDecodeError and pydantic's ValidationError
         errors = (
             [
@@ -306,4 +307,4 @@ async def get_ageing(
     by: Annotated[AgeingGroup, Query()] = AgeingGroup.ACCOUNT,
 ) -> AgeingReport:
     day = as_of or service.today()
-    return await service.ageing(day, by, settings.ageing_bucket_list(), scope)
+    return await service.ageing(day, by, ageing_buckets(settings.ageing_buckets), scope)

@@ -6,12 +6,13 @@ accounts); sums are exact. Dates are company-calendar dates.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from itertools import pairwise
+from typing import Any
 
 ZERO = Decimal(0)
 PERCENT = Decimal("0.01")
@@ -292,3 +293,17 @@ def credit_exposure(open_receivables: Decimal, uninvoiced_contract_value: Decima
 def credit_limit_exceeded(exposure: Decimal, credit_limit: Decimal | None) -> bool:
     """True when exposure is above the credit limit (no limit set: never exceeded)."""
     return credit_limit is not None and exposure > credit_limit
+
+
+def ageing_buckets(config: Sequence[Mapping[str, Any]] | None) -> tuple[AgeingBucket, ...]:
+    """The ageing buckets of the setting ``ageing_buckets`` (the defaults when unset);
+    raises ``ValueError`` on buckets without a code, with gaps, overlaps or open middles."""
+    if config is None:
+        return DEFAULT_AGEING_BUCKETS
+    try:
+        buckets = [
+            AgeingBucket(str(b["code"]), b.get("min_days"), b.get("max_days")) for b in config
+        ]
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"ageing_buckets: each bucket needs a code ({exc})") from None
+    return validate_ageing_buckets(buckets)

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from pydantic.config import JsonDict
 
 from shared.money import ExactDecimal, Money
-from shared.numbers import JsonInt, NotABoolean
-from shared.periods import IsoDay, IsoInstant
+from shared.numbers import NotABoolean
+from shared.periods import IsoDay
 
 ErpRef = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, pattern=r"^\S+$")
@@ -23,121 +23,9 @@ LineNo = Annotated[int, Field(ge=1, le=999), NotABoolean]
 MONEY_EXAMPLE: JsonDict = {"amount": "1500.00", "currency": "CNY"}
 
 
-def _positive(money: Money, what: str) -> None:
+def require_positive(money: Money, what: str) -> None:
     if money.amount <= 0:
         raise ValueError(f"{what} must be greater than zero, got {money.amount}")
-
-
-# --------------------------------------------------------------------------------------
-# ERP events (docs/contracts.md, "ERP → clients"); unknown fields are ignored
-# --------------------------------------------------------------------------------------
-
-
-class ErpDueLine(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    line_no: LineNo
-    due_date: IsoDay
-    amount: Money
-
-
-class ErpInvoice(BaseModel):
-    """``invoice.upserted``: the whole invoice as it now is."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    document_no: ErpRef
-    account_ref: ErpRef
-    contract_ref: ErpRef | None = None
-    total: Money
-    issue_date: IsoDay
-    due_lines: list[ErpDueLine] = Field(min_length=1, max_length=120)
-    status: Literal["open", "cancelled"]
-    version: JsonInt = Field(ge=1, le=2_147_483_647)
-
-    @model_validator(mode="after")
-    def _lines_add_up(self) -> ErpInvoice:
-        _positive(self.total, "total")
-        numbers = [line.line_no for line in self.due_lines]
-        if len(set(numbers)) != len(numbers):
-            raise ValueError(f"due line numbers repeat: {numbers}")
-        for line in self.due_lines:
-            _positive(line.amount, f"due line {line.line_no}")
-            if line.amount.currency != self.total.currency:
-                raise ValueError(f"due line {line.line_no} is not in {self.total.currency}")
-        if sum((line.amount.amount for line in self.due_lines), Decimal(0)) != self.total.amount:
-            raise ValueError("the due lines do not add up to the total")
-        return self
-
-
-class ErpAllocation(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    document_no: ErpRef
-    line_no: LineNo | None = None
-    amount: Money
-
-
-class ErpPayment(BaseModel):
-    """``payment.received``: a new payment with the ERP's allocations (may be empty)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    erp_ref: ErpRef
-    account_ref: ErpRef
-    amount: Money
-    received_on: IsoDay
-    allocations: list[ErpAllocation] = Field(default_factory=list, max_length=200)
-
-    @model_validator(mode="after")
-    def _allocations_fit(self) -> ErpPayment:
-        _positive(self.amount, "amount")
-        for allocation in self.allocations:
-            _positive(allocation.amount, f"the allocation to {allocation.document_no}")
-            if allocation.amount.currency != self.amount.currency:
-                raise ValueError(f"the allocation to {allocation.document_no} is not in "
-                                 f"{self.amount.currency}")  # fmt: skip
-        total = sum((a.amount.amount for a in self.allocations), Decimal(0))
-        if total > self.amount.amount:
-            raise ValueError("the allocations exceed the payment's amount")
-        return self
-
-
-class ErpReversal(BaseModel):
-    """``payment.reversed``: a received payment is cancelled."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    erp_ref: ErpRef
-    reversed_on: IsoDay
-    reason: Annotated[str, StringConstraints(max_length=200)] | None = None
-
-
-class _Event(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    id: Annotated[str, StringConstraints(min_length=1, max_length=255)]
-    occurred_at: IsoInstant | None = None
-
-
-class InvoiceUpserted(_Event):
-    type: Literal["invoice.upserted"]
-    data: ErpInvoice
-
-
-class PaymentReceived(_Event):
-    type: Literal["payment.received"]
-    data: ErpPayment
-
-
-class PaymentReversed(_Event):
-    type: Literal["payment.reversed"]
-    data: ErpReversal
-
-
-ErpEvent = Annotated[
-    InvoiceUpserted | PaymentReceived | PaymentReversed, Field(discriminator="type")
-]
 
 
 class DeliveryOutcome(StrEnum):

@@ -11,13 +11,12 @@ from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
 
-from services.clients.accounts.models import Account
 from services.clients.accounts.repository import AccountRepository
 from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import AuditTrail, snapshot
 from services.clients.rates.rules import MissingRate, to_base
 from services.clients.rates.service import RateService
-from services.clients.receivables.ledger import Ledger, open_amount
+from services.clients.receivables.ledger import Ledger, OnLinesPaidOff, open_amount
 from services.clients.receivables.models import Invoice, InvoiceLine, Payment
 from services.clients.receivables.repository import (
     AgeingLine,
@@ -72,6 +71,7 @@ class ReceivablesService:
         *,
         base: str,
         today: Callable[[], date],
+        on_paid_off: OnLinesPaidOff,
     ) -> None:
         self.accounts = accounts
         self.repository = repository
@@ -79,7 +79,7 @@ class ReceivablesService:
         self.audit = audit
         self.base = base
         self.today = today
-        self.ledger = Ledger(repository, base=base)
+        self.ledger = Ledger(repository, base=base, on_paid_off=on_paid_off)
 
     # ---------------------------------------------------------------- reads
 
@@ -183,16 +183,10 @@ class ReceivablesService:
         )
         return [self.payment_read(p) for p in payments]
 
-    async def _account(self, account_id: int, owner_ids: Collection[int] | None) -> Account:
-        account = await self.accounts.get(account_id, owner_ids=owner_ids)
-        if account is None or account.id is None:
-            raise NotFound(f"account {account_id} does not exist")
-        return account
-
     async def account_receivables(
         self, account_id: int, owner_ids: Collection[int] | None
     ) -> AccountReceivables:
-        await self._account(account_id, owner_ids)
+        await self.accounts.visible(account_id, owner_ids)
         today = self.today()
         rows = await self.repository.open_lines_for_account_view(account_id, ACCOUNT_VIEW_LINES)
         totals = await self.repository.open_totals(account_id, today)
@@ -280,7 +274,7 @@ class ReceivablesService:
         self, data: PaymentCreate, owner_ids: Collection[int] | None, actor: int | None
     ) -> PaymentRead:
         """A payment registered by finance, allocated as asked (or oldest due first)."""
-        account = await self._account(data.account_id, owner_ids)
+        account = await self.accounts.visible(data.account_id, owner_ids)
         await self.repository.lock_erp_apply()
         if await self.repository.payment_by_ref(data.reference) is not None:
             raise Conflict(f"a payment with reference {data.reference} is already registered")

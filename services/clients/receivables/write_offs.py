@@ -15,7 +15,7 @@ from datetime import date
 from services.clients.accounts.repository import AccountRepository
 from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import AuditTrail, snapshot
-from services.clients.receivables.ledger import Ledger, base_amount, open_amount
+from services.clients.receivables.ledger import Ledger, OnLinesPaidOff, base_amount, open_amount
 from services.clients.receivables.models import Payment
 from services.clients.receivables.repository import ReceivablesRepository
 from services.clients.receivables.schemas import PaymentRead, WriteOffCreate
@@ -42,6 +42,7 @@ class WriteOffService:
         base: str,
         today: Callable[[], date],
         read: Callable[[Payment], PaymentRead],
+        on_paid_off: OnLinesPaidOff,
     ) -> None:
         self.accounts = accounts
         self.repository = repository
@@ -49,7 +50,7 @@ class WriteOffService:
         self.base = base
         self.today = today
         self.read = read
-        self.ledger = Ledger(repository, base=base)
+        self.ledger = Ledger(repository, base=base, on_paid_off=on_paid_off)
 
     async def write_off(
         self,

@@ -9,6 +9,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.accounts.models import Account
+from services.clients.db import Repository
 from services.clients.org.repository import reporting_subtree_ids
 from services.clients.surveys.models import SatisfactionSurvey
 from services.clients.surveys.schemas import SurveyQuery
@@ -16,17 +17,11 @@ from services.clients.surveys.schemas import SurveyQuery
 OwnerScope = Collection[int] | None
 
 
-class SurveyRepository:
+class SurveyRepository(Repository):
     """Queries for surveys, bound to the request's session."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def add(self, survey: SatisfactionSurvey) -> SatisfactionSurvey:
-        self.session.add(survey)
-        await self.session.flush()
-        await self.session.refresh(survey)
-        return survey
 
     async def get(
         self, survey_id: int, *, owner_ids: OwnerScope, for_update: bool = False

@@ -7,12 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS
-from services.clients.accounts.dependencies import AccountScope, ActorId
 from services.clients.accounts.spreadsheet import CSV_MEDIA_TYPE
 from services.clients.csv_export import CSV_RESPONSE
+from services.clients.dependencies import AccountScope, ActorId, SurveyServiceDep
 from services.clients.keyset import cursor_id
-from services.clients.surveys.dependencies import SurveyServiceDep
+from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from services.clients.surveys.export import export_stream
 from services.clients.surveys.models import SatisfactionSurvey
 from services.clients.surveys.rules import SURVEY_PERIOD_PATTERN

@@ -7,7 +7,7 @@ from datetime import date
 
 from shared.periods import Month, Quarter, parse_period
 
-SURVEY_PERIOD_PATTERN = r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$"
+SURVEY_PERIOD_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2]|Q[1-4])$"
 
 
 def survey_period(text: str) -> Month | Quarter:

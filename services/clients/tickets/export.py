@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.csv_export import csv_stream
+from services.clients.dependencies import build_tickets
 from services.clients.settings import ClientsSettings
-from services.clients.tickets.dependencies import build_tickets
 from services.clients.tickets.schemas import TicketQuery, TicketRead
 
 EXPORT_COLUMNS = (

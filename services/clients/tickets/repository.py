@@ -10,7 +10,8 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.accounts.models import Account
+from services.clients.access import visible_accounts
+from services.clients.db import Repository
 from services.clients.org.repository import reporting_subtree_ids
 from services.clients.tickets.models import SlaTargetRow, Ticket, TicketEvent, TicketPause
 from services.clients.tickets.rules import DONE_STATUSES
@@ -30,22 +31,14 @@ def breached_at(now: datetime) -> ColumnElement[bool]:
 
 def _in_scope(owner_ids: Collection[int] | None) -> Any:
     """Tickets under accounts the caller may see (True when unrestricted)."""
-    if owner_ids is None:
-        return True
-    visible = select(col(Account.id)).where(col(Account.owner_id).in_(list(owner_ids)))
-    return col(Ticket.account_id).in_(visible)
+    return visible_accounts(col(Ticket.account_id), owner_ids)
 
 
-class TicketRepository:
+class TicketRepository(Repository):
     """Queries for tickets, bound to the request's session."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def add(self, record: Ticket | TicketPause | TicketEvent) -> None:
-        self.session.add(record)
-        await self.session.flush()
-        await self.session.refresh(record)
 
     async def get(
         self, ticket_id: int, *, owner_ids: Collection[int] | None, for_update: bool = False

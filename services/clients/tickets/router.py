@@ -7,19 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import StreamingResponse
 
-from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS
-from services.clients.accounts.dependencies import AccountScope, ActorId
 from services.clients.accounts.spreadsheet import CSV_MEDIA_TYPE
 from services.clients.csv_export import CSV_RESPONSE
-from services.clients.grading.dependencies import SettingsDep
-from services.clients.keyset import cursor_id
-from services.clients.tickets.dependencies import (
-    MANAGE_SLA,
-    RUN_SLA_CHECK,
+from services.clients.dependencies import (
+    AccountScope,
+    ActorId,
     BreachCheckDep,
+    SettingsDep,
     SlaPolicyServiceDep,
     TicketServiceDep,
 )
+from services.clients.keyset import cursor_id
+from services.clients.policies import MANAGE_SLA, READ_ACCOUNTS, RUN_SLA_CHECK, WRITE_ACCOUNTS
 from services.clients.tickets.export import export_stream
 from services.clients.tickets.rules import Severity, TicketStatus
 from services.clients.tickets.schemas import (

@@ -7,158 +7,40 @@ holidays and make-up working days (调休) are read in the company's time zone
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from enum import StrEnum
 from itertools import product
-from zoneinfo import ZoneInfo
 
 from services.clients.accounts.rules import Grade
+from services.clients.calendar.rules import (
+    COMPANY_ZONE,
+    BusinessCalendar,
+    RuleViolation,
+    add_business_time,
+    business_time_between,
+    require_aware,
+)
 
-COMPANY_ZONE = "Asia/Shanghai"
-_NO_WORK_HORIZON = 366  # consecutive days without working time before we give up
-
-
-class RuleViolation(ValueError):
-    """A service-level rule refused the input; the message says why."""
-
+__all__ = [
+    "COMPANY_ZONE",
+    "BusinessCalendar",
+    "RuleViolation",
+    "add_business_time",
+    "business_time_between",
+]
 
 Pause = tuple[datetime, datetime | None]
 """A pause of the SLA clock (waiting on the client): start, and end or None while open."""
-
-
-def _require_aware(at: datetime, name: str) -> datetime:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise RuleViolation(f"{name} must be timezone-aware, got {at.isoformat()}")
-    return at.astimezone(UTC)
-
-
-@dataclass(frozen=True)
-class BusinessCalendar:
-    """When the department works, read in ``zone``.
-
-    A date is a working day when it is a make-up working day (调休), or when it is a
-    working weekday (0 = Monday) and not a holiday. On a working day the working time is
-    ``[opens_at, closes_at)`` minus the optional lunch break. With ``around_the_clock``
-    every instant is working time (24x7 support) and the other fields are ignored.
-    """
-
-    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo(COMPANY_ZONE))
-    opens_at: time = time(9)
-    closes_at: time = time(18)
-    lunch_break: tuple[time, time] | None = (time(12), time(13))
-    working_weekdays: frozenset[int] = frozenset(range(5))
-    holidays: frozenset[date] = frozenset()
-    makeup_working_days: frozenset[date] = frozenset()
-    around_the_clock: bool = False
-
-    def __post_init__(self) -> None:
-        times = [self.opens_at, self.closes_at, *(self.lunch_break or ())]
-        if any(t.tzinfo is not None for t in times):
-            raise RuleViolation("working hours are wall-clock times in the calendar's zone")
-        if not self.opens_at < self.closes_at:
-            raise RuleViolation(f"opening {self.opens_at} must be before closing {self.closes_at}")
-        if self.lunch_break is not None:
-            start, end = self.lunch_break
-            if not self.opens_at < start < end < self.closes_at:
-                raise RuleViolation(
-                    f"lunch break {start}–{end} must lie inside {self.opens_at}–{self.closes_at}"
-                )
-        if not self.working_weekdays <= frozenset(range(7)):
-            raise RuleViolation("working weekdays are 0 (Monday) to 6 (Sunday)")
-        if both := self.holidays & self.makeup_working_days:
-            raise RuleViolation(f"dates both holiday and make-up day: {sorted(both)}")
-
-    @classmethod
-    def twenty_four_seven(cls, zone: ZoneInfo | None = None) -> BusinessCalendar:
-        """A calendar where every instant is working time."""
-        return cls(zone=zone or ZoneInfo(COMPANY_ZONE), around_the_clock=True)
-
-    def is_working_day(self, day: date) -> bool:
-        """True when ``day`` has working time (make-up days win over weekends)."""
-        if self.around_the_clock or day in self.makeup_working_days:
-            return True
-        return day.weekday() in self.working_weekdays and day not in self.holidays
-
-    def working_periods(self, day: date) -> list[tuple[datetime, datetime]]:
-        """The working periods of ``day`` as UTC ``(start, end)`` pairs, in order."""
-        if not self.is_working_day(day):
-            return []
-        if self.around_the_clock:
-            midnight = datetime.combine(day, time(0), tzinfo=self.zone)
-            next_midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=self.zone)
-            return [(midnight.astimezone(UTC), next_midnight.astimezone(UTC))]
-        edges = [self.opens_at]
-        if self.lunch_break is not None:
-            edges += list(self.lunch_break)
-        edges.append(self.closes_at)
-        periods = []
-        for start, end in zip(edges[::2], edges[1::2], strict=True):
-            s = datetime.combine(day, start, tzinfo=self.zone).astimezone(UTC)
-            e = datetime.combine(day, end, tzinfo=self.zone).astimezone(UTC)
-            if s < e:
-                periods.append((s, e))
-        return periods
-
-    def periods_from(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
-        """Working periods from ``start`` on, the first clipped to begin at ``start``.
-
-        Infinite; raises ``RuleViolation`` after a year with no working time at all.
-        """
-        start = _require_aware(start, "start")
-        day = start.astimezone(self.zone).date()
-        idle_days = 0
-        while True:
-            periods = [(max(s, start), e) for s, e in self.working_periods(day) if e > start]
-            idle_days = 0 if periods else idle_days + 1
-            if idle_days > _NO_WORK_HORIZON:
-                raise RuleViolation(f"the calendar has no working time after {day}")
-            yield from periods
-            day += timedelta(days=1)
-
-
-def add_business_time(start: datetime, duration: timedelta, calendar: BusinessCalendar) -> datetime:
-    """The instant when ``duration`` of working time has elapsed after ``start`` (UTC).
-
-    Time outside working periods does not count. A duration of zero returns ``start``;
-    a duration that ends exactly at a closing time returns that closing time (not the
-    next opening). Raises ``RuleViolation`` for a negative duration or a naive ``start``.
-    """
-    start = _require_aware(start, "start")
-    if duration < timedelta(0):
-        raise RuleViolation(f"a duration cannot be negative, got {duration}")
-    if calendar.around_the_clock or not duration:
-        return start + duration
-    remaining = duration
-    for s, e in calendar.periods_from(start):
-        if remaining <= e - s:
-            return s + remaining
-        remaining -= e - s
-    raise AssertionError("unreachable: periods_from is infinite")  # pragma: no cover
-
-
-def business_time_between(a: datetime, b: datetime, calendar: BusinessCalendar) -> timedelta:
-    """The working time inside ``[a, b]``; raises ``RuleViolation`` when ``b`` is before ``a``."""
-    a, b = _require_aware(a, "a"), _require_aware(b, "b")
-    if b < a:
-        raise RuleViolation(f"the end {b.isoformat()} is before the start {a.isoformat()}")
-    if calendar.around_the_clock:
-        return b - a
-    total = timedelta(0)
-    for s, e in calendar.periods_from(a):
-        if s >= b:
-            break
-        total += min(e, b) - s
-    return total
 
 
 def _merged_pauses(pauses: Sequence[Pause], clock_start: datetime) -> list[Pause]:
     """Pauses clipped to start no earlier than ``clock_start``, sorted, overlaps merged."""
     clipped: list[Pause] = []
     for raw_start, raw_end in pauses:
-        start = _require_aware(raw_start, "pause start")
-        end = None if raw_end is None else _require_aware(raw_end, "pause end")
+        start = require_aware(raw_start, "pause start")
+        end = None if raw_end is None else require_aware(raw_end, "pause end")
         if end is not None and end < start:
             raise RuleViolation(f"a pause ends ({end.isoformat()}) before it starts")
         if end is not None and end <= clock_start:
@@ -191,7 +73,7 @@ def sla_deadline(
     still-open pause stops the clock before the target is reached, the deadline is not yet
     known and None is returned.
     """
-    cursor = _require_aware(opened_at, "opened_at")
+    cursor = require_aware(opened_at, "opened_at")
     remaining = target
     for pause_start, pause_end in _merged_pauses(pauses, cursor):
         available = business_time_between(cursor, pause_start, calendar)
@@ -213,7 +95,7 @@ def is_breached(deadline: datetime | None, now: datetime, resolved_at: datetime 
     if deadline is None:
         return False
     done_or_now = now if resolved_at is None else resolved_at
-    return _require_aware(done_or_now, "instant") > _require_aware(deadline, "deadline")
+    return require_aware(done_or_now, "instant") > require_aware(deadline, "deadline")
 
 
 def resolution_clock_start(opened_at: datetime, reopened_at: datetime | None) -> datetime:
@@ -222,10 +104,10 @@ def resolution_clock_start(opened_at: datetime, reopened_at: datetime | None) ->
     Reopening a resolved ticket restarts the resolution clock from zero (pauses before the
     reopen no longer matter). Raises ``RuleViolation`` for a reopen before the opening.
     """
-    opened_at = _require_aware(opened_at, "opened_at")
+    opened_at = require_aware(opened_at, "opened_at")
     if reopened_at is None:
         return opened_at
-    reopened_at = _require_aware(reopened_at, "reopened_at")
+    reopened_at = require_aware(reopened_at, "reopened_at")
     if reopened_at < opened_at:
         raise RuleViolation("a ticket cannot be reopened before it was opened")
     return reopened_at
@@ -404,8 +286,8 @@ def check_transition(
     if target not in _TRANSITIONS[current]:
         raise RuleViolation(f"a ticket cannot move from {current} to {target}")
     if current is TicketStatus.CLOSED and closed_at is not None:
-        closed = _require_aware(closed_at, "closed_at")
-        if _require_aware(now, "now") > closed + reopen_window:
+        closed = require_aware(closed_at, "closed_at")
+        if require_aware(now, "now") > closed + reopen_window:
             raise RuleViolation(
                 f"a closed ticket can be reopened only within {reopen_window.days} days of closing"
             )

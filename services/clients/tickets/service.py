@@ -8,7 +8,6 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from services.clients.access import require_assignable
-from services.clients.accounts.models import Account
 from services.clients.accounts.repository import AccountRepository
 from services.clients.accounts.rules import Grade
 from services.clients.audit.schemas import AuditEntity
@@ -120,12 +119,6 @@ class TicketService:
 
     # --- loading and checks -------------------------------------------------------------
 
-    async def _account(self, account_id: int, owner_ids: Collection[int] | None) -> Account:
-        account = await self.accounts.get(account_id, owner_ids=owner_ids)
-        if account is None:
-            raise NotFound(f"account {account_id} does not exist")
-        return account
-
     async def _ticket(
         self, ticket_id: int, owner_ids: Collection[int] | None, *, for_update: bool = False
     ) -> Ticket:
@@ -222,7 +215,7 @@ class TicketService:
         owner_ids: Collection[int] | None,
         actor_employee_id: int | None,
     ) -> TicketRead:
-        account = await self._account(account_id, owner_ids)
+        account = await self.accounts.visible(account_id, owner_ids)
         if account.status == "archived":
             raise Conflict(f"account {account_id} is archived; restore it before opening tickets")
         now = self.now()
@@ -311,7 +304,7 @@ class TicketService:
         limit: int,
     ) -> list[TicketRead]:
         """The tickets of one account the caller can see (404 for an account they cannot)."""
-        await self._account(account_id, owner_ids)
+        await self.accounts.visible(account_id, owner_ids)
         scoped = filters.model_copy(update={"account_id": account_id})
         return await self.search(scoped, owner_ids, before_id=before_id, limit=limit)
 

@@ -52,9 +52,7 @@ class ContactScheduleService:
     async def _account(
         self, account_id: int, owner_ids: OwnerScope, *, writable: bool = False
     ) -> Account:
-        account = await self.accounts.get(account_id, owner_ids=owner_ids)
-        if account is None:
-            raise NotFound(f"account {account_id} does not exist")
+        account = await self.accounts.visible(account_id, owner_ids)
         if writable and account.status == "archived":
             raise Conflict(
                 f"account {account_id} is archived; restore it before planning contacts",

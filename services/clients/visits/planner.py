@@ -10,15 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from services.clients.accounts.models import Account
 from services.clients.accounts.rules import Grade
-from services.clients.audit.repository import AuditRepository
 from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import AuditTrail, snapshot
-from services.clients.company_calendar import company_today
-from services.clients.settings import ClientsSettings
 from services.clients.visits.models import Visit
 from services.clients.visits.repository import VisitRepository
 from services.clients.visits.rules import (
@@ -159,13 +154,3 @@ class VisitPlanner:
         for item in plan:
             if item.visit_id is None:
                 await self._add_plan_visit(account, item.planned_on, "replan", actor_employee_id)
-
-
-def build_visit_planner(session: AsyncSession, settings: ClientsSettings) -> VisitPlanner:
-    """The planner on a session (grading, ownership and the visits API use it)."""
-    return VisitPlanner(
-        VisitRepository(session),
-        AuditTrail(AuditRepository(session)),
-        frequencies=settings.visit_frequency_map(),
-        today=company_today(settings.timezone),
-    )

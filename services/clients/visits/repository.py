@@ -14,6 +14,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from services.clients.accounts.models import Account
 from services.clients.contacts.models import AccountContact, Contact
+from services.clients.db import Repository
 from services.clients.org.repository import reporting_subtree_ids
 from services.clients.visits.models import ContactTouch, Visit
 from services.clients.visits.schemas import TouchQuery, VisitQuery
@@ -42,17 +43,11 @@ def _owners(column: Any, owner_ids: list[int] | None, team_of: int | None) -> li
     return conditions
 
 
-class VisitRepository:
+class VisitRepository(Repository):
     """Queries for visits, bound to the request's session."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def add(self, visit: Visit) -> Visit:
-        self.session.add(visit)
-        await self.session.flush()
-        await self.session.refresh(visit)
-        return visit
 
     async def get(
         self, visit_id: int, *, owner_ids: Collection[int] | None, for_update: bool = False
@@ -159,17 +154,11 @@ class VisitRepository:
         return set(result.all())
 
 
-class ContactTouchRepository:
+class ContactTouchRepository(Repository):
     """Queries for the contact schedule, bound to the request's session."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def add(self, touch: ContactTouch) -> ContactTouch:
-        self.session.add(touch)
-        await self.session.flush()
-        await self.session.refresh(touch)
-        return touch
 
     async def get(
         self, touch_id: int, *, owner_ids: Collection[int] | None, for_update: bool = False

@@ -9,12 +9,16 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS
-from services.clients.accounts.dependencies import AccountScope, ActorId
 from services.clients.csv_export import CSV_RESPONSE, csv_stream
-from services.clients.grading.dependencies import SettingsDep
+from services.clients.dependencies import (
+    AccountScope,
+    ActorId,
+    SettingsDep,
+    VisitServiceDep,
+    build_visit_service,
+)
 from services.clients.keyset import cursor_id
-from services.clients.visits.dependencies import VisitServiceDep, build_visit_service
+from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from services.clients.visits.rules import VisitStatus
 from services.clients.visits.schemas import (
     PERIOD_PATTERN,

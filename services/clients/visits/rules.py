@@ -206,3 +206,18 @@ def birthday_in_year(birthday: date, year: int) -> date:
         return birthday.replace(year=year)
     except ValueError:
         return date(year, 2, 28)
+
+
+def visit_frequencies(config: Mapping[str, str]) -> dict[Grade, VisitFrequency]:
+    """The visit frequency per grade of the setting ``visit_frequencies``; raises
+    ``ValueError`` on an unknown grade or frequency."""
+    try:
+        return {
+            Grade(grade.upper()): VisitFrequency[frequency.upper()]
+            for grade, frequency in config.items()
+        }
+    except (KeyError, ValueError) as exc:
+        raise ValueError(
+            f"visit_frequencies has an unknown grade or frequency: {exc}; grades are "
+            "S, A, B, C and frequencies monthly, bimonthly, quarterly, half_yearly, yearly"
+        ) from None

@@ -9,12 +9,16 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.access import READ_ACCOUNTS, WRITE_ACCOUNTS
-from services.clients.accounts.dependencies import AccountScope, ActorId
 from services.clients.csv_export import CSV_RESPONSE, csv_stream
-from services.clients.grading.dependencies import SettingsDep
+from services.clients.dependencies import (
+    AccountScope,
+    ActorId,
+    ContactScheduleServiceDep,
+    SettingsDep,
+    build_contact_schedule,
+)
 from services.clients.keyset import cursor_id
-from services.clients.visits.dependencies import ContactScheduleServiceDep, build_contact_schedule
+from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from services.clients.visits.router import AccountQuery, EmployeeQuery, OwnerIds, YearQuery
 from services.clients.visits.schemas import (
     BirthdayGreetings,

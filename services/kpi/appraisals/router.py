@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from services.kpi.access import APPRAISE, CALIBRATE, Caller, in_appraisal_office
-from services.kpi.appraisals.dependencies import ActingEmployeeId, AppraisalServiceDep
 from services.kpi.appraisals.rules import AppraisalState
 from services.kpi.appraisals.schemas import (
     ActualEntry,
@@ -21,6 +20,7 @@ from services.kpi.appraisals.schemas import (
     ManagerReview,
     SelfAssessment,
 )
+from services.kpi.dependencies import ActingEmployeeId, AppraisalServiceDep
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
 from shared.pagination import (
@@ -28,7 +28,7 @@ from shared.pagination import (
     IdPath,
     Page,
     PageSize,
-    decode_cursor,
+    cursor_key,
     keyset_page,
 )
 
@@ -59,7 +59,7 @@ async def list_appraisals(
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[AppraisalSummary]:
-    after_id = int(decode_cursor(cursor)["id"]) if cursor else None
+    after_id = cursor_key(cursor)
     rows = await service.list_page(
         cycle_id=cycle_id, state=state, employee_id=employee_id,
         department_id=department_id, after_id=after_id, limit=limit,

@@ -38,7 +38,7 @@ from services.kpi.appraisals.schemas import (
     SelfAssessment,
 )
 from services.kpi.appraisals.scoring import SheetLine, SheetNotScorableError, sheet_scores
-from services.kpi.audit.models import KpiAuditEntry
+from services.kpi.audit.models import kpi_audit_entry
 from services.kpi.cycles.models import AppraisalCycle
 from services.kpi.cycles.repository import CycleRepository
 from services.kpi.indicators.rules import MAX_SCORE
@@ -194,12 +194,15 @@ class AppraisalService:
         self, appraisal: Appraisal, score: Decimal, grade: str, reason: str, actor: int
     ) -> None:
         await self.repository.add_audit_entry(
-            KpiAuditEntry(
+            kpi_audit_entry(
                 action="grade_band_overridden", entity="appraisal", entity_id=str(appraisal.id),
-                detail={"employee_id": appraisal.employee_id, "actor_employee_id": actor,
-                        "final_score": str(score), "final_grade": grade,
-                        "band_grade": grade_for_score(score, self.grade_scale),
-                        "reason": reason},
+                actor_employee_id=actor,
+                before={"final_score": str(appraisal.final_score),
+                        "final_grade": appraisal.final_grade},
+                after={"employee_id": appraisal.employee_id, "final_score": str(score),
+                       "final_grade": grade,
+                       "band_grade": grade_for_score(score, self.grade_scale),
+                       "reason": reason},
             )
         )  # fmt: skip
 
@@ -229,11 +232,13 @@ class AppraisalService:
                 extra={"violations": found},
             )
         await self.repository.add_audit_entry(
-            KpiAuditEntry(
+            kpi_audit_entry(
                 action="distribution_exception", entity="appraisal", entity_id=str(appraisal.id),
-                detail={"employee_id": appraisal.employee_id, "actor_employee_id": actor,
-                        "department_id": appraisal.department_id, "final_grade": new_grade,
-                        "violations": found, "reason": exception},
+                actor_employee_id=actor,
+                before={"final_grade": appraisal.final_grade},
+                after={"employee_id": appraisal.employee_id,
+                       "department_id": appraisal.department_id, "final_grade": new_grade,
+                       "violations": found, "reason": exception},
             )
         )  # fmt: skip
         return found
@@ -311,11 +316,11 @@ class AppraisalService:
         if automatic:
             detail.update(before=None if before is None else str(before), reason=entry.reason)
             await self.repository.add_audit_entry(
-                KpiAuditEntry(
+                kpi_audit_entry(
                     action="actual_overridden", entity="appraisal", entity_id=str(appraisal_id),
-                    actor=actor, detail={**detail, "employee_id": appraisal.employee_id,
-                                         "actor_employee_id": actor_employee_id,
-                                         "after": str(entry.value)},
+                    actor=actor, actor_employee_id=actor_employee_id,
+                    before={"item_id": item_id, "value": detail["before"]},
+                    after={**detail, "employee_id": appraisal.employee_id},
                 )
             )  # fmt: skip
         await self.repository.add_event(

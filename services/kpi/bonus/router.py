@@ -12,10 +12,8 @@ from services.kpi.access import (
     PROPOSE_REWARDS,
     READ_BONUS,
     READ_REWARDS,
-    ActingEmployeeId,
     Caller,
 )
-from services.kpi.bonus.dependencies import BonusServiceDep
 from services.kpi.bonus.schemas import (
     BonusBaseRead,
     BonusBaseSet,
@@ -24,6 +22,7 @@ from services.kpi.bonus.schemas import (
     RewardPenaltyPropose,
     RewardPenaltyRead,
 )
+from services.kpi.dependencies import ActingEmployeeId, BonusServiceDep
 from shared.errors import problem_responses
 from shared.pagination import IdPath
 
@@ -85,32 +84,32 @@ async def list_rewards_penalties(
 
 
 @router.post(
-    "/rewards-penalties/{adjustment_id}/approve",
+    "/rewards-penalties/{reward_penalty_id}/approve",
     dependencies=[Depends(DECIDE_REWARDS)],
     response_model=RewardPenaltyRead,
     summary="Approve a reward or penalty (not the one who proposed it)",
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def approve_reward_penalty(
-    adjustment_id: IdPath, data: RewardPenaltyDecision, service: BonusServiceDep,
+    reward_penalty_id: IdPath, data: RewardPenaltyDecision, service: BonusServiceDep,
     actor: ActingEmployeeId, principal: Caller,
 ) -> RewardPenaltyRead:  # fmt: skip
     return await service.decide(
-        adjustment_id, data, approve=True, actor_employee_id=actor, actor=principal.subject
+        reward_penalty_id, data, approve=True, actor_employee_id=actor, actor=principal.subject
     )
 
 
 @router.post(
-    "/rewards-penalties/{adjustment_id}/reject",
+    "/rewards-penalties/{reward_penalty_id}/reject",
     dependencies=[Depends(DECIDE_REWARDS)],
     response_model=RewardPenaltyRead,
     summary="Reject a reward or penalty (not the one who proposed it)",
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def reject_reward_penalty(
-    adjustment_id: IdPath, data: RewardPenaltyDecision, service: BonusServiceDep,
+    reward_penalty_id: IdPath, data: RewardPenaltyDecision, service: BonusServiceDep,
     actor: ActingEmployeeId, principal: Caller,
 ) -> RewardPenaltyRead:  # fmt: skip
     return await service.decide(
-        adjustment_id, data, approve=False, actor_employee_id=actor, actor=principal.subject
+        reward_penalty_id, data, approve=False, actor_employee_id=actor, actor=principal.subject
     )

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from services.kpi.access import KpiScope
 from services.kpi.appraisals.repository import AppraisalRepository
-from services.kpi.audit.models import KpiAuditEntry
+from services.kpi.audit.models import kpi_audit_entry
 from services.kpi.bonus.models import BonusBase, RewardPenalty
 from services.kpi.bonus.repository import BonusRepository
 from services.kpi.bonus.rules import AdjustmentState, may_decide
@@ -129,13 +129,14 @@ class BonusService:
         row.decided_at = decided_at
         row = await self.repository.save(row)
         await self.repository.add_audit_entry(
-            KpiAuditEntry(
+            kpi_audit_entry(
                 action=f"reward_penalty_{state.value}", entity="reward_penalty",
-                entity_id=str(adjustment_id), actor=actor,
-                detail={"employee_id": row.employee_id, "cycle_id": row.cycle_id,
-                        "kind": row.kind, "amount": str(row.amount), "currency": row.currency,
-                        "reason": row.reason, "proposed_by": row.proposed_by,
-                        "decided_by": actor_employee_id, "note": data.note},
+                entity_id=str(adjustment_id), actor=actor, actor_employee_id=actor_employee_id,
+                before={"state": AdjustmentState.PROPOSED.value},
+                after={"state": state.value, "employee_id": row.employee_id,
+                       "cycle_id": row.cycle_id, "kind": row.kind, "amount": str(row.amount),
+                       "currency": row.currency, "reason": row.reason,
+                       "proposed_by": row.proposed_by, "note": data.note},
             )
         )  # fmt: skip
         return adjustment_read(row)

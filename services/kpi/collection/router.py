@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from services.kpi.access import RUN_CYCLES
-from services.kpi.collection.dependencies import ActualsCollectionDep
 from services.kpi.collection.schemas import CollectionSummary
+from services.kpi.dependencies import ActualsCollectionDep
 from shared.auth.policy import authenticate
 from shared.auth.principal import Principal
 from shared.errors import problem_responses

@@ -19,7 +19,7 @@ from services.kpi.appraisals.actuals import ActualsSource, FetchedActuals
 from services.kpi.appraisals.models import AppraisalItem
 from services.kpi.appraisals.rules import AppraisalState, CycleState, GradeScale, grade_for_score
 from services.kpi.appraisals.scoring import SheetLine, SheetNotScorableError, sheet_scores
-from services.kpi.audit.models import KpiAuditEntry
+from services.kpi.audit.models import kpi_audit_entry
 from services.kpi.collection.clients_source import MAX_BATCH, batches
 from services.kpi.collection.repository import (
     AutomaticItem,
@@ -164,9 +164,9 @@ class ActualsCollection:
             ),
         )
         await self.repository.add_audit_entry(
-            KpiAuditEntry(
+            kpi_audit_entry(
                 action="actuals_collected", entity="cycle", entity_id=str(cycle_id), actor=actor,
-                detail=summary.model_dump(mode="json", exclude={"cycle_id"}),
+                after=summary.model_dump(mode="json", exclude={"cycle_id"}),
             )
         )  # fmt: skip
         self.repository.forget_loaded()

@@ -7,9 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from services.kpi.access import CALIBRATE, READ_LIBRARY, RUN_CYCLES
-from services.kpi.appraisals.dependencies import ActingEmployeeId
 from services.kpi.appraisals.rules import CycleState
-from services.kpi.cycles.dependencies import CycleServiceDep
 from services.kpi.cycles.schemas import (
     CalibrationLock,
     CalibrationLocked,
@@ -18,6 +16,7 @@ from services.kpi.cycles.schemas import (
     CycleRead,
     CycleTransition,
 )
+from services.kpi.dependencies import ActingEmployeeId, CycleServiceDep
 from shared.auth.policy import authenticate
 from shared.auth.principal import Principal
 from shared.errors import problem_responses
@@ -26,7 +25,7 @@ from shared.pagination import (
     IdPath,
     Page,
     PageSize,
-    decode_cursor,
+    cursor_key,
     keyset_page,
 )
 from shared.periods import PeriodKind
@@ -49,7 +48,7 @@ async def list_cycles(
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[CycleRead]:
-    after_id = int(decode_cursor(cursor)["id"]) if cursor else None
+    after_id = cursor_key(cursor)
     rows = await service.list_page(
         state=state, period_kind=period_kind, period=period, after_id=after_id, limit=limit
     )

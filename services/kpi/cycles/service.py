@@ -17,7 +17,7 @@ from services.kpi.appraisals.rules import (
     distribution_violations,
     grade_counts,
 )
-from services.kpi.audit.models import KpiAuditEntry
+from services.kpi.audit.models import kpi_audit_entry
 from services.kpi.cycles.models import AppraisalCycle
 from services.kpi.cycles.repository import CycleRepository
 from services.kpi.cycles.schemas import (
@@ -136,12 +136,13 @@ class CycleService:
             raise Conflict(str(exc), extra={"state": cycle.state}) from exc
         cycle.state = target.value
         self.repository.session.add(
-            KpiAuditEntry(
+            kpi_audit_entry(
                 action="cycle_state_changed",
                 entity="cycle",
                 entity_id=str(cycle_id),
                 actor=actor,
-                detail={"from": previous, "to": target.value},
+                before={"state": previous},
+                after={"state": target.value},
             )
         )
         return await self.repository.save(cycle)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from services.kpi.access import MANAGE_LIBRARY, READ_LIBRARY
-from services.kpi.indicators.dependencies import IndicatorServiceDep
+from services.kpi.dependencies import IndicatorServiceDep
 from services.kpi.indicators.rules import Direction
 from services.kpi.indicators.schemas import (
     IndicatorCreate,
@@ -22,7 +22,7 @@ from shared.pagination import (
     IdPath,
     Page,
     PageSize,
-    decode_cursor,
+    cursor_key,
     keyset_page,
 )
 
@@ -44,7 +44,7 @@ async def list_indicators(
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[IndicatorRead]:
-    after_id = int(decode_cursor(cursor)["id"]) if cursor else None
+    after_id = cursor_key(cursor)
     rows = await service.list(
         kind=kind, direction=direction, metric=metric, after_id=after_id, limit=limit
     )

@@ -1,55 +1,25 @@
-"""Every query on the org copy."""
+"""The org copy's queries bound to schema ``kpi``, and the population lists only kpi reads."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from datetime import date
-from typing import Any
+from datetime import UTC, date, datetime, time
 
-from sqlalchemy import func, literal
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.kpi.org.models import OrgEmployee
+from services.kpi.org.models import OrgEmployee, OrgEmployeePeriod
+from shared.org_copy.repository import ACTIVE, OrgCopyRepository
 
-ACTIVE = "active"
+__all__ = ["ACTIVE", "DEPARTED", "OrgRepository"]
+
 DEPARTED = "departed"
 
 
-class OrgRepository:
-    """Queries on ``org_employees``."""
-
+class OrgRepository(OrgCopyRepository[OrgEmployee, OrgEmployeePeriod]):
     def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def upsert_newer(self, rows: Sequence[dict[str, Any]]) -> int:
-        """Insert or update employees whose ``version`` is newer than the copy's; count them.
-
-        One statement; a row whose version is not newer is left alone, so a duplicate or
-        late delivery changes nothing.
-        """
-        if not rows:
-            return 0
-        table = OrgEmployee.__table__  # type: ignore[attr-defined]
-        statement = insert(table).values(list(rows))
-        changed = {
-            name: statement.excluded[name]
-            for name in (
-                "employee_no", "name", "position_code", "department_id", "manager_id",
-                "status", "authority_limits", "version",
-            )
-        }  # fmt: skip
-        upsert = statement.on_conflict_do_update(
-            index_elements=[table.c.employee_id],
-            set_={**changed, "updated_at": func.now()},
-            where=table.c.version < statement.excluded.version,
-        ).returning(table.c.employee_id)
-        result = await self.session.exec(upsert)
-        return len(result.all())
-
-    async def get(self, employee_id: int) -> OrgEmployee | None:
-        return await self.session.get(OrgEmployee, employee_id)
+        super().__init__(session, OrgEmployee, OrgEmployeePeriod)
 
     async def list_page(
         self,
@@ -75,23 +45,6 @@ class OrgRepository:
         result = await self.session.exec(query)
         return result.all()
 
-    async def reporting_subtree(self, manager_id: int, *, max_depth: int = 20) -> list[int]:
-        """The manager and everyone reporting to them, directly or not."""
-        table = OrgEmployee.__table__  # type: ignore[attr-defined]
-        start = (
-            select(table.c.employee_id, literal(0).label("depth"))
-            .where(table.c.employee_id == manager_id)
-            .cte("subtree", recursive=True)
-        )
-        step = (
-            select(table.c.employee_id, start.c.depth + 1)
-            .join(start, table.c.manager_id == start.c.employee_id)
-            .where(start.c.depth < max_depth)
-        )
-        subtree = start.union_all(step)
-        result = await self.session.exec(select(subtree.c.employee_id))
-        return sorted({manager_id, *(int(row) for row in result.all())})
-
     async def departments_of(self, employee_ids: Collection[int]) -> list[int]:
         """The distinct departments these employees belong to."""
         result = await self.session.exec(
@@ -104,58 +57,36 @@ class OrgRepository:
         )
         return sorted(int(row) for row in result.all() if row is not None)
 
-    async def manager_chain(self, employee_id: int, *, max_depth: int = 20) -> list[OrgEmployee]:
-        """The employee's manager, their manager and so on up to the top (nearest first)."""
-        table = OrgEmployee.__table__  # type: ignore[attr-defined]
-        start = (
-            select(table.c.manager_id.label("employee_id"), literal(1).label("depth"))
-            .where(table.c.employee_id == employee_id)
-            .cte("chain", recursive=True)
-        )
-        step = (
-            select(table.c.manager_id, start.c.depth + 1)
-            .join(start, table.c.employee_id == start.c.employee_id)
-            .where(table.c.manager_id.is_not(None), start.c.depth < max_depth)
-        )
-        chain = start.union_all(step)
-        query = (
-            select(OrgEmployee)
-            .join(chain, col(OrgEmployee.employee_id) == chain.c.employee_id)
-            .order_by(chain.c.depth)
-        )
-        result = await self.session.exec(query)
-        return list(result.all())
-
     async def department_members_at(
         self, department_id: int, at: date, *, max_depth: int = 20
     ) -> dict[int, int]:
-        """Employees (not departed) of the department's subtree on ``at``: employee → department.
+        """Employees (not departed) of the department's subtree at the end of ``at`` (UTC),
+        as the dated copy held them: employee → department.
 
-        The copy holds no department tree, so the subtree is read from the reporting lines:
-        the department's members and everyone reporting to them, directly or not.
-
-        ``at`` is where the dated org copy plugs in: today's copy is current-only, so it
-        answers with the current rows; once rows carry ``valid_from``/``valid_to`` this
-        method (and nothing else) filters on them.
+        The copy holds no department tree, so the subtree is read from the reporting lines
+        of that time: the department's members and everyone reporting to them, directly or
+        not. A person the copy had not heard of by then is not a member.
         """
-        del at  # the current copy has no dates yet; see the docstring
-        table = OrgEmployee.__table__  # type: ignore[attr-defined]
+        moment = datetime.combine(at, time.max, tzinfo=UTC)
+        periods = self.periods
+        held = self._held_at(moment)
         start = (
-            select(table.c.employee_id, literal(0).label("depth"))
-            .where(table.c.department_id == department_id)
+            select(periods.c.employee_id, literal(0).label("depth"))
+            .where(periods.c.department_id == department_id, held)
             .cte("members", recursive=True)
         )
         step = (
-            select(table.c.employee_id, start.c.depth + 1)
-            .join(start, table.c.manager_id == start.c.employee_id)
-            .where(start.c.depth < max_depth)
+            select(periods.c.employee_id, start.c.depth + 1)
+            .join(start, periods.c.manager_id == start.c.employee_id)
+            .where(held, start.c.depth < max_depth)
         )
         members = start.union_all(step)
         result = await self.session.exec(
-            select(table.c.employee_id, table.c.department_id).where(
-                table.c.employee_id.in_(select(members.c.employee_id)),
-                table.c.status != DEPARTED,
-                table.c.department_id.is_not(None),
+            select(periods.c.employee_id, periods.c.department_id).where(
+                periods.c.employee_id.in_(select(members.c.employee_id)),
+                held,
+                periods.c.status != DEPARTED,
+                periods.c.department_id.is_not(None),
             )
         )
         return {int(row[0]): int(row[1]) for row in result.all()}

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import StringConstraints
 
 from services.kpi.access import ORG_EVENTS, READ_LIBRARY
-from services.kpi.org.dependencies import OrgServiceDep, StaffEmployeesDep
+from services.kpi.dependencies import OrgServiceDep, StaffEmployeesDep
 from services.kpi.org.schemas import OrgEmployeeRead
 from services.kpi.settings import KpiSettings
 from shared.errors import problem_responses
@@ -19,7 +19,7 @@ from shared.pagination import (
     Page,
     PageSize,
     RecordId,
-    decode_cursor,
+    cursor_key,
     keyset_page,
 )
 
@@ -71,7 +71,7 @@ async def list_org_employees(
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[OrgEmployeeRead]:
-    after_id = int(decode_cursor(cursor)["id"]) if cursor else None
+    after_id = cursor_key(cursor)
     rows = await service.list_page(
         department_ids=department_id,
         position_codes=position_code,

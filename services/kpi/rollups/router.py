@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from services.kpi.access import READ_ROLLUPS
-from services.kpi.rollups.dependencies import RollupServiceDep
+from services.kpi.dependencies import RollupServiceDep
 from services.kpi.rollups.schemas import CycleRollup, ExportFormat, GroupBy, Trend
 from services.kpi.rollups.spreadsheet import XLSX_MEDIA_TYPE
 from shared.errors import problem_responses

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from services.kpi.access import MANAGE_TARGETS, READ_TARGETS
-from services.kpi.targets.dependencies import TargetServiceDep
+from services.kpi.dependencies import TargetServiceDep
 from services.kpi.targets.schemas import (
     TargetPlanCreate,
     TargetPlanRead,
@@ -20,7 +20,7 @@ from shared.pagination import (
     IdPath,
     Page,
     PageSize,
-    decode_cursor,
+    cursor_key,
     keyset_page,
 )
 
@@ -42,7 +42,7 @@ async def list_target_plans(
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[TargetPlanSummary]:
-    after_id = int(decode_cursor(cursor)["id"]) if cursor else None
+    after_id = cursor_key(cursor)
     rows = await service.list_page(
         year=year,
         indicator_id=indicator_id,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from services.kpi.access import MANAGE_LIBRARY, READ_LIBRARY
-from services.kpi.templates.dependencies import TemplateServiceDep
+from services.kpi.dependencies import TemplateServiceDep
 from services.kpi.templates.schemas import (
     TemplateContent,
     TemplateCreate,
@@ -22,7 +22,7 @@ from shared.pagination import (
     IdPath,
     Page,
     PageSize,
-    decode_cursor,
+    cursor_key,
     keyset_page,
 )
 
@@ -49,7 +49,7 @@ async def list_templates(
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[TemplateSummary]:
-    after_id = int(decode_cursor(cursor)["id"]) if cursor else None
+    after_id = cursor_key(cursor)
     rows = await service.list_page(
         position_code=position_code,
         status=template_status,

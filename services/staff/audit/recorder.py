@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from services.staff.audit.models import StaffAuditEntry
+from shared import audit_log
 from shared.audit_log import denial_recorder, record_now
 
 __all__ = ["audit_entry", "record_denial", "record_now"]
 
-record_denial = denial_recorder(StaffAuditEntry)
+SERVICE = "staff"
+record_denial = denial_recorder(StaffAuditEntry, SERVICE)
 
 
 def audit_entry(
@@ -18,13 +20,15 @@ def audit_entry(
     entity: str,
     entity_id: object = None,
     actor: str | None = None,
-    **detail: Any,
+    **after: Any,
 ) -> StaffAuditEntry:
-    """An entry ready to be added to a session."""
-    return StaffAuditEntry(
+    """An entry ready to be added to a session (the request's facts filled in)."""
+    return audit_log.audit_entry(
+        StaffAuditEntry,
+        service=SERVICE,
         action=action,
         entity=entity,
         entity_id=None if entity_id is None else str(entity_id),
         actor=actor,
-        detail=detail,
+        after=after or None,
     )

@@ -38,7 +38,7 @@ Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, max_length=32)]
 SnakeCode = Annotated[
     str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$", max_length=64)
 ]
-EmployeeNo = Annotated[str, StringConstraints(pattern=r"^E\d{4}$")]
+EmployeeNo = Annotated[str, StringConstraints(pattern=r"^E[0-9]{4}$")]
 CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 MAX_ITEMS = 100

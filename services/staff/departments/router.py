@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from services.staff.departments.dependencies import DepartmentServiceDep
 from services.staff.departments.schemas import (
     DepartmentCreate,
     DepartmentRead,
     DepartmentUpdate,
 )
+from services.staff.dependencies import DepartmentServiceDep
 from shared.auth.policy import Policy
 from shared.auth.principal import Role
 from shared.concurrency import IfMatch, etag_for
@@ -21,7 +21,7 @@ from shared.pagination import (
     IdPath,
     Page,
     PageSize,
-    decode_cursor,
+    cursor_key,
     keyset_page,
 )
 
@@ -47,7 +47,7 @@ async def list_departments(
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[DepartmentRead]:
-    after_id = int(decode_cursor(cursor)["id"]) if cursor else None
+    after_id = cursor_key(cursor)
     rows = await service.list(parent_id=parent_id, text_query=q, after_id=after_id, limit=limit)
     items = [DepartmentRead.model_validate(row) for row in rows]
     return keyset_page(items, limit)

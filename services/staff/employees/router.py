@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from services.staff.access import MANAGE_PEOPLE, READ_ORG
 from services.staff.catalogue.schema import EmploymentStatus
-from services.staff.employees.dependencies import EmployeeServiceDep
+from services.staff.dependencies import EmployeeServiceDep
 from services.staff.employees.schemas import EmployeeCreate, EmployeeRead, EmployeeUpdate
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
@@ -17,7 +17,7 @@ from shared.pagination import (
     IdPath,
     Page,
     PageSize,
-    decode_cursor,
+    cursor_key,
     keyset_page,
 )
 
@@ -42,7 +42,7 @@ async def list_employees(
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[EmployeeRead]:
-    after_id = int(decode_cursor(cursor)["id"]) if cursor else None
+    after_id = cursor_key(cursor)
     rows = await service.list(
         department_id=department_id,
         status=status.value if status else None,

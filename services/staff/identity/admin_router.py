@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from services.staff.identity.dependencies import IdentityServiceDep
+from services.staff.dependencies import IdentityServiceDep
 from services.staff.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -24,7 +24,7 @@ from shared.pagination import (
     IdPath,
     Page,
     PageSize,
-    decode_cursor,
+    cursor_key,
     keyset_page,
 )
 
@@ -56,7 +56,7 @@ async def create_user(data: UserCreate, service: IdentityServiceDep) -> UserRead
 async def list_users(
     service: IdentityServiceDep, limit: PageSize = 50, cursor: Cursor = None
 ) -> Page[UserRead]:
-    after = int(decode_cursor(cursor)["id"]) if cursor else None
+    after = cursor_key(cursor)
     items = [
         UserRead.model_validate(u) for u in await service.list_users(after_id=after, limit=limit)
     ]
@@ -118,7 +118,7 @@ async def create_api_key(
 async def list_api_keys(
     service: IdentityServiceDep, limit: PageSize = 50, cursor: Cursor = None
 ) -> Page[ApiKeyRead]:
-    after = int(decode_cursor(cursor)["id"]) if cursor else None
+    after = cursor_key(cursor)
     rows = await service.list_api_keys(after_id=after, limit=limit)
     items = [ApiKeyRead.model_validate(r) for r in rows]
     return keyset_page(items, limit)

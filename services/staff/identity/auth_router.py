@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, Response, status
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.staff.audit.recorder import audit_entry, record_now
-from services.staff.identity.dependencies import IdentityServiceDep
+from services.staff.dependencies import IdentityServiceDep, SignInGuardDep, identity_service_in
 from services.staff.identity.repository import IdentityRepository
 from services.staff.identity.schemas import (
     Introspection,
@@ -22,6 +26,7 @@ from services.staff.identity.schemas import (
     TokenFloors,
     TokenPair,
 )
+from services.staff.identity.service import bad_credentials
 from shared.auth.policy import ANY_EMPLOYEE, SERVICES_ONLY, Public
 from shared.auth.principal import Principal, Role
 from shared.db import SessionDep
@@ -33,40 +38,86 @@ SIGN_IN = Public("signing in is how a caller gets a credential")
 KEYS = Public("verifiers need the public keys")
 SERVICE_SECRET = Public("a service proves itself with the internal secret")
 Employee = Annotated[Principal, Depends(ANY_EMPLOYEE)]
+SIGN_IN_THROTTLED = {
+    "description": "Too Many Requests: too many failed sign-ins for this login, or too many "
+    "sign-ins at once from this address (`urn:kam:problem:sign-in-throttled`)",
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds to wait before trying again",
+            "schema": {"type": "integer"},
+        }
+    },
+    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+}
+
+
+@asynccontextmanager
+async def own_transaction(request: Request) -> AsyncIterator[AsyncSession]:
+    """A short transaction of the route's own, committed on leaving without an error.
+
+    Sign-in and refresh do not use the request's session: sign-in must hold no database
+    connection while a password is hashed, and a refused refresh must still commit the
+    revocation of its token family.
+    """
+    factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
+    async with factory() as session:
+        yield session
+        await session.commit()
 
 
 @router.post(
     "/token",
     response_model=TokenPair,
     summary="Sign in (OAuth2 password flow)",
+    description=(
+        "Failed sign-ins are counted per login and per client address. After a few "
+        "failures a login must wait (progressively longer) before its next attempt, and "
+        "after more it is locked for a while: either answers **429** "
+        "`urn:kam:problem:sign-in-throttled` with `Retry-After`. Failures from one address "
+        "slow its attempts down but never refuse a correct password."
+    ),
     dependencies=[Depends(SIGN_IN)],
-    responses=problem_responses(401, 422),
+    responses={**problem_responses(401, 422), 429: SIGN_IN_THROTTLED},
 )
 async def sign_in(
-    form: Annotated[SignInForm, Form()],
-    service: IdentityServiceDep,
-    request: Request,
+    form: Annotated[SignInForm, Form()], request: Request, guard: SignInGuardDep
 ) -> TokenPair:
-    try:
-        return await service.sign_in(form.username, form.password)
-    except Unauthorized:
-        # The request's transaction rolls back; the failure is kept in one of its own.
-        entry = audit_entry(
-            "sign_in_failed", entity="login", entity_id=form.username[:64], actor=None
-        )
-        await record_now(request.app.state.session_factory, entry)
-        raise
+    address = guard.address_of(request)
+    with guard.admitted(address):
+        async with own_transaction(request) as session:
+            attempt = await identity_service_in(request, session).begin_sign_in(
+                form.username, address, guard
+            )
+        # No connection is held from here until the outcome is recorded.
+        if attempt.delay > 0:
+            await asyncio.sleep(attempt.delay)
+        matches = await guard.hashing.verify(attempt.password_hash, form.password, attempt.priority)
+        async with own_transaction(request) as session:
+            tokens = await identity_service_in(request, session).finish_sign_in(
+                attempt, matches, form.username
+            )
+    if tokens is None:
+        raise bad_credentials()
+    return tokens
 
 
 @router.post(
     "/refresh",
     response_model=TokenPair,
     summary="Exchange a refresh token for a new pair",
+    description=(
+        "The token presented stops working. Presenting it again revokes every refresh "
+        "token descended from the same sign-in (RFC 9700 §4.14)."
+    ),
     dependencies=[Depends(SIGN_IN)],
     responses=problem_responses(401, 422),
 )
-async def refresh(data: RefreshRequest, service: IdentityServiceDep) -> TokenPair:
-    return await service.refresh(data.refresh_token)
+async def refresh(data: RefreshRequest, request: Request) -> TokenPair:
+    async with own_transaction(request) as session:
+        tokens = await identity_service_in(request, session).refresh(data.refresh_token)
+    if tokens is None:
+        raise Unauthorized("the refresh token is not valid")
+    return tokens
 
 
 @router.post(

@@ -26,8 +26,13 @@ async def identity_lifespan(app: FastAPI) -> AsyncIterator[None]:
             return await IdentityRepository(session).token_floors()
 
     interval = app.state.settings.token_floor_refresh_seconds
-    async with refreshed_floors(app.state.token_floors, floors_from_database, interval):
-        yield
+    try:
+        async with refreshed_floors(app.state.token_floors, floors_from_database, interval):
+            yield
+    finally:
+        guard = getattr(app.state, "sign_in_guard", None)
+        if guard is not None:
+            guard.hashing.close()
 
 
 def install_signing_keys(app: FastAPI, keys: list[SigningKey]) -> None:

@@ -46,6 +46,8 @@ class RefreshToken(StaffTable, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="staff.users.id", index=True)
     token_hash: str = Field(max_length=64, unique=True)
+    # Every token rotated from one sign-in shares its family; reuse revokes the family.
+    family: str = Field(max_length=32, index=True)
     expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     revoked_at: datetime | None = _aware()
     created_at: datetime | None = Field(default=None, sa_column=created_at_column())
@@ -80,3 +82,15 @@ class SigningKeyRecord(StaffTable, table=True):
     public_jwk: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
     active: bool = Field(default=True)
     created_at: datetime | None = Field(default=None, sa_column=created_at_column())
+
+
+class SignInThrottle(StaffTable, table=True):
+    """Failed sign-ins of one login string (``login:…``) or client address (``address:…``),
+    kept in the database so that every replica counts the same failures."""
+
+    __tablename__ = "sign_in_throttles"
+
+    key: str = Field(primary_key=True, max_length=80)
+    failures: int = Field(default=0)
+    last_failure_at: datetime | None = _aware()
+    locked_until: datetime | None = _aware()

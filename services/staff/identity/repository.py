@@ -6,14 +6,21 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.staff.identity.models import ApiKey, RefreshToken, SigningKeyRecord, User
+from services.staff.identity.models import (
+    ApiKey,
+    RefreshToken,
+    SigningKeyRecord,
+    SignInThrottle,
+    User,
+)
 from shared.auth.revocation import DEACTIVATED
 
-Row = TypeVar("Row", User, RefreshToken, ApiKey, SigningKeyRecord)
+Row = TypeVar("Row", User, RefreshToken, ApiKey, SigningKeyRecord, SignInThrottle)
 
 
 class IdentityRepository:
@@ -72,6 +79,41 @@ class IdentityRepository:
             update(RefreshToken)
             .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
             .values(revoked_at=now)
+        )
+
+    async def revoke_refresh_family(self, family: str, now: datetime) -> None:
+        await self.session.exec(
+            update(RefreshToken)
+            .where(col(RefreshToken.family) == family, col(RefreshToken.revoked_at).is_(None))
+            .values(revoked_at=now)
+        )
+
+    async def throttles_for_update(self, keys: Sequence[str]) -> list[SignInThrottle]:
+        """The counters of ``keys`` (created when missing), locked until the transaction
+        ends, in key order so that two attempts never wait for each other in a cycle."""
+        await self.session.exec(
+            insert(SignInThrottle)
+            .values([{"key": key, "failures": 0} for key in sorted(keys)])
+            .on_conflict_do_nothing()
+        )
+        result = await self.session.exec(
+            select(SignInThrottle)
+            .where(col(SignInThrottle.key).in_(keys))
+            .order_by(col(SignInThrottle.key))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        return list(result.all())
+
+    async def forget_login_failures(self, key: str) -> None:
+        await self.session.exec(delete(SignInThrottle).where(col(SignInThrottle.key) == key))
+
+    async def take_back_failure(self, key: str) -> None:
+        """Undo the failure an attempt counted in advance (it succeeded)."""
+        await self.session.exec(
+            update(SignInThrottle)
+            .where(col(SignInThrottle.key) == key, col(SignInThrottle.failures) > 0)
+            .values(failures=col(SignInThrottle.failures) - 1)
         )
 
     async def api_key_by_prefix(self, prefix: str) -> ApiKey | None:

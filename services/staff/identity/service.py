@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from sqlalchemy.exc import IntegrityError
 
 from services.staff.audit.recorder import audit_entry
-from services.staff.identity.models import ApiKey, RefreshToken, User
+from services.staff.identity.hashing import PasswordHashing
+from services.staff.identity.models import ApiKey, RefreshToken, SignInThrottle, User
 from services.staff.identity.repository import IdentityRepository
 from services.staff.identity.schemas import (
     ApiKeyCreate,
@@ -28,6 +31,12 @@ from services.staff.identity.secrets import (
     sha256_hex,
     verify_password,
 )
+from services.staff.identity.sign_in_guard import SignInGuard, SignInThrottled
+from services.staff.identity.throttle_rules import (
+    Counter,
+    address_attempt,
+    login_attempt,
+)
 from shared.auth.principal import Principal, Role
 from shared.auth.tokens import SigningKey, issue_token
 from shared.concurrency import check_if_match
@@ -41,7 +50,30 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _bad_credentials() -> Unauthorized:
+@dataclass(frozen=True)
+class SignInAttempt:
+    """An attempt let through the throttle: what checking its password needs."""
+
+    login_key: str
+    address_key: str
+    password_hash: str | None
+    user_id: int | None
+    delay: float
+    priority: int
+    """Failures of the address before this attempt: a clean address hashes first."""
+
+
+def _counter(row: SignInThrottle) -> Counter:
+    return Counter(row.failures, row.last_failure_at, row.locked_until)
+
+
+def _store(row: SignInThrottle, counter: Counter) -> None:
+    row.failures = counter.failures
+    row.last_failure_at = counter.last_failure_at
+    row.locked_until = counter.locked_until
+
+
+def bad_credentials() -> Unauthorized:
     return Unauthorized(
         "login or password is wrong", extra={"headers": {"WWW-Authenticate": "Bearer"}}
     )
@@ -87,8 +119,10 @@ class IdentityService:
         access_seconds: int,
         refresh_days: int,
         actor: str | None = None,
+        hashing: PasswordHashing | None = None,
     ) -> None:
         self.repository = repository
+        self.hashing = hashing
         self.actor = actor
         self.signing_key = signing_key
         self.access_seconds = access_seconds
@@ -111,13 +145,24 @@ class IdentityService:
             token_version=user.token_version,
         )
 
-    async def _token_pair(self, user: User) -> TokenPair:
+    async def _verify(self, password_hash: str | None, password: str) -> bool:
+        if self.hashing is None:  # a command-line tool: no event loop to keep free
+            return verify_password(password_hash, password)
+        return await self.hashing.verify(password_hash, password)
+
+    async def _hash(self, password: str) -> str:
+        if self.hashing is None:
+            return hash_password(password)
+        return await self.hashing.hash(password)
+
+    async def _token_pair(self, user: User, family: str | None = None) -> TokenPair:
         assert user.id is not None
         refresh = new_refresh_token()
         await self.repository.add(
             RefreshToken(
                 user_id=user.id,
                 token_hash=sha256_hex(refresh),
+                family=family or secrets.token_hex(16),
                 expires_at=_now() + timedelta(days=self.refresh_days),
             )
         )
@@ -127,27 +172,67 @@ class IdentityService:
             refresh_token=refresh,
         )
 
-    async def sign_in(self, login: str, password: str) -> TokenPair:
-        """Tokens for a correct login and password of an active user."""
+    async def begin_sign_in(self, login: str, address: str, guard: SignInGuard) -> SignInAttempt:
+        """Throttle first: a locked login, or one inside the delay of its last failure, is
+        refused before any hashing. An attempt let through is counted as a failure of the
+        login string and of the address now (a success takes it back), so parallel
+        attempts cannot outrun the count. Unknown logins are counted the same way."""
+        login_key, address_key = f"login:{login.strip().lower()}", f"address:{address}"
+        now = _now()
+        rows = {
+            row.key: row
+            for row in await self.repository.throttles_for_update([login_key, address_key])
+        }
+        verdict = login_attempt(_counter(rows[login_key]), guard.login_policy, now)
+        if verdict.retry_after > 0:
+            raise SignInThrottled(verdict.retry_after)
+        _store(rows[login_key], verdict.counter)
+        by_address = address_attempt(_counter(rows[address_key]), guard.address_policy, now)
+        _store(rows[address_key], by_address.counter)
+        await self.repository.session.flush()
         user = await self.repository.user_by_login(login.strip().lower())
-        if not verify_password(user.password_hash if user else None, password):
-            raise _bad_credentials()
-        assert user is not None
-        if not user.active:
-            raise _bad_credentials()
-        return await self._token_pair(user)
+        return SignInAttempt(
+            login_key,
+            address_key,
+            user.password_hash if user is not None else None,
+            user.id if user is not None else None,
+            by_address.delay,
+            by_address.counter.failures - 1,
+        )
 
-    async def refresh(self, refresh_token: str) -> TokenPair:
-        """Rotate a refresh token: the old one stops working, a new pair is issued."""
+    async def finish_sign_in(
+        self, attempt: SignInAttempt, password_matches: bool, login: str
+    ) -> TokenPair | None:
+        """Tokens for a correct password of an active user (the failure counted in advance
+        is taken back); None otherwise, with the failure audited."""
+        user = await self.repository.user(attempt.user_id) if attempt.user_id else None
+        if password_matches and user is not None and user.active:
+            # In key order ("address:" before "login:"), as begin_sign_in locks them.
+            await self.repository.take_back_failure(attempt.address_key)
+            await self.repository.forget_login_failures(attempt.login_key)
+            return await self._token_pair(user)
+        self.repository.session.add(
+            audit_entry("sign_in_failed", entity="login", entity_id=login[:64], actor=None)
+        )
+        return None
+
+    async def refresh(self, refresh_token: str) -> TokenPair | None:
+        """Rotate a refresh token: the old one stops working, a new pair of the same family
+        is issued. A token used again after its rotation means it was stolen (or the thief
+        came first): the whole family is revoked (RFC 9700 §4.14) and None is returned."""
         stored = await self.repository.refresh_token(sha256_hex(refresh_token))
         now = _now()
-        if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
-            raise Unauthorized("the refresh token is not valid")
+        if stored is None or stored.expires_at <= now:
+            return None
+        if stored.revoked_at is not None:
+            await self.repository.revoke_refresh_family(stored.family, now)
+            self._audit("refresh_token_reused", "user", stored.user_id, family=stored.family)
+            return None
         user = await self.repository.user(stored.user_id)
         if user is None or not user.active:
-            raise Unauthorized("the refresh token is not valid")
+            return None
         stored.revoked_at = now
-        return await self._token_pair(user)
+        return await self._token_pair(user, stored.family)
 
     async def end_sessions(self, user: User) -> None:
         """Revoke every refresh token and bump the token version of ``user``."""
@@ -165,9 +250,9 @@ class IdentityService:
 
     async def change_password(self, principal: Principal, current: str, new: str) -> None:
         user = await self.current_user(principal)
-        if not verify_password(user.password_hash, current):
+        if not await self._verify(user.password_hash, current):
             raise Unauthorized("the current password is wrong")
-        user.password_hash = hash_password(new)
+        user.password_hash = await self._hash(new)
         user.password_changed_at = _now()
         await self.end_sessions(user)
 
@@ -185,7 +270,7 @@ class IdentityService:
             raise Conflict(f"the login {data.login} is taken")
         user = User(
             login=data.login,
-            password_hash=hash_password(data.password),
+            password_hash=await self._hash(data.password),
             roles=sorted({r.value for r in data.roles}),
             employee_id=data.employee_id,
             password_changed_at=_now(),

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from services.staff.access import MANAGE_PEOPLE
-from services.staff.offboarding.dependencies import OffboardingServiceDep
+from services.staff.dependencies import OffboardingServiceDep
 from services.staff.offboarding.models import Departure, DepartureHandover, DepartureStatus
 from services.staff.offboarding.schemas import (
     DepartureCreate,
@@ -22,7 +22,7 @@ from shared.pagination import (
     IdPath,
     Page,
     PageSize,
-    decode_cursor,
+    cursor_key,
     keyset_page,
 )
 
@@ -65,7 +65,7 @@ async def list_departures(
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[DepartureRead]:
-    after_id = int(decode_cursor(cursor)["id"]) if cursor else None
+    after_id = cursor_key(cursor)
     rows = await service.list(
         status=status.value if status else None,
         employee_id=employee_id,

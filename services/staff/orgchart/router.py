@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from services.staff.access import READ_ORG
-from services.staff.orgchart.dependencies import OrgChartServiceDep
+from services.staff.dependencies import OrgChartServiceDep
 from services.staff.orgchart.schemas import OrgChart
 from shared.errors import problem_responses
 

@@ -7,10 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from services.staff.access import APPROVE_POSITIONS, DRAFT_POSITIONS, READ_ORG
-from services.staff.positions.dependencies import (
-    AcknowledgementServiceDep,
-    PositionServiceDep,
-)
+from services.staff.dependencies import AcknowledgementServiceDep, PositionServiceDep
 from services.staff.positions.models import Position, PositionVersion, VersionStatus
 from services.staff.positions.repository import PositionRow
 from services.staff.positions.schemas import (
@@ -30,7 +27,7 @@ from shared.pagination import (
     IdPath,
     Page,
     PageSize,
-    decode_cursor,
+    cursor_key,
     encode_cursor,
     keyset_page,
 )
@@ -88,7 +85,7 @@ async def list_positions(
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[PositionRead]:
-    after_id = int(decode_cursor(cursor)["id"]) if cursor else None
+    after_id = cursor_key(cursor)
     rows = await service.list(
         department_id=department_id, status=status, text_query=q, after_id=after_id, limit=limit
     )
@@ -169,7 +166,7 @@ async def list_versions(
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[PositionVersionRead]:
-    after_no = int(decode_cursor(cursor)["version_no"]) if cursor else None
+    after_no = cursor_key(cursor, "version_no")
     code = await _code(service, position_id)
     rows = await service.list_versions(position_id, after_no=after_no, limit=limit)
     items = [PositionVersionRead.model_validate(v.model_dump() | {"code": code}) for v in rows]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from services.staff.access import QUALIFICATION_METRICS, READ_QUALIFICATIONS
-from services.staff.qualifications.dependencies import QualificationServiceDep
+from services.staff.dependencies import QualificationServiceDep
 from services.staff.qualifications.schemas import (
     QualificationCheck,
     QualificationMetrics,

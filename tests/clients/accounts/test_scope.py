@@ -4,7 +4,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.clients.accounts.dependencies import account_scope
+from services.clients.dependencies import account_scope
 from shared.auth.principal import Role
 from tests.clients.conftest import (
     ACCOUNTS,

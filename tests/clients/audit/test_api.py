@@ -2,7 +2,15 @@
 
 import httpx
 
-from tests.clients.conftest import ACCOUNTS, LEAD, MANAGER, acting, create_account, create_contact
+from tests.clients.conftest import (
+    ACCOUNTS,
+    KAM,
+    LEAD,
+    MANAGER,
+    acting,
+    create_account,
+    create_contact,
+)
 
 AUDIT = "/v1/clients/audit"
 
@@ -51,3 +59,20 @@ async def test_a_refused_change_leaves_no_audit_entry(clients: httpx.AsyncClient
 async def test_bad_audit_filters_are_4xx(clients: httpx.AsyncClient) -> None:
     assert (await clients.get(AUDIT, params={"entity": "nope"})).status_code == 422
     assert (await clients.get(AUDIT, params={"cursor": "e30"})).status_code == 400
+
+
+async def test_an_entry_carries_the_facts_of_its_request(clients: httpx.AsyncClient) -> None:
+    created = await clients.post(
+        ACCOUNTS,
+        json={"legal_name": "上海审计样例有限公司", "owner_id": KAM},
+        headers={"X-Request-ID": "audit-shape-0001", **acting(MANAGER)},
+    )
+    assert created.status_code == 201, created.text
+    account_id = created.json()["id"]
+    entries = (await clients.get(AUDIT, params={"account_id": account_id})).json()["items"]
+    assert [e["action"] for e in entries] == ["create"]
+    entry = entries[0]
+    assert (entry["service"], entry["entity_id"]) == ("clients", str(account_id))
+    assert entry["request_id"] == "audit-shape-0001"
+    assert entry["actor_employee_id"] == MANAGER and entry["actor"] == "user:1"
+    assert entry["client_address"] and entry["on_behalf_of"] is None

@@ -10,10 +10,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.clients.accounts.rules import Grade, GradeThresholds, computed_grade
+from services.clients.accounts.rules import (
+    Grade,
+    GradeThresholds,
+    computed_grade,
+    payment_behaviour_cap,
+)
 from services.clients.collection.rules import (
     DEFAULT_DUNNING_CONFIG,
     LineDunningState,
+    dunning_policy,
     dunning_policy_from_config,
     dunning_step,
     task_due_on,
@@ -105,11 +111,12 @@ def test_bad_level_configs_are_refused(config: list[dict[str, object]], problem:
 def test_settings_refuse_bad_levels_and_read_good_ones() -> None:
     with pytest.raises(ValueError, match="dunning_levels"):
         ClientsSettings(dunning_levels=[{"level": 1, "days_overdue": 0, "channel": "sms"}])
-    custom = ClientsSettings(
+    settings = ClientsSettings(
         dunning_levels=[
             {"level": 1, "days_overdue": 0, "channel": "visit", "escalate": True},
         ]
-    ).dunning_policy()
+    )
+    custom = dunning_policy(settings.dunning_levels)
     assert custom.levels[0].channel is DunningChannel.VISIT and custom.escalated == {1}
 
 
@@ -131,11 +138,14 @@ def test_uninvoiced_value_is_never_negative(signed: Decimal, invoiced: Decimal) 
 
 def test_grade_cap_from_settings() -> None:
     thresholds = GradeThresholds(s=Decimal("10000000"))
-    cap = ClientsSettings().payment_behaviour_cap()
+    cap = payment_behaviour_cap(ClientsSettings().grade_cap_overdue_days)
     assert cap is not None and cap.more_than_days == 90
     assert computed_grade(Decimal("6000000"), thresholds, 95, cap) is Grade.B
     assert computed_grade(Decimal("12000000"), thresholds, 91, cap) is Grade.B
     assert computed_grade(Decimal("12000000"), thresholds, 90, cap) is Grade.S
     assert computed_grade(Decimal("2000000"), thresholds, 400, cap) is Grade.B
     assert computed_grade(Decimal("200"), thresholds, 400, cap) is Grade.C
-    assert ClientsSettings(grade_cap_overdue_days=None).payment_behaviour_cap() is None
+    assert (
+        payment_behaviour_cap(ClientsSettings(grade_cap_overdue_days=None).grade_cap_overdue_days)
+        is None
+    )

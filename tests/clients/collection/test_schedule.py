@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.collection.repository import DUNNING_LOCK
-from services.clients.collection.schedule import dunning_once
+from services.clients.jobs import dunning_once
 from services.clients.settings import ClientsSettings
 
 

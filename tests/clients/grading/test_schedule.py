@@ -4,7 +4,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.grading.schedule import REGRADE_LOCK, regrade_once
+from services.clients.jobs import REGRADE_LOCK, regrade_once
 from services.clients.settings import ClientsSettings
 
 

@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.clients.org.rules import credit_adjustment_limit, newest_per_employee
+from services.clients.org.rules import credit_adjustment_limit
+from shared.org_copy.rules import newest_per_employee
 
 
 @dataclass(frozen=True)

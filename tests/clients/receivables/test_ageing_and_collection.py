@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from services.clients.company_calendar import company_today
+from services.clients.calendar.today import company_today
 from tests.clients.conftest import KAM, LEAD, create_account, credit_code
 from tests.clients.receivables.factories import (
     deliver,

@@ -16,9 +16,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from deploy.fake_erp.ledger import encode_cursor
-from services.clients.receivables.erp_repository import ERP_SYNC_LOCK
-from services.clients.receivables.erp_schemas import SyncOutcome, SyncTrigger
-from services.clients.receivables.erp_sync import ErpSync, build_erp_client, erp_sync_lifespan
+from services.clients.erp.repository import ERP_SYNC_LOCK
+from services.clients.erp.schemas import SyncOutcome, SyncTrigger
+from services.clients.erp.sync import ErpSync, build_erp_client, erp_sync_lifespan
 from services.clients.settings import ClientsSettings
 from shared.auth.principal import Role
 from tests.clients.conftest import ACCOUNTS, KAM, create_account, credit_code

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.clients.receivables.erp_schemas import BreakerState
-from services.clients.receivables.erp_sync import after_failure, breaker_state
+from services.clients.erp.schemas import BreakerState
+from services.clients.erp.sync import after_failure, breaker_state
 
 NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 

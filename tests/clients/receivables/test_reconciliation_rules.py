@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.clients.receivables.reconciliation import Fact, reconcile
+from services.clients.erp.reconciliation import Fact, reconcile
 
 
 def fact(ref: str, amount: str, *, live: bool = True, currency: str = "CNY") -> Fact:

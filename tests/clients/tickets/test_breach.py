@@ -5,7 +5,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.tickets.schedule import SLA_CHECK_LOCK, sla_check_once
+from services.clients.jobs import SLA_CHECK_LOCK, sla_check_once
 from shared.auth.principal import Role
 from tests.clients.conftest import KAM, LEAD, MANAGER, SPECIALIST, acting, create_account
 from tests.clients.tickets.factories import TICKETS, ago, events, move, open_ticket

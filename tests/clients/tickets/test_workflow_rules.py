@@ -190,10 +190,20 @@ def test_breach_flags(
 def test_settings_refuse_business_hours_out_of_order() -> None:
     from pydantic import ValidationError
 
+    from services.clients.calendar.rules import business_hours
     from services.clients.settings import ClientsSettings
 
-    assert ClientsSettings().business_hours().lunch_break is not None
+    def hours(settings: ClientsSettings) -> BusinessCalendar:
+        return business_hours(
+            settings.timezone,
+            settings.business_opens_at,
+            settings.business_closes_at,
+            settings.lunch_break_starts_at,
+            settings.lunch_break_ends_at,
+        )
+
+    assert hours(ClientsSettings()).lunch_break is not None
     no_lunch = ClientsSettings(lunch_break_starts_at=None, lunch_break_ends_at=None)
-    assert no_lunch.business_hours().lunch_break is None
+    assert hours(no_lunch).lunch_break is None
     with pytest.raises(ValidationError, match="lunch break"):
         ClientsSettings(lunch_break_starts_at="19:00", lunch_break_ends_at="20:00")

@@ -174,8 +174,9 @@ async def test_visit_lifecycle_with_if_match(clients: httpx.AsyncClient) -> None
         "客户方负责人出差",
     )
     assert (await clients.post(cancel_url, json={"reason": "again"})).status_code == 409
+    etag = (await clients.get(f"{VISITS}/{follow_up['id']}")).headers["ETag"]
     reschedule = await clients.patch(
-        f"{VISITS}/{follow_up['id']}", json={"purpose": "x"}, headers={"If-Match": "*"}
+        f"{VISITS}/{follow_up['id']}", json={"purpose": "x"}, headers={"If-Match": etag}
     )
     assert reschedule.status_code == 409
 

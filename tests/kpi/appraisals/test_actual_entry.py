@@ -110,11 +110,11 @@ async def test_the_manager_enters_manual_actuals_and_overrides_automatic_ones_wi
     entries = sorted(
         (e for e in log["items"] if e["action"] == "actual_overridden"), key=lambda e: e["id"]
     )
-    assert [(e["actor"], e["detail"]["before"], e["detail"]["after"], e["detail"]["reason"])
+    assert [(e["actor"], e["before"]["value"], e["after"]["value"], e["after"]["reason"])
             for e in entries] == [
         ("user:1", None, "95", "月末到账未入档案"), ("user:1", "95.0000", "97", "财务复核"),
     ]  # fmt: skip
-    assert {e["detail"]["actor_employee_id"] for e in entries} == {MANAGER, 1}
+    assert {e["actor_employee_id"] for e in entries} == {MANAGER, 1}
     assert all(e["entity_id"] == url.rsplit("/", 1)[1] for e in entries)
     events = (await kpi_client.get(f"{url}/history")).json()
     assert [e["action"] for e in events][-3:] == [

@@ -101,8 +101,8 @@ async def test_a_grade_outside_its_band_needs_the_override(kpi_session: AsyncSes
     )  # fmt: skip
     assert (str(result.final_score), result.final_grade) == ("100.90", "B")
     [entry] = await _audit(kpi_session, "grade_band_overridden")
-    assert entry.detail["band_grade"] == "S" and entry.detail["final_grade"] == "B"
-    assert entry.detail["reason"] == "部门S超比例,按排名调整"
+    assert entry.after["band_grade"] == "S" and entry.after["final_grade"] == "B"
+    assert entry.after["reason"] == "部门S超比例,按排名调整"
     history = await service.history(ids[201])
     assert history[-1].detail["band_override"] is True
 
@@ -148,7 +148,7 @@ async def test_an_appeal_after_the_lock_rechecks_the_distribution(
         "86.00", "A", "appeal_resolved",
     )  # fmt: skip
     [entry] = await _audit(kpi_session, "distribution_exception")
-    assert entry.detail["violations"] == [{"grade": "A", "count": 2, "total": 5, "max_count": 1}]
+    assert entry.after["violations"] == [{"grade": "A", "count": 2, "total": 5, "max_count": 1}]
 
 
 async def test_an_appeal_that_worsens_nothing_passes(kpi_session: AsyncSession) -> None:

@@ -2,7 +2,8 @@
 
 Template: 回款率 (weight 40, absolute target 100, linear 60 %-floor / 120 cap), 销售目标达成率
 (weight 40, target from decomposition), 工作态度 (weight 20, rating 1–5 → 0–100).
-Sales plan 2026 for department 10: 360,000.00 over three people equally, even months, so
+Sales plan of this year (the org copy is dated: a plan is checked at its date) for
+department 10: 360,000.00 over three people equally, even months, so
 each November target is 10,000.00.
 
 | emp | 回款率 actual → score | 销售 actual → attainment → score | rating | final | grade   |
@@ -16,6 +17,7 @@ each November target is 10,000.00.
 A, so 101 is calibrated to B with a reason before the department locks.
 """
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -57,6 +59,8 @@ from services.kpi.templates.service import TemplateService
 from shared.errors import Conflict
 from shared.org_events import OrgEmployeeEvent
 from tests.kpi.conftest import employee_event, sheet
+
+YEAR = date.today().year  # the dated org copy knows today, not a fixed year
 
 MANAGER, ADMIN = 100, 900
 EVERYONE = KpiScope.everything()
@@ -103,7 +107,7 @@ async def test_whole_flow_matches_the_hand_computed_table(kpi_session: AsyncSess
         TargetPlanCreate.model_validate(
             {
                 "indicator_id": sales.id,
-                "year": 2026,
+                "year": YEAR,
                 "department_id": 10,
                 "total": "360000.00",
                 "teams": [
@@ -132,7 +136,7 @@ async def test_whole_flow_matches_the_hand_computed_table(kpi_session: AsyncSess
     )
     cycle = await cycles.create(
         CycleCreate.model_validate(
-            {"name": "2026年11月考核", "period": "2026-11", "template_ids": [template.id]}
+            {"name": f"{YEAR}年11月考核", "period": f"{YEAR}-11", "template_ids": [template.id]}
         )
     )
     assert cycle.id is not None and cycle.appraisal_count == 3

@@ -336,7 +336,7 @@ async def test_collection_snapshots_the_hand_computed_actuals_and_rescores(
     audit = await kpi.get("/v1/kpi/audit", params={"action": "actuals_collected"})
     entries = [e for e in audit.json()["items"] if e["entity_id"] == str(cycle["id"])]
     assert len(entries) == 2 and entries[0]["entity"] == "cycle"
-    assert entries[0]["detail"]["items_updated"] == 7
+    assert entries[0]["after"]["items_updated"] == 7
 
 
 async def test_a_clients_outage_is_a_503_and_writes_nothing(linked: Linked) -> None:

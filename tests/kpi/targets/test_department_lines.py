@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 from services.kpi.targets.rules import lines_outside_department, plan_org_date
 from tests.kpi.conftest import employee_event, make_indicator, seed_org
 
+YEAR = date.today().year  # the dated org copy knows today, not a fixed year
+
 BASE = "/v1/kpi/target-plans"
 
 
@@ -35,7 +37,7 @@ async def _org(client: httpx.AsyncClient) -> int:
 
 def _plan(indicator: int, teams: list[tuple[int, list[int]]]) -> dict[str, object]:
     return {
-        "indicator_id": indicator, "year": 2026, "department_id": 61, "total": "90000.00",
+        "indicator_id": indicator, "year": YEAR, "department_id": 61, "total": "90000.00",
         "teams": [
             {"team_id": team, "share": "1",
              "people": [{"employee_id": e, "share": "1"} for e in people]}

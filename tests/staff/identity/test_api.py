@@ -79,6 +79,31 @@ async def test_refresh_rotates_and_the_old_token_stops_working(
     assert replay.status_code == 401
 
 
+async def refresh(client: httpx.AsyncClient, token: str) -> httpx.Response:
+    return await client.post("/v1/auth/refresh", json={"refresh_token": token})
+
+
+async def test_reusing_a_rotated_refresh_token_revokes_its_whole_family(
+    staff_client: httpx.AsyncClient,
+) -> None:
+    """RFC 9700 §4.14: a rotated token presented again was stolen or replayed; every
+    token descended from that sign-in stops working, other sign-ins are untouched."""
+    await make_user(staff_client, "li.na")
+    first = (await sign_in(staff_client, "li.na")).json()["refresh_token"]
+    other_device = (await sign_in(staff_client, "li.na")).json()["refresh_token"]
+    second = (await refresh(staff_client, first)).json()["refresh_token"]
+    third = (await refresh(staff_client, second)).json()["refresh_token"]
+
+    reused = await refresh(staff_client, first)
+    assert reused.status_code == 401
+    assert (await refresh(staff_client, third)).status_code == 401  # the family's newest
+    assert (await refresh(staff_client, second)).status_code == 401
+    assert (await refresh(staff_client, other_device)).status_code == 200
+    log = (await staff_client.get("/v1/staff/audit")).json()["items"]
+    assert "refresh_token_reused" in [entry["action"] for entry in log]
+    assert first not in str(log)
+
+
 async def test_logout_ends_refresh_and_access_tokens(staff_client: httpx.AsyncClient) -> None:
     await make_user(staff_client, "zhao.min")
     pair = (await sign_in(staff_client, "zhao.min")).json()

@@ -71,8 +71,9 @@ async def test_bad_departures_are_refused_without_a_write(staff: StaffApp) -> No
         if loc is not None:
             assert response.json()["errors"][0]["loc"] == loc
     # a successor on leave (or departed) is a conflict with stored state
+    etag = (await client.get(f"{EMPLOYEES}/{other['id']}")).headers["etag"]
     await client.patch(
-        f"{EMPLOYEES}/{other['id']}", json={"status": "on_leave"}, headers={"If-Match": "*"}
+        f"{EMPLOYEES}/{other['id']}", json={"status": "on_leave"}, headers={"If-Match": etag}
     )
     on_leave = await client.post(
         url, json={"date": "2026-11-30", "successor_employee_id": other["id"]}

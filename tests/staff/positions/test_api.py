@@ -41,7 +41,8 @@ async def test_lifecycle_one_approved_version_and_immutability(
     base = f"{POSITIONS}/{pid}/versions"
 
     # an approved version is immutable
-    frozen = await staff_client.patch(f"{base}/1", json={"title": "x"}, headers={"If-Match": "*"})
+    etag = (await staff_client.get(f"{base}/1")).headers["etag"]
+    frozen = await staff_client.patch(f"{base}/1", json={"title": "x"}, headers={"If-Match": etag})
     assert frozen.status_code == 409 and frozen.headers["content-type"] == PROBLEM
     # approving something not in review is a 409
     assert (await staff_client.post(f"{base}/1/approve")).status_code == 409
@@ -151,12 +152,12 @@ async def test_reports_to_cycles_are_409_and_subordinates_are_derived(
     draft = (await staff_client.post(f"{POSITIONS}/{top['position_id']}/versions/1/revise")).json()
     url = f"{POSITIONS}/{top['position_id']}/versions/{draft['version_no']}"
     cycle = await staff_client.patch(
-        url, json={"reports_to_code": "T-LOW"}, headers={"If-Match": "*"}
+        url, json={"reports_to_code": "T-LOW"}, headers={"If-Match": '"1"'}
     )
     assert cycle.status_code == 409
     assert cycle.json()["cycle"] == ["T-TOP", "T-LOW", "T-MID", "T-TOP"]
     itself = await staff_client.patch(
-        url, json={"reports_to_code": "T-TOP"}, headers={"If-Match": "*"}
+        url, json={"reports_to_code": "T-TOP"}, headers={"If-Match": '"1"'}
     )
     assert itself.status_code == 409
     unchanged = await staff_client.get(url)

@@ -1,7 +1,7 @@
 """add bonus bases and rewards/penalties
 
 Revision ID: b0c5e1a7d2f4
-Revises: 7cceae6192e9
+Revises: 9b2f4c7d1e31
 Create Date: 2026-12-05 19:30:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b0c5e1a7d2f4"
-down_revision: str | None = "7cceae6192e9"
+down_revision: str | None = "9b2f4c7d1e31"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

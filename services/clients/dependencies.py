@@ -1,0 +1,436 @@
+"""The clients service's composition: settings, the caller's scope and actor, and every
+``build_*`` factory that wires a domain's service to its repositories and to the
+cross-domain reactions (``services.clients.reactions``).
+
+Domains import their route dependencies from here and never from each other; this module
+is the only place that knows how the domains fit together. ``build_*`` take a session and
+the settings so jobs outside a request (schedules, the ERP sync) wire services the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Request
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.clients.access import account_scope, acting_employee_id, optional_acting_employee_id
+from services.clients.accounts.repository import AccountRepository
+from services.clients.accounts.rules import GradeThresholds, payment_behaviour_cap
+from services.clients.accounts.service import AccountService
+from services.clients.assessments.repository import AssessmentRepository
+from services.clients.assessments.service import AssessmentService
+from services.clients.audit.repository import AuditRepository
+from services.clients.audit.service import AuditTrail
+from services.clients.calendar.repository import CalendarRepository
+from services.clients.calendar.rules import business_hours
+from services.clients.calendar.service import BusinessCalendarService
+from services.clients.calendar.today import company_today
+from services.clients.collection.dunning import DunningService
+from services.clients.collection.exposure import CreditService as CreditLimitService
+from services.clients.collection.repository import CollectionRepository
+from services.clients.collection.rules import dunning_policy
+from services.clients.contacts.repository import ContactRepository
+from services.clients.contacts.service import ContactService
+from services.clients.contracts.repository import ContractRepository
+from services.clients.contracts.service import ContractService
+from services.clients.credit.repository import CreditRepository
+from services.clients.credit.service import CreditService
+from services.clients.erp.ingest import ErpIngest
+from services.clients.erp.repository import ErpReferences
+from services.clients.grading.repository import GradingRepository
+from services.clients.grading.service import GradingService
+from services.clients.metrics.repository import MetricsRepository
+from services.clients.metrics.service import MetricsService
+from services.clients.org.repository import OrgRepository
+from services.clients.org.service import OrgService
+from services.clients.ownership.repository import OwnershipRepository
+from services.clients.ownership.service import OwnershipService
+from services.clients.rates.repository import RateRepository
+from services.clients.rates.service import RateService
+from services.clients.reactions import AccountCreated, ContractSigned, LinesPaidOff
+from services.clients.receivables.models import ClientsIdempotencyKey
+from services.clients.receivables.repository import ReceivablesRepository
+from services.clients.receivables.service import ReceivablesService
+from services.clients.receivables.write_offs import WriteOffService
+from services.clients.settings import ClientsSettings
+from services.clients.surveys.repository import SurveyRepository
+from services.clients.surveys.service import SurveyService
+from services.clients.tickets.repository import TicketRepository
+from services.clients.tickets.service import TicketService
+from services.clients.tickets.sla import BreachCheck, SlaPolicyService
+from services.clients.visits.contact_schedule import ContactScheduleService
+from services.clients.visits.planner import VisitPlanner
+from services.clients.visits.repository import ContactTouchRepository, VisitRepository
+from services.clients.visits.rules import visit_frequencies
+from services.clients.visits.service import VisitService
+from shared.db import SessionDep
+from shared.idempotency import Idempotency, IdempotentRequest
+
+# --- settings, scope and actor ------------------------------------------------------------
+
+
+async def clients_settings(request: Request) -> ClientsSettings:
+    settings = request.app.state.settings
+    assert isinstance(settings, ClientsSettings)
+    return settings
+
+
+SettingsDep = Annotated[ClientsSettings, Depends(clients_settings)]
+AccountScope = Annotated[Collection[int] | None, Depends(account_scope)]
+ActingEmployeeId = Annotated[int, Depends(acting_employee_id)]
+ActorId = Annotated[int | None, Depends(optional_acting_employee_id)]
+PaymentIdempotency = Annotated[IdempotentRequest, Depends(Idempotency(ClientsIdempotencyKey))]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def audit_trail(session: AsyncSession) -> AuditTrail:
+    return AuditTrail(AuditRepository(session))
+
+
+# --- build_* factories (a session and the settings; used by routes and jobs alike) ---------
+
+
+def build_rates(session: AsyncSession, settings: ClientsSettings) -> RateService:
+    """The rate service on a session (other domains convert amounts with it)."""
+    return RateService(RateRepository(session), audit_trail(session), base=settings.base_currency)
+
+
+def build_visit_planner(session: AsyncSession, settings: ClientsSettings) -> VisitPlanner:
+    """The planner on a session (grading, ownership and the visits API use it)."""
+    return VisitPlanner(
+        VisitRepository(session),
+        audit_trail(session),
+        frequencies=visit_frequencies(settings.visit_frequencies),
+        today=company_today(settings.timezone),
+    )
+
+
+def build_grading(session: AsyncSession, settings: ClientsSettings) -> GradingService:
+    """The grading service on a session (also used by jobs outside a request)."""
+    return GradingService(
+        AccountRepository(session),
+        GradingRepository(session),
+        audit_trail(session),
+        thresholds=GradeThresholds(
+            a=settings.grade_a_threshold, b=settings.grade_b_threshold, s=settings.grade_s_threshold
+        ),
+        currency=settings.base_currency,
+        today=company_today(settings.timezone),
+        on_grade_change=build_visit_planner(session, settings),
+        payment_cap=payment_behaviour_cap(settings.grade_cap_overdue_days),
+    )
+
+
+def build_ownership(session: AsyncSession) -> OwnershipService:
+    return OwnershipService(
+        AccountRepository(session), OwnershipRepository(session), OrgService(OrgRepository(session))
+    )
+
+
+def build_accounts(session: AsyncSession, settings: ClientsSettings) -> AccountService:
+    grading = build_grading(session, settings)
+    return AccountService(
+        AccountRepository(session),
+        OrgService(OrgRepository(session)),
+        grading,
+        audit_trail(session),
+        on_created=AccountCreated(grading, build_ownership(session)),
+    )
+
+
+def build_assessments(session: AsyncSession, settings: ClientsSettings) -> AssessmentService:
+    return AssessmentService(
+        AccountRepository(session),
+        AssessmentRepository(session),
+        audit_trail(session),
+        today=company_today(settings.timezone),
+    )
+
+
+def build_calendar(session: AsyncSession, settings: ClientsSettings) -> BusinessCalendarService:
+    """The calendar service on a session (also used by jobs outside a request)."""
+    return BusinessCalendarService(
+        CalendarRepository(session),
+        audit_trail(session),
+        business_hours(
+            settings.timezone,
+            settings.business_opens_at,
+            settings.business_closes_at,
+            settings.lunch_break_starts_at,
+            settings.lunch_break_ends_at,
+        ),
+    )
+
+
+def build_dunning(session: AsyncSession, settings: ClientsSettings) -> DunningService:
+    """The dunning service on a session (also used by the scheduled run)."""
+    return DunningService(
+        AccountRepository(session),
+        CollectionRepository(session),
+        audit_trail(session),
+        policy=dunning_policy(settings.dunning_levels),
+        task_due_days=settings.dunning_task_due_days,
+        today=company_today(settings.timezone),
+    )
+
+
+def build_credit_limits(session: AsyncSession, settings: ClientsSettings) -> CreditLimitService:
+    """The credit-limit (exposure) service on a session (also used by contract signing)."""
+    return CreditLimitService(
+        AccountRepository(session),
+        CollectionRepository(session),
+        audit_trail(session),
+        base=settings.base_currency,
+    )
+
+
+def build_contacts(session: AsyncSession, settings: ClientsSettings) -> ContactService:
+    return ContactService(
+        AccountRepository(session),
+        ContactRepository(session),
+        audit_trail(session),
+        today=company_today(settings.timezone),
+    )
+
+
+def build_contracts(session: AsyncSession, settings: ClientsSettings) -> ContractService:
+    return ContractService(
+        AccountRepository(session),
+        ContractRepository(session),
+        build_rates(session, settings),
+        audit_trail(session),
+        today=company_today(settings.timezone),
+        on_signed=ContractSigned(build_grading(session, settings)),
+    )
+
+
+def build_credit(session: AsyncSession) -> CreditService:
+    return CreditService(
+        AccountRepository(session),
+        CreditRepository(session),
+        OrgService(OrgRepository(session)),
+        audit_trail(session),
+    )
+
+
+def build_metrics(session: AsyncSession, settings: ClientsSettings) -> MetricsService:
+    return MetricsService(
+        MetricsRepository(session), currency=settings.base_currency, timezone=settings.timezone
+    )
+
+
+def build_receivables(session: AsyncSession, settings: ClientsSettings) -> ReceivablesService:
+    return ReceivablesService(
+        AccountRepository(session),
+        ReceivablesRepository(session),
+        build_rates(session, settings),
+        audit_trail(session),
+        base=settings.base_currency,
+        today=company_today(settings.timezone),
+        on_paid_off=LinesPaidOff(session),
+    )
+
+
+def build_write_offs(session: AsyncSession, settings: ClientsSettings) -> WriteOffService:
+    return WriteOffService(
+        AccountRepository(session),
+        ReceivablesRepository(session),
+        audit_trail(session),
+        base=settings.base_currency,
+        today=company_today(settings.timezone),
+        read=build_receivables(session, settings).payment_read,
+        on_paid_off=LinesPaidOff(session),
+    )
+
+
+def build_erp_ingest(session: AsyncSession, settings: ClientsSettings) -> ErpIngest:
+    return ErpIngest(
+        ReceivablesRepository(session),
+        ErpReferences(session),
+        build_rates(session, settings),
+        audit_trail(session),
+        base=settings.base_currency,
+        on_paid_off=LinesPaidOff(session),
+    )
+
+
+def build_surveys(session: AsyncSession, settings: ClientsSettings) -> SurveyService:
+    return SurveyService(
+        AccountRepository(session),
+        ContactRepository(session),
+        SurveyRepository(session),
+        audit_trail(session),
+        today=company_today(settings.timezone),
+    )
+
+
+def build_tickets(session: AsyncSession, settings: ClientsSettings) -> TicketService:
+    """The ticket service on a session."""
+    return TicketService(
+        AccountRepository(session),
+        ContactRepository(session),
+        OrgRepository(session),
+        TicketRepository(session),
+        build_calendar(session, settings),
+        audit_trail(session),
+        now=utc_now,
+        zone=ZoneInfo(settings.timezone),
+        reopen_window=timedelta(days=settings.ticket_reopen_days),
+    )
+
+
+def build_breach_check(session: AsyncSession) -> BreachCheck:
+    """The breach check on a session (the periodic job uses it outside a request)."""
+    return BreachCheck(
+        TicketRepository(session), OrgRepository(session), audit_trail(session), now=utc_now
+    )
+
+
+def build_sla_policies(session: AsyncSession) -> SlaPolicyService:
+    return SlaPolicyService(TicketRepository(session), audit_trail(session))
+
+
+def build_visit_service(session: AsyncSession, settings: ClientsSettings) -> VisitService:
+    return VisitService(
+        AccountRepository(session),
+        VisitRepository(session),
+        build_visit_planner(session, settings),
+        audit_trail(session),
+        today=company_today(settings.timezone),
+    )
+
+
+def build_contact_schedule(
+    session: AsyncSession, settings: ClientsSettings
+) -> ContactScheduleService:
+    return ContactScheduleService(
+        AccountRepository(session),
+        ContactTouchRepository(session),
+        VisitRepository(session),
+        audit_trail(session),
+        today=company_today(settings.timezone),
+    )
+
+
+# --- route dependencies: one per service, named after it -----------------------------------
+
+
+async def account_service(session: SessionDep, settings: SettingsDep) -> AccountService:
+    return build_accounts(session, settings)
+
+
+async def assessment_service(session: SessionDep, settings: SettingsDep) -> AssessmentService:
+    return build_assessments(session, settings)
+
+
+async def calendar_service(session: SessionDep, settings: SettingsDep) -> BusinessCalendarService:
+    return build_calendar(session, settings)
+
+
+async def dunning_service(session: SessionDep, settings: SettingsDep) -> DunningService:
+    return build_dunning(session, settings)
+
+
+async def credit_limit_service(session: SessionDep, settings: SettingsDep) -> CreditLimitService:
+    return build_credit_limits(session, settings)
+
+
+async def contact_service(session: SessionDep, settings: SettingsDep) -> ContactService:
+    return build_contacts(session, settings)
+
+
+async def contract_service(session: SessionDep, settings: SettingsDep) -> ContractService:
+    return build_contracts(session, settings)
+
+
+async def credit_service(session: SessionDep) -> CreditService:
+    return build_credit(session)
+
+
+async def grading_service(session: SessionDep, settings: SettingsDep) -> GradingService:
+    return build_grading(session, settings)
+
+
+async def metrics_service(session: SessionDep, settings: SettingsDep) -> MetricsService:
+    return build_metrics(session, settings)
+
+
+async def ownership_service(session: SessionDep) -> OwnershipService:
+    return build_ownership(session)
+
+
+async def rate_service(session: SessionDep, settings: SettingsDep) -> RateService:
+    return build_rates(session, settings)
+
+
+async def receivables_service(session: SessionDep, settings: SettingsDep) -> ReceivablesService:
+    return build_receivables(session, settings)
+
+
+async def write_off_service(session: SessionDep, settings: SettingsDep) -> WriteOffService:
+    return build_write_offs(session, settings)
+
+
+async def erp_ingest(session: SessionDep, settings: SettingsDep) -> ErpIngest:
+    return build_erp_ingest(session, settings)
+
+
+async def survey_service(session: SessionDep, settings: SettingsDep) -> SurveyService:
+    return build_surveys(session, settings)
+
+
+async def ticket_service(session: SessionDep, settings: SettingsDep) -> TicketService:
+    return build_tickets(session, settings)
+
+
+async def breach_check(session: SessionDep) -> BreachCheck:
+    return build_breach_check(session)
+
+
+async def sla_policy_service(session: SessionDep) -> SlaPolicyService:
+    return build_sla_policies(session)
+
+
+async def visit_service(session: SessionDep, settings: SettingsDep) -> VisitService:
+    return build_visit_service(session, settings)
+
+
+async def contact_schedule_service(
+    session: SessionDep, settings: SettingsDep
+) -> ContactScheduleService:
+    return build_contact_schedule(session, settings)
+
+
+async def account_repository(session: SessionDep) -> AccountRepository:
+    return AccountRepository(session)
+
+
+AccountServiceDep = Annotated[AccountService, Depends(account_service)]
+AssessmentServiceDep = Annotated[AssessmentService, Depends(assessment_service)]
+CalendarServiceDep = Annotated[BusinessCalendarService, Depends(calendar_service)]
+DunningServiceDep = Annotated[DunningService, Depends(dunning_service)]
+CreditLimitServiceDep = Annotated[CreditLimitService, Depends(credit_limit_service)]
+ContactServiceDep = Annotated[ContactService, Depends(contact_service)]
+ContractServiceDep = Annotated[ContractService, Depends(contract_service)]
+CreditServiceDep = Annotated[CreditService, Depends(credit_service)]
+GradingServiceDep = Annotated[GradingService, Depends(grading_service)]
+MetricsServiceDep = Annotated[MetricsService, Depends(metrics_service)]
+OwnershipServiceDep = Annotated[OwnershipService, Depends(ownership_service)]
+RateServiceDep = Annotated[RateService, Depends(rate_service)]
+ReceivablesServiceDep = Annotated[ReceivablesService, Depends(receivables_service)]
+WriteOffServiceDep = Annotated[WriteOffService, Depends(write_off_service)]
+ErpIngestDep = Annotated[ErpIngest, Depends(erp_ingest)]
+SurveyServiceDep = Annotated[SurveyService, Depends(survey_service)]
+TicketServiceDep = Annotated[TicketService, Depends(ticket_service)]
+BreachCheckDep = Annotated[BreachCheck, Depends(breach_check)]
+SlaPolicyServiceDep = Annotated[SlaPolicyService, Depends(sla_policy_service)]
+VisitServiceDep = Annotated[VisitService, Depends(visit_service)]
+ContactScheduleServiceDep = Annotated[ContactScheduleService, Depends(contact_schedule_service)]
+AccountRepositoryDep = Annotated[AccountRepository, Depends(account_repository)]

@@ -1,0 +1,356 @@
+"""Applying ERP events (docs/contracts.md, "ERP → clients"). Never commits.
+
+Each delivery is stored once in ``erp_inbox`` (its webhook id is unique), then applied
+under one advisory lock. An event that cannot be applied yet (an unknown account, a payment
+naming an invoice not seen yet, a reversal of a payment not seen yet) stays pending with the
+reason, and is applied when its prerequisite arrives (or by a retry). The same document
+under another webhook id has one effect: invoices keep the highest ``version``, payments
+are keyed by ``erp_ref``, allocations already made are not made again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import structlog
+
+from services.clients.accounts.models import Account
+from services.clients.audit.schemas import AuditEntity
+from services.clients.audit.service import AuditTrail, snapshot
+from services.clients.erp.events import (
+    EVENT,
+    AnyErpEvent,
+    ErpInvoice,
+    ErpPayment,
+    ErpReversal,
+    InvoiceUpserted,
+    PaymentReceived,
+)
+from services.clients.erp.repository import ErpReferences
+from services.clients.rates.rules import MissingRate
+from services.clients.rates.service import RateService
+from services.clients.receivables.ledger import Ledger, OnLinesPaidOff, base_amount, refresh_status
+from services.clients.receivables.models import ErpInboxEvent, Invoice, InvoiceLine, Payment
+from services.clients.receivables.repository import ReceivablesRepository
+from services.clients.receivables.schemas import DeliveryOutcome, DeliveryReceipt
+from shared.errors import NotFound
+
+log = structlog.get_logger(__name__)
+MAX_FOLLOW_UPS = 1000
+
+
+def _payments_waiting_for_invoice(event: AnyErpEvent) -> tuple[str, dict[str, Any]]:
+    assert isinstance(event, InvoiceUpserted)
+    return "payment.received", {"data": {"allocations": [{"document_no": event.data.document_no}]}}
+
+
+def _reversals_waiting_for_payment(event: AnyErpEvent) -> tuple[str, dict[str, Any]]:
+    assert isinstance(event, PaymentReceived)
+    return "payment.reversed", {"data": {"erp_ref": event.data.erp_ref}}
+
+
+# Events that may wait for what an event of this type brings: the waiting type and the
+# JSON its stored payload contains.
+FOLLOW_UPS: dict[str, Callable[[AnyErpEvent], tuple[str, dict[str, Any]]]] = {
+    "invoice.upserted": _payments_waiting_for_invoice,
+    "payment.received": _reversals_waiting_for_payment,
+}
+
+
+class ErpIngest:
+    """Receives ERP events for the clients service."""
+
+    def __init__(
+        self,
+        repository: ReceivablesRepository,
+        references: ErpReferences,
+        rates: RateService,
+        audit: AuditTrail,
+        *,
+        base: str,
+        on_paid_off: OnLinesPaidOff,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.repository = repository
+        self.references = references
+        self.rates = rates
+        self.audit = audit
+        self.base = base
+        self.ledger = Ledger(repository, base=base, on_paid_off=on_paid_off)
+        self.now = now
+        self._follow_ups = 0
+        # One handler per event type: the event's document in, the reason it waits out.
+        self._handlers: dict[str, Callable[[Any], Awaitable[str | None]]] = {
+            "invoice.upserted": self._upsert_invoice,
+            "payment.received": self._receive_payment,
+            "payment.reversed": self._reverse_payment,
+        }
+
+    @staticmethod
+    def parse(payload: Any) -> AnyErpEvent:
+        """The event ``payload`` carries (raises pydantic's ValidationError)."""
+        return EVENT.validate_python(payload)
+
+    async def receive(
+        self,
+        webhook_id: str,
+        event: AnyErpEvent,
+        payload: dict[str, Any],
+    ) -> DeliveryReceipt:
+        """Store the delivery once and apply it (or keep it pending)."""
+        stored = await self.repository.store_event(webhook_id, event.type, payload)
+        if stored is None:
+            return DeliveryReceipt(
+                webhook_id=webhook_id,
+                outcome=DeliveryOutcome.DUPLICATE,
+                detail="this delivery was received before",
+            )
+        await self.repository.lock_erp_apply()
+        waiting = await self._apply(stored, event)
+        outcome = DeliveryOutcome.APPLIED if waiting is None else DeliveryOutcome.PENDING
+        return DeliveryReceipt(webhook_id=webhook_id, outcome=outcome, detail=waiting)
+
+    async def retry_pending(self) -> int:
+        """Try every waiting event again (e.g. after an account got its credit code)."""
+        await self.repository.lock_erp_apply()
+        applied = 0
+        for row in await self.repository.pending_events():
+            if await self._apply_stored(row) is None:
+                applied += 1
+        return applied
+
+    async def _apply_stored(self, row: ErpInboxEvent) -> str | None:
+        # Re-read the applied mark: a follow-up may already have applied it.
+        await self.repository.session.refresh(row)
+        if row.applied_at is not None or row.id is None:
+            return None
+        return await self._apply(row.id, EVENT.validate_python(row.payload))
+
+    async def _apply(self, event_id: int, event: AnyErpEvent) -> str | None:
+        """Apply one stored event; the reason it waits, or None when applied."""
+        waiting = await self._handlers[event.type](event.data)
+        applied_at = self.now() if waiting is None else None
+        await self.repository.mark_event(event_id, applied_at=applied_at, error=waiting)
+        if waiting is not None:
+            log.info("erp_event_pending", event_type=event.type, reason=waiting)
+            return waiting
+        await self._apply_waiting_for(event)
+        return None
+
+    async def _apply_waiting_for(self, event: AnyErpEvent) -> None:
+        """Events that waited for what ``event`` just brought."""
+        follow_up = FOLLOW_UPS.get(event.type)
+        if follow_up is None:
+            return
+        waiting_type, contains = follow_up(event)
+        rows = await self.repository.pending_events_containing(waiting_type, contains)
+        for row in rows:
+            self._follow_ups += 1
+            if self._follow_ups > MAX_FOLLOW_UPS:  # a bound on one request's work
+                return
+            await self._apply_stored(row)
+
+    async def _account(self, account_ref: str) -> Account | None:
+        return await self.repository.account_by_credit_code(account_ref)
+
+    async def _rate(self, currency: str, on: date) -> Decimal | None:
+        try:
+            return (await self.rates.in_force(currency, on)).rate
+        except NotFound:
+            return None
+
+    async def _upsert_invoice(self, data: ErpInvoice) -> str | None:
+        account = await self._account(data.account_ref)
+        if account is None or account.id is None:
+            return f"waiting for an account with credit code {data.account_ref}"
+        invoice = await self.repository.invoice_by_document(data.document_no)
+        if invoice is not None and data.version <= invoice.erp_version:
+            return None  # an older or the same version: already reflected
+        created = invoice is None
+        before = None if invoice is None else snapshot(invoice)
+        contract_id = (
+            await self.references.contract_id(account.id, data.contract_ref)
+            if data.contract_ref
+            else None
+        )
+        rate = await self._rate(data.total.currency, data.issue_date)
+        if invoice is None:
+            invoice = Invoice(
+                erp_document_no=data.document_no,
+                account_id=account.id,
+                owner_id=account.owner_id,  # credited for collecting it, kept on updates
+                amount=data.total.amount,
+                currency=data.total.currency,
+                issue_date=data.issue_date,
+                erp_version=data.version,
+            )
+        invoice.account_id = account.id
+        invoice.contract_id = contract_id
+        invoice.amount = data.total.amount
+        invoice.currency = data.total.currency
+        invoice.base_rate = rate
+        invoice.amount_base = base_amount(data.total.amount, invoice, self.base)
+        invoice.issue_date = data.issue_date
+        invoice.erp_version = data.version
+        if data.status == "cancelled":
+            invoice.status = "cancelled"
+        elif invoice.status == "cancelled":
+            invoice.status = "open"
+        await self.repository.add(invoice)
+        assert invoice.id is not None
+        lines = await self._sync_lines(invoice, data, cancelled=data.status == "cancelled")
+        refresh_status(invoice, lines)
+        await self.repository.add(invoice)
+        self.audit.record(
+            entity=AuditEntity.INVOICE,
+            entity_id=invoice.id,
+            account_id=account.id,
+            action="erp_create" if created else "erp_update",
+            actor_employee_id=None,
+            before=before,
+            after=snapshot(invoice),
+        )
+        return None
+
+    async def _sync_lines(
+        self, invoice: Invoice, data: ErpInvoice, *, cancelled: bool
+    ) -> list[InvoiceLine]:
+        existing = {line.line_no: line for line in await self.repository.lines([invoice.id or 0])}
+        wanted = {line.line_no: line for line in data.due_lines}
+        gone = [line for no, line in existing.items() if no not in wanted]
+        shrunk = [
+            line
+            for no, line in existing.items()
+            if no in wanted and wanted[no].amount.amount < line.paid_amount
+        ]
+        released = list(existing.values()) if cancelled else gone + shrunk
+        await self.ledger.release_lines(released, delete_history=False)
+        if gone:
+            await self.ledger.release_lines(gone, delete_history=True)
+            for line in gone:
+                await self.repository.delete(line)
+        kept: list[InvoiceLine] = []
+        for no, due in sorted(wanted.items()):
+            line = existing.get(no) or InvoiceLine(
+                invoice_id=invoice.id or 0,
+                line_no=no,
+                due_date=due.due_date,
+                amount=due.amount.amount,
+            )
+            line.due_date = due.due_date
+            line.amount = due.amount.amount
+            line.amount_base = base_amount(due.amount.amount, invoice, self.base)
+            await self.repository.add(line)
+            kept.append(line)
+        return kept
+
+    async def _receive_payment(self, data: ErpPayment) -> str | None:
+        payment = await self.repository.payment_by_ref(data.erp_ref)
+        if payment is None:
+            account = await self._account(data.account_ref)
+            if account is None or account.id is None:
+                return f"waiting for an account with credit code {data.account_ref}"
+            payment = await self._create_payment(account, data)
+            if not data.allocations:
+                lines = await self.repository.open_lines_of_account(account.id, payment.currency)
+                invoices = {line.invoice_id: await self._invoice(line.invoice_id) for line in lines}
+                await self.ledger.allocate_oldest_first(
+                    payment, lines, invoices, payment.unallocated_amount
+                )
+                await self.ledger.refresh_invoices(invoices)
+                return None
+        if payment.status == "reversed":
+            return None
+        return await self._apply_explicit_allocations(payment, data)
+
+    async def _invoice(self, invoice_id: int) -> Invoice:
+        invoice = await self.repository.invoice(invoice_id)
+        assert invoice is not None
+        return invoice
+
+    async def _create_payment(self, account: Account, data: ErpPayment) -> Payment:
+        try:
+            amount_base: Decimal | None = await self.rates.convert(
+                data.amount.amount, data.amount.currency, data.received_on
+            )
+        except MissingRate:
+            amount_base = None
+        payment = Payment(
+            erp_ref=data.erp_ref,
+            account_id=account.id or 0,
+            amount=data.amount.amount,
+            currency=data.amount.currency,
+            amount_base=amount_base,
+            received_on=data.received_on,
+            source="erp",
+            unallocated_amount=data.amount.amount,
+            owner_id=account.owner_id,
+        )
+        await self.repository.add(payment)
+        assert payment.id is not None
+        self.audit.record(
+            entity=AuditEntity.PAYMENT,
+            entity_id=payment.id,
+            account_id=account.id,
+            action="erp_receive",
+            actor_employee_id=None,
+            after=snapshot(payment),
+        )
+        return payment
+
+    async def _apply_explicit_allocations(self, payment: Payment, data: ErpPayment) -> str | None:
+        """The ERP's allocations not yet made; the invoices still missing, if any."""
+        made = {
+            (line.invoice_id, line.line_no)
+            for _allocation, line in await self.repository.allocations_of_payment(payment.id or 0)
+        }
+        missing: list[str] = []
+        touched: set[int] = set()
+        for wanted in data.allocations:
+            invoice = await self.repository.invoice_by_document(wanted.document_no)
+            if invoice is None or invoice.id is None:
+                missing.append(wanted.document_no)
+                continue
+            if invoice.status == "cancelled" or invoice.currency != payment.currency:
+                continue  # nothing to pay on it: the amount stays unallocated
+            if any(
+                invoice_id == invoice.id and (wanted.line_no is None or line_no == wanted.line_no)
+                for invoice_id, line_no in made
+            ):
+                continue  # applied before (a repeated or a retried event)
+            lines = [
+                line
+                for line in await self.repository.lines([invoice.id])
+                if wanted.line_no is None or line.line_no == wanted.line_no
+            ]
+            await self.ledger.allocate_oldest_first(
+                payment, lines, {invoice.id: invoice}, wanted.amount.amount
+            )
+            touched.add(invoice.id)
+        await self.ledger.refresh_invoices(touched)
+        if missing:
+            return "waiting for invoice(s) " + ", ".join(sorted(set(missing)))
+        return None
+
+    async def _reverse_payment(self, data: ErpReversal) -> str | None:
+        payment = await self.repository.payment_by_ref(data.erp_ref)
+        if payment is None or payment.id is None:
+            return f"waiting for payment {data.erp_ref}"
+        if payment.status == "reversed":
+            return None
+        before = snapshot(payment)
+        touched = await self.ledger.reverse(payment, data.reversed_on, data.reason)
+        await self.ledger.refresh_invoices(touched)
+        self.audit.record(
+            entity=AuditEntity.PAYMENT,
+            entity_id=payment.id,
+            account_id=payment.account_id,
+            action="erp_reverse",
+            actor_employee_id=None,
+            before=before,
+            after=snapshot(payment),
+        )
+        return None

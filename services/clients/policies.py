@@ -1,0 +1,40 @@
+"""Who may do what in the clients service: the role policies routes declare.
+
+Whose accounts a caller sees (the data scope) is services.clients.access.
+"""
+
+from __future__ import annotations
+
+from shared.auth.policy import Policy
+from shared.auth.principal import Role
+
+SEE_ALL = frozenset({Role.ADMIN, Role.DEPT_MANAGER, Role.FINANCE, Role.EXECUTIVE})
+
+READ_ACCOUNTS = Policy(
+    Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.ACCOUNT_MANAGER, Role.FINANCE,
+    Role.EXECUTIVE, services=True,
+)  # fmt: skip
+WRITE_ACCOUNTS = Policy(Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.ACCOUNT_MANAGER)
+MANAGE_ACCOUNTS = Policy(Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD)
+HANDOVER = Policy(Role.ADMIN, services=True)
+AUDIT = Policy(Role.ADMIN)
+READ_METRICS = Policy(
+    Role.ADMIN, Role.DEPT_MANAGER, Role.APPRAISAL_ADMIN, Role.EXECUTIVE, services=True
+)
+INTERNAL = Policy(services=True)
+# 应收: finance registers payments by hand; the ERP pushes events with an API key scoped to it.
+WRITE_RECEIVABLES = Policy(Role.ADMIN, Role.FINANCE)
+# 催款/信用额度: finance and admins run dunning on demand; owners work their collection
+# tasks; credit limits are set by finance, admins and the department manager.
+RUN_DUNNING = Policy(Role.ADMIN, Role.FINANCE, services=True)
+WORK_COLLECTION = Policy(
+    Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.ACCOUNT_MANAGER, Role.FINANCE
+)
+SET_CREDIT_LIMITS = Policy(Role.ADMIN, Role.FINANCE, Role.DEPT_MANAGER)
+# Rates are posted by finance (or the ERP through our services) and the department's heads.
+WRITE_RATES = Policy(Role.ADMIN, Role.DEPT_MANAGER, Role.FINANCE, services=True)
+MANAGE_CALENDAR = Policy(Role.ADMIN, Role.DEPT_MANAGER)
+MANAGE_SLA = Policy(Role.ADMIN, Role.DEPT_MANAGER)
+RUN_SLA_CHECK = Policy(Role.ADMIN, services=True)
+ERP_SCOPE = "erp:write"
+ERP_WEBHOOK = Policy(scopes=[ERP_SCOPE], description="The ERP's API key (scope erp:write).")

@@ -1,0 +1,175 @@
+"""The staff service's composition: settings, the caller and actor, and every ``build_*``
+factory that wires a domain's service to its repositories and the org event publisher.
+
+Domains import their route dependencies from here and never from each other's modules;
+this is the only place that knows how the domains fit together. ``build_*`` take a
+session (and the settings where they need them) so work outside a request, such as the
+outbox dispatch, wires services the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.staff.departments.repository import DepartmentRepository
+from services.staff.departments.service import DepartmentService
+from services.staff.employees.events import OrgEventPublisher
+from services.staff.employees.repository import EmployeeRepository
+from services.staff.employees.service import EmployeeService
+from services.staff.identity.hashing import PasswordHashing
+from services.staff.identity.repository import IdentityRepository
+from services.staff.identity.service import IdentityService
+from services.staff.identity.sign_in_guard import SignInGuard, sign_in_guard
+from services.staff.offboarding.repository import DepartureRepository
+from services.staff.offboarding.service import OffboardingService
+from services.staff.orgchart.service import OrgChartService
+from services.staff.positions.acknowledgements import AcknowledgementService
+from services.staff.positions.repository import PositionRepository
+from services.staff.positions.service import PositionService
+from services.staff.qualifications.service import QualificationService
+from services.staff.settings import StaffSettings
+from shared.auth.principal import Principal
+from shared.auth.tokens import SigningKey
+from shared.db import SessionDep
+
+# --- settings and actor -------------------------------------------------------------------
+
+
+def staff_settings(request: Request) -> StaffSettings:
+    settings = request.app.state.settings
+    assert isinstance(settings, StaffSettings)
+    return settings
+
+
+def optional_actor(request: Request) -> str | None:
+    """The subject of the authenticated caller, when there is one (sign-in has none)."""
+    principal = getattr(request.state, "principal", None)
+    return principal.subject if isinstance(principal, Principal) else None
+
+
+StaffSettingsDep = Annotated[StaffSettings, Depends(staff_settings)]
+ActorSubject = Annotated[str | None, Depends(optional_actor)]
+
+# --- factories ----------------------------------------------------------------------------
+
+
+def build_department_service(session: AsyncSession) -> DepartmentService:
+    return DepartmentService(DepartmentRepository(session))
+
+
+def build_employee_service(session: AsyncSession) -> EmployeeService:
+    return EmployeeService(
+        EmployeeRepository(session),
+        PositionRepository(session),
+        DepartmentRepository(session),
+        OrgEventPublisher(session),
+    )
+
+
+def build_position_service(session: AsyncSession) -> PositionService:
+    return PositionService(
+        PositionRepository(session),
+        DepartmentRepository(session),
+        OrgEventPublisher(session),
+        EmployeeRepository(session),
+    )
+
+
+def build_acknowledgement_service(session: AsyncSession) -> AcknowledgementService:
+    return AcknowledgementService(PositionRepository(session), EmployeeRepository(session))
+
+
+def build_org_chart_service(session: AsyncSession) -> OrgChartService:
+    return OrgChartService(
+        DepartmentRepository(session), PositionRepository(session), EmployeeRepository(session)
+    )
+
+
+def build_qualification_service(session: AsyncSession) -> QualificationService:
+    return QualificationService(
+        EmployeeRepository(session), PositionRepository(session), DepartmentRepository(session)
+    )
+
+
+def build_offboarding_service(session: AsyncSession) -> OffboardingService:
+    return OffboardingService(
+        DepartureRepository(session), EmployeeRepository(session), OrgEventPublisher(session)
+    )
+
+
+def build_identity_service(
+    session: AsyncSession,
+    settings: StaffSettings,
+    signing_key: SigningKey,
+    actor: str | None,
+    hashing: PasswordHashing | None = None,
+) -> IdentityService:
+    return IdentityService(
+        IdentityRepository(session),
+        signing_key,
+        access_seconds=settings.access_token_minutes * 60,
+        refresh_days=settings.refresh_token_days,
+        actor=actor,
+        hashing=hashing,
+    )
+
+
+# --- route dependencies -------------------------------------------------------------------
+
+
+def department_service(session: SessionDep) -> DepartmentService:
+    return build_department_service(session)
+
+
+def employee_service(session: SessionDep) -> EmployeeService:
+    return build_employee_service(session)
+
+
+def position_service(session: SessionDep) -> PositionService:
+    return build_position_service(session)
+
+
+def acknowledgement_service(session: SessionDep) -> AcknowledgementService:
+    return build_acknowledgement_service(session)
+
+
+def org_chart_service(session: SessionDep) -> OrgChartService:
+    return build_org_chart_service(session)
+
+
+def qualification_service(session: SessionDep) -> QualificationService:
+    return build_qualification_service(session)
+
+
+def offboarding_service(session: SessionDep) -> OffboardingService:
+    return build_offboarding_service(session)
+
+
+def identity_service(request: Request, session: SessionDep) -> IdentityService:
+    """The service bound to the request's session (and transaction)."""
+    return identity_service_in(request, session)
+
+
+def identity_service_in(request: Request, session: AsyncSession) -> IdentityService:
+    """The service bound to ``session``: for a route that runs transactions of its own."""
+    return build_identity_service(
+        session,
+        staff_settings(request),
+        request.app.state.signing_keys[0],
+        optional_actor(request),
+        sign_in_guard(request).hashing,
+    )
+
+
+DepartmentServiceDep = Annotated[DepartmentService, Depends(department_service)]
+EmployeeServiceDep = Annotated[EmployeeService, Depends(employee_service)]
+PositionServiceDep = Annotated[PositionService, Depends(position_service)]
+AcknowledgementServiceDep = Annotated[AcknowledgementService, Depends(acknowledgement_service)]
+OrgChartServiceDep = Annotated[OrgChartService, Depends(org_chart_service)]
+QualificationServiceDep = Annotated[QualificationService, Depends(qualification_service)]
+OffboardingServiceDep = Annotated[OffboardingService, Depends(offboarding_service)]
+IdentityServiceDep = Annotated[IdentityService, Depends(identity_service)]
+SignInGuardDep = Annotated[SignInGuard, Depends(sign_in_guard)]

@@ -1,0 +1,155 @@
+"""What every id in a contract refers to: ``x-kam-ref: <entity>`` on id parameters and fields.
+
+One registry, applied when a service's OpenAPI document is built, so routers stay as they
+are: a parameter or field is id-like when its name is ``id`` or ends in ``_id``/``_ids``.
+Its entity comes from, in order: an override for the service, the name conventions
+(``owner_id`` → employee), the stem of the name (``ticket_id`` → ticket), or, for a bare
+``id``, the schema holding it (``TicketRead.id`` → ticket). The walking authorisation
+suite (tests/authz) reads these annotations to know which object to put in each id.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import FastAPI
+
+REF = "x-kam-ref"
+ID_LIKE = re.compile(r"^(ids?|.+_ids?)$")
+
+# Every entity a reference may name: a new one is added here on purpose, so a name the
+# conventions misread (``reviewer_id`` → "reviewer") fails the contract test instead.
+ENTITIES = frozenset(
+    {
+        "account", "actual_snapshot", "allocation", "api_key", "appraisal", "appraisal_event",
+        "appraisal_item", "assessment", "audit_entry", "bonus_base", "by_entity_type",
+        "collection_task",
+        "contact", "contact_touch", "contract", "credit_adjustment", "cycle", "department",
+        "departure", "employee", "erp_sync_run", "event", "exchange_rate", "grade_change",
+        "handover", "indicator", "invoice", "invoice_line", "oauth_client", "ownership_change",
+        "payment", "position", "position_version", "request", "reward_penalty", "survey",
+        "target_plan",
+        "template", "template_item", "ticket", "ticket_event", "user", "visit",
+    }
+)  # fmt: skip
+
+# Names whose stem is not the entity (people named by their part in the record …).
+NAME_REFS: dict[str, str] = {
+    "owner_id": "employee",
+    "owner_ids": "employee",
+    "handler_id": "employee",
+    "manager_id": "employee",
+    "actor_employee_id": "employee",
+    "from_employee_id": "employee",
+    "to_employee_id": "employee",
+    "successor_employee_id": "employee",
+    "approved_by_employee_id": "employee",
+    "created_by_employee_id": "employee",
+    "submitted_by_employee_id": "employee",
+    "top_account_id": "account",
+    "respondent_contact_id": "contact",
+    "renewal_of_id": "contract",
+    "task_id": "collection_task",
+    "touch_id": "contact_touch",
+    "plan_id": "target_plan",
+    "key_id": "api_key",
+    "item_id": "appraisal_item",
+    "team_id": "department",
+    "group_id": "department",
+    "event_id": "event",
+    "webhook_id": "event",
+    "request_id": "request",
+    "client_id": "oauth_client",
+    # The audit log's entity is named by ``entity_type`` beside it.
+    "entity_id": "by_entity_type",
+}
+
+# Where a name means something else in one service.
+SERVICE_REFS: dict[str, dict[str, str]] = {
+    "clients": {"parent_id": "account"},
+    "staff": {"parent_id": "department", "item_id": "position_item"},
+    "kpi": {"parent_id": "department"},
+}
+
+# A bare ``id`` is the entity of its schema, named without these endings …
+SCHEMA_SUFFIXES = ("Read", "Detail", "Summary", "Created", "Signed", "Node")
+# … except where the schema's name does not say it.
+SCHEMA_REFS: dict[str, str] = {
+    "AccountContactRead": "contact",
+    "PersonNode": "employee",
+    "CreditWarning": "account",
+}
+
+
+def snake_case(name: str) -> str:
+    """``TargetPlan`` → ``target_plan``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+# References not named like ids: a record's number within its parent.
+NUMBER_REFS: dict[str, str] = {"line_no": "invoice_line", "version_no": "position_version"}
+
+
+def person_reference(name: str, prop: dict[str, Any]) -> bool:
+    """``assessed_by``, ``signed_by`` …: a person, when the value is an (employee) id."""
+    options = [prop, *prop.get("anyOf", [])]
+    return name.endswith("_by") and any(o.get("type") == "integer" for o in options)
+
+
+def entity_of(service: str, name: str, schema: str | None = None) -> str | None:
+    """The entity an id-like ``name`` refers to (None: not id-like, or unknown)."""
+    if name in NUMBER_REFS:
+        return NUMBER_REFS[name]
+    if not ID_LIKE.match(name):
+        return None
+    overrides = SERVICE_REFS.get(service, {})
+    if name in overrides:
+        return overrides[name]
+    if name in NAME_REFS:
+        return NAME_REFS[name]
+    if name in {"id", "ids"}:
+        if schema is None:
+            return None
+        if schema in SCHEMA_REFS:
+            return SCHEMA_REFS[schema]
+        stem = schema
+        for suffix in SCHEMA_SUFFIXES:
+            stem = stem.removesuffix(suffix)
+        return snake_case(stem) if stem else None
+    return re.sub(r"_ids?$", "", name)
+
+
+def annotate_references(service: str, document: dict[str, Any]) -> dict[str, Any]:
+    """Write ``x-kam-ref`` on every id-like parameter and schema property of ``document``."""
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                entity = entity_of(service, parameter.get("name", ""))
+                if entity is not None:
+                    parameter[REF] = entity
+    for schema_name, schema in document.get("components", {}).get("schemas", {}).items():
+        for name, prop in schema.get("properties", {}).items():
+            if not isinstance(prop, dict):
+                continue
+            entity = entity_of(service, name, schema_name)
+            if entity is None and person_reference(name, prop):
+                entity = "employee"
+            if entity is not None:
+                prop[REF] = entity
+    return document
+
+
+def document_references(app: FastAPI, service: str) -> None:
+    """Post-process ``app``'s OpenAPI document with :func:`annotate_references`."""
+    original = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        app.openapi_schema = annotate_references(service, original())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,89 @@
+"""Who the walking suite calls as: one entry per persona.
+
+A persona is a way of being allowed to see something: a role, or (later) a relation to a
+record (team member, ticket handler, stand-in, opportunity team member). Each is one entry
+of ``PERSONAS``; ``employee_id`` places a person in the walk's org fixture
+(:mod:`tests.authz.world`), so scope follows from the reporting line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shared.auth.principal import Principal, PrincipalKind, Role
+from tests.conftest import bearer
+
+# The walk's department (clients' and kpi's org copies): 9100 heads it; 9101 leads a team
+# of 9102 (account manager) and 9103 (specialist); 9200 heads another department, whose
+# 9201 owns the records outside everyone's scope but the department-wide roles'.
+# 9202, an after-sales specialist over there, handles a ticket of our team's account.
+HEAD, LEAD, KAM, SPECIALIST, OTHER_HEAD, OTHER_KAM = 9100, 9101, 9102, 9103, 9200, 9201
+HANDLER = 9202
+DEPARTMENT, OTHER_DEPARTMENT = 91, 92
+ERP_SCOPE = "erp:write"
+
+
+@dataclass(frozen=True)
+class Persona:
+    """A caller of the walk. ``scoped``: sees only part of the records (an object outside
+    its scope must then answer exactly like a missing one)."""
+
+    name: str
+    roles: frozenset[Role] = frozenset()
+    employee_id: int | None = None
+    kind: PrincipalKind = PrincipalKind.USER
+    scopes: frozenset[str] = field(default_factory=frozenset)
+    scoped: bool = False
+    user_id: int = 1
+    relation: str | None = None  # how the world relates it to an inside record
+
+    def headers(self) -> dict[str, str]:
+        if self.kind is PrincipalKind.SERVICE:
+            return bearer(subject="service:staff")
+        if self.kind is PrincipalKind.API_KEY:
+            return bearer(subject="api_key:7", scopes=self.scopes)
+        return bearer(*self.roles, employee_id=self.employee_id, subject=f"user:{self.user_id}")
+
+    def principal(self) -> Principal:
+        """What a service makes of the persona's token (for policy decisions)."""
+        roles = (
+            frozenset({*self.roles, Role.EMPLOYEE})
+            if self.kind is PrincipalKind.USER
+            else frozenset()
+        )
+        return Principal(
+            kind=self.kind,
+            subject=self.name,
+            roles=roles,
+            scopes=self.scopes,
+            employee_id=self.employee_id,
+        )
+
+
+def person(name: str, role: Role | None, employee_id: int | None, *, scoped: bool) -> Persona:
+    roles = frozenset({role}) if role else frozenset()
+    return Persona(name, roles, employee_id, scoped=scoped, user_id=(employee_id or 1))
+
+
+PERSONAS: tuple[Persona, ...] = (
+    person("admin", Role.ADMIN, None, scoped=False),
+    person("dept_manager", Role.DEPT_MANAGER, HEAD, scoped=False),
+    person("team_lead", Role.TEAM_LEAD, LEAD, scoped=True),
+    person("account_manager", Role.ACCOUNT_MANAGER, KAM, scoped=True),
+    person("finance", Role.FINANCE, None, scoped=False),
+    person("executive", Role.EXECUTIVE, None, scoped=False),
+    person("appraisal_admin", Role.APPRAISAL_ADMIN, None, scoped=False),
+    person("employee", None, SPECIALIST, scoped=True),
+    Persona("service", kind=PrincipalKind.SERVICE),
+    Persona("erp", kind=PrincipalKind.API_KEY, scopes=frozenset({ERP_SCOPE})),
+    Persona(
+        "ticket_handler",
+        frozenset({Role.ACCOUNT_MANAGER}),
+        HANDLER,
+        scoped=True,
+        user_id=HANDLER,
+        relation="ticket_handler",
+    ),
+    # Later, one entry each (with the relation in tests.authz.world.RELATIONS):
+    # team member (read / work), stand-in, opportunity team member.
+)

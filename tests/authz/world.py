@@ -1,0 +1,220 @@
+"""The walk's world: an org copy and, per service, records inside and outside each
+persona's scope, made through the services' own APIs (as an administrator).
+
+A *family* is one account and the records under it (contact, ticket, visit, contract …),
+keyed by the ``x-kam-ref`` entity names of the contract, so a path, filter or body field
+is filled from the family by what it refers to.
+"""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from tests.authz.personas import (
+    DEPARTMENT,
+    HANDLER,
+    HEAD,
+    KAM,
+    LEAD,
+    OTHER_DEPARTMENT,
+    OTHER_HEAD,
+    OTHER_KAM,
+    SPECIALIST,
+)
+from tests.conftest import bearer
+
+AS_STAFF = bearer(subject="service:staff")
+MISSING = 987654321  # an id no fixture reaches
+
+Family = dict[str, int]
+# Whose reporting line sees the records an owner owns (account managers see their own).
+LINE_OF = {KAM: frozenset({KAM, LEAD, HEAD}), OTHER_KAM: frozenset({OTHER_KAM, OTHER_HEAD})}
+OUTSIDE_NAME = "走查客户2"  # the legal name of the outside family's account (seed 2) starts so
+
+
+def employee_event(employee_id: int, department_id: int, manager_id: int | None) -> dict[str, Any]:
+    return {
+        "event_id": str(uuid.uuid4()),
+        "employee_id": employee_id,
+        "employee_no": f"W{employee_id}",
+        "name": f"员工{employee_id}",
+        "position_code": "KA-KAM",
+        "department_id": department_id,
+        "manager_id": manager_id,
+        "status": "active",
+        "authority_limits": {},
+        "version": 1,
+    }
+
+
+ORG = [
+    employee_event(HEAD, DEPARTMENT, None),
+    employee_event(LEAD, DEPARTMENT, HEAD),
+    employee_event(KAM, DEPARTMENT, LEAD),
+    employee_event(SPECIALIST, DEPARTMENT, LEAD),
+    employee_event(OTHER_HEAD, OTHER_DEPARTMENT, None),
+    employee_event(OTHER_KAM, OTHER_DEPARTMENT, OTHER_HEAD),
+    employee_event(HANDLER, OTHER_DEPARTMENT, OTHER_HEAD),
+]
+
+
+async def relate_ticket_handler(client: httpx.AsyncClient, inside: Family) -> None:
+    response = await client.patch(
+        f"/v1/clients/tickets/{inside['ticket']}",
+        json={"handler_id": HANDLER},
+        headers={"If-Match": '"1"'},
+    )
+    assert response.status_code == 200, response.text
+
+
+@dataclass(frozen=True)
+class Relation:
+    """How the world relates a persona to the inside family of ``service``, and which
+    of its records that opens (a relation persona sees nothing else of the family)."""
+
+    service: str
+    make: Callable[[httpx.AsyncClient, Family], Awaitable[None]]
+    opens: frozenset[str]
+
+
+RELATIONS = {"ticket_handler": Relation("clients", relate_ticket_handler, frozenset({"ticket"}))}
+
+
+async def feed_org(client: httpx.AsyncClient, service: str) -> None:
+    response = await client.post(
+        f"/v1/{service}/internal/org/employees", json={"events": ORG}, headers=AS_STAFF
+    )
+    assert response.status_code == 200, response.text
+
+
+def example_body(document: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any] | None:
+    """The first documented example of ``operation``'s JSON body (a copy), if any."""
+    content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+    if content is None:
+        return None
+    if "example" in content:
+        return copy.deepcopy(content["example"])
+    ref = content.get("schema", {}).get("$ref", "")
+    schema = document["components"]["schemas"].get(ref.rsplit("/", 1)[-1], {})
+    examples = schema.get("examples") or []
+    return copy.deepcopy(examples[0]) if examples else None
+
+
+async def created(
+    client: httpx.AsyncClient, document: dict[str, Any], path: str, **fields: Any
+) -> int:
+    """POST ``path``'s documented example with ``fields`` over it; the new record's id."""
+    body = {**(example_body(document, document["paths"][path_format(path)]["post"]) or {})}
+    body.update(fields)
+    response = await client.post(path, json=body)
+    assert response.status_code in (200, 201), (path, response.text)
+    return int(response.json()["id"])
+
+
+def path_format(path: str) -> str:
+    """``/v1/clients/accounts/5/contacts`` → ``/v1/clients/accounts/{account_id}/contacts``."""
+    parts = path.split("/")
+    named = {"accounts": "account_id", "contacts": "contact_id", "tickets": "ticket_id"}
+    out = [
+        f"{{{named[parts[i - 1]]}}}" if part.isdigit() and parts[i - 1] in named else part
+        for i, part in enumerate(parts)
+    ]
+    return "/".join(out)
+
+
+async def clients_family(
+    client: httpx.AsyncClient, document: dict[str, Any], owner: int, seed: int
+) -> Family:
+    """An account owned by ``owner`` and one record of each kind under it."""
+    account = await created(
+        client,
+        document,
+        "/v1/clients/accounts",
+        owner_id=owner,
+        legal_name=f"走查客户{seed}{uuid.uuid4().hex[:6]}有限公司",
+        credit_code=None,
+    )
+    base = f"/v1/clients/accounts/{account}"
+    contact = await created(client, document, f"{base}/contacts")
+    family: Family = {"account": account, "contact": contact, "employee": owner}
+    family["ticket"] = await created(client, document, f"{base}/tickets", contact_id=contact)
+    family["visit"] = await created(client, document, f"{base}/visits", contact_ids=[contact])
+    family["contract"] = await created(
+        client, document, f"{base}/contracts", number=f"HT-W-{seed}-{uuid.uuid4().hex[:6]}"
+    )
+    family["survey"] = await created(
+        client, document, f"{base}/surveys", respondent_contact_id=contact
+    )
+    family["assessment"] = await created(client, document, f"{base}/assessments", assessed_by=owner)
+    family["contact_touch"] = await created(
+        client, document, f"{base}/contact-schedule", contact_id=contact
+    )
+    return family
+
+
+async def kpi_families(client: httpx.AsyncClient) -> tuple[Family, Family]:
+    """One appraisal cycle over both departments (inside: KAM's appraisal, his department's
+    target plan and the cycle; outside: the other department's) — a cycle and its
+    templates are not anyone's, so the cycle is in the inside family only."""
+    from tests.kpi.conftest import make_indicator, make_template
+
+    collection = await make_indicator(client, "walk_collection")
+    sales = await make_indicator(client, "walk_sales")
+    template = await make_template(
+        client, collection, sales, code="WALK-KAM", position_code="KA-KAM"
+    )
+    cycle = await client.post(
+        "/v1/kpi/cycles",
+        json={
+            "name": "走查周期",
+            "period": "2026-11",
+            "template_ids": [template["id"]],
+            "department_ids": [DEPARTMENT, OTHER_DEPARTMENT],
+        },
+    )
+    assert cycle.status_code == 201, cycle.text
+    families: list[Family] = []
+    for owner, department in ((KAM, DEPARTMENT), (OTHER_KAM, OTHER_DEPARTMENT)):
+        listed = await client.get(
+            "/v1/kpi/appraisals", params={"cycle_id": cycle.json()["id"], "employee_id": owner}
+        )
+        assert listed.status_code == 200 and listed.json()["items"], listed.text
+        appraisal = (
+            await client.get(f"/v1/kpi/appraisals/{listed.json()['items'][0]['id']}")
+        ).json()
+        plan = await client.post(
+            "/v1/kpi/target-plans",
+            json={
+                "indicator_id": sales,
+                "year": 2026,
+                "department_id": department,
+                "total": "120000.00",
+                "teams": [
+                    {
+                        # A team must be in the plan's department (issue 20): its own.
+                        "team_id": department,
+                        "share": "1",
+                        "people": [{"employee_id": owner, "share": "1"}],
+                    }
+                ],
+            },
+        )
+        assert plan.status_code == 201, plan.text
+        families.append(
+            {
+                "employee": owner,
+                "department": department,
+                "appraisal": appraisal["id"],
+                "appraisal_item": appraisal["items"][0]["id"],
+                "target_plan": plan.json()["id"],
+            }
+        )
+    inside, outside = families
+    inside["cycle"] = cycle.json()["id"]
+    return inside, outside
