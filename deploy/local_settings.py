@@ -21,6 +21,10 @@ class RunnerSettings(BaseSettings):
     kpi_port: int = Field(default=8003, validation_alias="KPI_PORT")
     fake_erp_port: int = 8009
     """Where the fake ERP listens in demo mode (``KAM_FAKE_ERP_PORT``)."""
+    smtp_port: int = 8025
+    """The demo SMTP sink's SMTP port (``KAM_SMTP_PORT``): staff sends its e-mail there."""
+    smtp_sink_port: int = 8026
+    """Where the demo SMTP sink's mails are read: ``GET /mails`` (``KAM_SMTP_SINK_PORT``)."""
     embedded_pg_port: int = 54329
     data_dir: Path = Path(".data")
     database_name: str = "kam"

@@ -25,6 +25,7 @@ APPS = {
 }
 START_ORDER = ("staff", "clients", "kpi", "gateway")
 FAKE_ERP = "fake_erp"
+SMTP_SINK = "smtp_sink"
 
 
 @dataclass
@@ -36,6 +37,8 @@ class Ports:
     staff: int = 8002
     kpi: int = 8003
     fake_erp: int = 8009
+    smtp_sink: int = 8026
+    smtp: int = 8025
 
     def of(self, name: str) -> int:
         return int(getattr(self, name))
@@ -102,6 +105,22 @@ class Stack:
         )
         self.wait_ready(FAKE_ERP, timeout, path="/healthz")
 
+    def start_smtp_sink(self, timeout: float = 30) -> None:
+        """Start the demo SMTP sink (SMTP on ``ports.smtp``, its mails over HTTP on
+        ``ports.smtp_sink``: ``GET /mails``) and wait until it answers."""
+        command = [
+            sys.executable, "-m", "deploy.smtp_sink", "--host", self.host,
+            "--port", str(self.ports.smtp_sink), "--smtp-port", str(self.ports.smtp),
+        ]  # fmt: skip
+        output = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            output = (self.log_dir / f"{SMTP_SINK}.log").open("ab")
+        self.processes[SMTP_SINK] = subprocess.Popen(  # noqa: S603 - our own module
+            command, stdout=output, stderr=output
+        )
+        self.wait_ready(SMTP_SINK, timeout, path="/healthz")
+
     def start(self, env: Mapping[str, str], timeout: float = 60) -> None:
         """Start every process and wait until each answers its readiness probe."""
         self.env = dict(env)
@@ -139,8 +158,9 @@ class Stack:
             process.wait()
 
     def stop(self) -> None:
-        """Stop everything, the fake ERP (when started) and the gateway first."""
-        for name in (FAKE_ERP, *reversed(START_ORDER)):
+        """Stop everything, the fake ERP (when started) and the gateway first, the demo SMTP
+        sink last (staff may still be sending)."""
+        for name in (FAKE_ERP, *reversed(START_ORDER), SMTP_SINK):
             self.stop_process(name)
 
 

@@ -3,7 +3,8 @@
     python -m deploy.run_local        (what ``make run`` does)
 
 Uses ``DATABASE_URL`` when set, else an embedded PostgreSQL with its data under ``.data/``.
-In demo mode (``KAM_LOAD_DEMO``, the default) it also starts the fake ERP on
+In demo mode (``KAM_LOAD_DEMO``, the default) it also starts a local SMTP sink (SMTP on
+``KAM_SMTP_PORT``, 8025; mails readable at ``http://127.0.0.1:8026/mails``) and the fake ERP on
 ``KAM_FAKE_ERP_PORT`` (8009), wired both ways with fixed demo credentials: it pushes signed
 webhooks to the gateway with the demo API key (scope ``erp:write``), and clients pulls its
 changes feed (``CLIENTS_ERP_BASE_URL``). Ctrl-C stops everything it started.
@@ -82,6 +83,8 @@ def main() -> int:
             staff=settings.staff_port,
             kpi=settings.kpi_port,
             fake_erp=settings.fake_erp_port,
+            smtp_sink=settings.smtp_sink_port,
+            smtp=settings.smtp_port,
         ),
     )
     stopping = False
@@ -97,6 +100,15 @@ def main() -> int:
         fake_env: dict[str, str] | None = None
         if settings.load_demo:
             env, fake_env = demo_erp_environment(env, stack.url("gateway"), stack.url("fake_erp"))
+            # Staff's e-mail goes to the demo SMTP sink, whose mails are read over HTTP.
+            env.setdefault("STAFF_SMTP_HOST", settings.host)
+            env.setdefault("STAFF_SMTP_PORT", str(settings.smtp_port))
+            stack.start_smtp_sink()
+            log.info(
+                "smtp_sink_started",
+                smtp_port=settings.smtp_port,
+                mails=f"{stack.url('smtp_sink')}/mails",
+            )
         stack.start(env)
         if fake_env is not None:
             stack.start_fake_erp(fake_env)

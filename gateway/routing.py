@@ -38,7 +38,7 @@ class RoutingTable:
 
 
 def routing_table(settings: GatewaySettings) -> RoutingTable:
-    """The table DESIGN.md settles: each service its own prefix, ``/v1/auth`` to staff."""
+    """DESIGN.md's table: each service its own prefix, ``/v1/auth`` and ``/v1/me`` to staff."""
     clients = Upstream("clients", settings.clients_url.rstrip("/"))
     staff = Upstream("staff", settings.staff_url.rstrip("/"))
     kpi = Upstream("kpi", settings.kpi_url.rstrip("/"))
@@ -47,6 +47,7 @@ def routing_table(settings: GatewaySettings) -> RoutingTable:
             ("/v1/clients", clients),
             ("/v1/staff", staff),
             ("/v1/auth", staff),
+            ("/v1/me", staff),
             ("/v1/kpi", kpi),
         )
     )

@@ -12,6 +12,11 @@ from services.staff.identity.admin_router import api_keys as api_keys_router
 from services.staff.identity.admin_router import users as users_router
 from services.staff.identity.auth_router import router as auth_router
 from services.staff.identity.lifespan import identity_lifespan
+from services.staff.inbox.router import internal as work_items_router
+from services.staff.inbox.router import me as my_inbox_router
+from services.staff.notifications.lifespan import digest_lifespan, notifications_lifespan
+from services.staff.notifications.router import admin as notifications_admin_router
+from services.staff.notifications.router import me as my_notifications_router
 from services.staff.offboarding.router import router as offboarding_router
 from services.staff.orgchart.router import router as org_chart_router
 from services.staff.outbox import STAFF_OUTBOX
@@ -19,6 +24,8 @@ from services.staff.outbox_dispatch import outbox_lifespan
 from services.staff.positions.router import router as positions_router
 from services.staff.qualifications.router import router as qualifications_router
 from services.staff.settings import StaffSettings
+from services.staff.standins.router import me as my_stand_ins_router
+from services.staff.standins.router import router as stand_ins_router
 from shared.service_app import create_service_app
 
 TAGS = [
@@ -32,6 +39,12 @@ TAGS = [
     {"name": "qualifications", "description": "任职资格: requirements met, and the rate."},
     {"name": "org-chart", "description": "The organisation as a tree with headcounts."},
     {"name": "offboarding", "description": "离职: departures and account handovers."},
+    {"name": "inbox", "description": "待办: work items posted by our services, per person."},
+    {"name": "stand-ins", "description": "代理: who acts for an absent colleague, and when."},
+    {
+        "name": "notifications",
+        "description": "通知: preferences, channel deliveries, dead letters.",
+    },
 ]
 
 
@@ -52,8 +65,14 @@ def create_app(settings: StaffSettings | None = None) -> FastAPI:
             qualifications_router,
             org_chart_router,
             offboarding_router,
+            work_items_router,
+            my_inbox_router,
+            stand_ins_router,
+            my_stand_ins_router,
+            my_notifications_router,
+            notifications_admin_router,
         ],
-        lifespans=[identity_lifespan, outbox_lifespan],
+        lifespans=[identity_lifespan, outbox_lifespan, notifications_lifespan, digest_lifespan],
         openapi_tags=TAGS,
         on_access_denied=record_denial,
     )

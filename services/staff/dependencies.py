@@ -9,11 +9,13 @@ outbox dispatch, wires services the same way.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.staff.clock import NowDep
 from services.staff.departments.repository import DepartmentRepository
 from services.staff.departments.service import DepartmentService
 from services.staff.employees.events import OrgEventPublisher
@@ -23,6 +25,10 @@ from services.staff.identity.hashing import PasswordHashing
 from services.staff.identity.repository import IdentityRepository
 from services.staff.identity.service import IdentityService
 from services.staff.identity.sign_in_guard import SignInGuard, sign_in_guard
+from services.staff.inbox.repository import WorkItemRepository
+from services.staff.inbox.service import WorkItemService
+from services.staff.notifications.repository import NotificationRepository
+from services.staff.notifications.service import NotificationService
 from services.staff.offboarding.repository import DepartureRepository
 from services.staff.offboarding.service import OffboardingService
 from services.staff.orgchart.service import OrgChartService
@@ -31,6 +37,8 @@ from services.staff.positions.repository import PositionRepository
 from services.staff.positions.service import PositionService
 from services.staff.qualifications.service import QualificationService
 from services.staff.settings import StaffSettings
+from services.staff.standins.rules import company_day
+from services.staff.standins.service import StandInService
 from shared.auth.principal import Principal
 from shared.auth.tokens import SigningKey
 from shared.db import SessionDep
@@ -117,6 +125,25 @@ def build_identity_service(
     )
 
 
+def build_notification_service(
+    session: AsyncSession, settings: StaffSettings
+) -> NotificationService:
+    return NotificationService(
+        NotificationRepository(session),
+        EmployeeRepository(session),
+        settings.timezone,
+        settings.group_robots,
+    )
+
+
+def build_work_item_service(session: AsyncSession, settings: StaffSettings) -> WorkItemService:
+    return WorkItemService(
+        WorkItemRepository(session),
+        EmployeeRepository(session),
+        build_notification_service(session, settings),
+    )
+
+
 # --- route dependencies -------------------------------------------------------------------
 
 
@@ -164,6 +191,23 @@ def identity_service_in(request: Request, session: AsyncSession) -> IdentityServ
     )
 
 
+def notification_service(session: SessionDep, settings: StaffSettingsDep) -> NotificationService:
+    return build_notification_service(session, settings)
+
+
+def work_item_service(session: SessionDep, settings: StaffSettingsDep) -> WorkItemService:
+    return build_work_item_service(session, settings)
+
+
+def stand_in_service(session: SessionDep) -> StandInService:
+    return StandInService(session)
+
+
+def company_today(settings: StaffSettingsDep, now: NowDep) -> date:
+    """Today in the company's time zone (``KAM_TIMEZONE``)."""
+    return company_day(now, settings.timezone)
+
+
 DepartmentServiceDep = Annotated[DepartmentService, Depends(department_service)]
 EmployeeServiceDep = Annotated[EmployeeService, Depends(employee_service)]
 PositionServiceDep = Annotated[PositionService, Depends(position_service)]
@@ -173,3 +217,7 @@ QualificationServiceDep = Annotated[QualificationService, Depends(qualification_
 OffboardingServiceDep = Annotated[OffboardingService, Depends(offboarding_service)]
 IdentityServiceDep = Annotated[IdentityService, Depends(identity_service)]
 SignInGuardDep = Annotated[SignInGuard, Depends(sign_in_guard)]
+NotificationServiceDep = Annotated[NotificationService, Depends(notification_service)]
+WorkItemServiceDep = Annotated[WorkItemService, Depends(work_item_service)]
+StandInServiceDep = Annotated[StandInService, Depends(stand_in_service)]
+TodayDep = Annotated[date, Depends(company_today)]

@@ -7,6 +7,9 @@ def import_all() -> None:
     import services.staff.departments.models
     import services.staff.employees.models
     import services.staff.identity.models
+    import services.staff.inbox.models
+    import services.staff.notifications.models
     import services.staff.offboarding.models
     import services.staff.outbox
-    import services.staff.positions.models  # noqa: F401
+    import services.staff.positions.models
+    import services.staff.standins.models  # noqa: F401

@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from services.staff.notifications.robots import GroupRobot
 from shared.settings import ServiceSettings
 
 
@@ -39,3 +40,17 @@ class StaffSettings(ServiceSettings):
     sign_in_address_concurrency: Annotated[int, Field(gt=0)] = 8
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     """Proxy hops (addresses or networks) whose X-Forwarded-For is believed: the gateway's."""
+    # Notifications (services/staff/notifications).
+    smtp_host: str = "127.0.0.1"
+    smtp_port: Annotated[int, Field(gt=0, lt=65536)] = 8025
+    smtp_sender: str = "KAM <kam-noreply@example.com>"
+    smtp_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    group_robots: list[GroupRobot] = Field(default_factory=list)
+    """JSON list: ``[{"name", "department_id", "platform": "wecom"|"dingtalk", "webhook",
+    "secret"}]``: the teams' group chats that get team-level items."""
+    notifications_dispatcher_enabled: bool = True
+    notifications_poll_interval_seconds: Annotated[float, Field(gt=0)] = 2.0
+    notifications_digest_interval_seconds: Annotated[float, Field(ge=0)] = 300.0
+    notifications_max_attempts: Annotated[int, Field(gt=0)] = 10
+    notifications_backoff_seconds: Annotated[float, Field(gt=0)] = 5.0
+    notifications_max_backoff_seconds: Annotated[float, Field(gt=0)] = 3600.0

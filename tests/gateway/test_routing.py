@@ -14,12 +14,14 @@ def test_each_prefix_goes_to_its_service() -> None:
     assert t.resolve("/v1/staff/departments").name == "staff"
     assert t.resolve("/v1/kpi/indicators").name == "kpi"
     assert t.resolve("/v1/auth/token").name == "staff"
+    assert t.resolve("/v1/me/inbox").name == "staff"
     assert t.resolve("/v1/staff").base_url == "http://s:2"
 
 
 def test_lookalike_prefixes_and_unknown_paths_are_not_routed() -> None:
     t = table()
     assert t.resolve("/v1/clientsX/accounts") is None
+    assert t.resolve("/v1/meX/inbox") is None
     assert t.resolve("/v2/clients/accounts") is None
     assert t.resolve("/") is None
 

@@ -44,6 +44,10 @@ class Employee(StaffTable, table=True):
     certifications: list[str] = Field(
         default_factory=list, sa_column=Column(JSONB, nullable=False, server_default="[]")
     )
+    work_email: str | None = Field(default=None, max_length=254)
+    mobile: str | None = Field(default=None, max_length=21)
+    wecom_user_id: str | None = Field(default=None, max_length=64)
+    dingtalk_user_id: str | None = Field(default=None, max_length=64)
     version: int = Field(default=1)
     created_at: datetime | None = Field(default=None, sa_column=created_at_column())
     updated_at: datetime | None = Field(default=None, sa_column=updated_at_column())

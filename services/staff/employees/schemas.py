@@ -19,6 +19,24 @@ Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 Id = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
 
 
+WorkEmail = Annotated[
+    str,
+    Field(
+        max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", examples=["zhang.wei@example.com"]
+    ),
+]
+Mobile = Annotated[str, Field(pattern=r"^\+?[0-9]{6,20}$", examples=["13800138000"])]
+ChannelUserId = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9._@-]+$",
+        description="企业微信/钉钉 user id.",
+    ),
+]
+
+
 class WorkingStatus(StrEnum):
     """The statuses an employee can be given directly; departing goes through a departure."""
 
@@ -60,6 +78,10 @@ class EmployeeCreate(BaseModel):
     years_experience: int = Field(default=0, ge=0, le=80, strict=True)
     skills: list[Tag] = Field(default_factory=list, max_length=50)
     certifications: list[Tag] = Field(default_factory=list, max_length=50)
+    work_email: WorkEmail | None = None
+    mobile: Mobile | None = None
+    wecom_user_id: ChannelUserId | None = None
+    dingtalk_user_id: ChannelUserId | None = None
 
 
 class EmployeeUpdate(BaseModel):
@@ -78,6 +100,10 @@ class EmployeeUpdate(BaseModel):
     years_experience: int | None = Field(default=None, ge=0, le=80, strict=True)
     skills: list[Tag] | None = Field(default=None, max_length=50)
     certifications: list[Tag] | None = Field(default=None, max_length=50)
+    work_email: WorkEmail | None = None
+    mobile: Mobile | None = None
+    wecom_user_id: ChannelUserId | None = None
+    dingtalk_user_id: ChannelUserId | None = None
 
 
 class EmployeeRead(BaseModel):
@@ -99,6 +125,10 @@ class EmployeeRead(BaseModel):
     years_experience: int
     skills: list[str]
     certifications: list[str]
+    work_email: str | None = None
+    mobile: str | None = None
+    wecom_user_id: str | None = None
+    dingtalk_user_id: str | None = None
     version: int
     created_at: datetime
     updated_at: datetime

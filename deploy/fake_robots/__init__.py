@@ -1,0 +1,1 @@
+"""HTTP doubles of the WeCom (企业微信) and DingTalk (钉钉) group-robot webhooks."""
