@@ -23,11 +23,13 @@ ID_LIKE = re.compile(r"^(ids?|.+_ids?)$")
 ENTITIES = frozenset(
     {
         "account", "actual_snapshot", "allocation", "api_key", "appraisal", "appraisal_event",
-        "appraisal_item", "assessment", "audit_entry", "by_entity_type", "collection_task",
+        "appraisal_item", "assessment", "audit_entry", "bonus_base", "by_entity_type",
+        "collection_task",
         "contact", "contact_touch", "contract", "credit_adjustment", "cycle", "department",
         "departure", "employee", "erp_sync_run", "event", "exchange_rate", "grade_change",
         "handover", "indicator", "invoice", "invoice_line", "oauth_client", "ownership_change",
-        "payment", "position", "position_version", "request", "survey", "target_plan",
+        "payment", "position", "position_version", "request", "reward_penalty", "survey",
+        "target_plan",
         "template", "template_item", "ticket", "ticket_event", "user", "visit",
     }
 )  # fmt: skip

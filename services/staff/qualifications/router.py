@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from services.staff.access import READ_QUALIFICATIONS
+from services.staff.access import QUALIFICATION_METRICS, READ_QUALIFICATIONS
 from services.staff.dependencies import QualificationServiceDep
-from services.staff.qualifications.schemas import QualificationCheck, QualificationRate
+from services.staff.qualifications.schemas import (
+    QualificationCheck,
+    QualificationMetrics,
+    QualificationMetricsRequest,
+    QualificationRate,
+)
 from shared.errors import problem_responses
 from shared.pagination import IdPath
 
@@ -37,3 +42,16 @@ async def department_qualification_rate(
     department_id: IdPath, service: QualificationServiceDep
 ) -> QualificationRate:
     return await service.department_rate(department_id)
+
+
+@router.post(
+    "/qualifications/metrics/batch",
+    dependencies=[Depends(QUALIFICATION_METRICS)],
+    response_model=QualificationMetrics,
+    summary="员工任职资格达标率 of each employee's department, for many employees (kpi)",
+    responses=problem_responses(401, 403, 422),
+)
+async def qualification_metrics_batch(
+    data: QualificationMetricsRequest, service: QualificationServiceDep
+) -> QualificationMetrics:
+    return await service.metrics_batch(data.period, data.employee_ids)

@@ -16,6 +16,8 @@ from services.staff.qualifications.rules import (
 )
 from services.staff.qualifications.schemas import (
     QualificationCheck,
+    QualificationMetrics,
+    QualificationMetricsItem,
     QualificationRate,
     RequirementRead,
 )
@@ -97,3 +99,28 @@ class QualificationService:
             rate_percent=qualification_rate(meeting, assessed),
             not_meeting=not_meeting,
         )
+
+    async def metrics_batch(self, period: str, employee_ids: list[int]) -> QualificationMetrics:
+        """Each employee's department rate (one computation per distinct department).
+
+        Unknown employees are left out of the answer, like a metrics batch of clients.
+        """
+        people = await self.employees.get_many(sorted(set(employee_ids)))
+        placements = await self.placement.place(people)
+        rates: dict[int, QualificationRate] = {}
+        items = []
+        for person in people:
+            assert person.id is not None
+            department_id = placements[person.id].department_id
+            if department_id is not None and department_id not in rates:
+                rates[department_id] = await self.department_rate(department_id)
+            items.append(
+                QualificationMetricsItem(
+                    employee_id=person.id,
+                    department_id=department_id,
+                    qualification_rate=rates[department_id].rate_percent
+                    if department_id is not None
+                    else None,
+                )
+            )
+        return QualificationMetrics(period=period, items=items)
