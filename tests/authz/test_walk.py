@@ -143,7 +143,8 @@ async def walk(
 async def scoped_walk(
     request: pytest.FixtureRequest, engines: dict[str, AsyncEngine]
 ) -> AsyncIterator[Walk]:
-    """A walk of a service whose records are scoped (staff's are not, yet)."""
+    """A walk of a service whose records hang off the org copy's scope (staff's scoped
+    records, one person's or one line's, have their own world: test_staff_scope.py)."""
     async for found in walk_for(request.param, engines):
         yield found
 
