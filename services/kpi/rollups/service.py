@@ -117,6 +117,10 @@ class RollupService:
         )
 
     async def trend(self, period_kind: str, department_id: int | None, limit: int) -> Trend:
+        # A department filter goes through the scope too: one the caller does not lead
+        # answers like a department that does not exist.
+        if department_id is not None and not self.scope.covers_department(department_id):
+            raise NotFound(f"department {department_id} does not exist")
         points: dict[int, TrendPoint] = {}
         totals: dict[int, Decimal] = {}
         for cycle_id, period, grade, count, score_sum in await self.repository.trend(
