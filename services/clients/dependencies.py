@@ -114,6 +114,7 @@ def build_visit_planner(session: AsyncSession, settings: ClientsSettings) -> Vis
         audit_trail(session),
         frequencies=visit_frequencies(settings.visit_frequencies),
         today=company_today(settings.timezone),
+        working_days=build_calendar(session, settings).working_days,
     )
 
 
