@@ -26,11 +26,12 @@ ENTITIES = frozenset(
         "appraisal_item", "assessment", "audit_entry", "bonus_base", "by_entity_type",
         "collection_task",
         "contact", "contact_touch", "contract", "credit_adjustment", "cycle", "department",
-        "departure", "employee", "erp_sync_run", "event", "exchange_rate", "grade_change",
+        "delivery", "departure", "employee", "erp_sync_run", "event", "exchange_rate",
+        "external_user", "grade_change",
         "handover", "indicator", "invoice", "invoice_line", "oauth_client", "ownership_change",
-        "payment", "position", "position_version", "request", "reward_penalty", "survey",
-        "target_plan",
-        "template", "template_item", "ticket", "ticket_event", "user", "visit",
+        "payment", "position", "position_item", "position_version", "request",
+        "reward_penalty", "stand_in", "survey", "target_plan",
+        "template", "template_item", "ticket", "ticket_event", "user", "visit", "work_item",
     }
 )  # fmt: skip
 
@@ -47,6 +48,9 @@ NAME_REFS: dict[str, str] = {
     "approved_by_employee_id": "employee",
     "created_by_employee_id": "employee",
     "submitted_by_employee_id": "employee",
+    "absent_employee_id": "employee",
+    "stand_in_employee_id": "employee",
+    "team_department_id": "department",
     "top_account_id": "account",
     "respondent_contact_id": "contact",
     "renewal_of_id": "contract",
@@ -61,6 +65,10 @@ NAME_REFS: dict[str, str] = {
     "webhook_id": "event",
     "request_id": "request",
     "client_id": "oauth_client",
+    # A person's id in a chat platform outside KAM (WeCom, DingTalk): text we store and
+    # send on, no record of ours, so the walking suite has nothing to put there.
+    "wecom_user_id": "external_user",
+    "dingtalk_user_id": "external_user",
     # The audit log's entity is named by ``entity_type`` beside it.
     "entity_id": "by_entity_type",
 }
