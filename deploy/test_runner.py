@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from deploy.browser import ensure_chromium
@@ -22,6 +23,7 @@ from deploy.embedded_pg import EmbeddedPostgres
 from deploy.local_settings import RunnerSettings
 
 NO_TESTS_COLLECTED = 5
+LOCK = Path(__file__).resolve().parents[1] / "requirements.lock"
 
 
 def free_port() -> int:
@@ -29,6 +31,28 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def stale_requirements(lock: Path) -> list[str]:
+    """The pins of ``lock`` this interpreter lacks (not installed, or another version).
+
+    A virtualenv installed before a merge added a dependency fails far from the cause (a
+    process the tests start exits with code 1 on its import), so the runner says it first.
+    """
+    stale: list[str] = []
+    for line in lock.read_text(encoding="utf-8").splitlines():
+        pin = line.split("#", 1)[0].strip()
+        if "==" not in pin:
+            continue
+        name, wanted = (part.strip() for part in pin.split("==", 1))
+        name = name.split("[", 1)[0]
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            installed = "not installed"
+        if installed != wanted:
+            stale.append(f"{name}=={wanted} ({installed})")
+    return stale
 
 
 def run_pytest(args: list[str], env: dict[str, str]) -> int:
@@ -39,6 +63,14 @@ def run_pytest(args: list[str], env: dict[str, str]) -> int:
 
 
 def main(extra: list[str]) -> int:
+    stale = stale_requirements(LOCK) if LOCK.exists() else []
+    if stale:
+        sys.stderr.write(
+            "The virtualenv does not match requirements.lock; run `make install`:\n  "
+            + "\n  ".join(stale)
+            + "\n"
+        )
+        return 2
     settings = RunnerSettings()
     env = dict(os.environ)
     embedded: EmbeddedPostgres | None = None

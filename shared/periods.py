@@ -24,6 +24,7 @@ from typing import Annotated, Any, ClassVar, Self, TypeAlias
 from zoneinfo import ZoneInfo
 
 from pydantic import (
+    AwareDatetime,
     BeforeValidator,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
@@ -477,3 +478,6 @@ def _iso_instant(value: object) -> object:
 IsoInstant = Annotated[datetime, BeforeValidator(_iso_instant)]
 """An instant in a request, written in ISO 8601 (``2026-11-20T02:15:00+00:00``) as the
 contract says; pydantic alone would also read a number, or digits as text, as a Unix time."""
+
+AwareIsoInstant = Annotated[AwareDatetime, BeforeValidator(_iso_instant)]
+"""An :data:`IsoInstant` that must also name its offset (a due time, a snooze until …)."""

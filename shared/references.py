@@ -26,10 +26,11 @@ ENTITIES = frozenset(
         "appraisal_item", "assessment", "audit_entry", "bonus_base", "by_entity_type",
         "channel_user", "collection_task", "contact", "contact_touch", "contract",
         "credit_adjustment", "cycle", "delivery", "department", "departure", "employee",
-        "erp_sync_run", "event", "exchange_rate", "grade_change", "handover", "indicator",
-        "invoice", "invoice_line", "oauth_client", "ownership_change", "payment", "position",
-        "position_version", "request", "reward_penalty", "stand_in", "survey", "target_plan",
-        "template", "template_item", "ticket", "ticket_event", "user", "visit", "work_item",
+        "erp_sync_run", "event", "exchange_rate", "grade_change", "handover",
+        "indicator", "invoice", "invoice_line", "oauth_client", "ownership_change", "payment",
+        "position", "position_item", "position_version", "request", "reward_penalty", "stand_in",
+        "survey", "target_plan", "template", "template_item", "ticket", "ticket_event", "user",
+        "visit", "work_item",
     }
 )  # fmt: skip
 

@@ -24,6 +24,7 @@ from services.staff.inbox.schemas import (
 from shared.auth.principal import Principal
 from shared.errors import BadRequest, problem_responses
 from shared.pagination import Cursor, IdPath, PageSize, decode_cursor, encode_cursor
+from shared.periods import IsoInstant
 
 internal = APIRouter(prefix="/v1/staff/internal/work-items", tags=["inbox"])
 me = APIRouter(prefix="/v1/me/inbox", tags=["inbox"])
@@ -120,8 +121,8 @@ async def my_inbox(
     kind: Annotated[
         list[WorkItemKind] | None, Query(max_length=20, description="Only these kinds.")
     ] = None,
-    due_before: Annotated[datetime | None, Query(description="Due before this time.")] = None,
-    due_after: Annotated[datetime | None, Query(description="Due at or after this time.")] = None,
+    due_before: Annotated[IsoInstant | None, Query(description="Due before this time.")] = None,
+    due_after: Annotated[IsoInstant | None, Query(description="Due at or after this time.")] = None,
     account_id: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     limit: PageSize = 50,
     cursor: Cursor = None,

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.staff.inbox.kinds import Severity, WorkItemKind, WorkItemState
-from shared.pagination import RecordId
+from shared.numbers import NotABoolean
+from shared.periods import AwareIsoInstant
+
+EntityId = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
 
 SourceKey = Annotated[
     str,
@@ -28,13 +31,13 @@ class WorkItemPost(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     source_key: SourceKey
-    employee_id: RecordId = Field(description="The person who should act.")
+    employee_id: EntityId = Field(description="The person who should act.")
     kind: WorkItemKind
     title: str = Field(min_length=1, max_length=200, examples=["工单 #812 已升级至您处理"])
-    due_at: AwareDatetime | None = Field(default=None, description="When the work is due.")
-    account_id: RecordId | None = None
+    due_at: AwareIsoInstant | None = Field(default=None, description="When the work is due.")
+    account_id: EntityId | None = None
     account_name: str | None = Field(default=None, max_length=200, examples=["华东电力集团"])
-    team_department_id: RecordId | None = Field(
+    team_department_id: EntityId | None = Field(
         default=None,
         description="Set for a team-level item: it also goes to that department's group robots "
         "(WeCom/DingTalk). Personal items (unset) never reach a group chat.",
@@ -96,7 +99,7 @@ class WorkItemUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     state: WorkItemState
-    snoozed_until: AwareDatetime | None = None
+    snoozed_until: AwareIsoInstant | None = None
 
     @model_validator(mode="after")
     def _until_goes_with_snoozed(self) -> WorkItemUpdate:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
@@ -14,6 +13,7 @@ from services.staff.standins.schemas import MyStandIns, StandInCreate, StandInRe
 from shared.auth.principal import Principal
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, keyset_page
+from shared.periods import IsoDay
 
 router = APIRouter(prefix="/v1/staff/stand-ins", tags=["stand-ins"])
 me = APIRouter(prefix="/v1/me/stand-ins", tags=["stand-ins"])
@@ -50,7 +50,7 @@ async def list_stand_ins(
     service: StandInServiceDep,
     absent_employee_id: EmployeeId = None,
     stand_in_employee_id: EmployeeId = None,
-    on: Annotated[date | None, Query(description="Only those covering this day.")] = None,
+    on: Annotated[IsoDay | None, Query(description="Only those covering this day.")] = None,
     include_cancelled: bool = False,
     limit: PageSize = 50,
     cursor: Cursor = None,

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.pagination import RecordId
+from shared.numbers import NotABoolean
+from shared.periods import IsoDay
+
+EmployeeId = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
 
 
 class StandInCreate(BaseModel):
@@ -14,10 +18,10 @@ class StandInCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    absent_employee_id: RecordId = Field(description="The person who will be away.")
-    stand_in_employee_id: RecordId = Field(description="The colleague who acts for them.")
-    starts_on: date = Field(examples=["2026-12-14"])
-    ends_on: date = Field(examples=["2026-12-18"])
+    absent_employee_id: EmployeeId = Field(description="The person who will be away.")
+    stand_in_employee_id: EmployeeId = Field(description="The colleague who acts for them.")
+    starts_on: IsoDay = Field(examples=["2026-12-14"])
+    ends_on: IsoDay = Field(examples=["2026-12-18"])
     note: str | None = Field(default=None, max_length=200, examples=["年假"])
 
     @model_validator(mode="after")
