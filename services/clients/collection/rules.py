@@ -1,10 +1,5 @@
-"""Pure rules of collection: the configured dunning levels, which level a line steps to in
-a run, when a collection task is due, and the parts of credit exposure. No I/O.
-
-The level thresholds and the one-level-at-a-time rule are ``receivables.rules``'s
-(``validate_dunning_levels``, ``next_dunning_level``); this module adds what a run needs
-around them.
-"""
+"""Pure rules of collection: the dunning levels and which level a line steps to in a run,
+when a collection task is due, credit exposure and the credit limit. No I/O."""
 
 from __future__ import annotations
 
@@ -12,18 +7,82 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
-from services.clients.receivables.rules import (
-    DunningChannel,
-    DunningLevel,
-    RuleViolation,
-    days_overdue,
-    next_dunning_level,
-    validate_dunning_levels,
-)
+from services.clients.receivables.rules import RuleViolation, _require_money, days_overdue
 
 ZERO = Decimal(0)
+
+
+# --------------------------------------------------------------------------------------
+# Dunning (催款)
+# --------------------------------------------------------------------------------------
+
+
+class DunningChannel(StrEnum):
+    """How a collection task reaches the client."""
+
+    CALL = "call"
+    VISIT = "visit"
+    LETTER = "letter"
+
+
+@dataclass(frozen=True)
+class DunningLevel:
+    """A dunning stage reached at ``days_overdue`` (negative: a reminder before due)."""
+
+    level: int
+    days_overdue: int
+    channel: DunningChannel
+
+
+def validate_dunning_levels(levels: Sequence[DunningLevel]) -> tuple[DunningLevel, ...]:
+    """Check that levels are numbered 1, 2, 3 … with strictly increasing day thresholds."""
+    if not levels:
+        raise RuleViolation("at least one dunning level is needed")
+    for index, level in enumerate(levels, start=1):
+        if level.level != index:
+            raise RuleViolation(f"dunning levels must be numbered 1..n, found {level.level}")
+    for before, after in pairwise(levels):
+        if after.days_overdue <= before.days_overdue:
+            raise RuleViolation(f"level {after.level} must start later than level {before.level}")
+    return tuple(levels)
+
+
+DEFAULT_DUNNING_LEVELS = validate_dunning_levels(
+    [
+        DunningLevel(1, -3, DunningChannel.LETTER),
+        DunningLevel(2, 1, DunningChannel.CALL),
+        DunningLevel(3, 15, DunningChannel.CALL),
+        DunningLevel(4, 30, DunningChannel.VISIT),
+        DunningLevel(5, 60, DunningChannel.LETTER),
+    ]
+)
+"""Default: a reminder 3 days before due, calls from day 1 and 15, a visit at 30 days
+and a formal demand letter at 60 days overdue."""
+
+
+def next_dunning_level(
+    days_overdue: int,
+    levels: Sequence[DunningLevel] = DEFAULT_DUNNING_LEVELS,
+    last_level_reached: int | None = None,
+) -> DunningLevel | None:
+    """The level to trigger now, or None.
+
+    Levels step one at a time: only the level right after ``last_level_reached`` (the
+    first level when none was reached) can trigger, and only once its day threshold is
+    reached; a line far overdue still goes through every level in order.
+    """
+    levels = validate_dunning_levels(levels)
+    reached = 0 if last_level_reached is None else last_level_reached
+    if not 0 <= reached <= len(levels):
+        raise RuleViolation(f"unknown dunning level {last_level_reached}")
+    if reached == len(levels):
+        return None
+    candidate = levels[reached]
+    return candidate if days_overdue >= candidate.days_overdue else None
 
 
 @dataclass(frozen=True)
@@ -103,6 +162,23 @@ def task_due_on(as_of: date, due_within_days: int) -> date:
     if due_within_days < 0:
         raise RuleViolation(f"a task cannot be due before its run, got {due_within_days} days")
     return as_of + timedelta(days=due_within_days)
+
+
+# --------------------------------------------------------------------------------------
+# Credit exposure and the credit limit
+# --------------------------------------------------------------------------------------
+
+
+def credit_exposure(open_receivables: Decimal, uninvoiced_contract_value: Decimal) -> Decimal:
+    """Credit exposure: open receivables plus signed contract value not yet invoiced."""
+    _require_money(open_receivables, "open receivables")
+    _require_money(uninvoiced_contract_value, "uninvoiced contract value")
+    return open_receivables + uninvoiced_contract_value
+
+
+def credit_limit_exceeded(exposure: Decimal, credit_limit: Decimal | None) -> bool:
+    """True when exposure is above the credit limit (no limit set: never exceeded)."""
+    return credit_limit is not None and exposure > credit_limit
 
 
 def uninvoiced_contract_value(signed_value: Decimal, invoiced: Decimal) -> Decimal:
