@@ -51,38 +51,11 @@ def validate_dunning_levels(levels: Sequence[DunningLevel]) -> tuple[DunningLeve
     return tuple(levels)
 
 
-DEFAULT_DUNNING_LEVELS = validate_dunning_levels(
-    [
-        DunningLevel(1, -3, DunningChannel.LETTER),
-        DunningLevel(2, 1, DunningChannel.CALL),
-        DunningLevel(3, 15, DunningChannel.CALL),
-        DunningLevel(4, 30, DunningChannel.VISIT),
-        DunningLevel(5, 60, DunningChannel.LETTER),
-    ]
-)
-"""Default: a reminder 3 days before due, calls from day 1 and 15, a visit at 30 days
-and a formal demand letter at 60 days overdue."""
-
-
-def next_dunning_level(
-    days_overdue: int,
-    levels: Sequence[DunningLevel] = DEFAULT_DUNNING_LEVELS,
-    last_level_reached: int | None = None,
-) -> DunningLevel | None:
-    """The level to trigger now, or None.
-
-    Levels step one at a time: only the level right after ``last_level_reached`` (the
-    first level when none was reached) can trigger, and only once its day threshold is
-    reached; a line far overdue still goes through every level in order.
-    """
-    levels = validate_dunning_levels(levels)
-    reached = 0 if last_level_reached is None else last_level_reached
-    if not 0 <= reached <= len(levels):
-        raise RuleViolation(f"unknown dunning level {last_level_reached}")
-    if reached == len(levels):
-        return None
-    candidate = levels[reached]
-    return candidate if days_overdue >= candidate.days_overdue else None
+def level_for_age(days_overdue: int, levels: Sequence[DunningLevel]) -> DunningLevel | None:
+    """The level a debt ``days_overdue`` old has reached on the schedule: the last level
+    whose threshold it has passed (None before the first threshold)."""
+    passed = [lv for lv in validate_dunning_levels(levels) if lv.days_overdue <= days_overdue]
+    return passed[-1] if passed else None
 
 
 @dataclass(frozen=True)
@@ -140,21 +113,20 @@ class LineDunningState:
     due_date: date
     last_level: int | None
     """The highest level any task of the line reached (whatever its status)."""
-    last_triggered_on: date | None
-    """The run day of that task."""
 
 
 def dunning_step(line: LineDunningState, as_of: date, policy: DunningPolicy) -> DunningLevel | None:
     """The level a run as of ``as_of`` gives the line, or None.
 
-    One level per line per run, in order, never skipping (``next_dunning_level``): a line
-    40 days overdue with no history gets level 1, the next run level 2, and so on. A line
-    steps at most once per run day, so running twice as of the same day adds nothing, and a
-    run as of a day before the last step adds nothing either.
+    The level follows the schedule, not the number of runs: a line 157 days overdue with
+    no task gets the level its age calls for (5 by default) in one run, and a line at
+    level 2 that is 70 days overdue moves straight to 5. Levels never go down, so a run
+    as of the same day again, or as of an earlier day, adds nothing.
     """
-    if line.last_triggered_on is not None and line.last_triggered_on >= as_of:
+    target = level_for_age(days_overdue(line.due_date, as_of), policy.levels)
+    if target is None or (line.last_level is not None and target.level <= line.last_level):
         return None
-    return next_dunning_level(days_overdue(line.due_date, as_of), policy.levels, line.last_level)
+    return target
 
 
 def task_due_on(as_of: date, due_within_days: int) -> date:
