@@ -66,7 +66,7 @@ def counts(result: dict[str, Any]) -> tuple[int, int, int, int, int]:
     )
 
 
-async def test_levels_step_in_order_and_close_on_payment(erp: httpx.AsyncClient) -> None:
+async def test_levels_follow_the_age_and_close_on_payment(erp: httpx.AsyncClient) -> None:
     code = credit_code(8101)
     account_id = (await create_account(erp, credit_code=code, owner_id=KAM))["id"]
     # Line 1: 1000.00 due 2026-07-01; line 2: 500.00 due 2026-08-01.
