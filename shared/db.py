@@ -118,12 +118,11 @@ def read_session_factory(
 
 async def session_dependency(request: Request) -> AsyncIterator[AsyncSession]:
     """One session per request: commit on success, roll back on any error. A GET or HEAD
-    gets an autocommit session when the app has one (tests bind every session to a
-    transaction they roll back, and have none)."""
+    gets a session of the app's read factory (autocommit, see ``read_session_factory``)."""
     state = request.app.state
-    factory: async_sessionmaker[AsyncSession] = state.session_factory
-    if request.method in READ_ONLY_METHODS:
-        factory = getattr(state, "read_session_factory", factory)
+    factory: async_sessionmaker[AsyncSession] = (
+        state.read_session_factory if request.method in READ_ONLY_METHODS else state.session_factory
+    )
     async with factory() as session:
         try:
             yield session

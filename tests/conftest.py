@@ -124,6 +124,8 @@ async def _client_in_transaction(
             expire_on_commit=False,
             join_transaction_mode="create_savepoint",
         )
+        # Reads too see the test's transaction (the service's autocommit reads would not).
+        app.state.read_session_factory = app.state.session_factory
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://test", headers=bearer(Role.ADMIN)

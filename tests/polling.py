@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import httpx
@@ -26,3 +27,17 @@ def eventually(check: Callable[[], T | None], seconds: float = 30.0) -> T | None
         if result or time.monotonic() > deadline:
             return result
         time.sleep(0.25)
+
+
+async def until(
+    check: Callable[[], Awaitable[T | None]], seconds: float = 30.0, every: float = 0.05
+) -> T:
+    """Await ``check`` until it returns something truthy, and return that; fail when
+    ``seconds`` pass first (instead of sleeping a fixed time and hoping)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = await check()
+        if result:
+            return result
+        assert time.monotonic() < deadline, f"not reached within {seconds} s: {result!r}"
+        await asyncio.sleep(every)

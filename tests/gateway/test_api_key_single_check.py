@@ -12,6 +12,7 @@ from gateway.auth import Credential, GatewayAuth
 from shared.auth.principal import Principal, PrincipalKind
 from shared.auth.tokens import StaticKeys, TokenVerifier
 from shared.errors import ServiceUnavailable
+from tests.polling import until
 
 ERP = Principal(kind=PrincipalKind.API_KEY, subject="api_key:9", scopes=frozenset({"erp:write"}))
 
@@ -68,7 +69,11 @@ async def test_a_caller_that_goes_away_does_not_cancel_the_check_of_the_others()
     auth = CountedChecks(credential)
     first = asyncio.ensure_future(auth._exchange_key("key-1"))
     second = asyncio.ensure_future(auth._exchange_key("key-1"))
-    await asyncio.sleep(0.01)
+
+    async def checking() -> bool:
+        return auth.checks == 1
+
+    await until(checking, seconds=5)  # the check is under way before the first caller goes
     first.cancel()
     assert await second == credential
     assert auth.checks == 1

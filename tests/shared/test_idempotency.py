@@ -68,6 +68,7 @@ def make_app(engine: AsyncEngine) -> FastAPI:
     install_error_handlers(app)
     trust_test_key(app)
     app.state.session_factory = session_factory(engine)
+    app.state.read_session_factory = app.state.session_factory
     app.state.gate = None
     app.state.entered = asyncio.Event()
 

@@ -1,10 +1,11 @@
-import asyncio
+from collections.abc import Awaitable, Callable
 
 import pytest
 
 from shared.auth.principal import Principal, PrincipalKind
 from shared.auth.revocation import DEACTIVATED, TokenFloors, refreshed_floors
 from shared.errors import Unauthorized
+from tests.polling import until
 
 
 def user(user_id: int, version: int) -> Principal:
@@ -33,10 +34,20 @@ async def test_background_refresh_keeps_the_last_good_copy() -> None:
             raise answer
         return answer
 
+    def refused(principal: Principal) -> Callable[[], Awaitable[bool]]:
+        async def check() -> bool:
+            try:
+                floors.check(principal)
+            except Unauthorized:
+                return True
+            return False
+
+        return check
+
     async with refreshed_floors(floors, source, interval_seconds=0.01):
-        await asyncio.sleep(0.005)
-        with pytest.raises(Unauthorized):
-            floors.check(user(1, 1))
-        await asyncio.sleep(0.05)
+        await until(refused(user(1, 1)), seconds=10)  # the first copy: floor 2
+        # Then staff fails once (the copy stays) and answers floor 5.
+        await until(refused(user(1, 4)), seconds=10)
+    floors.check(user(1, 5))
     with pytest.raises(Unauthorized):
         floors.check(user(1, 4))

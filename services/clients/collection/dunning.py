@@ -86,9 +86,9 @@ class DunningService:
         self, as_of: date | None = None, *, actor_employee_id: int | None = None,
         wait: bool = True,
     ) -> DunningRunResult | None:  # fmt: skip
-        """Step every open invoice line to its next due level as of ``as_of`` (default
-        today): at most one level per line per run day, in order, never skipping. A line's
-        still-open task of the previous level is cancelled as superseded, so a line has at
+        """Bring every open invoice line to the level its age calls for as of ``as_of``
+        (default today), whatever level it had, in one run (``rules.dunning_step``). A
+        line's still-open task of a lower level is cancelled as superseded, so a line has at
         most one open task. First, open tasks of lines paid in full are closed (closed_paid)
         and those of cancelled or removed lines cancelled. Serialised by an advisory lock:
         None when ``wait`` is False and another run holds it."""
@@ -117,10 +117,10 @@ class DunningService:
             if not batch:
                 break
             checked += len(batch)
-            tasks = [task for line in batch if (task := self._step(line, day)) is not None]
+            stepped = [(ln, task) for ln in batch if (task := self._step(ln, day)) is not None]
+            tasks = [task for _, task in stepped]
             superseded += await self.repository.supersede_open_tasks(
-                [task.invoice_line_id for task in tasks if task.level > 1 and task.invoice_line_id],
-                now,
+                [line.line_id for line, _ in stepped if line.last_level is not None], now
             )
             for task in tasks:
                 await self.repository.add(task)
@@ -146,7 +146,7 @@ class DunningService:
         )
 
     def _step(self, line: DunningCandidate, day: date) -> CollectionTask | None:
-        state = LineDunningState(line.due_date, line.last_level, line.last_triggered_on)
+        state = LineDunningState(line.due_date, line.last_level)
         level = dunning_step(state, day, self.policy)
         if level is None:
             return None

@@ -12,7 +12,7 @@ from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import AuditTrail, snapshot
 from services.clients.collection.models import CreditLimit
 from services.clients.collection.repository import CollectionRepository, ExposureParts
-from services.clients.collection.rules import sum_exposure
+from services.clients.collection.rules import credit_exposure, credit_limit_exceeded, sum_exposure
 from services.clients.collection.schemas import (
     CreditExposureRead,
     CreditLimitRead,
@@ -22,7 +22,6 @@ from services.clients.collection.schemas import (
     GroupExposure,
     SigningCreditWarning,
 )
-from services.clients.receivables.rules import credit_exposure, credit_limit_exceeded
 from shared.concurrency import check_if_match
 from shared.errors import NotFound, UnprocessableContent
 from shared.money import Money

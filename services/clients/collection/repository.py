@@ -49,7 +49,6 @@ class DunningCandidate:
     owner_id: int
     manager_id: int | None
     last_level: int | None
-    last_triggered_on: date | None
 
 
 @dataclass(frozen=True)
@@ -85,13 +84,13 @@ def _in_scope(owner_ids: Collection[int] | None) -> Any:
 _CANDIDATES = text(
     """
 SELECT l.id, l.invoice_id, l.line_no, l.due_date, l.amount - l.paid_amount, i.currency,
-       a.id, a.owner_id, e.manager_id, last.level, last.triggered_on
+       a.id, a.owner_id, e.manager_id, last.level
 FROM clients.invoice_lines l
 JOIN clients.invoices i ON i.id = l.invoice_id
 JOIN clients.accounts a ON a.id = i.account_id
 LEFT JOIN clients.org_employees e ON e.employee_id = a.owner_id
 LEFT JOIN LATERAL (
-    SELECT t.level, t.triggered_on FROM clients.collection_tasks t
+    SELECT t.level FROM clients.collection_tasks t
     WHERE t.invoice_line_id = l.id ORDER BY t.level DESC LIMIT 1
 ) last ON true
 WHERE i.status <> 'cancelled' AND l.paid_amount < l.amount

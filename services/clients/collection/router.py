@@ -63,13 +63,15 @@ TaskFilters = Annotated[TaskQuery, Depends(task_query)]
     "/dunning/run",
     dependencies=[Depends(RUN_DUNNING)],
     response_model=DunningRunResult,
-    summary="Run dunning now: step every open invoice line to its next due level",
+    summary="Run dunning now: bring every open invoice line to the level its age calls for",
     description=(
-        "As of `as_of` (default today; not in the future). Each open line gets at most one "
-        "level per run day, in order, never skipping (a line 40 days overdue with no history "
-        "gets level 1 first, level 2 on a later run …); the previous level's open task is "
-        "cancelled as superseded. Tasks of lines paid in full are closed first. Waits for a "
-        "run already in progress (the scheduled one) and then runs."
+        "As of `as_of` (default today; not in the future). Each open line gets the level "
+        "its days overdue call for on the schedule (`CLIENTS_DUNNING_LEVELS`), whatever level "
+        "it had and however many runs came before: a line 157 days overdue with no history "
+        "gets level 5 in one run, a line at level 2 that is 70 days overdue moves to 5. "
+        "Levels never go down; a lower level's open task is cancelled as superseded. Tasks "
+        "of lines paid in full are closed first. Waits for a run already in progress (the "
+        "scheduled one) and then runs."
     ),
     responses=problem_responses(401, 403, 422),
 )

@@ -1,10 +1,5 @@
-"""Pure rules of collection: the configured dunning levels, which level a line steps to in
-a run, when a collection task is due, and the parts of credit exposure. No I/O.
-
-The level thresholds and the one-level-at-a-time rule are ``receivables.rules``'s
-(``validate_dunning_levels``, ``next_dunning_level``); this module adds what a run needs
-around them.
-"""
+"""Pure rules of collection: the dunning levels and which level a line steps to in a run,
+when a collection task is due, credit exposure and the credit limit. No I/O."""
 
 from __future__ import annotations
 
@@ -12,18 +7,55 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
-from services.clients.receivables.rules import (
-    DunningChannel,
-    DunningLevel,
-    RuleViolation,
-    days_overdue,
-    next_dunning_level,
-    validate_dunning_levels,
-)
+from services.clients.receivables.rules import RuleViolation, _require_money, days_overdue
 
 ZERO = Decimal(0)
+
+
+# --------------------------------------------------------------------------------------
+# Dunning (催款)
+# --------------------------------------------------------------------------------------
+
+
+class DunningChannel(StrEnum):
+    """How a collection task reaches the client."""
+
+    CALL = "call"
+    VISIT = "visit"
+    LETTER = "letter"
+
+
+@dataclass(frozen=True)
+class DunningLevel:
+    """A dunning stage reached at ``days_overdue`` (negative: a reminder before due)."""
+
+    level: int
+    days_overdue: int
+    channel: DunningChannel
+
+
+def validate_dunning_levels(levels: Sequence[DunningLevel]) -> tuple[DunningLevel, ...]:
+    """Check that levels are numbered 1, 2, 3 … with strictly increasing day thresholds."""
+    if not levels:
+        raise RuleViolation("at least one dunning level is needed")
+    for index, level in enumerate(levels, start=1):
+        if level.level != index:
+            raise RuleViolation(f"dunning levels must be numbered 1..n, found {level.level}")
+    for before, after in pairwise(levels):
+        if after.days_overdue <= before.days_overdue:
+            raise RuleViolation(f"level {after.level} must start later than level {before.level}")
+    return tuple(levels)
+
+
+def level_for_age(days_overdue: int, levels: Sequence[DunningLevel]) -> DunningLevel | None:
+    """The level a debt ``days_overdue`` old has reached on the schedule: the last level
+    whose threshold it has passed (None before the first threshold)."""
+    passed = [lv for lv in validate_dunning_levels(levels) if lv.days_overdue <= days_overdue]
+    return passed[-1] if passed else None
 
 
 @dataclass(frozen=True)
@@ -81,21 +113,20 @@ class LineDunningState:
     due_date: date
     last_level: int | None
     """The highest level any task of the line reached (whatever its status)."""
-    last_triggered_on: date | None
-    """The run day of that task."""
 
 
 def dunning_step(line: LineDunningState, as_of: date, policy: DunningPolicy) -> DunningLevel | None:
     """The level a run as of ``as_of`` gives the line, or None.
 
-    One level per line per run, in order, never skipping (``next_dunning_level``): a line
-    40 days overdue with no history gets level 1, the next run level 2, and so on. A line
-    steps at most once per run day, so running twice as of the same day adds nothing, and a
-    run as of a day before the last step adds nothing either.
+    The level follows the schedule, not the number of runs: a line 157 days overdue with
+    no task gets the level its age calls for (5 by default) in one run, and a line at
+    level 2 that is 70 days overdue moves straight to 5. Levels never go down, so a run
+    as of the same day again, or as of an earlier day, adds nothing.
     """
-    if line.last_triggered_on is not None and line.last_triggered_on >= as_of:
+    target = level_for_age(days_overdue(line.due_date, as_of), policy.levels)
+    if target is None or (line.last_level is not None and target.level <= line.last_level):
         return None
-    return next_dunning_level(days_overdue(line.due_date, as_of), policy.levels, line.last_level)
+    return target
 
 
 def task_due_on(as_of: date, due_within_days: int) -> date:
@@ -103,6 +134,23 @@ def task_due_on(as_of: date, due_within_days: int) -> date:
     if due_within_days < 0:
         raise RuleViolation(f"a task cannot be due before its run, got {due_within_days} days")
     return as_of + timedelta(days=due_within_days)
+
+
+# --------------------------------------------------------------------------------------
+# Credit exposure and the credit limit
+# --------------------------------------------------------------------------------------
+
+
+def credit_exposure(open_receivables: Decimal, uninvoiced_contract_value: Decimal) -> Decimal:
+    """Credit exposure: open receivables plus signed contract value not yet invoiced."""
+    _require_money(open_receivables, "open receivables")
+    _require_money(uninvoiced_contract_value, "uninvoiced contract value")
+    return open_receivables + uninvoiced_contract_value
+
+
+def credit_limit_exceeded(exposure: Decimal, credit_limit: Decimal | None) -> bool:
+    """True when exposure is above the credit limit (no limit set: never exceeded)."""
+    return credit_limit is not None and exposure > credit_limit
 
 
 def uninvoiced_contract_value(signed_value: Decimal, invoiced: Decimal) -> Decimal:

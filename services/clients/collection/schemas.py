@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from services.clients.receivables.rules import DunningChannel
+from services.clients.collection.rules import DunningChannel
 from shared.money import ExactDecimal, Money
 
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -25,7 +24,6 @@ from services.clients.erp.sync import (
     ErpSync,
     SyncBusy,
     breaker_state,
-    build_erp_client,
     describe_state,
 )
 from shared.auth.policy import Policy
@@ -41,19 +39,13 @@ ERP_SYNC = Policy(Role.ADMIN, Role.FINANCE, services=True)
 RECONCILE = Policy(Role.ADMIN, Role.FINANCE)
 
 
-async def erp_client(request: Request, settings: SettingsDep) -> AsyncIterator[ErpClient]:
-    """The lifespan's ERP client, or one for this request (tests, a lifespan not run)."""
-    shared = getattr(request.app.state, "erp_client", None)
-    if isinstance(shared, ErpClient):
-        yield shared
-        return
-    if settings.erp_base_url is None:
+def erp_client(request: Request) -> ErpClient:
+    """The ERP client the lifespan holds (``erp.sync.erp_sync_lifespan``); without
+    ``CLIENTS_ERP_BASE_URL`` there is none and the ERP link is off."""
+    client: ErpClient | None = getattr(request.app.state, "erp_client", None)
+    if client is None:
         raise Conflict("the ERP link is off: CLIENTS_ERP_BASE_URL is not set")
-    client = build_erp_client(settings, getattr(request.app.state, "erp_transport", None))
-    try:
-        yield client
-    finally:
-        await client.aclose()
+    return client
 
 
 ErpClientDep = Annotated[ErpClient, Depends(erp_client)]

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import structlog
 from fastapi import FastAPI
 from pydantic import ValidationError
@@ -406,9 +405,7 @@ def _parse(item: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
 # ----------------------------------------------------------------------------- wiring
 
 
-def build_erp_client(
-    settings: ClientsSettings, transport: httpx.AsyncBaseTransport | None = None
-) -> ErpClient:
+def build_erp_client(settings: ClientsSettings) -> ErpClient:
     """The ERP client these settings describe (``erp_base_url`` must be set)."""
     assert settings.erp_base_url is not None
     return ErpClient(
@@ -419,7 +416,6 @@ def build_erp_client(
         retries=settings.erp_retries,
         backoff_seconds=settings.erp_backoff_seconds,
         max_backoff_seconds=settings.erp_max_backoff_seconds,
-        transport=transport,
     )
 
 

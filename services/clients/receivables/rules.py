@@ -1,4 +1,4 @@
-"""Pure rules for receivables: days overdue, ageing, dunning, allocation, collection rate.
+"""Pure rules for receivables: days overdue, ageing, allocation, collection rate.
 
 Amounts are ``Decimal`` in one currency (convert to the base currency before mixing
 accounts); sums are exact. Dates are company-calendar dates.
@@ -10,7 +10,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
 from itertools import pairwise
 from typing import Any
 
@@ -144,75 +143,6 @@ def ageing_report(
 
 
 # --------------------------------------------------------------------------------------
-# Dunning (催款)
-# --------------------------------------------------------------------------------------
-
-
-class DunningChannel(StrEnum):
-    """How a collection task reaches the client."""
-
-    CALL = "call"
-    VISIT = "visit"
-    LETTER = "letter"
-
-
-@dataclass(frozen=True)
-class DunningLevel:
-    """A dunning stage reached at ``days_overdue`` (negative: a reminder before due)."""
-
-    level: int
-    days_overdue: int
-    channel: DunningChannel
-
-
-def validate_dunning_levels(levels: Sequence[DunningLevel]) -> tuple[DunningLevel, ...]:
-    """Check that levels are numbered 1, 2, 3 … with strictly increasing day thresholds."""
-    if not levels:
-        raise RuleViolation("at least one dunning level is needed")
-    for index, level in enumerate(levels, start=1):
-        if level.level != index:
-            raise RuleViolation(f"dunning levels must be numbered 1..n, found {level.level}")
-    for before, after in pairwise(levels):
-        if after.days_overdue <= before.days_overdue:
-            raise RuleViolation(f"level {after.level} must start later than level {before.level}")
-    return tuple(levels)
-
-
-DEFAULT_DUNNING_LEVELS = validate_dunning_levels(
-    [
-        DunningLevel(1, -3, DunningChannel.LETTER),
-        DunningLevel(2, 1, DunningChannel.CALL),
-        DunningLevel(3, 15, DunningChannel.CALL),
-        DunningLevel(4, 30, DunningChannel.VISIT),
-        DunningLevel(5, 60, DunningChannel.LETTER),
-    ]
-)
-"""Default: a reminder 3 days before due, calls from day 1 and 15, a visit at 30 days
-and a formal demand letter at 60 days overdue."""
-
-
-def next_dunning_level(
-    days_overdue: int,
-    levels: Sequence[DunningLevel] = DEFAULT_DUNNING_LEVELS,
-    last_level_reached: int | None = None,
-) -> DunningLevel | None:
-    """The level to trigger now, or None.
-
-    Levels step one at a time: only the level right after ``last_level_reached`` (the
-    first level when none was reached) can trigger, and only once its day threshold is
-    reached; a line far overdue still goes through every level in order.
-    """
-    levels = validate_dunning_levels(levels)
-    reached = 0 if last_level_reached is None else last_level_reached
-    if not 0 <= reached <= len(levels):
-        raise RuleViolation(f"unknown dunning level {last_level_reached}")
-    if reached == len(levels):
-        return None
-    candidate = levels[reached]
-    return candidate if days_overdue >= candidate.days_overdue else None
-
-
-# --------------------------------------------------------------------------------------
 # Payment allocation
 # --------------------------------------------------------------------------------------
 
@@ -255,7 +185,7 @@ def allocate_payment(amount: Decimal, open_lines: Sequence[OpenLine]) -> Allocat
 
 
 # --------------------------------------------------------------------------------------
-# Collection rate (回款率), outstanding ratio (应收占压率), credit exposure
+# Collection rate (回款率), outstanding ratio (应收占压率)
 # --------------------------------------------------------------------------------------
 
 
@@ -287,18 +217,6 @@ def outstanding_ratio(outstanding: Decimal, invoiced: Decimal) -> Decimal | None
     _require_money(outstanding, "outstanding amount")
     _require_money(invoiced, "invoiced amount")
     return _percent(outstanding, invoiced)
-
-
-def credit_exposure(open_receivables: Decimal, uninvoiced_contract_value: Decimal) -> Decimal:
-    """Credit exposure: open receivables plus signed contract value not yet invoiced."""
-    _require_money(open_receivables, "open receivables")
-    _require_money(uninvoiced_contract_value, "uninvoiced contract value")
-    return open_receivables + uninvoiced_contract_value
-
-
-def credit_limit_exceeded(exposure: Decimal, credit_limit: Decimal | None) -> bool:
-    """True when exposure is above the credit limit (no limit set: never exceeded)."""
-    return credit_limit is not None and exposure > credit_limit
 
 
 def ageing_buckets(config: Sequence[Mapping[str, Any]] | None) -> tuple[AgeingBucket, ...]:

@@ -1,6 +1,6 @@
-"""Dunning runs on a hand-computed example: levels step in order (one per line per run
-day), tasks close when their line is paid and stay closed on a reversal, owners work their
-tasks, and a handover moves the open ones.
+"""Dunning runs on a hand-computed example: a line gets the level its age calls for in one
+run (however many runs came before), tasks close when their line is paid and stay closed on
+a reversal, owners work their tasks, and a handover moves the open ones.
 
 Default levels: 1 at -3 days (call), 2 at 1 (call), 3 at 15 (visit), 4 at 30 (letter),
 5 at 60 (letter, escalated to the owner's manager). Tasks are due 3 days after the run.
@@ -66,7 +66,7 @@ def counts(result: dict[str, Any]) -> tuple[int, int, int, int, int]:
     )
 
 
-async def test_levels_step_in_order_and_close_on_payment(erp: httpx.AsyncClient) -> None:
+async def test_levels_follow_the_age_and_close_on_payment(erp: httpx.AsyncClient) -> None:
     code = credit_code(8101)
     account_id = (await create_account(erp, credit_code=code, owner_id=KAM))["id"]
     # Line 1: 1000.00 due 2026-07-01; line 2: 500.00 due 2026-08-01.
@@ -87,50 +87,52 @@ async def test_levels_step_in_order_and_close_on_payment(erp: httpx.AsyncClient)
     # The same day again adds nothing.
     assert counts(await run(erp, "2026-06-28"))[1] == 0
 
-    # 08-10: line 1 is 40 days overdue but steps to level 2 only (never skipping); its
-    # level-1 task is superseded. Line 2 (9 days) starts at level 1.
+    # 08-10: line 1 is 30 (to 07-31) + 10 = 40 days overdue: level 4 (≥ 30, < 60) straight
+    # from level 1, whose open task is superseded. Line 2 is 9 days overdue and starts at
+    # level 2 (≥ 1, < 15), not at level 1.
     assert counts(await run(erp, "2026-08-10")) == (2, 2, 1, 0, 0)
-    # 08-11: line 1 → 3 (visit); line 2 (10 days) → 2.  08-12: line 1 → 4 (letter);
-    # line 2 (11 days) stays (level 3 needs 15).  08-13: line 1 (43 days) stays (5 needs 60).
-    assert counts(await run(erp, "2026-08-11"))[1:3] == (2, 2)
-    assert counts(await run(erp, "2026-08-12"))[1:3] == (1, 1)
-    assert counts(await run(erp, "2026-08-13"))[1] == 0
+    # 08-11: line 1 (41 days) stays at 4, line 2 (10 days) at 2: however many runs, no step.
+    assert counts(await run(erp, "2026-08-11"))[1:3] == (0, 0)
+    # 08-16: line 2 is 15 days overdue → 3 (visit); line 1 (46 days) stays at 4.
+    assert counts(await run(erp, "2026-08-16"))[1:3] == (1, 1)
     assert await history(erp, account_id) == [
         (1, 1, "cancelled"),
-        (1, 2, "cancelled"),
-        (2, 1, "cancelled"),
-        (1, 3, "cancelled"),
-        (2, 2, "open"),
         (1, 4, "open"),
+        (2, 2, "cancelled"),
+        (2, 3, "open"),
     ]
 
     # Line 1 paid in full: its open task closes in the same transaction as the payment.
     await applied(
         erp, payment_event("PAY-D1", code, "1000.00", "2026-08-20", [("INV-D1", 1, "1000.00")])
     )
-    assert (await history(erp, account_id))[-2:] == [(2, 2, "open"), (1, 4, "closed_paid")]
+    assert (await history(erp, account_id))[1:] == [
+        (1, 4, "closed_paid"),
+        (2, 2, "cancelled"),
+        (2, 3, "open"),
+    ]
     # The payment bounces: the line reopens, the closed task stays closed …
     await applied(erp, reversal_event("PAY-D1", "2026-08-25"))
-    assert (await history(erp, account_id))[-1] == (1, 4, "closed_paid")
-    # … and the next run steps on: line 1 (92 days) → 5, escalated to KAM's manager;
-    # line 2 (61 days) → 3.
+    assert (await history(erp, account_id))[1] == (1, 4, "closed_paid")
+    # … and the next run brings both lines to their age's level: line 1 (30 + 31 + 31 + 1
+    # = 92 days) and line 2 (31 + 30 = 61 days) both → 5, escalated to KAM's manager; only
+    # line 2's level-3 task was still open to supersede.
     assert counts(await run(erp, "2026-10-01")) == (2, 2, 1, 0, 0)
     open_tasks = (await erp.get(TASKS, params={"account_id": account_id, "status": "open"})).json()[
         "items"
     ]
     assert [(t["line_no"], t["level"], t["channel"], t["escalated_to"]) for t in open_tasks] == [
         (1, 5, "letter", MANAGER),
-        (2, 3, "visit", None),
+        (2, 5, "letter", MANAGER),
     ]
-    # 11-29: line 1 has reached the last level and gets nothing more; line 2 (120 days)
-    # → 4.
-    assert counts(await run(erp, "2026-11-29")) == (2, 1, 1, 0, 0)
+    # 11-29: both lines are at the last level and get nothing more.
+    assert counts(await run(erp, "2026-11-29")) == (2, 0, 0, 0, 0)
 
     # A payment covering both lines (oldest first) closes both open tasks at once.
     await applied(erp, payment_event("PAY-D2", code, "1500.00", "2026-11-29"))
     statuses = await history(erp, account_id)
     assert [s for s in statuses if s[2] == "open"] == []
-    assert statuses[-3:] == [(1, 5, "closed_paid"), (2, 3, "cancelled"), (2, 4, "closed_paid")]
+    assert statuses[-2:] == [(1, 5, "closed_paid"), (2, 5, "closed_paid")]
     actions = (await erp.get("/v1/clients/audit", params={"entity": "collection_task"})).json()[
         "items"
     ]
@@ -150,11 +152,11 @@ async def test_owners_work_their_tasks_in_scope(erp: httpx.AsyncClient) -> None:
     code = credit_code(8102)
     account_id = (await create_account(erp, credit_code=code, owner_id=KAM))["id"]
     await applied(erp, invoice_event("INV-D2", code, [("2026-09-01", "800.00")]))
-    await run(erp, "2026-09-05")
+    await run(erp, "2026-09-05")  # 4 days overdue: level 2
     kam = acting(KAM, Role.ACCOUNT_MANAGER)
     other = acting(SPECIALIST, Role.ACCOUNT_MANAGER)
     [task] = (await erp.get(TASKS, headers=kam)).json()["items"]
-    assert (task["account_id"], task["level"]) == (account_id, 1)
+    assert (task["account_id"], task["level"]) == (account_id, 2)
     # Someone else's task is invisible: not listed, 404 by id, 404 on the history.
     assert (await erp.get(TASKS, headers=other)).json()["items"] == []
     assert (await erp.get(f"{TASKS}/{task['id']}", headers=other)).status_code == 404
@@ -166,7 +168,7 @@ async def test_owners_work_their_tasks_in_scope(erp: httpx.AsyncClient) -> None:
     # Filters: by the manager's team, by level, by due range.
     assert len((await erp.get(TASKS, params={"team_of": MANAGER})).json()["items"]) == 1
     assert (await erp.get(TASKS, params={"team_of": SPECIALIST})).json()["items"] == []
-    assert (await erp.get(TASKS, params={"level": 2})).json()["items"] == []
+    assert (await erp.get(TASKS, params={"level": 1})).json()["items"] == []
     due = {"due_from": "2026-09-08", "due_to": "2026-09-08"}
     assert len((await erp.get(TASKS, params=due)).json()["items"]) == 1
 
@@ -225,7 +227,7 @@ async def test_handover_moves_open_collection_tasks(erp: httpx.AsyncClient) -> N
         (first["id"], leaver, "done"),
         (second["id"], successor, "open"),
     ]
-    # New tasks go to the new owner.
-    await run(erp, "2026-09-04")
-    latest = (await erp.get(TASKS, params={"account_id": account_id, "level": 2})).json()
-    assert {t["owner_id"] for t in latest["items"]} == {successor}
+    # New tasks go to the new owner: on 09-16 line 1 is 15 days overdue → level 3.
+    await run(erp, "2026-09-16")
+    latest = (await erp.get(TASKS, params={"account_id": account_id, "level": 3})).json()
+    assert [(t["line_no"], t["owner_id"]) for t in latest["items"]] == [(1, successor)]

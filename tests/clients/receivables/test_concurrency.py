@@ -52,6 +52,7 @@ async def committed(
     trust_test_key(app)
     app.state.engine = engine
     app.state.session_factory = factory
+    app.state.read_session_factory = factory
     app.state.settings = ClientsSettings(erp_webhook_secrets=[SECRET])
     seed = 7300 + uuid.uuid4().int % 600_000
     code = credit_code(seed)

@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from deploy.fake_erp.ledger import encode_cursor
 from services.clients.erp.repository import ERP_SYNC_LOCK
 from services.clients.erp.schemas import SyncOutcome, SyncTrigger
-from services.clients.erp.sync import ErpSync, build_erp_client, erp_sync_lifespan
+from services.clients.erp.sync import ErpSync, build_erp_client
 from services.clients.settings import ClientsSettings
 from shared.auth.principal import Role
 from tests.clients.conftest import ACCOUNTS, KAM, create_account, credit_code
+from tests.clients.receivables.conftest import linked_to_erp
 from tests.clients.receivables.factories import FINANCE, OLD_SECRET, SECRET, signed
 from tests.clients.receivables.fake_erp_process import (
     ERP_FEED_KEY,
@@ -31,6 +32,7 @@ from tests.clients.receivables.fake_erp_process import (
     set_feed_fault,
 )
 from tests.conftest import bearer
+from tests.polling import until
 
 SYNC = "/v1/clients/erp/sync"
 WEBHOOK = "/v1/clients/erp/webhooks"
@@ -72,10 +74,10 @@ def sync_settings(url: str, **overrides: Any) -> ClientsSettings:
 @pytest.fixture
 async def synced(
     erp_app: tuple[FastAPI, httpx.AsyncClient], fake_erp_url: str
-) -> tuple[FastAPI, httpx.AsyncClient]:
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
     app, client = erp_app
-    app.state.settings = sync_settings(fake_erp_url)
-    return app, client
+    async with linked_to_erp(app, sync_settings(fake_erp_url)):
+        yield app, client
 
 
 async def scalar(app: FastAPI, sql: str, **params: Any) -> Any:
@@ -103,6 +105,15 @@ async def sync_state(client: httpx.AsyncClient) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     state: dict[str, Any] = response.json()
     return state
+
+
+async def breaker_is(client: httpx.AsyncClient, wanted: str) -> None:
+    """Poll the sync state until the breaker is ``wanted`` (a cool-down ending)."""
+
+    async def reached() -> bool:
+        return bool((await sync_state(client))["breaker"] == wanted)
+
+    await until(reached, seconds=10)
 
 
 async def test_a_round_applies_the_feed_once_even_with_a_webhook_copy(
@@ -278,14 +289,13 @@ async def test_the_breaker_opens_after_n_failures_and_stops_calling_the_erp(
     assert report.status_code == 503
     assert await feed_faults_left(control) == 94  # the ERP was not called while open
 
-    await asyncio.sleep(1.1)  # the cool-down ends: one probe, which fails and re-opens
-    assert (await sync_state(client))["breaker"] == "half_open"
+    await breaker_is(client, "half_open")  # the cool-down ends: one probe, which fails
     probe = (await client.post(SYNC)).json()
     assert probe["outcome"] == "failed"
     assert await feed_faults_left(control) == 92
     assert (await client.post(SYNC)).status_code == 503
 
-    await asyncio.sleep(1.1)
+    await breaker_is(client, "half_open")
     await control.delete("/control/faults")
     healed = (await client.post(SYNC)).json()
     assert healed["outcome"] == "ok" and healed["events_applied"] == 1
@@ -300,23 +310,24 @@ async def test_our_api_answers_fast_while_a_round_hangs(
     synced: tuple[FastAPI, httpx.AsyncClient], control: httpx.AsyncClient, fake_erp_url: str
 ) -> None:
     app, client = synced
-    app.state.settings = sync_settings(fake_erp_url, erp_timeout_seconds=2.0, erp_retries=0)
-    await create_account(client, credit_code=credit_code(7406), owner_id=KAM)
-    await set_feed_fault(control, mode="hang", hang_seconds=60)
-    before = await feed_requests(control)
-    round_ = asyncio.create_task(client.post(SYNC))
-    while await feed_requests(control) == before:  # noqa: ASYNC110 - until the round waits
-        await asyncio.sleep(0.02)
-    started = time.monotonic()
-    listed = await client.get(ACCOUNTS)
-    assert listed.status_code == 200
-    state = await sync_state(client)
-    assert time.monotonic() - started < 0.5
-    assert not round_.done()
-    assert state["running"] is True  # the round holds its lease, not a transaction
-    run = (await round_).json()
-    assert run["outcome"] == "failed" and "did not answer within 2 s" in run["error"]
-    assert (await sync_state(client))["running"] is False
+    hanging = sync_settings(fake_erp_url, erp_timeout_seconds=2.0, erp_retries=0)
+    async with linked_to_erp(app, hanging):
+        await create_account(client, credit_code=credit_code(7406), owner_id=KAM)
+        await set_feed_fault(control, mode="hang", hang_seconds=60)
+        before = await feed_requests(control)
+        round_ = asyncio.create_task(client.post(SYNC))
+        while await feed_requests(control) == before:  # noqa: ASYNC110 - until the round waits
+            await asyncio.sleep(0.02)
+        started = time.monotonic()
+        listed = await client.get(ACCOUNTS)
+        assert listed.status_code == 200
+        state = await sync_state(client)
+        assert time.monotonic() - started < 0.5
+        assert not round_.done()
+        assert state["running"] is True  # the round holds its lease, not a transaction
+        run = (await round_).json()
+        assert run["outcome"] == "failed" and "did not answer within 2 s" in run["error"]
+        assert (await sync_state(client))["running"] is False
 
 
 async def test_the_background_task_runs_rounds_on_its_interval(
@@ -336,11 +347,10 @@ async def test_the_background_task_runs_rounds_on_its_interval(
 
     # Only the fake ERP is watched while the task runs: the test's one database
     # connection is not shared with the background rounds.
-    async with erp_sync_lifespan(settings)(app):
+    async with linked_to_erp(app, settings):
         await wait_for_requests(0)  # a first round asked …
         await set_feed_fault(control, delay_seconds=30)
         await wait_for_requests(await feed_requests(control))  # … and a later one waits
-    del app.state.erp_client
     state = await sync_state(client)
     assert state["cursor"] == encode_cursor(1)
     assert state["running"] is False  # the round cut short by the shutdown left its lease

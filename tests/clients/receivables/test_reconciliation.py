@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from services.clients.settings import ClientsSettings
 from shared.auth.principal import Role
 from tests.clients.conftest import KAM, create_account, credit_code
+from tests.clients.receivables.conftest import linked_to_erp
 from tests.clients.receivables.factories import FINANCE, OLD_SECRET, SECRET, money
 from tests.clients.receivables.fake_erp_process import (
     ERP_FEED_KEY,
@@ -42,9 +43,9 @@ async def control(fake_erp_url: str) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def linked(
     erp_app: tuple[FastAPI, httpx.AsyncClient], fake_erp_url: str
-) -> httpx.AsyncClient:
+) -> AsyncIterator[httpx.AsyncClient]:
     app, client = erp_app
-    app.state.settings = ClientsSettings(
+    settings = ClientsSettings(
         erp_webhook_secrets=[OLD_SECRET, SECRET],
         erp_base_url=fake_erp_url,
         erp_api_key=ERP_FEED_KEY,
@@ -52,7 +53,8 @@ async def linked(
         erp_timeout_seconds=2,
         erp_retries=0,
     )
-    return client
+    async with linked_to_erp(app, settings):
+        yield client
 
 
 def by_reference(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -141,9 +143,8 @@ async def test_an_erp_that_fails_is_a_502(
 ) -> None:
     app, client = erp_app
     # A wrong key for the ERP's API: the ERP answers 401, which the report names.
-    app.state.settings = ClientsSettings(
-        erp_base_url=fake_erp_url, erp_api_key="wrong", erp_retries=0
-    )
-    response = await client.get(REPORT)
+    wrong_key = ClientsSettings(erp_base_url=fake_erp_url, erp_api_key="wrong", erp_retries=0)
+    async with linked_to_erp(app, wrong_key):
+        response = await client.get(REPORT)
     assert response.status_code == 502, response.text
     assert "answered 401" in response.json()["detail"]

@@ -9,25 +9,18 @@ from hypothesis import strategies as st
 from services.clients.accounts.rules import Grade, PaymentBehaviourCap, cap_for_payment_behaviour
 from services.clients.receivables.rules import (
     DEFAULT_AGEING_BUCKETS,
-    DEFAULT_DUNNING_LEVELS,
     AgeingBucket,
     Allocation,
-    DunningChannel,
-    DunningLevel,
     OpenLine,
     RuleViolation,
     ageing_bucket,
     ageing_report,
     allocate_payment,
     collection_rate,
-    credit_exposure,
-    credit_limit_exceeded,
     days_overdue,
-    next_dunning_level,
     oldest_days_overdue,
     outstanding_ratio,
     validate_ageing_buckets,
-    validate_dunning_levels,
 )
 
 AS_OF = date(2025, 6, 30)
@@ -202,71 +195,6 @@ def test_ageing_report_totals_exactly(lines: list[OpenLine], as_of: date) -> Non
     assert all(amount >= 0 for amount in report.values())
 
 
-# --- dunning -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("days", "last", "expected"),
-    [
-        (-5, None, None),  # too early even for the reminder
-        (-3, None, 1),  # reminder three days before due
-        (100, None, 1),  # far overdue still starts at level 1
-        (100, 1, 2),
-        (10, 2, None),  # level 3 waits for day 15
-        (15, 2, 3),
-        (60, 4, 5),
-        (400, 5, None),  # nothing after the last level
-    ],
-)
-def test_next_dunning_level(days: int, last: int | None, expected: int | None) -> None:
-    level = next_dunning_level(days, DEFAULT_DUNNING_LEVELS, last)
-    assert (None if level is None else level.level) == expected
-
-
-def test_default_dunning_channels() -> None:
-    assert [lvl.channel for lvl in DEFAULT_DUNNING_LEVELS] == [
-        DunningChannel.LETTER,
-        DunningChannel.CALL,
-        DunningChannel.CALL,
-        DunningChannel.VISIT,
-        DunningChannel.LETTER,
-    ]
-
-
-def test_unknown_last_level_is_refused() -> None:
-    with pytest.raises(RuleViolation, match="unknown dunning level 6"):
-        next_dunning_level(10, DEFAULT_DUNNING_LEVELS, 6)
-
-
-@pytest.mark.parametrize(
-    ("levels", "message"),
-    [
-        ([], "at least one"),
-        ([DunningLevel(2, 1, DunningChannel.CALL)], "numbered 1..n"),
-        (
-            [DunningLevel(1, 5, DunningChannel.CALL), DunningLevel(2, 5, DunningChannel.VISIT)],
-            "level 2 must start later than level 1",
-        ),
-    ],
-)
-def test_dunning_level_validation(levels: list[DunningLevel], message: str) -> None:
-    with pytest.raises(RuleViolation, match=message):
-        validate_dunning_levels(levels)
-
-
-@given(st.lists(st.integers(-10, 200), min_size=1, max_size=30))
-def test_dunning_steps_one_level_at_a_time_in_order(checks: list[int]) -> None:
-    """Run the daily job at increasing days overdue; levels are reached 1, 2, 3 … in order."""
-    reached: list[int] = []
-    for days in sorted(checks):
-        level = next_dunning_level(days, DEFAULT_DUNNING_LEVELS, reached[-1] if reached else None)
-        if level is not None:
-            assert level.days_overdue <= days
-            reached.append(level.level)
-    assert reached == list(range(1, len(reached) + 1))
-    assert len(reached) <= len(checks)
-
-
 # --- payment allocation --------------------------------------------------------------
 
 
@@ -373,14 +301,6 @@ def test_collection_rate_without_anything_due() -> None:
 def test_outstanding_ratio() -> None:
     assert outstanding_ratio(Decimal("250000.00"), Decimal("1000000.00")) == Decimal("25.00")
     assert outstanding_ratio(Decimal("1.00"), Decimal(0)) is None
-
-
-def test_credit_exposure() -> None:
-    exposure = credit_exposure(Decimal("1200000.50"), Decimal("300000.00"))
-    assert exposure == Decimal("1500000.50")
-    assert credit_limit_exceeded(exposure, Decimal("1500000.00"))
-    assert not credit_limit_exceeded(exposure, Decimal("1500000.50"))
-    assert not credit_limit_exceeded(exposure, None)
 
 
 @given(amounts, amounts.filter(lambda x: x > 0), amounts)

@@ -3,9 +3,20 @@
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 
 from services.staff.identity.hashing import PasswordHashing
 from services.staff.identity.secrets import hash_password
+from tests.polling import until
+
+
+async def soon(condition: Callable[[], bool]) -> None:
+    """Wait until ``condition`` holds (a worker thread started, a caller queued)."""
+
+    async def check() -> bool:
+        return condition()
+
+    await until(check, seconds=5, every=0.002)
 
 
 async def test_hashing_leaves_the_event_loop_free() -> None:
@@ -44,11 +55,11 @@ async def test_no_more_than_the_workers_hash_at_once_and_clean_callers_go_first(
 
     try:
         first = [asyncio.create_task(hashing._run(0, lambda n=n: work(n))) for n in "ab"]
-        await asyncio.sleep(0.05)
+        await soon(lambda: len(started) == 2)
         suspects = [asyncio.create_task(hashing._run(9, lambda n=n: work(n))) for n in ("s1", "s2")]
-        await asyncio.sleep(0.01)
+        await soon(lambda: len(hashing._waiting) == 2)
         clean = asyncio.create_task(hashing._run(0, lambda: work("clean")))
-        await asyncio.sleep(0.01)
+        await soon(lambda: len(hashing._waiting) == 3)
         release.set()
         await asyncio.gather(*first, *suspects, clean)
         assert most == 2
@@ -64,9 +75,9 @@ async def test_a_caller_that_gives_up_while_waiting_frees_nothing_it_did_not_hol
     gate = threading.Event()
     try:
         busy = asyncio.create_task(hashing._run(0, lambda: gate.wait(5)))
-        await asyncio.sleep(0.02)
+        await soon(lambda: hashing._busy == 1)
         waiting = asyncio.create_task(hashing._run(0, lambda: True))
-        await asyncio.sleep(0.02)
+        await soon(lambda: len(hashing._waiting) == 1)
         waiting.cancel()
         gate.set()
         await busy
@@ -89,9 +100,9 @@ async def test_suspects_never_take_the_worker_kept_for_clean_callers() -> None:
         suspects = [
             asyncio.create_task(hashing._run(3, lambda n=n: work(n))) for n in ("s1", "s2", "s3")
         ]
-        await asyncio.sleep(0.05)
+        await soon(lambda: started == ["s1"] and len(hashing._waiting) == 2)
         clean = asyncio.create_task(hashing._run(0, lambda: work("clean")))
-        await asyncio.sleep(0.05)
+        await soon(lambda: len(started) == 2)
         assert started == ["s1", "clean"]  # the flood holds one worker, the other is free
         gate.set()
         await asyncio.gather(*suspects, clean)
