@@ -163,7 +163,11 @@ PERSONAL_DATA_IN_FULL = frozenset({Role.ADMIN, Role.DEPT_MANAGER})
 
 
 def sees_personal_data(
-    principal: Principal, scope: Collection[int] | None, owner_ids: Iterable[int]
+    principal: Principal,
+    scope: Collection[int] | None,
+    owner_ids: Iterable[int],
+    *,
+    works_on_team: bool = False,
 ) -> bool:
     """Whether the caller sees a contact's phone, e-mail and birth year in full.
 
@@ -173,11 +177,12 @@ def sees_personal_data(
     Everyone else sees them masked: finance and executives reconcile money and read
     figures, and services (kpi, staff) never call a client's people. A masked contact keeps
     its birthday's month and day (what the contact schedule's greetings show), not the year.
-    ``owner_ids``: the owners of the accounts the contact is linked to.
+    ``owner_ids``: the owners of the accounts the contact is linked to; ``works_on_team``:
+    the caller is a work-level member of the team of one of them (he calls them too).
     """
     if principal.is_service:
         return False
-    if principal.has_any_role(PERSONAL_DATA_IN_FULL):
+    if principal.has_any_role(PERSONAL_DATA_IN_FULL) or works_on_team:
         return True
     me = principal.employee_id
     if me is None:

@@ -201,3 +201,18 @@ def test_a_scope_is_still_the_callers_line_for_assigning() -> None:
     assert KAM in scope and may_assign(scope, KAM)
     assert not may_assign(scope, LEAD)
     assert may_assign(scope, LEAD, service_people={LEAD})
+
+
+async def test_work_level_members_read_contacts_in_full_read_level_masked(
+    clients: httpx.AsyncClient,
+) -> None:
+    account = await create_account(clients, owner_id=KAM)
+    contact = await create_contact(clients, account["id"], phone="138-1234-5678")
+    assert (await add_member(clients, account["id"], AFTER_SALES, "work")).status_code == 201
+    assert (await add_member(clients, account["id"], FINANCE_LIAISON, "read")).status_code == 201
+    for path in (f"/v1/clients/contacts/{contact['id']}", f"{ACCOUNTS}/{account['id']}/contacts"):
+        worker = await clients.get(path, headers=as_(AFTER_SALES))
+        reader = await clients.get(path, headers=as_(FINANCE_LIAISON))
+        assert worker.status_code == reader.status_code == 200, (worker.text, reader.text)
+        assert "138-1234-5678" in worker.text
+        assert "138-1234-5678" not in reader.text
