@@ -37,6 +37,7 @@ NAME_REFS: dict[str, str] = {
     "owner_id": "employee",
     "owner_ids": "employee",
     "handler_id": "employee",
+    "added_by_employee_id": "employee",
     "queue_id": "department",
     "manager_id": "employee",
     "actor_employee_id": "employee",
