@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql
 
 from services.clients.access import Scope, may_assign, visible_accounts
 from services.clients.accounts.models import Account
+from services.clients.teams.rules import TEAM_ROLE_LABELS, TeamRole, role_label
 from shared.auth.principal import Role
 from tests.clients.conftest import (
     ACCOUNTS,
@@ -216,3 +217,12 @@ async def test_work_level_members_read_contacts_in_full_read_level_masked(
         assert worker.status_code == reader.status_code == 200, (worker.text, reader.text)
         assert "138-1234-5678" in worker.text
         assert "138-1234-5678" not in reader.text
+
+
+def test_every_team_role_has_both_labels() -> None:
+    for role in TeamRole:
+        assert role_label(role, "zh-CN") == TEAM_ROLE_LABELS[role]["zh-CN"]
+        assert role_label(role, "en-GB,en;q=0.8") == TEAM_ROLE_LABELS[role]["en"]
+        assert role_label(role, "en") != role_label(role, "zh")
+    assert role_label(TeamRole.AFTER_SALES, "zh-CN") == "售后支持"
+    assert role_label(TeamRole.TECHNICAL_SUPPORT, "zh-CN") == "技术支持"
