@@ -4,13 +4,16 @@ predicate), is managed by the owner's line, audited, and carried by handovers.""
 
 from __future__ import annotations
 
+import pickle
 import uuid
 from typing import Any
 
 import httpx
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.dialects import postgresql
 
-from services.clients.access import Scope, may_assign, visible_accounts
+from services.clients.access import Scope, may_assign, scope_member, visible_accounts
 from services.clients.accounts.models import Account
 from services.clients.teams.rules import TEAM_ROLE_LABELS, TeamRole, role_label
 from shared.auth.principal import Role
@@ -226,3 +229,23 @@ def test_every_team_role_has_both_labels() -> None:
         assert role_label(role, "en") != role_label(role, "zh")
     assert role_label(TeamRole.AFTER_SALES, "zh-CN") == "售后支持"
     assert role_label(TeamRole.TECHNICAL_SUPPORT, "zh-CN") == "技术支持"
+
+
+@given(
+    owners=st.frozensets(st.integers(1, 50)),
+    member=st.none() | st.integers(1, 50),
+    writing=st.booleans(),
+    service=st.frozensets(st.integers(1, 50)),
+    someone=st.integers(1, 50),
+)
+def test_a_scope_assigns_exactly_its_line_and_the_service_queues(
+    owners: frozenset[int],
+    member: int | None,
+    writing: bool,
+    service: frozenset[int],
+    someone: int,
+) -> None:
+    scope = Scope(owners, member=member, writing=writing)
+    assert scope == owners and scope_member(scope) == member
+    assert may_assign(scope, someone, service) == (someone in owners or someone in service)
+    assert pickle.loads(pickle.dumps(scope)).member == member
