@@ -61,6 +61,10 @@ class Scope(frozenset[int]):
         scope.writing = writing
         return scope
 
+    def reading(self) -> Scope:
+        """The same caller's scope for a read (an operation that looks before it acts)."""
+        return Scope(self, member=self.member, writing=False)
+
     def __reduce__(self) -> Any:
         return (_scope, (tuple(self), self.member, self.writing))
 

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.access import scope_member, visible_accounts
+from services.clients.access import Scope, scope_member, visible_accounts
 from services.clients.db import Repository
 from services.clients.org.repository import queues_of, reporting_subtree_ids
 from services.clients.tickets.models import SlaTargetRow, Ticket, TicketEvent, TicketPause
@@ -32,17 +32,21 @@ def breached_at(now: datetime) -> ColumnElement[bool]:
 def _in_scope(owner_ids: Collection[int] | None) -> Any:
     """Tickets the caller may see (True when unrestricted): access follows the work.
     Those under accounts he sees; those credited to his line (a transfer may leave a
-    ticket with its owner); the ones he handles; and those waiting in his service queue."""
+    ticket with its owner); the ones he handles; and, to read and pick up, those waiting
+    in his service queue."""
     under_account = visible_accounts(col(Ticket.account_id), owner_ids)
     member = scope_member(owner_ids)
-    if owner_ids is None or member is None:
+    if not isinstance(owner_ids, Scope) or member is None:
         return under_account
-    return or_(
+    branches = [
         under_account,
         col(Ticket.owner_id).in_(list(owner_ids)),
         col(Ticket.handler_id) == member,
-        and_(col(Ticket.handler_id).is_(None), col(Ticket.queue_id).in_(queues_of(member))),
-    )
+    ]
+    if not owner_ids.writing:  # a queued ticket is changed by whoever picks it up
+        queued = and_(col(Ticket.handler_id).is_(None), col(Ticket.queue_id).in_(queues_of(member)))
+        branches.append(queued)
+    return or_(*branches)
 
 
 class TicketRepository(Repository):

@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from services.clients.access import require_assignable
+from services.clients.access import Scope, require_assignable
 from services.clients.accounts.repository import AccountRepository
 from services.clients.accounts.rules import Grade
 from services.clients.audit.schemas import AuditEntity
@@ -380,7 +380,8 @@ class TicketService:
         actor_employee_id: int,
     ) -> TicketRead:
         """A member of the ticket's service queue takes it: he becomes its handler."""
-        ticket = await self._ticket(ticket_id, owner_ids, for_update=True)
+        queue_sees = owner_ids.reading() if isinstance(owner_ids, Scope) else owner_ids
+        ticket = await self._ticket(ticket_id, queue_sees, for_update=True)
         check_if_match(if_match, ticket.version)
         if ticket.queue_id is None or ticket.handler_id is not None:
             raise Conflict(

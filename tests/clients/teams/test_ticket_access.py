@@ -84,6 +84,11 @@ async def test_a_queued_ticket_is_picked_up_by_a_member_of_the_queue(
     waiting = await clients.get(path, headers=as_(SUCCESSOR))
     assert waiting.status_code == 200, waiting.text
     assert (await clients.get(path, headers=as_(STRANGER))).status_code == 404
+    # waiting in the queue is no licence to change it: only picking it up is
+    edit = await clients.patch(
+        path, json={"severity": "low"}, headers={**as_(SUCCESSOR), "If-Match": '"1"'}
+    )
+    assert edit.status_code == 404, edit.text
     stranger = await clients.post(
         f"{path}/pick-up", json={}, headers={**as_(STRANGER), "If-Match": '"1"'}
     )
