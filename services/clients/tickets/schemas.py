@@ -161,6 +161,11 @@ class TicketRead(BaseModel):
     response_breached: bool
     resolution_breached: bool
     breached: bool = False
+    account_name: str | None = Field(
+        default=None,
+        description="The account's legal name, on the read of one ticket: a handler outside "
+        "the account's team sees this much of it (null in lists).",
+    )
     escalated_to: int | None
     escalated_at: datetime | None
     resolution: str | None

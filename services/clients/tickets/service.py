@@ -282,7 +282,11 @@ class TicketService:
         return ticket_read(ticket, now)
 
     async def get(self, ticket_id: int, owner_ids: Collection[int] | None) -> TicketRead:
-        return ticket_read(await self._ticket(ticket_id, owner_ids), self.now())
+        ticket = await self._ticket(ticket_id, owner_ids)
+        read = ticket_read(ticket, self.now())
+        account = await self.accounts.get(ticket.account_id)  # the ticket opens its name
+        read.account_name = account.legal_name if account is not None else None
+        return read
 
     async def search(
         self,

@@ -35,6 +35,7 @@ async def test_the_handler_outside_the_owners_line_sees_and_works_his_ticket(
     seen = await clients.get(f"{TICKETS}/{ticket['id']}", headers=handler)
     assert seen.status_code == 200, seen.text
     assert seen.json()["handler_id"] == AFTER_SALES
+    assert seen.json()["account_name"].startswith("测试客户")
     events = await clients.get(f"{TICKETS}/{ticket['id']}/events", headers=handler)
     assert events.status_code == 200
     listed = await clients.get(TICKETS, headers=handler)
