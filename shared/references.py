@@ -39,6 +39,8 @@ NAME_REFS: dict[str, str] = {
     "owner_id": "employee",
     "owner_ids": "employee",
     "handler_id": "employee",
+    "added_by_employee_id": "employee",
+    "queue_id": "department",
     "manager_id": "employee",
     "actor_employee_id": "employee",
     "from_employee_id": "employee",

@@ -4,7 +4,9 @@ services.clients.policies).
 Data scope (applied inside the queries): an account manager sees the accounts they own;
 a team lead those owned by anyone in their reporting subtree (from the org copy); the
 department manager, finance, executives, administrators and our services see all.
-Everything under an account (contacts, grades, credit, ownership, audit) follows it.
+Members of an account's team see it too: read-level members in reads, work-level members
+in reads and writes. Everything under an account (contacts, grades, credit, ownership,
+audit) follows it. A ticket's handler (and its queue) sees that ticket: tickets' own branch.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy import ColumnElement, column, select, table, true
+from sqlalchemy import ColumnElement, column, or_, select, table, true
 
 from services.clients.db import SCHEMA
 from services.clients.org.repository import OrgRepository
@@ -30,19 +32,68 @@ OwnerScope = Collection[int] | None
 """The owners whose accounts a caller may see (``account_scope``); None means all."""
 
 _T = TypeVar("_T")
-# The accounts table by name, so the predicate below needs nothing of the accounts domain.
+# The tables by name, so the predicate below needs nothing of the accounts or teams domain.
 _ACCOUNTS = table("accounts", column("id"), column("owner_id"), schema=SCHEMA)
+_TEAMS = table(
+    "account_team_members",
+    column("account_id"),
+    column("employee_id"),
+    column("access"),
+    schema=SCHEMA,
+)
+WORK = "work"  # the team access level that may change what is under the account
+
+
+class Scope(frozenset[int]):
+    """A restricted caller's scope: the owners whose accounts he sees (the set itself, his
+    own line), plus who he is (``member``), for the accounts whose team he is on, and
+    whether the request only reads (read-level team members count) or writes (only
+    work-level members do). ``employee_id in scope`` still asks "is he in my line"."""
+
+    member: int | None
+    writing: bool
+
+    def __new__(
+        cls, owners: Iterable[int] = (), *, member: int | None = None, writing: bool = False
+    ) -> Scope:
+        scope = super().__new__(cls, owners)
+        scope.member = member
+        scope.writing = writing
+        return scope
+
+    def reading(self) -> Scope:
+        """The same caller's scope for a read (an operation that looks before it acts)."""
+        return Scope(self, member=self.member, writing=False)
+
+    def __reduce__(self) -> Any:
+        return (_scope, (tuple(self), self.member, self.writing))
+
+
+def _scope(owners: Iterable[int], member: int | None, writing: bool) -> Scope:
+    return Scope(owners, member=member, writing=writing)
+
+
+def scope_member(owner_ids: OwnerScope) -> int | None:
+    """The employee a restricted scope belongs to (for relations: team, handler, queue)."""
+    return owner_ids.member if isinstance(owner_ids, Scope) else None
 
 
 def visible_accounts(account_id: Any, owner_ids: OwnerScope) -> ColumnElement[bool]:
     """The one SQL predicate for "accounts this caller may see", on a column holding an
     account id (``Account.id``, ``Ticket.account_id`` …). Every repository scopes its
-    queries with it, so a new way to see an account (an account-team member, a ticket
-    handler, a stand-in) is one more ``or_`` branch here."""
+    queries with it, so a new way to see an account (a stand-in …) is one more ``or_``
+    branch here. Branches: the caller's line owns it; he is on its team (at work level
+    when the request writes)."""
     if owner_ids is None:
         return true()
     owned = select(_ACCOUNTS.c.id).where(_ACCOUNTS.c.owner_id.in_(list(owner_ids)))
-    return account_id.in_(owned)  # type: ignore[no-any-return]
+    member = scope_member(owner_ids)
+    if member is None:
+        return account_id.in_(owned)  # type: ignore[no-any-return]
+    teamed = select(_TEAMS.c.account_id).where(_TEAMS.c.employee_id == member)
+    if isinstance(owner_ids, Scope) and owner_ids.writing:
+        teamed = teamed.where(_TEAMS.c.access == WORK)
+    return or_(account_id.in_(owned), account_id.in_(teamed))
 
 
 def account_missing(account_id: int) -> NotFound:
@@ -58,12 +109,20 @@ def visible(account: _T | None, account_id: int) -> _T:
     return account
 
 
-async def account_scope(principal: Caller, session: SessionDep) -> Collection[int] | None:
-    """The owners whose accounts the caller may see and change; None means all."""
+READING_METHODS = frozenset({"GET", "HEAD"})
+
+
+async def account_scope(
+    request: Request, principal: Caller, session: SessionDep
+) -> Collection[int] | None:
+    """The owners whose accounts the caller may see and change; None means all. A read
+    (GET) counts the caller's read-level team memberships, a write only work-level ones."""
+    writing = request.method not in READING_METHODS
     lead = _team_lead_id(principal)
     if lead is not None:
-        return frozenset(await OrgRepository(session).subtree(lead))
-    return _scope_without_org(principal)
+        owners = await OrgRepository(session).subtree(lead)
+        return Scope(owners, member=lead, writing=writing)
+    return _scope_without_org(principal, writing=writing)
 
 
 async def authorized_scope(request: Request, policy: Policy) -> Collection[int] | None:
@@ -73,8 +132,8 @@ async def authorized_scope(request: Request, policy: Policy) -> Collection[int] 
     principal = await policy.authorize(request)
     if _team_lead_id(principal) is not None:
         async with asynccontextmanager(session_dependency)(request) as session:
-            return await account_scope(principal, session)
-    return _scope_without_org(principal)
+            return await account_scope(request, principal, session)
+    return _scope_without_org(principal, writing=request.method not in READING_METHODS)
 
 
 def _team_lead_id(principal: Principal) -> int | None:
@@ -84,12 +143,12 @@ def _team_lead_id(principal: Principal) -> int | None:
     return principal.employee_id if Role.TEAM_LEAD in principal.roles else None
 
 
-def _scope_without_org(principal: Principal) -> Collection[int] | None:
+def _scope_without_org(principal: Principal, *, writing: bool) -> Collection[int] | None:
     if principal.is_service or principal.has_any_role(SEE_ALL):
         return None
-    if principal.employee_id is not None and Role.ACCOUNT_MANAGER in principal.roles:
-        return frozenset({principal.employee_id})
-    return frozenset()
+    me = principal.employee_id
+    owners = {me} if me is not None and Role.ACCOUNT_MANAGER in principal.roles else set()
+    return Scope(owners, member=me, writing=writing)
 
 
 def acting_employee_id(principal: Caller) -> int:
@@ -110,7 +169,11 @@ PERSONAL_DATA_IN_FULL = frozenset({Role.DEPT_MANAGER})
 
 
 def sees_personal_data(
-    principal: Principal, scope: Collection[int] | None, owner_ids: Iterable[int]
+    principal: Principal,
+    scope: Collection[int] | None,
+    owner_ids: Iterable[int],
+    *,
+    works_on_team: bool = False,
 ) -> bool:
     """Whether the caller sees a contact's phone, e-mail and birth year in full.
 
@@ -121,11 +184,12 @@ def sees_personal_data(
     not the relationship; finance and executives reconcile money and read figures; and
     services (kpi, staff) never call a client's people. A masked contact keeps
     its birthday's month and day (what the contact schedule's greetings show), not the year.
-    ``owner_ids``: the owners of the accounts the contact is linked to.
+    ``owner_ids``: the owners of the accounts the contact is linked to; ``works_on_team``:
+    the caller is a work-level member of the team of one of them (he calls them too).
     """
     if principal.is_service:
         return False
-    if principal.has_any_role(PERSONAL_DATA_IN_FULL):
+    if principal.has_any_role(PERSONAL_DATA_IN_FULL) or works_on_team:
         return True
     me = principal.employee_id
     if me is None:
@@ -140,22 +204,32 @@ def sees_owner(scope: Collection[int] | None, owner_id: int) -> bool:
     return scope is None or owner_id in scope
 
 
-def may_assign(scope: Collection[int] | None, employee_id: int) -> bool:
+def may_assign(
+    scope: Collection[int] | None, employee_id: int, service_people: Collection[int] = ()
+) -> bool:
     """Whether a caller may name ``employee_id`` in a body (owner, handler, successor …).
 
     People one may assign are the caller's own line, i.e. his scope: an account manager
     himself, a team lead his reporting subtree, the department manager, administrators and
-    services anyone. Whether that person is active is checked where the reference is used.
+    services anyone; and, where the body names someone who serves (a handler, a team
+    member), the active members of the service queues (``service_people``, from the org
+    copy). Whether that person is active is checked where the reference is used.
     """
-    return scope is None or employee_id in scope
+    return scope is None or employee_id in scope or employee_id in service_people
 
 
-def require_assignable(scope: Collection[int] | None, employee_id: int, field: str) -> None:
+def require_assignable(
+    scope: Collection[int] | None,
+    employee_id: int,
+    field: str,
+    service_people: Collection[int] = (),
+) -> None:
     """Refuse (422, naming ``field``) a person the caller may not assign."""
-    if not may_assign(scope, employee_id):
+    if not may_assign(scope, employee_id, service_people):
         raise UnprocessableContent(
             f"you may not assign employee {employee_id} as {field}: an account manager may "
-            "name himself, a team lead the people of his reporting line",
+            "name himself, a team lead the people of his reporting line, and anyone the "
+            "members of a service queue",
             extra={
                 "errors": [
                     {

@@ -28,6 +28,7 @@ from services.clients.rates.router import router as rates_router
 from services.clients.receivables.router import router as receivables_router
 from services.clients.settings import ClientsSettings
 from services.clients.surveys.router import router as surveys_router
+from services.clients.teams.router import router as teams_router
 from services.clients.tickets.router import router as tickets_router
 from services.clients.visits.router import router as visits_router
 from services.clients.visits.schedule_router import router as contact_schedule_router
@@ -74,6 +75,7 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             credit_router,
             contacts_router,
             ownership_router,
+            teams_router,
             visits_router,
             contact_schedule_router,
             assessments_router,

@@ -64,6 +64,8 @@ from services.clients.receivables.write_offs import WriteOffService
 from services.clients.settings import ClientsSettings
 from services.clients.surveys.repository import SurveyRepository
 from services.clients.surveys.service import SurveyService
+from services.clients.teams.repository import TeamRepository
+from services.clients.teams.service import TeamService
 from services.clients.tickets.repository import TicketRepository
 from services.clients.tickets.service import TicketService
 from services.clients.tickets.sla import BreachCheck, SlaPolicyService
@@ -136,7 +138,20 @@ def build_grading(session: AsyncSession, settings: ClientsSettings) -> GradingSe
 
 def build_ownership(session: AsyncSession) -> OwnershipService:
     return OwnershipService(
-        AccountRepository(session), OwnershipRepository(session), OrgService(OrgRepository(session))
+        AccountRepository(session),
+        OwnershipRepository(session),
+        OrgService(OrgRepository(session)),
+        TeamRepository(session),
+    )
+
+
+def build_teams(session: AsyncSession, settings: ClientsSettings) -> TeamService:
+    return TeamService(
+        AccountRepository(session),
+        OrgRepository(session),
+        TeamRepository(session),
+        audit_trail(session),
+        service_queues=settings.service_queues,
     )
 
 
@@ -290,6 +305,7 @@ def build_tickets(session: AsyncSession, settings: ClientsSettings) -> TicketSer
         now=utc_now,
         zone=ZoneInfo(settings.timezone),
         reopen_window=timedelta(days=settings.ticket_reopen_days),
+        service_queues=settings.service_queues,
     )
 
 
@@ -393,6 +409,10 @@ async def survey_service(session: SessionDep, settings: SettingsDep) -> SurveySe
     return build_surveys(session, settings)
 
 
+async def team_service(session: SessionDep, settings: SettingsDep) -> TeamService:
+    return build_teams(session, settings)
+
+
 async def ticket_service(session: SessionDep, settings: SettingsDep) -> TicketService:
     return build_tickets(session, settings)
 
@@ -435,6 +455,7 @@ ReceivablesServiceDep = Annotated[ReceivablesService, Depends(receivables_servic
 WriteOffServiceDep = Annotated[WriteOffService, Depends(write_off_service)]
 ErpIngestDep = Annotated[ErpIngest, Depends(erp_ingest)]
 SurveyServiceDep = Annotated[SurveyService, Depends(survey_service)]
+TeamServiceDep = Annotated[TeamService, Depends(team_service)]
 TicketServiceDep = Annotated[TicketService, Depends(ticket_service)]
 BreachCheckDep = Annotated[BreachCheck, Depends(breach_check)]
 SlaPolicyServiceDep = Annotated[SlaPolicyService, Depends(sla_policy_service)]

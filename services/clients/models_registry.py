@@ -18,5 +18,6 @@ def import_all() -> None:
     import services.clients.rates.models
     import services.clients.receivables.models
     import services.clients.surveys.models
+    import services.clients.teams.models
     import services.clients.tickets.models
     import services.clients.visits.models  # noqa: F401

@@ -41,6 +41,10 @@ class ClientsSettings(ServiceSettings):
     lunch_break_ends_at: time | None = time(13)
     sla_check_interval_seconds: float = Field(default=60.0, ge=0)
     ticket_reopen_days: int = Field(default=30, ge=0, le=3650)
+    # 服务队列: the staff departments that are service teams (售后支持组 …), as a JSON list
+    # of department ids in CLIENTS_SERVICE_QUEUES. A ticket may be queued to one and picked
+    # up by its members; anyone may name their active members as handler or team member.
+    service_queues: list[int] = Field(default_factory=list, max_length=100)
     # 拜访频率: how often each grade is visited (monthly, bimonthly, quarterly, half_yearly,
     # yearly), as JSON in CLIENTS_VISIT_FREQUENCIES.
     visit_frequencies: dict[str, str] = Field(

@@ -16,9 +16,10 @@ from tests.conftest import bearer
 # The walk's department (clients' and kpi's org copies): 9100 heads it; 9101 leads a team
 # of 9102 (account manager) and 9103 (specialist); 9200 heads another department, whose
 # 9201 owns the records outside everyone's scope but the department-wide roles'.
-# 9202, an after-sales specialist over there, handles a ticket of our team's account.
+# 9202, an after-sales specialist over there, handles a ticket of our team's account;
+# 9203 and 9204, over there too, are on that account's team at read and work level.
 HEAD, LEAD, KAM, SPECIALIST, OTHER_HEAD, OTHER_KAM = 9100, 9101, 9102, 9103, 9200, 9201
-HANDLER = 9202
+HANDLER, TEAM_READER, TEAM_WORKER = 9202, 9203, 9204
 DEPARTMENT, OTHER_DEPARTMENT = 91, 92
 ERP_SCOPE = "erp:write"
 
@@ -84,6 +85,22 @@ PERSONAS: tuple[Persona, ...] = (
         user_id=HANDLER,
         relation="ticket_handler",
     ),
+    Persona(
+        "team_member_read",
+        frozenset({Role.ACCOUNT_MANAGER}),
+        TEAM_READER,
+        scoped=True,
+        user_id=TEAM_READER,
+        relation="team_member_read",
+    ),
+    Persona(
+        "team_member_work",
+        frozenset({Role.ACCOUNT_MANAGER}),
+        TEAM_WORKER,
+        scoped=True,
+        user_id=TEAM_WORKER,
+        relation="team_member_work",
+    ),
     # Later, one entry each (with the relation in tests.authz.world.RELATIONS):
-    # team member (read / work), stand-in, opportunity team member.
+    # stand-in, opportunity team member.
 )

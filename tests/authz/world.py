@@ -26,6 +26,8 @@ from tests.authz.personas import (
     OTHER_HEAD,
     OTHER_KAM,
     SPECIALIST,
+    TEAM_READER,
+    TEAM_WORKER,
 )
 from tests.conftest import bearer
 
@@ -61,6 +63,8 @@ ORG = [
     employee_event(OTHER_HEAD, OTHER_DEPARTMENT, None),
     employee_event(OTHER_KAM, OTHER_DEPARTMENT, OTHER_HEAD),
     employee_event(HANDLER, OTHER_DEPARTMENT, OTHER_HEAD),
+    employee_event(TEAM_READER, OTHER_DEPARTMENT, OTHER_HEAD),
+    employee_event(TEAM_WORKER, OTHER_DEPARTMENT, OTHER_HEAD),
 ]
 
 
@@ -73,17 +77,39 @@ async def relate_ticket_handler(client: httpx.AsyncClient, inside: Family) -> No
     assert response.status_code == 200, response.text
 
 
+def relate_team_member(
+    employee_id: int, access: str
+) -> Callable[[httpx.AsyncClient, Family], Awaitable[None]]:
+    async def make(client: httpx.AsyncClient, inside: Family) -> None:
+        response = await client.post(
+            f"/v1/clients/accounts/{inside['account']}/team",
+            json={"employee_id": employee_id, "role": "after_sales", "access": access},
+        )
+        assert response.status_code == 201, response.text
+
+    return make
+
+
 @dataclass(frozen=True)
 class Relation:
     """How the world relates a persona to the inside family of ``service``, and which
-    of its records that opens (a relation persona sees nothing else of the family)."""
+    of its records that opens (a relation persona sees nothing else of the family; None:
+    the whole family). ``unmasked``: it reads the family's personal data in full."""
 
     service: str
     make: Callable[[httpx.AsyncClient, Family], Awaitable[None]]
-    opens: frozenset[str]
+    opens: frozenset[str] | None
+    unmasked: bool = False
 
 
-RELATIONS = {"ticket_handler": Relation("clients", relate_ticket_handler, frozenset({"ticket"}))}
+RELATIONS = {
+    "ticket_handler": Relation("clients", relate_ticket_handler, frozenset({"ticket"})),
+    # DESIGN "Teams": an account team grants access to the account and everything under it.
+    "team_member_read": Relation("clients", relate_team_member(TEAM_READER, "read"), None),
+    "team_member_work": Relation(
+        "clients", relate_team_member(TEAM_WORKER, "work"), None, unmasked=True
+    ),
+}
 
 
 async def feed_org(client: httpx.AsyncClient, service: str) -> None:

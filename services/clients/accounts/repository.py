@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Row, Table, literal, or_, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.access import visible, visible_accounts
+from services.clients.access import scope_member, visible, visible_accounts
 from services.clients.accounts.models import Account, AccountStatusChange
 from services.clients.accounts.schemas import AccountQuery, AccountSort
 from services.clients.db import Repository
@@ -29,10 +29,12 @@ ACCOUNTS = cast(Table, Account.__table__)  # type: ignore[attr-defined]
 _Query = TypeVar("_Query", bound=sqlalchemy.Select[Any])
 
 # Get account by id (the router reads it with shared.row_reads.fetch_row): $1 the id, $2
-# the owners in the caller's scope or NULL for all.
+# the owners in the caller's scope or NULL for all, $3 the caller (for the account teams
+# he is on; the same branches as access.visible_accounts for a read).
 ONE_ACCOUNT = (
     "SELECT * FROM clients.accounts WHERE id = $1"
-    " AND ($2::integer[] IS NULL OR owner_id = ANY($2::integer[]))"
+    " AND ($2::integer[] IS NULL OR owner_id = ANY($2::integer[])"
+    " OR id IN (SELECT account_id FROM clients.account_team_members WHERE employee_id = $3))"
 )
 
 _SORT_COLUMNS: dict[str, Any] = {
@@ -53,6 +55,8 @@ def _single_owner(filters: AccountQuery, owner_ids: OwnerScope) -> int | None:
     """The one owner every row of this list has, when the filter and scope fix one."""
     if filters.team_of is not None:
         return None
+    if scope_member(owner_ids) is not None and not filters.owner_ids:
+        return None  # the accounts of his teams have other owners
     owners = set(filters.owner_ids or ()) or (set(owner_ids) if owner_ids is not None else None)
     if owners is None or len(owners) != 1:
         return None

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import StringConstraints
 
-from services.clients.access import account_missing, authorized_scope
+from services.clients.access import account_missing, authorized_scope, scope_member
 from services.clients.accounts.repository import ONE_ACCOUNT, sort_value
 from services.clients.accounts.rules import Grade
 from services.clients.accounts.schemas import (
@@ -156,7 +156,8 @@ async def get_account(account_id: IdPath, request: Request) -> Response:
     # instead of solved as dependencies, one statement on the bare asyncpg pool, and the
     # JSON written once by pydantic instead of validated again by FastAPI.
     scope = await authorized_scope(request, READ_ACCOUNTS)
-    row = await fetch_row(request, ONE_ACCOUNT, account_id, None if scope is None else list(scope))
+    owners = None if scope is None else list(scope)
+    row = await fetch_row(request, ONE_ACCOUNT, account_id, owners, scope_member(scope))
     if row is None:
         raise account_missing(account_id)
     account = AccountRead.model_validate(dict(row))

@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.accounts.models import Account
+from services.clients.access import visible_accounts
 from services.clients.assessments.models import Assessment
 from services.clients.assessments.schemas import AssessmentQuery
 from services.clients.db import Repository
@@ -24,9 +24,7 @@ class AssessmentRepository(Repository):
     ) -> Assessment | None:
         query = select(Assessment).where(col(Assessment.id) == assessment_id)
         if owner_ids is not None:
-            query = query.join(Account, col(Account.id) == col(Assessment.account_id)).where(
-                col(Account.owner_id).in_(list(owner_ids))
-            )
+            query = query.where(visible_accounts(col(Assessment.account_id), owner_ids))
         result = await self.session.exec(query)
         return result.first()
 

@@ -33,6 +33,7 @@ class AuditEntity(StrEnum):
     PAYMENT = "payment"
     COLLECTION_TASK = "collection_task"
     CREDIT_LIMIT = "credit_limit"
+    ACCOUNT_TEAM = "account_team"
 
 
 class AuditEntryRead(SharedAuditEntryRead):

@@ -14,6 +14,8 @@ from services.clients.access import visible_accounts
 from services.clients.accounts.models import Account
 from services.clients.contacts.models import AccountContact, Contact
 from services.clients.db import Repository
+from services.clients.teams.models import AccountTeamMember
+from services.clients.teams.rules import TeamAccess
 
 DECISION_MAKER = "decision_maker"
 
@@ -124,3 +126,28 @@ class ContactRepository(Repository):
             (account.id or 0, account.legal_name, account.owner_id, account.grade, count)
             for account, count in result.all()
         ]
+
+    async def worked_by(
+        self,
+        employee_id: int | None,
+        *,
+        account_id: int | None = None,
+        contact_id: int | None = None,
+    ) -> bool:
+        """Whether ``employee_id`` is a work-level team member of the account (or of an
+        account the contact is linked to)."""
+        if employee_id is None:
+            return False
+        query = select(col(AccountTeamMember.account_id)).where(
+            col(AccountTeamMember.employee_id) == employee_id,
+            col(AccountTeamMember.access) == TeamAccess.WORK.value,
+        )
+        if account_id is not None:
+            query = query.where(col(AccountTeamMember.account_id) == account_id)
+        if contact_id is not None:
+            linked = select(col(AccountContact.account_id)).where(
+                col(AccountContact.contact_id) == contact_id
+            )
+            query = query.where(col(AccountTeamMember.account_id).in_(linked))
+        result = await self.session.exec(query.limit(1))
+        return result.first() is not None

@@ -196,7 +196,8 @@ class ContactService:
             account_id, active_only=active_only, role=role, after_id=after_id, limit=limit
         )
         contacts = [_read(contact, link) for contact, link in rows]
-        if sees_personal_data(viewer, owner_ids, [account.owner_id]):
+        works = await self.repository.worked_by(viewer.employee_id, account_id=account_id)
+        if sees_personal_data(viewer, owner_ids, [account.owner_id], works_on_team=works):
             return contacts
         return [mask_contact(contact) for contact in contacts]
 
@@ -208,7 +209,10 @@ class ContactService:
         assert contact.id is not None
         read = ContactRead.model_validate(contact)
         owners = await self.repository.owners_of(contact.id)
-        return read if sees_personal_data(viewer, owner_ids, owners) else mask_contact(read)
+        works = await self.repository.worked_by(viewer.employee_id, contact_id=contact.id)
+        if sees_personal_data(viewer, owner_ids, owners, works_on_team=works):
+            return read
+        return mask_contact(read)
 
     async def coverage_alerts(
         self, owner_ids: Collection[int] | None, *, after_id: int | None, limit: int

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, and_, literal, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.accounts.models import Account
+from services.clients.access import visible_accounts
 from services.clients.contracts.models import Contract
 from services.clients.contracts.rules import ContractStatus
 from services.clients.contracts.schemas import ContractQuery
@@ -51,9 +51,7 @@ class ContractRepository(Repository):
         """A contract whose account is in the caller's scope."""
         query = select(Contract).where(col(Contract.id) == contract_id)
         if owner_ids is not None:
-            query = query.join(Account, col(Account.id) == col(Contract.account_id)).where(
-                col(Account.owner_id).in_(list(owner_ids))
-            )
+            query = query.where(visible_accounts(col(Contract.account_id), owner_ids))
         if for_update:
             query = query.with_for_update(of=Contract).execution_options(populate_existing=True)
         result = await self.session.exec(query)
@@ -128,8 +126,7 @@ class ContractRepository(Repository):
         conditions: list[Any] = []
         query = select(Contract)
         if owner_ids is not None:
-            query = query.join(Account, col(Account.id) == col(Contract.account_id))
-            conditions.append(col(Account.owner_id).in_(list(owner_ids)))
+            conditions.append(visible_accounts(col(Contract.account_id), owner_ids))
         if filters.account_id is not None:
             conditions.append(col(Contract.account_id) == filters.account_id)
         if filters.owner_ids:

@@ -3,18 +3,30 @@ other domains embed in their own queries."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
 from services.clients.org.models import OrgEmployee, OrgEmployeePeriod
 from shared.org_copy.repository import ACTIVE, OrgCopyRepository, reporting_subtree_select, table_of
 
-__all__ = ["ACTIVE", "OrgRepository", "reporting_subtree_ids"]
+__all__ = ["ACTIVE", "OrgRepository", "queues_of", "reporting_subtree_ids"]
 
 
 def reporting_subtree_ids(manager_id: int) -> SelectOfScalar[int]:
     """A SELECT of ``manager_id`` and everyone reporting to them now (``owner_id IN (…)``)."""
     return reporting_subtree_select(table_of(OrgEmployee), manager_id)
+
+
+def queues_of(employee_id: int) -> SelectOfScalar[int | None]:
+    """A SELECT of the department of ``employee_id`` while active (a service queue he
+    may pick tickets from, where that department is one)."""
+    employees = table_of(OrgEmployee)
+    return select(employees.c.department_id).where(
+        employees.c.employee_id == employee_id, employees.c.status == ACTIVE
+    )
 
 
 class OrgRepository(OrgCopyRepository[OrgEmployee, OrgEmployeePeriod]):
@@ -24,3 +36,19 @@ class OrgRepository(OrgCopyRepository[OrgEmployee, OrgEmployeePeriod]):
     async def subtree(self, manager_id: int) -> list[int]:
         """``manager_id`` and every employee below them, sorted."""
         return await self.reporting_subtree(manager_id)
+
+    async def active_in_departments(
+        self, employee_ids: Collection[int], department_ids: Collection[int]
+    ) -> set[int]:
+        """The ids among ``employee_ids`` of active employees of ``department_ids``."""
+        if not employee_ids or not department_ids:
+            return set()
+        employees = self.employees
+        result = await self.session.exec(
+            select(employees.c.employee_id).where(
+                employees.c.employee_id.in_(list(employee_ids)),
+                employees.c.department_id.in_(list(department_ids)),
+                employees.c.status == ACTIVE,
+            )
+        )
+        return {int(row) for row in result.all()}

@@ -105,6 +105,7 @@ class HandoverResult(BaseModel):
                     "open_tickets": 3,
                     "planned_visits": 7,
                     "collection_tasks": 0,
+                    "team_memberships": 2,
                 }
             ]
         }
@@ -116,6 +117,11 @@ class HandoverResult(BaseModel):
     open_tickets: int
     planned_visits: int
     collection_tasks: int
+    team_memberships: int = Field(
+        default=0,
+        description="The leaver's places on account teams given to the successor "
+        "(by the handover of all his remaining accounts, account_ids null).",
+    )
 
 
 class OwnershipChangeRead(BaseModel):

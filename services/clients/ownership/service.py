@@ -20,6 +20,7 @@ from services.clients.ownership.schemas import (
     TransferOptions,
     TransferResult,
 )
+from services.clients.teams.repository import TeamRepository
 from shared.errors import Conflict, NotFound, ServiceUnavailable, UnprocessableContent
 
 
@@ -31,10 +32,12 @@ class OwnershipService:
         accounts: AccountRepository,
         repository: OwnershipRepository,
         org: OrgService,
+        teams: TeamRepository,
     ) -> None:
         self.accounts = accounts
         self.repository = repository
         self.org = org
+        self.teams = teams
 
     def record_first_owner(self, account: Account, actor_employee_id: int | None) -> None:
         """The ownership history starts when the account is created."""
@@ -183,6 +186,13 @@ class OwnershipService:
             actor_employee_id=None,
             handover_id=data.handover_id,
         )
+        # The leaver's places on other accounts' teams go to his successor; an account's
+        # own team stays with the account whoever owns it.
+        memberships = (
+            await self.teams.hand_over(data.from_employee_id, data.to_employee_id)
+            if data.account_ids is None
+            else 0
+        )
         result = HandoverResult(
             handover_id=data.handover_id,
             status=HandoverStatus.COMPLETED,
@@ -190,6 +200,7 @@ class OwnershipService:
             open_tickets=moved.open_tickets,
             planned_visits=moved.planned_visits,
             collection_tasks=moved.collection_tasks,
+            team_memberships=memberships,
         )
         await self.repository.complete_handover(data.handover_id, result.model_dump(mode="json"))
         return result

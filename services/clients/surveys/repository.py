@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.accounts.models import Account
+from services.clients.access import visible_accounts
 from services.clients.db import Repository
 from services.clients.org.repository import reporting_subtree_ids
 from services.clients.surveys.models import SatisfactionSurvey
@@ -29,9 +29,7 @@ class SurveyRepository(Repository):
         """A survey whose account is in the caller's scope."""
         query = select(SatisfactionSurvey).where(col(SatisfactionSurvey.id) == survey_id)
         if owner_ids is not None:
-            query = query.join(
-                Account, col(Account.id) == col(SatisfactionSurvey.account_id)
-            ).where(col(Account.owner_id).in_(list(owner_ids)))
+            query = query.where(visible_accounts(col(SatisfactionSurvey.account_id), owner_ids))
         if for_update:
             query = query.with_for_update(of=SatisfactionSurvey).execution_options(
                 populate_existing=True
@@ -55,8 +53,7 @@ class SurveyRepository(Repository):
         query = select(SatisfactionSurvey)
         conditions: list[Any] = []
         if owner_ids is not None:
-            query = query.join(Account, col(Account.id) == col(SatisfactionSurvey.account_id))
-            conditions.append(col(Account.owner_id).in_(list(owner_ids)))
+            conditions.append(visible_accounts(col(SatisfactionSurvey.account_id), owner_ids))
         if filters.account_id is not None:
             conditions.append(col(SatisfactionSurvey.account_id) == filters.account_id)
         if filters.owner_ids:

@@ -39,6 +39,12 @@ class Ticket(ClientsTable, table=True):
         Index("ix_tickets_owner_id_opened_at", "owner_id", "opened_at"),
         Index("ix_tickets_owner_id_resolved_at", "owner_id", "resolved_at"),
         Index("ix_tickets_account_id_id", "account_id", "id"),
+        # a queue's members look for its tickets nobody has picked up
+        Index(
+            "ix_tickets_queue_id_unassigned",
+            "queue_id",
+            postgresql_where=text("handler_id IS NULL"),
+        ),
         # the breach scan only reads unfinished tickets
         Index(
             "ix_tickets_unfinished_deadlines",
@@ -63,6 +69,7 @@ class Ticket(ClientsTable, table=True):
     status: str = Field(default="open", max_length=20)
     owner_id: int
     handler_id: int | None = Field(default=None)
+    queue_id: int | None = Field(default=None)  # a service queue: a staff department
     contact_id: int | None = Field(default=None, foreign_key="clients.contacts.id")
     grade_at_open: str = Field(max_length=1)
     response_target_minutes: int

@@ -10,9 +10,9 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.access import visible_accounts
+from services.clients.access import Scope, scope_member, visible_accounts
 from services.clients.db import Repository
-from services.clients.org.repository import reporting_subtree_ids
+from services.clients.org.repository import queues_of, reporting_subtree_ids
 from services.clients.tickets.models import SlaTargetRow, Ticket, TicketEvent, TicketPause
 from services.clients.tickets.rules import DONE_STATUSES
 
@@ -30,8 +30,23 @@ def breached_at(now: datetime) -> ColumnElement[bool]:
 
 
 def _in_scope(owner_ids: Collection[int] | None) -> Any:
-    """Tickets under accounts the caller may see (True when unrestricted)."""
-    return visible_accounts(col(Ticket.account_id), owner_ids)
+    """Tickets the caller may see (True when unrestricted): access follows the work.
+    Those under accounts he sees; those credited to his line (a transfer may leave a
+    ticket with its owner); the ones he handles; and, to read and pick up, those waiting
+    in his service queue."""
+    under_account = visible_accounts(col(Ticket.account_id), owner_ids)
+    member = scope_member(owner_ids)
+    if not isinstance(owner_ids, Scope) or member is None:
+        return under_account
+    branches = [
+        under_account,
+        col(Ticket.owner_id).in_(list(owner_ids)),
+        col(Ticket.handler_id) == member,
+    ]
+    if not owner_ids.writing:  # a queued ticket is changed by whoever picks it up
+        queued = and_(col(Ticket.handler_id).is_(None), col(Ticket.queue_id).in_(queues_of(member)))
+        branches.append(queued)
+    return or_(*branches)
 
 
 class TicketRepository(Repository):

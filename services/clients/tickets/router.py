@@ -11,6 +11,7 @@ from services.clients.accounts.spreadsheet import CSV_MEDIA_TYPE
 from services.clients.csv_export import CSV_RESPONSE
 from services.clients.dependencies import (
     AccountScope,
+    ActingEmployeeId,
     ActorId,
     BreachCheckDep,
     SettingsDep,
@@ -28,6 +29,7 @@ from services.clients.tickets.schemas import (
     TicketCreate,
     TicketEventRead,
     TicketKind,
+    TicketPickUp,
     TicketQuery,
     TicketRead,
     TicketTransition,
@@ -235,6 +237,29 @@ async def update_ticket(
     if_match: IfMatch = None,
 ) -> TicketRead:
     return _with_etag(response, await service.update(ticket_id, data, if_match, scope, actor))
+
+
+@router.post(
+    "/tickets/{ticket_id}/pick-up",
+    dependencies=[Depends(WRITE_ACCOUNTS)],
+    response_model=TicketRead,
+    summary="Pick up a ticket waiting in your service queue (needs If-Match)",
+    description=(
+        "The caller, an active member of the ticket's queue (a staff department), becomes "
+        "its handler. A ticket with a handler already is a 409."
+    ),
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+)
+async def pick_up_ticket(
+    ticket_id: IdPath,
+    data: TicketPickUp,
+    service: TicketServiceDep,
+    scope: AccountScope,
+    actor: ActingEmployeeId,
+    response: Response,
+    if_match: IfMatch = None,
+) -> TicketRead:
+    return _with_etag(response, await service.pick_up(ticket_id, data, if_match, scope, actor))
 
 
 @router.post(

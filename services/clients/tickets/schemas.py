@@ -17,6 +17,7 @@ Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 EmployeeId = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
 RecordId = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
+DepartmentId = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
 
 
 class TicketKind(StrEnum):
@@ -66,6 +67,9 @@ class TicketCreate(BaseModel):
     title: Title
     description: str = Field(default="", max_length=4000)
     handler_id: EmployeeId | None = None
+    queue_id: DepartmentId | None = Field(
+        default=None, description="A service queue (staff department) to pick it up from."
+    )
     contact_id: RecordId | None = None
     opened_at: AwareDatetime | None = Field(
         default=None, description="When the client raised it; default now; never in the future."
@@ -85,7 +89,16 @@ class TicketUpdate(BaseModel):
     category: Category | None = None
     severity: Severity | None = None
     handler_id: EmployeeId | None = None
+    queue_id: DepartmentId | None = None
     contact_id: RecordId | None = None
+
+
+class TicketPickUp(BaseModel):
+    """Take a queued ticket: the caller, a member of its queue, becomes its handler."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{}]})
+
+    note: Note | None = None
 
 
 class TicketTransition(BaseModel):
@@ -130,6 +143,7 @@ class TicketRead(BaseModel):
     status: TicketStatus
     owner_id: int
     handler_id: int | None
+    queue_id: int | None = Field(description="The service queue it waits in or came from.")
     contact_id: int | None
     grade_at_open: Grade
     response_target_minutes: int
@@ -147,6 +161,11 @@ class TicketRead(BaseModel):
     response_breached: bool
     resolution_breached: bool
     breached: bool = False
+    account_name: str | None = Field(
+        default=None,
+        description="The account's legal name, on the read of one ticket: a handler outside "
+        "the account's team sees this much of it (null in lists).",
+    )
     escalated_to: int | None
     escalated_at: datetime | None
     resolution: str | None

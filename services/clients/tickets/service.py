@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from services.clients.access import require_assignable
+from services.clients.access import Scope, require_assignable
 from services.clients.accounts.repository import AccountRepository
 from services.clients.accounts.rules import Grade
 from services.clients.audit.schemas import AuditEntity
@@ -34,13 +34,14 @@ from services.clients.tickets.schemas import (
     SatisfactionCreate,
     TicketCreate,
     TicketEventRead,
+    TicketPickUp,
     TicketQuery,
     TicketRead,
     TicketTransition,
     TicketUpdate,
 )
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import Conflict, Forbidden, NotFound, UnprocessableContent
 
 CLOCK_SKEW = timedelta(minutes=1)  # an opened_at this far ahead of our clock counts as now
 
@@ -106,6 +107,7 @@ class TicketService:
         now: Callable[[], datetime],
         zone: ZoneInfo,
         reopen_window: timedelta,
+        service_queues: Collection[int] = (),
     ) -> None:
         self.accounts = accounts
         self.contacts = contacts
@@ -116,6 +118,7 @@ class TicketService:
         self.now = now
         self.zone = zone
         self.reopen_window = reopen_window
+        self.service_queues = frozenset(service_queues)
 
     # --- loading and checks -------------------------------------------------------------
 
@@ -133,9 +136,15 @@ class TicketService:
         handler_id: int | None,
         contact_id: int | None,
         owner_ids: Collection[int] | None,
+        queue_id: int | None = None,
     ) -> None:
+        if queue_id is not None and queue_id not in self.service_queues:
+            raise unprocessable(
+                "queue_id", f"department {queue_id} is not a service queue", "unknown_queue"
+            )
         if handler_id is not None:
-            require_assignable(owner_ids, handler_id, "handler_id")
+            service_people = await self.org.active_in_departments([handler_id], self.service_queues)
+            require_assignable(owner_ids, handler_id, "handler_id", service_people)
         if contact_id is not None and await self.contacts.get_link(account_id, contact_id) is None:
             raise unprocessable(
                 "contact_id", f"contact {contact_id} is not a contact of this account"
@@ -223,7 +232,9 @@ class TicketService:
         if opened_at > now + CLOCK_SKEW:
             raise unprocessable("opened_at", "opened_at cannot be in the future")
         opened_at = min(opened_at, now)
-        await self._check_people(account_id, data.handler_id, data.contact_id, owner_ids)
+        await self._check_people(
+            account_id, data.handler_id, data.contact_id, owner_ids, data.queue_id
+        )
         grade = Grade(account.grade)
         target = await self._target(data.severity, grade)
         calendar = await self.calendar.sla_calendar(opened_at, until=now)
@@ -239,6 +250,7 @@ class TicketService:
             status=TicketStatus.OPEN.value,
             owner_id=account.owner_id,
             handler_id=data.handler_id,
+            queue_id=data.queue_id,
             contact_id=data.contact_id,
             grade_at_open=grade.value,
             response_target_minutes=int(target.response.total_seconds() // 60),
@@ -270,7 +282,11 @@ class TicketService:
         return ticket_read(ticket, now)
 
     async def get(self, ticket_id: int, owner_ids: Collection[int] | None) -> TicketRead:
-        return ticket_read(await self._ticket(ticket_id, owner_ids), self.now())
+        ticket = await self._ticket(ticket_id, owner_ids)
+        read = ticket_read(ticket, self.now())
+        account = await self.accounts.get(ticket.account_id)  # the ticket opens its name
+        read.account_name = account.legal_name if account is not None else None
+        return read
 
     async def search(
         self,
@@ -327,7 +343,11 @@ class TicketService:
             if field in changes and changes[field] is None:
                 raise unprocessable(field, f"{field} cannot be empty")
         await self._check_people(
-            ticket.account_id, changes.get("handler_id"), changes.get("contact_id"), owner_ids
+            ticket.account_id,
+            changes.get("handler_id"),
+            changes.get("contact_id"),
+            owner_ids,
+            changes.get("queue_id"),
         )
         now = self.now()
         before = snapshot(ticket)
@@ -353,6 +373,43 @@ class TicketService:
         ticket.updated_at = now
         await self.repository.add(ticket)
         self._audit_change(ticket, "update", before, actor_employee_id)
+        return ticket_read(ticket, now)
+
+    async def pick_up(
+        self,
+        ticket_id: int,
+        data: TicketPickUp,
+        if_match: str | None,
+        owner_ids: Collection[int] | None,
+        actor_employee_id: int,
+    ) -> TicketRead:
+        """A member of the ticket's service queue takes it: he becomes its handler."""
+        queue_sees = owner_ids.reading() if isinstance(owner_ids, Scope) else owner_ids
+        ticket = await self._ticket(ticket_id, queue_sees, for_update=True)
+        check_if_match(if_match, ticket.version)
+        if ticket.queue_id is None or ticket.handler_id is not None:
+            raise Conflict(
+                f"ticket {ticket_id} is not waiting in a queue",
+                extra={"reason": "not_queued", "handler_id": ticket.handler_id},
+            )
+        members = await self.org.active_in_departments([actor_employee_id], [ticket.queue_id])
+        if actor_employee_id not in members:
+            raise Forbidden(f"only members of queue {ticket.queue_id} pick up its tickets")
+        now = self.now()
+        before = snapshot(ticket)
+        ticket.handler_id = actor_employee_id
+        ticket.version += 1
+        ticket.updated_at = now
+        await self.repository.add(ticket)
+        await self._event(
+            ticket,
+            kind="picked_up",
+            from_status=ticket.status,
+            actor_employee_id=actor_employee_id,
+            note=data.note,
+            at=now,
+        )
+        self._audit_change(ticket, "pick_up", before, actor_employee_id)
         return ticket_read(ticket, now)
 
     async def transition(

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from services.clients.accounts.models import Account
+from services.clients.access import visible_accounts
 from services.clients.contacts.models import AccountContact, Contact
 from services.clients.db import Repository
 from services.clients.org.repository import reporting_subtree_ids
@@ -30,8 +30,7 @@ def _scoped(query: Query, account_id_column: Any, owner_ids: Collection[int] | N
     """Only rows under accounts the caller may see (unchanged when unrestricted)."""
     if owner_ids is None:
         return query
-    scoped = cast(Any, query).join(Account, col(Account.id) == account_id_column)
-    return cast(Query, scoped.where(col(Account.owner_id).in_(list(owner_ids))))
+    return cast(Query, cast(Any, query).where(visible_accounts(account_id_column, owner_ids)))
 
 
 def _owners(column: Any, owner_ids: list[int] | None, team_of: int | None) -> list[Any]:
