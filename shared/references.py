@@ -23,7 +23,8 @@ ID_LIKE = re.compile(r"^(ids?|.+_ids?)$")
 ENTITIES = frozenset(
     {
         "account", "actual_snapshot", "allocation", "api_key", "appraisal", "appraisal_event",
-        "appraisal_item", "assessment", "audit_entry", "by_entity_type", "collection_task",
+        "appraisal_item", "approval_request", "assessment", "audit_entry", "by_entity_type",
+        "collection_task",
         "contact", "contact_touch", "contract", "credit_adjustment", "cycle", "department",
         "departure", "employee", "erp_sync_run", "event", "exchange_rate", "grade_change",
         "handover", "indicator", "invoice", "invoice_line", "oauth_client", "ownership_change",
@@ -43,6 +44,7 @@ NAME_REFS: dict[str, str] = {
     "to_employee_id": "employee",
     "successor_employee_id": "employee",
     "approved_by_employee_id": "employee",
+    "approver_employee_id": "employee",
     "created_by_employee_id": "employee",
     "submitted_by_employee_id": "employee",
     "top_account_id": "account",

@@ -33,6 +33,7 @@ class AuditEntity(StrEnum):
     PAYMENT = "payment"
     COLLECTION_TASK = "collection_task"
     CREDIT_LIMIT = "credit_limit"
+    APPROVAL_REQUEST = "approval_request"
 
 
 class AuditEntryRead(SharedAuditEntryRead):
