@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from services.clients.credit.rules import AuthorityPeriod, period_start
 from services.clients.dependencies import SettingsDep, build_credit, credit_service
@@ -129,3 +131,24 @@ async def test_next_month_the_budget_is_fresh(
     assert (await adjust(client, account["id"], LEAD, 5)).status_code == 201
     assert (await adjust(client, account["id"], LEAD, 1)).status_code == 202
     assert await score_of(client, account["id"]) == 70
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(deltas=st.lists(st.integers(min_value=-7, max_value=7).filter(bool), min_size=1, max_size=6))
+async def test_what_one_actor_applies_directly_never_exceeds_his_limit(
+    clients: httpx.AsyncClient, deltas: list[int]
+) -> None:
+    """Through the API: LEAD's (±5) directly applied adjustments on one account this month
+    sum, by absolute value, to at most 5; every other attempt became a request (202)."""
+    account = await create_account(clients)
+    for delta in deltas:
+        response = await adjust(clients, account["id"], LEAD, delta)
+        assert response.status_code in {201, 202}, response.text
+    history = (await clients.get(f"{ACCOUNTS}/{account['id']}/credit-adjustments")).json()
+    applied = [item["delta"] for item in history["items"]]
+    assert sum(abs(delta) for delta in applied) <= 5
+    assert await score_of(clients, account["id"]) == 60 + sum(applied)
