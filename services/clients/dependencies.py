@@ -394,11 +394,13 @@ async def approval_service(session: SessionDep, settings: SettingsDep) -> Approv
 
 async def approval_viewer(principal: Caller, session: SessionDep) -> Viewer:
     """Who asks about above-authority requests: his people are himself and his reporting
-    subtree in the org copy (an administrator sees every request)."""
+    subtree in the org copy; administrators and the department manager (the top of every
+    line, who sees every account) see every request."""
     is_admin = Role.ADMIN in principal.roles
+    is_department_manager = Role.DEPT_MANAGER in principal.roles
     me = principal.employee_id
     people: Collection[int] | None
-    if is_admin:
+    if is_admin or is_department_manager:
         people = None
     elif me is None:
         people = frozenset()
@@ -407,7 +409,7 @@ async def approval_viewer(principal: Caller, session: SessionDep) -> Viewer:
     return Viewer(
         employee_id=me,
         people=people,
-        is_department_manager=Role.DEPT_MANAGER in principal.roles,
+        is_department_manager=is_department_manager,
         is_admin=is_admin,
     )
 

@@ -22,8 +22,8 @@ from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
 router = APIRouter(prefix="/v1/clients/approvals", tags=["approvals"])
 
 _VISIBILITY = (
-    "A request is seen by its requester, its approver, their managers and administrators "
-    "(at the top of the chart, by the department managers); to anyone else it does not exist."
+    "A request is seen by its requester, its approver, their managers, the department "
+    "manager and administrators; to anyone else it does not exist."
 )
 
 
