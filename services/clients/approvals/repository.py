@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, true
 from sqlmodel import col, select
@@ -15,18 +14,17 @@ from services.clients.db import Repository
 
 
 def visible_requests(viewer: Viewer) -> ColumnElement[bool]:
-    """The SQL form of ``rules.may_see``: requester or approver among the viewer's people,
-    or a four-eyes request before a department manager."""
+    """The one rule for "requests this viewer may see": the requester or the approver is
+    one of his people (himself or someone in his reporting subtree), so the requester,
+    the approver and their managers see it; an out-of-scope request answers like a
+    missing one."""
     if viewer.people is None:
         return true()
     people = list(viewer.people)
-    seen: list[Any] = [
+    return or_(
         col(ApprovalRequest.requested_by).in_(people),
         col(ApprovalRequest.approver_employee_id).in_(people),
-    ]
-    if viewer.is_department_manager:
-        seen.append(col(ApprovalRequest.four_eyes).is_(True))
-    return or_(*seen)
+    )
 
 
 def decidable_by(viewer: Viewer) -> ColumnElement[bool]:

@@ -55,29 +55,12 @@ def may_decide(
     return me == approver
 
 
-def may_see(
-    *,
-    people: Collection[int] | None,
-    requester: int,
-    approver: int | None,
-    four_eyes: bool,
-    is_department_manager: bool,
-) -> bool:
-    """Whether a caller whose people (himself and his reporting subtree; None: everyone)
-    are ``people`` sees a request: its requester, its approver, their managers; at the top
-    the department managers who may be the second pair of eyes."""
-    if people is None:
-        return True
-    if four_eyes and is_department_manager:
-        return True
-    return requester in people or (approver is not None and approver in people)
-
-
 @dataclass(frozen=True)
 class Viewer:
     """Who is asking about requests: the employee, his people (himself and his reporting
-    subtree; None for an administrator: everyone) and whether he is a department manager
-    or an administrator (who may be the second pair of eyes at the top)."""
+    subtree; None for an administrator or the department manager: everyone) and whether
+    he is a department manager or an administrator (who may be the second pair of eyes
+    at the top)."""
 
     employee_id: int | None
     people: Collection[int] | None

@@ -17,9 +17,12 @@ from tests.clients.conftest import (
     KAM,
     LEAD,
     MANAGER,
+    ON_LEAVE,
     SPECIALIST,
     acting,
     create_account,
+    employee_event,
+    feed_org,
 )
 from tests.clients.credit.test_api import adjust
 
@@ -172,3 +175,21 @@ async def test_out_of_scope_callers_see_404(clients: httpx.AsyncClient) -> None:
     # A role outside the policy is refused outright.
     finance = await clients.get(url, headers=acting(KAM, Role.FINANCE))
     assert finance.status_code == 403
+
+
+async def test_a_superior_on_leave_is_skipped(clients: httpx.AsyncClient) -> None:
+    # 907 (±1) reports to ON_LEAVE (905), who reports to LEAD: LEAD decides.
+    await feed_org(
+        clients,
+        [
+            employee_event(
+                907, manager_id=ON_LEAVE, authority_limits={"adjust_credit_score": {"max_delta": 1}}
+            )
+        ],
+    )
+    account = await create_account(clients)
+    response = await adjust(clients, account["id"], 907, 2)
+    assert response.status_code == 202, response.text
+    assert (response.json()["approver_employee_id"], response.json()["four_eyes"]) == (
+        LEAD, False,
+    )  # fmt: skip
