@@ -135,6 +135,10 @@ def finish_contract(document: dict[str, Any]) -> dict[str, Any]:
                             "examples"
                         ]
             responses.setdefault("500", problem_answer("Internal Server Error"))
+            if _takes_if_match(operation):
+                # shared.concurrency.check_if_match: a malformed header is 400, none or * 428.
+                responses.setdefault("400", problem_answer("Bad Request"))
+                responses.setdefault("428", problem_answer("Precondition Required"))
             policy = operation.get("x-kam-policy")
             if policy is not None:
                 text = _policy_text(policy)
@@ -143,6 +147,13 @@ def finish_contract(document: dict[str, Any]) -> dict[str, Any]:
                     operation["description"] = f"{description}\n\n{text}".strip()
     _drop_unreferenced(document, ("HTTPValidationError", "ValidationError"))
     return document
+
+
+def _takes_if_match(operation: dict[str, Any]) -> bool:
+    return any(
+        parameter.get("in") == "header" and str(parameter.get("name", "")).lower() == "if-match"
+        for parameter in operation.get("parameters", [])
+    )
 
 
 def document_errors(app: FastAPI) -> None:

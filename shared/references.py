@@ -23,13 +23,14 @@ ID_LIKE = re.compile(r"^(ids?|.+_ids?)$")
 ENTITIES = frozenset(
     {
         "account", "actual_snapshot", "allocation", "api_key", "appraisal", "appraisal_event",
-        "appraisal_item", "approval_request", "assessment", "audit_entry", "by_entity_type",
-        "collection_task",
-        "contact", "contact_touch", "contract", "credit_adjustment", "cycle", "department",
-        "departure", "employee", "erp_sync_run", "event", "exchange_rate", "grade_change",
-        "handover", "indicator", "invoice", "invoice_line", "oauth_client", "ownership_change",
-        "payment", "position", "position_version", "request", "survey", "target_plan",
-        "template", "template_item", "ticket", "ticket_event", "user", "visit",
+        "appraisal_item", "approval_request", "assessment", "audit_entry", "bonus_base",
+        "by_entity_type", "channel_user", "collection_task", "contact", "contact_touch",
+        "contract", "credit_adjustment", "cycle", "delivery", "department", "departure",
+        "employee", "erp_sync_run", "event", "exchange_rate", "grade_change", "handover",
+        "indicator", "invoice", "invoice_line", "oauth_client", "ownership_change", "payment",
+        "position", "position_version", "request", "reward_penalty", "stand_in", "survey",
+        "target_plan", "template", "template_item", "ticket", "ticket_event", "user", "visit",
+        "work_item",
     }
 )  # fmt: skip
 
@@ -47,6 +48,12 @@ NAME_REFS: dict[str, str] = {
     "approver_employee_id": "employee",
     "created_by_employee_id": "employee",
     "submitted_by_employee_id": "employee",
+    "absent_employee_id": "employee",
+    "stand_in_employee_id": "employee",
+    "team_department_id": "department",
+    # A person's account on a messaging channel (WeCom, DingTalk): not one of our records.
+    "wecom_user_id": "channel_user",
+    "dingtalk_user_id": "channel_user",
     "top_account_id": "account",
     "respondent_contact_id": "contact",
     "renewal_of_id": "contract",
@@ -68,7 +75,7 @@ NAME_REFS: dict[str, str] = {
 # Where a name means something else in one service.
 SERVICE_REFS: dict[str, dict[str, str]] = {
     "clients": {"parent_id": "account"},
-    "staff": {"parent_id": "department", "item_id": "position_item"},
+    "staff": {"parent_id": "department", "item_id": "work_item"},
     "kpi": {"parent_id": "department"},
 }
 

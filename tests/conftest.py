@@ -174,6 +174,8 @@ def stack(database_url: str) -> Iterator[Stack]:
             "KAM_LOG_JSON": "true",
             "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "5",
             "GATEWAY_API_KEY_CACHE_SECONDS": "0",
+            # The session's logins outlive the default 10 minutes on a slow machine.
+            "STAFF_ACCESS_TOKEN_MINUTES": "60",
             "CLIENTS_ERP_WEBHOOK_SECRETS": json.dumps([E2E_ERP_WEBHOOK_SECRET]),
         },
     )

@@ -104,7 +104,9 @@ def optional_acting_employee_id(principal: Caller) -> int | None:
     return principal.employee_id
 
 
-PERSONAL_DATA_IN_FULL = frozenset({Role.ADMIN, Role.DEPT_MANAGER})
+# The department manager heads every owner's manager chain. Administrators are not in
+# the line: they run the system, not the client relationship (data minimisation).
+PERSONAL_DATA_IN_FULL = frozenset({Role.DEPT_MANAGER})
 
 
 def sees_personal_data(
@@ -114,9 +116,10 @@ def sees_personal_data(
 
     The one masking rule (DESIGN "Masking") for every read of a contact: in full for the
     owner of an account the contact belongs to and that owner's manager chain (the team
-    lead above him, whose scope holds him; the department manager) and administrators.
-    Everyone else sees them masked: finance and executives reconcile money and read
-    figures, and services (kpi, staff) never call a client's people. A masked contact keeps
+    lead above him, whose scope holds him; the department manager). Everyone else sees
+    them masked, the audit log's before/after included: administrators run the system,
+    not the relationship; finance and executives reconcile money and read figures; and
+    services (kpi, staff) never call a client's people. A masked contact keeps
     its birthday's month and day (what the contact schedule's greetings show), not the year.
     ``owner_ids``: the owners of the accounts the contact is linked to.
     """

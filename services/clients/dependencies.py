@@ -59,7 +59,12 @@ from services.clients.ownership.repository import OwnershipRepository
 from services.clients.ownership.service import OwnershipService
 from services.clients.rates.repository import RateRepository
 from services.clients.rates.service import RateService
-from services.clients.reactions import AccountCreated, ContractSigned, LinesPaidOff
+from services.clients.reactions import (
+    AccountCreated,
+    ContractSigned,
+    LinesPaidOff,
+    ReceivablesChanged,
+)
 from services.clients.receivables.models import ClientsIdempotencyKey
 from services.clients.receivables.repository import ReceivablesRepository
 from services.clients.receivables.service import ReceivablesService
@@ -118,6 +123,7 @@ def build_visit_planner(session: AsyncSession, settings: ClientsSettings) -> Vis
         audit_trail(session),
         frequencies=visit_frequencies(settings.visit_frequencies),
         today=company_today(settings.timezone),
+        working_days=build_calendar(session, settings).working_days,
     )
 
 
@@ -292,6 +298,7 @@ def build_erp_ingest(session: AsyncSession, settings: ClientsSettings) -> ErpIng
         audit_trail(session),
         base=settings.base_currency,
         on_paid_off=LinesPaidOff(session),
+        on_changed=ReceivablesChanged(build_grading(session, settings)),
     )
 
 

@@ -10,9 +10,11 @@ transaction.
 |------------------------------------------------|-------------------------------------------------|
 | an account is created (accounts)               | its first grade (grading), its first owner      |
 |                                                | period (ownership)                              |
-| a contract is signed (contracts)               | the account is re-graded (grading)              |
+| a contract is signed or terminated (contracts) | the account is re-graded (grading)              |
 | a payment or credit pays invoice lines off     | their open collection tasks close (collection)  |
 | (receivables: payments, the ERP, write-offs)   |                                                 |
+| an ERP event changes an account's receivables  | the account is re-graded (grading): the overdue |
+| (erp: invoices, payments, reversals)           | cap and a terminated contract's invoiced value  |
 | an account's grade in force changes (grading)  | its future visits are re-planned (visits)       |
 """
 
@@ -50,6 +52,18 @@ class ContractSigned:
 
     async def __call__(self, account: Account, actor_employee_id: int | None) -> None:
         await self.grading.evaluate(account, actor_employee_id=actor_employee_id)
+
+
+@dataclass(frozen=True)
+class ReceivablesChanged:
+    """erp → grading: an applied ERP event opened, paid or re-opened lines of these
+    accounts, so the payment-behaviour cap (and the invoiced value of a terminated
+    contract) may have moved: they are re-graded now, not at the next hourly run."""
+
+    grading: GradingService
+
+    async def __call__(self, account_ids: Collection[int]) -> None:
+        await self.grading.regrade_accounts(account_ids)
 
 
 @dataclass(frozen=True)

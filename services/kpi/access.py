@@ -45,6 +45,15 @@ READ_ROLLUPS = Policy(
     Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.APPRAISAL_ADMIN, Role.EXECUTIVE
 )
 ORG_EVENTS = Policy(services=True)
+MANAGE_BONUS = Policy(*APPRAISAL_OFFICE)
+READ_BONUS = Policy(Role.ADMIN, Role.APPRAISAL_ADMIN, Role.DEPT_MANAGER, Role.EXECUTIVE)
+PROPOSE_REWARDS = Policy(Role.ADMIN, Role.APPRAISAL_ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD)
+READ_REWARDS = Policy(
+    Role.ADMIN, Role.APPRAISAL_ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.EXECUTIVE
+)
+DECIDE_REWARDS = Policy(Role.APPRAISAL_ADMIN, Role.DEPT_MANAGER)
+"""Rewards and penalties (奖惩) are approved by the department manager or the appraisal
+administrator, never by the one who proposed them (four eyes, in the bonus service)."""
 
 Caller = Annotated[Principal, Depends(APPRAISE)]
 

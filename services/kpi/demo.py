@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.kpi.indicators.models import Indicator
 from services.kpi.indicators.repository import IndicatorRepository
 from services.kpi.indicators.schemas import IndicatorCreate
+from services.kpi.templates.position_duties import PositionDuties
 from services.kpi.templates.repository import TemplateRepository
 from services.kpi.templates.schemas import TemplateCreate
 from services.kpi.templates.service import TemplateService
@@ -39,7 +40,8 @@ INDICATORS: tuple[dict[str, Any], ...] = (
     {"code": "report_timeliness", "name": "报表及时准确率", "unit": "%",
      "kind": "manual", "scoring_rule": {"type": "pass_fail", "pass_score": "100"}},
     {"code": "qualification_rate", "name": "员工任职资格达标率", "unit": "%",
-     "kind": "manual", "scoring_rule": LINEAR},
+     "kind": "automatic", "source": "staff", "metric": "qualification_rate",
+     "scoring_rule": LINEAR},
     {"code": "training_delivered", "name": "培训计划完成率", "unit": "%",
      "kind": "manual", "scoring_rule": LINEAR},
 )  # fmt: skip
@@ -107,8 +109,12 @@ def _template_body(spec: dict[str, Any], indicator_ids: dict[str, int]) -> dict[
     return body
 
 
-async def load_kpi_demo(session: AsyncSession) -> None:
-    """Add the demo indicators and published templates that are missing (by code)."""
+async def load_kpi_demo(session: AsyncSession, duties: PositionDuties) -> None:
+    """Add the demo indicators and published templates that are missing (by code).
+
+    ``duties`` answers for the positions' approved descriptions: the loader runs before any
+    service does, so the deployment passes staff's demo descriptions (its catalogue).
+    """
     repository = IndicatorRepository(session)
     indicator_ids: dict[str, int] = {}
     for spec in INDICATORS:
@@ -120,7 +126,7 @@ async def load_kpi_demo(session: AsyncSession) -> None:
             )
         assert indicator.id is not None
         indicator_ids[spec["code"]] = indicator.id
-    templates = TemplateService(TemplateRepository(session), repository)
+    templates = TemplateService(TemplateRepository(session), repository, duties)
     for spec in TEMPLATES:
         if await templates.repository.code_exists(spec["code"]):
             continue

@@ -8,20 +8,26 @@ session and the settings so work outside a request wires services the same way.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.kpi.access import KpiScope, acting_employee_id, caller_scope
+from services.kpi.appraisals.actuals import ActualsSource
 from services.kpi.appraisals.repository import AppraisalRepository
 from services.kpi.appraisals.service import AppraisalService
+from services.kpi.bonus.repository import BonusRepository
+from services.kpi.bonus.service import BonusService
 from services.kpi.collection.clients_source import ClientsMetricsSource
 from services.kpi.collection.repository import CollectionRepository
 from services.kpi.collection.service import ActualsCollection
+from services.kpi.collection.staff_source import StaffQualificationsSource
 from services.kpi.cycles.repository import CycleRepository
 from services.kpi.cycles.service import CycleService
 from services.kpi.indicators.repository import IndicatorRepository
+from services.kpi.indicators.schemas import IndicatorSource
 from services.kpi.indicators.service import IndicatorService
 from services.kpi.org.repository import OrgRepository
 from services.kpi.org.service import OrgService
@@ -30,6 +36,7 @@ from services.kpi.rollups.service import RollupService
 from services.kpi.settings import KpiSettings
 from services.kpi.targets.repository import TargetRepository
 from services.kpi.targets.service import TargetService
+from services.kpi.templates.position_duties import PositionDuties, StaffPositionDuties
 from services.kpi.templates.repository import TemplateRepository
 from services.kpi.templates.service import TemplateService
 from shared.db import SessionDep
@@ -65,12 +72,15 @@ def build_indicator_service(session: AsyncSession) -> IndicatorService:
     return IndicatorService(IndicatorRepository(session))
 
 
-def build_template_service(session: AsyncSession) -> TemplateService:
-    return TemplateService(TemplateRepository(session), IndicatorRepository(session))
+def build_template_service(session: AsyncSession, duties: PositionDuties) -> TemplateService:
+    return TemplateService(TemplateRepository(session), IndicatorRepository(session), duties)
 
 
 def build_target_service(session: AsyncSession, scope: KpiScope) -> TargetService:
-    return TargetService(TargetRepository(session), IndicatorRepository(session), scope=scope)
+    return TargetService(
+        TargetRepository(session), IndicatorRepository(session), OrgRepository(session),
+        scope=scope,
+    )  # fmt: skip
 
 
 def build_cycle_service(session: AsyncSession, settings: KpiSettings) -> CycleService:
@@ -93,6 +103,7 @@ def build_appraisal_service(
         OrgRepository(session),
         settings.grade_scale,
         scope=scope,
+        target_max_share=settings.calibration_max_share,
     )
 
 
@@ -105,14 +116,26 @@ def build_rollup_service(
         settings.grade_scale,
         settings.bonus_coefficients,
         scope=scope,
+        bonus=BonusRepository(session),
+        currency=settings.base_currency,
     )
 
 
+def build_bonus_service(
+    session: AsyncSession, settings: KpiSettings, scope: KpiScope
+) -> BonusService:
+    return BonusService(
+        BonusRepository(session), CycleRepository(session), AppraisalRepository(session),
+        scope=scope, currency=settings.base_currency,
+    )  # fmt: skip
+
+
 def build_actuals_collection(
-    session: AsyncSession, settings: KpiSettings, source: ClientsMetricsSource
+    session: AsyncSession, settings: KpiSettings, sources: Mapping[str, ActualsSource]
 ) -> ActualsCollection:
+    """Collection from every indicator source kpi has a client for (by source name)."""
     return ActualsCollection(
-        CycleRepository(session), CollectionRepository(session), source, settings.grade_scale
+        CycleRepository(session), CollectionRepository(session), sources, settings.grade_scale
     )
 
 
@@ -137,8 +160,10 @@ def indicator_service(session: SessionDep) -> IndicatorService:
     return build_indicator_service(session)
 
 
-def template_service(session: SessionDep) -> TemplateService:
-    return build_template_service(session)
+def template_service(session: SessionDep, request: Request) -> TemplateService:
+    # Staff is asked only when a template cites duties, so the client may be absent.
+    staff: ServiceClient | None = getattr(request.app.state, "staff_client", None)
+    return build_template_service(session, StaffPositionDuties(staff))
 
 
 def target_service(session: SessionDep, scope: Scope) -> TargetService:
@@ -162,9 +187,18 @@ def rollup_service(session: SessionDep, settings: KpiSettingsDep, scope: Scope) 
 def actuals_collection(
     session: SessionDep,
     settings: KpiSettingsDep,
-    source: Annotated[ClientsMetricsSource, Depends(clients_metrics)],
+    request: Request,
+    clients: Annotated[ClientsMetricsSource, Depends(clients_metrics)],
 ) -> ActualsCollection:
-    return build_actuals_collection(session, settings, source)
+    sources: dict[str, ActualsSource] = {IndicatorSource.CLIENTS.value: clients}
+    staff: ServiceClient | None = getattr(request.app.state, "staff_client", None)
+    if staff is not None:  # without it, a cycle with staff indicators answers 503
+        sources[IndicatorSource.STAFF.value] = StaffQualificationsSource(staff)
+    return build_actuals_collection(session, settings, sources)
+
+
+def bonus_service(session: SessionDep, settings: KpiSettingsDep, scope: Scope) -> BonusService:
+    return build_bonus_service(session, settings, scope)
 
 
 def org_service(session: SessionDep) -> OrgService:
@@ -178,5 +212,6 @@ CycleServiceDep = Annotated[CycleService, Depends(cycle_service)]
 AppraisalServiceDep = Annotated[AppraisalService, Depends(appraisal_service)]
 RollupServiceDep = Annotated[RollupService, Depends(rollup_service)]
 ActualsCollectionDep = Annotated[ActualsCollection, Depends(actuals_collection)]
+BonusServiceDep = Annotated[BonusService, Depends(bonus_service)]
 OrgServiceDep = Annotated[OrgService, Depends(org_service)]
 StaffEmployeesDep = Annotated[StaffEmployeesClient, Depends(staff_employees)]

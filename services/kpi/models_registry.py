@@ -5,6 +5,7 @@ def import_all() -> None:
     """Load all table definitions of the KPI service."""
     import services.kpi.appraisals.models
     import services.kpi.audit.models
+    import services.kpi.bonus.models
     import services.kpi.cycles.models
     import services.kpi.indicators.models
     import services.kpi.org.models

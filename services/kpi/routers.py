@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.kpi.appraisals.router import router as appraisals_router
+from services.kpi.bonus.router import router as bonus_router
 from services.kpi.collection.router import router as collection_router
 from services.kpi.cycles.router import router as cycles_router
 from services.kpi.org.router import internal_router as org_internal_router
@@ -18,6 +19,7 @@ ROUTERS = (
     collection_router,
     appraisals_router,
     rollups_router,
+    bonus_router,
     org_router,
     org_internal_router,
 )
@@ -28,5 +30,6 @@ TAGS = [
     {"name": "cycles", "description": "考核周期: cycles, their population and calibration."},
     {"name": "appraisals", "description": "绩效考核: sheets, actuals, reviews, appeals."},
     {"name": "rollups", "description": "汇总: averages, distributions, trends, exports."},
+    {"name": "bonus", "description": "奖金: bonus bases and rewards/penalties (奖惩)."},
     {"name": "kpi-org", "description": "The read-only org copy fed by staff."},
 ]

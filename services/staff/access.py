@@ -17,5 +17,7 @@ MANAGE_PEOPLE = Policy(Role.ADMIN, Role.DEPT_MANAGER)
 READ_QUALIFICATIONS = Policy(
     Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.APPRAISAL_ADMIN, Role.EXECUTIVE
 )
+QUALIFICATION_METRICS = Policy(Role.ADMIN, Role.APPRAISAL_ADMIN, services=True)
+"""kpi collects 员工任职资格达标率 for a cycle's population in batches."""
 POST_WORK_ITEMS = Policy(services=True, description="Our services post and close work items.")
 OWN_INBOX = Policy(Role.EMPLOYEE, description="A person reads and works their own inbox.")

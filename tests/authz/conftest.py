@@ -28,7 +28,9 @@ def walk_report() -> Iterator[None]:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if TABLE.cells:
         write_report()
-    # In a parallel run the table was written by a worker: print its summary line.
+    # In a parallel run the table was written by a worker: print it and its summary.
     if REPORT.exists() and REPORT.stat().st_mtime >= STARTED:
-        summary = REPORT.read_text().splitlines()[0]
+        summary, _, table = REPORT.read_text().partition("\n\n")
+        terminalreporter.section("authz walk: operation × persona")
+        terminalreporter.write(table)
         terminalreporter.write_line(f"{summary} (table: {REPORT})")

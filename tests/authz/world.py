@@ -216,7 +216,8 @@ async def kpi_families(client: httpx.AsyncClient) -> tuple[Family, Family]:
                 "total": "120000.00",
                 "teams": [
                     {
-                        "team_id": department * 10 + 1,
+                        # A team must be in the plan's department (issue 20): its own.
+                        "team_id": department,
                         "share": "1",
                         "people": [{"employee_id": owner, "share": "1"}],
                     }

@@ -20,6 +20,7 @@ import pytest
 from deploy.backup import verify
 from deploy.processes import Ports, Stack, process_environment
 from deploy.test_runner import free_port
+from services.clients.calendar.today import company_today as company_calendar_today
 from shared.bootstrap import drop_database
 from shared.dsn import with_database
 from tests.conftest import OUTPUT_DIR, LoginFactory
@@ -27,6 +28,8 @@ from tests.polling import eventually
 from tests.settings import TestSettings
 
 pytestmark = pytest.mark.e2e
+company_today = company_calendar_today("Asia/Shanghai")
+"""Dates the services judge ("in the past") are days of the company's calendar, not UTC's."""
 ACCOUNTS = "/v1/clients/accounts"
 RUN = uuid.uuid4().hex[:6].upper()
 KAM_LOGIN = f"backup.kam.{RUN.lower()}"
@@ -54,13 +57,13 @@ def new_account(gateway: httpx.Client, owner_id: int, label: str) -> int:
 
 
 def planned_visit(gateway: httpx.Client, account_id: int) -> dict[str, Any]:
-    body = {"planned_on": date.today().isoformat(), "purpose": "回访"}
+    body = {"planned_on": company_today().isoformat(), "purpose": "回访"}
     return created(gateway.post(f"{ACCOUNTS}/{account_id}/visits", json=body))
 
 
 def make_records(gateway: httpx.Client, kam: int) -> list[str]:
     """Two accounts with a contract, a visit, a ticket and a payment; their paths."""
-    today = date.today()
+    today = company_today()
     first, second = new_account(gateway, kam, "甲"), new_account(gateway, kam, "乙")
     contract = created(gateway.post(f"{ACCOUNTS}/{first}/contracts", json={
         "number": f"HT-B{RUN}", "title": "备份演练合同", "amount": "1200000.00",
@@ -171,7 +174,7 @@ def check_restored_system(
         planned_visit(gateway, account)
         departure = gateway.post(
             f"/v1/staff/employees/{kam}/departure",
-            json={"date": date.today().isoformat(), "successor_employee_id": successor},
+            json={"date": company_today().isoformat(), "successor_employee_id": successor},
         )
         assert departure.status_code == 202, departure.text
         location = departure.headers["location"]

@@ -295,10 +295,11 @@ def test_a_month_of_a_team_is_appraised_as_computed_by_hand(
         assert cycle["appraisal_count"] == 3  # the three KAMs; the lead's position has no template
         move(admin, cycle["id"], "collecting")
         collected = ok(admin.post(f"{KPI}/cycles/{cycle['id']}/collect-actuals"))
-        assert {k: v for k, v in collected.items() if k != "fetched_at"} == {
-            "cycle_id": cycle["id"], "period": period, "source": "clients_metrics",
+        assert {k: v for k, v in collected.items() if k not in ("fetched_at", "sources")} == {
+            "cycle_id": cycle["id"], "period": period,
             "appraisals": 3, "items_updated": 13, "values_missing": 2, "metrics_missing": [],
         }  # fmt: skip
+        assert [s["source"] for s in collected["sources"]] == ["clients_metrics"]
         actuals = {e: by_key(s, "actual") for e, s in sheets(admin, cycle["id"]).items()}
         assert actuals == {
             k1: {"sales": "130000.0000", "new_accounts": "2.0000", "visits": "100.0000",

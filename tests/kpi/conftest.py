@@ -93,16 +93,25 @@ async def make_indicator(client: httpx.AsyncClient, code: str, **overrides: Any)
     return int(response.json()["id"])
 
 
-def sheet(collection_id: int, sales_id: int, *, name: str = "客户专员月度考核表") -> dict[str, Any]:
-    """Two indicators (40 + 40) and one qualitative item (20) on a 1–5 scale."""
-    return {
+def sheet(
+    collection_id: int,
+    sales_id: int,
+    *,
+    name: str = "客户专员月度考核表",
+    duty: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Two indicators (40 + 40) and one qualitative item (20) on a 1–5 scale.
+
+    ``duty`` links the first item to a duty of the position's description (checked with
+    staff, so only tests that run staff give one).
+    """
+    body = {
         "name": name,
         "sections": [
             {"title": "业绩指标", "items": [
                 {"key": "collection", "title": "回款率", "kind": "indicator",
                  "indicator_id": collection_id, "weight": "40",
-                 "target_mode": "absolute", "target": "100",
-                 "duty": {"importance": 4, "statement": "协助对账和催款"}},
+                 "target_mode": "absolute", "target": "100"},
                 {"key": "sales", "title": "销售目标达成率", "kind": "indicator",
                  "indicator_id": sales_id, "weight": "40", "target_mode": "decomposition"},
             ]},
@@ -112,6 +121,9 @@ def sheet(collection_id: int, sales_id: int, *, name: str = "客户专员月度�
             ]},
         ],
     }  # fmt: skip
+    if duty is not None:
+        body["sections"][0]["items"][0]["duty"] = duty
+    return body
 
 
 async def make_template(

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import column, table
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.audit.models import AuditEntry
+from services.clients.db import SCHEMA
+
+# By name, so the trail needs nothing of the accounts and contacts domains.
+_ACCOUNTS = table("accounts", column("id"), column("owner_id"), schema=SCHEMA)
+_LINKS = table("account_contacts", column("account_id"), column("contact_id"), schema=SCHEMA)
 
 
 class AuditRepository:
@@ -41,3 +47,26 @@ class AuditRepository:
             query = query.where(col(AuditEntry.id) < before_id)
         result = await self.session.exec(query)
         return result.all()
+
+    async def account_owners(self, account_ids: Sequence[int]) -> dict[int, int]:
+        """Each account's owner."""
+        if not account_ids:
+            return {}
+        query = select(_ACCOUNTS.c.id, _ACCOUNTS.c.owner_id).where(
+            _ACCOUNTS.c.id.in_(sorted(set(account_ids)))
+        )
+        return {row[0]: row[1] for row in (await self.session.exec(query)).all()}
+
+    async def contact_owners(self, contact_ids: Sequence[int]) -> dict[int, set[int]]:
+        """The owners of the accounts each contact is linked to."""
+        if not contact_ids:
+            return {}
+        query = (
+            select(_LINKS.c.contact_id, _ACCOUNTS.c.owner_id)
+            .join(_ACCOUNTS, _ACCOUNTS.c.id == _LINKS.c.account_id)
+            .where(_LINKS.c.contact_id.in_(sorted(set(contact_ids))))
+        )
+        owners: dict[int, set[int]] = {}
+        for contact_id, owner_id in (await self.session.exec(query)).all():
+            owners.setdefault(contact_id, set()).add(owner_id)
+        return owners

@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from services.clients.access import Caller
 from services.clients.audit.dependencies import AuditTrailDep
 from services.clients.audit.schemas import AuditEntity, AuditEntryRead
+from services.clients.dependencies import AccountScope
 from services.clients.keyset import cursor_id
 from services.clients.policies import AUDIT
 from shared.errors import problem_responses
@@ -27,6 +29,8 @@ IdQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 )
 async def list_audit_entries(
     trail: AuditTrailDep,
+    scope: AccountScope,
+    caller: Caller,
     entity: Annotated[AuditEntity | None, Query(description="Kind of record.")] = None,
     entity_id: IdQuery = None,
     account_id: Annotated[
@@ -40,5 +44,6 @@ async def list_audit_entries(
     rows = await trail.list(
         entity=entity, entity_id=entity_id, account_id=account_id, before_id=before_id, limit=limit
     )
-    items = [AuditEntryRead.model_validate(row) for row in rows]
+    # A contact's personal data in before/after follows the one masking rule.
+    items = await trail.as_seen_by(rows, scope, caller)
     return keyset_page(items, limit)

@@ -3,16 +3,20 @@ session as its change, so the entry commits or rolls back with it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import builtins
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel
 
+from services.clients.access import sees_personal_data
 from services.clients.audit.denials import SERVICE
 from services.clients.audit.models import AuditEntry
 from services.clients.audit.repository import AuditRepository
-from services.clients.audit.schemas import AuditEntity
+from services.clients.audit.rules import carries_personal_data, mask_snapshot
+from services.clients.audit.schemas import AuditEntity, AuditEntryRead
 from shared.audit_log import audit_entry
+from shared.auth.principal import Principal
 
 Snapshot = dict[str, Any]
 
@@ -80,3 +84,41 @@ class AuditTrail:
             before_id=before_id,
             limit=limit,
         )
+
+    async def as_seen_by(
+        self,
+        entries: Sequence[AuditEntry],
+        owner_ids: Collection[int] | None,
+        viewer: Principal,
+    ) -> builtins.list[AuditEntryRead]:
+        """The entries with a contact's personal data in ``before``/``after`` masked
+        unless ``viewer`` sees it (:func:`services.clients.access.sees_personal_data`, the
+        one masking rule: by the owners of the contact's accounts, or of the entry's)."""
+        personal = {
+            entry.id
+            for entry in entries
+            if carries_personal_data(entry.before) or carries_personal_data(entry.after)
+        }
+        chosen = [entry for entry in entries if entry.id in personal]
+        contacts = await self.repository.contact_owners(
+            [int(e.entity_id) for e in chosen if e.entity == AuditEntity.CONTACT and e.entity_id]
+        )
+        accounts = await self.repository.account_owners(
+            [e.account_id for e in chosen if e.account_id is not None]
+        )
+        reads: builtins.list[AuditEntryRead] = []
+        for entry in entries:
+            read = AuditEntryRead.model_validate(entry)
+            if entry.id in personal:
+                owners = {accounts[entry.account_id]} if entry.account_id in accounts else set()
+                if entry.entity == AuditEntity.CONTACT and entry.entity_id:
+                    owners |= contacts.get(int(entry.entity_id), set())
+                if not sees_personal_data(viewer, owner_ids, owners):
+                    read = read.model_copy(
+                        update={
+                            "before": mask_snapshot(read.before),
+                            "after": mask_snapshot(read.after),
+                        }
+                    )
+            reads.append(read)
+        return reads

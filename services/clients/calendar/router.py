@@ -22,7 +22,7 @@ DayPath = Annotated[IsoDay, Path(description="The day, YYYY-MM-DD.")]
     "/days",
     dependencies=[Depends(READ_ACCOUNTS)],
     response_model=Page[CalendarDayRead],
-    summary="Holidays and make-up working days of a year (one page)",
+    summary="Holidays and make-up working days of a year (one page): statutory and admins'",
     responses=problem_responses(401, 403, 422),
 )
 async def list_calendar_days(
@@ -36,7 +36,10 @@ async def list_calendar_days(
     "/days/{day}",
     dependencies=[Depends(MANAGE_CALENDAR)],
     response_model=CalendarDayRead,
-    summary="Mark a day as a holiday or a make-up working day (affects SLA clocks)",
+    summary="Mark a day as a holiday or a make-up working day (wins over the statutory day)",
+    description="Affects SLA clocks and visit plans. To make a statutory holiday an "
+    "ordinary working day, mark it `makeup_workday`. Adds a year the statutory source does "
+    'not cover yet (see README, "Business calendar").',
     responses={
         201: {"model": CalendarDayRead, "description": "Created: the day was ordinary"},
         **problem_responses(401, 403, 422),
@@ -59,7 +62,7 @@ async def put_calendar_day(
     "/days/{day}",
     dependencies=[Depends(MANAGE_CALENDAR)],
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="Make a day ordinary again",
+    summary="Remove an admin's day (the statutory day of that date, if any, applies again)",
     responses=problem_responses(401, 403, 404, 422),
 )
 async def delete_calendar_day(

@@ -16,6 +16,14 @@ class DayKind(StrEnum):
     MAKEUP_WORKDAY = "makeup_workday"
 
 
+class DaySource(StrEnum):
+    """Where a day comes from: the State Council's notice (loaded, see README "Business
+    calendar") or an admin (PUT; wins over the notice until deleted)."""
+
+    STATUTORY = "statutory"
+    ADMIN = "admin"
+
+
 class CalendarDayWrite(BaseModel):
     """What a day is."""
 
@@ -33,10 +41,13 @@ class CalendarDayRead(BaseModel):
     model_config = ConfigDict(
         from_attributes=True,
         json_schema_extra={
-            "examples": [{"day": "2026-10-01", "kind": "holiday", "name": "国庆节"}]
+            "examples": [
+                {"day": "2026-10-01", "kind": "holiday", "name": "国庆节", "source": "statutory"}
+            ]
         },
     )
 
     day: date
     kind: DayKind
     name: str
+    source: DaySource = DaySource.ADMIN

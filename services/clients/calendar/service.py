@@ -11,7 +11,13 @@ from services.clients.audit.service import AuditTrail, snapshot
 from services.clients.calendar.models import CalendarDay
 from services.clients.calendar.repository import CalendarRepository
 from services.clients.calendar.rules import BusinessCalendar
-from services.clients.calendar.schemas import CalendarDayRead, CalendarDayWrite, DayKind
+from services.clients.calendar.schemas import (
+    CalendarDayRead,
+    CalendarDayWrite,
+    DayKind,
+    DaySource,
+)
+from services.clients.calendar.statutory import statutory_days
 from shared.errors import NotFound
 
 # How far past a clock's start the holidays are loaded: longer than any SLA target plus
@@ -34,14 +40,34 @@ class BusinessCalendarService:
         self.audit = audit
         self.business_hours = business_hours
 
+    async def days(self, first: date, last: date) -> list[CalendarDayRead]:
+        """The special days from ``first`` to ``last``: the statutory ones, with an admin's
+        day winning over the statutory one of the same date."""
+        merged = {
+            d.day: CalendarDayRead(day=d.day, kind=d.kind, name=d.name, source=DaySource.STATUTORY)
+            for d in statutory_days(first, last)
+        }
+        for record in await self.repository.between(first, last):
+            merged[record.day] = CalendarDayRead.model_validate(record)
+        return [merged[day] for day in sorted(merged)]
+
     async def year(self, year: int) -> list[CalendarDayRead]:
-        days = await self.repository.between(date(year, 1, 1), date(year, 12, 31))
-        return [CalendarDayRead.model_validate(day) for day in days]
+        return await self.days(date(year, 1, 1), date(year, 12, 31))
+
+    async def working_days(self, first: date, last: date) -> BusinessCalendar:
+        """The business calendar knowing the special days from ``first`` to ``last``."""
+        days = await self.days(first, last)
+        return replace(
+            self.business_hours,
+            holidays=frozenset(d.day for d in days if d.kind == DayKind.HOLIDAY),
+            makeup_working_days=frozenset(d.day for d in days if d.kind == DayKind.MAKEUP_WORKDAY),
+        )
 
     async def put(
         self, day: date, data: CalendarDayWrite, actor_employee_id: int | None
     ) -> tuple[CalendarDayRead, bool]:
-        """Set what ``day`` is; True when it was not set before."""
+        """Set what ``day`` is (over a statutory day too); True when an admin had not set
+        it before."""
         record = await self.repository.get(day)
         created = record is None
         before = None if record is None else snapshot(record)
@@ -64,7 +90,7 @@ class BusinessCalendarService:
     async def delete(self, day: date, actor_employee_id: int | None) -> None:
         record = await self.repository.get(day)
         if record is None:
-            raise NotFound(f"{day} is not a special day in the calendar")
+            raise NotFound(f"{day} was not set by an admin (statutory days are not deleted)")
         before = snapshot(record)
         await self.repository.delete(record)
         self.audit.record(
@@ -84,9 +110,4 @@ class BusinessCalendarService:
         zone = self.business_hours.zone
         first = start.astimezone(zone).date() - timedelta(days=1)
         last = (until or start).astimezone(zone).date() + CALENDAR_HORIZON
-        days = await self.repository.between(first, last)
-        return replace(
-            self.business_hours,
-            holidays=frozenset(d.day for d in days if d.kind == DayKind.HOLIDAY),
-            makeup_working_days=frozenset(d.day for d in days if d.kind == DayKind.MAKEUP_WORKDAY),
-        )
+        return await self.working_days(first, last)

@@ -134,7 +134,8 @@ class ContactRead(BaseModel):
     personal_data_masked: bool = Field(
         default=False,
         description="Phone, e-mail and birth year are masked: the caller is not the owner of "
-        "an account of this contact, in the owner's manager chain, or an administrator.",
+        "an account of this contact nor in the owner's manager chain (administrators too "
+        "see them masked).",
     )
 
     @model_validator(mode="after")

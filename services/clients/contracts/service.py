@@ -56,7 +56,8 @@ def _duplicate_number(number: str) -> Conflict:
 
 
 OnContractSigned = Callable[[Account, int | None], Awaitable[None]]
-"""What follows a contract's signing elsewhere (services.clients.reactions)."""
+"""What follows a contract's signing or termination elsewhere (services.clients.reactions):
+both change the contract value the account's grade is computed from."""
 
 
 class ContractService:
@@ -315,7 +316,7 @@ class ContractService:
                 "can be terminated",
                 extra={"reason": "not_in_force"},
             )
-        await self._account(contract.account_id, None, writable=True)
+        account = await self._account(contract.account_id, None, writable=True, for_update=True)
         terminated_on = data.terminated_on or today
         assert contract.signed_on is not None
         problem = termination_problem(terminated_on, contract.signed_on, contract.end_date)
@@ -329,6 +330,7 @@ class ContractService:
         contract = await self._save(contract)
         old, new = changed_fields(before, snapshot(contract))
         self._audit(contract, "terminate", actor_employee_id, old, new)
+        await self.on_signed(account, actor_employee_id)
         return contract
 
     async def renew(

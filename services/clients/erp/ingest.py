@@ -10,7 +10,7 @@ are keyed by ``erp_ref``, allocations already made are not made again.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -40,6 +40,10 @@ from shared.errors import NotFound
 
 log = structlog.get_logger(__name__)
 MAX_FOLLOW_UPS = 1000
+
+OnReceivablesChanged = Callable[[Collection[int]], Awaitable[None]]
+"""What follows, elsewhere, an applied event that changed these accounts' receivables
+(services.clients.reactions: they are re-graded)."""
 
 
 def _payments_waiting_for_invoice(event: AnyErpEvent) -> tuple[str, dict[str, Any]]:
@@ -72,6 +76,7 @@ class ErpIngest:
         *,
         base: str,
         on_paid_off: OnLinesPaidOff,
+        on_changed: OnReceivablesChanged | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.repository = repository
@@ -81,7 +86,9 @@ class ErpIngest:
         self.base = base
         self.ledger = Ledger(repository, base=base, on_paid_off=on_paid_off)
         self.now = now
+        self.on_changed = on_changed
         self._follow_ups = 0
+        self._changed_accounts: set[int] = set()
         # One handler per event type: the event's document in, the reason it waits out.
         self._handlers: dict[str, Callable[[Any], Awaitable[str | None]]] = {
             "invoice.upserted": self._upsert_invoice,
@@ -110,6 +117,7 @@ class ErpIngest:
             )
         await self.repository.lock_erp_apply()
         waiting = await self._apply(stored, event)
+        await self._react()
         outcome = DeliveryOutcome.APPLIED if waiting is None else DeliveryOutcome.PENDING
         return DeliveryReceipt(webhook_id=webhook_id, outcome=outcome, detail=waiting)
 
@@ -120,7 +128,14 @@ class ErpIngest:
         for row in await self.repository.pending_events():
             if await self._apply_stored(row) is None:
                 applied += 1
+        await self._react()
         return applied
+
+    async def _react(self) -> None:
+        """Tell the reaction which accounts' receivables the applied events changed."""
+        changed, self._changed_accounts = self._changed_accounts, set()
+        if changed and self.on_changed is not None:
+            await self.on_changed(changed)
 
     async def _apply_stored(self, row: ErpInboxEvent) -> str | None:
         # Re-read the applied mark: a follow-up may already have applied it.
@@ -204,6 +219,7 @@ class ErpIngest:
         lines = await self._sync_lines(invoice, data, cancelled=data.status == "cancelled")
         refresh_status(invoice, lines)
         await self.repository.add(invoice)
+        self._changed_accounts.add(account.id)
         self.audit.record(
             entity=AuditEntity.INVOICE,
             entity_id=invoice.id,
@@ -261,6 +277,7 @@ class ErpIngest:
                     payment, lines, invoices, payment.unallocated_amount
                 )
                 await self.ledger.refresh_invoices(invoices)
+                self._changed_accounts.add(account.id)
                 return None
         if payment.status == "reversed":
             return None
@@ -330,6 +347,7 @@ class ErpIngest:
                 payment, lines, {invoice.id: invoice}, wanted.amount.amount
             )
             touched.add(invoice.id)
+            self._changed_accounts.add(invoice.account_id)
         await self.ledger.refresh_invoices(touched)
         if missing:
             return "waiting for invoice(s) " + ", ".join(sorted(set(missing)))
@@ -344,6 +362,9 @@ class ErpIngest:
         before = snapshot(payment)
         touched = await self.ledger.reverse(payment, data.reversed_on, data.reason)
         await self.ledger.refresh_invoices(touched)
+        self._changed_accounts.update(
+            [payment.account_id] + [(await self._invoice(i)).account_id for i in touched]
+        )
         self.audit.record(
             entity=AuditEntity.PAYMENT,
             entity_id=payment.id,

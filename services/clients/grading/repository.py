@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -35,14 +35,30 @@ class GradingRepository(Repository):
         self, account_ids: Collection[int], start: date, end: date
     ) -> dict[int, Decimal]:
         """Signed contract value (base currency) per account with a signing date in
-        ``[start, end]``: one grouped SUM of ``amount_base`` over every contract that is not
-        a draft (terminated and expired ones count: they were signed). Every requested id
-        is in the result, 0 when it has none."""
+        ``[start, end]``, counted as credit exposure counts contracts: a signed (or
+        expired) contract with its ``amount_base``; a terminated one only with the base
+        value of the live invoices linked to it, at most its own (the uninvoiced rest left
+        with the termination). Every requested id is in the result, 0 when it has none."""
         values = dict.fromkeys(account_ids, Decimal("0"))
         if not values:
             return values
+        invoiced = (
+            select(func.coalesce(func.sum(col(Invoice.amount_base)), 0))
+            .where(
+                col(Invoice.contract_id) == col(Contract.id),
+                col(Invoice.status) != "cancelled",
+            )
+            .scalar_subquery()
+        )
+        counted = case(
+            (
+                col(Contract.status) == "terminated",
+                func.least(col(Contract.amount_base), invoiced),
+            ),
+            else_=col(Contract.amount_base),
+        )
         result = await self.session.exec(
-            select(col(Contract.account_id), func.sum(col(Contract.amount_base)))
+            select(col(Contract.account_id), func.sum(counted))
             .where(
                 col(Contract.account_id).in_(list(values)),
                 col(Contract.status) != "draft",

@@ -198,6 +198,20 @@ class GradingService:
             changed=changed,
         )
 
+    async def regrade_accounts(self, account_ids: Collection[int]) -> int:
+        """Recompute the grades of accounts whose facts just moved (no actor: a system
+        change), archived ones left alone, in id order (row locks in one order); how many
+        changed."""
+        live = [
+            account
+            for account in await self.accounts.get_many(sorted(account_ids), for_update=True)
+            if account.status != "archived"
+        ]
+        changed = 0
+        for account in sorted(live, key=lambda a: a.id or 0):
+            changed += int((await self.evaluate(account, actor_employee_id=None)).changed)
+        return changed
+
     async def recompute(
         self, account_id: int, owner_ids: Collection[int] | None, actor_employee_id: int | None
     ) -> GradeRead:

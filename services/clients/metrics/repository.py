@@ -98,6 +98,19 @@ due AS (
       AND l.due_date BETWEEN :d0 AND :d1
     GROUP BY i.owner_id
 ),
+arrears AS (
+    SELECT i.owner_id, sum(GREATEST(l.amount_base - COALESCE(before.amount, 0), 0)) AS amount
+    FROM clients.invoices i JOIN clients.invoice_lines l ON l.invoice_id = i.id
+    LEFT JOIN LATERAL (
+        SELECT sum(pa.amount_base) AS amount
+        FROM clients.payment_allocations pa JOIN clients.payments p ON p.id = pa.payment_id
+        WHERE pa.invoice_line_id = l.id AND p.received_on < :d0
+          AND (p.status = 'received' OR p.reversed_on >= :d0)
+    ) before ON true
+    WHERE i.owner_id = ANY(CAST(:ids AS integer[])) AND i.status <> 'cancelled'
+      AND l.due_date < :d0
+    GROUP BY i.owner_id
+),
 collected AS (
     SELECT i.owner_id, sum(pa.amount_base) AS amount
     FROM clients.payments p
@@ -105,7 +118,7 @@ collected AS (
     JOIN clients.invoice_lines l ON l.id = pa.invoice_line_id
     JOIN clients.invoices i ON i.id = l.invoice_id
     WHERE p.received_on BETWEEN :d0 AND :d1 AND p.status = 'received'
-      AND p.source <> 'write_off'
+      AND p.source <> 'write_off' AND l.due_date <= :d1
       AND i.owner_id = ANY(CAST(:ids AS integer[])) AND i.status <> 'cancelled'
     GROUP BY i.owner_id
 ),
@@ -175,6 +188,7 @@ SELECT emp.employee_id,
        COALESCE(churned.accounts, 0) AS accounts_churned,
        COALESCE(collected.amount, 0) AS amount_collected,
        COALESCE(due.amount, 0) AS amount_due,
+       COALESCE(arrears.amount, 0) AS arrears_at_start,
        COALESCE(invoiced.amount, 0) AS amount_invoiced,
        COALESCE(billed_by_end.amount, 0) - COALESCE(paid_by_end.amount, 0)
            AS receivables_outstanding
@@ -188,6 +202,7 @@ LEFT JOIN surveys ON surveys.owner_id = emp.employee_id
 LEFT JOIN churned ON churned.owner_id = emp.employee_id
 LEFT JOIN held_at_start ON held_at_start.owner_id = emp.employee_id
 LEFT JOIN due ON due.owner_id = emp.employee_id
+LEFT JOIN arrears ON arrears.owner_id = emp.employee_id
 LEFT JOIN collected ON collected.owner_id = emp.employee_id
 LEFT JOIN invoiced ON invoiced.owner_id = emp.employee_id
 LEFT JOIN billed_by_end ON billed_by_end.owner_id = emp.employee_id
@@ -217,6 +232,7 @@ class EmployeeFacts:
     accounts_churned: int
     amount_collected: Decimal
     amount_due: Decimal
+    arrears_at_start: Decimal
     amount_invoiced: Decimal
     receivables_outstanding: Decimal
 

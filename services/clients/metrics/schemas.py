@@ -65,17 +65,29 @@ class EmployeeMetrics(BaseModel):
     accounts_at_start: int
     accounts_churned: int
     churn_rate: Rate | None
-    amount_due: Money = Field(description="Invoice lines that fell due in the period.")
-    amount_collected: Money = Field(
-        description="Paid in the period to the employee's invoice lines (old arrears too)."
+    amount_due: Money = Field(
+        description="Invoice lines (of the employee's invoices) that fell due in the period."
     )
-    collection_rate: Rate | None = Field(description="回款率: collected / due.")
+    arrears_at_start: Money = Field(
+        description="Arrears carried into the period: lines due before its first day, still "
+        "open then (less payments received before it and not reversed by then)."
+    )
+    amount_collected: Money = Field(
+        description="Payments received in the period and allocated to lines due by the "
+        "period's end (old arrears too); prepayments of lines due later and unallocated "
+        "amounts apart, write-offs and reversed payments excluded."
+    )
+    collection_rate: Rate | None = Field(
+        description="回款率 = amount_collected ÷ (amount_due + arrears_at_start) × 100, to "
+        "0.01 half up, capped at 100; null when both are 0."
+    )
     amount_invoiced: Money = Field(description="Invoices issued in the period.")
     receivables_outstanding: Money = Field(
         description="Open receivables at the period's end (invoiced by then, not yet paid)."
     )
     receivables_ratio: Rate | None = Field(
-        description="应收占压率: outstanding at the end / invoiced in the period."
+        description="应收占压率 = receivables_outstanding ÷ amount_invoiced × 100, to 0.01 "
+        "half up, not capped; null when nothing was invoiced in the period."
     )
 
 
@@ -111,6 +123,7 @@ class MetricsBatch(BaseModel):
                             "accounts_churned": 1,
                             "churn_rate": "5.00",
                             "amount_due": {"amount": "800000.00", "currency": "CNY"},
+                            "arrears_at_start": {"amount": "0.00", "currency": "CNY"},
                             "amount_collected": {"amount": "720000.00", "currency": "CNY"},
                             "collection_rate": "90.00",
                             "amount_invoiced": {"amount": "1000000.00", "currency": "CNY"},

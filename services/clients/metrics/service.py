@@ -37,8 +37,11 @@ def _metrics(facts: EmployeeFacts, currency: str) -> EmployeeMetrics:
         accounts_churned=facts.accounts_churned,
         churn_rate=percentage(facts.accounts_churned, facts.accounts_at_start),
         amount_due=Money.rounded(facts.amount_due, currency),
+        arrears_at_start=Money.rounded(facts.arrears_at_start, currency),
         amount_collected=Money.rounded(facts.amount_collected, currency),
-        collection_rate=collection_rate(facts.amount_collected, facts.amount_due),
+        collection_rate=collection_rate(
+            facts.amount_collected, facts.amount_due, facts.arrears_at_start
+        ),
         amount_invoiced=Money.rounded(facts.amount_invoiced, currency),
         receivables_outstanding=Money.rounded(facts.receivables_outstanding, currency),
         receivables_ratio=outstanding_ratio(

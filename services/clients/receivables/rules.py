@@ -16,6 +16,7 @@ from typing import Any
 
 ZERO = Decimal(0)
 PERCENT = Decimal("0.01")
+HUNDRED = Decimal("100.00")
 
 
 class RuleViolation(ValueError):
@@ -264,23 +265,28 @@ def _percent(part: Decimal, whole: Decimal) -> Decimal | None:
     return (part * 100 / whole).quantize(PERCENT, ROUND_HALF_UP)
 
 
-def collection_rate(collected: Decimal, due: Decimal) -> Decimal | None:
-    """Collected in the period as a percentage of what fell due in it, to 0.01 (half up).
-
-    May exceed 100 when old arrears are collected. None when nothing fell due.
+def collection_rate(collected: Decimal, due: Decimal, arrears: Decimal) -> Decimal | None:
+    """回款率 (docs/DOMAIN.md, "Receivables"): ``collected`` — payments received in the
+    period and allocated to lines due by its end (prepayments apart) — as a percentage of
+    what fell due in the period plus the arrears open at its start, to 0.01 (half up),
+    capped at 100 (base amounts converted at different dates may otherwise pass it).
+    None when nothing was due and nothing was in arrears.
     """
     _require_money(collected, "collected amount")
     _require_money(due, "due amount")
-    return _percent(collected, due)
+    _require_money(arrears, "arrears")
+    rate = _percent(collected, due + arrears)
+    return None if rate is None else min(rate, HUNDRED)
 
 
-def outstanding_ratio(outstanding: Decimal, revenue: Decimal) -> Decimal | None:
-    """Receivables outstanding ratio (应收占压率): open receivables at the period end as a
-    percentage of the period's revenue, to 0.01 (half up); None when revenue is 0.
+def outstanding_ratio(outstanding: Decimal, invoiced: Decimal) -> Decimal | None:
+    """应收占压率 (docs/DOMAIN.md, "Receivables"): receivables outstanding at the period's
+    end as a percentage of what was invoiced in the period, to 0.01 (half up); None when
+    nothing was invoiced. Not capped: 300 means three periods' invoicing is still open.
     """
     _require_money(outstanding, "outstanding amount")
-    _require_money(revenue, "revenue")
-    return _percent(outstanding, revenue)
+    _require_money(invoiced, "invoiced amount")
+    return _percent(outstanding, invoiced)
 
 
 def credit_exposure(open_receivables: Decimal, uninvoiced_contract_value: Decimal) -> Decimal:

@@ -7,7 +7,7 @@ visits but this module). Transfers and handovers move planned visits in ownershi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
 
 from services.clients.accounts.models import Account
@@ -20,6 +20,7 @@ from services.clients.visits.rules import (
     PlannedVisit,
     VisitFrequency,
     VisitStatus,
+    WorkingDays,
     plan_visits,
     replan_future,
 )
@@ -27,6 +28,9 @@ from shared.errors import Conflict, UnprocessableContent
 
 REPLANNED = "replanned"
 """The cancel reason of plan visits a grade change replaced."""
+
+WorkingDaysOf = Callable[[date, date], Awaitable[WorkingDays]]
+"""The business calendar (holidays, make-up working days) from one date to another."""
 
 
 class VisitPlanner:
@@ -39,11 +43,19 @@ class VisitPlanner:
         *,
         frequencies: Mapping[Grade, VisitFrequency],
         today: Callable[[], date],
+        working_days: WorkingDaysOf | None = None,
     ) -> None:
         self.repository = repository
         self.audit = audit
         self.frequencies = frequencies
         self.today = today
+        self.working_days = working_days
+
+    async def _calendar(self, first_year: int, last_year: int) -> WorkingDays | None:
+        """Visits are planned on working days: the business calendar of those years."""
+        if self.working_days is None:
+            return None
+        return await self.working_days(date(first_year, 1, 1), date(last_year, 12, 31))
 
     def frequency_of(self, grade: str) -> VisitFrequency | None:
         return self.frequencies.get(Grade(grade))
@@ -97,6 +109,7 @@ class VisitPlanner:
             Grade(account.grade),
             self.frequencies,
             from_date=today if year == today.year else None,
+            calendar=await self._calendar(year, year),
         )
         return [
             await self._add_plan_visit(account, day, "plan", actor_employee_id) for day in dates
@@ -110,7 +123,9 @@ class VisitPlanner:
         Only an account that has a plan (plan visits this year or later) is re-planned.
         Plan visits still planned from today on are cancelled with reason ``replanned``
         (so nothing silently disappears and they never count as planned) and the new
-        grade's visits are added; completed, cancelled and overdue visits stay as they are.
+        grade's visits are added on working days; completed, cancelled and overdue visits stay
+        as they are, and a period holding one (a visit cancelled by a person included) gets
+        no new visit.
         """
         assert account.id is not None
         today = self.today()
@@ -119,15 +134,22 @@ class VisitPlanner:
         existing = await self.repository.plan_of(account.id, from_year=today.year)
         if not existing:
             return
+        last_year = max([today.year] + [v.planned_on.year for v in existing if v.planned_on])
         plan = replan_future(
             [
-                PlannedVisit(v.planned_on, VisitStatus(v.status), str(v.id))
+                PlannedVisit(
+                    v.planned_on,
+                    VisitStatus(v.status),
+                    str(v.id),
+                    replaced=v.cancel_reason == REPLANNED,
+                )
                 for v in existing
                 if v.planned_on is not None
             ],
             Grade(account.grade),
             today,
             self.frequencies,
+            calendar=await self._calendar(today.year, last_year),
         )
         kept = {p.visit_id for p in plan if p.visit_id is not None}
         for visit in existing:

@@ -133,11 +133,13 @@ class VisitStatus(StrEnum):
 
 @dataclass(frozen=True)
 class PlannedVisit:
-    """A visit in the plan; ``visit_id`` is None for one not stored yet."""
+    """A visit in the plan; ``visit_id`` is None for one not stored yet. ``replaced``:
+    cancelled by an earlier re-plan (not by a person, whose cancellation stands)."""
 
     planned_on: date
     status: VisitStatus = VisitStatus.PLANNED
     visit_id: str | None = None
+    replaced: bool = False
 
 
 def is_replaceable(visit: PlannedVisit, today: date) -> bool:
@@ -157,16 +159,15 @@ def replan_future(
     Completed and cancelled visits, and planned visits before ``today`` (overdue ones),
     are kept untouched. Planned visits from ``today`` on are dropped and replaced by the
     new grade's plan from ``today`` to the end of this year (and of any later year that
-    had planned visits). A period that already holds a kept completed or overdue planned
-    visit gets no new one. Returns the whole plan sorted by date.
+    had planned visits). A period that already holds a kept completed, overdue or
+    cancelled visit gets no new one: a visit a person cancelled with a reason (客户春节放假)
+    stays cancelled and does not come back as planned; only visits an earlier re-plan
+    replaced leave their period open. New dates are on working days when ``calendar``
+    is given. Returns the whole plan sorted by date.
     """
     kept = [v for v in existing if not is_replaceable(v, today)]
     years = {today.year} | {v.planned_on.year for v in existing if is_replaceable(v, today)}
-    covered = {
-        v.planned_on
-        for v in kept
-        if v.status is not VisitStatus.CANCELLED and v.planned_on.year in years
-    }
+    covered = {v.planned_on for v in kept if not v.replaced and v.planned_on.year in years}
     frequency = frequency_for_grade(new_grade, frequencies)
     new: list[PlannedVisit] = []
     for year in sorted(years):

@@ -38,6 +38,8 @@ class ActualsSource(Protocol):
     """Fetches the period's actuals of many employees for the named metrics at once."""
 
     source: ActualSource
+    endpoint: str
+    """The request that fetches (method and path), kept in the lineage."""
 
     async def fetch(
         self,
@@ -53,6 +55,7 @@ class ManualActualsSource:
     """Reviewers type actuals in: nothing is fetched, every entry is a manual snapshot."""
 
     source = ActualSource.MANUAL
+    endpoint = ""
 
     async def fetch(
         self,

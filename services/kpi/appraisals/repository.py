@@ -221,6 +221,27 @@ class AppraisalRepository:
         )
         return [(row[0], row[1], row[2]) for row in result.all()]
 
+    async def department_final_grades(
+        self, cycle_id: int, department_id: int | None, *, except_id: int
+    ) -> list[str]:
+        """Final grades of the department's reviewed appraisals in the cycle, but one."""
+        table = _t(Appraisal)
+        department = (
+            table.c.department_id.is_(None)
+            if department_id is None
+            else table.c.department_id == department_id
+        )
+        result = await self.session.exec(
+            select(table.c.final_grade).where(
+                table.c.cycle_id == cycle_id,
+                department,
+                table.c.id != except_id,
+                table.c.final_grade.is_not(None),
+                table.c.state.not_in(["pending_self", "pending_manager"]),
+            )
+        )
+        return [row[0] for row in result.all()]
+
     # --- writes ---------------------------------------------------------------------------
 
     async def save(self, appraisal: Appraisal) -> Appraisal:

@@ -46,7 +46,9 @@ __all__ = [
     "distribution_violations",
     "grade_counts",
     "grade_for_score",
+    "grade_outside_band",
     "may_enter_actual",
+    "worsened_grades",
 ]
 
 G = TypeVar("G", bound=Hashable)
@@ -130,6 +132,14 @@ def grade_for_score(score: Decimal, scale: GradeScale = DEFAULT_GRADE_SCALE) -> 
     return scale.lowest_grade
 
 
+def grade_outside_band(score: Decimal, grade: str, scale: GradeScale = DEFAULT_GRADE_SCALE) -> bool:
+    """Whether ``grade`` contradicts the band of ``score`` (e.g. 100.90 graded B: it is S).
+
+    Calibration and appeals may give such a grade only with an explicit override and a reason.
+    """
+    return grade != grade_for_score(score, scale)
+
+
 def grade_counts(grades: Iterable[str], scale: GradeScale = DEFAULT_GRADE_SCALE) -> dict[str, int]:
     """How many of ``grades`` fall in each grade of ``scale`` (every grade listed, best first).
 
@@ -209,6 +219,22 @@ def distribution_violations(
                 DistributionViolation(grade, count, total, share, max_share, max_count)
             )
     return violations
+
+
+def worsened_grades(
+    before: Mapping[str, int], after: Mapping[str, int], target_max_share: Mapping[str, Decimal]
+) -> list[DistributionViolation]:
+    """The violations of ``after`` that are new or larger than in ``before``.
+
+    An appeal that moves someone *down* in a group already over its target worsens nothing,
+    so only a change that adds excess people to a grade is reported.
+    """
+    excess_before = {v.grade: v.excess for v in distribution_violations(before, target_max_share)}
+    return [
+        v
+        for v in distribution_violations(after, target_max_share)
+        if v.excess > excess_before.get(v.grade, 0)
+    ]
 
 
 # --- bonus ----------------------------------------------------------------------------------

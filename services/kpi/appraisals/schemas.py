@@ -23,6 +23,7 @@ class ActualSource(StrEnum):
     MANUAL_OVERRIDE = "manual_override"
     """A reviewer's value replacing a collected one; collection leaves it in place."""
     CLIENTS_METRICS = "clients_metrics"
+    STAFF_QUALIFICATIONS = "staff_qualifications"
 
 
 class AppraisalItemRead(BaseModel):
@@ -192,11 +193,19 @@ class CalibrationAdjustment(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"grade": "B", "reason": "部门A等比例超过20%,按排名调整"}]},
+        json_schema_extra={
+            "examples": [
+                {"grade": "B", "band_override": True, "reason": "部门A等比例超过20%,按排名调整"}
+            ]
+        },
     )
 
     final_score: ExactDecimal | None = None
     grade: str | None = Field(default=None, min_length=1, max_length=10)
+    band_override: bool = Field(
+        default=False,
+        description="Required to give a grade outside the final score's band (audited).",
+    )
     reason: Reason
 
 
@@ -222,6 +231,17 @@ class AppealResolution(BaseModel):
     resolution: Reason
     final_score: ExactDecimal | None = None
     grade: str | None = Field(default=None, min_length=1, max_length=10)
+    band_override: bool = Field(
+        default=False,
+        description="Required to give a grade outside the final score's band (audited).",
+    )
+    distribution_exception: Reason | None = Field(
+        default=None,
+        description=(
+            "Why a changed grade may exceed the department's target distribution; without "
+            "it such a change is refused (409). Recorded in the audit log."
+        ),
+    )
 
 
 class AppraisalEventRead(BaseModel):

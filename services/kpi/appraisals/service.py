@@ -7,7 +7,7 @@ decision is written to the appraisal's history with its actor and reason.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -20,8 +20,11 @@ from services.kpi.appraisals.rules import (
     GradeScale,
     InvalidTransitionError,
     assert_transition,
+    grade_counts,
     grade_for_score,
+    grade_outside_band,
     may_enter_actual,
+    worsened_grades,
 )
 from services.kpi.appraisals.schemas import (
     ActualEntry,
@@ -75,8 +78,10 @@ class AppraisalService:
         grade_scale: GradeScale,
         *,
         scope: KpiScope,
+        target_max_share: Mapping[str, Decimal] | None = None,
     ) -> None:
         self.scope = scope
+        self.target_max_share = target_max_share or {}
         self.repository = repository
         self.cycles = cycles
         self.org = org
@@ -166,7 +171,8 @@ class AppraisalService:
             actor_employee_id=actor, detail=detail or {},
         )  # fmt: skip
 
-    def _grade(self, score: Decimal, grade: str | None) -> str:
+    def _grade(self, score: Decimal, grade: str | None, *, band_override: bool) -> str:
+        """The final grade: the score's band, or another grade only with ``band_override``."""
         if not 0 <= score <= MAX_SCORE:
             raise UnprocessableContent(f"a final score must be between 0 and {MAX_SCORE}")
         if grade is None:
@@ -175,7 +181,67 @@ class AppraisalService:
             raise UnprocessableContent(
                 f"grade {grade} is not one of {', '.join(self.grade_scale.grades)}"
             )
+        if grade_outside_band(score, grade, self.grade_scale) and not band_override:
+            raise UnprocessableContent(
+                f"grade {grade} contradicts final score {score} (its band is "
+                f"{grade_for_score(score, self.grade_scale)}); set band_override with the reason "
+                "to give it anyway",
+                extra={"band_grade": grade_for_score(score, self.grade_scale)},
+            )
         return grade
+
+    async def _audit_band_override(
+        self, appraisal: Appraisal, score: Decimal, grade: str, reason: str, actor: int
+    ) -> None:
+        await self.repository.add_audit_entry(
+            kpi_audit_entry(
+                action="grade_band_overridden", entity="appraisal", entity_id=str(appraisal.id),
+                actor_employee_id=actor,
+                before={"final_score": str(appraisal.final_score),
+                        "final_grade": appraisal.final_grade},
+                after={"employee_id": appraisal.employee_id, "final_score": str(score),
+                       "final_grade": grade,
+                       "band_grade": grade_for_score(score, self.grade_scale),
+                       "reason": reason},
+            )
+        )  # fmt: skip
+
+    async def _recheck_distribution(
+        self, appraisal: Appraisal, new_grade: str, exception: str | None, actor: int
+    ) -> list[dict[str, Any]]:
+        """Refuse a grade change that pushes the department over its target distribution,
+        unless the resolver records an exception with its reason (audited)."""
+        assert appraisal.id is not None
+        others = await self.repository.department_final_grades(
+            appraisal.cycle_id, appraisal.department_id, except_id=appraisal.id
+        )
+        before = grade_counts([*others, appraisal.final_grade or new_grade], self.grade_scale)
+        after = grade_counts([*others, new_grade], self.grade_scale)
+        worse = worsened_grades(before, after, self.target_max_share)
+        if not worse:
+            return []
+        found = [
+            {"grade": v.grade, "count": v.count, "total": v.total, "max_count": v.max_count}
+            for v in worse
+        ]
+        if exception is None:
+            raise Conflict(
+                "this grade would exceed the department's target distribution: "
+                + "; ".join(str(v) for v in worse)
+                + "; give distribution_exception with the reason to record an exception",
+                extra={"violations": found},
+            )
+        await self.repository.add_audit_entry(
+            kpi_audit_entry(
+                action="distribution_exception", entity="appraisal", entity_id=str(appraisal.id),
+                actor_employee_id=actor,
+                before={"final_grade": appraisal.final_grade},
+                after={"employee_id": appraisal.employee_id,
+                       "department_id": appraisal.department_id, "final_grade": new_grade,
+                       "violations": found, "reason": exception},
+            )
+        )  # fmt: skip
+        return found
 
     async def _score(self, appraisal: Appraisal, items: Sequence[AppraisalItem]) -> None:
         try:
@@ -351,7 +417,12 @@ class AppraisalService:
             raise UnprocessableContent("give a final_score, a grade or both")
         score = data.final_score if data.final_score is not None else appraisal.final_score
         assert score is not None
-        grade = self._grade(score, data.grade if data.final_score is None or data.grade else None)
+        grade = self._grade(
+            score,
+            data.grade if data.final_score is None or data.grade else None,
+            band_override=data.band_override,
+        )
+        overridden = grade_outside_band(score, grade, self.grade_scale)
         before = {"final_score": str(appraisal.final_score), "final_grade": appraisal.final_grade}
         appraisal.final_score, appraisal.final_grade = score, grade
         appraisal.calibration_reason = data.reason
@@ -359,8 +430,10 @@ class AppraisalService:
         await self.repository.add_event(
             appraisal.id, "calibration_adjusted", actor_employee_id=actor_employee_id,
             detail={"before": before, "final_score": str(score), "final_grade": grade,
-                    "reason": data.reason},
+                    "band_override": overridden, "reason": data.reason},
         )  # fmt: skip
+        if overridden:
+            await self._audit_band_override(appraisal, score, grade, data.reason, actor_employee_id)
         await self.repository.save(appraisal)
         return await self.read(appraisal_id)
 
@@ -400,12 +473,26 @@ class AppraisalService:
         if data.final_score is not None or data.grade is not None:
             score = data.final_score if data.final_score is not None else appraisal.final_score
             assert score is not None
-            grade = self._grade(score, data.grade)
+            grade = self._grade(score, data.grade, band_override=data.band_override)
             before = {
                 "final_score": str(appraisal.final_score),
                 "final_grade": appraisal.final_grade,
             }
             detail.update(before=before, final_score=str(score), final_grade=grade)
+            if grade_outside_band(score, grade, self.grade_scale):
+                detail.update(band_override=True)
+                await self._audit_band_override(
+                    appraisal, score, grade, data.resolution, actor_employee_id
+                )
+            if grade != appraisal.final_grade:
+                exceptions = await self._recheck_distribution(
+                    appraisal, grade, data.distribution_exception, actor_employee_id
+                )
+                if exceptions:
+                    detail.update(
+                        distribution_exception=data.distribution_exception,
+                        violations=exceptions,
+                    )
             appraisal.final_score, appraisal.final_grade = score, grade
         await self._move(
             appraisal, AppraisalState.APPEAL_RESOLVED, "appeal_resolved", actor_employee_id, detail

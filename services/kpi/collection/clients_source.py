@@ -92,6 +92,7 @@ class ClientsMetricsSource:
     """The period's actuals of a population from ``POST /v1/clients/metrics/batch``."""
 
     source = ActualSource.CLIENTS_METRICS
+    endpoint = f"POST {METRICS_BATCH_PATH}"
 
     def __init__(self, client: ServiceClient, currency: str, batch_size: int = MAX_BATCH) -> None:
         if not 1 <= batch_size <= MAX_BATCH:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, insert, text
+from sqlalchemy import bindparam, func, insert, text
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import ARRAY, INTEGER, NUMERIC, TEXT
 from sqlmodel import col, select
@@ -40,6 +40,8 @@ class AutomaticItem:
     metric: str
     score: Decimal | None
     """The sheet's score: set once the manager has reviewed it."""
+    source: str = "clients"
+    """The indicator's source (``clients``, ``staff``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,7 +146,7 @@ class CollectionRepository:
         query = (
             core_select(
                 items.c.id, appraisals.c.id, appraisals.c.employee_id, indicators.c.metric,
-                appraisals.c.score,
+                appraisals.c.score, func.coalesce(indicators.c.source, "clients"),
             )
             .join(appraisals, appraisals.c.id == items.c.appraisal_id)
             .join(indicators, indicators.c.id == items.c.indicator_id)

@@ -1,4 +1,4 @@
-"""Collect a cycle's automatic actuals from their source, snapshot them, rescore. Never commits.
+"""Collect a cycle's automatic actuals from their sources, snapshot them, rescore. Never commits.
 
 Order of work: check the cycle (404/409), read the items to feed, fetch every batch from
 the source (an upstream failure is a 502/503/504 before anything is written), then lock the
@@ -10,7 +10,8 @@ appraisal, one audit entry for the cycle.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,11 +27,12 @@ from services.kpi.collection.repository import (
     CollectionRepository,
     SheetScore,
 )
-from services.kpi.collection.schemas import CollectionSummary
+from services.kpi.collection.schemas import CollectionSummary, SourceLineage
 from services.kpi.cycles.models import AppraisalCycle
 from services.kpi.cycles.repository import CycleRepository
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, NotFound, ServiceUnavailable
 from shared.periods import Month, Quarter, Year, parse_period
+from shared.request_id import current_request_id
 
 COLLECTING_STATES = (
     CycleState.COLLECTING, CycleState.SELF_REVIEW, CycleState.MANAGER_REVIEW,
@@ -54,19 +56,20 @@ def _line(item: AppraisalItem) -> SheetLine:
 
 
 class ActualsCollection:
-    """Feeds a cycle's automatic indicators from one source, for its whole population."""
+    """Feeds a cycle's automatic indicators from their sources (each indicator names its
+    own: ``clients``, ``staff``), for its whole population, in one run."""
 
     def __init__(
         self,
         cycles: CycleRepository,
         repository: CollectionRepository,
-        source: ActualsSource,
+        sources: Mapping[str, ActualsSource],
         grade_scale: GradeScale,
         batch_size: int = MAX_BATCH,
     ) -> None:
         self.cycles = cycles
         self.repository = repository
-        self.source = source
+        self.sources = dict(sources)
         self.grade_scale = grade_scale
         self.batch_size = batch_size
 
@@ -86,6 +89,23 @@ class ActualsCollection:
         states = [state.value for state in OPEN_APPRAISALS]
         return await self.repository.automatic_items(cycle_id, states, lock=lock)
 
+    async def _fetch(
+        self, period: Month | Quarter | Year, planned: Sequence[AutomaticItem]
+    ) -> dict[str, tuple[ActualsSource, FetchedActuals]]:
+        """Every source's batches, all before anything is written (a failure writes nothing)."""
+        by_source: dict[str, list[AutomaticItem]] = defaultdict(list)
+        for item in planned:
+            by_source[item.source].append(item)
+        fetched: dict[str, tuple[ActualsSource, FetchedActuals]] = {}
+        for name, items in sorted(by_source.items()):
+            source = self.sources.get(name)
+            if source is None:
+                raise ServiceUnavailable(f"kpi has no client for the {name} indicator source")
+            metrics = sorted({item.metric for item in items})
+            employees = sorted({item.employee_id for item in items})
+            fetched[name] = (source, await source.fetch(period, employees, metrics))
+        return fetched
+
     async def collect(
         self, cycle_id: int, *, actor: str | None, actor_employee_id: int | None
     ) -> CollectionSummary:
@@ -93,38 +113,55 @@ class ActualsCollection:
         period = parse_period(cycle.period)
         assert isinstance(period, Month | Quarter | Year)
         planned = await self._items(cycle_id, lock=False)
-        metrics = sorted({item.metric for item in planned})
-        employees = sorted({item.employee_id for item in planned})
-        fetched = (
-            await self.source.fetch(period, employees, metrics)
-            if planned
-            else FetchedActuals(values={})
-        )
+        fetched = await self._fetch(period, planned)
+        request_id = current_request_id()
+        lineage = {
+            name: SourceLineage(
+                source=source.source, indicator_source=name, endpoint=source.endpoint,
+                request_id=request_id, fetched_at=answer.fetched_at,
+                metrics=sorted({i.metric for i in planned if i.source == name}),
+                employees=len({i.employee_id for i in planned if i.source == name}),
+            )
+            for name, (source, answer) in fetched.items()
+        }  # fmt: skip
         # Writes start here, under locks; the items are read again as they are now.
         await self._cycle(cycle_id, for_update=True)
         items = await self._items(cycle_id, lock=True)
         by_appraisal: dict[int, list[AutomaticItem]] = defaultdict(list)
         for item in items:
             by_appraisal[item.appraisal_id].append(item)
-        updated = await self._write_values(items, fetched, str(period), actor_employee_id)
+        updated: dict[int, Decimal] = {}
+        unavailable: dict[str, frozenset[str]] = {}
+        for name, (source, answer) in fetched.items():
+            own = [item for item in items if item.source == name]
+            updated.update(
+                await self._write_values(own, source, answer, str(period), actor_employee_id)
+            )
+            unavailable[name] = answer.unavailable
         changed = {item.appraisal_id for item in items if item.item_id in updated}
         scored = {item.appraisal_id for item in items if item.score is not None}
         rescored = await self._rescore(changed & scored)
         await self._record(
-            by_appraisal, fetched, updated, rescored, period=str(period),
+            by_appraisal, lineage, updated, rescored, period=str(period),
             actor_employee_id=actor_employee_id,
         )  # fmt: skip
         await self.repository.next_versions(sorted(changed))
+
+        def not_provided(item: AutomaticItem) -> bool:
+            return item.metric in unavailable.get(item.source, frozenset())
+
         missing = [i for i in items if i.item_id not in updated]
         summary = CollectionSummary(
             cycle_id=cycle_id,
             period=str(period),
-            source=self.source.source,
+            sources=list(lineage.values()),
             appraisals=len(by_appraisal),
             items_updated=len(updated),
-            values_missing=sum(1 for i in missing if i.metric not in fetched.unavailable),
-            metrics_missing=sorted({i.metric for i in items} & fetched.unavailable),
-            fetched_at=fetched.fetched_at,
+            values_missing=sum(1 for i in missing if not not_provided(i)),
+            metrics_missing=sorted({i.metric for i in items if not_provided(i)}),
+            fetched_at=min(
+                (entry.fetched_at for entry in lineage.values()), default=datetime.now(UTC)
+            ),
         )
         await self.repository.add_audit_entry(
             kpi_audit_entry(
@@ -138,6 +175,7 @@ class ActualsCollection:
     async def _write_values(
         self,
         items: Sequence[AutomaticItem],
+        source: ActualsSource,
         fetched: FetchedActuals,
         period: str,
         actor_employee_id: int | None,
@@ -150,14 +188,15 @@ class ActualsCollection:
             if value is not None:
                 by_employee[item.employee_id].append(
                     CollectedValue(
-                        item.item_id, value, f"{item.metric} · {period} · fetched {note_time}"
+                        item.item_id, value,
+                        f"{item.metric} · {period} · {source.endpoint} · fetched {note_time}",
                     )
-                )
+                )  # fmt: skip
         updated: dict[int, Decimal] = {}
         for batch in batches(by_employee, self.batch_size):
             values = [value for employee in batch for value in by_employee[employee]]
             await self.repository.record_values(
-                values, source=self.source.source.value, recorded_by=actor_employee_id
+                values, source=source.source.value, recorded_by=actor_employee_id
             )
             updated.update((value.item_id, value.value) for value in values)
         return updated
@@ -182,22 +221,23 @@ class ActualsCollection:
     async def _record(
         self,
         by_appraisal: dict[int, list[AutomaticItem]],
-        fetched: FetchedActuals,
+        lineage: Mapping[str, SourceLineage],
         updated: dict[int, Decimal],
         rescored: dict[int, Decimal],
         *,
         period: str,
         actor_employee_id: int | None,
     ) -> None:
-        """One event per appraisal with what it was given (and its score before and after)."""
+        """One event per appraisal with what it was given, from where (and its score)."""
         events: list[dict[str, Any]] = []
         for appraisal_id, items in sorted(by_appraisal.items()):
+            used = sorted({i.source for i in items if i.source in lineage})
             detail: dict[str, Any] = {
-                "source": self.source.source.value,
+                "sources": [lineage[name].model_dump(mode="json") for name in used],
                 "period": period,
-                "fetched_at": fetched.fetched_at.isoformat(),
                 "items": [
-                    {"item_id": i.item_id, "metric": i.metric, "value": str(updated[i.item_id])}
+                    {"item_id": i.item_id, "metric": i.metric, "source": i.source,
+                     "value": str(updated[i.item_id])}
                     for i in items if i.item_id in updated
                 ],
                 "missing": [i.metric for i in items if i.item_id not in updated],

@@ -24,6 +24,8 @@ class Indicator(KpiTable, table=True):
     unit: str = Field(max_length=20)
     direction: str = Field(max_length=20)
     kind: str = Field(max_length=20)
+    source: str | None = Field(default=None, max_length=20)
+    """Where an automatic indicator is collected from: ``clients`` or ``staff``."""
     metric: str | None = Field(default=None, max_length=60)
     scoring_rule: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSONB, nullable=False, server_default="{}")

@@ -39,6 +39,19 @@ class IndicatorKind(StrEnum):
     MANUAL = "manual"
 
 
+class IndicatorSource(StrEnum):
+    """Which service an automatic indicator's metric is collected from."""
+
+    CLIENTS = "clients"
+    """``POST /v1/clients/metrics/batch``: sales, collection, visits, satisfaction, churn."""
+    STAFF = "staff"
+    """``POST /v1/staff/qualifications/metrics/batch``: 员工任职资格达标率."""
+
+
+STAFF_METRICS = frozenset({"qualification_rate"})
+"""The metrics staff reports (its batch answers these fields)."""
+
+
 def canonical_rule(data: dict[str, Any], direction: Direction) -> dict[str, Any]:
     """The rule checked with ``parse_scoring_rule`` and stored without its direction.
 
@@ -82,6 +95,9 @@ class IndicatorCreate(BaseModel):
     unit: Unit
     direction: Direction = Direction.HIGHER_IS_BETTER
     kind: IndicatorKind
+    source: IndicatorSource | None = Field(
+        default=None, description="Where an automatic indicator is collected from (clients)."
+    )
     metric: Annotated[str | None, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,59}$")] = None
     scoring_rule: ScoringRule = Field(default_factory=LinearRule)
     description: str = Field(default="", max_length=1000)
@@ -90,8 +106,12 @@ class IndicatorCreate(BaseModel):
     def _consistent(self) -> Self:
         if self.kind is IndicatorKind.AUTOMATIC and not self.metric:
             raise ValueError("an automatic indicator must name the metric it is computed from")
-        if self.kind is IndicatorKind.MANUAL and self.metric:
-            raise ValueError("a manual indicator has no metric")
+        if self.kind is IndicatorKind.MANUAL and (self.metric or self.source):
+            raise ValueError("a manual indicator has no metric and no source")
+        if self.kind is IndicatorKind.AUTOMATIC and self.source is None:
+            self.source = IndicatorSource.CLIENTS
+        if self.source is IndicatorSource.STAFF and self.metric not in STAFF_METRICS:
+            raise ValueError(f"staff reports only {', '.join(sorted(STAFF_METRICS))}")
         return self
 
     @field_serializer("scoring_rule")
@@ -138,6 +158,7 @@ class IndicatorRead(BaseModel):
     unit: str
     direction: Direction
     kind: IndicatorKind
+    source: IndicatorSource | None
     metric: str | None
     scoring_rule: dict[str, Any]
     description: str

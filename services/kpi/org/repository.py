@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from datetime import UTC, date, datetime, time
 
+from sqlalchemy import literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.kpi.org.models import OrgEmployee, OrgEmployeePeriod
 from shared.org_copy.repository import ACTIVE, OrgCopyRepository
 
-__all__ = ["ACTIVE", "OrgRepository"]
+__all__ = ["ACTIVE", "DEPARTED", "OrgRepository"]
+
+DEPARTED = "departed"
 
 
 class OrgRepository(OrgCopyRepository[OrgEmployee, OrgEmployeePeriod]):
@@ -52,3 +56,37 @@ class OrgRepository(OrgCopyRepository[OrgEmployee, OrgEmployeePeriod]):
             .distinct()
         )
         return sorted(int(row) for row in result.all() if row is not None)
+
+    async def department_members_at(
+        self, department_id: int, at: date, *, max_depth: int = 20
+    ) -> dict[int, int]:
+        """Employees (not departed) of the department's subtree at the end of ``at`` (UTC),
+        as the dated copy held them: employee → department.
+
+        The copy holds no department tree, so the subtree is read from the reporting lines
+        of that time: the department's members and everyone reporting to them, directly or
+        not. A person the copy had not heard of by then is not a member.
+        """
+        moment = datetime.combine(at, time.max, tzinfo=UTC)
+        periods = self.periods
+        held = self._held_at(moment)
+        start = (
+            select(periods.c.employee_id, literal(0).label("depth"))
+            .where(periods.c.department_id == department_id, held)
+            .cte("members", recursive=True)
+        )
+        step = (
+            select(periods.c.employee_id, start.c.depth + 1)
+            .join(start, periods.c.manager_id == start.c.employee_id)
+            .where(held, start.c.depth < max_depth)
+        )
+        members = start.union_all(step)
+        result = await self.session.exec(
+            select(periods.c.employee_id, periods.c.department_id).where(
+                periods.c.employee_id.in_(select(members.c.employee_id)),
+                held,
+                periods.c.status != DEPARTED,
+                periods.c.department_id.is_not(None),
+            )
+        )
+        return {int(row[0]): int(row[1]) for row in result.all()}

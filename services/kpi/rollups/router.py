@@ -38,7 +38,7 @@ async def get_cycle_rollup(
     dependencies=[Depends(READ_ROLLUPS)],
     response_model=Trend,
     summary="Average score and grade distribution over the latest cycles",
-    responses=problem_responses(401, 403, 422),
+    responses=problem_responses(401, 403, 404, 422),
 )
 async def get_trend(
     service: RollupServiceDep,

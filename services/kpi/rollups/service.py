@@ -14,6 +14,8 @@ from typing import Any
 
 from services.kpi.access import KpiScope
 from services.kpi.appraisals.rules import GradeScale, bonus_factor
+from services.kpi.bonus.repository import BonusRepository
+from services.kpi.bonus.rules import AdjustmentKind, BonusLine, base_for, bonus_line
 from services.kpi.cycles.models import AppraisalCycle
 from services.kpi.cycles.repository import CycleRepository
 from services.kpi.rollups.repository import RollupRepository
@@ -27,14 +29,17 @@ from services.kpi.rollups.schemas import (
 )
 from services.kpi.rollups.spreadsheet import xlsx_chunks
 from shared.errors import NotFound
+from shared.money import Money
 
 _GROUP_COLUMN = {GroupBy.DEPARTMENT: "department_id", GroupBy.TEAM: "manager_id"}
 _CENT = Decimal("0.01")
 
 EXPORT_COLUMNS = (
     "employee_id", "employee_no", "name", "department_id", "manager_id", "position_code",
-    "state", "score", "final_score", "final_grade", "bonus_factor",
+    "state", "score", "final_score", "final_grade", "bonus_factor", "bonus_base",
+    "performance_bonus", "rewards", "penalties", "bonus_total", "currency",
 )  # fmt: skip
+"""The export's columns; the bonus ones follow services.kpi.bonus.rules (approved 奖惩 only)."""
 
 
 def _average(total: Decimal, count: int) -> Decimal | None:
@@ -52,7 +57,11 @@ class RollupService:
         bonus_coefficients: Mapping[str, Decimal],
         *,
         scope: KpiScope,
+        bonus: BonusRepository,
+        currency: str,
     ) -> None:
+        self.bonus = bonus
+        self.currency = currency
         # Every aggregate and export counts only the appraisals in the caller's scope.
         self.scope = scope
         self.repository = repository
@@ -108,6 +117,10 @@ class RollupService:
         )
 
     async def trend(self, period_kind: str, department_id: int | None, limit: int) -> Trend:
+        # A department filter goes through the scope too: one the caller does not lead
+        # answers like a department that does not exist.
+        if department_id is not None and not self.scope.covers_department(department_id):
+            raise NotFound(f"department {department_id} does not exist")
         points: dict[int, TrendPoint] = {}
         totals: dict[int, Decimal] = {}
         for cycle_id, period, grade, count, score_sum in await self.repository.trend(
@@ -133,16 +146,54 @@ class RollupService:
             return None
         return bonus_factor(grade, self.bonus_coefficients)
 
+    async def _bonus_lines(
+        self, cycle: AppraisalCycle, rows: list[dict[str, Any]]
+    ) -> list[BonusLine]:
+        """Each row's bonus: its base (person's, else position's) × coefficient ± approved 奖惩."""
+        assert cycle.id is not None
+        person_bases: dict[int, Money] = {}
+        position_bases: dict[str, Money] = {}
+        for base in await self.bonus.bases(cycle.period, self.scope):
+            money = Money(amount=base.amount, currency=base.currency)
+            if base.employee_id is not None:
+                person_bases[base.employee_id] = money
+            elif base.position_code is not None:
+                position_bases[base.position_code] = money
+        adjustments: dict[int, list[tuple[AdjustmentKind, Money]]] = {}
+        for employee_id, kind, amount, currency in await self.bonus.approved_adjustments(cycle.id):
+            adjustments.setdefault(employee_id, []).append(
+                (AdjustmentKind(kind), Money(amount=amount, currency=currency))
+            )
+        return [
+            bonus_line(
+                base_for(row["employee_id"], row["position_code"], person_bases, position_bases),
+                row["final_grade"], self.bonus_coefficients,
+                adjustments.get(row["employee_id"], []), self.currency,
+            )
+            for row in rows
+        ]  # fmt: skip
+
     async def _export_rows(self, cycle_id: int) -> Iterator[list[Any]]:
         """The cycle's results in ``EXPORT_COLUMNS`` order (``None`` where there is nothing)."""
-        await self._cycle(cycle_id)
+        cycle = await self._cycle(cycle_id)
         rows = await self.repository.export_rows(cycle_id, self.scope)
+        lines = await self._bonus_lines(cycle, rows)
+
+        def amount(money: Money | None) -> Decimal | None:
+            return None if money is None else money.amount
+
         return (
             [
-                self._bonus_factor(row["final_grade"]) if column == "bonus_factor" else row[column]
-                for column in EXPORT_COLUMNS
+                *(row[column] for column in EXPORT_COLUMNS[:10]),
+                self._bonus_factor(row["final_grade"]),
+                amount(line.base),
+                amount(line.performance_bonus),
+                line.rewards.amount,
+                line.penalties.amount,
+                amount(line.total),
+                self.currency,
             ]
-            for row in rows
+            for row, line in zip(rows, lines, strict=True)
         )
 
     async def export_csv(self, cycle_id: int) -> Iterator[str]:

@@ -15,8 +15,9 @@ Months are numbered 1–12 within the plan's year.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import Generic, Protocol, TypeVar
@@ -27,9 +28,12 @@ __all__ = [
     "MONTHS",
     "Joiner",
     "Leaver",
+    "OutsideDepartment",
     "TargetError",
     "decompose_target",
+    "lines_outside_department",
     "monthly_distribution",
+    "plan_org_date",
     "rebalance",
     "visible_parts",
 ]
@@ -273,3 +277,42 @@ def visible_parts(
         or (part.employee_id is None and part.team_id in own_teams)
         or (part.employee_id is not None and part.employee_id in employees)
     ]
+
+
+# --- who may be in a plan ---------------------------------------------------------------------
+
+
+def plan_org_date(year: int, today: date) -> date:
+    """The date at which a plan's teams and people are checked against the org: today,
+    clamped into the plan's year (a past year's plan is checked at its 31 December, a future
+    year's at its 1 January)."""
+    return min(max(today, date(year, 1, 1)), date(year, 12, 31))
+
+
+@dataclass(frozen=True, slots=True)
+class OutsideDepartment:
+    """The lines of a plan that are not in the plan's department subtree."""
+
+    team_ids: list[int]
+    employee_ids: list[int]
+
+    def __bool__(self) -> bool:
+        return bool(self.team_ids or self.employee_ids)
+
+
+def lines_outside_department(
+    department_id: int,
+    lines: Mapping[int, Iterable[int]],
+    members: Mapping[int, int],
+) -> OutsideDepartment:
+    """Teams and people of a plan outside its department subtree, in the order given.
+
+    ``lines`` maps team id → employee ids; ``members`` maps each employee of the subtree to
+    their department. A team must be the department itself or a department someone of the
+    subtree belongs to; a person must be in the subtree (any team of it: people are lent
+    between teams of one department).
+    """
+    departments = {department_id, *members.values()}
+    teams = [team for team in lines if team not in departments]
+    people = [e for employees in lines.values() for e in employees if e not in members]
+    return OutsideDepartment(team_ids=teams, employee_ids=people)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
 from decimal import Decimal
 
 from services.kpi.access import KpiScope
 from services.kpi.indicators.repository import IndicatorRepository
+from services.kpi.org.repository import OrgRepository
 from services.kpi.targets.models import TargetNode, TargetPlan
 from services.kpi.targets.repository import TargetRepository
 from services.kpi.targets.rules import (
@@ -15,7 +17,9 @@ from services.kpi.targets.rules import (
     Leaver,
     TargetError,
     decompose_target,
+    lines_outside_department,
     monthly_distribution,
+    plan_org_date,
     rebalance,
     visible_parts,
 )
@@ -72,11 +76,37 @@ class TargetService:
     """Create plans, read them, rebalance them when people join or leave."""
 
     def __init__(
-        self, repository: TargetRepository, indicators: IndicatorRepository, *, scope: KpiScope
+        self,
+        repository: TargetRepository,
+        indicators: IndicatorRepository,
+        org: OrgRepository,
+        *,
+        scope: KpiScope,
+        today: Callable[[], date] = date.today,
     ) -> None:
         self.repository = repository
         self.indicators = indicators
+        self.org = org
         self.scope = scope
+        self.today = today
+
+    async def _check_in_department(
+        self, department_id: int, year: int, lines: Mapping[int, Sequence[int]]
+    ) -> None:
+        """Every team and person must belong to the plan's department subtree (org copy at
+        the plan's date, :func:`plan_org_date`)."""
+        at = plan_org_date(year, self.today())
+        members = await self.org.department_members_at(department_id, at)
+        outside = lines_outside_department(department_id, lines, members)
+        if outside:
+            raise UnprocessableContent(
+                f"not in department {department_id} on {at.isoformat()}: "
+                + ", ".join(
+                    [f"team {t}" for t in outside.team_ids]
+                    + [f"employee {e}" for e in outside.employee_ids]
+                ),
+                extra={"team_ids": outside.team_ids, "employee_ids": outside.employee_ids},
+            )
 
     async def get(self, plan_id: int) -> TargetPlan:
         plan = await self.repository.get(plan_id, self.scope)
@@ -124,6 +154,11 @@ class TargetService:
                 f"department {data.department_id} already has a {data.year} plan "
                 f"for indicator {data.indicator_id}"
             )
+        await self._check_in_department(
+            data.department_id,
+            data.year,
+            {team.team_id: [p.employee_id for p in team.people] for team in data.teams},
+        )
         try:
             team_amounts = decompose_target(
                 data.total, {team.team_id: team.share for team in data.teams}
@@ -190,6 +225,10 @@ class TargetService:
         elsewhere = {n.employee_id for n in nodes if n.level == PERSON} - set(people)
         if change.employee_id in elsewhere:
             raise Conflict(f"employee {change.employee_id} is in another team of this plan")
+        if change.change is RebalanceChange.JOIN:
+            await self._check_in_department(
+                plan.department_id, plan.year, {team.team_id: [change.employee_id]}
+            )
         month_nodes = {
             (n.employee_id, n.month): n
             for n in nodes

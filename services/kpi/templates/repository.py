@@ -110,6 +110,32 @@ class TemplateRepository:
             .values(status="retired", version=AppraisalTemplate.version + 1)
         )
 
+    async def lock_position_period(self, position_code: str, period_kind: str) -> None:
+        """Serialise publishes for one position and period kind until the transaction ends
+        (two drafts of different codes published at once would both find nothing in force)."""
+        await self.session.exec(
+            select(func.pg_advisory_xact_lock(func.hashtextextended(
+                f"kpi.template:{position_code}:{period_kind}", 0
+            )))
+        )  # fmt: skip
+
+    async def in_force_for(
+        self, position_code: str, period_kind: str, *, except_code: str
+    ) -> AppraisalTemplate | None:
+        """The published template of another code for this position and period kind."""
+        result = await self.session.exec(
+            select(AppraisalTemplate)
+            .where(
+                col(AppraisalTemplate.position_code) == position_code,
+                col(AppraisalTemplate.period_kind) == period_kind,
+                col(AppraisalTemplate.status) == "published",
+                col(AppraisalTemplate.code) != except_code,
+            )
+            .order_by(col(AppraisalTemplate.id))
+            .limit(1)
+        )
+        return result.first()
+
     async def now(self) -> datetime:
         value = await self.session.scalar(select(func.now()))
         assert value is not None

@@ -116,3 +116,16 @@ async def publish_template(
     template_id: IdPath, service: TemplateServiceDep, response: Response, if_match: IfMatch = None
 ) -> TemplateRead:
     return _with_etag(response, await service.publish(template_id, if_match=if_match))
+
+
+@router.post(
+    "/{template_id}/retire",
+    dependencies=[Depends(MANAGE_LIBRARY)],
+    response_model=TemplateRead,
+    summary="Retire a published template (takes it out of force for its position)",
+    responses=problem_responses(401, 403, 404, 409, 412, 428),
+)
+async def retire_template(
+    template_id: IdPath, service: TemplateServiceDep, response: Response, if_match: IfMatch = None
+) -> TemplateRead:
+    return _with_etag(response, await service.retire(template_id, if_match=if_match))

@@ -26,6 +26,7 @@ __all__ = [
     "RatingScale",
     "ScoredItem",
     "WeightsError",
+    "duty_links_not_in_description",
     "rating_to_score",
     "validate_weights",
     "weighted_score",
@@ -171,3 +172,19 @@ def weighted_score(items: Sequence[ScoredItem | RatedItem]) -> Decimal:
                 )
             total += item.weight * score
         return (total / _HUNDRED).quantize(_SCORE_PLACES, rounding=ROUND_HALF_UP)
+
+
+def duty_links_not_in_description(
+    links: Mapping[str, tuple[int, str]], duties: Mapping[str, int] | None
+) -> list[str]:
+    """Keys of items whose duty link is not a duty of the position's approved description.
+
+    ``links`` maps item key → (importance, statement) as the template cites it; ``duties``
+    maps each duty statement of the description in force to its importance (``None``: the
+    position has no approved description, so every link is unknown). A link matches when
+    the statement is the description's and its importance is that duty's rank.
+    """
+    known = duties or {}
+    return [
+        key for key, (importance, statement) in links.items() if known.get(statement) != importance
+    ]

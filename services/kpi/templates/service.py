@@ -7,7 +7,9 @@ from typing import Any
 
 from services.kpi.indicators.repository import IndicatorRepository
 from services.kpi.templates.models import AppraisalTemplate, TemplateItem
+from services.kpi.templates.position_duties import PositionDuties
 from services.kpi.templates.repository import TemplateRepository
+from services.kpi.templates.rules import duty_links_not_in_description
 from services.kpi.templates.schemas import (
     DutyRef,
     SectionRead,
@@ -18,7 +20,7 @@ from services.kpi.templates.schemas import (
     TemplateStatus,
 )
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import Conflict, DomainError, NotFound, UnprocessableContent
 
 
 def _item_rows(content: TemplateContent) -> list[dict[str, Any]]:
@@ -45,6 +47,14 @@ def _item_rows(content: TemplateContent) -> list[dict[str, Any]]:
     return rows
 
 
+def _duty_links(content: TemplateContent) -> dict[str, tuple[int, str]]:
+    return {
+        item.key: (item.duty.importance, item.duty.statement)
+        for _, item in content.items()
+        if item.duty is not None
+    }
+
+
 def template_read(template: AppraisalTemplate, items: Sequence[TemplateItem]) -> TemplateRead:
     """The template with its items grouped into sections, in sheet order."""
     sections: list[SectionRead] = []
@@ -63,9 +73,37 @@ def template_read(template: AppraisalTemplate, items: Sequence[TemplateItem]) ->
 class TemplateService:
     """Create, edit (a published version is frozen: editing it makes a new draft), publish."""
 
-    def __init__(self, repository: TemplateRepository, indicators: IndicatorRepository) -> None:
+    def __init__(
+        self,
+        repository: TemplateRepository,
+        indicators: IndicatorRepository,
+        duties: PositionDuties,
+    ) -> None:
         self.repository = repository
         self.indicators = indicators
+        self.duties = duties
+
+    async def _check_duties(
+        self,
+        position_code: str,
+        links: dict[str, tuple[int, str]],
+        error: type[DomainError] = UnprocessableContent,
+    ) -> None:
+        """Every cited duty must be one of the position's approved description (asked of
+        staff now: a description changes under the template, so nothing is cached)."""
+        if not links:
+            return
+        duties = await self.duties.approved_duties(position_code)
+        unknown = duty_links_not_in_description(links, duties)
+        if unknown:
+            why = (
+                f"position {position_code} has no approved description"
+                if duties is None
+                else f"they are not duties of position {position_code}'s approved description"
+            )
+            raise error(
+                f"item(s) {', '.join(unknown)} cite duties, but {why}", extra={"item_keys": unknown}
+            )
 
     async def get(self, template_id: int, *, for_update: bool = False) -> AppraisalTemplate:
         template = await self.repository.get(template_id, for_update=for_update)
@@ -104,6 +142,7 @@ class TemplateService:
         if await self.repository.code_exists(data.code):
             raise Conflict(f"a template with code {data.code} already exists; edit it instead")
         await self._check_indicators(data)
+        await self._check_duties(data.position_code, _duty_links(data))
         template = await self.repository.add(
             AppraisalTemplate(
                 code=data.code,
@@ -124,6 +163,7 @@ class TemplateService:
         template = await self.get(template_id, for_update=True)  # no lost concurrent edit
         check_if_match(if_match, template.version)
         await self._check_indicators(content)
+        await self._check_duties(template.position_code, _duty_links(content))
         if template.status != TemplateStatus.DRAFT:
             latest = await self.repository.latest_version(template.code)
             assert latest is not None
@@ -159,8 +199,41 @@ class TemplateService:
             raise Conflict(
                 f"template {template_id} is {template.status}; only a draft is published"
             )
+        await self.repository.lock_position_period(template.position_code, template.period_kind)
+        in_force = await self.repository.in_force_for(
+            template.position_code, template.period_kind, except_code=template.code
+        )
+        if in_force is not None:
+            raise Conflict(
+                f"template {in_force.id} ({in_force.code}) is in force for position "
+                f"{template.position_code} and period kind {template.period_kind}; retire it "
+                "first (one template per position and period kind)",
+                extra={"conflicting_template_id": in_force.id},
+            )
+        items = await self.repository.items(template_id)
+        await self._check_duties(
+            template.position_code,
+            {
+                item.key: (item.duty_importance, item.duty_statement)
+                for item in items
+                if item.duty_importance is not None and item.duty_statement is not None
+            },
+            Conflict,  # the draft was valid when written; the description changed since
+        )
         await self.repository.retire_published(template.code, except_id=template_id)
         template.status = TemplateStatus.PUBLISHED.value
         template.published_at = await self.repository.now()
+        await self.repository.save(template)
+        return await self.read(template_id)
+
+    async def retire(self, template_id: int, *, if_match: str | None) -> TemplateRead:
+        """Take a published template out of force (its appraisals keep their copy)."""
+        template = await self.get(template_id, for_update=True)
+        check_if_match(if_match, template.version)
+        if template.status != TemplateStatus.PUBLISHED:
+            raise Conflict(
+                f"template {template_id} is {template.status}; only a published one retires"
+            )
+        template.status = TemplateStatus.RETIRED.value
         await self.repository.save(template)
         return await self.read(template_id)

@@ -31,6 +31,15 @@ class EmployeeRepository:
         )
         return result.first()
 
+    async def get_many(self, employee_ids: Sequence[int]) -> Sequence[Employee]:
+        """These employees (unknown ids are left out), by id."""
+        result = await self.session.exec(
+            select(Employee)
+            .where(col(Employee.id).in_(list(employee_ids)))
+            .order_by(col(Employee.id))
+        )
+        return result.all()
+
     async def get_by_no(self, employee_no: str) -> Employee | None:
         result = await self.session.exec(
             select(Employee).where(col(Employee.employee_no) == employee_no)

@@ -7,7 +7,7 @@ informational gaps.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -84,3 +84,20 @@ def qualification_rate(meeting: int, assessed: int) -> Decimal | None:
     if assessed == 0:
         return None
     return (Decimal(meeting) * 100 / Decimal(assessed)).quantize(PERCENT, rounding=ROUND_HALF_UP)
+
+
+def reporting_subtree(managers: Mapping[int, int | None], root: int) -> frozenset[int]:
+    """``root`` and everyone whose chain of managers (``managers``: person → manager)
+    reaches ``root``, directly or not; a cycle in the chain reaches nobody new."""
+    reports: dict[int, list[int]] = {}
+    for person, manager in managers.items():
+        if manager is not None:
+            reports.setdefault(manager, []).append(person)
+    seen = {root}
+    waiting = [root]
+    while waiting:
+        for person in reports.get(waiting.pop(), ()):
+            if person not in seen:
+                seen.add(person)
+                waiting.append(person)
+    return frozenset(seen)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.numbers import JsonInt
 
 
 class RequirementRead(BaseModel):
@@ -39,3 +41,31 @@ class QualificationRate(BaseModel):
     meeting_all: int
     rate_percent: Decimal | None = Field(examples=["83.33"], description="null when none assessed")
     not_meeting: list[int] = Field(description="Ids of assessed employees who miss something.")
+
+
+class QualificationMetricsRequest(BaseModel):
+    """The employees whose 员工任职资格达标率 an appraisal cycle needs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    period: str = Field(
+        pattern=r"^\d{4}(-\d{2}|-Q[1-4])?$",
+        examples=["2026-11"],
+        description="Echoed: qualifications have no history, so the rate is as of now.",
+    )
+    employee_ids: list[JsonInt] = Field(min_length=1, max_length=1000)
+
+
+class QualificationMetricsItem(BaseModel):
+    employee_id: int
+    department_id: int | None
+    qualification_rate: Decimal | None = Field(
+        examples=["83.33"],
+        description="Rate (percent) of the employee's department, sub-departments included; "
+        "null when nobody there is assessed or the employee has no department.",
+    )
+
+
+class QualificationMetrics(BaseModel):
+    period: str
+    items: list[QualificationMetricsItem]

@@ -2,6 +2,7 @@
 
 import httpx
 
+from shared.auth.principal import Role
 from tests.clients.conftest import (
     ACCOUNTS,
     KAM,
@@ -76,3 +77,47 @@ async def test_an_entry_carries_the_facts_of_its_request(clients: httpx.AsyncCli
     assert entry["request_id"] == "audit-shape-0001"
     assert entry["actor_employee_id"] == MANAGER and entry["actor"] == "user:1"
     assert entry["client_address"] and entry["on_behalf_of"] is None
+
+
+PERSONAL = {"phone": "138-1234-5678", "email": "li.jianguo@example.com", "birthday": "1972-05-18"}
+
+
+async def test_a_contacts_personal_data_in_the_audit_follows_the_masking_rule(
+    clients: httpx.AsyncClient,
+) -> None:
+    """The audit's before/after snapshots of a contact are masked like a contact read for
+    whoever is not in the owner's line, the administrator who reads the audit included."""
+    account = await create_account(clients, owner_id=KAM)
+    contact = await create_contact(clients, account["id"], **PERSONAL)
+    changed = await clients.patch(
+        f"/v1/clients/contacts/{contact['id']}",
+        json={"phone": "139-0000-1111", "email": "li.new@example.com"},
+        headers={"If-Match": f'"{contact["version"]}"'},
+    )
+    assert changed.status_code == 200, changed.text
+    answer = await clients.get(AUDIT, params={"entity": "contact", "entity_id": contact["id"]})
+    assert answer.status_code == 200, answer.text
+    by_action = {e["action"]: e for e in answer.json()["items"]}
+    created = by_action["create"]["after"]
+    assert (created["phone"], created["email"], created["birthday"]) == (
+        "***-****-5678", "l***@example.com", "05-18",
+    )  # fmt: skip
+    update = by_action["update"]
+    assert update["before"]["phone"] == "***-****-5678"
+    assert (update["after"]["phone"], update["after"]["email"]) == (
+        "***-****-1111", "l***@example.com",
+    )  # fmt: skip
+    text = answer.text
+    for value in (*PERSONAL.values(), "139-0000-1111", "li.new@example.com"):
+        assert value not in text
+    # The rest of the entry is unchanged: the contact's name is not personal data.
+    assert created["name"] == contact["name"]
+    # The rule, not a blanket mask: an administrator who owns the account reads it in full.
+    as_owner = await clients.get(
+        AUDIT,
+        params={"entity": "contact", "entity_id": contact["id"]},
+        headers=acting(KAM, Role.ADMIN),
+    )
+    assert as_owner.status_code == 200, as_owner.text
+    created = {e["action"]: e for e in as_owner.json()["items"]}["create"]["after"]
+    assert (created["phone"], created["email"], created["birthday"]) == tuple(PERSONAL.values())

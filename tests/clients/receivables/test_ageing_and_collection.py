@@ -107,23 +107,85 @@ def money(facts: dict[str, Any], *fields: str) -> list[str]:
 
 async def test_collection_figures_in_the_metrics_are_exact(erp: httpx.AsyncClient) -> None:
     await ledger(erp)
-    figures = ("amount_due", "amount_collected", "amount_invoiced", "receivables_outstanding")
+    figures = (
+        "amount_due",
+        "arrears_at_start",
+        "amount_collected",
+        "amount_invoiced",
+        "receivables_outstanding",
+    )
     december = await month_facts(erp, "2026-12")
-    # Due in December: G1/1 1000 + G1/2 2000. Collected in December: PAY-G1 500 and PAY-G4
-    # 200 (an older line counts); PAY-G2 was reversed; PAY-G3 is January's. Open at the
-    # end: 7100.75 invoiced - 700.00 paid.
+    # Due in December: G1/1 1000 + G1/2 2000 = 3000.00. Arrears on 12-01: G2/1 3000 (due
+    # 10-31) + G2/2 400.50 + G2/3 700.25, nothing paid yet = 4100.75. Collected in
+    # December: PAY-G1 500 and PAY-G4 200 (an older line counts); PAY-G2 was reversed;
+    # PAY-G3 is January's. 回款率 = 700 / (3000 + 4100.75) = 9.858…% → 9.86. Open at the
+    # end: 7100.75 invoiced - 700.00 paid; nothing invoiced in December → no 应收占压率.
     kam = december[KAM]
-    assert money(kam, *figures) == ["3000.00", "700.00", "0.00", "6400.75"]
-    assert (kam["collection_rate"], kam["receivables_ratio"]) == ("23.33", None)
-    assert money(december[LEAD], *figures) == ["0.00", "0.00", "0.00", "0.00"]
+    assert money(kam, *figures) == ["3000.00", "4100.75", "700.00", "0.00", "6400.75"]
+    assert (kam["collection_rate"], kam["receivables_ratio"]) == ("9.86", None)
+    assert money(december[LEAD], *figures) == ["0.00", "0.00", "0.00", "0.00", "0.00"]
     assert december[LEAD]["collection_rate"] is None
     january = (await month_facts(erp, "2027-01"))[KAM]
-    assert money(january, *figures) == ["0.00", "1000.00", "0.00", "5400.75"]
-    assert january["collection_rate"] is None  # nothing fell due: no rate, not 0 or 100
+    # Nothing falls due in January, but 7100.75 - 700.00 (PAY-G2 reversed 12-20, before
+    # the month) = 6400.75 is in arrears; PAY-G3 collects 1000 of it: 15.623…% → 15.62.
+    assert money(january, *figures) == ["0.00", "6400.75", "1000.00", "0.00", "5400.75"]
+    assert january["collection_rate"] == "15.62"
     june = (await month_facts(erp, "2026-06"))[KAM]
-    # Both invoices issued 2026-06-01; G2/2 400.50 due 2026-06-30, nothing paid yet.
-    assert money(june, *figures) == ["400.50", "0.00", "7100.75", "7100.75"]
+    # Both invoices issued 2026-06-01; G2/2 400.50 due 2026-06-30, nothing paid yet, no
+    # arrears: 0 / 400.50 = 0.00; 7100.75 open of 7100.75 invoiced = 100.00.
+    assert money(june, *figures) == ["400.50", "0.00", "0.00", "7100.75", "7100.75"]
     assert (june["collection_rate"], june["receivables_ratio"]) == ("0.00", "100.00")
+    quarter = (await month_facts(erp, "2026-Q4"))[KAM]
+    # Q4: due G2/1 3000 (10-31) + G1/1 1000 + G1/2 2000 = 6000.00; arrears on 10-01 G2/2
+    # 400.50 + G2/3 700.25 = 1100.75; collected 700 → 700 / 7100.75 = 9.86.
+    assert money(quarter, *figures) == ["6000.00", "1100.75", "700.00", "0.00", "6400.75"]
+    assert (quarter["collection_rate"], quarter["receivables_ratio"]) == ("9.86", None)
+    year = (await month_facts(erp, "2026"))[KAM]
+    # 2026: everything falls due in it (7100.75), nothing before it; 700 collected → 9.86;
+    # 6400.75 open of 7100.75 invoiced = 90.141…% → 90.14.
+    assert money(year, *figures) == ["7100.75", "0.00", "700.00", "7100.75", "6400.75"]
+    assert (year["collection_rate"], year["receivables_ratio"]) == ("9.86", "90.14")
+
+
+async def test_prepayments_stay_apart_from_the_collection_rate(erp: httpx.AsyncClient) -> None:
+    """INV-P1 issued 2026-11-01: line 1 due 2026-11-30 1000.00, line 2 due 2027-02-28
+    2000.00. PAY-P1 1500.00 received 2026-12-05: 1000.00 → P1/1, 500.00 → P1/2 (paid
+    before it falls due: a prepayment)."""
+    code = credit_code(7102)
+    await create_account(erp, credit_code=code, owner_id=LEAD)
+    events = [
+        invoice_event(
+            "INV-P1",
+            code,
+            [("2026-11-30", "1000.00"), ("2027-02-28", "2000.00")],
+            issue_date="2026-11-01",
+        ),
+        payment_event(
+            "PAY-P1",
+            code,
+            "1500.00",
+            "2026-12-05",
+            [("INV-P1", 1, "1000.00"), ("INV-P1", 2, "500.00")],
+        ),
+    ]
+    for event in events:
+        assert (await deliver(erp, event)).json()["outcome"] == "applied"
+    rates = ("collection_rate", "receivables_ratio")
+    november = (await month_facts(erp, "2026-11"))[LEAD]
+    # Due 1000, nothing collected: 0.00; 3000 open of 3000 invoiced: 100.00.
+    assert tuple(november[r] for r in rates) == ("0.00", "100.00")
+    december = (await month_facts(erp, "2026-12"))[LEAD]
+    # Nothing due, 1000 in arrears, 1000 collected for it (the 500 prepaid is apart):
+    # 1000 / 1000 = 100.00 — not 1500 / 0. Nothing invoiced: no 应收占压率.
+    assert money(december, "arrears_at_start", "amount_collected") == ["1000.00", "1000.00"]
+    assert tuple(december[r] for r in rates) == ("100.00", None)
+    year = (await month_facts(erp, "2026"))[LEAD]
+    # 2026: due 1000, collected 1000 → 100.00; 3000 - 1500 = 1500 open of 3000 → 50.00.
+    assert tuple(year[r] for r in rates) == ("100.00", "50.00")
+    first_quarter = (await month_facts(erp, "2027-Q1"))[LEAD]
+    # Q1 2027: due P1/2 2000, no arrears (P1/1 paid), nothing received in Q1: 0.00.
+    assert money(first_quarter, "amount_due", "arrears_at_start") == ["2000.00", "0.00"]
+    assert first_quarter["collection_rate"] == "0.00"
 
 
 async def test_account_receivables_lists_open_lines(erp: httpx.AsyncClient) -> None:

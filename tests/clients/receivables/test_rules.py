@@ -337,27 +337,37 @@ def test_allocation_invariants(amount: Decimal, lines: list[OpenLine]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("collected", "due", "rate"),
+    ("collected", "due", "arrears", "rate"),
     [
-        ("87500.00", "100000.00", "87.50"),
-        ("100.00", "300.00", "33.33"),
-        ("200.00", "300.00", "66.67"),
-        ("1.00", "800.00", "0.13"),  # 0.125 rounds half up
-        ("1.00", "1600.00", "0.06"),  # 0.0625 rounds down
-        ("120000.00", "100000.00", "120.00"),  # arrears collected
-        ("0", "100.00", "0.00"),
+        ("87500.00", "100000.00", "0", "87.50"),
+        ("100.00", "300.00", "0", "33.33"),
+        ("200.00", "300.00", "0", "66.67"),
+        ("1.00", "800.00", "0", "0.13"),  # 0.125 rounds half up
+        ("1.00", "1600.00", "0", "0.06"),  # 0.0625 rounds down
+        # 120000 collected of 100000 due + 50000 arrears = 120000 / 150000 = 80 %
+        ("120000.00", "100000.00", "50000.00", "80.00"),
+        # the December: 300610.00 collected, 1200.00 due, 400000.00 in arrears
+        # → 300610 / 401200 = 74.9277…% → 74.93
+        ("300610.00", "1200.00", "400000.00", "74.93"),
+        # nothing due in the month, 6400.75 in arrears, 1000.00 collected → 15.623…% → 15.62
+        ("1000.00", "0", "6400.75", "15.62"),
+        ("0", "100.00", "0", "0.00"),
+        # base amounts converted at other dates may pass the base: capped
+        ("101.00", "100.00", "0", "100.00"),
     ],
 )
-def test_collection_rate(collected: str, due: str, rate: str) -> None:
-    result = collection_rate(Decimal(collected), Decimal(due))
+def test_collection_rate(collected: str, due: str, arrears: str, rate: str) -> None:
+    result = collection_rate(Decimal(collected), Decimal(due), Decimal(arrears))
     assert result is not None
     assert str(result) == rate
 
 
 def test_collection_rate_without_anything_due() -> None:
-    assert collection_rate(Decimal("500.00"), Decimal(0)) is None
+    assert collection_rate(Decimal("500.00"), Decimal(0), Decimal(0)) is None
     with pytest.raises(RuleViolation):
-        collection_rate(Decimal("-1"), Decimal(10))
+        collection_rate(Decimal("-1"), Decimal(10), Decimal(0))
+    with pytest.raises(RuleViolation):
+        collection_rate(Decimal("1"), Decimal(10), Decimal(-1))
 
 
 def test_outstanding_ratio() -> None:
@@ -373,12 +383,16 @@ def test_credit_exposure() -> None:
     assert not credit_limit_exceeded(exposure, None)
 
 
-@given(amounts, amounts.filter(lambda x: x > 0))
-def test_collection_rate_is_within_half_a_basis_point(collected: Decimal, due: Decimal) -> None:
-    rate = collection_rate(collected, due)
+@given(amounts, amounts.filter(lambda x: x > 0), amounts)
+def test_collection_rate_is_within_half_a_basis_point_and_at_most_100(
+    collected: Decimal, due: Decimal, arrears: Decimal
+) -> None:
+    rate = collection_rate(collected, due, arrears)
     assert rate is not None
     assert rate.as_tuple().exponent == -2
-    assert abs(rate - collected * 100 / due) <= Decimal("0.005")
+    assert Decimal(0) <= rate <= Decimal(100)
+    exact = collected * 100 / (due + arrears)
+    assert abs(rate - min(exact, Decimal(100))) <= Decimal("0.005")
 
 
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 12, 31)), st.integers(-500, 500))

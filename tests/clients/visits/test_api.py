@@ -361,3 +361,50 @@ async def test_transfer_moves_planned_visits_but_not_done_ones(clients: httpx.As
     assert moved.json()["planned_visits"] == 1
     assert (await clients.get(f"{VISITS}/{planned['id']}")).json()["owner_id"] == SPECIALIST
     assert (await clients.get(f"{VISITS}/{done['id']}")).json()["owner_id"] == KAM  # credited
+
+
+async def test_plans_fall_on_working_days_and_keep_a_persons_cancellation(
+    clients: httpx.AsyncClient,
+) -> None:
+    # 2031 is past the statutory source: only weekends and the admin's day count.
+    assert (
+        await clients.put(
+            "/v1/clients/calendar/days/2031-04-01", json={"kind": "holiday", "name": "公司假日"}
+        )
+    ).status_code == 201
+    account_id = (await create_account(clients))["id"]  # grade C: half-yearly
+    url = f"{ACCOUNTS}/{account_id}/visit-plan"
+    plan = (await clients.post(url, json={"year": 2031})).json()
+    # H1 1 Jan–30 Jun: 1 Jan + 180 // 2 = 1 Apr, the admin's holiday → 2 Apr (Wed).
+    # H2 1 Jul–31 Dec: 1 Jul + 183 // 2 = 30 Sep (Tue).
+    assert [v["planned_on"] for v in plan["visits"]] == ["2031-04-02", "2031-09-30"]
+    april = plan["visits"][0]["id"]
+    cancelled = await clients.post(f"{VISITS}/{april}/cancel", json={"reason": "客户春节放假"})
+    assert cancelled.status_code == 200, cancelled.text
+
+    override = await clients.put(
+        f"{ACCOUNTS}/{account_id}/grade-override", json={"grade": "A", "reason": "集团战略客户"}
+    )
+    assert override.status_code == 200, override.text
+    after = (await clients.get(url, params={"year": 2031})).json()
+    by_id = {v["id"]: v for v in after["visits"]}
+    # The person's cancellation stands; the C plan's 30 Sep was replaced by the re-plan.
+    assert (by_id[april]["status"], by_id[april]["cancel_reason"]) == ("cancelled", "客户春节放假")
+    live = [v["planned_on"] for v in after["visits"] if v["status"] == "planned"]
+    # Monthly, mid-month (first + (days - 1) // 2), April left to the cancellation, moved to
+    # the nearest working day (later first): 16 Mar Sun → 17 Mon; 15 Jun Sun → 16 Mon;
+    # 16 Aug Sat → 17 Sun → 15 Fri; 15 Nov Sat → 16 Sun → 14 Fri.
+    assert live == [
+        "2031-01-16",
+        "2031-02-14",
+        "2031-03-17",
+        "2031-05-16",
+        "2031-06-16",
+        "2031-07-16",
+        "2031-08-15",
+        "2031-09-15",
+        "2031-10-16",
+        "2031-11-14",
+        "2031-12-16",
+    ]
+    assert all(date.fromisoformat(day).weekday() < 5 for day in live)

@@ -6,6 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from services.clients.accounts.rules import Grade
+from services.clients.calendar.schemas import DayKind
+from services.clients.calendar.statutory import statutory_days
 from services.clients.tickets.rules import BusinessCalendar
 from services.clients.visits.rules import (
     DEFAULT_VISIT_FREQUENCIES,
@@ -135,16 +137,56 @@ def test_downgrade_keeps_the_past_and_does_not_double_a_covered_period() -> None
     assert overdue_visits(plan, d(6, 20)) == [existing[5]]
 
 
-def test_cancelled_visits_are_kept_but_do_not_cover_a_period() -> None:
+def test_a_cancellation_by_a_person_stands_through_a_replan() -> None:
+    # 客户春节放假: the H2 visit was cancelled by a person; re-planning for C (half-yearly)
+    # from 1 Jul keeps it cancelled and puts no new visit in H2.
     existing = [PlannedVisit(d(7, 10), VisitStatus.CANCELLED, "x")]
+    assert replan_future(existing, Grade.C, today=d(7, 1)) == existing
+
+
+def test_visits_an_earlier_replan_replaced_do_not_cover_a_period() -> None:
+    existing = [PlannedVisit(d(7, 10), VisitStatus.CANCELLED, "x", replaced=True)]
     plan = replan_future(existing, Grade.C, today=d(7, 1))
-    assert plan == [PlannedVisit(d(7, 10), VisitStatus.CANCELLED, "x"), PlannedVisit(d(9, 30))]
+    # H2 1 Jul–31 Dec: 183 days after the 1st, // 2 = 91 → 30 Sep.
+    assert plan == [existing[0], PlannedVisit(d(9, 30))]
 
 
 def test_future_visits_in_next_year_are_replanned_too() -> None:
     existing = [PlannedVisit(d(2, 14, 2026)), PlannedVisit(d(11, 15))]
     plan = replan_future(existing, Grade.C, today=d(11, 1))
     assert [v.planned_on for v in plan] == [d(12, 1), d(4, 1, 2026), d(9, 30, 2026)]
+
+
+def statutory(year: int) -> BusinessCalendar:
+    days = statutory_days(date(year, 1, 1), date(year, 12, 31))
+    return BusinessCalendar(
+        holidays=frozenset(x.day for x in days if x.kind == DayKind.HOLIDAY),
+        makeup_working_days=frozenset(x.day for x in days if x.kind == DayKind.MAKEUP_WORKDAY),
+    )
+
+
+def test_plans_skip_weekends_and_statutory_holidays() -> None:
+    cal = statutory(2026)
+    # A (monthly) from 20 Sep 2026: Sep 20–30 → 20 + 10 // 2 = 25 Sep, 中秋节 (25–27 Sep
+    # off) → nearest working day, later first: 26 Sat off, 24 Thu ✓. Oct 1–31 → 16 Oct
+    # Fri ✓. Nov 1–30 → 1 + 29 // 2 = 15 Nov, Sunday → 16 Mon ✓. Dec → 16 Dec Wed ✓.
+    assert plan_visits(2026, Grade.A, from_date=d(9, 20, 2026)) == [
+        d(9, 25, 2026),
+        d(10, 16, 2026),
+        d(11, 15, 2026),
+        d(12, 16, 2026),
+    ]
+    assert plan_visits(2026, Grade.A, from_date=d(9, 20, 2026), calendar=cal) == [
+        d(9, 24, 2026),
+        d(10, 16, 2026),
+        d(11, 16, 2026),
+        d(12, 16, 2026),
+    ]
+    # 春节 2026: 15–23 Feb off. From 15 Feb: 15 + 13 // 2 = 21 Feb (Sat, off); then 22
+    # (Sun, off), 20 (off), 23 (off), 19 (off), 24 Tue ✓.
+    assert plan_visits(2026, Grade.A, from_date=d(2, 15, 2026), calendar=cal)[0] == d(2, 24, 2026)
+    # Feb 1–28 → 1 + 27 // 2 = 14 Feb, a Saturday but a make-up working day (调休): kept.
+    assert plan_visits(2026, Grade.A, calendar=cal)[1] == d(2, 14, 2026)
 
 
 def test_replan_on_working_days() -> None:

@@ -2,7 +2,8 @@
 
 Template: 回款率 (weight 40, absolute target 100, linear 60 %-floor / 120 cap), 销售目标达成率
 (weight 40, target from decomposition), 工作态度 (weight 20, rating 1–5 → 0–100).
-Sales plan 2026 for department 10: 360,000.00 over three people equally, even months, so
+Sales plan of this year (the org copy is dated: a plan is checked at its date) for
+department 10: 360,000.00 over three people equally, even months, so
 each November target is 10,000.00.
 
 | emp | 回款率 actual → score | 销售 actual → attainment → score | rating | final | grade   |
@@ -16,11 +17,13 @@ each November target is 10,000.00.
 A, so 101 is calibrated to B with a reason before the department locks.
 """
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from deploy.demo import CatalogueDuties
 from services.kpi.access import KpiScope
 from services.kpi.appraisals.repository import AppraisalRepository
 from services.kpi.appraisals.rules import DEFAULT_GRADE_SCALE, CycleState
@@ -35,6 +38,7 @@ from services.kpi.appraisals.schemas import (
     SelfRating,
 )
 from services.kpi.appraisals.service import AppraisalService
+from services.kpi.bonus.repository import BonusRepository
 from services.kpi.cycles.repository import CycleRepository
 from services.kpi.cycles.schemas import CycleCreate
 from services.kpi.cycles.service import CycleService
@@ -55,6 +59,8 @@ from services.kpi.templates.service import TemplateService
 from shared.errors import Conflict
 from shared.org_events import OrgEmployeeEvent
 from tests.kpi.conftest import employee_event, sheet
+
+YEAR = date.today().year  # the dated org copy knows today, not a fixed year
 
 MANAGER, ADMIN = 100, 900
 EVERYONE = KpiScope.everything()
@@ -83,7 +89,7 @@ async def test_whole_flow_matches_the_hand_computed_table(kpi_session: AsyncSess
         IndicatorCreate(code="f_sales", name="销售目标达成率", unit="元", kind="manual")
     )
     assert collection.id and sales.id
-    templates = TemplateService(TemplateRepository(session), indicators)
+    templates = TemplateService(TemplateRepository(session), indicators, CatalogueDuties())
     template = await templates.create(
         TemplateCreate.model_validate(
             {
@@ -95,11 +101,13 @@ async def test_whole_flow_matches_the_hand_computed_table(kpi_session: AsyncSess
         )
     )
     await templates.publish(template.id, if_match=f'"{template.version}"')
-    plan = await TargetService(TargetRepository(session), indicators, scope=EVERYONE).create(
+    plan = await TargetService(
+        TargetRepository(session), indicators, OrgRepository(session), scope=EVERYONE
+    ).create(
         TargetPlanCreate.model_validate(
             {
                 "indicator_id": sales.id,
-                "year": 2026,
+                "year": YEAR,
                 "department_id": 10,
                 "total": "360000.00",
                 "teams": [
@@ -128,7 +136,7 @@ async def test_whole_flow_matches_the_hand_computed_table(kpi_session: AsyncSess
     )
     cycle = await cycles.create(
         CycleCreate.model_validate(
-            {"name": "2026年11月考核", "period": "2026-11", "template_ids": [template.id]}
+            {"name": f"{YEAR}年11月考核", "period": f"{YEAR}-11", "template_ids": [template.id]}
         )
     )
     assert cycle.id is not None and cycle.appraisal_count == 3
@@ -188,7 +196,9 @@ async def test_whole_flow_matches_the_hand_computed_table(kpi_session: AsyncSess
     with pytest.raises(Conflict, match="not yet calibrated"):
         await cycles.transition(cycle.id, CycleState.CLOSED)
     await reviews.adjust_in_calibration(
-        by_employee[101], CalibrationAdjustment(grade="B", reason="部门A等比例超过20%,按排名调整"),
+        by_employee[101], CalibrationAdjustment(
+            grade="B", band_override=True, reason="部门A等比例超过20%,按排名调整"
+        ),
         actor_employee_id=ADMIN, if_match=await etag(by_employee[101]),
     )  # fmt: skip
     assert await cycles.lock_department(cycle.id, 10, actor_employee_id=ADMIN) == 3
@@ -221,7 +231,7 @@ async def test_whole_flow_matches_the_hand_computed_table(kpi_session: AsyncSess
     rollups = RollupService(
         RollupRepository(session), CycleRepository(session), DEFAULT_GRADE_SCALE,
         {"S": Decimal("1.5"), "A": Decimal("1.2"), "B": Decimal("1.0"), "C": Decimal("0.8")},
-        scope=EVERYONE,
+        scope=EVERYONE, bonus=BonusRepository(session), currency="CNY",
     )  # fmt: skip
     rollup = await rollups.cycle_rollup(cycle.id, GroupBy.DEPARTMENT)
     assert rollup.groups[0].average_score == Decimal("75.44")  # (87 + 71.33 + 68) / 3

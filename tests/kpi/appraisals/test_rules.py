@@ -28,6 +28,8 @@ from services.kpi.appraisals.rules import (
     distribution_violations,
     grade_counts,
     grade_for_score,
+    grade_outside_band,
+    worsened_grades,
 )
 from shared.money import Money
 
@@ -289,3 +291,48 @@ def test_cycle_closing() -> None:
         "1 (pending_manager), 2 (pending_manager), 3 (pending_manager), "
         "4 (pending_manager) and 2 more"
     )
+
+
+# --- grades against their bands, and what an appeal may worsen --------------------------------
+
+_SCORES = st.decimals(min_value=0, max_value=120, places=2, allow_nan=False, allow_infinity=False)
+
+
+@given(score=_SCORES)
+def test_only_the_band_grade_is_inside_the_band(score: Decimal) -> None:
+    band = grade_for_score(score)
+    assert not grade_outside_band(score, band)
+    assert all(grade_outside_band(score, g) for g in DEFAULT_GRADE_SCALE.grades if g != band)
+
+
+def test_100_90_graded_b_is_outside_its_band() -> None:
+    # 100.90 ≥ 95 is S's band; B (70 ≤ score < 85) contradicts it.
+    assert grade_outside_band(Decimal("100.90"), "B")
+    assert not grade_outside_band(Decimal("100.90"), "S")
+
+
+_COUNTS = st.fixed_dictionaries({g: st.integers(0, 20) for g in ("S", "A", "B", "C", "D")})
+_TARGET = {"S": Decimal(10), "A": Decimal(20)}
+
+
+@given(counts=_COUNTS)
+def test_an_unchanged_distribution_worsens_nothing(counts: dict[str, int]) -> None:
+    assert worsened_grades(counts, counts, _TARGET) == []
+
+
+@given(counts=_COUNTS)
+def test_moving_someone_down_out_of_a_capped_grade_never_worsens_it(
+    counts: dict[str, int],
+) -> None:
+    if counts["A"] == 0:
+        return
+    after = {**counts, "A": counts["A"] - 1, "B": counts["B"] + 1}
+    assert [v.grade for v in worsened_grades(counts, after, _TARGET)] == []
+
+
+def test_one_more_a_in_five_worsens_a() -> None:
+    # Five people, at most floor(5 × 20 / 100) = 1 A: 1 A → 2 A adds one excess A.
+    before = {"S": 0, "A": 1, "B": 3, "C": 1, "D": 0}
+    after = {"S": 0, "A": 2, "B": 2, "C": 1, "D": 0}
+    [violation] = worsened_grades(before, after, _TARGET)
+    assert (violation.grade, violation.count, violation.max_count) == ("A", 2, 1)

@@ -251,10 +251,14 @@ async def test_collection_snapshots_the_hand_computed_actuals_and_rescores(
     response = await _collect(kpi, cycle["id"])
     assert response.status_code == 200, response.text
     summary = response.json()
-    assert {k: v for k, v in summary.items() if k != "fetched_at"} == {
-        "cycle_id": cycle["id"], "period": this_month(), "source": "clients_metrics",
+    assert {k: v for k, v in summary.items() if k not in ("fetched_at", "sources")} == {
+        "cycle_id": cycle["id"], "period": this_month(),
         "appraisals": 2, "items_updated": 7, "values_missing": 5, "metrics_missing": [],
     }  # fmt: skip
+    [lineage] = summary["sources"]
+    assert (lineage["source"], lineage["endpoint"], lineage["employees"]) == (
+        "clients_metrics", "POST /v1/clients/metrics/batch", 2,
+    )  # fmt: skip
 
     kam = (await _sheet(kpi, cycle["id"], KAM)).json()
     assert _by_key(kam, "actual") == {
@@ -318,8 +322,9 @@ async def test_collection_snapshots_the_hand_computed_actuals_and_rescores(
     collected = [e for e in history if e["action"] == "actuals_collected"]
     assert len(collected) == 2
     first, last = collected[0]["detail"], collected[1]["detail"]
-    assert first["source"] == "clients_metrics" and first["period"] == this_month()
-    assert first["fetched_at"] == summary["fetched_at"].replace("Z", "+00:00")
+    [lineage] = first["sources"]
+    assert lineage["source"] == "clients_metrics" and first["period"] == this_month()
+    assert lineage["fetched_at"] == summary["fetched_at"]
     assert sorted(first["missing"]) == ["churn_rate", "collection_rate"]
     assert {i["metric"]: i["value"] for i in first["items"]} == {
         "contract_value_signed": "120000.00", "new_accounts_signed": "2",

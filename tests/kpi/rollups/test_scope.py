@@ -77,3 +77,25 @@ async def test_an_employee_without_reports_sees_no_rollup_of_others(
     assert _csv_employees(export.text) == {OUTSIDER}
     rollup = await kpi_client.get(f"/v1/kpi/cycles/{cycle}/rollup", headers=as_lead_without_team)
     assert [(g["group_id"], g["appraisals"]) for g in rollup.json()["groups"]] == [(92, 1)]
+
+
+async def test_a_trend_of_a_department_not_his_answers_like_a_missing_one(
+    kpi_client: httpx.AsyncClient,
+) -> None:
+    """The department filter goes through the scope (issue 18): another department's
+    trend is not shown to a team lead, and its answer says no more than a missing one's."""
+    await cycle_with_team(kpi_client)
+    his = await kpi_client.get("/v1/kpi/rollups/trend?department_id=92", headers=AS_LEAD)
+    assert his.status_code == 200, his.text
+    assert his.json()["department_id"] == 92 and his.json()["points"]
+
+    other = await kpi_client.get("/v1/kpi/rollups/trend?department_id=93", headers=AS_LEAD)
+    missing = await kpi_client.get("/v1/kpi/rollups/trend?department_id=987654", headers=AS_LEAD)
+    assert other.status_code == missing.status_code == 404
+    assert other.json()["type"] == missing.json()["type"]
+    assert other.json()["detail"].replace("93", "#") == missing.json()["detail"].replace(
+        "987654", "#"
+    )
+
+    admin = await kpi_client.get("/v1/kpi/rollups/trend?department_id=93")
+    assert admin.status_code == 200 and admin.json()["department_id"] == 93

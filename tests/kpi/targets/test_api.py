@@ -1,11 +1,14 @@
 """Target plans: persisted parts add up exactly at every level, before and after rebalancing."""
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
-from tests.kpi.conftest import make_indicator
+from tests.kpi.conftest import employee_event, make_indicator, seed_org
+
+YEAR = date.today().year  # the dated org copy knows today, not a fixed year
 
 BASE = "/v1/kpi/target-plans"
 
@@ -21,9 +24,16 @@ def assert_adds_up(plan: dict[str, Any]) -> None:
 
 
 async def test_decomposition_is_stored_exactly(kpi_client: httpx.AsyncClient) -> None:
+    # Department 3 with teams 4 (lead 40) and 5 (lead 50); 30 joins team 4 later.
+    await seed_org(kpi_client, [
+        employee_event(40, department_id=3, manager_id=None),
+        employee_event(50, department_id=3, manager_id=None),
+        *(employee_event(e, department_id=4, manager_id=40) for e in (12, 15, 16, 30)),
+        employee_event(21, department_id=5, manager_id=50),
+    ])  # fmt: skip
     indicator = await make_indicator(kpi_client, "tg_sales", unit="元")
     body = {
-        "indicator_id": indicator, "year": 2026, "department_id": 3, "total": "1000000.01",
+        "indicator_id": indicator, "year": YEAR, "department_id": 3, "total": "1000000.01",
         "seasonal_weights": ["6", "6", "8", "8", "8", "9", "9", "9", "9", "9", "9", "10"],
         "teams": [
             {"team_id": 4, "share": "2", "people": [
@@ -63,7 +73,7 @@ async def test_decomposition_is_stored_exactly(kpi_client: httpx.AsyncClient) ->
 
 async def test_a_target_for_a_missing_indicator_is_refused(kpi_client: httpx.AsyncClient) -> None:
     people = [{"employee_id": 1, "share": "1"}]
-    body = {"indicator_id": 999999, "year": 2026, "department_id": 3, "total": "100.00",
+    body = {"indicator_id": 999999, "year": YEAR, "department_id": 3, "total": "100.00",
             "teams": [{"team_id": 4, "share": "1", "people": people}]}  # fmt: skip
     response = await kpi_client.post(BASE, json=body)
     assert response.status_code == 422

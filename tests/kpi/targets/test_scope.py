@@ -7,6 +7,7 @@ administrators and executives everything. A plan outside the scope answers like 
 """
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
@@ -17,6 +18,8 @@ from services.kpi.targets.rules import visible_parts
 from shared.auth.principal import Role
 from tests.conftest import bearer
 from tests.kpi.conftest import employee_event, make_indicator, seed_org
+
+YEAR = date.today().year  # the dated org copy knows today, not a fixed year
 
 BASE = "/v1/kpi/target-plans"
 HEAD, LEAD_54, LEAD_55, OTHER_LEAD = 9530, 9540, 9550, 9560
@@ -44,7 +47,7 @@ async def _plans(client: httpx.AsyncClient) -> tuple[int, int]:
         (56, [{"team_id": 56, "share": "1", "people": [{"employee_id": OTHER, "share": "1"}]}]),
     ):  # fmt: skip
         created = await client.post(BASE, json={
-            "indicator_id": indicator, "year": 2026, "department_id": department,
+            "indicator_id": indicator, "year": YEAR, "department_id": department,
             "total": "1200000.00", "teams": teams})  # fmt: skip
         assert created.status_code == 201, created.text
         ids.append(int(created.json()["id"]))
@@ -56,7 +59,7 @@ def _parts(plan: dict[str, Any]) -> dict[int, list[int]]:
 
 
 async def _listed(client: httpx.AsyncClient, headers: dict[str, str]) -> set[int]:
-    page = await client.get(BASE, params={"year": 2026, "limit": 200}, headers=headers)
+    page = await client.get(BASE, params={"year": YEAR, "limit": 200}, headers=headers)
     assert page.status_code == 200, page.text
     return {plan["id"] for plan in page.json()["items"]}
 

@@ -16,6 +16,7 @@ from services.kpi.templates.rules import (
     RatingScale,
     ScoredItem,
     WeightsError,
+    duty_links_not_in_description,
     rating_to_score,
     validate_weights,
     weighted_score,
@@ -195,3 +196,21 @@ def test_final_score_lies_between_the_lowest_and_highest_item(items: list[Scored
 def test_equal_scores_give_that_score(items: list[ScoredItem], score: Decimal) -> None:
     same = [ScoredItem(i.key, i.weight, score) for i in items]
     assert weighted_score(same) == score
+
+
+# --- duty links against the approved description ----------------------------------------------
+
+_DUTIES = {"开发和维护所辖大客户": 1, "协助对账和催款": 2}
+
+
+def test_unknown_statement_wrong_rank_and_no_description_are_named() -> None:
+    links = {"a": (1, "开发和维护所辖大客户"), "b": (1, "不存在的职责"), "c": (1, "协助对账和催款")}
+    # a matches duty 1; b is no duty; c is duty 2, not 1.
+    assert duty_links_not_in_description(links, _DUTIES) == ["b", "c"]
+    assert duty_links_not_in_description(links, None) == ["a", "b", "c"]
+
+
+@given(st.dictionaries(st.text(min_size=1, max_size=5), st.sampled_from(sorted(_DUTIES))))
+def test_links_copied_from_the_description_always_match(keys: dict[str, str]) -> None:
+    links = {key: (_DUTIES[statement], statement) for key, statement in keys.items()}
+    assert duty_links_not_in_description(links, _DUTIES) == []

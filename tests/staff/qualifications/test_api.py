@@ -2,6 +2,8 @@
 
 import httpx
 
+from shared.auth.principal import Role
+from tests.conftest import bearer
 from tests.staff.conftest import make_department, make_employee, make_position
 
 
@@ -47,3 +49,45 @@ async def test_employee_check_and_department_rate(staff_client: httpx.AsyncClien
     assert rate["not_meeting"] == [short["id"]]
     missing = await staff_client.get("/v1/staff/departments/999999/qualification-rate")
     assert missing.status_code == 404
+
+
+async def test_a_team_lead_reads_his_own_lines_checks_only(
+    staff_client: httpx.AsyncClient,
+) -> None:
+    """Qualification checks are appraisal-like (issue 18, the walk's staff world): a team
+    lead reads those of his reporting line; another's answer like missing ones."""
+    ours = await make_department(staff_client, "T-QL")
+    theirs = await make_department(staff_client, "T-QL-O")
+    await make_position(staff_client, "T-QL-LEAD", ours["id"])
+    await make_position(staff_client, "T-QL-KAM", ours["id"], reports_to_code="T-QL-LEAD")
+    await make_position(staff_client, "T-QL-OKAM", theirs["id"])
+    lead = await make_employee(staff_client, "E9801", position_code="T-QL-LEAD")
+    kam = await make_employee(staff_client, "E9802", position_code="T-QL-KAM")
+    other = await make_employee(staff_client, "E9803", position_code="T-QL-OKAM")
+    as_lead = bearer(Role.TEAM_LEAD, employee_id=lead["id"], subject="user:981")
+
+    mine = await staff_client.get(f"/v1/staff/employees/{kam['id']}/qualification", headers=as_lead)
+    assert mine.status_code == 200, mine.text
+    hidden = await staff_client.get(
+        f"/v1/staff/employees/{other['id']}/qualification", headers=as_lead
+    )
+    missing = await staff_client.get("/v1/staff/employees/999999/qualification", headers=as_lead)
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json()["detail"].replace(str(other["id"]), "#") == missing.json()[
+        "detail"
+    ].replace("999999", "#")
+
+    rate = await staff_client.get(
+        f"/v1/staff/departments/{ours['id']}/qualification-rate", headers=as_lead
+    )
+    assert rate.status_code == 200 and rate.json()["employees"] == 2, rate.text
+    not_his = await staff_client.get(
+        f"/v1/staff/departments/{theirs['id']}/qualification-rate", headers=as_lead
+    )
+    assert not_his.status_code == 404
+    # The department manager reads everyone's.
+    everyone = await staff_client.get(
+        f"/v1/staff/employees/{other['id']}/qualification",
+        headers=bearer(Role.DEPT_MANAGER, employee_id=lead["id"], subject="user:982"),
+    )
+    assert everyone.status_code == 200

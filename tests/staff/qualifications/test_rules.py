@@ -2,8 +2,16 @@
 
 from decimal import Decimal
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from services.staff.catalogue.schema import EducationLevel, Qualifications
-from services.staff.qualifications.rules import check_qualifications, meets_all, qualification_rate
+from services.staff.qualifications.rules import (
+    check_qualifications,
+    meets_all,
+    qualification_rate,
+    reporting_subtree,
+)
 
 REQUIRED = Qualifications(
     education_level=EducationLevel.BACHELOR,
@@ -34,3 +42,28 @@ def test_rate_is_a_decimal_percent() -> None:
     assert qualification_rate(2, 3) == Decimal("66.67")
     assert qualification_rate(3, 3) == Decimal("100.00")
     assert qualification_rate(0, 0) is None
+
+
+managers_maps = st.dictionaries(st.integers(1, 30), st.none() | st.integers(1, 30), max_size=30)
+
+
+@given(managers_maps, st.integers(1, 30))
+def test_the_reporting_subtree_is_everyone_whose_chain_reaches_the_root(
+    managers: dict[int, int | None], root: int
+) -> None:
+    subtree = reporting_subtree(managers, root)
+
+    def reaches(person: int) -> bool:
+        seen: set[int] = set()
+        while person not in seen:
+            if person == root:
+                return True
+            seen.add(person)
+            manager = managers.get(person)
+            if manager is None:
+                return False
+            person = manager
+        return False
+
+    assert root in subtree
+    assert subtree - {root} == {p for p in managers if p != root and reaches(p)}
