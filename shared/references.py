@@ -23,14 +23,14 @@ ID_LIKE = re.compile(r"^(ids?|.+_ids?)$")
 ENTITIES = frozenset(
     {
         "account", "actual_snapshot", "allocation", "api_key", "appraisal", "appraisal_event",
-        "appraisal_item", "assessment", "audit_entry", "bonus_base", "by_entity_type",
-        "channel_user", "collection_task", "contact", "contact_touch", "contract",
+        "appraisal_item", "approval_request", "assessment", "audit_entry", "bonus_base",
+        "by_entity_type", "channel_user", "collection_task", "contact", "contact_touch", "contract",
         "credit_adjustment", "cycle", "delivery", "department", "departure", "employee",
-        "erp_sync_run", "event", "exchange_rate", "grade_change", "handover",
-        "indicator", "invoice", "invoice_line", "oauth_client", "ownership_change", "payment",
-        "position", "position_item", "position_version", "request", "reward_penalty", "stand_in",
-        "survey", "target_plan", "template", "template_item", "ticket", "ticket_event", "user",
-        "visit", "work_item",
+        "erp_sync_run", "event", "exchange_rate", "grade_change", "handover", "indicator",
+        "invoice", "invoice_line", "oauth_client", "ownership_change", "payment", "position",
+        "position_item", "position_version", "request", "reward_penalty", "stand_in", "survey",
+        "target_plan", "template", "template_item", "ticket", "ticket_event", "user", "visit",
+        "work_item",
     }
 )  # fmt: skip
 
@@ -47,6 +47,7 @@ NAME_REFS: dict[str, str] = {
     "to_employee_id": "employee",
     "successor_employee_id": "employee",
     "approved_by_employee_id": "employee",
+    "approver_employee_id": "employee",
     "created_by_employee_id": "employee",
     "submitted_by_employee_id": "employee",
     "absent_employee_id": "employee",

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.clients.accounts.exchange_router import router as account_files_router
 from services.clients.accounts.router import router as accounts_router
+from services.clients.approvals.router import router as approvals_router
 from services.clients.assessments.router import router as assessments_router
 from services.clients.audit.denials import record_denial
 from services.clients.audit.router import router as audit_router
@@ -73,6 +74,7 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             accounts_router,
             grading_router,
             credit_router,
+            approvals_router,
             contacts_router,
             ownership_router,
             teams_router,

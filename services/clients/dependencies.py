@@ -9,7 +9,7 @@ the settings so jobs outside a request (schedules, the ERP sync) wire services t
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -17,10 +17,18 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.access import account_scope, acting_employee_id, optional_acting_employee_id
+from services.clients.access import (
+    Caller,
+    account_scope,
+    acting_employee_id,
+    optional_acting_employee_id,
+)
 from services.clients.accounts.repository import AccountRepository
 from services.clients.accounts.rules import GradeThresholds, payment_behaviour_cap
 from services.clients.accounts.service import AccountService
+from services.clients.approvals.repository import ApprovalRepository
+from services.clients.approvals.rules import Viewer
+from services.clients.approvals.service import ApplyApproved, ApprovalService
 from services.clients.assessments.repository import AssessmentRepository
 from services.clients.assessments.service import AssessmentService
 from services.clients.audit.repository import AuditRepository
@@ -38,7 +46,7 @@ from services.clients.contacts.service import ContactService
 from services.clients.contracts.repository import ContractRepository
 from services.clients.contracts.service import ContractService
 from services.clients.credit.repository import CreditRepository
-from services.clients.credit.service import CreditService
+from services.clients.credit.service import CREDIT_ADJUSTMENT, CreditService
 from services.clients.erp.ingest import ErpIngest
 from services.clients.erp.repository import ErpReferences
 from services.clients.grading.repository import GradingRepository
@@ -74,6 +82,7 @@ from services.clients.visits.planner import VisitPlanner
 from services.clients.visits.repository import ContactTouchRepository, VisitRepository
 from services.clients.visits.rules import visit_frequencies
 from services.clients.visits.service import VisitService
+from shared.auth.principal import Role
 from shared.db import SessionDep
 from shared.idempotency import Idempotency, IdempotentRequest
 
@@ -232,13 +241,38 @@ def build_contracts(session: AsyncSession, settings: ClientsSettings) -> Contrac
     )
 
 
-def build_credit(session: AsyncSession) -> CreditService:
-    return CreditService(
+def build_approvals_and_credit(
+    session: AsyncSession, settings: ClientsSettings, now: Callable[[], datetime] = utc_now
+) -> tuple[ApprovalService, CreditService]:
+    """Approvals and credit on a session: credit files its above-authority requests with
+    approvals, and approvals applies an approved one through credit (hence built together;
+    quotation discounts will register their applier here the same way)."""
+    appliers: dict[str, ApplyApproved] = {}
+    approvals = ApprovalService(
+        ApprovalRepository(session), OrgRepository(session), audit_trail(session), appliers
+    )
+    credit = CreditService(
         AccountRepository(session),
         CreditRepository(session),
         OrgService(OrgRepository(session)),
         audit_trail(session),
+        approvals,
+        timezone=settings.timezone,
+        period=settings.credit_authority_period,
+        now=now,
     )
+    appliers[CREDIT_ADJUSTMENT] = credit.apply_approved
+    return approvals, credit
+
+
+def build_credit(
+    session: AsyncSession, settings: ClientsSettings, now: Callable[[], datetime] = utc_now
+) -> CreditService:
+    return build_approvals_and_credit(session, settings, now)[1]
+
+
+def build_approvals(session: AsyncSession, settings: ClientsSettings) -> ApprovalService:
+    return build_approvals_and_credit(session, settings)[0]
 
 
 def build_metrics(session: AsyncSession, settings: ClientsSettings) -> MetricsService:
@@ -373,8 +407,34 @@ async def contract_service(session: SessionDep, settings: SettingsDep) -> Contra
     return build_contracts(session, settings)
 
 
-async def credit_service(session: SessionDep) -> CreditService:
-    return build_credit(session)
+async def credit_service(session: SessionDep, settings: SettingsDep) -> CreditService:
+    return build_credit(session, settings)
+
+
+async def approval_service(session: SessionDep, settings: SettingsDep) -> ApprovalService:
+    return build_approvals(session, settings)
+
+
+async def approval_viewer(principal: Caller, session: SessionDep) -> Viewer:
+    """Who asks about above-authority requests: his people are himself and his reporting
+    subtree in the org copy; administrators and the department manager (the top of every
+    line, who sees every account) see every request."""
+    is_admin = Role.ADMIN in principal.roles
+    is_department_manager = Role.DEPT_MANAGER in principal.roles
+    me = principal.employee_id
+    people: Collection[int] | None
+    if is_admin or is_department_manager:
+        people = None
+    elif me is None:
+        people = frozenset()
+    else:
+        people = frozenset(await OrgRepository(session).subtree(me)) | {me}
+    return Viewer(
+        employee_id=me,
+        people=people,
+        is_department_manager=is_department_manager,
+        is_admin=is_admin,
+    )
 
 
 async def grading_service(session: SessionDep, settings: SettingsDep) -> GradingService:
@@ -447,6 +507,8 @@ CreditLimitServiceDep = Annotated[CreditLimitService, Depends(credit_limit_servi
 ContactServiceDep = Annotated[ContactService, Depends(contact_service)]
 ContractServiceDep = Annotated[ContractService, Depends(contract_service)]
 CreditServiceDep = Annotated[CreditService, Depends(credit_service)]
+ApprovalServiceDep = Annotated[ApprovalService, Depends(approval_service)]
+ApprovalViewer = Annotated[Viewer, Depends(approval_viewer)]
 GradingServiceDep = Annotated[GradingService, Depends(grading_service)]
 MetricsServiceDep = Annotated[MetricsService, Depends(metrics_service)]
 OwnershipServiceDep = Annotated[OwnershipService, Depends(ownership_service)]

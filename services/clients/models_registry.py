@@ -4,6 +4,7 @@
 def import_all() -> None:
     """Load all table definitions of the clients service."""
     import services.clients.accounts.models
+    import services.clients.approvals.models
     import services.clients.assessments.models
     import services.clients.audit.models
     import services.clients.calendar.models

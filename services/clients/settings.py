@@ -12,6 +12,7 @@ from pydantic_settings import SettingsConfigDict
 from services.clients.accounts.rules import GradeThresholds
 from services.clients.calendar.rules import business_hours
 from services.clients.collection.rules import dunning_policy
+from services.clients.credit.rules import AuthorityPeriod
 from services.clients.receivables.rules import RuleViolation, ageing_buckets
 from services.clients.visits.rules import visit_frequencies
 from shared.settings import ServiceSettings
@@ -33,6 +34,10 @@ class ClientsSettings(ServiceSettings):
     grade_b_threshold: Decimal = Decimal("1000000")
     grade_s_threshold: Decimal | None = None
     grade_recompute_interval_seconds: float = Field(default=3600.0, ge=0)
+
+    # 信用分数调整权限: a position's credit authority is a limit per account per period
+    # (month, quarter or year in the company's zone), summed over one actor's adjustments.
+    credit_authority_period: AuthorityPeriod = AuthorityPeriod.MONTH
 
     # 服务水平协议 (tickets): business hours in the company zone, breach check, reopening.
     business_opens_at: time = time(9)

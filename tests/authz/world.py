@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from shared.auth.principal import Role
 from tests.authz.personas import (
     DEPARTMENT,
     HANDLER,
@@ -55,13 +56,19 @@ def employee_event(employee_id: int, department_id: int, manager_id: int | None)
     }
 
 
+# The owners hold a credit authority of ±0: every change they make is a request upward.
+NO_CREDIT_LEEWAY = {"adjust_credit_score": {"max_delta": 0}}
+
 ORG = [
     employee_event(HEAD, DEPARTMENT, None),
     employee_event(LEAD, DEPARTMENT, HEAD),
-    employee_event(KAM, DEPARTMENT, LEAD),
+    {**employee_event(KAM, DEPARTMENT, LEAD), "authority_limits": NO_CREDIT_LEEWAY},
     employee_event(SPECIALIST, DEPARTMENT, LEAD),
     employee_event(OTHER_HEAD, OTHER_DEPARTMENT, None),
-    employee_event(OTHER_KAM, OTHER_DEPARTMENT, OTHER_HEAD),
+    {
+        **employee_event(OTHER_KAM, OTHER_DEPARTMENT, OTHER_HEAD),
+        "authority_limits": NO_CREDIT_LEEWAY,
+    },
     employee_event(HANDLER, OTHER_DEPARTMENT, OTHER_HEAD),
     employee_event(TEAM_READER, OTHER_DEPARTMENT, OTHER_HEAD),
     employee_event(TEAM_WORKER, OTHER_DEPARTMENT, OTHER_HEAD),
@@ -181,7 +188,19 @@ async def clients_family(
     family["contact_touch"] = await created(
         client, document, f"{base}/contact-schedule", contact_id=contact
     )
+    family["approval_request"] = await past_authority_request(client, account, owner)
     return family
+
+
+async def past_authority_request(client: httpx.AsyncClient, account: int, owner: int) -> int:
+    """A credit change the owner (authority ±0) asks his superior for."""
+    response = await client.post(
+        f"/v1/clients/accounts/{account}/credit-adjustments",
+        json={"delta": 1, "reason": "走查"},
+        headers=bearer(Role.ACCOUNT_MANAGER, employee_id=owner, subject=f"user:{owner}"),
+    )
+    assert response.status_code == 202, response.text
+    return int(response.json()["id"])
 
 
 async def kpi_families(client: httpx.AsyncClient) -> tuple[Family, Family]:

@@ -34,6 +34,7 @@ class AuditEntity(StrEnum):
     COLLECTION_TASK = "collection_task"
     CREDIT_LIMIT = "credit_limit"
     ACCOUNT_TEAM = "account_team"
+    APPROVAL_REQUEST = "approval_request"
 
 
 class AuditEntryRead(SharedAuditEntryRead):

@@ -15,7 +15,15 @@ class CreditAdjustment(ClientsTable, table=True):
     """One accepted adjustment, with who made it, why, and the score before and after."""
 
     __tablename__ = "credit_adjustments"
-    __table_args__ = (Index("ix_credit_adjustments_account_id_id", "account_id", "id"),)
+    __table_args__ = (
+        Index("ix_credit_adjustments_account_id_id", "account_id", "id"),
+        Index(
+            "ix_credit_adjustments_authority",
+            "account_id",
+            "actor_employee_id",
+            "created_at",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="clients.accounts.id")
@@ -25,4 +33,7 @@ class CreditAdjustment(ClientsTable, table=True):
     reason: str = Field(max_length=500)
     actor_employee_id: int
     actor_max_delta: int
+    # Set when the adjustment was applied on an approved above-authority request: it used
+    # the approver's authority, not the actor's.
+    approval_id: int | None = Field(default=None, foreign_key="clients.approval_requests.id")
     created_at: datetime | None = Field(default=None, sa_column=created_at_column())

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Response, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 
+from services.clients.approvals.models import ApprovalRequest
+from services.clients.approvals.schemas import ApprovalRequestRead
 from services.clients.credit.schemas import CreditAdjustmentCreate, CreditAdjustmentRead
 from services.clients.dependencies import AccountScope, ActingEmployeeId, CreditServiceDep
 from services.clients.keyset import cursor_id
@@ -21,11 +25,21 @@ router = APIRouter(prefix="/v1/clients/accounts/{account_id}/credit-adjustments"
     status_code=status.HTTP_201_CREATED,
     summary="Adjust an account's credit score within the actor's authority",
     description=(
-        "Refusals: 403 when the actor has no `adjust_credit_score` authority or the change "
-        "exceeds their `max_delta`; 422 for a zero change or a score that would leave "
-        "[0, 100]; 409 for an archived account."
+        "The actor's authority (`adjust_credit_score.max_delta` of his position) is a limit "
+        "per account per period (setting `credit_authority_period`, default the calendar "
+        "month in the company's zone), summed over his own adjustments by absolute value. "
+        "Within it: 201 with the adjustment. Past it: 202 with an above-authority request "
+        "to his superior (`Location` names it); the change applies when approved. "
+        "Refusals: 403 when the actor has no `adjust_credit_score` authority; 422 for a "
+        "zero change or a score that would leave [0, 100]; 409 for an archived account."
     ),
-    responses=problem_responses(401, 403, 403, 404, 409, 422),
+    responses={
+        202: {
+            "model": ApprovalRequestRead,
+            "description": "Past the actor's authority: the request filed for his superior.",
+        },
+        **problem_responses(401, 403, 404, 409, 422),
+    },
 )
 async def adjust_credit_score(
     account_id: IdPath,
@@ -34,10 +48,17 @@ async def adjust_credit_score(
     scope: AccountScope,
     actor: ActingEmployeeId,
     response: Response,
-) -> CreditAdjustmentRead:
-    adjustment = await service.adjust(account_id, data, actor_employee_id=actor, owner_ids=scope)
+) -> CreditAdjustmentRead | JSONResponse:
+    outcome = await service.adjust(account_id, data, actor_employee_id=actor, owner_ids=scope)
+    if isinstance(outcome, ApprovalRequest):
+        request = ApprovalRequestRead.model_validate(outcome)
+        return JSONResponse(
+            jsonable_encoder(request),
+            status_code=status.HTTP_202_ACCEPTED,
+            headers={"Location": f"/v1/clients/approvals/{request.id}"},
+        )
     response.headers["Location"] = f"/v1/clients/accounts/{account_id}/credit-adjustments"
-    return CreditAdjustmentRead.model_validate(adjustment)
+    return CreditAdjustmentRead.model_validate(outcome)
 
 
 @router.get(

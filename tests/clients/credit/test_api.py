@@ -10,7 +10,11 @@ from tests.clients.conftest import (
     NO_AUTHORITY,
     acting,
     create_account,
+    employee_event,
+    feed_org,
 )
+
+HEAD = 910
 
 
 async def adjust(
@@ -39,12 +43,13 @@ async def test_adjustment_within_authority(clients: httpx.AsyncClient) -> None:
 async def test_refusals_are_precise_and_write_nothing(clients: httpx.AsyncClient) -> None:
     account = await create_account(clients)
     cases = [
-        (LEAD, 6, 403, "beyond_authority", "exceeds the authority limit of ±5"),
         (NO_AUTHORITY, 1, 403, "no_authority", "no authority"),
         (DEPARTED, 1, 403, "no_authority", "no authority"),
         (12345, 1, 403, "no_authority", "no authority"),
         (MANAGER, 0, 422, "zero_delta", "changes nothing"),
-        (MANAGER, -61, 403, "beyond_authority", "±20"),
+        # Out of [0, 100] is refused before authority is weighed (no request for it).
+        (MANAGER, -61, 422, "below_floor", "below the floor of 0"),
+        (LEAD, 41, 422, "above_ceiling", "above the ceiling of 100"),
     ]
     for actor, delta, status, refusal, words in cases:
         response = await adjust(clients, account["id"], actor, delta)
@@ -75,10 +80,14 @@ async def test_archived_account_is_not_adjusted(clients: httpx.AsyncClient) -> N
 
 
 async def test_score_stays_within_0_and_100(clients: httpx.AsyncClient) -> None:
+    # One adjustment per actor would not reach the ceiling within a month: a head with ±50.
+    await feed_org(
+        clients,
+        [employee_event(HEAD, authority_limits={"adjust_credit_score": {"max_delta": 50}})],
+    )
     account = await create_account(clients)
-    assert (await adjust(clients, account["id"], MANAGER, 20)).status_code == 201
-    assert (await adjust(clients, account["id"], MANAGER, 20)).status_code == 201
-    over = await adjust(clients, account["id"], MANAGER, 1)
+    assert (await adjust(clients, account["id"], HEAD, 40)).status_code == 201
+    over = await adjust(clients, account["id"], HEAD, 1)
     assert over.status_code == 422
     assert over.json()["detail"] == "100 +1 = 101 is above the ceiling of 100"
     got = (await clients.get(f"{ACCOUNTS}/{account['id']}")).json()

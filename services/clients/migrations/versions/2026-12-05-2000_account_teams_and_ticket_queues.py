@@ -1,7 +1,7 @@
 """account teams (account_team_members) and ticket service queues (tickets.queue_id)
 
-Revision ID: 5d0c1a7e2b20
-Revises: 5d0c1a7e2b11
+Revision ID: 5d0c1a7e2b21
+Revises: 5d0c1a7e2b20
 Create Date: 2026-12-05 20:00:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "5d0c1a7e2b20"
-down_revision: str | None = "5d0c1a7e2b11"
+revision: str = "5d0c1a7e2b21"
+down_revision: str | None = "5d0c1a7e2b20"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""approvals domain of the clients service: requests above a position's authority."""
