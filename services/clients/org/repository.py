@@ -6,10 +6,16 @@ from __future__ import annotations
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from services.clients.org.models import OrgEmployee, OrgEmployeePeriod
-from shared.org_copy.repository import ACTIVE, OrgCopyRepository, reporting_subtree_select, table_of
+from services.clients.org.models import OrgEmployee, OrgEmployeePeriod, OrgStandIn
+from shared.org_copy.repository import (
+    ACTIVE,
+    OrgCopyRepository,
+    OrgStandInRepository,
+    reporting_subtree_select,
+    table_of,
+)
 
-__all__ = ["ACTIVE", "OrgRepository", "reporting_subtree_ids"]
+__all__ = ["ACTIVE", "OrgRepository", "StandInRepository", "reporting_subtree_ids"]
 
 
 def reporting_subtree_ids(manager_id: int) -> SelectOfScalar[int]:
@@ -24,3 +30,8 @@ class OrgRepository(OrgCopyRepository[OrgEmployee, OrgEmployeePeriod]):
     async def subtree(self, manager_id: int) -> list[int]:
         """``manager_id`` and every employee below them, sorted."""
         return await self.reporting_subtree(manager_id)
+
+
+class StandInRepository(OrgStandInRepository[OrgStandIn]):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session, OrgStandIn)

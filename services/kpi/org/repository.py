@@ -7,10 +7,10 @@ from collections.abc import Collection, Sequence
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.kpi.org.models import OrgEmployee, OrgEmployeePeriod
-from shared.org_copy.repository import ACTIVE, OrgCopyRepository
+from services.kpi.org.models import OrgEmployee, OrgEmployeePeriod, OrgStandIn
+from shared.org_copy.repository import ACTIVE, OrgCopyRepository, OrgStandInRepository
 
-__all__ = ["ACTIVE", "OrgRepository"]
+__all__ = ["ACTIVE", "OrgRepository", "StandInRepository"]
 
 
 class OrgRepository(OrgCopyRepository[OrgEmployee, OrgEmployeePeriod]):
@@ -52,3 +52,8 @@ class OrgRepository(OrgCopyRepository[OrgEmployee, OrgEmployeePeriod]):
             .distinct()
         )
         return sorted(int(row) for row in result.all() if row is not None)
+
+
+class StandInRepository(OrgStandInRepository[OrgStandIn]):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session, OrgStandIn)
