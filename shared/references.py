@@ -27,7 +27,7 @@ ENTITIES = frozenset(
         "contact", "contact_touch", "contract", "credit_adjustment", "cycle", "department",
         "departure", "employee", "erp_sync_run", "event", "exchange_rate", "grade_change",
         "handover", "indicator", "invoice", "invoice_line", "oauth_client", "ownership_change",
-        "payment", "position", "position_version", "request", "survey", "target_plan",
+        "payment", "position", "position_version", "request", "stand_in", "survey", "target_plan",
         "template", "template_item", "ticket", "ticket_event", "user", "visit",
     }
 )  # fmt: skip
@@ -45,6 +45,8 @@ NAME_REFS: dict[str, str] = {
     "approved_by_employee_id": "employee",
     "created_by_employee_id": "employee",
     "submitted_by_employee_id": "employee",
+    "absent_employee_id": "employee",
+    "stand_in_employee_id": "employee",
     "top_account_id": "account",
     "respondent_contact_id": "contact",
     "renewal_of_id": "contract",
