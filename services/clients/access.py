@@ -162,10 +162,11 @@ def sees_personal_data(
     me = principal.employee_id
     if me is None:
         return False
-    # A limited scope holds exactly the owners one may stand for: oneself, one's reporting
-    # line, the colleagues one stands in for today. None (see-all roles not listed above,
-    # finance and executives) grants no unmasking.
-    return any(owner == me or (scope is not None and owner in scope) for owner in owner_ids)
+    # A limited scope holds exactly the owners one stands for: oneself, one's reporting
+    # line, the colleagues one stands in for today. Finance and executives see every
+    # account for the figures, which unmasks nothing.
+    line = None if principal.has_any_role(SEE_ALL) else scope
+    return any(owner == me or (line is not None and owner in line) for owner in owner_ids)
 
 
 def sees_owner(scope: Collection[int] | None, owner_id: int) -> bool:

@@ -19,6 +19,8 @@ from tests.conftest import bearer
 # 9202, an after-sales specialist over there, handles a ticket of our team's account.
 HEAD, LEAD, KAM, SPECIALIST, OTHER_HEAD, OTHER_KAM = 9100, 9101, 9102, 9103, 9200, 9201
 HANDLER = 9202
+# 9203, an account manager over there, stands in (代理) for KAM today (tests.authz.world).
+STAND_IN = 9203
 DEPARTMENT, OTHER_DEPARTMENT = 91, 92
 ERP_SCOPE = "erp:write"
 
@@ -84,6 +86,14 @@ PERSONAS: tuple[Persona, ...] = (
         user_id=HANDLER,
         relation="ticket_handler",
     ),
+    Persona(
+        "stand_in",
+        frozenset({Role.ACCOUNT_MANAGER}),
+        STAND_IN,
+        scoped=True,
+        user_id=STAND_IN,
+        relation="stand_in",
+    ),
     # Later, one entry each (with the relation in tests.authz.world.RELATIONS):
-    # team member (read / work), stand-in, opportunity team member.
+    # team member (read / work), opportunity team member.
 )

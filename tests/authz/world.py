@@ -12,7 +12,9 @@ import copy
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -26,6 +28,7 @@ from tests.authz.personas import (
     OTHER_HEAD,
     OTHER_KAM,
     SPECIALIST,
+    STAND_IN,
 )
 from tests.conftest import bearer
 
@@ -33,8 +36,12 @@ AS_STAFF = bearer(subject="service:staff")
 MISSING = 987654321  # an id no fixture reaches
 
 Family = dict[str, int]
-# Whose reporting line sees the records an owner owns (account managers see their own).
-LINE_OF = {KAM: frozenset({KAM, LEAD, HEAD}), OTHER_KAM: frozenset({OTHER_KAM, OTHER_HEAD})}
+# Whose reporting line sees the records an owner owns (account managers see their own),
+# and KAM's stand-in, who sees them as KAM does today (RELATIONS["stand_in"]).
+LINE_OF = {
+    KAM: frozenset({KAM, LEAD, HEAD, STAND_IN}),
+    OTHER_KAM: frozenset({OTHER_KAM, OTHER_HEAD}),
+}
 OUTSIDE_NAME = "走查客户2"  # the legal name of the outside family's account (seed 2) starts so
 
 
@@ -61,6 +68,7 @@ ORG = [
     employee_event(OTHER_HEAD, OTHER_DEPARTMENT, None),
     employee_event(OTHER_KAM, OTHER_DEPARTMENT, OTHER_HEAD),
     employee_event(HANDLER, OTHER_DEPARTMENT, OTHER_HEAD),
+    employee_event(STAND_IN, OTHER_DEPARTMENT, OTHER_HEAD),
 ]
 
 
@@ -73,6 +81,36 @@ async def relate_ticket_handler(client: httpx.AsyncClient, inside: Family) -> No
     assert response.status_code == 200, response.text
 
 
+def stand_in_event(stand_in_id: int, absent: int, starts: int, ends: int) -> dict[str, Any]:
+    """STAND_IN acts for ``absent`` from today+``starts`` to today+``ends`` (company days)."""
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    return {
+        "event_id": str(uuid.uuid4()),
+        "stand_in_id": stand_in_id,
+        "absent_employee_id": absent,
+        "stand_in_employee_id": STAND_IN,
+        "starts_on": (today + timedelta(days=starts)).isoformat(),
+        "ends_on": (today + timedelta(days=ends)).isoformat(),
+        "cancelled": False,
+        "version": 1,
+    }
+
+
+async def relate_stand_in(client: httpx.AsyncClient, inside: Family) -> None:
+    """STAND_IN stands in for KAM (the inside family's owner) today; for OTHER_KAM only on
+    days that have passed or are still to come, so the outside family must stay hidden."""
+    events = [
+        stand_in_event(9301, KAM, -1, 1),
+        stand_in_event(9302, OTHER_KAM, -10, -1),
+        stand_in_event(9303, OTHER_KAM, 1, 10),
+    ]
+    response = await client.post(
+        "/v1/clients/internal/org/stand-ins", json={"events": events}, headers=AS_STAFF
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {"applied": 3, "ignored": 0}
+
+
 @dataclass(frozen=True)
 class Relation:
     """How the world relates a persona to the inside family of ``service``, and which
@@ -83,7 +121,11 @@ class Relation:
     opens: frozenset[str]
 
 
-RELATIONS = {"ticket_handler": Relation("clients", relate_ticket_handler, frozenset({"ticket"}))}
+RELATIONS = {
+    "ticket_handler": Relation("clients", relate_ticket_handler, frozenset({"ticket"})),
+    # Sees the whole family through LINE_OF while standing in; nothing beyond it.
+    "stand_in": Relation("clients", relate_stand_in, frozenset()),
+}
 
 
 async def feed_org(client: httpx.AsyncClient, service: str) -> None:

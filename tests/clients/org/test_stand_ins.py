@@ -12,7 +12,15 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from shared.auth.principal import Role
-from tests.clients.conftest import AS_STAFF, KAM, SPECIALIST, acting, create_account, create_contact
+from tests.clients.conftest import (
+    AS_STAFF,
+    KAM,
+    LEAD,
+    SPECIALIST,
+    acting,
+    create_account,
+    create_contact,
+)
 from tests.clients.tickets.factories import TICKETS, open_ticket
 
 STAND_INS = "/v1/clients/internal/org/stand-ins"
@@ -148,3 +156,28 @@ async def test_stand_in_sees_contacts_unmasked_only_in_the_dates(
     )
     await feed(clients, stand_in_event(45, -3, -1, version=2))
     assert (await clients.get(url, headers=STAND_IN)).status_code == 404
+
+
+async def test_a_transfer_through_a_stand_in_is_on_behalf_of_the_absent_owner(
+    clients: httpx.AsyncClient,
+) -> None:
+    # LEAD's reporting line does not hold KAM; standing in for KAM, LEAD hands one of KAM's
+    # accounts to SPECIALIST, in LEAD's own line.
+    await feed(clients, {**stand_in_event(46, 0, 1, version=1), "stand_in_employee_id": LEAD})
+    account = await create_account(clients, owner_id=KAM)
+    moved = await clients.post(
+        "/v1/clients/ownership/transfers",
+        json={
+            "account_ids": [account["id"]],
+            "to_employee_id": SPECIALIST,
+            "reason": "代理期间调整",
+        },
+        headers=acting(LEAD, Role.TEAM_LEAD),
+    )
+    assert moved.status_code == 200, moved.text
+    entries = await clients.get(
+        "/v1/clients/audit", params={"entity": "ownership", "account_id": account["id"]}
+    )
+    assert [(e["action"], e["on_behalf_of"]) for e in entries.json()["items"]] == [
+        ("transfer", f"employee:{KAM}")
+    ]
