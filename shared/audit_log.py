@@ -33,6 +33,9 @@ from shared.errors import problem_responses
 from shared.pagination import Cursor, Page, PageSize, cursor_key, keyset_page
 from shared.request_id import current_request_id
 
+STOOD_IN_FOR = "kam_stood_in_for"
+"""Request state: the absent employees whose records the caller reaches as their stand-in."""
+
 ON_BEHALF_OF_HEADER = "x-kam-on-behalf-of"
 """Sent by one of our services acting for a person: that person's subject (``user:12``).
 Believed only from a caller authenticated as a service."""
@@ -101,7 +104,8 @@ class AuditEntryRead(BaseModel):
     actor: str | None = Described(description="The caller's subject (user:7, service:kpi).")
     actor_employee_id: int | None
     on_behalf_of: str | None = Described(
-        description="The person a service acted for, when a service was the caller."
+        description="The person the caller acted for: the user a service acted for "
+        "(user:7), or the absent colleague a stand-in worked for (employee:12)."
     )
     client_address: str | None
     entity: str
@@ -148,6 +152,24 @@ def request_facts(principal: Principal | None = None) -> dict[str, Any]:
             if behalf:
                 facts["on_behalf_of"] = behalf.decode("latin-1")[:64]
     return facts
+
+
+def note_stood_in_for(request: Request, absent_employee_ids: frozenset[int]) -> None:
+    """Mark the request as reaching these absent colleagues' records through a stand-in."""
+    setattr(request.state, STOOD_IN_FOR, absent_employee_ids)
+
+
+def stood_in_for() -> frozenset[int]:
+    """The absent colleagues the request being served acts for as their stand-in (empty
+    outside a request or when no stand-in was used)."""
+    scope = _request_scope.get()
+    found = scope.get("state", {}).get(STOOD_IN_FOR) if scope is not None else None
+    return found if isinstance(found, frozenset) else frozenset()
+
+
+def on_behalf_of_employee(employee_id: int) -> str:
+    """How an audit entry names the absent colleague a stand-in acted for."""
+    return f"employee:{employee_id}"
 
 
 def audit_entry(model: type[Entry], **fields: Any) -> Entry:

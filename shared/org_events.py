@@ -6,6 +6,7 @@ One definition for every receiver, so they cannot disagree about what a valid ev
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -42,6 +43,33 @@ class OrgEmployeeEvent(BaseModel):
         default_factory=dict, examples=[{"adjust_credit_score": {"max_delta": 5}}]
     )
     version: JsonInt = Field(ge=1, le=2_147_483_647, examples=[5])
+
+
+class OrgStandInEvent(BaseModel):
+    """One change of one stand-in (代理), from staff's outbox: the whole stand-in as it is now.
+
+    ``stand_in_employee_id`` acts for ``absent_employee_id`` on every company-calendar day
+    from ``starts_on`` to ``ends_on`` (both included) unless ``cancelled``.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    event_id: uuid.UUID = Field(examples=["0b7e5f0e-3f1d-4c52-8d7a-2f3c9d1e4a61"])
+    stand_in_id: JsonInt = Field(ge=1, le=2_147_483_647, examples=[4])
+    absent_employee_id: Id = Field(examples=[12])
+    stand_in_employee_id: Id = Field(examples=[13])
+    starts_on: date = Field(examples=["2026-12-14"])
+    ends_on: date = Field(examples=["2026-12-18"])
+    cancelled: bool = Field(default=False, examples=[False])
+    version: JsonInt = Field(ge=1, le=2_147_483_647, examples=[1])
+
+
+class OrgStandInBatch(BaseModel):
+    """A delivery of stand-in events."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    events: list[OrgStandInEvent] = Field(max_length=1000)
 
 
 class OrgEventBatch(BaseModel):

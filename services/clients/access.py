@@ -5,22 +5,29 @@ Data scope (applied inside the queries): an account manager sees the accounts th
 a team lead those owned by anyone in their reporting subtree (from the org copy); the
 department manager, finance, executives, administrators and our services see all.
 Members of an account's team see it too: read-level members in reads, work-level members
-in reads and writes. Everything under an account (contacts, grades, credit, ownership,
-audit) follows it. A ticket's handler (and its queue) sees that ticket: tickets' own branch.
+in reads and writes. A ticket's handler (and its queue) sees that ticket: tickets' own branch.
+A stand-in (代理), on a company-calendar day their non-cancelled stand-in covers, also sees
+and works the accounts the absent colleague owns (the org copy's ``org_stand_ins``); it is
+computed from the dates, so access ends by itself the day after ``ends_on``, and the writes
+made through it are audited as on behalf of the absent colleague.
+Everything under an account (contacts, grades, credit, ownership, audit) follows it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from contextlib import asynccontextmanager
+from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from sqlalchemy import ColumnElement, column, or_, select, table, true
 
 from services.clients.db import SCHEMA
-from services.clients.org.repository import OrgRepository
+from services.clients.org.repository import OrgRepository, StandInRepository
 from services.clients.policies import SEE_ALL
+from shared.audit_log import note_stood_in_for
 from shared.auth.policy import Policy, authenticate
 from shared.auth.principal import Principal, Role
 from shared.db import SessionDep, session_dependency
@@ -116,24 +123,50 @@ async def account_scope(
     request: Request, principal: Caller, session: SessionDep
 ) -> Collection[int] | None:
     """The owners whose accounts the caller may see and change; None means all. A read
-    (GET) counts the caller's read-level team memberships, a write only work-level ones."""
+    (GET) counts the caller's read-level team memberships, a write only work-level ones;
+    a stand-in adds the owners he stands in for today."""
     writing = request.method not in READING_METHODS
     lead = _team_lead_id(principal)
     if lead is not None:
         owners = await OrgRepository(session).subtree(lead)
-        return Scope(owners, member=lead, writing=writing)
-    return _scope_without_org(principal, writing=writing)
+        own: Collection[int] | None = Scope(owners, member=lead, writing=writing)
+    else:
+        own = _scope_without_org(principal, writing=writing)
+    return await _with_stand_ins(request, principal, session, own)
 
 
 async def authorized_scope(request: Request, policy: Policy) -> Collection[int] | None:
     """For a route declaring ``policy`` with :meth:`Policy.inline`: the policy checked,
-    then :func:`account_scope` without dependencies (only a team lead's scope needs the org
-    copy, read in a session of its own)."""
+    then :func:`account_scope` without dependencies (the org copy, needed for a team lead's
+    subtree and for stand-ins, is read in a session of its own)."""
     principal = await policy.authorize(request)
-    if _team_lead_id(principal) is not None:
-        async with asynccontextmanager(session_dependency)(request) as session:
-            return await account_scope(request, principal, session)
-    return _scope_without_org(principal, writing=request.method not in READING_METHODS)
+    if _scope_without_org(principal, writing=False) is None:
+        return None
+    async with asynccontextmanager(session_dependency)(request) as session:
+        return await account_scope(request, principal, session)
+
+
+def company_today(request: Request) -> date:
+    """Today in the company's time zone (the days a stand-in covers are calendar days)."""
+    return datetime.now(ZoneInfo(request.app.state.settings.timezone)).date()
+
+
+async def _with_stand_ins(
+    request: Request, principal: Principal, session: Any, own: Collection[int] | None
+) -> Collection[int] | None:
+    """The stand-in branch of the scope: ``own`` plus the owners the caller stands in for
+    today. The absent owners not already in ``own`` are noted on the request, so the audit
+    trail records writes on their accounts as on behalf of them."""
+    me = principal.employee_id
+    if own is None or me is None:
+        return own
+    absent = await StandInRepository(session).absent_ids_on(me, company_today(request))
+    stood_in_for = frozenset(absent) - frozenset(own)
+    if not stood_in_for:
+        return own
+    note_stood_in_for(request, stood_in_for)
+    writing = own.writing if isinstance(own, Scope) else request.method not in READING_METHODS
+    return Scope(frozenset(own) | stood_in_for, member=scope_member(own) or me, writing=writing)
 
 
 def _team_lead_id(principal: Principal) -> int | None:
@@ -179,10 +212,11 @@ def sees_personal_data(
 
     The one masking rule (DESIGN "Masking") for every read of a contact: in full for the
     owner of an account the contact belongs to and that owner's manager chain (the team
-    lead above him, whose scope holds him; the department manager). Everyone else sees
-    them masked, the audit log's before/after included: administrators run the system,
-    not the relationship; finance and executives reconcile money and read figures; and
-    services (kpi, staff) never call a client's people. A masked contact keeps
+    lead above him, whose scope holds him; the department manager) and the owner's stand-in
+    in its dates (whose scope holds the owner then). Everyone else sees them masked, the
+    audit log's before/after included: administrators run the system, not the
+    relationship; finance and executives reconcile money and read figures; and services
+    (kpi, staff) never call a client's people. A masked contact keeps
     its birthday's month and day (what the contact schedule's greetings show), not the year.
     ``owner_ids``: the owners of the accounts the contact is linked to; ``works_on_team``:
     the caller is a work-level member of the team of one of them (he calls them too).
@@ -194,7 +228,10 @@ def sees_personal_data(
     me = principal.employee_id
     if me is None:
         return False
-    line = scope if Role.TEAM_LEAD in principal.roles else None
+    # A limited scope holds exactly the owners one stands for: oneself, one's reporting
+    # line, the colleagues one stands in for today. Finance and executives see every
+    # account for the figures, which unmasks nothing.
+    line = None if principal.has_any_role(SEE_ALL) else scope
     return any(owner == me or (line is not None and owner in line) for owner in owner_ids)
 
 

@@ -29,8 +29,8 @@ from services.kpi.cycles.service import CycleService
 from services.kpi.indicators.repository import IndicatorRepository
 from services.kpi.indicators.schemas import IndicatorSource
 from services.kpi.indicators.service import IndicatorService
-from services.kpi.org.repository import OrgRepository
-from services.kpi.org.service import OrgService
+from services.kpi.org.repository import OrgRepository, StandInRepository
+from services.kpi.org.service import OrgService, StandInService
 from services.kpi.rollups.repository import RollupRepository
 from services.kpi.rollups.service import RollupService
 from services.kpi.settings import KpiSettings
@@ -205,6 +205,10 @@ def org_service(session: SessionDep) -> OrgService:
     return build_org_service(session)
 
 
+def stand_in_service(session: SessionDep) -> StandInService:
+    return StandInService(StandInRepository(session))
+
+
 IndicatorServiceDep = Annotated[IndicatorService, Depends(indicator_service)]
 TemplateServiceDep = Annotated[TemplateService, Depends(template_service)]
 TargetServiceDep = Annotated[TargetService, Depends(target_service)]
@@ -214,4 +218,5 @@ RollupServiceDep = Annotated[RollupService, Depends(rollup_service)]
 ActualsCollectionDep = Annotated[ActualsCollection, Depends(actuals_collection)]
 BonusServiceDep = Annotated[BonusService, Depends(bonus_service)]
 OrgServiceDep = Annotated[OrgService, Depends(org_service)]
+StandInServiceDep = Annotated[StandInService, Depends(stand_in_service)]
 StaffEmployeesDep = Annotated[StaffEmployeesClient, Depends(staff_employees)]

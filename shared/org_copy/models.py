@@ -3,7 +3,7 @@ these bases with its own schema-bound metadata (``services/<svc>/org/models.py``
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, text
@@ -49,3 +49,23 @@ class OrgEmployeePeriodBase(OrgEmployeeState):
     employee_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     valid_from: datetime = Field(primary_key=True, sa_type=DateTime(timezone=True))
     valid_to: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class OrgStandInBase(SQLModel):
+    """One stand-in (代理) as staff last told us; only a newer ``version`` replaces a row.
+
+    ``stand_in_employee_id`` acts for ``absent_employee_id`` on the company-calendar days
+    ``starts_on`` … ``ends_on`` (both included) unless ``cancelled``: access through it is
+    computed from the dates, so it ends by itself.
+    """
+
+    stand_in_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    absent_employee_id: int = Field(index=True)
+    stand_in_employee_id: int = Field(index=True)
+    starts_on: date
+    ends_on: date
+    cancelled: bool = Field(default=False)
+    version: int
+    received_at: datetime | None = Field(
+        default=None, sa_type=DateTime(timezone=True), nullable=False, sa_column_kwargs=_NOW
+    )

@@ -7,7 +7,7 @@ Current-state questions (is this owner active, who reports to this manager now) 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import Table, case, func, literal, or_, update
@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from shared.org_copy.models import OrgEmployeeBase, OrgEmployeePeriodBase
+from shared.org_copy.models import OrgEmployeeBase, OrgEmployeePeriodBase, OrgStandInBase
 
 ACTIVE = "active"
 MAX_DEPTH = 20
@@ -27,6 +27,10 @@ STATE_COLUMNS = (
 
 E = TypeVar("E", bound=OrgEmployeeBase)
 P = TypeVar("P", bound=OrgEmployeePeriodBase)
+S = TypeVar("S", bound=OrgStandInBase)
+STAND_IN_COLUMNS = (
+    "absent_employee_id", "stand_in_employee_id", "starts_on", "ends_on", "cancelled", "version",
+)  # fmt: skip
 
 
 def table_of(model: type[Any]) -> Table:
@@ -213,3 +217,55 @@ class OrgCopyRepository(Generic[E, P]):
                 break
             chain.append(current)
         return chain
+
+
+def stands_in_for_select(stand_ins: Table, stand_in_employee_id: int, day: date) -> Any:
+    """A SELECT of the absent employees ``stand_in_employee_id`` acts for on ``day`` (the SQL
+    twin of :func:`shared.org_copy.rules.stands_in_on`)."""
+    return select(stand_ins.c.absent_employee_id).where(
+        stand_ins.c.stand_in_employee_id == stand_in_employee_id,
+        stand_ins.c.cancelled.is_(False),
+        stand_ins.c.starts_on <= day,
+        stand_ins.c.ends_on >= day,
+    )
+
+
+class OrgStandInRepository(Generic[S]):
+    """Queries on one schema's ``org_stand_ins``."""
+
+    def __init__(self, session: AsyncSession, stand_in: type[S]) -> None:
+        self.session = session
+        self.stand_in = stand_in
+        self.stand_ins = table_of(stand_in)
+
+    async def upsert_newer(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Insert unknown stand-ins and replace known ones whose version is older. Returns
+        how many changed. ``rows`` must hold each stand-in at most once."""
+        if not rows:
+            return 0
+        stand_ins = self.stand_ins
+        inserting = insert(stand_ins).values(
+            [{**row, "received_at": func.clock_timestamp()} for row in rows]
+        )
+        excluded = inserting.excluded
+        statement = inserting.on_conflict_do_update(
+            index_elements=[stand_ins.c.stand_in_id],
+            set_={
+                **{name: excluded[name] for name in STAND_IN_COLUMNS},
+                "received_at": excluded.received_at,
+            },
+            where=stand_ins.c.version < excluded.version,
+        ).returning(stand_ins.c.stand_in_id)
+        changed = (await self.session.exec(statement)).all()
+        self.session.expire_all()
+        return len(changed)
+
+    async def get(self, stand_in_id: int) -> S | None:
+        return await self.session.get(self.stand_in, stand_in_id)
+
+    async def absent_ids_on(self, stand_in_employee_id: int, day: date) -> set[int]:
+        """The employees ``stand_in_employee_id`` acts for on ``day``."""
+        result = await self.session.exec(
+            stands_in_for_select(self.stand_ins, stand_in_employee_id, day)
+        )
+        return {int(row) for row in result.all()}

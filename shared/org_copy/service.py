@@ -4,16 +4,21 @@ service asks it. Never commits: the request owns the transaction."""
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Generic
 
 from pydantic import ValidationError
 
 from shared.errors import BadGateway, NotFound
-from shared.org_copy.repository import ACTIVE, E, OrgCopyRepository, P
-from shared.org_copy.rules import newest_per_employee
+from shared.org_copy.repository import ACTIVE, E, OrgCopyRepository, OrgStandInRepository, P, S
+from shared.org_copy.rules import newest_per_employee, newest_per_stand_in
 from shared.org_copy.staff_source import StaffEmployeeItem, StaffEmployeePages
-from shared.org_events import OrgEmployeeEvent, OrgEventsApplied, OrgResyncResult
+from shared.org_events import (
+    OrgEmployeeEvent,
+    OrgEventsApplied,
+    OrgResyncResult,
+    OrgStandInEvent,
+)
 
 MAX_RESYNC_PAGES = 10_000
 
@@ -105,3 +110,32 @@ class OrgCopyService(Generic[E, P]):
     async def manager_chain_at(self, employee_id: int, at: datetime) -> list[int]:
         """The ids of the employee's managers at ``at``, nearest first."""
         return await self.repository.manager_chain_at(employee_id, at)
+
+
+class OrgStandInService(Generic[S]):
+    """The stand-ins of one service's org copy (staff's ``org_stand_in`` events)."""
+
+    def __init__(self, repository: OrgStandInRepository[S]) -> None:
+        self.repository = repository
+
+    async def apply_events(self, events: Collection[OrgStandInEvent]) -> OrgEventsApplied:
+        """Apply a delivery; the highest version per stand-in wins, so duplicates and
+        out-of-order events change nothing."""
+        rows = [
+            {
+                "stand_in_id": event.stand_in_id,
+                "absent_employee_id": event.absent_employee_id,
+                "stand_in_employee_id": event.stand_in_employee_id,
+                "starts_on": event.starts_on,
+                "ends_on": event.ends_on,
+                "cancelled": event.cancelled,
+                "version": event.version,
+            }
+            for event in newest_per_stand_in(list(events))
+        ]
+        applied = await self.repository.upsert_newer(rows)
+        return OrgEventsApplied(applied=applied, ignored=len(events) - applied)
+
+    async def absent_ids_on(self, stand_in_employee_id: int, day: date) -> set[int]:
+        """Whom ``stand_in_employee_id`` acts for on ``day``."""
+        return await self.repository.absent_ids_on(stand_in_employee_id, day)

@@ -17,9 +17,12 @@ from tests.conftest import bearer
 # of 9102 (account manager) and 9103 (specialist); 9200 heads another department, whose
 # 9201 owns the records outside everyone's scope but the department-wide roles'.
 # 9202, an after-sales specialist over there, handles a ticket of our team's account;
-# 9203 and 9204, over there too, are on that account's team at read and work level.
+# 9203 and 9204, over there too, are on that account's team at read and work level;
+# 9205 stands in for KAM.
 HEAD, LEAD, KAM, SPECIALIST, OTHER_HEAD, OTHER_KAM = 9100, 9101, 9102, 9103, 9200, 9201
 HANDLER, TEAM_READER, TEAM_WORKER = 9202, 9203, 9204
+# 9205, an account manager over there, stands in (代理) for KAM today (tests.authz.world).
+STAND_IN = 9205
 DEPARTMENT, OTHER_DEPARTMENT = 91, 92
 ERP_SCOPE = "erp:write"
 
@@ -101,6 +104,14 @@ PERSONAS: tuple[Persona, ...] = (
         user_id=TEAM_WORKER,
         relation="team_member_work",
     ),
-    # Later, one entry each (with the relation in tests.authz.world.RELATIONS):
-    # stand-in, opportunity team member.
+    Persona(
+        "stand_in",
+        frozenset({Role.ACCOUNT_MANAGER}),
+        STAND_IN,
+        scoped=True,
+        user_id=STAND_IN,
+        relation="stand_in",
+    ),
+    # Later, one entry (with the relation in tests.authz.world.RELATIONS): opportunity
+    # team member.
 )

@@ -25,6 +25,8 @@ OPEN_BODIES = {
     # add a field before its consumers deploy; authority_limits is staff's own free map.
     "POST /v1/clients/internal/org/employees",
     "POST /v1/kpi/internal/org/employees",
+    "POST /v1/clients/internal/org/stand-ins",
+    "POST /v1/kpi/internal/org/stand-ins",
 }
 URL_LIKE = re.compile(r"url|uri|href|callback|webhook|endpoint|redirect|link", re.IGNORECASE)
 

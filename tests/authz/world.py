@@ -12,7 +12,9 @@ import copy
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -27,6 +29,7 @@ from tests.authz.personas import (
     OTHER_HEAD,
     OTHER_KAM,
     SPECIALIST,
+    STAND_IN,
     TEAM_READER,
     TEAM_WORKER,
 )
@@ -36,8 +39,12 @@ AS_STAFF = bearer(subject="service:staff")
 MISSING = 987654321  # an id no fixture reaches
 
 Family = dict[str, int]
-# Whose reporting line sees the records an owner owns (account managers see their own).
-LINE_OF = {KAM: frozenset({KAM, LEAD, HEAD}), OTHER_KAM: frozenset({OTHER_KAM, OTHER_HEAD})}
+# Whose reporting line sees the records an owner owns (account managers see their own),
+# and KAM's stand-in, who sees them as KAM does today (RELATIONS["stand_in"]).
+LINE_OF = {
+    KAM: frozenset({KAM, LEAD, HEAD, STAND_IN}),
+    OTHER_KAM: frozenset({OTHER_KAM, OTHER_HEAD}),
+}
 OUTSIDE_NAME = "走查客户2"  # the legal name of the outside family's account (seed 2) starts so
 
 
@@ -72,6 +79,7 @@ ORG = [
     employee_event(HANDLER, OTHER_DEPARTMENT, OTHER_HEAD),
     employee_event(TEAM_READER, OTHER_DEPARTMENT, OTHER_HEAD),
     employee_event(TEAM_WORKER, OTHER_DEPARTMENT, OTHER_HEAD),
+    employee_event(STAND_IN, OTHER_DEPARTMENT, OTHER_HEAD),
 ]
 
 
@@ -97,6 +105,36 @@ def relate_team_member(
     return make
 
 
+def stand_in_event(stand_in_id: int, absent: int, starts: int, ends: int) -> dict[str, Any]:
+    """STAND_IN acts for ``absent`` from today+``starts`` to today+``ends`` (company days)."""
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    return {
+        "event_id": str(uuid.uuid4()),
+        "stand_in_id": stand_in_id,
+        "absent_employee_id": absent,
+        "stand_in_employee_id": STAND_IN,
+        "starts_on": (today + timedelta(days=starts)).isoformat(),
+        "ends_on": (today + timedelta(days=ends)).isoformat(),
+        "cancelled": False,
+        "version": 1,
+    }
+
+
+async def relate_stand_in(client: httpx.AsyncClient, inside: Family) -> None:
+    """STAND_IN stands in for KAM (the inside family's owner) today; for OTHER_KAM only on
+    days that have passed or are still to come, so the outside family must stay hidden."""
+    events = [
+        stand_in_event(9301, KAM, -1, 1),
+        stand_in_event(9302, OTHER_KAM, -10, -1),
+        stand_in_event(9303, OTHER_KAM, 1, 10),
+    ]
+    response = await client.post(
+        "/v1/clients/internal/org/stand-ins", json={"events": events}, headers=AS_STAFF
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {"applied": 3, "ignored": 0}
+
+
 @dataclass(frozen=True)
 class Relation:
     """How the world relates a persona to the inside family of ``service``, and which
@@ -116,6 +154,8 @@ RELATIONS = {
     "team_member_work": Relation(
         "clients", relate_team_member(TEAM_WORKER, "work"), None, unmasked=True
     ),
+    # Sees the whole family through LINE_OF while standing in; nothing beyond it.
+    "stand_in": Relation("clients", relate_stand_in, frozenset()),
 }
 
 

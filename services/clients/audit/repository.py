@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
-from sqlalchemy import column, table
+from sqlalchemy import String, cast, column, func, literal, table
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,6 +25,20 @@ class AuditRepository:
     def add(self, entry: AuditEntry) -> None:
         # Flushed with the change it records: one transaction, one fate.
         self.session.add(entry)
+
+    def name_absent_owner(
+        self, entry: AuditEntry, account_id: int, absent_ids: Collection[int]
+    ) -> None:
+        """Fill ``on_behalf_of`` with ``employee:<owner>`` when the account's owner is one of
+        the absent colleagues the caller stands in for (computed in the INSERT itself, so the
+        writer needs not load the account; NULL for any other account)."""
+        owner = (
+            select(func.concat(literal("employee:"), cast(_ACCOUNTS.c.owner_id, String)))
+            .where(_ACCOUNTS.c.id == account_id, _ACCOUNTS.c.owner_id.in_(list(absent_ids)))
+            .scalar_subquery()
+        )
+        # SQLAlchemy renders a SQL expression assigned to a mapped attribute into the INSERT.
+        setattr(entry, "on_behalf_of", owner)  # noqa: B010
 
     async def list(
         self,

@@ -15,7 +15,7 @@ from services.clients.audit.models import AuditEntry
 from services.clients.audit.repository import AuditRepository
 from services.clients.audit.rules import carries_personal_data, mask_snapshot
 from services.clients.audit.schemas import AuditEntity, AuditEntryRead
-from shared.audit_log import audit_entry
+from shared.audit_log import audit_entry, stood_in_for
 from shared.auth.principal import Principal
 
 Snapshot = dict[str, Any]
@@ -54,19 +54,21 @@ class AuditTrail:
         before: Snapshot | None = None,
         after: Snapshot | None = None,
     ) -> None:
-        self.repository.add(
-            audit_entry(
-                AuditEntry,
-                service=SERVICE,
-                entity=entity.value,
-                entity_id=str(entity_id),
-                account_id=account_id,
-                action=action,
-                actor_employee_id=actor_employee_id,
-                before=before,
-                after=after,
-            )
+        entry = audit_entry(
+            AuditEntry,
+            service=SERVICE,
+            entity=entity.value,
+            entity_id=str(entity_id),
+            account_id=account_id,
+            action=action,
+            actor_employee_id=actor_employee_id,
+            before=before,
+            after=after,
         )
+        absent = stood_in_for()
+        if account_id is not None and absent:
+            self.repository.name_absent_owner(entry, account_id, absent)
+        self.repository.add(entry)
 
     async def list(
         self,

@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from services.clients.org.repository import OrgRepository
-from services.clients.org.service import OrgService
+from services.clients.org.repository import OrgRepository, StandInRepository
+from services.clients.org.service import OrgService, StandInService
 from shared.db import SessionDep
 from shared.errors import ServiceUnavailable
 from shared.http_client import ServiceClient
@@ -15,6 +15,10 @@ from shared.http_client import ServiceClient
 
 def org_service(session: SessionDep) -> OrgService:
     return OrgService(OrgRepository(session))
+
+
+def stand_in_service(session: SessionDep) -> StandInService:
+    return StandInService(StandInRepository(session))
 
 
 def staff_client(request: Request) -> ServiceClient:
@@ -26,3 +30,4 @@ def staff_client(request: Request) -> ServiceClient:
 
 OrgServiceDep = Annotated[OrgService, Depends(org_service)]
 StaffClientDep = Annotated[ServiceClient, Depends(staff_client)]
+StandInServiceDep = Annotated[StandInService, Depends(stand_in_service)]

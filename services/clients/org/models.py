@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.clients.db import ClientsTable
-from shared.org_copy.models import OrgEmployeeBase, OrgEmployeePeriodBase
+from shared.org_copy.models import OrgEmployeeBase, OrgEmployeePeriodBase, OrgStandInBase
 
 
 class OrgEmployee(OrgEmployeeBase, ClientsTable, table=True):
@@ -12,3 +12,7 @@ class OrgEmployee(OrgEmployeeBase, ClientsTable, table=True):
 
 class OrgEmployeePeriod(OrgEmployeePeriodBase, ClientsTable, table=True):
     __tablename__ = "org_employee_periods"
+
+
+class OrgStandIn(OrgStandInBase, ClientsTable, table=True):
+    __tablename__ = "org_stand_ins"

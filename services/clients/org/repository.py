@@ -9,10 +9,16 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
 
-from services.clients.org.models import OrgEmployee, OrgEmployeePeriod
-from shared.org_copy.repository import ACTIVE, OrgCopyRepository, reporting_subtree_select, table_of
+from services.clients.org.models import OrgEmployee, OrgEmployeePeriod, OrgStandIn
+from shared.org_copy.repository import (
+    ACTIVE,
+    OrgCopyRepository,
+    OrgStandInRepository,
+    reporting_subtree_select,
+    table_of,
+)
 
-__all__ = ["ACTIVE", "OrgRepository", "queues_of", "reporting_subtree_ids"]
+__all__ = ["ACTIVE", "OrgRepository", "StandInRepository", "queues_of", "reporting_subtree_ids"]
 
 
 def reporting_subtree_ids(manager_id: int) -> SelectOfScalar[int]:
@@ -52,3 +58,8 @@ class OrgRepository(OrgCopyRepository[OrgEmployee, OrgEmployeePeriod]):
             )
         )
         return {int(row) for row in result.all()}
+
+
+class StandInRepository(OrgStandInRepository[OrgStandIn]):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session, OrgStandIn)

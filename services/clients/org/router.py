@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
-from services.clients.org.dependencies import OrgServiceDep, StaffClientDep
+from services.clients.org.dependencies import OrgServiceDep, StaffClientDep, StandInServiceDep
 from services.clients.org.schemas import OrgEmployeeRead
 from services.clients.policies import INTERNAL
 from shared.errors import problem_responses
-from shared.org_events import OrgEventBatch, OrgEventsApplied, OrgResyncResult
+from shared.org_events import OrgEventBatch, OrgEventsApplied, OrgResyncResult, OrgStandInBatch
 from shared.pagination import IdPath
 
 router = APIRouter(prefix="/v1/clients/internal/org", tags=["clients-org"])
@@ -22,6 +22,19 @@ router = APIRouter(prefix="/v1/clients/internal/org", tags=["clients-org"])
     responses=problem_responses(401, 403, 422),
 )
 async def receive_org_events(batch: OrgEventBatch, service: OrgServiceDep) -> OrgEventsApplied:
+    return await service.apply_events(batch.events)
+
+
+@router.post(
+    "/stand-ins",
+    dependencies=[Depends(INTERNAL)],
+    response_model=OrgEventsApplied,
+    summary="Receive stand-in events from staff (idempotent by version)",
+    responses=problem_responses(401, 403, 422),
+)
+async def receive_stand_in_events(
+    batch: OrgStandInBatch, service: StandInServiceDep
+) -> OrgEventsApplied:
     return await service.apply_events(batch.events)
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from services.clients.org.models import OrgEmployee, OrgEmployeePeriod
-from services.clients.org.repository import ACTIVE, OrgRepository
+from services.clients.org.models import OrgEmployee, OrgEmployeePeriod, OrgStandIn
+from services.clients.org.repository import ACTIVE, OrgRepository, StandInRepository
 from services.clients.org.rules import credit_adjustment_limit
 from shared.http_client import ServiceClient
-from shared.org_copy.service import OrgCopyService
+from shared.org_copy.service import OrgCopyService, OrgStandInService
 from shared.org_copy.staff_source import StaffEmployeesClient
 from shared.org_events import OrgResyncResult
 
@@ -53,3 +53,12 @@ def owner_problem(employee_id: int, reason: str) -> str:
     if reason == "unknown":
         return f"employee {employee_id} is not known in the organisation"
     return f"employee {employee_id} is {reason.replace('_', ' ')}, not an active employee"
+
+
+class StandInService(OrgStandInService[OrgStandIn]):
+    """The stand-ins staff has told this copy about."""
+
+    repository: StandInRepository
+
+    def __init__(self, repository: StandInRepository) -> None:
+        super().__init__(repository)

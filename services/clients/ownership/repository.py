@@ -20,7 +20,7 @@ from services.clients.audit.schemas import AuditEntity
 from services.clients.db import Repository
 from services.clients.ownership.models import Handover, OwnershipChange
 from services.clients.ownership.schemas import TransferOptions
-from shared.audit_log import request_facts
+from shared.audit_log import request_facts, stood_in_for
 
 
 class OwnershipRepository(Repository):
@@ -132,6 +132,7 @@ class OwnershipRepository(Repository):
                 "request_id": facts.get("request_id"),
                 "actor_subject": facts.get("actor"),
                 "on_behalf_of": facts.get("on_behalf_of"),
+                "stood_in_for": sorted(stood_in_for()),
                 "client_address": facts.get("client_address"),
                 "actor": actor_employee_id,
                 "entity": AuditEntity.OWNERSHIP.value,
@@ -198,7 +199,9 @@ _AUDIT_MOVES = text(
     "INSERT INTO clients.audit_log (service, request_id, actor, on_behalf_of, client_address, "
     "actor_employee_id, entity, entity_id, account_id, action, before, after) "
     "SELECT 'clients', CAST(:request_id AS text), CAST(:actor_subject AS text), "
-    "CAST(:on_behalf_of AS text), CAST(:client_address AS text), CAST(:actor AS integer), "
+    "COALESCE(CAST(:on_behalf_of AS text), CASE WHEN moved.previous = "
+    "ANY(CAST(:stood_in_for AS integer[])) THEN 'employee:' || moved.previous END), "
+    "CAST(:client_address AS text), CAST(:actor AS integer), "
     "CAST(:entity AS text), moved.account_id::text, moved.account_id, "
     "'transfer', jsonb_build_object('owner_id', moved.previous), CAST(:after AS jsonb) " + _MOVED
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.kpi.db import KpiTable
-from shared.org_copy.models import OrgEmployeeBase, OrgEmployeePeriodBase
+from shared.org_copy.models import OrgEmployeeBase, OrgEmployeePeriodBase, OrgStandInBase
 
 
 class OrgEmployee(OrgEmployeeBase, KpiTable, table=True):
@@ -12,3 +12,7 @@ class OrgEmployee(OrgEmployeeBase, KpiTable, table=True):
 
 class OrgEmployeePeriod(OrgEmployeePeriodBase, KpiTable, table=True):
     __tablename__ = "org_employee_periods"
+
+
+class OrgStandIn(OrgStandInBase, KpiTable, table=True):
+    __tablename__ = "org_stand_ins"

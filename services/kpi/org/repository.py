@@ -9,10 +9,10 @@ from sqlalchemy import literal
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.kpi.org.models import OrgEmployee, OrgEmployeePeriod
-from shared.org_copy.repository import ACTIVE, OrgCopyRepository
+from services.kpi.org.models import OrgEmployee, OrgEmployeePeriod, OrgStandIn
+from shared.org_copy.repository import ACTIVE, OrgCopyRepository, OrgStandInRepository
 
-__all__ = ["ACTIVE", "DEPARTED", "OrgRepository"]
+__all__ = ["ACTIVE", "DEPARTED", "OrgRepository", "StandInRepository"]
 
 DEPARTED = "departed"
 
@@ -90,3 +90,8 @@ class OrgRepository(OrgCopyRepository[OrgEmployee, OrgEmployeePeriod]):
             )
         )
         return {int(row[0]): int(row[1]) for row in result.all()}
+
+
+class StandInRepository(OrgStandInRepository[OrgStandIn]):
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session, OrgStandIn)

@@ -8,11 +8,17 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import StringConstraints
 
 from services.kpi.access import ORG_EVENTS, READ_LIBRARY
-from services.kpi.dependencies import OrgServiceDep, StaffEmployeesDep
+from services.kpi.dependencies import OrgServiceDep, StaffEmployeesDep, StandInServiceDep
 from services.kpi.org.schemas import OrgEmployeeRead
 from services.kpi.settings import KpiSettings
 from shared.errors import problem_responses
-from shared.org_events import EmployeeStatus, OrgEventBatch, OrgEventsApplied, OrgResyncResult
+from shared.org_events import (
+    EmployeeStatus,
+    OrgEventBatch,
+    OrgEventsApplied,
+    OrgResyncResult,
+    OrgStandInBatch,
+)
 from shared.pagination import (
     Cursor,
     IdPath,
@@ -35,6 +41,21 @@ router = APIRouter(prefix="/v1/kpi/org/employees", tags=["kpi-org"])
     responses=problem_responses(401, 403, 422),
 )
 async def receive_employee_events(batch: OrgEventBatch, service: OrgServiceDep) -> OrgEventsApplied:
+    return await service.apply_events(batch.events)
+
+
+@internal_router.post(
+    "/stand-ins",
+    dependencies=[Depends(ORG_EVENTS)],
+    response_model=OrgEventsApplied,
+    summary="Receive stand-in events from staff (idempotent; kept for a complete org copy)",
+    description="Stored only: stand-ins grant no kpi access, appraisals are personal "
+    "(docs/DOMAIN.md, 'Stand-ins').",
+    responses=problem_responses(401, 403, 422),
+)
+async def receive_stand_in_events(
+    batch: OrgStandInBatch, service: StandInServiceDep
+) -> OrgEventsApplied:
     return await service.apply_events(batch.events)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from services.kpi.org.models import OrgEmployee, OrgEmployeePeriod
-from services.kpi.org.repository import OrgRepository
-from shared.org_copy.service import OrgCopyService
+from services.kpi.org.models import OrgEmployee, OrgEmployeePeriod, OrgStandIn
+from services.kpi.org.repository import OrgRepository, StandInRepository
+from shared.org_copy.service import OrgCopyService, OrgStandInService
 from shared.org_copy.staff_source import StaffEmployeePages
 from shared.org_events import OrgResyncResult
 
@@ -46,3 +46,12 @@ class OrgService(OrgCopyService[OrgEmployee, OrgEmployeePeriod]):
         """Whether ``manager_id`` is the employee's (effective) manager in the copy."""
         employee = await self.get(employee_id)
         return employee.manager_id == manager_id
+
+
+class StandInService(OrgStandInService[OrgStandIn]):
+    """The stand-ins staff has told this copy about."""
+
+    repository: StandInRepository
+
+    def __init__(self, repository: StandInRepository) -> None:
+        super().__init__(repository)
