@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.clients.contacts.rules import mask_email, mask_phone
+from shared.personal_data import mask_email, mask_phone
 
 Snapshot = dict[str, Any]
 

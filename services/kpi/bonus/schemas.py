@@ -12,7 +12,7 @@ from shared.money import ExactDecimal, Money
 from shared.numbers import JsonInt, NotABoolean
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=1000)]
-Period = Annotated[str, StringConstraints(pattern=r"^\d{4}(-\d{2}|-Q[1-4])?$")]
+Period = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}(-[0-9]{2}|-Q[1-4])?$")]
 EmployeeId = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
 
 

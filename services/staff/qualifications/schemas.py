@@ -49,7 +49,7 @@ class QualificationMetricsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     period: str = Field(
-        pattern=r"^\d{4}(-\d{2}|-Q[1-4])?$",
+        pattern=r"^[0-9]{4}(-[0-9]{2}|-Q[1-4])?$",
         examples=["2026-11"],
         description="Echoed: qualifications have no history, so the rate is as of now.",
     )

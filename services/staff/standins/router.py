@@ -12,7 +12,7 @@ from services.staff.dependencies import StandInServiceDep, TodayDep
 from services.staff.standins.schemas import MyStandIns, StandInCreate, StandInRead
 from shared.auth.principal import Principal
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, decode_cursor, keyset_page
+from shared.pagination import Cursor, IdPath, Page, PageSize, cursor_key, keyset_page
 from shared.periods import IsoDay
 
 router = APIRouter(prefix="/v1/staff/stand-ins", tags=["stand-ins"])
@@ -55,7 +55,7 @@ async def list_stand_ins(
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[StandInRead]:
-    after_id = int(decode_cursor(cursor)["id"]) if cursor else None
+    after_id = cursor_key(cursor)
     rows = await service.find(
         absent_employee_id=absent_employee_id,
         stand_in_employee_id=stand_in_employee_id,

@@ -5,8 +5,9 @@ from datetime import UTC, date, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.clients.contacts.rules import holds_role_on, mask_contact, mask_email, mask_phone
+from services.clients.contacts.rules import holds_role_on, mask_contact
 from services.clients.contacts.schemas import ContactRead
+from shared.personal_data import mask_email, mask_phone
 
 
 def test_phone_keeps_last_four_digits_and_separators() -> None:
