@@ -6,13 +6,13 @@ One definition for every receiver, so they cannot disagree about what a valid ev
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.numbers import JsonInt, NotABoolean
+from shared.periods import IsoDay
 
 Id = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
 
@@ -58,8 +58,8 @@ class OrgStandInEvent(BaseModel):
     stand_in_id: JsonInt = Field(ge=1, le=2_147_483_647, examples=[4])
     absent_employee_id: Id = Field(examples=[12])
     stand_in_employee_id: Id = Field(examples=[13])
-    starts_on: date = Field(examples=["2026-12-14"])
-    ends_on: date = Field(examples=["2026-12-18"])
+    starts_on: IsoDay = Field(examples=["2026-12-14"])
+    ends_on: IsoDay = Field(examples=["2026-12-18"])
     cancelled: bool = Field(default=False, examples=[False])
     version: JsonInt = Field(ge=1, le=2_147_483_647, examples=[1])
 

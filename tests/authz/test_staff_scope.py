@@ -31,6 +31,9 @@ from tests.authz.personas import (
     OTHER_KAM,
     PERSONAS,
     SPECIALIST,
+    STAND_IN,
+    TEAM_READER,
+    TEAM_WORKER,
     Persona,
 )
 from tests.authz.test_walk import Walk, short, walk_for
@@ -70,7 +73,8 @@ class StaffWorld:
 
 async def staff_world(client: httpx.AsyncClient) -> StaffWorld:
     """Two departments with positions in a reporting line, the walk's people holding them
-    (HEAD ← LEAD ← KAM, SPECIALIST; OTHER_HEAD ← OTHER_KAM, HANDLER)."""
+    (HEAD ← LEAD ← KAM, SPECIALIST; OTHER_HEAD ← OTHER_KAM, HANDLER, the team members and
+    the stand-in of the clients walk)."""
     ours = await make_department(client, "W-D1")
     theirs = await make_department(client, "W-D2")
     positions = (
@@ -86,6 +90,7 @@ async def staff_world(client: httpx.AsyncClient) -> StaffWorld:
     holders = {
         HEAD: "W-HEAD", LEAD: "W-LEAD", KAM: "W-KAM", SPECIALIST: "W-KAM",
         OTHER_HEAD: "W-OHEAD", OTHER_KAM: "W-OKAM", HANDLER: "W-OKAM",
+        TEAM_READER: "W-OKAM", TEAM_WORKER: "W-OKAM", STAND_IN: "W-OKAM",
     }  # fmt: skip
     people: dict[int, int] = {}
     for walk_id, position in holders.items():

@@ -210,14 +210,23 @@ def sees(persona: Persona, family: Family) -> bool:
     return persona.employee_id in LINE_OF.get(family["employee"], ())
 
 
+# Above-authority requests are between the requester's and the approver's reporting lines
+# (services/clients/approvals/repository.visible_requests): no team membership, ticket or
+# stand-in opens them.
+LINE_ONLY = frozenset({"approval_request"})
+
+
 def visible(persona: Persona, family: Family, inside: Family) -> frozenset[str]:
     """The entities of ``family`` that ``persona`` may see."""
+    related = persona.relation in RELATIONS
     if sees(persona, family):
-        return frozenset(family)
-    if family is inside and persona.relation in RELATIONS:
+        seen = frozenset(family)
+    elif family is inside and related:
         opens = RELATIONS[persona.relation].opens
-        return frozenset(family) if opens is None else opens
-    return frozenset()
+        seen = frozenset(family) if opens is None else opens
+    else:
+        return frozenset()
+    return seen - LINE_ONLY if related else seen
 
 
 async def test_out_of_scope_in_a_path_answers_like_missing(scoped_walk: Walk) -> None:

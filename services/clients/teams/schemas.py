@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.clients.teams.rules import TeamAccess, TeamRole
+from shared.numbers import NotABoolean
 
 
 class TeamMemberCreate(BaseModel):
@@ -19,7 +21,7 @@ class TeamMemberCreate(BaseModel):
         },
     )
 
-    employee_id: int = Field(gt=0, le=2_147_483_647)
+    employee_id: Annotated[int, Field(gt=0, le=2_147_483_647), NotABoolean]
     role: TeamRole
     access: TeamAccess = TeamAccess.READ
 
