@@ -94,6 +94,12 @@ def _utc_to_local_date(moment_utc: datetime, tz: TimeZoneLike) -> date:
     return moment_utc.astimezone(_zone(tz)).date()
 
 
+def company_day(moment: datetime, tz: TimeZoneLike) -> date:
+    """The company's calendar day at the aware ``moment`` in ``tz`` (00:30 in Shanghai is
+    already that day there); a naive moment is a ValueError."""
+    return _utc_to_local_date(moment, tz)
+
+
 class _PeriodBase:
     """Behaviour shared by :class:`Month`, :class:`Quarter` and :class:`Year`."""
 

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from contextlib import asynccontextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from sqlalchemy import ColumnElement, column, or_, select, table, true
@@ -32,6 +31,7 @@ from shared.auth.policy import Policy, authenticate
 from shared.auth.principal import Principal, Role
 from shared.db import SessionDep, session_dependency
 from shared.errors import Forbidden, NotFound, UnprocessableContent
+from shared.periods import company_day
 
 Caller = Annotated[Principal, Depends(authenticate)]
 
@@ -148,7 +148,7 @@ async def authorized_scope(request: Request, policy: Policy) -> Collection[int] 
 
 def company_today(request: Request) -> date:
     """Today in the company's time zone (the days a stand-in covers are calendar days)."""
-    return datetime.now(ZoneInfo(request.app.state.settings.timezone)).date()
+    return company_day(datetime.now(UTC), request.app.state.settings.timezone)
 
 
 async def _with_stand_ins(

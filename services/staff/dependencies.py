@@ -37,11 +37,11 @@ from services.staff.positions.repository import PositionRepository
 from services.staff.positions.service import PositionService
 from services.staff.qualifications.service import QualificationService
 from services.staff.settings import StaffSettings
-from services.staff.standins.rules import company_day
 from services.staff.standins.service import StandInService
 from shared.auth.principal import Principal
 from shared.auth.tokens import SigningKey
 from shared.db import SessionDep
+from shared.periods import company_day
 
 # --- settings and actor -------------------------------------------------------------------
 

@@ -10,13 +10,11 @@ from fastapi import FastAPI
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.staff.clock import Clock, system_clock
-from services.staff.employees.repository import EmployeeRepository
+from services.staff.dependencies import build_notification_service
 from services.staff.notifications.dispatcher import ChannelDispatcher
 from services.staff.notifications.models import Channel
-from services.staff.notifications.repository import NotificationRepository
 from services.staff.notifications.robots import RobotSender
 from services.staff.notifications.senders import SmtpSender
-from services.staff.notifications.service import NotificationService
 from services.staff.settings import StaffSettings
 from shared.scheduled import periodic_lifespan, run_exclusively
 
@@ -80,12 +78,7 @@ async def digest_round(app: FastAPI) -> None:
     settings: StaffSettings = app.state.settings
 
     async def plan(session: AsyncSession) -> int:
-        service = NotificationService(
-            NotificationRepository(session),
-            EmployeeRepository(session),
-            settings.timezone,
-            settings.group_robots,
-        )
+        service = build_notification_service(session, settings)
         return await service.plan_digests(app_clock(app)())
 
     await run_exclusively(app.state.session_factory, DIGEST_LOCK, plan)

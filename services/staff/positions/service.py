@@ -10,7 +10,6 @@ import builtins
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 
@@ -37,12 +36,12 @@ from services.staff.positions.schemas import (
 from shared.auth.principal import Principal, Role
 from shared.concurrency import check_if_match
 from shared.errors import Conflict, Forbidden, NotFound, UnprocessableContent
-from shared.periods import DEFAULT_TIMEZONE
+from shared.periods import DEFAULT_TIMEZONE, company_day
 
 
 def company_today() -> date:
     """Today in the company's calendar (authoring dates are local dates)."""
-    return datetime.now(ZoneInfo(DEFAULT_TIMEZONE)).date()
+    return company_day(datetime.now(UTC), DEFAULT_TIMEZONE)
 
 
 def reference_error(field: str, detail: str) -> UnprocessableContent:

@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.staff.standins.rules import company_day, covers, ranges_overlap
+from services.staff.standins.rules import covers, ranges_overlap
+from shared.periods import company_day
 
 days = st.dates(min_value=date(2026, 1, 1), max_value=date(2026, 3, 31))
 ranges = st.tuples(days, st.integers(min_value=0, max_value=20)).map(
