@@ -45,6 +45,7 @@ from bench.activity import SHANGHAI, build_activity, load_activity
 from bench.bulk import load_in_bulk, loaded_line
 from bench.kpi_flow import BenchError, CycleRun, Phase
 from bench.org import Org, load_org, org_tree
+from bench.results_summary import kpi_cycle_summary, record
 from deploy.embedded_pg import EmbeddedPostgres
 from deploy.local_settings import RunnerSettings
 from deploy.processes import Ports, Stack
@@ -302,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(drop_everything(admin_url, prefix))
     output = args.results_dir / f"kpi_cycle-{stamp}-{args.employees}e-{args.accounts}a.json"
     write_result(output, result)
+    record(f"kpi_cycle-{args.employees}e-{args.accounts}a", kpi_cycle_summary(result),
+           args.results_dir)  # fmt: skip
     return code
 
 

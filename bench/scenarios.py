@@ -75,6 +75,7 @@ from bench.load import (
     run_wrk,
 )
 from bench.org import Org, Person, load_org, org_tree
+from bench.results_summary import record, scenarios_summary
 from bench.sign_in_attack import sign_in_under_attack
 from bench.volume import build_volume, concentrate, load_volume
 from deploy.local_settings import RunnerSettings
@@ -686,6 +687,8 @@ def main(argv: list[str] | None = None) -> int:
     result["total_seconds"] = round(time.perf_counter() - began, 1)
     output = args.results_dir / f"scenarios-{stamp}-{args.accounts}a.json"
     write_result(output, result)
+    record(f"scenarios-{args.accounts}a", scenarios_summary(result, quick=args.quick),
+           args.results_dir)  # fmt: skip
     return code
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, column, or_, select, table, true
 
 from services.clients.db import SCHEMA
 from services.clients.org.repository import OrgRepository, StandInRepository
+from services.clients.org.roster import stand_in_roster
 from services.clients.policies import SEE_ALL
 from shared.audit_log import note_stood_in_for
 from shared.auth.policy import Policy, authenticate
@@ -140,10 +141,26 @@ async def authorized_scope(request: Request, policy: Policy) -> Collection[int] 
     then :func:`account_scope` without dependencies (the org copy, needed for a team lead's
     subtree and for stand-ins, is read in a session of its own)."""
     principal = await policy.authorize(request)
-    if _scope_without_org(principal, writing=False) is None:
+    own = _scope_without_org(principal, writing=request.method not in READING_METHODS)
+    if own is None:
         return None
+    if _team_lead_id(principal) is None and not await _may_stand_in(request, principal):
+        return own
     async with asynccontextmanager(session_dependency)(request) as session:
         return await account_scope(request, principal, session)
+
+
+async def _may_stand_in(request: Request, principal: Principal) -> bool:
+    """Whether the caller is on today's stand-in roster (a session only when it reloads)."""
+    me = principal.employee_id
+    if me is None:
+        return False
+
+    async def load(day: date) -> frozenset[int]:
+        async with asynccontextmanager(session_dependency)(request) as session:
+            return await StandInRepository(session).stand_ins_on(day)
+
+    return await stand_in_roster(request.app.state).includes(me, company_today(request), load)
 
 
 def company_today(request: Request) -> date:
@@ -160,7 +177,11 @@ async def _with_stand_ins(
     me = principal.employee_id
     if own is None or me is None:
         return own
-    absent = await StandInRepository(session).absent_ids_on(me, company_today(request))
+    today = company_today(request)
+    stand_ins = StandInRepository(session)
+    if not await stand_in_roster(request.app.state).includes(me, today, stand_ins.stand_ins_on):
+        return own
+    absent = await stand_ins.absent_ids_on(me, today)
     stood_in_for = frozenset(absent) - frozenset(own)
     if not stood_in_for:
         return own

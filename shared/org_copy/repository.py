@@ -230,6 +230,19 @@ def stands_in_for_select(stand_ins: Table, stand_in_employee_id: int, day: date)
     )
 
 
+def stand_ins_on_select(stand_ins: Table, day: date) -> Any:
+    """A SELECT of everybody who stands in for someone on ``day``."""
+    return (
+        select(stand_ins.c.stand_in_employee_id)
+        .where(
+            stand_ins.c.cancelled.is_(False),
+            stand_ins.c.starts_on <= day,
+            stand_ins.c.ends_on >= day,
+        )
+        .distinct()
+    )
+
+
 class OrgStandInRepository(Generic[S]):
     """Queries on one schema's ``org_stand_ins``."""
 
@@ -262,6 +275,11 @@ class OrgStandInRepository(Generic[S]):
 
     async def get(self, stand_in_id: int) -> S | None:
         return await self.session.get(self.stand_in, stand_in_id)
+
+    async def stand_ins_on(self, day: date) -> frozenset[int]:
+        """Everybody who stands in for someone on ``day`` (the per-process roster's source)."""
+        result = await self.session.exec(stand_ins_on_select(self.stand_ins, day))
+        return frozenset(int(row) for row in result.all())
 
     async def absent_ids_on(self, stand_in_employee_id: int, day: date) -> set[int]:
         """The employees ``stand_in_employee_id`` acts for on ``day``."""

@@ -44,3 +44,5 @@ def test_the_benchmark_runs_a_whole_cycle_on_tiny_data(
     assert result["verified"]["appraisals"] == 20 == result["verified"]["final_grades"]
     assert sum(result["verified"]["grades"].values()) == 20
     assert set(result["memory_after"]) == {"clients", "staff", "kpi", "gateway"}
+    summary = json.loads((tmp_path / "latest.json").read_text())["kpi_cycle-20e-200a"]
+    assert summary["phases"] == result["phases"] and summary["machine"]["cores"]

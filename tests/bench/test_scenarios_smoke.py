@@ -58,6 +58,12 @@ def test_every_scenario_runs_on_tiny_data(tmp_path: Path, test_settings: TestSet
     assert ingest["deliveries"] >= 400
     assert ingest["payments_stored"] == ingest["distinct_payments"] == 360
     attacked = result["sign_in_under_attack"]
+    summary = json.loads((tmp_path / "latest.json").read_text())["scenarios-600a"]
+    assert summary["rows"] == [
+        {k: row[k] for k in ("group", "scenario", "rps", "p50_ms", "p99_ms", "errors") if k in row}
+        for row in result["rows"]
+    ]
+    assert summary["targets"] == result["targets"] and summary["commit"]["sha"]
     assert attacked["correct"]["requests"] == 4 and attacked["correct"]["errors"] == 0
     assert attacked["bad"]["requests"] == 100
     assert set(attacked["bad"]["statuses"]) <= {"401", "429", "timeout"}

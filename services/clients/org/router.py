@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
 from services.clients.org.dependencies import OrgServiceDep, StaffClientDep, StandInServiceDep
+from services.clients.org.roster import stand_in_roster
 from services.clients.org.schemas import OrgEmployeeRead
 from services.clients.policies import INTERNAL
 from shared.errors import problem_responses
@@ -33,9 +34,11 @@ async def receive_org_events(batch: OrgEventBatch, service: OrgServiceDep) -> Or
     responses=problem_responses(401, 403, 422),
 )
 async def receive_stand_in_events(
-    batch: OrgStandInBatch, service: StandInServiceDep
+    request: Request, batch: OrgStandInBatch, service: StandInServiceDep
 ) -> OrgEventsApplied:
-    return await service.apply_events(batch.events)
+    applied = await service.apply_events(batch.events)
+    stand_in_roster(request.app.state).forget()
+    return applied
 
 
 @router.post(
