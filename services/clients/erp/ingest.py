@@ -44,6 +44,8 @@ MAX_FOLLOW_UPS = 1000
 OnReceivablesChanged = Callable[[Collection[int]], Awaitable[None]]
 """What follows, elsewhere, an applied event that changed these accounts' receivables
 (services.clients.reactions: they are re-graded)."""
+OnEventApplied = Callable[[int], Awaitable[None]]
+"""Told of a stored event (by id) just applied, after waiting or at once."""
 
 
 def _payments_waiting_for_invoice(event: AnyErpEvent) -> tuple[str, dict[str, Any]]:
@@ -77,6 +79,7 @@ class ErpIngest:
         base: str,
         on_paid_off: OnLinesPaidOff,
         on_changed: OnReceivablesChanged | None = None,
+        on_applied: OnEventApplied | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.repository = repository
@@ -87,6 +90,7 @@ class ErpIngest:
         self.ledger = Ledger(repository, base=base, on_paid_off=on_paid_off)
         self.now = now
         self.on_changed = on_changed
+        self.on_applied = on_applied
         self._follow_ups = 0
         self._changed_accounts: set[int] = set()
         # One handler per event type: the event's document in, the reason it waits out.
@@ -152,6 +156,8 @@ class ErpIngest:
         if waiting is not None:
             log.info("erp_event_pending", event_type=event.type, reason=waiting)
             return waiting
+        if self.on_applied is not None:
+            await self.on_applied(event_id)
         await self._apply_waiting_for(event)
         return None
 
