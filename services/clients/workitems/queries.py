@@ -134,7 +134,7 @@ class WorkItemQueries:
             )
             .order_by(col(Contact.id), col(Account.id))
         )
-        result = await self.session.execute(query)
+        result = await (await self.session.connection()).execute(query)
         return [
             KeyContactBirthday(int(cid), name, birthday, int(aid), account, int(owner))
             for cid, name, birthday, aid, account, owner in result.all()
