@@ -14,7 +14,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from sqlalchemy import update
+from sqlalchemy import exists, select, update
 
 from deploy.fake_robots.app import create_app as fake_robots
 from deploy.test_runner import free_port
@@ -26,6 +26,7 @@ from shared.auth.principal import Role
 from shared.http_client import ServiceClient
 from shared.outbox import OutboxDispatcher, OutboxStatus
 from tests.clients.conftest import employee_event, feed_org
+from tests.clients.receivables.factories import SECRET
 from tests.conftest import bearer, token_for
 from tests.staff.conftest import StaffApp, make_department, make_employee
 from tests.staff.notifications.conftest import SmtpSink
@@ -145,15 +146,24 @@ async def link(
     await feed_org(
         clients,
         [
-            employee_event(manager, authority_limits={"adjust_credit_score": {"max_delta": 20}}),
             employee_event(
-                kam, manager_id=manager, authority_limits={"adjust_credit_score": {"max_delta": 5}}
+                manager,
+                department_id=queue,
+                authority_limits={"adjust_credit_score": {"max_delta": 20}},
+            ),
+            employee_event(
+                kam,
+                manager_id=manager,
+                department_id=queue,
+                authority_limits={"adjust_credit_score": {"max_delta": 5}},
             ),
             employee_event(finance, manager_id=manager, department_id=finance_department),
         ],
     )
     app.state.settings = ClientsSettings(
-        service_queues=[queue], finance_departments=[finance_department]
+        service_queues=[queue],
+        finance_departments=[finance_department],
+        erp_webhook_secrets=[SECRET],
     )
     robots = [
         GroupRobot(
@@ -193,3 +203,15 @@ async def link(
         await to_staff.aclose()
         server.should_exit = True
         await task
+
+
+async def open_items(factory: Any) -> dict[str, dict[str, Any]]:
+    """The work items posted to the clients outbox and not closed: payload by key."""
+    closes = CLIENTS_OUTBOX.alias("closes")
+    query = select(CLIENTS_OUTBOX.c.key, CLIENTS_OUTBOX.c.payload).where(
+        CLIENTS_OUTBOX.c.kind == "work_item",
+        ~exists().where(closes.c.key == "close/" + CLIENTS_OUTBOX.c.key),
+    )
+    async with factory() as session:
+        rows = (await (await session.connection()).execute(query)).all()
+    return {str(key): dict(payload) for key, payload in rows}

@@ -4,14 +4,15 @@ group robots exactly once, and the items close themselves when the work is done.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
 from services.clients.jobs import work_items_once
 from shared.auth.principal import Role
-from tests.clients.conftest import acting, create_account
+from tests.clients.conftest import acting, create_account, credit_code
+from tests.clients.receivables.factories import deliver, invoice_event, payment_event
 from tests.clients.tickets.factories import TICKETS, ago, move, open_ticket
 from tests.clients.workitems.conftest import Link
 
@@ -137,3 +138,47 @@ async def test_the_overdue_visit_digest_closes_with_the_last_overdue_visit(link:
     assert done.status_code == 200, done.text
     assert await link.deliver() == 1
     assert await link.inbox(people.kam) == []
+
+
+async def test_a_collection_task_reaches_its_owner_and_closes_when_the_line_is_paid(
+    link: Link,
+) -> None:
+    people = link.people
+    code = credit_code(8801)
+    account = await create_account(link.clients, owner_id=people.kam, credit_code=code)
+    invoice = invoice_event("INV-WI1", code, [("2026-09-01", "800.00")])
+    assert (await deliver(link.clients, invoice)).json()["outcome"] == "applied"
+    ran = await link.clients.post("/v1/clients/dunning/run", params={"as_of": "2026-09-05"})
+    assert ran.status_code == 200 and ran.json()["tasks_created"] == 1, ran.text
+    assert await link.deliver() == 1
+    assert await link.deliver_everything_again() == 1
+    [task] = await link.inbox(people.kam)
+    assert (task["kind"], task["account_id"]) == ("dunning_task", account["id"])
+    assert "800.00 CNY" in task["title"]
+
+    paid = payment_event("PAY-WI1", code, "800.00", "2026-09-06", [("INV-WI1", 1, "800.00")])
+    assert (await deliver(link.clients, paid)).json()["outcome"] == "applied"
+    assert await link.deliver() == 1
+    assert await link.inbox(people.kam) == []
+    assert [i["id"] for i in await link.inbox(people.kam, "done")] == [task["id"]]
+
+
+async def test_an_erp_event_waiting_goes_to_finance_and_closes_once_applied(link: Link) -> None:
+    people = link.people
+    code = credit_code(8802)
+    waiting = invoice_event("INV-WI2", code, [("2026-12-20", "300.00")])
+    assert (await deliver(link.clients, waiting)).json()["outcome"] == "pending"
+    factory, settings = link.clients_app.state.session_factory, link.clients_app.state.settings
+    soon = await work_items_once(factory, settings, datetime.now(UTC) + timedelta(hours=1))
+    assert soon is not None and "erp_event_pending" not in soon.posted
+    later = await work_items_once(factory, settings, datetime.now(UTC) + timedelta(hours=5))
+    assert later is not None and later.posted == {"erp_event_pending": 1}
+    assert await link.deliver() == 1
+    [pending] = await link.inbox(people.finance)
+    assert pending["kind"] == "erp_event_pending"
+
+    await create_account(link.clients, owner_id=people.kam, credit_code=code)
+    retried = await link.clients.post("/v1/clients/erp/inbox/retry")
+    assert retried.status_code == 200 and retried.json()["applied"] == 1, retried.text
+    assert await link.deliver() == 1
+    assert await link.inbox(people.finance) == []
