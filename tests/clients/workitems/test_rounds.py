@@ -49,7 +49,6 @@ def client_of(app: FastAPI) -> httpx.AsyncClient:
     )
 
 
-
 CLIENT_HEADERS = bearer(Role.ADMIN)
 
 
