@@ -4,17 +4,22 @@ group robots exactly once, and the items close themselves when the work is done.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 
+from deploy.test_runner import free_port
 from services.clients.jobs import work_items_once
+from services.clients.workitems.outbox import CLIENTS_OUTBOX, STAFF
 from shared.auth.principal import Role
+from shared.http_client import ServiceClient
+from shared.outbox import OutboxDispatcher
 from tests.clients.conftest import acting, create_account, credit_code
 from tests.clients.receivables.factories import deliver, invoice_event, payment_event
 from tests.clients.tickets.factories import TICKETS, ago, move, open_ticket
-from tests.clients.workitems.conftest import Link
+from tests.clients.workitems.conftest import Link, clients_token
 
 APPROVALS = "/v1/clients/approvals"
 
@@ -182,3 +187,31 @@ async def test_an_erp_event_waiting_goes_to_finance_and_closes_once_applied(link
     assert retried.status_code == 200 and retried.json()["applied"] == 1, retried.text
     assert await link.deliver() == 1
     assert await link.inbox(people.finance) == []
+
+
+async def test_staff_down_delays_items_and_a_restarted_dispatcher_delivers_them_once(
+    link: Link,
+) -> None:
+    people = link.people
+    account = await create_account(link.clients, owner_id=people.kam)
+    as_kam = acting(people.kam, Role.ACCOUNT_MANAGER)
+    url = f"/v1/clients/accounts/{account['id']}/credit-adjustments"
+    held = await link.clients.post(url, json={"delta": 9, "reason": "扩容"}, headers=as_kam)
+    assert held.status_code == 202, held.text  # the API answers while staff is unreachable
+    down = ServiceClient(
+        STAFF, f"http://127.0.0.1:{free_port()}", timeout_seconds=2, retries=0,
+        token_source=clients_token,
+    )  # fmt: skip
+    crashed = OutboxDispatcher(
+        CLIENTS_OUTBOX, link.clients_app.state.session_factory, {STAFF: down},
+        backoff_seconds=0.01, max_backoff_seconds=0.01,
+    )  # fmt: skip
+    try:
+        assert await crashed.dispatch_once() == 1
+    finally:
+        await down.aclose()
+    assert await link.inbox(people.manager) == []
+    await asyncio.sleep(0.05)  # the retry's backoff
+    assert await link.deliver() == 1  # the process that comes back delivers it
+    assert await link.deliver() == 0
+    assert kinds(await link.inbox(people.manager)) == ["approval_request"]
