@@ -162,8 +162,8 @@ class CollectionTasksToInbox:
         await self.outbox.post_all(collection_items(task, name))
 
     async def closed(self, task_ids: Collection[int]) -> None:
-        for task_id in task_ids:
-            await self.outbox.close_all(workitem_rules.collection_task_prefix(task_id))
+        prefixes = [workitem_rules.collection_task_prefix(task_id) for task_id in task_ids]
+        await self.outbox.close_under(prefixes)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import aliased
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -31,6 +32,8 @@ from shared.outbox import enqueue
 
 TITLE_LENGTH = 200
 SOURCE_KEY_LENGTH = 100 - len(CLOSE_PREFIX)
+PREFIX_BATCH = 200
+"""Prefixes looked up in one query (an OR of index ranges)."""
 
 
 class Kind(StrEnum):
@@ -126,22 +129,52 @@ class WorkItemOutbox:
         """Close every posted, not yet closed item whose key starts with ``prefix`` (or is
         it, with ``exact``), except the keys in ``keep``; the keys closed."""
         keys = [key for key in await self.open_keys(prefix, exact=exact) if key not in keep]
-        for key in keys:
-            await enqueue(
-                self.session,
-                CLIENTS_OUTBOX,
-                destination=STAFF,
-                path=CLOSE_PATH,
-                payload={"source_key": key},
-                key=CLOSE_PREFIX + key,
-                kind=CLOSE_KIND,
-            )
+        await self._enqueue_closes(keys)
         return keys
+
+    async def close_under(self, prefixes: Sequence[str]) -> list[str]:
+        """:meth:`close_all` for many records at once (a dunning run closing thousands of
+        tasks): a few queries, whatever the number."""
+        keys: list[str] = []
+        for start in range(0, len(prefixes), PREFIX_BATCH):
+            keys += await self._open_keys_under(prefixes[start : start + PREFIX_BATCH])
+        await self._enqueue_closes(keys)
+        return keys
+
+    async def _enqueue_closes(self, keys: Sequence[str]) -> None:
+        if not keys:
+            return
+        rows = [
+            {
+                "destination": STAFF,
+                "path": CLOSE_PATH,
+                "payload": {"source_key": key},
+                "key": CLOSE_PREFIX + key,
+                "kind": CLOSE_KIND,
+            }
+            for key in keys
+        ]
+        statement = (
+            pg_insert(CLIENTS_OUTBOX)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["destination", "key"])
+        )
+        await (await self.session.connection()).execute(statement)
 
     async def open_keys(self, prefix: str, *, exact: bool = False) -> list[str]:
         """Keys of posted items under ``prefix`` that no close has been enqueued for."""
+        if exact:
+            return await self._open_keys(CLIENTS_OUTBOX.c.key == prefix)
+        return await self._open_keys_under([prefix])
+
+    async def _open_keys_under(self, prefixes: Sequence[str]) -> list[str]:
+        if not prefixes:
+            return []
+        key = CLIENTS_OUTBOX.c.key
+        return await self._open_keys(or_(*(key.startswith(p, autoescape=True) for p in prefixes)))
+
+    async def _open_keys(self, match: ColumnElement[bool]) -> list[str]:
         posts, closes = CLIENTS_OUTBOX, aliased(CLIENTS_OUTBOX)
-        match = posts.c.key == prefix if exact else posts.c.key.startswith(prefix, autoescape=True)
         closed = exists().where(
             and_(closes.c.destination == STAFF, closes.c.key == CLOSE_PREFIX + posts.c.key)
         )

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from services.clients.dependencies import build_work_item_rounds
 from services.clients.jobs import work_items_once
 from services.clients.settings import ClientsSettings
+from services.clients.workitems.producer import Kind, WorkItem, WorkItemOutbox
 from services.clients.workitems.producers import RoundResult
 from services.clients.workitems.rules import next_birthday
 from shared.auth.principal import Role
@@ -178,3 +179,21 @@ async def test_reconciliation_differences_go_to_finance_and_a_clean_day_closes_t
         )
         await session.commit()
     assert clean.closed == {"reconciliation_mismatch": len(active)}
+
+
+async def test_closes_find_a_records_items_by_prefix_and_only_posted_ones(app: FastAPI) -> None:
+    def item(key: str) -> WorkItem:
+        return WorkItem(key, KAM, Kind.DUNNING_TASK, "催收", "/v1/clients/collection-tasks/1")
+
+    async with app.state.session_factory() as session:
+        outbox = WorkItemOutbox(session)
+        keys = ["collection-task:1:902", "collection-task:1:900", "collection-task:12:902"]
+        assert await outbox.post_all([item(k) for k in [*keys, "collection-task:3:902"]]) == 4
+        assert await outbox.post_all([item(keys[0])]) == 0  # posted once
+        closed = await outbox.close_under(["collection-task:1:", "collection-task:3:"])
+        assert closed == ["collection-task:1:900", "collection-task:1:902", "collection-task:3:902"]
+        assert await outbox.close_under(["collection-task:1:"]) == []  # closed once
+        assert not await outbox.close("collection-task:99:902")  # never posted: no close
+        assert await outbox.open_keys("collection-task:") == ["collection-task:12:902"]
+        assert await outbox.close_all("collection-task:", keep={"collection-task:12:902"}) == []
+        await session.commit()
