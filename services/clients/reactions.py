@@ -162,8 +162,8 @@ class CollectionTasksToInbox:
         await self.outbox.post_all(collection_items(task, name))
 
     async def closed(self, task_ids: Collection[int]) -> None:
-        prefixes = [workitem_rules.collection_task_prefix(task_id) for task_id in task_ids]
-        await self.outbox.close_under(prefixes)
+        keys = [key for task_id in task_ids for key in workitem_rules.collection_task_keys(task_id)]
+        await self.outbox.close_keys(keys)
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.orm import aliased
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.workitems.outbox import (
@@ -32,8 +31,8 @@ from shared.outbox import enqueue
 
 TITLE_LENGTH = 200
 SOURCE_KEY_LENGTH = 100 - len(CLOSE_PREFIX)
-PREFIX_BATCH = 200
-"""Prefixes looked up in one query (an OR of index ranges)."""
+KEY_BATCH = 1000
+"""Keys looked up in one query when many items close at once."""
 
 
 class Kind(StrEnum):
@@ -132,14 +131,15 @@ class WorkItemOutbox:
         await self._enqueue_closes(keys)
         return keys
 
-    async def close_under(self, prefixes: Sequence[str]) -> list[str]:
-        """:meth:`close_all` for many records at once (a dunning run closing thousands of
-        tasks): a few queries, whatever the number."""
-        keys: list[str] = []
-        for start in range(0, len(prefixes), PREFIX_BATCH):
-            keys += await self._open_keys_under(prefixes[start : start + PREFIX_BATCH])
-        await self._enqueue_closes(keys)
-        return keys
+    async def close_keys(self, keys: Sequence[str]) -> list[str]:
+        """Close these items, those of them posted and not yet closed (a dunning run closing
+        thousands of tasks: a query per ``KEY_BATCH`` keys); the keys closed."""
+        closing: list[str] = []
+        for start in range(0, len(keys), KEY_BATCH):
+            batch = list(keys[start : start + KEY_BATCH])
+            closing += await self._open_keys(CLIENTS_OUTBOX.c.key.in_(batch))
+        await self._enqueue_closes(closing)
+        return closing
 
     async def _enqueue_closes(self, keys: Sequence[str]) -> None:
         if not keys:
@@ -154,34 +154,31 @@ class WorkItemOutbox:
             }
             for key in keys
         ]
-        statement = (
-            pg_insert(CLIENTS_OUTBOX)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["destination", "key"])
+        statement = pg_insert(CLIENTS_OUTBOX).on_conflict_do_nothing(
+            index_elements=["destination", "key"]
         )
-        await (await self.session.connection()).execute(statement)
+        await (await self.session.connection()).execute(statement, rows)
 
     async def open_keys(self, prefix: str, *, exact: bool = False) -> list[str]:
         """Keys of posted items under ``prefix`` that no close has been enqueued for."""
-        if exact:
-            return await self._open_keys(CLIENTS_OUTBOX.c.key == prefix)
-        return await self._open_keys_under([prefix])
-
-    async def _open_keys_under(self, prefixes: Sequence[str]) -> list[str]:
-        if not prefixes:
-            return []
         key = CLIENTS_OUTBOX.c.key
-        return await self._open_keys(or_(*(key.startswith(p, autoescape=True) for p in prefixes)))
+        return await self._open_keys(
+            key == prefix if exact else key.startswith(prefix, autoescape=True)
+        )
 
     async def _open_keys(self, match: ColumnElement[bool]) -> list[str]:
-        posts, closes = CLIENTS_OUTBOX, aliased(CLIENTS_OUTBOX)
-        closed = exists().where(
-            and_(closes.c.destination == STAFF, closes.c.key == CLOSE_PREFIX + posts.c.key)
+        # Two index lookups, not an anti-join: the planner hashes the whole outbox for that.
+        table, connection = CLIENTS_OUTBOX, await self.session.connection()
+        posted = select(table.c.key).where(
+            table.c.destination == STAFF, table.c.kind == POST_KIND, match
         )
-        query = (
-            select(posts.c.key)
-            .where(posts.c.destination == STAFF, posts.c.kind == POST_KIND, match, ~closed)
-            .order_by(posts.c.key)
-        )
-        result = await (await self.session.connection()).execute(query)
-        return [str(key) for key in result.scalars()]
+        keys = [str(key) for key in (await connection.execute(posted)).scalars()]
+        closed: set[str] = set()
+        for start in range(0, len(keys), KEY_BATCH):
+            closes = [CLOSE_PREFIX + key for key in keys[start : start + KEY_BATCH]]
+            found = select(table.c.key).where(table.c.destination == STAFF, table.c.key.in_(closes))
+            closed |= {
+                str(k).removeprefix(CLOSE_PREFIX)
+                for k in (await connection.execute(found)).scalars()
+            }
+        return sorted(key for key in keys if key not in closed)

@@ -76,12 +76,12 @@ def imminent_items(ticket: Ticket, now: datetime, window: timedelta) -> list[Wor
 
 
 def collection_items(task: CollectionTask, account_name: str | None) -> list[WorkItem]:
-    """A new collection task for its owner, and for the manager it escalates to."""
+    """A new collection task for its owner, and (urgent) for the manager it escalates to."""
     assert task.id is not None
-    people = dict.fromkeys([task.owner_id, *([task.escalated_to] if task.escalated_to else [])])
+    people = {"owner": task.owner_id, "manager": task.escalated_to}
     return [
         WorkItem(
-            source_key=rules.collection_task_key(task.id, person),
+            source_key=rules.collection_task_key(task.id, role),
             employee_id=person,
             kind=Kind.DUNNING_TASK,
             title=f"催收：发票第 {task.line_no} 行逾期 {task.days_overdue} 天，"
@@ -89,9 +89,10 @@ def collection_items(task: CollectionTask, account_name: str | None) -> list[Wor
             record_path=f"/v1/clients/collection-tasks/{task.id}",
             account_id=task.account_id,
             account_name=account_name,
-            severity=Severity.URGENT if person != task.owner_id else Severity.NORMAL,
+            severity=Severity.URGENT if role == "manager" else Severity.NORMAL,
         )
-        for person in people
+        for role, person in people.items()
+        if person is not None
     ]
 
 

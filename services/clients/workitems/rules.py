@@ -78,12 +78,16 @@ def overdue_visits_key(employee_id: int, day: date) -> str:
     return f"{overdue_visits_prefix(employee_id)}{day.isoformat()}"
 
 
-def collection_task_prefix(task_id: int) -> str:
-    return f"collection-task:{task_id}:"
+COLLECTION_TASK_ROLES = ("owner", "manager")
+"""A collection task's items: its owner's, and the manager's it escalates to."""
 
 
-def collection_task_key(task_id: int, employee_id: int) -> str:
-    return f"{collection_task_prefix(task_id)}{employee_id}"
+def collection_task_key(task_id: int, role: str) -> str:
+    return f"collection-task:{task_id}:{role}"
+
+
+def collection_task_keys(task_id: int) -> list[str]:
+    return [collection_task_key(task_id, role) for role in COLLECTION_TASK_ROLES]
 
 
 BIRTHDAY_PREFIX = "birthday:"

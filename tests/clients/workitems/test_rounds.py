@@ -18,7 +18,7 @@ from services.clients.jobs import work_items_once
 from services.clients.settings import ClientsSettings
 from services.clients.workitems.producer import Kind, WorkItem, WorkItemOutbox
 from services.clients.workitems.producers import RoundResult
-from services.clients.workitems.rules import next_birthday
+from services.clients.workitems.rules import collection_task_keys, next_birthday
 from shared.auth.principal import Role
 from tests.clients.conftest import (
     DEPARTMENT,
@@ -181,19 +181,26 @@ async def test_reconciliation_differences_go_to_finance_and_a_clean_day_closes_t
     assert clean.closed == {"reconciliation_mismatch": len(active)}
 
 
-async def test_closes_find_a_records_items_by_prefix_and_only_posted_ones(app: FastAPI) -> None:
+async def test_closes_find_a_records_items_by_prefix_or_key_and_only_posted_ones(
+    app: FastAPI,
+) -> None:
     def item(key: str) -> WorkItem:
         return WorkItem(key, KAM, Kind.DUNNING_TASK, "催收", "/v1/clients/collection-tasks/1")
 
     async with app.state.session_factory() as session:
         outbox = WorkItemOutbox(session)
-        keys = ["collection-task:1:902", "collection-task:1:900", "collection-task:12:902"]
-        assert await outbox.post_all([item(k) for k in [*keys, "collection-task:3:902"]]) == 4
-        assert await outbox.post_all([item(keys[0])]) == 0  # posted once
-        closed = await outbox.close_under(["collection-task:1:", "collection-task:3:"])
-        assert closed == ["collection-task:1:900", "collection-task:1:902", "collection-task:3:902"]
-        assert await outbox.close_under(["collection-task:1:"]) == []  # closed once
-        assert not await outbox.close("collection-task:99:902")  # never posted: no close
-        assert await outbox.open_keys("collection-task:") == ["collection-task:12:902"]
-        assert await outbox.close_all("collection-task:", keep={"collection-task:12:902"}) == []
+        posted = ["ticket:1:escalation:0", "ticket:1:imminent:respond:0", "ticket:12:escalation:0"]
+        posted += collection_task_keys(1) + collection_task_keys(3)
+        assert await outbox.post_all([item(k) for k in posted]) == 7
+        assert await outbox.post_all([item(posted[0])]) == 0  # posted once
+        # ticket:1: is not a prefix of ticket:12:
+        assert await outbox.close_all("ticket:1:") == posted[:2]
+        assert await outbox.close_all("ticket:1:") == []  # closed once
+        assert await outbox.open_keys("ticket:") == ["ticket:12:escalation:0"]
+        assert await outbox.close_all("ticket:", keep={"ticket:12:escalation:0"}) == []
+        # many at once, by key: only those posted and open
+        wanted = collection_task_keys(1) + collection_task_keys(2) + collection_task_keys(3)
+        assert sorted(await outbox.close_keys(wanted)) == sorted(posted[3:])
+        assert await outbox.close_keys(wanted) == []
+        assert not await outbox.close("collection-task:99:owner")  # never posted: no close
         await session.commit()

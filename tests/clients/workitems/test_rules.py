@@ -103,7 +103,7 @@ def test_a_deadline_is_imminent_inside_the_window_and_not_once_passed() -> None:
 def test_keys_of_one_record_share_a_prefix_no_other_record_has() -> None:
     assert rules.escalation_key(12, 0).startswith(rules.ticket_prefix(12))
     assert not rules.escalation_key(123, 0).startswith(rules.ticket_prefix(12))
-    assert not rules.collection_task_key(71, 5).startswith(rules.collection_task_prefix(7))
+    assert rules.collection_task_keys(7) == ["collection-task:7:owner", "collection-task:7:manager"]
     assert rules.erp_pending_key(3, 9).startswith(rules.erp_event_prefix(3))
     key = rules.birthday_key(5, 6, date(2027, 2, 28))
     assert rules.birthday_day_of(key) == date(2027, 2, 28)
