@@ -41,6 +41,7 @@ from services.clients.tickets.router import router as tickets_router
 from services.clients.visits.router import router as visits_router
 from services.clients.visits.schedule_router import router as contact_schedule_router
 from services.clients.workitems.outbox import CLIENTS_OUTBOX
+from services.clients.workitems.router import router as work_items_router
 from shared.service_app import create_service_app
 
 TAGS = [
@@ -65,6 +66,7 @@ TAGS = [
     {"name": "business-calendar", "description": "工作日历: holidays and make-up working days."},
     {"name": "clients-audit", "description": "审计: every change to accounts and their children."},
     {"name": "clients-org", "description": "Internal: the read-only copy of staff's organisation."},
+    {"name": "work-items", "description": "待办: the round posting time-based items to the inbox."},
 ]
 
 
@@ -101,6 +103,7 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             calendar_router,
             audit_router,
             org_router,
+            work_items_router,
         ],
         openapi_tags=TAGS,
         on_access_denied=record_denial,

@@ -534,6 +534,10 @@ async def contact_schedule_service(
     return build_contact_schedule(session, settings)
 
 
+async def work_item_rounds(session: SessionDep, settings: SettingsDep) -> WorkItemRounds:
+    return build_work_item_rounds(session, settings)
+
+
 async def account_repository(session: SessionDep) -> AccountRepository:
     return AccountRepository(session)
 
@@ -562,4 +566,5 @@ BreachCheckDep = Annotated[BreachCheck, Depends(breach_check)]
 SlaPolicyServiceDep = Annotated[SlaPolicyService, Depends(sla_policy_service)]
 VisitServiceDep = Annotated[VisitService, Depends(visit_service)]
 ContactScheduleServiceDep = Annotated[ContactScheduleService, Depends(contact_schedule_service)]
+WorkItemRoundsDep = Annotated[WorkItemRounds, Depends(work_item_rounds)]
 AccountRepositoryDep = Annotated[AccountRepository, Depends(account_repository)]

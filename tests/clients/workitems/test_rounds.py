@@ -204,3 +204,21 @@ async def test_closes_find_a_records_items_by_prefix_or_key_and_only_posted_ones
         assert await outbox.close_keys(wanted) == []
         assert not await outbox.close("collection-task:99:owner")  # never posted: no close
         await session.commit()
+
+
+async def test_admins_and_services_run_the_round_now_and_a_second_run_posts_nothing(
+    app: FastAPI,
+) -> None:
+    app.state.settings = ClientsSettings(sla_imminent_minutes=10_080)  # within a week
+    async with client_of(app) as clients:
+        account = await create_account(clients, owner_id=KAM)
+        await open_ticket(clients, account["id"])
+        run = "/v1/clients/work-items/run"
+        first = await clients.post(run)
+        assert first.status_code == 200, first.text
+        assert first.json()["posted"].get("sla_breach_imminent", 0) >= 1
+        second = await clients.post(run, headers=bearer(subject="service:kpi"))
+        assert second.status_code == 200, second.text
+        assert second.json()["posted"] == {}
+        refused = await clients.post(run, headers=bearer(Role.DEPT_MANAGER, employee_id=MANAGER))
+        assert refused.status_code == 403
