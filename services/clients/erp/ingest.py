@@ -45,7 +45,8 @@ OnReceivablesChanged = Callable[[Collection[int]], Awaitable[None]]
 """What follows, elsewhere, an applied event that changed these accounts' receivables
 (services.clients.reactions: they are re-graded)."""
 OnEventApplied = Callable[[int], Awaitable[None]]
-"""Told of a stored event (by id) just applied, after waiting or at once."""
+"""Told of an event (by id) that waited and is now applied (a new event applied at once
+has nothing waiting on it)."""
 
 
 def _payments_waiting_for_invoice(event: AnyErpEvent) -> tuple[str, dict[str, Any]]:
@@ -146,7 +147,10 @@ class ErpIngest:
         await self.repository.session.refresh(row)
         if row.applied_at is not None or row.id is None:
             return None
-        return await self._apply(row.id, EVENT.validate_python(row.payload))
+        waiting = await self._apply(row.id, EVENT.validate_python(row.payload))
+        if waiting is None and self.on_applied is not None:
+            await self.on_applied(row.id)
+        return waiting
 
     async def _apply(self, event_id: int, event: AnyErpEvent) -> str | None:
         """Apply one stored event; the reason it waits, or None when applied."""
@@ -156,8 +160,6 @@ class ErpIngest:
         if waiting is not None:
             log.info("erp_event_pending", event_type=event.type, reason=waiting)
             return waiting
-        if self.on_applied is not None:
-            await self.on_applied(event_id)
         await self._apply_waiting_for(event)
         return None
 
