@@ -116,18 +116,19 @@ async def enqueue(
     payload: Mapping[str, Any],
     key: str,
     kind: str = "message",
-) -> None:
+) -> bool:
     """Add a message to the outbox in the caller's transaction (flushes, never commits).
 
     ``key`` identifies the message for the receiver (sent as ``Idempotency-Key``); a second
-    enqueue with the same destination and key is ignored.
+    enqueue with the same destination and key is ignored. Whether the message is new.
     """
     statement = (
         pg_insert(table)
         .values(destination=destination, path=path, payload=dict(payload), key=key, kind=kind)
         .on_conflict_do_nothing(index_elements=["destination", "key"])
     )
-    await (await session.connection()).execute(statement)
+    result = await (await session.connection()).execute(statement)
+    return bool(result.rowcount)
 
 
 async def requeue_failed(

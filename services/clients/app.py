@@ -20,7 +20,14 @@ from services.clients.erp.router import router as erp_sync_router
 from services.clients.erp.sync import erp_sync_lifespan
 from services.clients.grading.router import router as grading_router
 from services.clients.housekeeping import housekeeping_lifespan
-from services.clients.jobs import dunning_lifespan, regrading_lifespan, sla_check_lifespan
+from services.clients.jobs import (
+    dunning_lifespan,
+    outbox_lifespan,
+    reconciliation_lifespan,
+    regrading_lifespan,
+    sla_check_lifespan,
+    work_items_lifespan,
+)
 from services.clients.metrics.router import router as metrics_router
 from services.clients.org.router import router as org_router
 from services.clients.org.upstream import staff_client_lifespan
@@ -33,6 +40,8 @@ from services.clients.teams.router import router as teams_router
 from services.clients.tickets.router import router as tickets_router
 from services.clients.visits.router import router as visits_router
 from services.clients.visits.schedule_router import router as contact_schedule_router
+from services.clients.workitems.outbox import CLIENTS_OUTBOX
+from services.clients.workitems.router import router as work_items_router
 from shared.service_app import create_service_app
 
 TAGS = [
@@ -57,13 +66,14 @@ TAGS = [
     {"name": "business-calendar", "description": "工作日历: holidays and make-up working days."},
     {"name": "clients-audit", "description": "审计: every change to accounts and their children."},
     {"name": "clients-org", "description": "Internal: the read-only copy of staff's organisation."},
+    {"name": "work-items", "description": "待办: the round posting time-based items to the inbox."},
 ]
 
 
 def create_app(settings: ClientsSettings | None = None) -> FastAPI:
     """Build the clients service app."""
     settings = settings or ClientsSettings()
-    return create_service_app(
+    app = create_service_app(
         settings,
         title="KAM clients service",
         description="Key-account records (客户档案): accounts, contacts, visits, tickets, "
@@ -93,6 +103,7 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             calendar_router,
             audit_router,
             org_router,
+            work_items_router,
         ],
         openapi_tags=TAGS,
         on_access_denied=record_denial,
@@ -103,5 +114,11 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             dunning_lifespan(settings),
             erp_sync_lifespan(settings),
             housekeeping_lifespan(settings),
+            outbox_lifespan(settings),
+            work_items_lifespan(settings),
+            reconciliation_lifespan(settings),
         ],
     )
+    # The backlog of work items not yet delivered to staff, counted when Prometheus scrapes.
+    app.state.metrics.watch_outbox(lambda: app.state.engine, CLIENTS_OUTBOX)
+    return app

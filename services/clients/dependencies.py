@@ -61,9 +61,15 @@ from services.clients.rates.repository import RateRepository
 from services.clients.rates.service import RateService
 from services.clients.reactions import (
     AccountCreated,
+    ApprovalsToInbox,
+    CollectionTasksToInbox,
     ContractSigned,
+    ErpEventApplied,
     LinesPaidOff,
     ReceivablesChanged,
+    TicketEscalated,
+    TicketFinished,
+    VisitSettled,
 )
 from services.clients.receivables.models import ClientsIdempotencyKey
 from services.clients.receivables.repository import ReceivablesRepository
@@ -82,6 +88,9 @@ from services.clients.visits.planner import VisitPlanner
 from services.clients.visits.repository import ContactTouchRepository, VisitRepository
 from services.clients.visits.rules import visit_frequencies
 from services.clients.visits.service import VisitService
+from services.clients.workitems.producer import WorkItemOutbox
+from services.clients.workitems.producers import RoundSettings, WorkItemRounds
+from services.clients.workitems.queries import WorkItemQueries
 from shared.auth.principal import Role
 from shared.db import SessionDep
 from shared.idempotency import Idempotency, IdempotentRequest
@@ -208,6 +217,7 @@ def build_dunning(session: AsyncSession, settings: ClientsSettings) -> DunningSe
         policy=dunning_policy(settings.dunning_levels),
         task_due_days=settings.dunning_task_due_days,
         today=company_today(settings.timezone),
+        on_tasks=CollectionTasksToInbox(WorkItemQueries(session), WorkItemOutbox(session)),
     )
 
 
@@ -249,7 +259,11 @@ def build_approvals_and_credit(
     quotation discounts will register their applier here the same way)."""
     appliers: dict[str, ApplyApproved] = {}
     approvals = ApprovalService(
-        ApprovalRepository(session), OrgRepository(session), audit_trail(session), appliers
+        ApprovalRepository(session),
+        OrgRepository(session),
+        audit_trail(session),
+        appliers,
+        listener=ApprovalsToInbox(WorkItemQueries(session), WorkItemOutbox(session)),
     )
     credit = CreditService(
         AccountRepository(session),
@@ -314,6 +328,7 @@ def build_erp_ingest(session: AsyncSession, settings: ClientsSettings) -> ErpIng
         base=settings.base_currency,
         on_paid_off=LinesPaidOff(session),
         on_changed=ReceivablesChanged(build_grading(session, settings)),
+        on_applied=ErpEventApplied(WorkItemOutbox(session)),
     )
 
 
@@ -340,13 +355,18 @@ def build_tickets(session: AsyncSession, settings: ClientsSettings) -> TicketSer
         zone=ZoneInfo(settings.timezone),
         reopen_window=timedelta(days=settings.ticket_reopen_days),
         service_queues=settings.service_queues,
+        on_finished=TicketFinished(WorkItemOutbox(session)),
     )
 
 
 def build_breach_check(session: AsyncSession) -> BreachCheck:
     """The breach check on a session (the periodic job uses it outside a request)."""
     return BreachCheck(
-        TicketRepository(session), OrgRepository(session), audit_trail(session), now=utc_now
+        TicketRepository(session),
+        OrgRepository(session),
+        audit_trail(session),
+        now=utc_now,
+        on_escalated=TicketEscalated(WorkItemQueries(session), WorkItemOutbox(session)),
     )
 
 
@@ -361,6 +381,9 @@ def build_visit_service(session: AsyncSession, settings: ClientsSettings) -> Vis
         build_visit_planner(session, settings),
         audit_trail(session),
         today=company_today(settings.timezone),
+        on_settled=VisitSettled(
+            WorkItemQueries(session), WorkItemOutbox(session), company_today(settings.timezone)
+        ),
     )
 
 
@@ -373,6 +396,22 @@ def build_contact_schedule(
         VisitRepository(session),
         audit_trail(session),
         today=company_today(settings.timezone),
+    )
+
+
+def build_work_item_rounds(session: AsyncSession, settings: ClientsSettings) -> WorkItemRounds:
+    """The time-based work-item producers on a session (the periodic job uses them)."""
+    return WorkItemRounds(
+        WorkItemQueries(session),
+        WorkItemOutbox(session),
+        RoundSettings(
+            timezone=settings.timezone,
+            imminent_window=timedelta(minutes=settings.sla_imminent_minutes),
+            birthday_days_ahead=settings.birthday_notice_days,
+            renewal_notice_days=settings.contract_renewal_notice_days,
+            erp_pending_hours=settings.erp_pending_hours,
+            finance_departments=settings.finance_departments,
+        ),
     )
 
 
@@ -495,6 +534,10 @@ async def contact_schedule_service(
     return build_contact_schedule(session, settings)
 
 
+async def work_item_rounds(session: SessionDep, settings: SettingsDep) -> WorkItemRounds:
+    return build_work_item_rounds(session, settings)
+
+
 async def account_repository(session: SessionDep) -> AccountRepository:
     return AccountRepository(session)
 
@@ -523,4 +566,5 @@ BreachCheckDep = Annotated[BreachCheck, Depends(breach_check)]
 SlaPolicyServiceDep = Annotated[SlaPolicyService, Depends(sla_policy_service)]
 VisitServiceDep = Annotated[VisitService, Depends(visit_service)]
 ContactScheduleServiceDep = Annotated[ContactScheduleService, Depends(contact_schedule_service)]
+WorkItemRoundsDep = Annotated[WorkItemRounds, Depends(work_item_rounds)]
 AccountRepositoryDep = Annotated[AccountRepository, Depends(account_repository)]

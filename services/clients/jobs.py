@@ -9,18 +9,44 @@ replica runs each round; a transaction-level advisory lock makes the others skip
 
 - The scheduled dunning run: every ``dunning_run_interval_seconds`` one replica runs it as
   of today; a transaction-level advisory lock makes the others skip the round.
+
+- The work-item round: every ``work_items_interval_seconds`` one replica posts the
+  time-based items for staff's inbox (imminent SLA breaches, overdue visits, birthdays,
+  renewals, ERP events waiting) and closes those whose time is over; the reconciliation
+  round compares with the ERP every ``reconciliation_interval_seconds`` and tells finance.
+
+- The outbox dispatcher: every replica delivers ``clients.outbox`` to staff (SKIP LOCKED
+  shares the messages; nothing is sent twice at the same time).
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
 import structlog
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.dependencies import build_breach_check, build_dunning, build_grading
+from services.clients.dependencies import (
+    build_breach_check,
+    build_dunning,
+    build_grading,
+    build_work_item_rounds,
+)
+from services.clients.erp.client import ErpClient, ErpFailure
+from services.clients.erp.reconciliation import Reconciliation
+from services.clients.erp.repository import ErpSyncRepository
 from services.clients.grading.schemas import BulkRegradeResult
 from services.clients.settings import ClientsSettings
 from services.clients.tickets.sla import BREACH_BATCH
+from services.clients.workitems.outbox import CLIENTS_OUTBOX, STAFF
+from services.clients.workitems.producers import RoundResult
+from shared.http_client import ServiceClient
+from shared.outbox import OutboxDispatcher
+from shared.periods import company_day
 from shared.scheduled import Lifespan, periodic_lifespan, run_exclusively
 
 log = structlog.get_logger(__name__)
@@ -116,3 +142,125 @@ def dunning_lifespan(settings: ClientsSettings) -> Lifespan:
         settings.dunning_run_interval_seconds,
         lambda app: dunning_once(app.state.session_factory, settings),
     )
+
+
+WORK_ITEMS_LOCK = 0x4B414D57  # "KAMW": the advisory lock of the work-item round
+
+
+async def work_items_once(
+    factory: async_sessionmaker[AsyncSession],
+    settings: ClientsSettings,
+    now: datetime | None = None,
+) -> RoundResult | None:
+    """One round of the time-based work items as of ``now``, if no other replica is doing
+    it; what it posted and closed (None when another replica has the round)."""
+    moment = now or datetime.now(UTC)
+    today = company_day(moment, settings.timezone)
+
+    async def run(session: AsyncSession) -> RoundResult:
+        return await build_work_item_rounds(session, settings).run(moment, today)
+
+    _, result = await run_exclusively(factory, WORK_ITEMS_LOCK, run)
+    if result is not None and (result.posted or result.closed):
+        log.info("work_items_round", posted=result.posted, closed=result.closed)
+    return result
+
+
+def work_items_lifespan(settings: ClientsSettings) -> Lifespan:
+    """Run :func:`work_items_once` every ``work_items_interval_seconds`` (0 = never)."""
+    return periodic_lifespan(
+        "work-items",
+        settings.work_items_interval_seconds,
+        lambda app: work_items_once(app.state.session_factory, settings),
+    )
+
+
+async def reconciliation_once(
+    factory: async_sessionmaker[AsyncSession],
+    settings: ClientsSettings,
+    erp: ErpClient,
+    now: datetime | None = None,
+) -> RoundResult | None:
+    """Reconcile with the ERP and tell finance of today's differences (a clean result
+    closes earlier items); None when the ERP gave no answer or another replica posts."""
+    moment = now or datetime.now(UTC)
+    async with factory() as session:  # the ERP is read outside the posting transaction
+        try:
+            report = await Reconciliation(ErpSyncRepository(session), erp).report()
+        except ErpFailure as exc:
+            log.warning("reconciliation_round_failed", reason=exc.reason)
+            return None
+    differences = {
+        "发票": len(report.invoices.missing_here)
+        + len(report.invoices.missing_in_erp)
+        + len(report.invoices.mismatched),
+        "回款": len(report.payments.missing_here)
+        + len(report.payments.missing_in_erp)
+        + len(report.payments.mismatched),
+    }
+    today = company_day(moment, settings.timezone)
+
+    async def post(session: AsyncSession) -> RoundResult:
+        result = RoundResult()
+        rounds = build_work_item_rounds(session, settings)
+        await rounds.reconciliation_differences(today, differences, result)
+        return result
+
+    _, result = await run_exclusively(factory, WORK_ITEMS_LOCK, post)
+    return result
+
+
+def reconciliation_lifespan(settings: ClientsSettings) -> Lifespan:
+    """Run :func:`reconciliation_once` every ``reconciliation_interval_seconds`` while the
+    ERP link is on (``app.state.erp_client``; 0 = never)."""
+
+    async def round_(app: FastAPI) -> object:
+        erp: ErpClient | None = getattr(app.state, "erp_client", None)
+        if erp is None:
+            return None
+        return await reconciliation_once(app.state.session_factory, settings, erp)
+
+    return periodic_lifespan("reconciliation", settings.reconciliation_interval_seconds, round_)
+
+
+def clients_dispatcher(app: FastAPI, settings: ClientsSettings) -> OutboxDispatcher:
+    """A dispatcher over ``clients.outbox`` delivering to staff with a service token."""
+    staff = ServiceClient(
+        STAFF,
+        settings.staff_url,
+        timeout_seconds=settings.upstream_timeout_seconds,
+        retries=0,
+        token_source=getattr(app.state, "service_token", None),
+    )
+    return OutboxDispatcher(
+        CLIENTS_OUTBOX,
+        app.state.session_factory,
+        {STAFF: staff},
+        poll_interval_seconds=settings.outbox_poll_interval_seconds,
+        batch_size=settings.outbox_batch_size,
+        max_attempts=settings.outbox_max_attempts,
+        backoff_seconds=settings.outbox_backoff_seconds,
+        max_backoff_seconds=settings.outbox_max_backoff_seconds,
+    )
+
+
+def outbox_lifespan(settings: ClientsSettings) -> Lifespan:
+    """Deliver the outbox while the app runs (every replica may: SKIP LOCKED shares it);
+    a staff that is down only delays the items, never a request."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not settings.outbox_dispatcher_enabled:
+            yield
+            return
+        dispatcher = clients_dispatcher(app, settings)
+        app.state.outbox_dispatcher = dispatcher
+        dispatcher.start()
+        try:
+            yield
+        finally:
+            await dispatcher.stop()
+            for client in dispatcher.clients.values():
+                await client.aclose()
+
+    return lifespan

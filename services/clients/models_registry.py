@@ -21,4 +21,5 @@ def import_all() -> None:
     import services.clients.surveys.models
     import services.clients.teams.models
     import services.clients.tickets.models
-    import services.clients.visits.models  # noqa: F401
+    import services.clients.visits.models
+    import services.clients.workitems.outbox  # noqa: F401

@@ -36,6 +36,7 @@ WRITE_RATES = Policy(Role.ADMIN, Role.DEPT_MANAGER, Role.FINANCE, services=True)
 MANAGE_CALENDAR = Policy(Role.ADMIN, Role.DEPT_MANAGER)
 MANAGE_SLA = Policy(Role.ADMIN, Role.DEPT_MANAGER)
 RUN_SLA_CHECK = Policy(Role.ADMIN, services=True)
+RUN_WORK_ITEMS = Policy(Role.ADMIN, services=True)
 ERP_SCOPE = "erp:write"
 ERP_WEBHOOK = Policy(scopes=[ERP_SCOPE], description="The ERP's API key (scope erp:write).")
 # 超权限申请: those who hold an authority ask; their superiors decide (whose requests one

@@ -16,19 +16,36 @@ transaction.
 | an ERP event changes an account's receivables  | the account is re-graded (grading): the overdue |
 | (erp: invoices, payments, reversals)           | cap and a terminated contract's invoiced value  |
 | an account's grade in force changes (grading)  | its future visits are re-planned (visits)       |
+
+Work items for staff's inbox (workitems) follow from tickets, visits, collection tasks,
+approvals and ERP events: the table at the end of this module.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.accounts.models import Account
+from services.clients.approvals.models import ApprovalRequest
 from services.clients.collection.dunning import close_tasks_of_paid_lines
+from services.clients.collection.models import CollectionTask
 from services.clients.grading.service import GradingService
 from services.clients.ownership.service import OwnershipService
+from services.clients.tickets.models import Ticket
+from services.clients.visits.models import Visit
+from services.clients.workitems import rules as workitem_rules
+from services.clients.workitems.producer import WorkItemOutbox
+from services.clients.workitems.producers import (
+    approval_answer_item,
+    approval_request_item,
+    collection_items,
+    escalation_item,
+)
+from services.clients.workitems.queries import WorkItemQueries
 
 
 @dataclass(frozen=True)
@@ -68,13 +85,112 @@ class ReceivablesChanged:
 
 @dataclass(frozen=True)
 class LinesPaidOff:
-    """receivables → collection: lines paid in full close their open collection tasks."""
+    """receivables → collection → workitems: lines paid in full close their open
+    collection tasks, and the tasks' inbox items."""
 
     session: AsyncSession
 
     async def __call__(self, line_ids: Collection[int]) -> None:
-        await close_tasks_of_paid_lines(self.session, line_ids)
+        closed = await close_tasks_of_paid_lines(self.session, line_ids)
+        await CollectionTasksToInbox(
+            WorkItemQueries(self.session), WorkItemOutbox(self.session)
+        ).closed(closed)
 
 
 # grading → visits: GradingService(on_grade_change=VisitPlanner) — the planner is the
 # listener (grading.service.GradeChangeListener); wired in dependencies.build_grading.
+
+
+# --- work items for staff's inbox (workitems), in the transaction of the change ------------
+# | a ticket is escalated (tickets: SLA check)     | the manager gets an urgent item          |
+# | a ticket is resolved or closed (tickets)       | its escalation and breach items close    |
+# | a planned visit is completed or cancelled      | the owner's overdue digest closes when   |
+# | (visits)                                       | no overdue visit is left                 |
+# | a collection task opens / closes (collection)  | its owner's (and manager's) item posts / |
+# |                                                | closes                                   |
+# | an approval is requested / answered            | the approver's item posts; answered, it  |
+# | (approvals)                                    | closes and the requester gets the answer |
+# | a waiting ERP event is applied (erp)           | finance's pending items for it close     |
+
+
+@dataclass(frozen=True)
+class TicketEscalated:
+    """tickets → workitems: the manager the SLA check escalated to is told at once."""
+
+    queries: WorkItemQueries
+    outbox: WorkItemOutbox
+
+    async def __call__(self, ticket: Ticket) -> None:
+        item = escalation_item(ticket, await self.queries.account_name(ticket.account_id))
+        if item is not None:
+            await self.outbox.post(item)
+
+
+@dataclass(frozen=True)
+class TicketFinished:
+    """tickets → workitems: a resolved (or closed) ticket's items close."""
+
+    outbox: WorkItemOutbox
+
+    async def __call__(self, ticket: Ticket) -> None:
+        assert ticket.id is not None
+        await self.outbox.close_all(workitem_rules.ticket_prefix(ticket.id))
+
+
+@dataclass(frozen=True)
+class VisitSettled:
+    """visits → workitems: the owner's overdue digest closes with their last overdue visit."""
+
+    queries: WorkItemQueries
+    outbox: WorkItemOutbox
+    today: Callable[[], date]
+
+    async def __call__(self, visit: Visit) -> None:
+        if await self.queries.overdue_visit_count(visit.owner_id, self.today()) == 0:
+            await self.outbox.close_all(workitem_rules.overdue_visits_prefix(visit.owner_id))
+
+
+@dataclass(frozen=True)
+class CollectionTasksToInbox:
+    """collection → workitems: a task's items post when it opens and close when it closes."""
+
+    queries: WorkItemQueries
+    outbox: WorkItemOutbox
+
+    async def opened(self, task: CollectionTask) -> None:
+        name = await self.queries.account_name(task.account_id)
+        await self.outbox.post_all(collection_items(task, name))
+
+    async def closed(self, task_ids: Collection[int]) -> None:
+        keys = [key for task_id in task_ids for key in workitem_rules.collection_task_keys(task_id)]
+        await self.outbox.close_keys(keys)
+
+
+@dataclass(frozen=True)
+class ApprovalsToInbox:
+    """approvals → workitems: the approver is asked; the answer closes that and tells the
+    requester."""
+
+    queries: WorkItemQueries
+    outbox: WorkItemOutbox
+
+    async def filed(self, request: ApprovalRequest) -> None:
+        item = approval_request_item(request, await self.queries.account_name(request.account_id))
+        if item is not None:
+            await self.outbox.post(item)
+
+    async def decided(self, request: ApprovalRequest) -> None:
+        assert request.id is not None
+        await self.outbox.close(workitem_rules.approval_request_key(request.id))
+        name = await self.queries.account_name(request.account_id)
+        await self.outbox.post(approval_answer_item(request, name))
+
+
+@dataclass(frozen=True)
+class ErpEventApplied:
+    """erp → workitems: an applied event's pending items (finance's) close."""
+
+    outbox: WorkItemOutbox
+
+    async def __call__(self, event_id: int) -> None:
+        await self.outbox.close_all(workitem_rules.erp_event_prefix(event_id))

@@ -99,6 +99,25 @@ class ClientsSettings(ServiceSettings):
     erp_breaker_failures: int = Field(default=5, ge=1, le=1000)
     erp_breaker_cooldown_seconds: float = Field(default=300.0, ge=0, le=86_400)
 
+    # 待办 (work items for staff's inbox, issue 24): the outbox dispatcher that delivers
+    # them to staff (off: they wait in clients.outbox), and the time-based round
+    # (services.clients.jobs.work_items_once; 0 = off) with its time rules. Finance
+    # people are the account's finance liaisons (account team), else the active people of
+    # CLIENTS_FINANCE_DEPARTMENTS (a JSON list of staff department ids).
+    outbox_dispatcher_enabled: bool = True
+    outbox_poll_interval_seconds: float = Field(default=1.0, gt=0)
+    outbox_batch_size: int = Field(default=50, gt=0)
+    outbox_max_attempts: int = Field(default=30, gt=0)
+    outbox_backoff_seconds: float = Field(default=0.5, gt=0)
+    outbox_max_backoff_seconds: float = Field(default=300.0, gt=0)
+    work_items_interval_seconds: float = Field(default=900.0, ge=0)
+    sla_imminent_minutes: int = Field(default=60, ge=1, le=10_080)
+    birthday_notice_days: int = Field(default=3, ge=0, le=60)
+    contract_renewal_notice_days: int = Field(default=30, ge=0, le=365)
+    erp_pending_hours: float = Field(default=4.0, gt=0, le=720)
+    reconciliation_interval_seconds: float = Field(default=86_400.0, ge=0)
+    finance_departments: list[int] = Field(default_factory=list, max_length=100)
+
     @model_validator(mode="after")
     def _receivables_settings_are_valid(self) -> ClientsSettings:
         ageing_buckets(self.ageing_buckets)  # raises on gaps, overlaps or open middles

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from services.clients.approvals.models import ApprovalRequest
 from services.clients.approvals.repository import ApprovalRepository
@@ -32,6 +32,14 @@ ApplyApproved = Callable[[ApprovalRequest, int], Awaitable[Mapping[str, Any]]]
 new state for the audit trail; raises ChangeMoved when the record moved since the request."""
 
 
+class ApprovalListener(Protocol):
+    """Told of a request filed and of its answer, in the transaction that made them."""
+
+    async def filed(self, request: ApprovalRequest) -> None: ...
+
+    async def decided(self, request: ApprovalRequest) -> None: ...
+
+
 def request_missing(request_id: int) -> NotFound:
     return NotFound(f"approval request {request_id} does not exist")
 
@@ -45,11 +53,13 @@ class ApprovalService:
         org: OrgRepository,
         audit: AuditTrail,
         appliers: Mapping[str, ApplyApproved],
+        listener: ApprovalListener | None = None,
     ) -> None:
         self.repository = repository
         self.org = org
         self.audit = audit
         self.appliers = appliers
+        self.listener = listener
 
     async def file(
         self,
@@ -75,6 +85,8 @@ class ApprovalService:
             )
         )
         self._audit(request, "request", requested_by, before=None)
+        if self.listener is not None:
+            await self.listener.filed(request)
         return request
 
     async def get(self, request_id: int, viewer: Viewer) -> ApprovalRequest:
@@ -116,6 +128,8 @@ class ApprovalService:
         self._decided(request, me, comment)
         request = await self.repository.add(request)
         self._audit(request, "approve", me, before=before, applied=applied)
+        if self.listener is not None:
+            await self.listener.decided(request)
         return request
 
     async def refuse(self, request_id: int, viewer: Viewer, comment: str) -> ApprovalRequest:
@@ -125,6 +139,8 @@ class ApprovalService:
         self._decided(request, me, comment)
         request = await self.repository.add(request)
         self._audit(request, "refuse", me, before=before)
+        if self.listener is not None:
+            await self.listener.decided(request)
         return request
 
     async def _pending_for(self, request_id: int, viewer: Viewer) -> tuple[ApprovalRequest, int]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,9 +43,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def close_tasks_of_paid_lines(session: AsyncSession, line_ids: Collection[int]) -> int:
+class TaskListener(Protocol):
+    """Told of collection tasks opened and closed (done, paid, cancelled, superseded), in
+    the transaction that changed them."""
+
+    async def opened(self, task: CollectionTask) -> None: ...
+
+    async def closed(self, task_ids: Collection[int]) -> None: ...
+
+
+async def close_tasks_of_paid_lines(session: AsyncSession, line_ids: Collection[int]) -> list[int]:
     """Close the open collection tasks of invoice lines just paid in full (status
-    ``closed_paid``), audited, in the caller's transaction; how many were closed. The
+    ``closed_paid``), audited, in the caller's transaction; the ids of those closed. The
     receivables ledger calls it when an allocation pays a line off."""
     closed = await CollectionRepository(session).close_paid(line_ids, _now())
     audit = AuditTrail(AuditRepository(session))
@@ -57,7 +67,7 @@ async def close_tasks_of_paid_lines(session: AsyncSession, line_ids: Collection[
             actor_employee_id=None,
             after={"status": "closed_paid", "level": level},
         )
-    return len(closed)
+    return [task_id for task_id, _, _ in closed]
 
 
 class DunningService:
@@ -72,6 +82,7 @@ class DunningService:
         policy: DunningPolicy,
         task_due_days: int,
         today: Callable[[], date],
+        on_tasks: TaskListener | None = None,
     ) -> None:
         self.accounts = accounts
         self.repository = repository
@@ -79,6 +90,7 @@ class DunningService:
         self.policy = policy
         self.task_due_days = task_due_days
         self.today = today
+        self.on_tasks = on_tasks
 
     # ---------------------------------------------------------------- runs
 
@@ -97,6 +109,8 @@ class DunningService:
         day = as_of or self.today()
         now = _now()
         paid, gone = await self.repository.sweep_closed_lines(now)
+        if (paid or gone) and self.on_tasks is not None:
+            await self.on_tasks.closed([task_id for task_id, _ in (*paid, *gone)])
         for rows, action in ((paid, "close_paid"), (gone, "cancel")):
             for task_id, account_id in rows:
                 self.audit.record(
@@ -119,11 +133,16 @@ class DunningService:
             checked += len(batch)
             stepped = [(ln, task) for ln in batch if (task := self._step(ln, day)) is not None]
             tasks = [task for _, task in stepped]
-            superseded += await self.repository.supersede_open_tasks(
+            replaced = await self.repository.supersede_open_tasks(
                 [line.line_id for line, _ in stepped if line.last_level is not None], now
             )
+            superseded += len(replaced)
+            if replaced and self.on_tasks is not None:
+                await self.on_tasks.closed(replaced)
             for task in tasks:
                 await self.repository.add(task)
+                if self.on_tasks is not None:
+                    await self.on_tasks.opened(task)
                 self.audit.record(
                     entity=AuditEntity.COLLECTION_TASK,
                     entity_id=task.id or 0,
@@ -231,4 +250,6 @@ class DunningService:
             before={key: before[key] for key in ("status", "note", "version")},
             after={key: snapshot(task)[key] for key in ("status", "note", "done_by", "version")},
         )
+        if self.on_tasks is not None:
+            await self.on_tasks.closed([task_id])
         return task_read(task)

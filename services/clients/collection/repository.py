@@ -233,10 +233,10 @@ class CollectionRepository(Repository):
         )
         return [DunningCandidate(*row) for row in result.all()]
 
-    async def supersede_open_tasks(self, line_ids: Collection[int], now: datetime) -> int:
-        """Cancel the open tasks of lines that step to a higher level."""
+    async def supersede_open_tasks(self, line_ids: Collection[int], now: datetime) -> list[int]:
+        """Cancel the open tasks of lines that step to a higher level; their ids."""
         if not line_ids:
-            return 0
+            return []
         result = await self._execute(
             update(CollectionTask)
             .where(
@@ -251,7 +251,7 @@ class CollectionRepository(Repository):
             )
             .returning(col(CollectionTask.id))
         )
-        return len(result.all())
+        return [int(task_id) for task_id in result.scalars()]
 
     async def sweep_closed_lines(self, now: datetime) -> tuple[list[tuple[int, int]], ...]:
         """Close open tasks of lines paid in full (closed_paid) and cancel those of lines

@@ -44,6 +44,9 @@ MAX_FOLLOW_UPS = 1000
 OnReceivablesChanged = Callable[[Collection[int]], Awaitable[None]]
 """What follows, elsewhere, an applied event that changed these accounts' receivables
 (services.clients.reactions: they are re-graded)."""
+OnEventApplied = Callable[[int], Awaitable[None]]
+"""Told of an event (by id) that waited and is now applied (a new event applied at once
+has nothing waiting on it)."""
 
 
 def _payments_waiting_for_invoice(event: AnyErpEvent) -> tuple[str, dict[str, Any]]:
@@ -77,6 +80,7 @@ class ErpIngest:
         base: str,
         on_paid_off: OnLinesPaidOff,
         on_changed: OnReceivablesChanged | None = None,
+        on_applied: OnEventApplied | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.repository = repository
@@ -87,6 +91,7 @@ class ErpIngest:
         self.ledger = Ledger(repository, base=base, on_paid_off=on_paid_off)
         self.now = now
         self.on_changed = on_changed
+        self.on_applied = on_applied
         self._follow_ups = 0
         self._changed_accounts: set[int] = set()
         # One handler per event type: the event's document in, the reason it waits out.
@@ -142,7 +147,10 @@ class ErpIngest:
         await self.repository.session.refresh(row)
         if row.applied_at is not None or row.id is None:
             return None
-        return await self._apply(row.id, EVENT.validate_python(row.payload))
+        waiting = await self._apply(row.id, EVENT.validate_python(row.payload))
+        if waiting is None and self.on_applied is not None:
+            await self.on_applied(row.id)
+        return waiting
 
     async def _apply(self, event_id: int, event: AnyErpEvent) -> str | None:
         """Apply one stored event; the reason it waits, or None when applied."""

@@ -3,7 +3,7 @@ pauses and reopening, edits, satisfaction, and the history. Never commits."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -44,6 +44,9 @@ from shared.concurrency import check_if_match
 from shared.errors import Conflict, Forbidden, NotFound, UnprocessableContent
 
 CLOCK_SKEW = timedelta(minutes=1)  # an opened_at this far ahead of our clock counts as now
+
+OnTicketFinished = Callable[[Ticket], Awaitable[None]]
+"""Told of a ticket just resolved or closed, in the transition's transaction."""
 
 
 def ticket_read(ticket: Ticket, now: datetime) -> TicketRead:
@@ -108,6 +111,7 @@ class TicketService:
         zone: ZoneInfo,
         reopen_window: timedelta,
         service_queues: Collection[int] = (),
+        on_finished: OnTicketFinished | None = None,
     ) -> None:
         self.accounts = accounts
         self.contacts = contacts
@@ -119,6 +123,7 @@ class TicketService:
         self.zone = zone
         self.reopen_window = reopen_window
         self.service_queues = frozenset(service_queues)
+        self.on_finished = on_finished
 
     # --- loading and checks -------------------------------------------------------------
 
@@ -488,8 +493,23 @@ class TicketService:
             note=data.note,
             at=now,
         )
-        self._audit_change(ticket, "reopen" if reopen else "transition", before, actor_employee_id)
+        await self._transitioned(
+            ticket, target, "reopen" if reopen else "transition", before, actor_employee_id
+        )
         return ticket_read(ticket, now)
+
+    async def _transitioned(
+        self,
+        ticket: Ticket,
+        status: TicketStatus,
+        action: str,
+        before: dict[str, object],
+        actor_employee_id: int | None,
+    ) -> None:
+        """Audit the transition; a ticket now done is told to ``on_finished``."""
+        self._audit_change(ticket, action, before, actor_employee_id)
+        if status in DONE_STATUSES and self.on_finished is not None:
+            await self.on_finished(ticket)
 
     async def rate(
         self,

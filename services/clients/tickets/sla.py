@@ -3,7 +3,7 @@ deadlines and escalates to the owner's manager. Never commits."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from itertools import product
 
@@ -34,6 +34,9 @@ log = structlog.get_logger(__name__)
 
 SLA_POLICY_AUDIT_ID = 1  # the policy is one record in the audit trail
 BREACH_BATCH = 200
+
+OnEscalated = Callable[[Ticket], Awaitable[None]]
+"""Told of a ticket just escalated (``escalated_to`` set), in the check's transaction."""
 
 
 def _policy_snapshot(items: list[SlaTargetItem]) -> dict[str, object]:
@@ -130,11 +133,13 @@ class BreachCheck:
         audit: AuditTrail,
         *,
         now: Callable[[], datetime],
+        on_escalated: OnEscalated | None = None,
     ) -> None:
         self.repository = repository
         self.org = org
         self.audit = audit
         self.now = now
+        self.on_escalated = on_escalated
 
     async def run(self, actor_employee_id: int | None = None) -> SlaCheckResult:
         """One pass over unfinished tickets; a second pass right after changes nothing."""
@@ -202,6 +207,8 @@ class BreachCheck:
                     note=note,
                 )
             )
+            if target is not None and self.on_escalated is not None:
+                await self.on_escalated(ticket)
         old, new = changed_fields(before, snapshot(ticket))
         self.audit.record(
             entity=AuditEntity.TICKET,

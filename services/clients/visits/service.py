@@ -3,7 +3,7 @@ overdue list and plan completion per owner. Never commits."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from datetime import date
 from typing import Any
 
@@ -33,6 +33,8 @@ from shared.errors import Conflict, NotFound, UnprocessableContent
 from shared.periods import parse_period
 
 OwnerScope = Collection[int] | None
+OnVisitSettled = Callable[[Visit], Awaitable[None]]
+"""Told of a planned visit just completed or cancelled, in the change's transaction."""
 
 
 def field_error(loc: list[Any], message: str, kind: str) -> UnprocessableContent:
@@ -62,12 +64,14 @@ class VisitService:
         audit: AuditTrail,
         *,
         today: Callable[[], date],
+        on_settled: OnVisitSettled | None = None,
     ) -> None:
         self.accounts = accounts
         self.repository = repository
         self.planner = planner
         self.audit = audit
         self.today = today
+        self.on_settled = on_settled
 
     def read(self, visit: Visit) -> VisitRead:
         overdue = (
@@ -217,6 +221,8 @@ class VisitService:
         self._audit(visit, "create", actor_employee_id)
         if data.next_visit_on is not None:
             await self._plan_next(account, visit, data.next_visit_on, actor_employee_id)
+        if self.on_settled is not None:
+            await self.on_settled(visit)
         return self.read(visit)
 
     async def _plan_next(
@@ -323,6 +329,8 @@ class VisitService:
         self._audit(visit, "complete", actor_employee_id, before=old, after=new)
         if data.next_visit_on is not None:
             await self._plan_next(account, visit, data.next_visit_on, actor_employee_id)
+        if self.on_settled is not None:
+            await self.on_settled(visit)
         return self.read(visit)
 
     async def cancel(
@@ -353,6 +361,8 @@ class VisitService:
             before={"status": VisitStatus.PLANNED.value},
             after={"status": visit.status, "cancel_reason": data.reason},
         )
+        if self.on_settled is not None:
+            await self.on_settled(visit)
         return self.read(visit)
 
     def check_filters(self, filters: VisitQuery) -> None:
