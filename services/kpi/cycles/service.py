@@ -236,8 +236,9 @@ class CycleService:
                 ),
                 extra={"violations": [v.model_dump(mode="json") for v in department.violations]},
             )
+        name = cycle.name  # the lock expires the session's objects
         locked = await self.appraisals.lock_department(cycle_id, department_id, actor_employee_id)
         if self.work_items is not None and locked:
             targets = await self.appraisals.work_targets(ids=locked)
-            await self.work_items.results_to_acknowledge(cycle.name, targets)
+            await self.work_items.results_to_acknowledge(name, targets)
         return len(locked)
