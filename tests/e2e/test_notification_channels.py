@@ -90,13 +90,13 @@ class SlowRobots:
 
 
 @pytest.fixture
-def staff_stack(database_url: str) -> Iterator[Stack]:
+def staff_stack(own_database_url: str) -> Iterator[Stack]:
     """Staff alone (with the demo SMTP sink), delivering every 0.2 s."""
     ports = Ports(staff=free_port(), smtp_sink=free_port(), smtp=free_port())
     running = Stack(host="127.0.0.1", ports=ports, log_dir=OUTPUT_DIR / "logs-channels")
     running.start_smtp_sink()
     running.env = process_environment(
-        database_url,
+        own_database_url,
         {
             "KAM_LOG_JSON": "true",
             "STAFF_SMTP_PORT": str(ports.smtp),
@@ -120,11 +120,11 @@ class Staff:
     """Calls to the staff process as its administrator, as a service, and as a person."""
 
     def __init__(
-        self, stack: Stack, database_url: str, test_settings: TestSettings, tag: str
+        self, stack: Stack, own_database_url: str, test_settings: TestSettings, tag: str
     ) -> None:
         self.url = stack.url("staff")
         login, password = f"{tag}.admin.{RUN.lower()}", "channels-admin-password-2026"
-        asyncio.run(create_admin(service_url(database_url, "staff", test_settings.role_prefix),
+        asyncio.run(create_admin(service_url(own_database_url, "staff", test_settings.role_prefix),
                                  login, password))  # fmt: skip
         self.admin = self._bearer(self.sign_in(login, password))
         token = httpx.post(
@@ -189,11 +189,11 @@ def wait_until(condition: Any, seconds: float = 60) -> None:
 
 
 def test_a_crash_mid_delivery_loses_nothing_and_doubles_at_most_the_message_in_flight(
-    staff_stack: Stack, database_url: str, test_settings: TestSettings
+    staff_stack: Stack, own_database_url: str, test_settings: TestSettings
 ) -> None:
     staff_stack.start_process("staff")
     staff_stack.wait_ready("staff")
-    staff = Staff(staff_stack, database_url, test_settings, "crash")
+    staff = Staff(staff_stack, own_database_url, test_settings, "crash")
     team = staff.call("POST", "/v1/staff/departments", staff.admin,
                       json={"code": f"CH-{RUN}", "name": "华东大客户组"})  # fmt: skip
     assert team.status_code == 201, team.text
@@ -260,7 +260,7 @@ def test_a_crash_mid_delivery_loses_nothing_and_doubles_at_most_the_message_in_f
 
 
 def test_smtp_down_never_slows_the_api_and_ends_in_dead_letters(
-    staff_stack: Stack, database_url: str, test_settings: TestSettings
+    staff_stack: Stack, own_database_url: str, test_settings: TestSettings
 ) -> None:
     port = free_port()
     # First a server that takes the connection and never answers (each attempt waits out the
@@ -276,7 +276,7 @@ def test_smtp_down_never_slows_the_api_and_ends_in_dead_letters(
     }
     staff_stack.start_process("staff")
     staff_stack.wait_ready("staff")
-    staff = Staff(staff_stack, database_url, test_settings, "down")
+    staff = Staff(staff_stack, own_database_url, test_settings, "down")
     person, _, own = staff.person("dn")
 
     def post_and_read(n: int) -> float:
