@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -165,3 +166,43 @@ async def test_the_right_password_on_the_last_attempt_locks_nothing_and_tells_no
     assert (await sign_in(staff.client, "zhou.min", PASSWORD)).status_code == 200
     assert await items(staff, zhou["id"]) == []
     assert await mails_sent(staff) == 0
+
+
+async def test_staffs_own_items_respect_preferences_and_quiet_hours(
+    staff: StaffApp, mailed: SmtpSink
+) -> None:
+    client = staff.client
+    department = await make_department(client, "T-WK", head_position_code="T-WK-MGR")
+    await make_position(client, "T-WK-MGR", department["id"], headcount_quota=1)
+    wang = await make_employee(
+        client, "WK-1", position_code="T-WK-MGR", work_email="wang.k@example.com"
+    )
+    off = {"preferences": [{"kind": "position_approval", "channel": "email", "enabled": False}]}
+    chosen = await client.put(
+        "/v1/me/notification-preferences", json=off, headers=as_person(wang["id"])
+    )
+    assert chosen.status_code == 200, chosen.text
+    draft = await make_position(client, "T-WK-KAM", department["id"], approve=False)
+    url = f"{POSITIONS}/{draft['position_id']}/versions/1"
+    assert (await client.post(f"{url}/submit")).status_code == 200
+    assert [i["kind"] for i in await items(staff, wang["id"])] == ["position_approval"]
+    assert await mails_sent(staff) == 0  # in the inbox, not mailed: he turned it off
+
+    # Quiet hours around now (company time): even an urgent lockout waits for their end.
+    local = datetime.now(ZoneInfo(staff.app.state.settings.timezone))
+    quiet = {
+        "quiet_from": (local - timedelta(hours=1)).strftime("%H:%M"),
+        "quiet_until": (local + timedelta(hours=1)).strftime("%H:%M"),
+    }
+    zhao = await make_employee(client, "WK-2", work_email="zhao.k@example.com")
+    assert (
+        await client.put(
+            "/v1/me/notification-preferences", json=quiet, headers=as_person(zhao["id"])
+        )
+    ).status_code == 200
+    await make_user(client, "zhao.k", employee_id=zhao["id"])
+    strict_guard(staff, sign_in_delay_seconds=0.001)
+    assert await failures_until_refused(client, "zhao.k") == [401] * 4 + [429]
+    assert [i["kind"] for i in await items(staff, zhao["id"])] == ["signin_lockout"]
+    assert await mails_sent(staff) == 0
+    assert mailed.mails == []
