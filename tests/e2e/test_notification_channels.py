@@ -94,7 +94,6 @@ def staff_stack(own_database_url: str) -> Iterator[Stack]:
     """Staff alone (with the demo SMTP sink), delivering every 0.2 s."""
     ports = Ports(staff=free_port(), smtp_sink=free_port(), smtp=free_port())
     running = Stack(host="127.0.0.1", ports=ports, log_dir=OUTPUT_DIR / "logs-channels")
-    running.start_smtp_sink()
     running.env = process_environment(
         own_database_url,
         {
@@ -106,8 +105,11 @@ def staff_stack(own_database_url: str) -> Iterator[Stack]:
             "STAFF_OUTBOX_DISPATCHER_ENABLED": "false",  # no clients or kpi to feed
         },
     )
-    yield running
-    running.stop()
+    try:
+        running.start_smtp_sink()
+        yield running
+    finally:  # also when a process never got ready: leave no process behind
+        running.stop()
 
 
 def restart(stack: Stack, *, kill: bool) -> None:

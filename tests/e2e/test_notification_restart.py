@@ -42,9 +42,11 @@ def mail_stack(own_database_url: str) -> Iterator[Stack]:
             "STAFF_NOTIFICATIONS_POLL_INTERVAL_SECONDS": "0.2",
         },
     )
-    running.start(env)
-    yield running
-    running.stop()
+    try:
+        running.start(env)
+        yield running
+    finally:  # also when a process never got ready: leave no process behind
+        running.stop()
 
 
 def mail_ids(stack: Stack, address: str) -> list[str]:
