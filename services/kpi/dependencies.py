@@ -26,6 +26,8 @@ from services.kpi.collection.service import ActualsCollection
 from services.kpi.collection.staff_source import StaffQualificationsSource
 from services.kpi.cycles.repository import CycleRepository
 from services.kpi.cycles.service import CycleService
+from services.kpi.inbox.repository import WorkItemOutbox
+from services.kpi.inbox.service import AppraisalWorkItems
 from services.kpi.indicators.repository import IndicatorRepository
 from services.kpi.indicators.schemas import IndicatorSource
 from services.kpi.indicators.service import IndicatorService
@@ -83,6 +85,11 @@ def build_target_service(session: AsyncSession, scope: KpiScope) -> TargetServic
     )  # fmt: skip
 
 
+def build_appraisal_work_items(session: AsyncSession) -> AppraisalWorkItems:
+    """Work items of the appraisal flow, written to kpi's outbox in the session's transaction."""
+    return AppraisalWorkItems(WorkItemOutbox(session))
+
+
 def build_cycle_service(session: AsyncSession, settings: KpiSettings) -> CycleService:
     return CycleService(
         CycleRepository(session),
@@ -91,6 +98,7 @@ def build_cycle_service(session: AsyncSession, settings: KpiSettings) -> CycleSe
         settings.grade_scale,
         settings.calibration_max_share,
         settings.calibration_enforce_distribution,
+        build_appraisal_work_items(session),
     )
 
 
@@ -104,6 +112,7 @@ def build_appraisal_service(
         settings.grade_scale,
         scope=scope,
         target_max_share=settings.calibration_max_share,
+        work_items=build_appraisal_work_items(session),
     )
 
 

@@ -9,5 +9,6 @@ def import_all() -> None:
     import services.kpi.cycles.models
     import services.kpi.indicators.models
     import services.kpi.org.models
+    import services.kpi.outbox
     import services.kpi.targets.models
     import services.kpi.templates.models  # noqa: F401

@@ -1,6 +1,7 @@
 """Settings of the KPI service (prefix ``KPI_``)."""
 
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -40,3 +41,10 @@ class KpiSettings(ServiceSettings):
     calibration_enforce_distribution: bool = True
     """Refuse to lock a department whose grades exceed the target distribution."""
     org_resync_page_size: int = Field(default=200, gt=0, le=200)
+    # The outbox of work items for people's inboxes (services/kpi/outbox_dispatch.py).
+    outbox_dispatcher_enabled: bool = True
+    outbox_poll_interval_seconds: Annotated[float, Field(gt=0)] = 1.0
+    outbox_batch_size: Annotated[int, Field(gt=0)] = 50
+    outbox_max_attempts: Annotated[int, Field(gt=0)] = 30
+    outbox_backoff_seconds: Annotated[float, Field(gt=0)] = 0.5
+    outbox_max_backoff_seconds: Annotated[float, Field(gt=0)] = 300.0

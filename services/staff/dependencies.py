@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.staff.clock import NowDep
+from services.staff.clock import NowDep, system_clock
 from services.staff.departments.repository import DepartmentRepository
 from services.staff.departments.service import DepartmentService
 from services.staff.employees.events import OrgEventPublisher
@@ -27,6 +27,7 @@ from services.staff.identity.service import IdentityService
 from services.staff.identity.sign_in_guard import SignInGuard, sign_in_guard
 from services.staff.inbox.repository import WorkItemRepository
 from services.staff.inbox.service import WorkItemService
+from services.staff.inbox.staff_items import StaffWorkItems
 from services.staff.notifications.repository import NotificationRepository
 from services.staff.notifications.service import NotificationService
 from services.staff.offboarding.repository import DepartureRepository
@@ -77,12 +78,13 @@ def build_employee_service(session: AsyncSession) -> EmployeeService:
     )
 
 
-def build_position_service(session: AsyncSession) -> PositionService:
+def build_position_service(session: AsyncSession, settings: StaffSettings) -> PositionService:
     return PositionService(
         PositionRepository(session),
         DepartmentRepository(session),
         OrgEventPublisher(session),
         EmployeeRepository(session),
+        build_staff_work_items(session, settings),
     )
 
 
@@ -122,6 +124,7 @@ def build_identity_service(
         refresh_days=settings.refresh_token_days,
         actor=actor,
         hashing=hashing,
+        lockouts=build_staff_work_items(session, settings),
     )
 
 
@@ -144,6 +147,13 @@ def build_work_item_service(session: AsyncSession, settings: StaffSettings) -> W
     )
 
 
+def build_staff_work_items(session: AsyncSession, settings: StaffSettings) -> StaffWorkItems:
+    """Items staff posts itself (lockouts, position approvals) in the session's transaction."""
+    return StaffWorkItems(
+        build_work_item_service(session, settings), settings.timezone, system_clock
+    )
+
+
 # --- route dependencies -------------------------------------------------------------------
 
 
@@ -155,8 +165,8 @@ def employee_service(session: SessionDep) -> EmployeeService:
     return build_employee_service(session)
 
 
-def position_service(session: SessionDep) -> PositionService:
-    return build_position_service(session)
+def position_service(session: SessionDep, settings: StaffSettingsDep) -> PositionService:
+    return build_position_service(session, settings)
 
 
 def acknowledgement_service(session: SessionDep) -> AcknowledgementService:

@@ -23,7 +23,7 @@ WORK_ITEMS = "/v1/staff/internal/work-items"
 
 
 @pytest.fixture
-def mail_stack(database_url: str) -> Iterator[Stack]:
+def mail_stack(own_database_url: str) -> Iterator[Stack]:
     ports = Ports(
         gateway=free_port(),
         clients=free_port(),
@@ -35,16 +35,18 @@ def mail_stack(database_url: str) -> Iterator[Stack]:
     running = Stack(host="127.0.0.1", ports=ports, log_dir=OUTPUT_DIR / "logs-mail")
     running.start_smtp_sink()
     env = process_environment(
-        database_url,
+        own_database_url,
         {
             "KAM_LOG_JSON": "true",
             "STAFF_SMTP_PORT": str(ports.smtp),
             "STAFF_NOTIFICATIONS_POLL_INTERVAL_SECONDS": "0.2",
         },
     )
-    running.start(env)
-    yield running
-    running.stop()
+    try:
+        running.start(env)
+        yield running
+    finally:  # also when a process never got ready: leave no process behind
+        running.stop()
 
 
 def mail_ids(stack: Stack, address: str) -> list[str]:
@@ -63,11 +65,11 @@ def wait_for_mails(stack: Stack, address: str, count: int, seconds: float = 30) 
 
 
 def test_a_killed_sender_loses_and_doubles_nothing(
-    mail_stack: Stack, database_url: str, test_settings: TestSettings
+    mail_stack: Stack, own_database_url: str, test_settings: TestSettings
 ) -> None:
     password = "mail-admin-password-2026"
     login = f"mail.admin.{RUN.lower()}"
-    url = service_url(database_url, "staff", test_settings.role_prefix)
+    url = service_url(own_database_url, "staff", test_settings.role_prefix)
     asyncio.run(create_admin(url, login, password))
     gateway, staff = mail_stack.url("gateway"), mail_stack.url("staff")
     token = httpx.post(

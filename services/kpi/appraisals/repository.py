@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.kpi.access import KpiScope
 from services.kpi.appraisals.models import ActualSnapshot, Appraisal, AppraisalEvent, AppraisalItem
 from services.kpi.audit.models import KpiAuditEntry
+from services.kpi.inbox.rules import AppraisalTarget
 from services.kpi.indicators.models import Indicator
 from services.kpi.org.models import OrgEmployee
 from services.kpi.targets.models import TargetNode, TargetPlan
@@ -242,6 +243,39 @@ class AppraisalRepository:
         )
         return [row[0] for row in result.all()]
 
+    async def work_targets(
+        self,
+        *,
+        cycle_id: int | None = None,
+        states: Collection[str] | None = None,
+        ids: Collection[int] | None = None,
+    ) -> list[AppraisalTarget]:
+        """The appraisals the inbox items are about, with the person's name and reviewer
+        (his manager in the org copy now, as the manager review checks)."""
+        table, employees = _t(Appraisal), _t(OrgEmployee)
+        query = (
+            core_select(
+                table.c.id, table.c.employee_id, employees.c.name, employees.c.manager_id,
+                table.c.final_grade,
+            )
+            .outerjoin(employees, employees.c.employee_id == table.c.employee_id)
+            .order_by(table.c.id)
+        )  # fmt: skip
+        if cycle_id is not None:
+            query = query.where(table.c.cycle_id == cycle_id)
+        if states is not None:
+            query = query.where(table.c.state.in_(list(states)))
+        if ids is not None:
+            query = query.where(table.c.id.in_(list(ids)))
+        rows = (await self._core(query)).all()
+        return [
+            AppraisalTarget(
+                appraisal_id=row[0], employee_id=row[1], employee_name=row[2] or f"#{row[1]}",
+                reviewer_id=row[3], final_grade=row[4],
+            )
+            for row in rows
+        ]  # fmt: skip
+
     # --- writes ---------------------------------------------------------------------------
 
     async def save(self, appraisal: Appraisal) -> Appraisal:
@@ -279,8 +313,9 @@ class AppraisalRepository:
 
     async def lock_department(
         self, cycle_id: int, department_id: int | None, actor_employee_id: int
-    ) -> int:
-        """Move the department's calibrated-pending appraisals to ``calibrated``, logged."""
+    ) -> list[int]:
+        """Move the department's calibrated-pending appraisals to ``calibrated``, logged;
+        the ids of those moved."""
         table = _t(Appraisal)
         department = (
             table.c.department_id.is_(None)
@@ -309,4 +344,4 @@ class AppraisalRepository:
                 ],
             )  # fmt: skip
         self.session.expire_all()
-        return len(ids)
+        return ids

@@ -41,6 +41,8 @@ from services.kpi.appraisals.scoring import SheetLine, SheetNotScorableError, sh
 from services.kpi.audit.models import kpi_audit_entry
 from services.kpi.cycles.models import AppraisalCycle
 from services.kpi.cycles.repository import CycleRepository
+from services.kpi.inbox.rules import Step, review_is_due
+from services.kpi.inbox.service import AppraisalWorkItems
 from services.kpi.indicators.rules import MAX_SCORE
 from services.kpi.org.repository import OrgRepository
 from services.kpi.templates.rules import RatingOutOfScaleError, RatingScale, rating_to_score
@@ -79,8 +81,10 @@ class AppraisalService:
         *,
         scope: KpiScope,
         target_max_share: Mapping[str, Decimal] | None = None,
+        work_items: AppraisalWorkItems | None = None,
     ) -> None:
         self.scope = scope
+        self.work_items = work_items
         self.target_max_share = target_max_share or {}
         self.repository = repository
         self.cycles = cycles
@@ -359,6 +363,9 @@ class AppraisalService:
         await self.repository.save_items(list(items.values()))
         appraisal.self_comment = data.comment
         await self.repository.save(appraisal)
+        await self._step_done(appraisal_id, Step.SELF_ASSESSMENT)
+        if review_is_due(CycleState(cycle.state), AppraisalState(appraisal.state)):
+            await self._announce_review(cycle, appraisal_id)
         return await self.read(appraisal_id)
 
     async def submit_manager_review(
@@ -402,6 +409,7 @@ class AppraisalService:
         appraisal.manager_comment = data.comment
         await self._score(appraisal, list(items.values()))
         await self.repository.save(appraisal)
+        await self._step_done(appraisal_id, Step.REVIEW)
         return await self.read(appraisal_id)
 
     async def adjust_in_calibration(
@@ -445,6 +453,7 @@ class AppraisalService:
             raise Forbidden("only the appraised employee acknowledges the result")
         await self._move(appraisal, AppraisalState.ACKNOWLEDGED, "acknowledged", actor_employee_id)
         await self.repository.save(appraisal)
+        await self._step_done(appraisal_id, Step.RESULT)
         return await self.read(appraisal_id)
 
     async def lodge_appeal(
@@ -460,13 +469,14 @@ class AppraisalService:
         )  # fmt: skip
         appraisal.appeal_reason = data.reason
         await self.repository.save(appraisal)
+        await self._step_done(appraisal_id, Step.RESULT)  # answered by the appeal
         return await self.read(appraisal_id)
 
     async def resolve_appeal(
         self, appraisal_id: int, data: AppealResolution, *, actor_employee_id: int,
         if_match: str | None,
     ) -> AppraisalRead:  # fmt: skip
-        appraisal, _ = await self._open(appraisal_id, if_match)
+        appraisal, cycle = await self._open(appraisal_id, if_match)
         if actor_employee_id == appraisal.employee_id:
             raise Forbidden("an employee cannot resolve their own appeal")
         detail: dict[str, Any] = {"resolution": data.resolution}
@@ -499,4 +509,18 @@ class AppraisalService:
         )
         appraisal.appeal_resolution = data.resolution
         await self.repository.save(appraisal)
+        if self.work_items is not None:
+            (target,) = await self.repository.work_targets(ids=[appraisal_id])
+            await self.work_items.appeal_decided(cycle.name, target)
         return await self.read(appraisal_id)
+
+    # --- work items -----------------------------------------------------------------------
+
+    async def _step_done(self, appraisal_id: int, step: Step) -> None:
+        if self.work_items is not None:
+            await self.work_items.step_done(appraisal_id, step)
+
+    async def _announce_review(self, cycle: AppraisalCycle, appraisal_id: int) -> None:
+        if self.work_items is not None:
+            targets = await self.repository.work_targets(ids=[appraisal_id])
+            await self.work_items.reviews_due(cycle.name, targets)

@@ -26,6 +26,7 @@ from services.kpi.cycles.schemas import (
     DepartmentCalibration,
     GradeExcess,
 )
+from services.kpi.inbox.service import AppraisalWorkItems
 from services.kpi.templates.repository import TemplateRepository
 from shared.errors import Conflict, NotFound, UnprocessableContent
 
@@ -43,6 +44,7 @@ class CycleService:
         grade_scale: GradeScale,
         target_max_share: Mapping[str, Decimal],
         enforce_distribution: bool,
+        work_items: AppraisalWorkItems | None = None,
     ) -> None:
         self.repository = repository
         self.appraisals = appraisals
@@ -50,6 +52,7 @@ class CycleService:
         self.grade_scale = grade_scale
         self.target_max_share = dict(target_max_share)
         self.enforce_distribution = enforce_distribution
+        self.work_items = work_items
 
     async def get(self, cycle_id: int, *, for_update: bool = False) -> AppraisalCycle:
         cycle = await self.repository.get(cycle_id, for_update=for_update)
@@ -119,6 +122,9 @@ class CycleService:
             cycle.id, months[0].year, months[0].month, months[-1].month
         )
         cycle.appraisal_count = count
+        if self.work_items is not None:
+            targets = await self.appraisals.work_targets(cycle_id=cycle.id)
+            await self.work_items.cycle_opened(cycle.name, targets)
         return await self.repository.save(cycle)
 
     async def transition(
@@ -135,6 +141,7 @@ class CycleService:
         except (InvalidTransitionError, UnfinishedAppraisalsError) as exc:
             raise Conflict(str(exc), extra={"state": cycle.state}) from exc
         cycle.state = target.value
+        await self._announce_step(cycle, target)
         self.repository.session.add(
             kpi_audit_entry(
                 action="cycle_state_changed",
@@ -146,6 +153,21 @@ class CycleService:
             )
         )
         return await self.repository.save(cycle)
+
+    async def _announce_step(self, cycle: AppraisalCycle, reached: CycleState) -> None:
+        """The work items of the step the cycle has reached, for whoever it waits on."""
+        if self.work_items is None:
+            return
+        if reached is CycleState.SELF_REVIEW:
+            targets = await self.appraisals.work_targets(
+                cycle_id=cycle.id, states=[AppraisalState.PENDING_SELF.value]
+            )
+            await self.work_items.self_assessments_due(cycle.name, targets)
+        elif reached is CycleState.MANAGER_REVIEW:
+            targets = await self.appraisals.work_targets(
+                cycle_id=cycle.id, states=[AppraisalState.PENDING_MANAGER.value]
+            )
+            await self.work_items.reviews_due(cycle.name, targets)
 
     async def calibration(self, cycle_id: int) -> CalibrationOverview:
         """Per department: grade distribution of the reviewed, against the target shares."""
@@ -214,4 +236,9 @@ class CycleService:
                 ),
                 extra={"violations": [v.model_dump(mode="json") for v in department.violations]},
             )
-        return await self.appraisals.lock_department(cycle_id, department_id, actor_employee_id)
+        name = cycle.name  # the lock expires the session's objects
+        locked = await self.appraisals.lock_department(cycle_id, department_id, actor_employee_id)
+        if self.work_items is not None and locked:
+            targets = await self.appraisals.work_targets(ids=locked)
+            await self.work_items.results_to_acknowledge(name, targets)
+        return len(locked)

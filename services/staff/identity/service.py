@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Final, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
@@ -50,6 +50,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class LockoutInbox(Protocol):
+    """Where a person is told that their login got locked (staff's inbox)."""
+
+    async def sign_in_locked(
+        self, employee_id: int, user_id: int, login: str, locked_until: datetime
+    ) -> None: ...
+
+
 @dataclass(frozen=True)
 class SignInAttempt:
     """An attempt let through the throttle: what checking its password needs."""
@@ -61,6 +69,8 @@ class SignInAttempt:
     delay: float
     priority: int
     """Failures of the address before this attempt: a clean address hashes first."""
+    locks_until: datetime | None = None
+    """Set when this attempt, if it fails, locks the login (once per lock window)."""
 
 
 def _counter(row: SignInThrottle) -> Counter:
@@ -120,9 +130,11 @@ class IdentityService:
         refresh_days: int,
         actor: str | None = None,
         hashing: PasswordHashing | None = None,
+        lockouts: LockoutInbox | None = None,
     ) -> None:
         self.repository = repository
         self.hashing = hashing
+        self.lockouts = lockouts
         self.actor = actor
         self.signing_key = signing_key
         self.access_seconds = access_seconds
@@ -198,6 +210,7 @@ class IdentityService:
             user.id if user is not None else None,
             by_address.delay,
             by_address.counter.failures - 1,
+            verdict.counter.locked_until,
         )
 
     async def finish_sign_in(
@@ -214,7 +227,21 @@ class IdentityService:
         self.repository.session.add(
             audit_entry("sign_in_failed", entity="login", entity_id=login[:64], actor=None)
         )
+        if attempt.locks_until is not None and user is not None:
+            await self._tell_locked(user, attempt.locks_until)
         return None
+
+    async def _tell_locked(self, user: User, locked_until: datetime) -> None:
+        """The person behind a known, active login learns of its lock in their inbox (the
+        caller's answer is the same 401 whatever the login)."""
+        if self.lockouts is None or user.employee_id is None or not user.active:
+            return
+        assert user.id is not None
+        self.repository.session.add(
+            audit_entry("login_locked", entity="user", entity_id=user.id, actor=None,
+                        locked_until=locked_until.isoformat())
+        )  # fmt: skip
+        await self.lockouts.sign_in_locked(user.employee_id, user.id, user.login, locked_until)
 
     async def refresh(self, refresh_token: str) -> TokenPair | None:
         """Rotate a refresh token: the old one stops working, a new pair of the same family

@@ -67,6 +67,19 @@ class WorkItemRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def by_source_prefix(self, source_service: str, prefix: str) -> Sequence[WorkItem]:
+        """The items of one sender whose key starts with ``prefix``, locked."""
+        result = await self.session.exec(
+            select(WorkItem)
+            .where(
+                col(WorkItem.source_service) == source_service,
+                col(WorkItem.source_key).startswith(prefix, autoescape=True),
+            )
+            .order_by(col(WorkItem.id))
+            .with_for_update()
+        )
+        return result.all()
+
     async def insert_once(self, values: dict[str, Any]) -> tuple[WorkItem, bool]:
         """Insert unless the source key is known; the row and whether it is new."""
         statement = (

@@ -69,6 +69,19 @@ class WorkItemService:
             item = await self.items.save(item)
         return item
 
+    async def close_all(self, source_service: str, key_prefix: str, now: datetime) -> int:
+        """Close every open item whose key starts with ``key_prefix`` (in-process senders
+        that posted one item per person); how many were closed."""
+        closed = 0
+        for item in await self.items.by_source_prefix(source_service, key_prefix):
+            if item.closed_by_source_at is None:
+                item.closed_by_source_at = now
+                item.state = WorkItemState.DONE.value
+                item.snoozed_until = None
+                await self.items.save(item)
+                closed += 1
+        return closed
+
     async def page(
         self, wanted: InboxFilter, now: datetime, after: InboxPosition | None, limit: int
     ) -> tuple[Sequence[WorkItem], dict[str, int]]:

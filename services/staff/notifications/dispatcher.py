@@ -57,9 +57,12 @@ class ChannelDispatcher:
         self._task: asyncio.Task[None] | None = None
 
     async def deliver_once(self) -> DeliveryRun:
-        """Try up to ``batch_size`` due deliveries once each."""
+        """Try up to ``batch_size`` due deliveries once each; a stop asked for meanwhile
+        ends the batch after the message in flight."""
         tried = sent = 0
         for _ in range(self.batch_size):
+            if self._stopping.is_set():
+                break
             outcome = await self._deliver_next()
             if outcome is None:
                 break

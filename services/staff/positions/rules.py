@@ -139,6 +139,22 @@ def approver_positions(
     return above or None
 
 
+def approver_candidates(
+    position_code: str,
+    named_approver_code: str | None,
+    department_heads: Sequence[str | None],
+) -> list[str]:
+    """The positions that may approve, nearest first: whom to ask (the first whose holder is
+    not the submitter). The same set as :func:`approver_positions`; empty at the top."""
+    if named_approver_code is not None:
+        return [named_approver_code]
+    nearest_first: list[str] = []
+    for head in department_heads:
+        if head is not None and head != position_code and head not in nearest_first:
+            nearest_first.append(head)
+    return nearest_first
+
+
 def same_person(
     submitter: tuple[str | None, int | None], approver: tuple[str | None, int | None]
 ) -> bool:

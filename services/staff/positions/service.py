@@ -9,7 +9,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
@@ -20,6 +20,7 @@ from services.staff.employees.repository import EmployeeRepository
 from services.staff.positions.models import Position, PositionVersion, VersionStatus
 from services.staff.positions.repository import PositionRepository, PositionRow
 from services.staff.positions.rules import (
+    approver_candidates,
     approver_positions,
     diff_versions,
     peer_code_problems,
@@ -59,6 +60,24 @@ def column_values(content: PositionContent) -> dict[str, Any]:
     return values
 
 
+class ApprovalInbox(Protocol):
+    """Where approvers are told of a version waiting for them (staff's inbox)."""
+
+    async def awaiting_approval(
+        self,
+        approver_ids: Sequence[int],
+        position_id: int,
+        code: str,
+        title: str,
+        version_no: int,
+        submitted_at: datetime,
+    ) -> None: ...
+
+    async def approval_answered(
+        self, position_id: int, version_no: int, submitted_at: datetime
+    ) -> None: ...
+
+
 class PositionService:
     """Create, edit, review, approve, retire and compare position descriptions."""
 
@@ -68,11 +87,13 @@ class PositionService:
         departments: DepartmentRepository,
         org_events: OrgEventPublisher,
         employees: EmployeeRepository,
+        approvals: ApprovalInbox | None = None,
     ) -> None:
         self.repository = repository
         self.departments = departments
         self.org_events = org_events
         self.employees = employees
+        self.approvals = approvals
 
     async def get(self, position_id: int) -> Position:
         position = await self.repository.get(position_id)
@@ -269,7 +290,7 @@ class PositionService:
                 extra={"missing": missing},
             )
         version.status = VersionStatus.IN_REVIEW.value
-        version.submitted_at = datetime.now(UTC)
+        submitted_at = version.submitted_at = datetime.now(UTC)
         version.submitted_by_employee_id = actor.employee_id if actor else None
         version.submitted_by = actor.subject if actor else None
         version.authoring = {
@@ -278,6 +299,11 @@ class PositionService:
         }
         version.version += 1
         await self.repository.add(version)
+        if self.approvals is not None:
+            await self.approvals.awaiting_approval(
+                await self._approver_ids(position.code, version),
+                position_id, position.code, version.title, version_no, submitted_at,
+            )  # fmt: skip
         return version
 
     async def return_to_draft(
@@ -287,6 +313,7 @@ class PositionService:
         _, version = await self._transition(
             position_id, version_no, if_match, (VersionStatus.IN_REVIEW,), "return"
         )
+        await self._review_answered(version)
         version.status = VersionStatus.DRAFT.value
         version.version += 1
         await self.repository.add(version)
@@ -310,6 +337,7 @@ class PositionService:
             position_id, version_no, if_match, (VersionStatus.IN_REVIEW,), "approve"
         )
         await self._check_approver(position.code, version, actor)
+        await self._review_answered(version)
         now = datetime.now(UTC)
         previous = await self.repository.approved_version(position_id)
         if previous is not None:
@@ -359,6 +387,27 @@ class PositionService:
             current = department.parent_id
         return heads
 
+    async def _approver_ids(self, code: str, version: PositionVersion) -> builtins.list[int]:
+        """Who is asked to approve: the holders of the nearest position that may approve
+        (see :func:`approver_candidates`) other than the submitter; nobody at the top, where
+        any manager or administrator may."""
+        named = version.approver_code
+        if named is not None and not await self.employees.current_holders([named]):
+            named = None
+        heads = await self._department_heads(version.department_id)
+        for candidate in approver_candidates(code, named, heads):
+            holders = await self.employees.current_holders([candidate])
+            ids = [h.id for h in holders if h.id and h.id != version.submitted_by_employee_id]
+            if ids:
+                return ids
+        return []
+
+    async def _review_answered(self, version: PositionVersion) -> None:
+        if self.approvals is not None and version.submitted_at is not None:
+            await self.approvals.approval_answered(
+                version.position_id, version.version_no, version.submitted_at
+            )
+
     async def _check_approver(self, code: str, version: PositionVersion, actor: Principal) -> None:
         submitter = (version.submitted_by, version.submitted_by_employee_id)
         if same_person(submitter, (actor.subject, actor.employee_id)):
@@ -396,6 +445,8 @@ class PositionService:
             "retire",
         )
         was_in_force = version.status == VersionStatus.APPROVED.value
+        if version.status == VersionStatus.IN_REVIEW.value:
+            await self._review_answered(version)
         version.status = VersionStatus.RETIRED.value
         version.retired_at = datetime.now(UTC)
         version.version += 1

@@ -3,7 +3,12 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.staff.positions.rules import diff_versions, reporting_cycle
+from services.staff.positions.rules import (
+    approver_candidates,
+    approver_positions,
+    diff_versions,
+    reporting_cycle,
+)
 
 
 def test_reporting_cycle_found_and_absent() -> None:
@@ -87,3 +92,23 @@ def test_peer_code_problems() -> None:
         "position A cannot be its own peer",
         "peer positions named twice: B",
     ]
+
+
+codes = st.sampled_from(["A", "B", "C", "D", "E"])
+
+
+@given(
+    code=codes,
+    named=st.none() | codes,
+    heads=st.lists(st.none() | codes, max_size=6),
+)
+def test_whom_to_ask_is_exactly_who_may_approve_nearest_first(
+    code: str, named: str | None, heads: list[str | None]
+) -> None:
+    asked = approver_candidates(code, named, heads)
+    allowed = approver_positions(code, named, heads)
+    assert set(asked) == (allowed or set())
+    assert len(asked) == len(set(asked))
+    if named is None and asked:
+        first_head = next(h for h in heads if h is not None and h != code)
+        assert asked[0] == first_head  # the nearest department head above

@@ -1,0 +1,1 @@
+"""Work items kpi posts to people's inboxes (staff) through its outbox."""
