@@ -61,6 +61,12 @@ TAGS = [
     {"name": "business-calendar", "description": "工作日历: holidays and make-up working days."},
     {"name": "clients-audit", "description": "审计: every change to accounts and their children."},
     {"name": "clients-org", "description": "Internal: the read-only copy of staff's organisation."},
+    {"name": "catalogue", "description": "产品/服务目录: products and services with list prices."},
+    {"name": "competitors", "description": "竞争对手: the register of competitors."},
+    {
+        "name": "opportunities",
+        "description": "销售机会: pipeline stages, opportunities, stage history, won and lost.",
+    },
 ]
 
 
@@ -86,10 +92,6 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             contact_schedule_router,
             assessments_router,
             contracts_router,
-            catalogue_router,
-            competitor_register_router,
-            pipeline_stages_router,
-            opportunities_router,
             rates_router,
             receivables_router,
             erp_sync_router,
@@ -101,6 +103,10 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             calendar_router,
             audit_router,
             org_router,
+            catalogue_router,
+            competitor_register_router,
+            pipeline_stages_router,
+            opportunities_router,
         ],
         openapi_tags=TAGS,
         on_access_denied=record_denial,
