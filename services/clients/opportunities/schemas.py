@@ -214,16 +214,15 @@ class OpportunityWin(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
+                {"contract_id": 88, "note": "客户签字盖章，合同已回传"},
                 {
                     "contract": {
                         "number": "HT-2027-0031",
                         "title": "2027年度配电运维服务合同",
                         "start_date": "2027-01-01",
                         "end_date": "2027-12-31",
-                    },
-                    "note": "客户签字盖章，合同已回传",
+                    }
                 },
-                {"contract_id": 88},
             ]
         },
     )
