@@ -37,6 +37,7 @@ from services.clients.opportunities.rules import (
     Stage,
     close_problem,
     line_total,
+    lines_total,
     move_problem,
     probability_in,
     probability_problem,
@@ -70,7 +71,7 @@ from services.clients.org.service import OrgService, owner_problem
 from shared.auth.principal import Principal
 from shared.concurrency import check_if_match
 from shared.errors import Conflict, NotFound, UnprocessableContent
-from shared.money import Money
+from shared.money import MAX_ABS_AMOUNT, Money
 from shared.periods import Month
 from shared.personal_data import mask_email, mask_phone
 
@@ -351,6 +352,8 @@ class OpportunityService:
                         "currency_mismatch",
                     )
                 unit_price = product.list_price
+            if line_total(line.quantity, unit_price, line.discount_percent) > MAX_ABS_AMOUNT:
+                raise _invalid("lines", f"line {position} is worth more than {MAX_ABS_AMOUNT}")
             rows.append(
                 OpportunityLine(
                     opportunity_id=opportunity_id,
@@ -361,6 +364,9 @@ class OpportunityService:
                     discount_percent=line.discount_percent,
                 )
             )
+        value = lines_total((r.quantity, r.unit_price, r.discount_percent) for r in rows)
+        if value > MAX_ABS_AMOUNT:
+            raise _invalid("lines", f"the lines are worth more than {MAX_ABS_AMOUNT} together")
         return rows
 
     async def _stage(self, code: str, field: str = "stage_code") -> PipelineStage:

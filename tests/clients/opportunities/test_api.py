@@ -582,3 +582,17 @@ async def test_patch_replaces_the_lists_and_moves_the_close_month(
     )
     actions = [entry["action"] for entry in trail.json()["items"]]
     assert sorted(actions) == ["create", "update"]
+
+
+async def test_values_beyond_what_money_can_hold_are_refused_not_failed(
+    clients: httpx.AsyncClient,
+) -> None:
+    account = await create_account(clients)
+    item = await product(clients, list_price="9999999999999999.99")
+    huge = await clients.post(
+        f"{ACCOUNTS}/{account['id']}/opportunities",
+        json=opportunity_body(lines=[{"product_id": item["id"], "quantity": "999999999999999"}]),
+    )
+    assert huge.status_code == 422 and "worth more than" in huge.json()["detail"]
+    year_zero = await clients.get(OPPORTUNITIES, params={"close_from": "0000-01"})
+    assert year_zero.status_code == 422
