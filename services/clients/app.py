@@ -11,8 +11,10 @@ from services.clients.assessments.router import router as assessments_router
 from services.clients.audit.denials import record_denial
 from services.clients.audit.router import router as audit_router
 from services.clients.calendar.router import router as calendar_router
+from services.clients.catalogue.router import router as catalogue_router
 from services.clients.collection.credit_router import router as credit_limits_router
 from services.clients.collection.router import router as collection_router
+from services.clients.competitors.register_router import router as competitor_register_router
 from services.clients.contacts.router import router as contacts_router
 from services.clients.contracts.router import router as contracts_router
 from services.clients.credit.router import router as credit_router
@@ -29,6 +31,8 @@ from services.clients.jobs import (
     work_items_lifespan,
 )
 from services.clients.metrics.router import router as metrics_router
+from services.clients.opportunities.router import router as opportunities_router
+from services.clients.opportunities.stages_router import router as pipeline_stages_router
 from services.clients.org.router import router as org_router
 from services.clients.org.upstream import staff_client_lifespan
 from services.clients.ownership.router import router as ownership_router
@@ -67,6 +71,12 @@ TAGS = [
     {"name": "clients-audit", "description": "审计: every change to accounts and their children."},
     {"name": "clients-org", "description": "Internal: the read-only copy of staff's organisation."},
     {"name": "work-items", "description": "待办: the round posting time-based items to the inbox."},
+    {"name": "catalogue", "description": "产品/服务目录: products and services with list prices."},
+    {"name": "competitors", "description": "竞争对手: the register of competitors."},
+    {
+        "name": "opportunities",
+        "description": "销售机会: pipeline stages, opportunities, stage history, won and lost.",
+    },
 ]
 
 
@@ -104,6 +114,10 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             audit_router,
             org_router,
             work_items_router,
+            catalogue_router,
+            competitor_register_router,
+            pipeline_stages_router,
+            opportunities_router,
         ],
         openapi_tags=TAGS,
         on_access_denied=record_denial,

@@ -194,6 +194,7 @@ def path_format(path: str) -> str:
     """``/v1/clients/accounts/5/contacts`` → ``/v1/clients/accounts/{account_id}/contacts``."""
     parts = path.split("/")
     named = {"accounts": "account_id", "contacts": "contact_id", "tickets": "ticket_id"}
+    named["opportunities"] = "opportunity_id"
     out = [
         f"{{{named[parts[i - 1]]}}}" if part.isdigit() and parts[i - 1] in named else part
         for i, part in enumerate(parts)
@@ -229,6 +230,15 @@ async def clients_family(
         client, document, f"{base}/contact-schedule", contact_id=contact
     )
     family["approval_request"] = await past_authority_request(client, account, owner)
+    family["opportunity"] = await created(
+        client,
+        document,
+        f"{base}/opportunities",
+        owner_id=owner,
+        members=[{"employee_id": owner, "role": "presales"}],
+        contacts=[{"contact_id": contact, "role": "decision_maker"}],
+        lines=[],
+    )
     return family
 
 
