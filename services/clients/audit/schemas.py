@@ -35,6 +35,9 @@ class AuditEntity(StrEnum):
     CREDIT_LIMIT = "credit_limit"
     ACCOUNT_TEAM = "account_team"
     APPROVAL_REQUEST = "approval_request"
+    QUOTATION = "quotation"
+    BID = "bid"
+    COMPETITOR_PRESENCE = "competitor_presence"
 
 
 class AuditEntryRead(SharedAuditEntryRead):

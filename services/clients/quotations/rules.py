@@ -160,3 +160,23 @@ def within_discount_authority(granted: Decimal, limit: Decimal | None) -> bool:
     if granted == 0:
         return True
     return limit is not None and granted <= limit
+
+
+def spread_total_discount(
+    line_nets: Sequence[Decimal], total_discount_percent: Decimal
+) -> list[Decimal]:
+    """Each line's net after its share of the total discount, to the cent, summing exactly
+    to the quotation's total (what the lines carry into a contract). Every line but the
+    last takes its share rounded half-up; the last takes what is left of the total
+    discount amount, so no cent is lost or made."""
+    if not line_nets:
+        return []
+    lines_total = sum(line_nets, Decimal("0.00"))
+    discount_left = quantize_cents(lines_total * total_discount_percent / HUNDRED)
+    spread = []
+    for net in line_nets[:-1]:
+        share = quantize_cents(net * total_discount_percent / HUNDRED)
+        discount_left -= share
+        spread.append(net - share)
+    spread.append(line_nets[-1] - discount_left)
+    return spread

@@ -17,6 +17,7 @@ from services.clients.quotations.rules import (
     granted_discount,
     may_move,
     quotation_totals,
+    spread_total_discount,
     state_on,
     within_discount_authority,
 )
@@ -136,3 +137,22 @@ def test_granted_discount_bounds_every_line(
     assert granted >= total_discount
     if within_discount_authority(granted, limit) and granted > 0:
         assert all(compound_discount(d, total_discount) <= limit for d in lines)
+
+
+def test_spread_by_hand() -> None:
+    # 3 % of 100.01 + 200.02 + 0.01 = 300.04 → 9.00; shares 3.00, 6.00, then the rest 0.00
+    assert spread_total_discount([D("100.01"), D("200.02"), D("0.01")], D("3")) == [
+        D("97.01"),
+        D("194.02"),
+        D("0.01"),
+    ]
+    assert spread_total_discount([], D("3")) == []
+
+
+@given(lines=lines_strategy.filter(bool), total_discount=percent)
+def test_spread_lines_sum_to_the_quotation_total(
+    lines: list[PricedLine], total_discount: Decimal
+) -> None:
+    spread = spread_total_discount([line.net_amount for line in lines], total_discount)
+    assert sum(spread, D(0)) == quotation_totals(lines, total_discount).total
+    assert all(net == net.quantize(D("0.01")) for net in spread)
