@@ -19,7 +19,7 @@ from services.clients.dependencies import (
     AccountScope,
     ActorId,
     BidServiceDep,
-    DraftIdempotency,
+    CreateIdempotency,
 )
 from services.clients.keyset import cursor_id
 from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
@@ -111,7 +111,7 @@ async def create_bid(
     service: BidServiceDep,
     scope: AccountScope,
     actor: ActorId,
-    idempotency: DraftIdempotency,
+    idempotency: CreateIdempotency,
 ) -> Response:
     async def create() -> BidRead:
         return BidService.read(await service.create(opportunity_id, data, scope, actor))

@@ -14,7 +14,7 @@ from services.clients.dependencies import (
     AccountScope,
     ActingEmployeeId,
     ActorId,
-    DraftIdempotency,
+    CreateIdempotency,
     QuotationServiceDep,
 )
 from services.clients.keyset import cursor_id
@@ -105,7 +105,7 @@ async def create_quotation(
     service: QuotationServiceDep,
     scope: AccountScope,
     author: ActingEmployeeId,
-    idempotency: DraftIdempotency,
+    idempotency: CreateIdempotency,
 ) -> Response:
     async def create() -> QuotationRead:
         return await service.read(await service.create(opportunity_id, data, scope, author))
