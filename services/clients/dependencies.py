@@ -284,7 +284,9 @@ def build_opportunities(session: AsyncSession, settings: ClientsSettings) -> Opp
         OrgService(OrgRepository(session)),
         audit_trail(session),
         now=utc_now,
-        sign_contract=OpportunityWon(build_contracts(session, settings)),
+        sign_contract=OpportunityWon(
+            build_contracts(session, settings), build_quotations(session, settings)
+        ),
     )
 
 

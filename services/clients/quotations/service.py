@@ -176,6 +176,10 @@ class QuotationService:
         )
         return list(rows)
 
+    async def accepted_of(self, opportunity_id: int) -> Quotation | None:
+        """The opportunity's accepted quotation, if any."""
+        return await self.repository.accepted_of(opportunity_id)
+
     # --- writes -----------------------------------------------------------------------------
 
     async def create(
