@@ -50,7 +50,7 @@ class CompetitorPresenceRepository(Repository):
         query = sa_select(o.account_id).where(
             o.id == opportunity_id, visible_accounts(o.account_id, owner_ids)
         )
-        return (await self.session.execute(query)).scalar_one_or_none()
+        return (await (await self.session.connection()).execute(query)).scalar_one_or_none()
 
     async def competitor(self, competitor_id: int) -> Competitor | None:
         return await self.session.get(Competitor, competitor_id)
@@ -127,7 +127,7 @@ class CompetitorPresenceRepository(Repository):
             )
             .group_by(o.lost_to_competitor_id, o.currency)
         )
-        rows = (await self.session.execute(query)).all()
+        rows = (await (await self.session.connection()).execute(query)).all()
         return {(int(c), str(cur)): (int(n), Decimal(total)) for c, cur, n, total in rows}
 
     async def won_against(
@@ -151,5 +151,5 @@ class CompetitorPresenceRepository(Repository):
             .where(*self._closed_in(owner_ids, "won", zone, start, end))
             .group_by(present.c.competitor_id, o.currency)
         )
-        rows = (await self.session.execute(query)).all()
+        rows = (await (await self.session.connection()).execute(query)).all()
         return {(int(c), str(cur)): (int(n), Decimal(total)) for c, cur, n, total in rows}
