@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.clients.bids.rules import BidResult, DeadlineKind
+from services.clients.receivables.schemas import MoneyInput
 from shared.money import Money
 from shared.pagination import RecordId
 from shared.periods import AwareIsoInstant, IsoDay
@@ -35,7 +36,7 @@ class BidBond(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    amount: Money
+    amount: MoneyInput
     paid_on: IsoDay | None = None
     returned_on: IsoDay | None = None
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from services.clients.receivables.schemas import MoneyInput
 from shared.money import Money
 from shared.pagination import RecordId
 from shared.periods import IsoDay
@@ -34,7 +35,7 @@ class CompetitorPresenceCreate(BaseModel):
     competitor_id: RecordId
     opportunity_id: RecordId | None = None
     products: Text | None = None
-    price_seen: Money | None = None
+    price_seen: MoneyInput | None = None
     strengths: Text | None = None
     weaknesses: Text | None = None
     observed_on: IsoDay | None = None
@@ -51,7 +52,7 @@ class CompetitorPresenceUpdate(BaseModel):
     )
 
     products: Text | None = None
-    price_seen: Money | None = None
+    price_seen: MoneyInput | None = None
     strengths: Text | None = None
     weaknesses: Text | None = None
     observed_on: IsoDay | None = None
