@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -88,18 +88,3 @@ class BidRepository(Repository):
             .limit(limit)
         )
         return (await self.session.exec(query)).all()
-
-    async def hand_over(
-        self, from_employee_id: int, to_employee_id: int, account_ids: Collection[int] | None
-    ) -> int:
-        """The leaver's undecided bids go to his successor (all, or those on
-        ``account_ids``); how many."""
-        statement = (
-            update(Bid)
-            .where(col(Bid.owner_id) == from_employee_id, col(Bid.result).is_(None))
-            .values(owner_id=to_employee_id, version=col(Bid.version) + 1)
-        )
-        if account_ids is not None:
-            statement = statement.where(col(Bid.account_id).in_(list(account_ids)))
-        result = await self.session.exec(statement)
-        return int(result.rowcount)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,7 +15,7 @@ from services.clients.catalogue.models import Product
 from services.clients.db import Repository
 from services.clients.opportunities.models import Opportunity
 from services.clients.quotations.models import Quotation, QuotationLine
-from services.clients.quotations.rules import OPEN_STATES, QuotationState
+from services.clients.quotations.rules import QuotationState
 
 OwnerScope = Collection[int] | None
 
@@ -129,21 +129,3 @@ class QuotationRepository(Repository):
         if before_id is not None:
             query = query.where(col(Quotation.id) < before_id)
         return (await self.session.exec(query)).all()
-
-    async def hand_over(
-        self, from_employee_id: int, to_employee_id: int, account_ids: Collection[int] | None
-    ) -> int:
-        """The leaver's open quotations (draft to sent) go to his successor, all of them or
-        those on ``account_ids``; how many."""
-        statement = (
-            update(Quotation)
-            .where(
-                col(Quotation.author_id) == from_employee_id,
-                col(Quotation.state).in_([s.value for s in OPEN_STATES]),
-            )
-            .values(author_id=to_employee_id, version=col(Quotation.version) + 1)
-        )
-        if account_ids is not None:
-            statement = statement.where(col(Quotation.account_id).in_(list(account_ids)))
-        result = await self.session.exec(statement)
-        return int(result.rowcount)

@@ -195,7 +195,7 @@ async def test_above_authority_goes_to_the_superior_who_approves(
     after = (await clients.get(f"/v1/clients/quotations/{q['id']}")).json()
     assert (after["state"], after["approved_by"]) == ("approved", MANAGER)
     audit = await clients.get(
-        "/v1/clients/audit", params={"entity_type": "quotation", "entity_id": q["id"]}
+        "/v1/clients/audit", params={"entity": "quotation", "entity_id": q["id"]}
     )
     assert audit.status_code == 200, audit.text
     assert {e["action"] for e in audit.json()["items"]} >= {"create", "submit", "approve"}
