@@ -64,6 +64,12 @@ TAGS = [
     {"name": "business-calendar", "description": "工作日历: holidays and make-up working days."},
     {"name": "clients-audit", "description": "审计: every change to accounts and their children."},
     {"name": "clients-org", "description": "Internal: the read-only copy of staff's organisation."},
+    {"name": "catalogue", "description": "产品/服务目录: products and services with list prices."},
+    {"name": "competitors", "description": "竞争对手: the register of competitors."},
+    {
+        "name": "opportunities",
+        "description": "销售机会: pipeline stages, opportunities, stage history, won and lost.",
+    },
 ]
 
 
@@ -89,10 +95,6 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             contact_schedule_router,
             assessments_router,
             contracts_router,
-            catalogue_router,
-            competitor_register_router,
-            pipeline_stages_router,
-            opportunities_router,
             quotations_router,
             bids_router,
             competitor_presences_router,
@@ -107,6 +109,10 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             calendar_router,
             audit_router,
             org_router,
+            catalogue_router,
+            competitor_register_router,
+            pipeline_stages_router,
+            opportunities_router,
         ],
         openapi_tags=TAGS,
         on_access_denied=record_denial,

@@ -198,12 +198,8 @@ async def created(
 def path_format(path: str) -> str:
     """``/v1/clients/accounts/5/contacts`` → ``/v1/clients/accounts/{account_id}/contacts``."""
     parts = path.split("/")
-    named = {
-        "accounts": "account_id",
-        "contacts": "contact_id",
-        "tickets": "ticket_id",
-        "opportunities": "opportunity_id",
-    }
+    named = {"accounts": "account_id", "contacts": "contact_id", "tickets": "ticket_id"}
+    named["opportunities"] = "opportunity_id"
     out = [
         f"{{{named[parts[i - 1]]}}}" if part.isdigit() and parts[i - 1] in named else part
         for i, part in enumerate(parts)
@@ -239,6 +235,15 @@ async def clients_family(
         client, document, f"{base}/contact-schedule", contact_id=contact
     )
     family["approval_request"] = await past_authority_request(client, account, owner)
+    family["opportunity"] = await created(
+        client,
+        document,
+        f"{base}/opportunities",
+        owner_id=owner,
+        members=[{"employee_id": owner, "role": "presales"}],
+        contacts=[{"contact_id": contact, "role": "decision_maker"}],
+        lines=[],
+    )
     await deal_records(client, document, family, seed)
     return family
 
@@ -246,22 +251,13 @@ async def clients_family(
 async def deal_records(
     client: httpx.AsyncClient, document: dict[str, Any], family: Family, seed: int
 ) -> None:
-    """An opportunity of the family's account with a quotation, a bid and a competitor
-    seen in it (the catalogue's product and the competitor register are directories, so
-    they stay out of the family)."""
+    """A quotation, a bid and a competitor observation in the family's opportunity (the
+    catalogue's product and the competitor register are directories, so they stay out of
+    the family)."""
     tag = f"{seed}{uuid.uuid4().hex[:6]}"
     product = await created(client, document, "/v1/clients/products", code=f"W-{tag}")
     competitor = await created(client, document, "/v1/clients/competitors", name=f"走查对手{tag}")
-    opportunity = await created(
-        client,
-        document,
-        f"/v1/clients/accounts/{family['account']}/opportunities",
-        owner_id=family["employee"],
-        members=[],
-        contacts=[{"contact_id": family["contact"], "role": "decision_maker"}],
-        lines=[],
-    )
-    family["opportunity"] = opportunity
+    opportunity = family["opportunity"]
     owner = family["employee"]
     as_owner = bearer(Role.ACCOUNT_MANAGER, employee_id=owner, subject=f"user:{owner}")
     family["quotation"] = await created(

@@ -494,3 +494,48 @@ async def test_administrators_configure_the_pipeline(clients: httpx.AsyncClient)
         f"{ACCOUNTS}/{account['id']}/opportunities", json=opportunity_body(stage_code="won")
     )
     assert closed_stage.status_code == 422
+
+
+async def test_a_team_member_from_another_line_reads_the_opportunity_but_does_not_write_it(
+    clients: httpx.AsyncClient,
+) -> None:
+    account = await create_account(clients, owner_id=KAM)
+    created = await open_one(
+        clients, account["id"], members=[{"employee_id": SPECIALIST, "role": "presales"}]
+    )
+    path = f"{OPPORTUNITIES}/{created['id']}"
+    seen = await clients.get(path, headers=SPECIALIST_TOKEN)
+    assert seen.status_code == 200, seen.text
+    listed = (await clients.get(OPPORTUNITIES, headers=SPECIALIST_TOKEN)).json()
+    assert created["id"] in {item["id"] for item in listed["items"]}
+    assert (await clients.get(f"{path}/stage-history", headers=SPECIALIST_TOKEN)).status_code == 200
+    # The account itself stays out of his sight, and so do writes on the opportunity.
+    assert (
+        await clients.get(f"{ACCOUNTS}/{account['id']}", headers=SPECIALIST_TOKEN)
+    ).status_code == 404
+    moved = await clients.post(
+        f"{path}/stage", json={"stage_code": "proposal"}, headers=SPECIALIST_TOKEN
+    )
+    assert moved.status_code == 404
+
+
+async def test_winning_in_a_currency_without_a_rate_signs_nothing(
+    clients: httpx.AsyncClient,
+) -> None:
+    account = await create_account(clients)
+    created = await open_one(clients, account["id"], currency="EUR", amount="50000.00")
+    response = await post(
+        clients,
+        f"{OPPORTUNITIES}/{created['id']}/win",
+        {
+            "contract": {
+                "number": f"HT-{uuid.uuid4().hex[:8]}",
+                "start_date": today().isoformat(),
+                "end_date": (today() + timedelta(days=30)).isoformat(),
+            }
+        },
+    )
+    assert response.status_code == 409, response.text
+    assert response.json()["reason"] == "missing_exchange_rate"
+    after = (await clients.get(f"{OPPORTUNITIES}/{created['id']}")).json()
+    assert after["status"] == "open" and after["contract_id"] is None
