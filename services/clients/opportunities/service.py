@@ -243,9 +243,12 @@ class OpportunityService:
             else None
         )
         return OpportunityDetail(
-            **base.model_dump(), members=members, contacts=contacts, lines=lines,
+            **base.model_dump(),
+            members=members,
+            contacts=contacts,
+            lines=lines,
             lines_total=lines_total,
-        )  # fmt: skip
+        )
 
     async def get(self, opportunity_id: int, owner_ids: OwnerScope) -> Opportunity:
         opportunity = await self.repository.get(opportunity_id, owner_ids=owner_ids)
@@ -271,7 +274,7 @@ class OpportunityService:
             opportunity_id=opportunity_id,
             changes=[
                 StageChangeRead(
-                    id=change.id or 0,
+                    id=change.id,
                     from_stage_code=change.from_stage_code,
                     to_stage_code=change.to_stage_code,
                     probability=change.probability,
@@ -730,7 +733,8 @@ class OpportunityService:
     async def _make_client(self, account: Account, contract: Contract, actor: int | None) -> None:
         """A won opportunity makes a prospect an existing client (signing does it for a
         contract signed now; a linked one may predate the account's prospect status)."""
-        fresh = await self.accounts.get(account.id or 0, for_update=True)
+        assert account.id is not None
+        fresh = await self.accounts.get(account.id, for_update=True)
         if fresh is None or fresh.trade_class != TradeClass.PROSPECT:
             return
         fresh.trade_class = TradeClass.EXISTING.value

@@ -539,3 +539,46 @@ async def test_winning_in_a_currency_without_a_rate_signs_nothing(
     assert response.json()["reason"] == "missing_exchange_rate"
     after = (await clients.get(f"{OPPORTUNITIES}/{created['id']}")).json()
     assert after["status"] == "open" and after["contract_id"] is None
+
+
+async def test_patch_replaces_the_lists_and_moves_the_close_month(
+    clients: httpx.AsyncClient,
+) -> None:
+    account = await create_account(clients)
+    item = await product(clients, list_price="1000.00")
+    created = await open_one(
+        clients,
+        account["id"],
+        members=[{"employee_id": SPECIALIST, "role": "presales"}],
+        lines=[{"product_id": item["id"], "quantity": "3"}],
+    )
+    path = f"{OPPORTUNITIES}/{created['id']}"
+    changed = await clients.patch(
+        path,
+        json={
+            "expected_close_month": "2027-09",
+            "members": [{"employee_id": LEAD, "role": "delivery"}],
+            "lines": [{"product_id": item["id"], "quantity": "1.5", "discount_percent": "10"}],
+            "next_step": None,
+        },
+        headers={"If-Match": '"1"'},
+    )
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert body["expected_close_month"] == "2027-09" and body["version"] == 2
+    assert body["members"] == [{"employee_id": LEAD, "role": "delivery"}]
+    assert [line["total"]["amount"] for line in body["lines"]] == ["1350.00"]
+    currency = await clients.patch(path, json={"currency": "USD"}, headers={"If-Match": '"2"'})
+    assert currency.status_code == 422 and currency.json()["errors"][0]["loc"] == [
+        "body",
+        "currency",
+    ]
+    nothing = await clients.patch(path, json={"name": body["name"]}, headers={"If-Match": '"2"'})
+    assert nothing.status_code == 200 and nothing.json()["version"] == 2
+    null = await clients.patch(path, json={"amount": None}, headers={"If-Match": '"2"'})
+    assert null.status_code == 422
+    trail = await clients.get(
+        "/v1/clients/audit", params={"entity": "opportunity", "entity_id": created["id"]}
+    )
+    actions = [entry["action"] for entry in trail.json()["items"]]
+    assert sorted(actions) == ["create", "update"]
