@@ -29,7 +29,8 @@ ENTITIES = frozenset(
         "erp_sync_run", "event", "exchange_rate", "grade_change", "handover", "indicator",
         "invoice", "invoice_line", "oauth_client", "opportunity", "ownership_change", "payment",
         "position", "position_item", "position_version", "product", "competitor", "request",
-        "reward_penalty", "stage_change", "stand_in", "survey",
+        "reward_penalty", "stage_change", "stand_in", "survey", "quotation", "quotation_line",
+        "bid", "competitor_presence",
         "target_plan", "template", "template_item", "ticket", "ticket_event", "user", "visit",
         "work_item",
     }
@@ -38,6 +39,8 @@ ENTITIES = frozenset(
 # Names whose stem is not the entity (people named by their part in the record …).
 NAME_REFS: dict[str, str] = {
     "owner_id": "employee",
+    "author_id": "employee",
+    "copied_from_id": "quotation",
     "owner_ids": "employee",
     "handler_id": "employee",
     "added_by_employee_id": "employee",

@@ -10,10 +10,12 @@ from services.clients.approvals.router import router as approvals_router
 from services.clients.assessments.router import router as assessments_router
 from services.clients.audit.denials import record_denial
 from services.clients.audit.router import router as audit_router
+from services.clients.bids.router import router as bids_router
 from services.clients.calendar.router import router as calendar_router
 from services.clients.catalogue.router import router as catalogue_router
 from services.clients.collection.credit_router import router as credit_limits_router
 from services.clients.collection.router import router as collection_router
+from services.clients.competitors.presence_router import router as competitor_presences_router
 from services.clients.competitors.register_router import router as competitor_register_router
 from services.clients.contacts.router import router as contacts_router
 from services.clients.contracts.router import router as contracts_router
@@ -36,6 +38,7 @@ from services.clients.opportunities.stages_router import router as pipeline_stag
 from services.clients.org.router import router as org_router
 from services.clients.org.upstream import staff_client_lifespan
 from services.clients.ownership.router import router as ownership_router
+from services.clients.quotations.router import router as quotations_router
 from services.clients.rates.router import router as rates_router
 from services.clients.receivables.router import router as receivables_router
 from services.clients.settings import ClientsSettings
@@ -102,6 +105,9 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             contact_schedule_router,
             assessments_router,
             contracts_router,
+            quotations_router,
+            bids_router,
+            competitor_presences_router,
             rates_router,
             receivables_router,
             erp_sync_router,

@@ -10,6 +10,7 @@ the settings so jobs outside a request (schedules, the ERP sync) wire services t
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -28,11 +29,13 @@ from services.clients.accounts.rules import GradeThresholds, payment_behaviour_c
 from services.clients.accounts.service import AccountService
 from services.clients.approvals.repository import ApprovalRepository
 from services.clients.approvals.rules import Viewer
-from services.clients.approvals.service import ApplyApproved, ApprovalService
+from services.clients.approvals.service import ApplyApproved, ApprovalService, OnRefused
 from services.clients.assessments.repository import AssessmentRepository
 from services.clients.assessments.service import AssessmentService
 from services.clients.audit.repository import AuditRepository
 from services.clients.audit.service import AuditTrail
+from services.clients.bids.repository import BidRepository
+from services.clients.bids.service import BidService
 from services.clients.calendar.repository import CalendarRepository
 from services.clients.calendar.rules import business_hours
 from services.clients.calendar.service import BusinessCalendarService
@@ -43,6 +46,8 @@ from services.clients.collection.dunning import DunningService
 from services.clients.collection.exposure import CreditService as CreditLimitService
 from services.clients.collection.repository import CollectionRepository
 from services.clients.collection.rules import dunning_policy
+from services.clients.competitors.presence_repository import CompetitorPresenceRepository
+from services.clients.competitors.presence_service import CompetitorPresenceService
 from services.clients.competitors.register_repository import CompetitorRepository
 from services.clients.competitors.register_service import CompetitorRegister
 from services.clients.contacts.repository import ContactRepository
@@ -64,6 +69,8 @@ from services.clients.org.repository import OrgRepository
 from services.clients.org.service import OrgService
 from services.clients.ownership.repository import OwnershipRepository
 from services.clients.ownership.service import OwnershipService
+from services.clients.quotations.repository import QuotationRepository
+from services.clients.quotations.service import QUOTATION_DISCOUNT, QuotationService
 from services.clients.rates.repository import RateRepository
 from services.clients.rates.service import RateService
 from services.clients.reactions import (
@@ -287,22 +294,34 @@ def build_opportunities(session: AsyncSession, settings: ClientsSettings) -> Opp
         OrgService(OrgRepository(session)),
         audit_trail(session),
         now=utc_now,
-        sign_contract=OpportunityWon(build_contracts(session, settings)),
+        sign_contract=OpportunityWon(
+            build_contracts(session, settings), build_quotations(session, settings)
+        ),
     )
 
 
-def build_approvals_and_credit(
+@dataclass(frozen=True)
+class AboveAuthority:
+    """Approvals and the domains whose changes it holds, built together on one session:
+    credit and quotations file their above-authority requests with approvals, and
+    approvals applies (or, refused, undoes) a decided one through them."""
+
+    approvals: ApprovalService
+    credit: CreditService
+    quotations: QuotationService
+
+
+def build_above_authority(
     session: AsyncSession, settings: ClientsSettings, now: Callable[[], datetime] = utc_now
-) -> tuple[ApprovalService, CreditService]:
-    """Approvals and credit on a session: credit files its above-authority requests with
-    approvals, and approvals applies an approved one through credit (hence built together;
-    quotation discounts will register their applier here the same way)."""
+) -> AboveAuthority:
     appliers: dict[str, ApplyApproved] = {}
+    refusers: dict[str, OnRefused] = {}
     approvals = ApprovalService(
         ApprovalRepository(session),
         OrgRepository(session),
         audit_trail(session),
         appliers,
+        refusers=refusers,
         listener=ApprovalsToInbox(WorkItemQueries(session), WorkItemOutbox(session)),
     )
     credit = CreditService(
@@ -315,18 +334,56 @@ def build_approvals_and_credit(
         period=settings.credit_authority_period,
         now=now,
     )
+    quotations = QuotationService(
+        QuotationRepository(session),
+        OrgRepository(session),
+        audit_trail(session),
+        approvals,
+        today=company_today(settings.timezone),
+    )
     appliers[CREDIT_ADJUSTMENT] = credit.apply_approved
-    return approvals, credit
+    appliers[QUOTATION_DISCOUNT] = quotations.apply_approved
+    refusers[QUOTATION_DISCOUNT] = quotations.refused
+    return AboveAuthority(approvals, credit, quotations)
+
+
+def build_approvals_and_credit(
+    session: AsyncSession, settings: ClientsSettings, now: Callable[[], datetime] = utc_now
+) -> tuple[ApprovalService, CreditService]:
+    built = build_above_authority(session, settings, now)
+    return built.approvals, built.credit
 
 
 def build_credit(
     session: AsyncSession, settings: ClientsSettings, now: Callable[[], datetime] = utc_now
 ) -> CreditService:
-    return build_approvals_and_credit(session, settings, now)[1]
+    return build_above_authority(session, settings, now).credit
 
 
 def build_approvals(session: AsyncSession, settings: ClientsSettings) -> ApprovalService:
-    return build_approvals_and_credit(session, settings)[0]
+    return build_above_authority(session, settings).approvals
+
+
+def build_quotations(session: AsyncSession, settings: ClientsSettings) -> QuotationService:
+    return build_above_authority(session, settings).quotations
+
+
+def build_bids(session: AsyncSession, settings: ClientsSettings) -> BidService:
+    return BidService(
+        BidRepository(session), OrgRepository(session), audit_trail(session), now=utc_now
+    )
+
+
+def build_competitor_presences(
+    session: AsyncSession, settings: ClientsSettings
+) -> CompetitorPresenceService:
+    return CompetitorPresenceService(
+        CompetitorPresenceRepository(session),
+        AccountRepository(session),
+        audit_trail(session),
+        today=company_today(settings.timezone),
+        timezone=settings.timezone,
+    )
 
 
 def build_metrics(session: AsyncSession, settings: ClientsSettings) -> MetricsService:
@@ -510,6 +567,20 @@ async def approval_service(session: SessionDep, settings: SettingsDep) -> Approv
     return build_approvals(session, settings)
 
 
+async def quotation_service(session: SessionDep, settings: SettingsDep) -> QuotationService:
+    return build_quotations(session, settings)
+
+
+async def bid_service(session: SessionDep, settings: SettingsDep) -> BidService:
+    return build_bids(session, settings)
+
+
+async def competitor_presence_service(
+    session: SessionDep, settings: SettingsDep
+) -> CompetitorPresenceService:
+    return build_competitor_presences(session, settings)
+
+
 async def approval_viewer(principal: Caller, session: SessionDep) -> Viewer:
     """Who asks about above-authority requests: his people are himself and his reporting
     subtree in the org copy; administrators and the department manager (the top of every
@@ -611,6 +682,11 @@ CompetitorRegisterDep = Annotated[CompetitorRegister, Depends(competitor_registe
 PipelineServiceDep = Annotated[PipelineService, Depends(pipeline_service)]
 OpportunityServiceDep = Annotated[OpportunityService, Depends(opportunity_service)]
 ApprovalServiceDep = Annotated[ApprovalService, Depends(approval_service)]
+QuotationServiceDep = Annotated[QuotationService, Depends(quotation_service)]
+BidServiceDep = Annotated[BidService, Depends(bid_service)]
+CompetitorPresenceServiceDep = Annotated[
+    CompetitorPresenceService, Depends(competitor_presence_service)
+]
 ApprovalViewer = Annotated[Viewer, Depends(approval_viewer)]
 GradingServiceDep = Annotated[GradingService, Depends(grading_service)]
 MetricsServiceDep = Annotated[MetricsService, Depends(metrics_service)]

@@ -7,11 +7,14 @@ def import_all() -> None:
     import services.clients.approvals.models
     import services.clients.assessments.models
     import services.clients.audit.models
+    import services.clients.bids.models
     import services.clients.calendar.models
     import services.clients.catalogue.models
     import services.clients.collection.models
     import services.clients.competitors.models
+    import services.clients.competitors.presence_models
     import services.clients.contacts.models
+    import services.clients.contracts.line_models
     import services.clients.contracts.models
     import services.clients.credit.models
     import services.clients.erp.models
@@ -19,6 +22,7 @@ def import_all() -> None:
     import services.clients.opportunities.models
     import services.clients.org.models
     import services.clients.ownership.models
+    import services.clients.quotations.models
     import services.clients.rates.models
     import services.clients.receivables.models
     import services.clients.surveys.models

@@ -17,7 +17,9 @@ transaction.
 | (erp: invoices, payments, reversals)           | cap and a terminated contract's invoiced value  |
 | an account's grade in force changes (grading)  | its future visits are re-planned (visits)       |
 | an opportunity is won with a new contract      | the contract is drafted and signed (contracts), |
-| (opportunities)                                | which makes a prospect an existing client       |
+| (opportunities)                                | which makes a prospect an existing client; the  |
+|                                                | accepted quotation sets its value and its lines |
+|                                                | become the contract's lines (quotations)        |
 
 Work items for staff's inbox (workitems) follow from tickets, visits, collection tasks,
 approvals and ERP events: the table at the end of this module.
@@ -26,7 +28,7 @@ approvals and ERP events: the table at the end of this module.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -41,6 +43,7 @@ from services.clients.contracts.service import ContractService
 from services.clients.grading.service import GradingService
 from services.clients.opportunities.service import WonContract
 from services.clients.ownership.service import OwnershipService
+from services.clients.quotations.service import QuotationService
 from services.clients.tickets.models import Ticket
 from services.clients.visits.models import Visit
 from services.clients.workitems import rules as workitem_rules
@@ -110,10 +113,16 @@ class OpportunityWon:
     prospect to existing client, regrade)."""
 
     contracts: ContractService
+    quotations: QuotationService
 
     async def __call__(
         self, won: WonContract, owner_ids: Collection[int] | None, actor_employee_id: int | None
     ) -> Contract:
+        # opportunities → quotations: the accepted quotation sets the contract's value, and
+        # its lines become the contract's lines once it is signed.
+        accepted = await self.quotations.accepted_of(won.opportunity_id)
+        if accepted is not None:
+            won = replace(won, amount=accepted.total, currency=accepted.currency)
         draft = ContractCreate(
             number=won.number,
             title=won.title,
@@ -124,9 +133,13 @@ class OpportunityWon:
         )
         contract = await self.contracts.create(won.account_id, draft, owner_ids, actor_employee_id)
         assert contract.id is not None
-        return await self.contracts.sign(
+        signed = await self.contracts.sign(
             contract.id, ContractSign(signed_on=won.signed_on), None, owner_ids, actor_employee_id
         )
+        await self.quotations.carry_into_contract(
+            won.opportunity_id, contract.id, actor_employee_id
+        )
+        return signed
 
 
 # grading → visits: GradingService(on_grade_change=VisitPlanner) — the planner is the

@@ -180,12 +180,17 @@ def example_body(document: dict[str, Any], operation: dict[str, Any]) -> dict[st
 
 
 async def created(
-    client: httpx.AsyncClient, document: dict[str, Any], path: str, **fields: Any
+    client: httpx.AsyncClient,
+    document: dict[str, Any],
+    path: str,
+    headers: dict[str, str] | None = None,
+    **fields: Any,
 ) -> int:
-    """POST ``path``'s documented example with ``fields`` over it; the new record's id."""
+    """POST ``path``'s documented example with ``fields`` over it (as ``headers`` say,
+    else as an administrator); the new record's id."""
     body = {**(example_body(document, document["paths"][path_format(path)]["post"]) or {})}
     body.update(fields)
-    response = await client.post(path, json=body)
+    response = await client.post(path, json=body, headers=headers)
     assert response.status_code in (200, 201), (path, response.text)
     return int(response.json()["id"])
 
@@ -239,7 +244,38 @@ async def clients_family(
         contacts=[{"contact_id": contact, "role": "decision_maker"}],
         lines=[],
     )
+    await deal_records(client, document, family, seed)
     return family
+
+
+async def deal_records(
+    client: httpx.AsyncClient, document: dict[str, Any], family: Family, seed: int
+) -> None:
+    """A quotation, a bid and a competitor observation in the family's opportunity (the
+    catalogue's product and the competitor register are directories, so they stay out of
+    the family)."""
+    tag = f"{seed}{uuid.uuid4().hex[:6]}"
+    product = await created(client, document, "/v1/clients/products", code=f"W-{tag}")
+    competitor = await created(client, document, "/v1/clients/competitors", name=f"走查对手{tag}")
+    opportunity = family["opportunity"]
+    owner = family["employee"]
+    as_owner = bearer(Role.ACCOUNT_MANAGER, employee_id=owner, subject=f"user:{owner}")
+    family["quotation"] = await created(
+        client,
+        document,
+        f"/v1/clients/opportunities/{opportunity}/quotations",
+        as_owner,
+        lines=[{"product_id": product, "quantity": "1", "discount_percent": "1"}],
+    )
+    family["bid"] = await created(client, document, f"/v1/clients/opportunities/{opportunity}/bids")
+    family["competitor_presence"] = await created(
+        client,
+        document,
+        f"/v1/clients/accounts/{family['account']}/competitor-presences",
+        as_owner,
+        competitor_id=competitor,
+        opportunity_id=opportunity,
+    )
 
 
 async def past_authority_request(client: httpx.AsyncClient, account: int, owner: int) -> int:

@@ -1,7 +1,8 @@
 """Above-authority requests (超权限申请): a change past the requester's authority is held
 here until the superior named by the org chart approves it (then applied, re-validated)
 or refuses it. Generic over the kind of change: each kind registers how to apply an
-approved request (credit adjustments now, quotation discounts later). Never commits."""
+approved request (credit adjustments, quotation discounts) and, if the record must
+change back, what a refusal does. Never commits."""
 
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ ApplyApproved = Callable[[ApprovalRequest, int], Awaitable[Mapping[str, Any]]]
 """Applies an approved request of one kind (given the approver) and returns the record's
 new state for the audit trail; raises ChangeMoved when the record moved since the request."""
 
+OnRefused = Callable[[ApprovalRequest, int, str], Awaitable[None]]
+"""What a refused request of one kind does to its record (given the approver and his
+comment), e.g. a quotation goes back to draft with the reason."""
+
 
 class ApprovalListener(Protocol):
     """Told of a request filed and of its answer, in the transaction that made them."""
@@ -54,12 +59,14 @@ class ApprovalService:
         audit: AuditTrail,
         appliers: Mapping[str, ApplyApproved],
         listener: ApprovalListener | None = None,
+        refusers: Mapping[str, OnRefused] | None = None,
     ) -> None:
         self.repository = repository
         self.org = org
         self.audit = audit
         self.appliers = appliers
         self.listener = listener
+        self.refusers = refusers if refusers is not None else {}
 
     async def file(
         self,
@@ -138,6 +145,9 @@ class ApprovalService:
         request.state = ApprovalState.REFUSED
         self._decided(request, me, comment)
         request = await self.repository.add(request)
+        on_refused = self.refusers.get(request.kind)
+        if on_refused is not None:
+            await on_refused(request, me, comment)
         self._audit(request, "refuse", me, before=before)
         if self.listener is not None:
             await self.listener.decided(request)

@@ -39,6 +39,9 @@ class AuditEntity(StrEnum):
     COMPETITOR = "competitor"
     PIPELINE_STAGE = "pipeline_stage"
     OPPORTUNITY = "opportunity"
+    QUOTATION = "quotation"
+    BID = "bid"
+    COMPETITOR_PRESENCE = "competitor_presence"
 
 
 class AuditEntryRead(SharedAuditEntryRead):

@@ -86,6 +86,7 @@ class WonContract:
     account for the opportunity's amount and currency."""
 
     account_id: int
+    opportunity_id: int
     number: str
     title: str
     amount: Decimal
@@ -703,8 +704,10 @@ class OpportunityService:
             )
         if opportunity.amount <= 0:
             raise _invalid("contract", "an opportunity of amount 0 cannot sign a contract")
+        assert opportunity.id is not None
         return WonContract(
             account_id=opportunity.account_id,
+            opportunity_id=opportunity.id,
             number=draft.number,
             title=draft.title or opportunity.name,
             amount=opportunity.amount,

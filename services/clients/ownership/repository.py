@@ -187,6 +187,30 @@ class OwnershipRepository(Repository):
         )
         return len(result.all())
 
+    async def move_open_deals(
+        self, from_employee_id: int, to_employee_id: int, account_ids: Collection[int] | None
+    ) -> tuple[int, int]:
+        """Give the leaver's open quotations (he is their author; draft to sent) and
+        undecided bids (he owns them) to his successor, all of them or those on
+        ``account_ids``, with an audit entry each; how many of each."""
+        facts = request_facts()
+        connection = await self.session.connection()
+        params = {
+            "from": from_employee_id,
+            "to": to_employee_id,
+            "ids": None if account_ids is None else list(account_ids),
+            "request_id": facts.get("request_id"),
+            "actor_subject": facts.get("actor"),
+            "client_address": facts.get("client_address"),
+        }
+        quotations = await connection.execute(
+            _OPEN_QUOTATIONS, {**params, "entity": AuditEntity.QUOTATION.value}
+        )
+        bids = await connection.execute(
+            _UNDECIDED_BIDS, {**params, "entity": AuditEntity.BID.value}
+        )
+        return len(quotations.all()), len(bids.all())
+
     async def hand_over_opportunity_places(self, from_employee_id: int, to_employee_id: int) -> int:
         """The leaver's places on open opportunities' teams go to his successor (where the
         successor is not on that team already; there the leaver's place goes). The number
@@ -244,6 +268,33 @@ _OPEN_TICKETS = text(
 _OPEN_OPPORTUNITIES = text(
     "WITH moved AS (UPDATE clients.opportunities SET owner_id = :to, version = version + 1, "
     "updated_at = now() WHERE owner_id = :from AND status = 'open' "
+    "AND (CAST(:ids AS integer[]) IS NULL OR account_id = ANY(CAST(:ids AS integer[]))) "
+    "RETURNING id, account_id) "
+    "INSERT INTO clients.audit_log (service, request_id, actor, client_address, entity, "
+    "entity_id, account_id, action, before, after) "
+    "SELECT 'clients', CAST(:request_id AS text), CAST(:actor_subject AS text), "
+    "CAST(:client_address AS text), CAST(:entity AS text), moved.id::text, moved.account_id, "
+    "'handover', jsonb_build_object('owner_id', CAST(:from AS integer)), "
+    "jsonb_build_object('owner_id', CAST(:to AS integer)) FROM moved ORDER BY moved.id "
+    "RETURNING id"
+)
+_OPEN_QUOTATIONS = text(
+    "WITH moved AS (UPDATE clients.quotations SET author_id = :to, version = version + 1, "
+    "updated_at = now() WHERE author_id = :from "
+    "AND state IN ('draft', 'pending_approval', 'approved', 'sent') "
+    "AND (CAST(:ids AS integer[]) IS NULL OR account_id = ANY(CAST(:ids AS integer[]))) "
+    "RETURNING id, account_id) "
+    "INSERT INTO clients.audit_log (service, request_id, actor, client_address, entity, "
+    "entity_id, account_id, action, before, after) "
+    "SELECT 'clients', CAST(:request_id AS text), CAST(:actor_subject AS text), "
+    "CAST(:client_address AS text), CAST(:entity AS text), moved.id::text, moved.account_id, "
+    "'handover', jsonb_build_object('author_id', CAST(:from AS integer)), "
+    "jsonb_build_object('author_id', CAST(:to AS integer)) FROM moved ORDER BY moved.id "
+    "RETURNING id"
+)
+_UNDECIDED_BIDS = text(
+    "WITH moved AS (UPDATE clients.bids SET owner_id = :to, version = version + 1, "
+    "updated_at = now() WHERE owner_id = :from AND result IS NULL "
     "AND (CAST(:ids AS integer[]) IS NULL OR account_id = ANY(CAST(:ids AS integer[]))) "
     "RETURNING id, account_id) "
     "INSERT INTO clients.audit_log (service, request_id, actor, client_address, entity, "

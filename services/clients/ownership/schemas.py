@@ -108,6 +108,8 @@ class HandoverResult(BaseModel):
                     "team_memberships": 2,
                     "open_opportunities": 4,
                     "opportunity_memberships": 1,
+                    "open_quotations": 2,
+                    "open_bids": 1,
                 }
             ]
         }
@@ -128,6 +130,16 @@ class HandoverResult(BaseModel):
         default=0,
         description="The leaver's open opportunities given to the successor (on the accounts "
         "handed over; all of them when account_ids is null).",
+    )
+    open_quotations: int = Field(
+        default=0,
+        description="The leaver's open quotations (draft to sent) whose author is now the "
+        "successor (on the accounts handed over; all of them when account_ids is null).",
+    )
+    open_bids: int = Field(
+        default=0,
+        description="The leaver's bids without a result now owned by the successor (on "
+        "the accounts handed over; all of them when account_ids is null).",
     )
     opportunity_memberships: int = Field(
         default=0,

@@ -201,6 +201,12 @@ class OwnershipService:
             data.to_employee_id,
             None if data.account_ids is None else list(owners),
         )
+        # So do his open quotations and undecided bids (on the accounts handed over, or all).
+        quotations, bids = await self.repository.move_open_deals(
+            data.from_employee_id,
+            data.to_employee_id,
+            None if data.account_ids is None else list(owners),
+        )
         opportunity_places = (
             await self.repository.hand_over_opportunity_places(
                 data.from_employee_id, data.to_employee_id
@@ -218,6 +224,8 @@ class OwnershipService:
             team_memberships=memberships,
             open_opportunities=opportunities,
             opportunity_memberships=opportunity_places,
+            open_quotations=quotations,
+            open_bids=bids,
         )
         await self.repository.complete_handover(data.handover_id, result.model_dump(mode="json"))
         return result
