@@ -11,8 +11,10 @@ from services.clients.assessments.router import router as assessments_router
 from services.clients.audit.denials import record_denial
 from services.clients.audit.router import router as audit_router
 from services.clients.calendar.router import router as calendar_router
+from services.clients.catalogue.router import router as catalogue_router
 from services.clients.collection.credit_router import router as credit_limits_router
 from services.clients.collection.router import router as collection_router
+from services.clients.competitors.register_router import router as competitor_register_router
 from services.clients.contacts.router import router as contacts_router
 from services.clients.contracts.router import router as contracts_router
 from services.clients.credit.router import router as credit_router
@@ -22,6 +24,8 @@ from services.clients.grading.router import router as grading_router
 from services.clients.housekeeping import housekeeping_lifespan
 from services.clients.jobs import dunning_lifespan, regrading_lifespan, sla_check_lifespan
 from services.clients.metrics.router import router as metrics_router
+from services.clients.opportunities.router import router as opportunities_router
+from services.clients.opportunities.stages_router import router as pipeline_stages_router
 from services.clients.org.router import router as org_router
 from services.clients.org.upstream import staff_client_lifespan
 from services.clients.ownership.router import router as ownership_router
@@ -82,6 +86,10 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             contact_schedule_router,
             assessments_router,
             contracts_router,
+            catalogue_router,
+            competitor_register_router,
+            pipeline_stages_router,
+            opportunities_router,
             rates_router,
             receivables_router,
             erp_sync_router,

@@ -37,10 +37,14 @@ from services.clients.calendar.repository import CalendarRepository
 from services.clients.calendar.rules import business_hours
 from services.clients.calendar.service import BusinessCalendarService
 from services.clients.calendar.today import company_today
+from services.clients.catalogue.repository import ProductRepository
+from services.clients.catalogue.service import CatalogueService
 from services.clients.collection.dunning import DunningService
 from services.clients.collection.exposure import CreditService as CreditLimitService
 from services.clients.collection.repository import CollectionRepository
 from services.clients.collection.rules import dunning_policy
+from services.clients.competitors.register_repository import CompetitorRepository
+from services.clients.competitors.register_service import CompetitorRegister
 from services.clients.contacts.repository import ContactRepository
 from services.clients.contacts.service import ContactService
 from services.clients.contracts.repository import ContractRepository
@@ -53,6 +57,9 @@ from services.clients.grading.repository import GradingRepository
 from services.clients.grading.service import GradingService
 from services.clients.metrics.repository import MetricsRepository
 from services.clients.metrics.service import MetricsService
+from services.clients.opportunities.repository import OpportunityRepository, StageRepository
+from services.clients.opportunities.service import OpportunityService
+from services.clients.opportunities.stages import PipelineService
 from services.clients.org.repository import OrgRepository
 from services.clients.org.service import OrgService
 from services.clients.ownership.repository import OwnershipRepository
@@ -63,6 +70,7 @@ from services.clients.reactions import (
     AccountCreated,
     ContractSigned,
     LinesPaidOff,
+    OpportunityWon,
     ReceivablesChanged,
 )
 from services.clients.receivables.models import ClientsIdempotencyKey
@@ -100,6 +108,10 @@ AccountScope = Annotated[Collection[int] | None, Depends(account_scope)]
 ActingEmployeeId = Annotated[int, Depends(acting_employee_id)]
 ActorId = Annotated[int | None, Depends(optional_acting_employee_id)]
 PaymentIdempotency = Annotated[IdempotentRequest, Depends(Idempotency(ClientsIdempotencyKey))]
+# Creating POSTs that honour a key when one is sent (a retry then returns the first answer).
+CreateIdempotency = Annotated[
+    IdempotentRequest, Depends(Idempotency(ClientsIdempotencyKey, required=False))
+]
 
 
 def utc_now() -> datetime:
@@ -238,6 +250,34 @@ def build_contracts(session: AsyncSession, settings: ClientsSettings) -> Contrac
         audit_trail(session),
         today=company_today(settings.timezone),
         on_signed=ContractSigned(build_grading(session, settings)),
+    )
+
+
+def build_catalogue(session: AsyncSession) -> CatalogueService:
+    return CatalogueService(ProductRepository(session), audit_trail(session))
+
+
+def build_competitor_register(session: AsyncSession) -> CompetitorRegister:
+    return CompetitorRegister(CompetitorRepository(session), audit_trail(session))
+
+
+def build_pipeline(session: AsyncSession) -> PipelineService:
+    return PipelineService(StageRepository(session), audit_trail(session))
+
+
+def build_opportunities(session: AsyncSession, settings: ClientsSettings) -> OpportunityService:
+    return OpportunityService(
+        AccountRepository(session),
+        OpportunityRepository(session),
+        StageRepository(session),
+        ProductRepository(session),
+        CompetitorRepository(session),
+        ContractRepository(session),
+        ContactRepository(session),
+        OrgService(OrgRepository(session)),
+        audit_trail(session),
+        now=utc_now,
+        sign_contract=OpportunityWon(build_contracts(session, settings)),
     )
 
 
@@ -407,6 +447,22 @@ async def contract_service(session: SessionDep, settings: SettingsDep) -> Contra
     return build_contracts(session, settings)
 
 
+async def catalogue_service(session: SessionDep) -> CatalogueService:
+    return build_catalogue(session)
+
+
+async def competitor_register(session: SessionDep) -> CompetitorRegister:
+    return build_competitor_register(session)
+
+
+async def pipeline_service(session: SessionDep) -> PipelineService:
+    return build_pipeline(session)
+
+
+async def opportunity_service(session: SessionDep, settings: SettingsDep) -> OpportunityService:
+    return build_opportunities(session, settings)
+
+
 async def credit_service(session: SessionDep, settings: SettingsDep) -> CreditService:
     return build_credit(session, settings)
 
@@ -507,6 +563,10 @@ CreditLimitServiceDep = Annotated[CreditLimitService, Depends(credit_limit_servi
 ContactServiceDep = Annotated[ContactService, Depends(contact_service)]
 ContractServiceDep = Annotated[ContractService, Depends(contract_service)]
 CreditServiceDep = Annotated[CreditService, Depends(credit_service)]
+CatalogueServiceDep = Annotated[CatalogueService, Depends(catalogue_service)]
+CompetitorRegisterDep = Annotated[CompetitorRegister, Depends(competitor_register)]
+PipelineServiceDep = Annotated[PipelineService, Depends(pipeline_service)]
+OpportunityServiceDep = Annotated[OpportunityService, Depends(opportunity_service)]
 ApprovalServiceDep = Annotated[ApprovalService, Depends(approval_service)]
 ApprovalViewer = Annotated[Viewer, Depends(approval_viewer)]
 GradingServiceDep = Annotated[GradingService, Depends(grading_service)]

@@ -8,12 +8,15 @@ def import_all() -> None:
     import services.clients.assessments.models
     import services.clients.audit.models
     import services.clients.calendar.models
+    import services.clients.catalogue.models
     import services.clients.collection.models
+    import services.clients.competitors.models
     import services.clients.contacts.models
     import services.clients.contracts.models
     import services.clients.credit.models
     import services.clients.erp.models
     import services.clients.grading.models
+    import services.clients.opportunities.models
     import services.clients.org.models
     import services.clients.ownership.models
     import services.clients.rates.models

@@ -41,3 +41,10 @@ ERP_WEBHOOK = Policy(scopes=[ERP_SCOPE], description="The ERP's API key (scope e
 # 超权限申请: those who hold an authority ask; their superiors decide (whose requests one
 # sees is the approvals domain's rule: requester, approver, their managers, administrators).
 APPROVALS = Policy(Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.ACCOUNT_MANAGER)
+# 产品目录/竞争对手/销售阶段: the department reads them; administrators and the department
+# manager keep the catalogue and the competitor register, administrators the pipeline.
+READ_DIRECTORY = READ_ACCOUNTS
+MANAGE_CATALOGUE = Policy(Role.ADMIN, Role.DEPT_MANAGER)
+MANAGE_PIPELINE = Policy(Role.ADMIN)
+# A lost opportunity is reopened by a manager (team lead and above), with a reason.
+REOPEN_OPPORTUNITIES = MANAGE_ACCOUNTS

@@ -16,6 +16,8 @@ transaction.
 | an ERP event changes an account's receivables  | the account is re-graded (grading): the overdue |
 | (erp: invoices, payments, reversals)           | cap and a terminated contract's invoiced value  |
 | an account's grade in force changes (grading)  | its future visits are re-planned (visits)       |
+| an opportunity is won with a new contract      | the contract is drafted and signed (contracts), |
+| (opportunities)                                | which makes a prospect an existing client       |
 """
 
 from __future__ import annotations
@@ -27,7 +29,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.accounts.models import Account
 from services.clients.collection.dunning import close_tasks_of_paid_lines
+from services.clients.contracts.models import Contract
+from services.clients.contracts.schemas import ContractCreate, ContractSign
+from services.clients.contracts.service import ContractService
 from services.clients.grading.service import GradingService
+from services.clients.opportunities.service import WonContract
 from services.clients.ownership.service import OwnershipService
 
 
@@ -74,6 +80,32 @@ class LinesPaidOff:
 
     async def __call__(self, line_ids: Collection[int]) -> None:
         await close_tasks_of_paid_lines(self.session, line_ids)
+
+
+@dataclass(frozen=True)
+class OpportunityWon:
+    """opportunities → contracts: a won opportunity's new contract is drafted and signed
+    at once, in the caller's scope, so signing does what it always does (base value,
+    prospect to existing client, regrade)."""
+
+    contracts: ContractService
+
+    async def __call__(
+        self, won: WonContract, owner_ids: Collection[int] | None, actor_employee_id: int | None
+    ) -> Contract:
+        draft = ContractCreate(
+            number=won.number,
+            title=won.title,
+            amount=won.amount,
+            currency=won.currency,
+            start_date=won.start_date,
+            end_date=won.end_date,
+        )
+        contract = await self.contracts.create(won.account_id, draft, owner_ids, actor_employee_id)
+        assert contract.id is not None
+        return await self.contracts.sign(
+            contract.id, ContractSign(signed_on=won.signed_on), None, owner_ids, actor_employee_id
+        )
 
 
 # grading → visits: GradingService(on_grade_change=VisitPlanner) — the planner is the

@@ -35,6 +35,10 @@ class AuditEntity(StrEnum):
     CREDIT_LIMIT = "credit_limit"
     ACCOUNT_TEAM = "account_team"
     APPROVAL_REQUEST = "approval_request"
+    PRODUCT = "product"
+    COMPETITOR = "competitor"
+    PIPELINE_STAGE = "pipeline_stage"
+    OPPORTUNITY = "opportunity"
 
 
 class AuditEntryRead(SharedAuditEntryRead):

@@ -47,7 +47,7 @@ class AuditTrail:
         self,
         *,
         entity: AuditEntity,
-        entity_id: int,
+        entity_id: int | str,
         action: str,
         actor_employee_id: int | None,
         account_id: int | None,

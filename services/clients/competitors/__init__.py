@@ -1,0 +1,1 @@
+"""Competitors (竞争对手): the register, and what is known of them per account and deal."""
