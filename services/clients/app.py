@@ -29,6 +29,8 @@ from services.clients.opportunities.stages_router import router as pipeline_stag
 from services.clients.org.router import router as org_router
 from services.clients.org.upstream import staff_client_lifespan
 from services.clients.ownership.router import router as ownership_router
+from services.clients.pipeline.router import router as pipeline_router
+from services.clients.pipeline.targets import kpi_client_lifespan
 from services.clients.rates.router import router as rates_router
 from services.clients.receivables.router import router as receivables_router
 from services.clients.settings import ClientsSettings
@@ -55,6 +57,10 @@ TAGS = [
     {
         "name": "collection",
         "description": "催款/信用额度: dunning runs, collection tasks, credit limits, exposure.",
+    },
+    {
+        "name": "pipeline",
+        "description": "销售预测/销售机会报表: forecast against targets, conversion, stuck deals.",
     },
     {"name": "metrics", "description": "KPI 取数: the period's facts per employee, in batches."},
     {"name": "tickets", "description": "服务工单/投诉: tickets, SLA deadlines, escalation."},
@@ -90,6 +96,7 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             competitor_register_router,
             pipeline_stages_router,
             opportunities_router,
+            pipeline_router,
             rates_router,
             receivables_router,
             erp_sync_router,
@@ -106,6 +113,7 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
         on_access_denied=record_denial,
         lifespans=[
             staff_client_lifespan(settings),
+            kpi_client_lifespan(settings),
             regrading_lifespan(settings),
             sla_check_lifespan(settings),
             dunning_lifespan(settings),
