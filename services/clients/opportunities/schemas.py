@@ -64,7 +64,7 @@ Quantity = Annotated[ExactDecimal, AfterValidator(_quantity)]
 Discount = Annotated[ExactDecimal, AfterValidator(_discount)]
 
 
-class ContactRole(StrEnum):
+class DecisionRole(StrEnum):
     """A key contact's part in the decision."""
 
     DECISION_MAKER = "decision_maker"  # 决策者
@@ -86,7 +86,7 @@ class ContactIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     contact_id: Annotated[JsonInt, Field(ge=1, le=2_147_483_647)]
-    role: ContactRole
+    role: DecisionRole
 
 
 class LineIn(BaseModel):
@@ -270,7 +270,7 @@ class OpportunityContactRead(BaseModel):
     """A key contact; phone and e-mail masked for callers outside the owner's line."""
 
     contact_id: int
-    role: ContactRole
+    role: DecisionRole
     name: str
     title: str | None
     phone: str | None

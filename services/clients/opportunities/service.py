@@ -47,7 +47,7 @@ from services.clients.opportunities.rules import (
 )
 from services.clients.opportunities.schemas import (
     ContactIn,
-    ContactRole,
+    DecisionRole,
     LineIn,
     LineRead,
     MemberIn,
@@ -203,7 +203,7 @@ class OpportunityService:
         contacts = [
             OpportunityContactRead(
                 contact_id=link.contact_id,
-                role=ContactRole(link.role),
+                role=DecisionRole(link.role),
                 name=contact.name,
                 title=contact.title,
                 phone=contact.phone if in_full or not contact.phone else mask_phone(contact.phone),

@@ -166,6 +166,37 @@ class OwnershipRepository(Repository):
             moved["collection_tasks"] = await self._reassign(_OPEN_COLLECTION_TASKS, params)
         return moved
 
+    async def move_open_opportunities(
+        self, from_employee_id: int, to_employee_id: int, account_ids: Collection[int] | None
+    ) -> int:
+        """Give the leaver's open opportunities (all, or those on ``account_ids``) to his
+        successor, with an audit entry each; won and lost ones stay credited to him."""
+        facts = request_facts()
+        connection = await self.session.connection()
+        result = await connection.execute(
+            _OPEN_OPPORTUNITIES,
+            {
+                "from": from_employee_id,
+                "to": to_employee_id,
+                "ids": None if account_ids is None else list(account_ids),
+                "request_id": facts.get("request_id"),
+                "actor_subject": facts.get("actor"),
+                "client_address": facts.get("client_address"),
+                "entity": AuditEntity.OPPORTUNITY.value,
+            },
+        )
+        return len(result.all())
+
+    async def hand_over_opportunity_places(self, from_employee_id: int, to_employee_id: int) -> int:
+        """The leaver's places on open opportunities' teams go to his successor (where the
+        successor is not on that team already; there the leaver's place goes). The number
+        moved; closed opportunities keep the team they had."""
+        params = {"from": from_employee_id, "to": to_employee_id}
+        moved = await self._reassign(_OPPORTUNITY_PLACES, params)
+        connection = await self.session.connection()
+        await connection.execute(_LEFT_OPPORTUNITY_PLACES, params)
+        return moved
+
     async def _reassign(self, statement: TextClause, params: dict[str, Any]) -> int:
         connection = await self.session.connection()
         result = await connection.execute(statement, params)
@@ -209,6 +240,30 @@ _OPEN_TICKETS = text(
     "UPDATE clients.tickets SET owner_id = :to, version = version + 1, updated_at = now() "
     "WHERE account_id = ANY(CAST(:ids AS integer[])) AND owner_id <> :to "
     "AND status NOT IN ('resolved', 'closed') RETURNING id"
+)
+_OPEN_OPPORTUNITIES = text(
+    "WITH moved AS (UPDATE clients.opportunities SET owner_id = :to, version = version + 1, "
+    "updated_at = now() WHERE owner_id = :from AND status = 'open' "
+    "AND (CAST(:ids AS integer[]) IS NULL OR account_id = ANY(CAST(:ids AS integer[]))) "
+    "RETURNING id, account_id) "
+    "INSERT INTO clients.audit_log (service, request_id, actor, client_address, entity, "
+    "entity_id, account_id, action, before, after) "
+    "SELECT 'clients', CAST(:request_id AS text), CAST(:actor_subject AS text), "
+    "CAST(:client_address AS text), CAST(:entity AS text), moved.id::text, moved.account_id, "
+    "'handover', jsonb_build_object('owner_id', CAST(:from AS integer)), "
+    "jsonb_build_object('owner_id', CAST(:to AS integer)) FROM moved ORDER BY moved.id "
+    "RETURNING id"
+)
+_OPPORTUNITY_PLACES = text(
+    "UPDATE clients.opportunity_members SET employee_id = :to WHERE employee_id = :from "
+    "AND opportunity_id IN (SELECT id FROM clients.opportunities WHERE status = 'open') "
+    "AND opportunity_id NOT IN "
+    "(SELECT opportunity_id FROM clients.opportunity_members WHERE employee_id = :to) "
+    "RETURNING opportunity_id"
+)
+_LEFT_OPPORTUNITY_PLACES = text(
+    "DELETE FROM clients.opportunity_members WHERE employee_id = :from "
+    "AND opportunity_id IN (SELECT id FROM clients.opportunities WHERE status = 'open')"
 )
 _PLANNED_VISITS = text(
     "UPDATE clients.visits SET owner_id = :to, version = version + 1, updated_at = now() "

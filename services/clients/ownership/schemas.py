@@ -106,6 +106,8 @@ class HandoverResult(BaseModel):
                     "planned_visits": 7,
                     "collection_tasks": 0,
                     "team_memberships": 2,
+                    "open_opportunities": 4,
+                    "opportunity_memberships": 1,
                 }
             ]
         }
@@ -121,6 +123,16 @@ class HandoverResult(BaseModel):
         default=0,
         description="The leaver's places on account teams given to the successor "
         "(by the handover of all his remaining accounts, account_ids null).",
+    )
+    open_opportunities: int = Field(
+        default=0,
+        description="The leaver's open opportunities given to the successor (on the accounts "
+        "handed over; all of them when account_ids is null).",
+    )
+    opportunity_memberships: int = Field(
+        default=0,
+        description="The leaver's places on open opportunities' teams given to the successor "
+        "(account_ids null).",
     )
 
 

@@ -193,6 +193,21 @@ class OwnershipService:
             if data.account_ids is None
             else 0
         )
+        # His open opportunities follow him to the successor: on the accounts handed over,
+        # or, when he leaves, wherever they are (an opportunity's owner need not own the
+        # account); so do his places on open opportunities' teams.
+        opportunities = await self.repository.move_open_opportunities(
+            data.from_employee_id,
+            data.to_employee_id,
+            None if data.account_ids is None else list(owners),
+        )
+        opportunity_places = (
+            await self.repository.hand_over_opportunity_places(
+                data.from_employee_id, data.to_employee_id
+            )
+            if data.account_ids is None
+            else 0
+        )
         result = HandoverResult(
             handover_id=data.handover_id,
             status=HandoverStatus.COMPLETED,
@@ -201,6 +216,8 @@ class OwnershipService:
             planned_visits=moved.planned_visits,
             collection_tasks=moved.collection_tasks,
             team_memberships=memberships,
+            open_opportunities=opportunities,
+            opportunity_memberships=opportunity_places,
         )
         await self.repository.complete_handover(data.handover_id, result.model_dump(mode="json"))
         return result

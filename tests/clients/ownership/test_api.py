@@ -93,6 +93,7 @@ async def test_handover_is_idempotent_and_all_or_nothing(clients: httpx.AsyncCli
     assert first.json() == {
         "handover_id": handover_id, "status": "completed", "accounts": 3,
         "open_tickets": 0, "planned_visits": 0, "collection_tasks": 0, "team_memberships": 0,
+        "open_opportunities": 0, "opportunity_memberships": 0,
     }  # fmt: skip
     assert await owners(clients, *leaver_accounts) == [951, 951, 951]
     # The leaver gets a new account by mistake; the same handover id changes nothing.

@@ -151,6 +151,7 @@ async def test_a_handover_of_thousands_moves_everything(
     assert response.json() == {
         "handover_id": body["handover_id"], "status": "completed", "accounts": BULK + 1,
         "open_tickets": 1, "planned_visits": 1, "collection_tasks": 1, "team_memberships": 0,
+        "open_opportunities": 0, "opportunity_memberships": 0,
     }  # fmt: skip
     assert (await owned_by(app, LEAVER), await owned_by(app, SUCCESSOR)) == (0, BULK + 1)
     assert await moves_recorded(app, body["handover_id"]) == (BULK + 1, BULK + 1)
