@@ -90,6 +90,8 @@ SCHEMA_REFS: dict[str, str] = {
     "AccountContactRead": "contact",
     "PersonNode": "employee",
     "CreditWarning": "account",
+    "StuckOpportunity": "opportunity",
+    "ReportLine": "opportunity",
 }
 
 

@@ -229,6 +229,12 @@ async def clients_family(
         client, document, f"{base}/contact-schedule", contact_id=contact
     )
     family["approval_request"] = await past_authority_request(client, account, owner)
+    # Expected this month, so the pipeline reports' default month counts it.
+    family["opportunity"] = await created(
+        client, document, f"{base}/opportunities", owner_id=owner, members=[], lines=[],
+        contacts=[{"contact_id": contact, "role": "decision_maker"}],
+        expected_close_month=datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m"),
+    )  # fmt: skip
     return family
 
 

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Date, and_, case, cast, func, literal, or_, select, union_all
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.access import OwnerScope, visible_accounts
@@ -21,6 +21,8 @@ from services.clients.opportunities.models import (
     PipelineStage,
 )
 from services.clients.org.models import OrgEmployee
+from services.clients.pipeline.rules import ForecastPolicy, GroupBy
+from services.clients.rates.models import ExchangeRate
 from services.clients.rates.repository import RateRepository
 from shared.org_copy.repository import ACTIVE, table_of
 
@@ -29,6 +31,32 @@ _CHANGES = table_of(OpportunityStageChange)
 _STAGES = table_of(PipelineStage)
 _ORG = table_of(OrgEmployee)
 _ACCOUNTS = table_of(Account)
+_RATES = table_of(ExchangeRate)
+
+
+@dataclass(frozen=True)
+class GroupMonth:
+    """One group's opportunities of one month and status, summed in the base currency."""
+
+    group_id: int | None
+    month: date
+    status: str
+    count: int
+    amount_base: Decimal
+    weighted: Decimal
+    best_case: Decimal
+    commit: Decimal
+    owners: list[int]
+
+
+_ROW_COLUMNS = (
+    _OPPS.c.id, _OPPS.c.name, _OPPS.c.account_id, _ACCOUNTS.c.legal_name.label("account_name"),
+    _OPPS.c.owner_id, _ORG.c.name.label("owner_name"), _ORG.c.manager_id.label("team_id"),
+    _ORG.c.department_id, _OPPS.c.status, _OPPS.c.stage_code, _OPPS.c.probability,
+    _OPPS.c.amount, _OPPS.c.currency, _OPPS.c.expected_close_month, _OPPS.c.closed_at,
+    _OPPS.c.created_at, _OPPS.c.lost_reason,
+)  # fmt: skip
+"""The columns of an :class:`OpportunityRow`."""
 
 
 @dataclass(frozen=True)
@@ -116,25 +144,7 @@ class PipelineRepository:
         their expected close month, closed ones around the months they closed in (the
         service keeps those closed on a company day of the months)."""
         query = (
-            select(
-                _OPPS.c.id,
-                _OPPS.c.name,
-                _OPPS.c.account_id,
-                _ACCOUNTS.c.legal_name.label("account_name"),
-                _OPPS.c.owner_id,
-                _ORG.c.name.label("owner_name"),
-                _ORG.c.manager_id.label("team_id"),
-                _ORG.c.department_id,
-                _OPPS.c.status,
-                _OPPS.c.stage_code,
-                _OPPS.c.probability,
-                _OPPS.c.amount,
-                _OPPS.c.currency,
-                _OPPS.c.expected_close_month,
-                _OPPS.c.closed_at,
-                _OPPS.c.created_at,
-                _OPPS.c.lost_reason,
-            )
+            select(*_ROW_COLUMNS)
             .select_from(
                 _OPPS.join(_ACCOUNTS, _ACCOUNTS.c.id == _OPPS.c.account_id).outerjoin(
                     _ORG, _ORG.c.employee_id == _OPPS.c.owner_id
@@ -177,6 +187,37 @@ class PipelineRepository:
             .order_by(_CHANGES.c.opportunity_id, _CHANGES.c.changed_at, _CHANGES.c.id)
         )  # fmt: skip
         return [tuple(row) for row in result.all()]
+
+    async def stuck(
+        self, filters: PipelineFilter, scope: OwnerScope, entered_before: datetime
+    ) -> list[tuple[OpportunityRow, datetime]]:
+        """Open opportunities (the caller may see, of the filter's owners, team or
+        department) whose last stage change was before ``entered_before``, with its time."""
+        entered = (
+            select(_CHANGES.c.changed_at)
+            .where(_CHANGES.c.opportunity_id == _OPPS.c.id)
+            .order_by(_CHANGES.c.changed_at.desc())
+            .limit(1)
+            .lateral("entered")
+        )
+        query = (
+            select(*_ROW_COLUMNS, entered.c.changed_at.label("entered_at"))
+            .select_from(
+                _OPPS.join(_ACCOUNTS, _ACCOUNTS.c.id == _OPPS.c.account_id)
+                .outerjoin(_ORG, _ORG.c.employee_id == _OPPS.c.owner_id)
+                .join(entered, literal(True))
+            )
+            .where(*_whose(filters, scope), _OPPS.c.status == "open")
+            .where(entered.c.changed_at < entered_before)
+            .order_by(entered.c.changed_at, _OPPS.c.id)
+        )
+        result = await self.session.execute(query)
+        found = []
+        for row in result.all():
+            values = dict(row._mapping)
+            at = values.pop("entered_at")
+            found.append((OpportunityRow(**values), at))
+        return found
 
     async def stage_entered(self, opportunity_ids: Collection[int]) -> dict[int, datetime]:
         """When each opportunity entered its current stage (its last change)."""
@@ -229,3 +270,79 @@ class PipelineRepository:
             if rate is not None:
                 found[currency] = rate.rate
         return found
+
+    async def forecast_totals(
+        self,
+        filters: PipelineFilter,
+        scope: OwnerScope,
+        group_by: GroupBy,
+        policy: ForecastPolicy,
+        *,
+        base: str,
+        on: date,
+        timezone: str,
+    ) -> tuple[list[GroupMonth], dict[str, int]]:
+        """The forecast figures per group, month and status, summed in the database (a
+        department's 100,000 opportunities never travel), and how many opportunities of
+        each currency without a rate were left out.
+
+        Each opportunity is converted and weighted exactly and rounded once to the cent
+        (``round`` on numeric rounds half away from zero, i.e. half up for amounts that
+        are never negative), as ``rules.weighted_amount`` does, then summed.
+        """
+        assert filters.first is not None and filters.last is not None
+        latest = (
+            select(_RATES.c.currency, _RATES.c.rate)
+            .distinct(_RATES.c.currency)
+            .where(_RATES.c.effective_on <= on, _RATES.c.currency != base)
+            .order_by(_RATES.c.currency, _RATES.c.effective_on.desc())
+        )
+        rates = union_all(
+            latest, select(literal(base).label("currency"), literal(Decimal(1)).label("rate"))
+        ).cte("rates")
+        month = case(
+            (_OPPS.c.status == "open", _OPPS.c.expected_close_month),
+            else_=cast(func.date_trunc("month", func.timezone(timezone, _OPPS.c.closed_at)), Date),
+        )
+        group = {
+            GroupBy.OWNER: _OPPS.c.owner_id,
+            GroupBy.TEAM: _ORG.c.manager_id,
+            GroupBy.DEPARTMENT: _ORG.c.department_id,
+        }[group_by]
+        in_base = func.round(_OPPS.c.amount * rates.c.rate, 2)
+        weighted = func.round(_OPPS.c.amount * rates.c.rate * _OPPS.c.probability / 100, 2)
+        commit = or_(
+            _OPPS.c.probability >= policy.commit_probability,
+            _OPPS.c.stage_code.in_(sorted(policy.commit_stages) or [""]),
+        )
+        best_case = or_(_OPPS.c.probability >= policy.best_case_probability, commit)
+        zero = literal(Decimal("0.00"))
+        source = _OPPS.join(_ACCOUNTS, _ACCOUNTS.c.id == _OPPS.c.account_id).outerjoin(
+            _ORG, _ORG.c.employee_id == _OPPS.c.owner_id
+        )
+        where = [*_conditions(filters, scope), month >= filters.first, month <= filters.last]
+        query = (
+            select(
+                group.label("group_id"),
+                month.label("month"),
+                _OPPS.c.status,
+                func.count().label("count"),
+                func.coalesce(func.sum(in_base), zero).label("amount_base"),
+                func.coalesce(func.sum(weighted), zero).label("weighted"),
+                func.coalesce(func.sum(in_base).filter(best_case), zero).label("best_case"),
+                func.coalesce(func.sum(in_base).filter(commit), zero).label("commit"),
+                func.array_agg(func.distinct(_OPPS.c.owner_id)).label("owners"),
+            )
+            .select_from(source.join(rates, rates.c.currency == _OPPS.c.currency))
+            .where(*where)
+            .group_by(group, month, _OPPS.c.status)
+        )
+        result = await self.session.execute(query)
+        rows = [GroupMonth(**row._mapping) for row in result.all()]
+        unconverted = await self.session.execute(
+            select(_OPPS.c.currency, func.count())
+            .select_from(source.outerjoin(rates, rates.c.currency == _OPPS.c.currency))
+            .where(*where, rates.c.rate.is_(None))
+            .group_by(_OPPS.c.currency)
+        )
+        return rows, {str(currency): int(count) for currency, count in unconverted.all()}

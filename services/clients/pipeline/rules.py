@@ -141,6 +141,41 @@ class Totals:
             if policy.is_commit(item.probability, item.stage_code):
                 self.commit += item.amount_base
 
+    def add_summed(
+        self,
+        status: str,
+        count: int,
+        amount_base: Decimal,
+        weighted: Decimal,
+        best_case: Decimal,
+        commit: Decimal,
+        owners: Iterable[int],
+    ) -> None:
+        """Add opportunities already summed (each weighted to the cent, as :func:`deal`)."""
+        self.owners.update(owners)
+        if status == "won":
+            self.won_count += count
+            self.won += amount_base
+        elif status == "lost":
+            self.lost_count += count
+        else:
+            self.open_count += count
+            self.pipeline += amount_base
+            self.weighted += weighted
+            self.best_case += best_case
+            self.commit += commit
+
+    def merge(self, other: Totals) -> None:
+        self.open_count += other.open_count
+        self.pipeline += other.pipeline
+        self.weighted += other.weighted
+        self.best_case += other.best_case
+        self.commit += other.commit
+        self.won_count += other.won_count
+        self.won += other.won
+        self.lost_count += other.lost_count
+        self.owners |= other.owners
+
 
 def group_key(item: Deal, group_by: GroupBy) -> int | None:
     if group_by is GroupBy.OWNER:

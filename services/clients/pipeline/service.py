@@ -3,9 +3,9 @@ targets from kpi beside them. Read-only; never flushes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -136,27 +136,48 @@ class PipelineReports:
         ]
         return _Loaded(rows, deals, rates, notes)
 
+    async def _grouped(
+        self, group_by: GroupBy, filters: PipelineFilter, scope: OwnerScope
+    ) -> tuple[dict[tuple[int | None, date], Totals], list[str]]:
+        """The figures per group and month, summed by the database, and notes on what they
+        leave out."""
+        rows, unconverted = await self.repository.forecast_totals(
+            filters, scope, group_by, self.policy,
+            base=self.base, on=self.today(), timezone=self.zone.key,
+        )  # fmt: skip
+        grouped: dict[tuple[int | None, date], Totals] = {}
+        for row in rows:
+            grouped.setdefault((row.group_id, row.month), Totals()).add_summed(
+                row.status, row.count, row.amount_base, row.weighted, row.best_case,
+                row.commit, row.owners,
+            )  # fmt: skip
+        notes = []
+        if unconverted:
+            notes.append(
+                f"{sum(unconverted.values())} opportunities in {', '.join(sorted(unconverted))} "
+                f"are left out of the totals: no rate to {self.base} is in force"
+            )
+        return grouped, notes
+
     async def _targets(
-        self, group_by: GroupBy, deals: Iterable[Deal], window: Window, scope: OwnerScope
+        self,
+        group_by: GroupBy,
+        grouped: dict[tuple[int | None, date], Totals],
+        window: Window,
+        scope: OwnerScope,
     ) -> tuple[dict[int, tuple[str, int | None, int | None]], Targets | None, str | None]:
-        """The people the groups hold (owners with deals and the groups' active members,
-        within the caller's scope) with their org data, and their targets."""
-        deals = list(deals)
-        people: set[int] = {d.owner_id for d in deals}
+        """The people the groups hold (owners with opportunities and the groups' active
+        members, within the caller's scope) with their org data, and their targets."""
+        people: set[int] = set().union(*(t.owners for t in grouped.values()))
+        keys = {key for key, _month in grouped if key is not None}
         if group_by is not GroupBy.OWNER:
-            teams = (
-                {d.team_id for d in deals if d.team_id is not None}
-                if group_by is GroupBy.TEAM
-                else set()
+            members = await self.repository.members(
+                keys if group_by is GroupBy.TEAM else set(),
+                keys if group_by is GroupBy.DEPARTMENT else set(),
             )
-            departments = (
-                {d.department_id for d in deals if d.department_id is not None}
-                if group_by is GroupBy.DEPARTMENT
-                else set()
-            )
-            members = await self.repository.members(teams, departments)
             people |= {m for m in members if scope is None or m in scope}
-        org = await self.repository.people(people | {d.team_id for d in deals if d.team_id})
+        named = people | (keys if group_by is GroupBy.TEAM else set())
+        org = await self.repository.people(named)
         targets, note = await self.targets.monthly(people, window.months)
         return org, targets, note
 
@@ -165,25 +186,29 @@ class PipelineReports:
     ) -> ForecastReport:
         """Pipeline, weighted, best case, commit and won per group and month, beside the
         KPI plan's targets of the same people and months."""
-        loaded = await self._load(filters, scope)
-        return await self._forecast(group_by, window, scope, loaded)
+        grouped, notes = await self._grouped(group_by, filters, scope)
+        return await self._forecast(group_by, window, scope, grouped, notes)
 
     async def _forecast(
-        self, group_by: GroupBy, window: Window, scope: OwnerScope, loaded: _Loaded
+        self,
+        group_by: GroupBy,
+        window: Window,
+        scope: OwnerScope,
+        grouped: dict[tuple[int | None, date], Totals],
+        notes: list[str],
     ) -> ForecastReport:
-        deals = [d for _, d in loaded.deals]
-        org, targets, note = await self._targets(group_by, deals, window, scope)
-        notes = list(loaded.notes) + ([note] if note else [])
-        grouped = rules.forecast(deals, group_by, self.policy)
+        org, targets, note = await self._targets(group_by, grouped, window, scope)
+        notes = [*notes, *([note] if note else [])]
         group_people: dict[int | None, set[int]] = {}
         for person, (_name, manager, department) in org.items():
-            key = {GroupBy.OWNER: person, GroupBy.TEAM: manager, GroupBy.DEPARTMENT: department}[
-                group_by
-            ]
-            if person in {d.owner_id for d in deals} or group_by is not GroupBy.OWNER:
-                group_people.setdefault(key, set()).add(person)
+            if group_by is GroupBy.OWNER:
+                continue
+            key = manager if group_by is GroupBy.TEAM else department
+            group_people.setdefault(key, set()).add(person)
         for (key, _month), totals in grouped.items():
-            group_people.setdefault(key, set()).update(totals.owners)
+            group_people.setdefault(key, set()).update(
+                totals.owners if group_by is not GroupBy.OWNER else {key} if key else set()
+            )
 
         def name(key: int | None) -> str | None:
             if key is None or group_by is GroupBy.DEPARTMENT:
@@ -199,9 +224,9 @@ class PipelineReports:
                 grouped.items(), key=lambda item: (item[0][1], item[0][0] is None, item[0][0] or 0)
             )
         ]
-        everyone: Totals = Totals()
-        for item in deals:
-            everyone.add(item, self.policy)
+        everyone = Totals()
+        for totals in grouped.values():
+            everyone.merge(totals)
         all_people = set().union(*group_people.values()) if group_people else set()
         total_target = None
         if targets is not None:
@@ -217,7 +242,7 @@ class PipelineReports:
             last_month=month_text(window.last),
             currency=self.base,
             rows=rows,
-            totals=self._row(None, None, None, everyone, total_target) if deals else None,
+            totals=self._row(None, None, None, everyone, total_target) if grouped else None,
             targets_available=targets is not None,
             notes=notes,
         )
@@ -256,13 +281,13 @@ class PipelineReports:
     ) -> ConversionReport:
         """Stage conversion of the stage changes made in the months, and the win rate per
         group of the opportunities closed in them."""
-        loaded = await self._load(filters, scope)
+        by_month, _notes = await self._grouped(group_by, filters, scope)
         stages = await self._conversion(window, scope, filters)
         grouped: dict[int | None, list[int]] = {}
-        for _, item in loaded.deals:
-            counts = grouped.setdefault(rules.group_key(item, group_by), [0, 0])
-            counts[0] += item.status == "won"
-            counts[1] += item.status == "lost"
+        for (key, _month), totals in by_month.items():
+            counts = grouped.setdefault(key, [0, 0])
+            counts[0] += totals.won_count
+            counts[1] += totals.lost_count
         org = await self.repository.people({k for k in grouped if k is not None})
         return ConversionReport(
             first_month=month_text(window.first),
@@ -315,16 +340,14 @@ class PipelineReports:
 
     async def stuck(self, scope: OwnerScope, filters: PipelineFilter) -> StuckReport:
         """Open opportunities that have been in their stage more than the setting's days,
-        longest first."""
-        rows = await self.repository.opportunities(filters, scope)
-        entered = await self.repository.stage_entered([r.id for r in rows])
-        names = {code: name for code, name, *_ in await self.repository.stages()}
+        longest first (the filtering is the database's: a department has many)."""
         today = self.today()
+        cutoff = today - timedelta(days=self.stuck_days)  # entered before that day: stuck
+        entered_before = datetime.combine(cutoff, time(), self.zone).astimezone(UTC)
+        names = {code: name for code, name, *_ in await self.repository.stages()}
         items = []
-        for row in rows:
-            since = company_day(entered[row.id], self.zone) if row.id in entered else None
-            if since is None or not rules.is_stuck(since, today, self.stuck_days):
-                continue
+        for row, entered in await self.repository.stuck(filters, scope, entered_before):
+            since = company_day(entered, self.zone)
             items.append(
                 StuckOpportunity(
                     id=row.id, name=row.name, account_id=row.account_id,
@@ -378,6 +401,6 @@ class PipelineReports:
             last_month=month_text(window.last),
             team_id=filters.team_id,
             lines=lines,
-            forecast=await self._forecast(GroupBy.OWNER, window, scope, loaded),
+            forecast=await self.forecast(GroupBy.OWNER, window, scope, filters),
             conversion=await self._conversion(window, scope, filters),
         )

@@ -20,7 +20,8 @@ from shared.errors import DomainError
 from shared.http_client import ServiceClient
 
 MONTHLY_TARGETS_PATH = "/v1/kpi/internal/targets/monthly"
-MAX_PEOPLE = 1000
+MAX_PEOPLE = 200
+"""People per request: their ids travel in the query string, kept well under 16 KiB."""
 
 Targets = dict[tuple[int, date], Decimal]
 """(employee, first day of the month) → target in the base currency."""
