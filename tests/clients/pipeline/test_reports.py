@@ -18,6 +18,8 @@ from openpyxl import load_workbook
 
 from services.clients.calendar.today import company_today
 from services.clients.dependencies import build_pipeline_reports, pipeline_reports
+from services.clients.pipeline import rules
+from services.clients.pipeline.rules import ForecastPolicy
 from services.clients.settings import ClientsSettings
 from shared.auth.principal import Role
 from shared.db import SessionDep
@@ -38,6 +40,7 @@ from tests.kpi.conftest import employee_event, make_indicator, seed_org
 PIPELINE = "/v1/clients/pipeline"
 TODAY = company_today(ClientsSettings().timezone)()
 MONTH = f"{TODAY.year:04d}-{TODAY.month:02d}"
+FIRST_DAY = TODAY.replace(day=1)
 AS_KAM = acting(KAM, Role.ACCOUNT_MANAGER)
 AS_LEAD = acting(LEAD, Role.TEAM_LEAD)
 AS_MANAGER = acting(MANAGER, Role.DEPT_MANAGER)
@@ -302,3 +305,50 @@ async def test_bad_months_are_refused(clients: httpx.AsyncClient) -> None:
     assert backwards.status_code == 422
     malformed = await clients.get(f"{PIPELINE}/forecast", params={"first_month": "2026-13"})
     assert malformed.status_code == 422
+
+
+async def test_the_database_sums_weight_each_opportunity_like_the_rules(
+    clients: httpx.AsyncClient,
+) -> None:
+    """Half-cent edges in two currencies: the report's per-owner and department figures
+    are exactly the rules' (each opportunity converted, weighted, rounded half up once)."""
+    rate = await clients.put(
+        f"/v1/clients/exchange-rates/USD/{TODAY.isoformat()}",
+        json={"rate": "7.1234", "source": "finance"},
+    )
+    assert rate.status_code in (200, 201), rate.text
+    kam = await create_account(clients, legal_name="舍入甲有限公司", owner_id=KAM)
+    specialist = await create_account(clients, legal_name="舍入乙有限公司", owner_id=SPECIALIST)
+    cases = [  # (account, amount, currency, stage, probability)
+        (kam, "0.01", "CNY", "proposal", 50), (kam, "0.05", "CNY", "proposal", 50),
+        (kam, "333.33", "USD", "negotiation", 75), (kam, "100.07", "USD", "lead", 10),
+        (specialist, "0.03", "CNY", "qualified", 25), (specialist, "999.99", "USD", "lead", 10),
+        (specialist, "12345.67", "CNY", "proposal", 33),
+    ]  # fmt: skip
+    deals = []
+    for account, value, currency, stage, probability in cases:
+        extra = (
+            {}
+            if probability in (10, 25, 50, 75)
+            else {"probability": probability, "probability_reason": "客户预算已批"}
+        )
+        await opportunity(clients, account["id"], value, stage, currency=currency, **extra)
+        deals.append(rules.deal(
+            owner_id=account["owner_id"], team_id=None, department_id=3, month=FIRST_DAY,
+            status="open", stage_code=stage, probability=probability, amount=Decimal(value),
+            rate=Decimal("7.1234") if currency == "USD" else Decimal(1),
+        ))  # fmt: skip
+    expected = rules.forecast(deals, rules.GroupBy.OWNER, ForecastPolicy())
+    report = (await clients.get(f"{PIPELINE}/forecast", params={"first_month": MONTH})).json()
+    rows = {row["group_id"]: row for row in report["rows"]}
+    for (owner, _month), totals in expected.items():
+        for field in ("pipeline", "weighted", "best_case", "commit"):
+            assert Decimal(amount(rows[owner], field)) == getattr(totals, field), (owner, field)
+    department = (
+        await clients.get(
+            f"{PIPELINE}/forecast", params={"first_month": MONTH, "group_by": "department"}
+        )
+    ).json()["rows"][0]
+    assert Decimal(amount(department, "weighted")) == sum(
+        (t.weighted for t in expected.values()), Decimal("0.00")
+    )
