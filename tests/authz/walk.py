@@ -54,6 +54,15 @@ BODY_OVERRIDES: dict[str, Any] = {
     },
     "POST /v1/clients/accounts/{account_id}/contracts": lambda: {"number": unique("HT-W-")},
     "POST /v1/clients/contracts/{contract_id}/renewals": lambda: {"number": unique("HT-W-")},
+    # The example's catalogue product is not one of the walk's records.
+    "POST /v1/clients/accounts/{account_id}/opportunities": lambda: {"lines": []},
+    "PATCH /v1/clients/opportunities/{opportunity_id}": lambda: {"lines": []},
+    "POST /v1/clients/products": lambda: {"code": unique("P-W-")},
+    "POST /v1/clients/competitors": lambda: {"name": unique("走查竞争对手")},
+    "POST /v1/clients/pipeline-stages": lambda: {
+        "code": unique("walk_"),
+        "position": 1000 + int(uuid.uuid4().int % 9000),
+    },
 }
 
 

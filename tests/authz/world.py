@@ -194,6 +194,7 @@ def path_format(path: str) -> str:
     """``/v1/clients/accounts/5/contacts`` → ``/v1/clients/accounts/{account_id}/contacts``."""
     parts = path.split("/")
     named = {"accounts": "account_id", "contacts": "contact_id", "tickets": "ticket_id"}
+    named["opportunities"] = "opportunity_id"
     out = [
         f"{{{named[parts[i - 1]]}}}" if part.isdigit() and parts[i - 1] in named else part
         for i, part in enumerate(parts)
@@ -231,10 +232,15 @@ async def clients_family(
     family["approval_request"] = await past_authority_request(client, account, owner)
     # Expected this month, so the pipeline reports' default month counts it.
     family["opportunity"] = await created(
-        client, document, f"{base}/opportunities", owner_id=owner, members=[], lines=[],
+        client,
+        document,
+        f"{base}/opportunities",
+        owner_id=owner,
+        members=[{"employee_id": owner, "role": "presales"}],
         contacts=[{"contact_id": contact, "role": "decision_maker"}],
+        lines=[],
         expected_close_month=datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m"),
-    )  # fmt: skip
+    )
     return family
 
 

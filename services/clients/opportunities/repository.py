@@ -7,9 +7,10 @@ import builtins
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from sqlalchemy import ColumnElement, or_
 from sqlmodel import col, delete, func, select
 
-from services.clients.access import visible_accounts
+from services.clients.access import Scope, scope_member, visible_accounts
 from services.clients.contacts.models import AccountContact, Contact
 from services.clients.db import Repository
 from services.clients.opportunities.models import (
@@ -47,6 +48,21 @@ class StageRepository(Repository):
         return int((await self.session.exec(query)).one())
 
 
+def in_scope(owner_ids: OwnerScope) -> ColumnElement[bool]:
+    """Opportunities a restricted caller sees: those on accounts he sees
+    (``access.visible_accounts``), and, in reads, those whose team he is on (a presales
+    colleague from another line sees the deal he works on, not the account's other
+    records). Writes stay with whoever may write the account."""
+    accounts = visible_accounts(col(Opportunity.account_id), owner_ids)
+    member = scope_member(owner_ids)
+    if member is None or (isinstance(owner_ids, Scope) and owner_ids.writing):
+        return accounts
+    teamed = select(col(OpportunityMember.opportunity_id)).where(
+        col(OpportunityMember.employee_id) == member
+    )
+    return or_(accounts, col(Opportunity.id).in_(teamed))
+
+
 class OpportunityRepository(Repository):
     async def get(
         self, opportunity_id: int, *, owner_ids: OwnerScope, for_update: bool = False
@@ -54,7 +70,7 @@ class OpportunityRepository(Repository):
         """An opportunity whose account is in the caller's scope."""
         query = select(Opportunity).where(col(Opportunity.id) == opportunity_id)
         if owner_ids is not None:
-            query = query.where(visible_accounts(col(Opportunity.account_id), owner_ids))
+            query = query.where(in_scope(owner_ids))
         if for_update:
             query = query.with_for_update(of=Opportunity).execution_options(populate_existing=True)
         return (await self.session.exec(query)).first()
@@ -65,7 +81,7 @@ class OpportunityRepository(Repository):
         """One keyset page by id of the opportunities matching ``filters`` in the scope."""
         conditions: builtins.list[Any] = []
         if owner_ids is not None:
-            conditions.append(visible_accounts(col(Opportunity.account_id), owner_ids))
+            conditions.append(in_scope(owner_ids))
         if filters.account_id is not None:
             conditions.append(col(Opportunity.account_id) == filters.account_id)
         if filters.owner_ids:

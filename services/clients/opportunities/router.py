@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
@@ -32,7 +33,7 @@ from services.clients.opportunities.schemas import (
 from services.clients.opportunities.service import OpportunityService
 from services.clients.policies import READ_ACCOUNTS, REOPEN_OPPORTUNITIES, WRITE_ACCOUNTS
 from shared.concurrency import IfMatch, etag_for
-from shared.errors import problem_responses
+from shared.errors import UnprocessableContent, problem_responses
 from shared.idempotency import IDEMPOTENCY_ERRORS
 from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
 from shared.periods import Month
@@ -68,9 +69,21 @@ def opportunity_query(
         owner_ids=owner_id,
         stage_codes=stage,
         statuses=[s.value for s in status] if status else None,
-        close_from=Month.parse(close_from).start_date if close_from else None,
-        close_to=Month.parse(close_to).start_date if close_to else None,
+        close_from=_first_day("close_from", close_from),
+        close_to=_first_day("close_to", close_to),
     )
+
+
+def _first_day(name: str, month: str | None) -> date | None:
+    if month is None:
+        return None
+    try:
+        return Month.parse(month).start_date
+    except ValueError as exc:  # a year outside the calendar's range
+        raise UnprocessableContent(
+            str(exc),
+            extra={"errors": [{"loc": ["query", name], "msg": str(exc), "type": "value_error"}]},
+        ) from exc
 
 
 OpportunityFilters = Annotated[OpportunityQuery, Depends(opportunity_query)]

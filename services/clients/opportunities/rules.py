@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 
 from shared.money import CENT
@@ -132,8 +132,10 @@ def line_total(quantity: Decimal, unit_price: Decimal, discount_percent: Decimal
     at the end (halves away from zero), so a total is never off by the sum of roundings."""
     if quantity <= 0 or unit_price < 0 or not 0 <= discount_percent <= HUNDRED:
         raise ValueError("quantity > 0, unit price ≥ 0 and discount 0–100 are required")
-    exact = quantity * unit_price * (HUNDRED - discount_percent) / HUNDRED
-    return exact.quantize(CENT, rounding=ROUND_HALF_UP)
+    with localcontext() as exact_context:
+        exact_context.prec = 60  # ample for any stored quantity × price, so nothing rounds early
+        exact = quantity * unit_price * (HUNDRED - discount_percent) / HUNDRED
+        return exact.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def lines_total(lines: Iterable[tuple[Decimal, Decimal, Decimal]]) -> Decimal:

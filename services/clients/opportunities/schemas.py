@@ -14,7 +14,7 @@ from pydantic.config import JsonDict
 from services.clients.opportunities.rules import Outcome
 from services.clients.rates.rules import CURRENCY_PATTERN
 from shared.money import MAX_ABS_AMOUNT, ExactDecimal, Money, quantize_cents
-from shared.numbers import JsonInt
+from shared.numbers import NotABoolean
 from shared.periods import IsoDay, Month
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -28,7 +28,9 @@ Currency = Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN, max_length
 StageCode = Annotated[
     str, StringConstraints(min_length=1, max_length=30, pattern=r"^[a-z][a-z0-9_]*$")
 ]
-Percent = Annotated[JsonInt, Field(ge=0, le=100)]
+Percent = Annotated[int, Field(ge=0, le=100), NotABoolean]
+Id = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
+Position = Annotated[int, Field(ge=1, le=10_000), NotABoolean]
 
 
 def _cents(value: Decimal) -> Decimal:
@@ -78,14 +80,14 @@ class DecisionRole(StrEnum):
 class MemberIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    employee_id: Annotated[JsonInt, Field(ge=1, le=2_147_483_647)]
+    employee_id: Id
     role: Role = Field(description="The member's part, e.g. presales (售前), delivery.")
 
 
 class ContactIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    contact_id: Annotated[JsonInt, Field(ge=1, le=2_147_483_647)]
+    contact_id: Id
     role: DecisionRole
 
 
@@ -95,7 +97,7 @@ class LineIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    product_id: Annotated[JsonInt, Field(ge=1, le=2_147_483_647)]
+    product_id: Id
     quantity: Quantity
     unit_price: Amount | None = None
     discount_percent: Discount = Decimal("0")
@@ -134,7 +136,7 @@ class OpportunityCreate(BaseModel):
     probability: Percent | None = None
     probability_reason: Reason | None = None
     source: Source | None = None
-    owner_id: Annotated[JsonInt, Field(ge=1, le=2_147_483_647)] | None = None
+    owner_id: Id | None = None
     next_step: Text | None = None
     next_step_date: IsoDay | None = None
     members: list[MemberIn] = Field(default_factory=list, max_length=20)
@@ -169,7 +171,7 @@ class OpportunityUpdate(BaseModel):
     probability: Percent | None = None
     probability_reason: Reason | None = None
     source: Source | None = None
-    owner_id: Annotated[JsonInt, Field(ge=1, le=2_147_483_647)] | None = None
+    owner_id: Id | None = None
     next_step: Text | None = None
     next_step_date: IsoDay | None = None
     members: list[MemberIn] | None = Field(default=None, max_length=20)
@@ -214,21 +216,20 @@ class OpportunityWin(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
+                {"contract_id": 88, "note": "客户签字盖章，合同已回传"},
                 {
                     "contract": {
                         "number": "HT-2027-0031",
                         "title": "2027年度配电运维服务合同",
                         "start_date": "2027-01-01",
                         "end_date": "2027-12-31",
-                    },
-                    "note": "客户签字盖章，合同已回传",
+                    }
                 },
-                {"contract_id": 88},
             ]
         },
     )
 
-    contract_id: Annotated[JsonInt, Field(ge=1, le=2_147_483_647)] | None = None
+    contract_id: Id | None = None
     contract: WinContract | None = None
     note: Text | None = None
 
@@ -244,7 +245,7 @@ class OpportunityLose(BaseModel):
     )
 
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
-    competitor_id: Annotated[JsonInt, Field(ge=1, le=2_147_483_647)] | None = None
+    competitor_id: Id | None = None
 
 
 class OpportunityReopen(BaseModel):
@@ -420,7 +421,7 @@ class StageCreate(BaseModel):
 
     code: StageCode
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-    position: Annotated[JsonInt, Field(ge=1, le=10_000)]
+    position: Position
     default_probability: Percent
 
 
@@ -436,7 +437,7 @@ class StageUpdate(BaseModel):
     name: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] | None
     ) = None
-    position: Annotated[JsonInt, Field(ge=1, le=10_000)] | None = None
+    position: Position | None = None
     default_probability: Percent | None = None
     active: bool | None = None
 

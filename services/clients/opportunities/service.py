@@ -37,6 +37,7 @@ from services.clients.opportunities.rules import (
     Stage,
     close_problem,
     line_total,
+    lines_total,
     move_problem,
     probability_in,
     probability_problem,
@@ -70,7 +71,7 @@ from services.clients.org.service import OrgService, owner_problem
 from shared.auth.principal import Principal
 from shared.concurrency import check_if_match
 from shared.errors import Conflict, NotFound, UnprocessableContent
-from shared.money import Money
+from shared.money import MAX_ABS_AMOUNT, Money
 from shared.periods import Month
 from shared.personal_data import mask_email, mask_phone
 
@@ -242,9 +243,12 @@ class OpportunityService:
             else None
         )
         return OpportunityDetail(
-            **base.model_dump(), members=members, contacts=contacts, lines=lines,
+            **base.model_dump(),
+            members=members,
+            contacts=contacts,
+            lines=lines,
             lines_total=lines_total,
-        )  # fmt: skip
+        )
 
     async def get(self, opportunity_id: int, owner_ids: OwnerScope) -> Opportunity:
         opportunity = await self.repository.get(opportunity_id, owner_ids=owner_ids)
@@ -270,7 +274,7 @@ class OpportunityService:
             opportunity_id=opportunity_id,
             changes=[
                 StageChangeRead(
-                    id=change.id or 0,
+                    id=change.id,
                     from_stage_code=change.from_stage_code,
                     to_stage_code=change.to_stage_code,
                     probability=change.probability,
@@ -348,6 +352,8 @@ class OpportunityService:
                         "currency_mismatch",
                     )
                 unit_price = product.list_price
+            if line_total(line.quantity, unit_price, line.discount_percent) > MAX_ABS_AMOUNT:
+                raise _invalid("lines", f"line {position} is worth more than {MAX_ABS_AMOUNT}")
             rows.append(
                 OpportunityLine(
                     opportunity_id=opportunity_id,
@@ -358,6 +364,9 @@ class OpportunityService:
                     discount_percent=line.discount_percent,
                 )
             )
+        value = lines_total((r.quantity, r.unit_price, r.discount_percent) for r in rows)
+        if value > MAX_ABS_AMOUNT:
+            raise _invalid("lines", f"the lines are worth more than {MAX_ABS_AMOUNT} together")
         return rows
 
     async def _stage(self, code: str, field: str = "stage_code") -> PipelineStage:
@@ -727,7 +736,8 @@ class OpportunityService:
     async def _make_client(self, account: Account, contract: Contract, actor: int | None) -> None:
         """A won opportunity makes a prospect an existing client (signing does it for a
         contract signed now; a linked one may predate the account's prospect status)."""
-        fresh = await self.accounts.get(account.id or 0, for_update=True)
+        assert account.id is not None
+        fresh = await self.accounts.get(account.id, for_update=True)
         if fresh is None or fresh.trade_class != TradeClass.PROSPECT:
             return
         fresh.trade_class = TradeClass.EXISTING.value

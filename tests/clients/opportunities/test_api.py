@@ -494,3 +494,105 @@ async def test_administrators_configure_the_pipeline(clients: httpx.AsyncClient)
         f"{ACCOUNTS}/{account['id']}/opportunities", json=opportunity_body(stage_code="won")
     )
     assert closed_stage.status_code == 422
+
+
+async def test_a_team_member_from_another_line_reads_the_opportunity_but_does_not_write_it(
+    clients: httpx.AsyncClient,
+) -> None:
+    account = await create_account(clients, owner_id=KAM)
+    created = await open_one(
+        clients, account["id"], members=[{"employee_id": SPECIALIST, "role": "presales"}]
+    )
+    path = f"{OPPORTUNITIES}/{created['id']}"
+    seen = await clients.get(path, headers=SPECIALIST_TOKEN)
+    assert seen.status_code == 200, seen.text
+    listed = (await clients.get(OPPORTUNITIES, headers=SPECIALIST_TOKEN)).json()
+    assert created["id"] in {item["id"] for item in listed["items"]}
+    assert (await clients.get(f"{path}/stage-history", headers=SPECIALIST_TOKEN)).status_code == 200
+    # The account itself stays out of his sight, and so do writes on the opportunity.
+    assert (
+        await clients.get(f"{ACCOUNTS}/{account['id']}", headers=SPECIALIST_TOKEN)
+    ).status_code == 404
+    moved = await clients.post(
+        f"{path}/stage", json={"stage_code": "proposal"}, headers=SPECIALIST_TOKEN
+    )
+    assert moved.status_code == 404
+
+
+async def test_winning_in_a_currency_without_a_rate_signs_nothing(
+    clients: httpx.AsyncClient,
+) -> None:
+    account = await create_account(clients)
+    created = await open_one(clients, account["id"], currency="EUR", amount="50000.00")
+    response = await post(
+        clients,
+        f"{OPPORTUNITIES}/{created['id']}/win",
+        {
+            "contract": {
+                "number": f"HT-{uuid.uuid4().hex[:8]}",
+                "start_date": today().isoformat(),
+                "end_date": (today() + timedelta(days=30)).isoformat(),
+            }
+        },
+    )
+    assert response.status_code == 409, response.text
+    assert response.json()["reason"] == "missing_exchange_rate"
+    after = (await clients.get(f"{OPPORTUNITIES}/{created['id']}")).json()
+    assert after["status"] == "open" and after["contract_id"] is None
+
+
+async def test_patch_replaces_the_lists_and_moves_the_close_month(
+    clients: httpx.AsyncClient,
+) -> None:
+    account = await create_account(clients)
+    item = await product(clients, list_price="1000.00")
+    created = await open_one(
+        clients,
+        account["id"],
+        members=[{"employee_id": SPECIALIST, "role": "presales"}],
+        lines=[{"product_id": item["id"], "quantity": "3"}],
+    )
+    path = f"{OPPORTUNITIES}/{created['id']}"
+    changed = await clients.patch(
+        path,
+        json={
+            "expected_close_month": "2027-09",
+            "members": [{"employee_id": LEAD, "role": "delivery"}],
+            "lines": [{"product_id": item["id"], "quantity": "1.5", "discount_percent": "10"}],
+            "next_step": None,
+        },
+        headers={"If-Match": '"1"'},
+    )
+    assert changed.status_code == 200, changed.text
+    body = changed.json()
+    assert body["expected_close_month"] == "2027-09" and body["version"] == 2
+    assert body["members"] == [{"employee_id": LEAD, "role": "delivery"}]
+    assert [line["total"]["amount"] for line in body["lines"]] == ["1350.00"]
+    currency = await clients.patch(path, json={"currency": "USD"}, headers={"If-Match": '"2"'})
+    assert currency.status_code == 422 and currency.json()["errors"][0]["loc"] == [
+        "body",
+        "currency",
+    ]
+    nothing = await clients.patch(path, json={"name": body["name"]}, headers={"If-Match": '"2"'})
+    assert nothing.status_code == 200 and nothing.json()["version"] == 2
+    null = await clients.patch(path, json={"amount": None}, headers={"If-Match": '"2"'})
+    assert null.status_code == 422
+    trail = await clients.get(
+        "/v1/clients/audit", params={"entity": "opportunity", "entity_id": created["id"]}
+    )
+    actions = [entry["action"] for entry in trail.json()["items"]]
+    assert sorted(actions) == ["create", "update"]
+
+
+async def test_values_beyond_what_money_can_hold_are_refused_not_failed(
+    clients: httpx.AsyncClient,
+) -> None:
+    account = await create_account(clients)
+    item = await product(clients, list_price="9999999999999999.99")
+    huge = await clients.post(
+        f"{ACCOUNTS}/{account['id']}/opportunities",
+        json=opportunity_body(lines=[{"product_id": item["id"], "quantity": "999999999999999"}]),
+    )
+    assert huge.status_code == 422 and "worth more than" in huge.json()["detail"]
+    year_zero = await clients.get(OPPORTUNITIES, params={"close_from": "0000-01"})
+    assert year_zero.status_code == 422

@@ -166,3 +166,11 @@ def test_the_weighted_amount_is_to_the_cent_and_within_the_amount(
     assert Decimal(0) <= value <= amount
     assert abs(value - amount * probability / 100) <= Decimal("0.005")
     assert weighted(amount, 100) == amount and weighted(amount, 0) == 0
+
+
+def test_a_line_at_the_largest_stored_values_is_exact() -> None:
+    # 28 digits (the default context) would round the product before the cent.
+    quantity, price = Decimal("999999999999999.999"), Decimal("9999999999999999.99")
+    assert line_total(quantity, price, Decimal("0")) == Decimal(
+        "9999999999999999980000000000000.00"
+    )
