@@ -32,9 +32,11 @@ test: lint typecheck
 bench: $(STAMP)
 	$(PY) -m bench.scenarios $(BENCH_ARGS)
 	$(PY) -m bench.kpi_cycle
+	$(PY) -m bench.pipeline_report
 
 bench-quick: $(STAMP)
 	$(PY) -m bench.scenarios --quick
+	$(PY) -m bench.pipeline_report --quick
 
 soak: $(STAMP)
 	$(PY) -m bench.soak $(SOAK_ARGS)

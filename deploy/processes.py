@@ -64,6 +64,7 @@ class Stack:
             env[f"{name.upper()}_PORT"] = str(self.ports.of(name))
         env["GATEWAY_PORT"] = str(self.ports.gateway)
         env["CLIENTS_STAFF_URL"] = self.url("staff")
+        env["CLIENTS_KPI_URL"] = self.url("kpi")
         env["KPI_CLIENTS_URL"] = self.url("clients")
         env["KPI_STAFF_URL"] = self.url("staff")
         env["STAFF_CLIENTS_URL"] = self.url("clients")

@@ -93,6 +93,8 @@ SCHEMA_REFS: dict[str, str] = {
     "AccountContactRead": "contact",
     "PersonNode": "employee",
     "CreditWarning": "account",
+    "StuckOpportunity": "opportunity",
+    "ReportLine": "opportunity",
 }
 
 

@@ -38,6 +38,8 @@ from services.clients.opportunities.stages_router import router as pipeline_stag
 from services.clients.org.router import router as org_router
 from services.clients.org.upstream import staff_client_lifespan
 from services.clients.ownership.router import router as ownership_router
+from services.clients.pipeline.router import router as pipeline_router
+from services.clients.pipeline.targets import kpi_client_lifespan
 from services.clients.quotations.router import router as quotations_router
 from services.clients.rates.router import router as rates_router
 from services.clients.receivables.router import router as receivables_router
@@ -79,6 +81,10 @@ TAGS = [
     {
         "name": "opportunities",
         "description": "销售机会: pipeline stages, opportunities, stage history, won and lost.",
+    },
+    {
+        "name": "pipeline",
+        "description": "销售预测/销售机会报表: forecast against targets, conversion, stuck deals.",
     },
 ]
 
@@ -124,11 +130,13 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             competitor_register_router,
             pipeline_stages_router,
             opportunities_router,
+            pipeline_router,
         ],
         openapi_tags=TAGS,
         on_access_denied=record_denial,
         lifespans=[
             staff_client_lifespan(settings),
+            kpi_client_lifespan(settings),
             regrading_lifespan(settings),
             sla_check_lifespan(settings),
             dunning_lifespan(settings),

@@ -69,6 +69,9 @@ from services.clients.org.repository import OrgRepository
 from services.clients.org.service import OrgService
 from services.clients.ownership.repository import OwnershipRepository
 from services.clients.ownership.service import OwnershipService
+from services.clients.pipeline.repository import PipelineRepository
+from services.clients.pipeline.service import PipelineReports
+from services.clients.pipeline.targets import KpiTargets
 from services.clients.quotations.repository import QuotationRepository
 from services.clients.quotations.service import QUOTATION_DISCOUNT, QuotationService
 from services.clients.rates.repository import RateRepository
@@ -90,7 +93,7 @@ from services.clients.receivables.models import ClientsIdempotencyKey
 from services.clients.receivables.repository import ReceivablesRepository
 from services.clients.receivables.service import ReceivablesService
 from services.clients.receivables.write_offs import WriteOffService
-from services.clients.settings import ClientsSettings
+from services.clients.settings import ClientsSettings, forecast_policy
 from services.clients.surveys.repository import SurveyRepository
 from services.clients.surveys.service import SurveyService
 from services.clients.teams.repository import TeamRepository
@@ -108,6 +111,7 @@ from services.clients.workitems.producers import RoundSettings, WorkItemRounds
 from services.clients.workitems.queries import WorkItemQueries
 from shared.auth.principal import Role
 from shared.db import SessionDep
+from shared.http_client import ServiceClient
 from shared.idempotency import Idempotency, IdempotentRequest
 
 # --- settings, scope and actor ------------------------------------------------------------
@@ -280,6 +284,24 @@ def build_competitor_register(session: AsyncSession) -> CompetitorRegister:
 
 def build_pipeline(session: AsyncSession) -> PipelineService:
     return PipelineService(StageRepository(session), audit_trail(session))
+
+
+def build_pipeline_reports(
+    session: AsyncSession, settings: ClientsSettings, kpi_client: ServiceClient | None
+) -> PipelineReports:
+    return PipelineReports(
+        PipelineRepository(session),
+        KpiTargets(
+            kpi_client,
+            settings.forecast_target_indicator,
+            settings.forecast_targets_timeout_seconds,
+        ),
+        forecast_policy(settings),
+        base=settings.base_currency,
+        timezone=settings.timezone,
+        today=company_today(settings.timezone),
+        stuck_days=settings.pipeline_stuck_days,
+    )
 
 
 def build_opportunities(session: AsyncSession, settings: ClientsSettings) -> OpportunityService:
@@ -555,6 +577,12 @@ async def pipeline_service(session: SessionDep) -> PipelineService:
     return build_pipeline(session)
 
 
+async def pipeline_reports(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> PipelineReports:
+    return build_pipeline_reports(session, settings, getattr(request.app.state, "kpi_client", None))
+
+
 async def opportunity_service(session: SessionDep, settings: SettingsDep) -> OpportunityService:
     return build_opportunities(session, settings)
 
@@ -681,6 +709,7 @@ CatalogueServiceDep = Annotated[CatalogueService, Depends(catalogue_service)]
 CompetitorRegisterDep = Annotated[CompetitorRegister, Depends(competitor_register)]
 PipelineServiceDep = Annotated[PipelineService, Depends(pipeline_service)]
 OpportunityServiceDep = Annotated[OpportunityService, Depends(opportunity_service)]
+PipelineReportsDep = Annotated[PipelineReports, Depends(pipeline_reports)]
 ApprovalServiceDep = Annotated[ApprovalService, Depends(approval_service)]
 QuotationServiceDep = Annotated[QuotationService, Depends(quotation_service)]
 BidServiceDep = Annotated[BidService, Depends(bid_service)]

@@ -49,3 +49,9 @@ MANAGE_CATALOGUE = Policy(Role.ADMIN, Role.DEPT_MANAGER)
 MANAGE_PIPELINE = Policy(Role.ADMIN)
 # A lost opportunity is reopened by a manager (team lead and above), with a reason.
 REOPEN_OPPORTUNITIES = MANAGE_ACCOUNTS
+# 销售预测 / 销售机会报表: the people who sell and those who oversee them; the data scope
+# (access.py) bounds what each sees.
+READ_PIPELINE = Policy(
+    Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.ACCOUNT_MANAGER, Role.FINANCE,
+    Role.EXECUTIVE,
+)  # fmt: skip

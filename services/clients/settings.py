@@ -13,6 +13,7 @@ from services.clients.accounts.rules import GradeThresholds
 from services.clients.calendar.rules import business_hours
 from services.clients.collection.rules import dunning_policy
 from services.clients.credit.rules import AuthorityPeriod
+from services.clients.pipeline.rules import ForecastPolicy
 from services.clients.receivables.rules import RuleViolation, ageing_buckets
 from services.clients.visits.rules import visit_frequencies
 from shared.settings import ServiceSettings
@@ -28,6 +29,21 @@ class ClientsSettings(ServiceSettings):
     port: int = 8001
     db_row_reader_size: Annotated[int, Field(ge=0)] = 10  # get account by id
     staff_url: str = "http://127.0.0.1:8002"
+    kpi_url: str = "http://127.0.0.1:8003"
+
+    # 销售预测 (pipeline reports): open opportunities at or above these probabilities (or
+    # in the commit stages, JSON list) count as commit / best case; a stage held longer than
+    # the ageing days is stuck; targets are the month targets of the KPI target plans of
+    # the indicator coded forecast_target_indicator, read from kpi (its answer waited for
+    # at most forecast_targets_timeout_seconds; without it the report answers, targets null).
+    forecast_commit_probability: int = Field(default=75, ge=0, le=100)
+    forecast_best_case_probability: int = Field(default=50, ge=0, le=100)
+    forecast_commit_stages: list[str] = Field(
+        default_factory=lambda: ["negotiation"], max_length=20
+    )
+    forecast_target_indicator: str = Field(default="sales_attainment", min_length=1, max_length=40)
+    forecast_targets_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    pipeline_stuck_days: int = Field(default=30, ge=1, le=3650)
 
     # 客户分级: minimum trailing-12-month signed contract value (base currency) per grade.
     grade_a_threshold: Decimal = Decimal("5000000")
@@ -126,6 +142,11 @@ class ClientsSettings(ServiceSettings):
         return self
 
     @model_validator(mode="after")
+    def _forecast_policy_is_consistent(self) -> ClientsSettings:
+        forecast_policy(self)
+        return self
+
+    @model_validator(mode="after")
     def _grade_thresholds_are_consistent(self) -> ClientsSettings:
         GradeThresholds(  # raises on thresholds that are not S > A > B > 0
             a=self.grade_a_threshold, b=self.grade_b_threshold, s=self.grade_s_threshold
@@ -147,3 +168,12 @@ class ClientsSettings(ServiceSettings):
     def _visit_frequencies_are_known(self) -> ClientsSettings:
         visit_frequencies(self.visit_frequencies)  # raises on an unknown grade or frequency
         return self
+
+
+def forecast_policy(settings: ClientsSettings) -> ForecastPolicy:
+    """The commit / best-case rule from the settings (refused at load when inconsistent)."""
+    return ForecastPolicy(
+        commit_probability=settings.forecast_commit_probability,
+        best_case_probability=settings.forecast_best_case_probability,
+        commit_stages=frozenset(settings.forecast_commit_stages),
+    )

@@ -45,6 +45,8 @@ READ_ROLLUPS = Policy(
     Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.APPRAISAL_ADMIN, Role.EXECUTIVE
 )
 ORG_EVENTS = Policy(services=True)
+READ_TARGETS_INTERNAL = Policy(services=True)
+"""Monthly targets for another service's reports (clients' forecast against the plan)."""
 MANAGE_BONUS = Policy(*APPRAISAL_OFFICE)
 READ_BONUS = Policy(Role.ADMIN, Role.APPRAISAL_ADMIN, Role.DEPT_MANAGER, Role.EXECUTIVE)
 PROPOSE_REWARDS = Policy(Role.ADMIN, Role.APPRAISAL_ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD)

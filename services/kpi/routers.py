@@ -9,6 +9,7 @@ from services.kpi.cycles.router import router as cycles_router
 from services.kpi.org.router import internal_router as org_internal_router
 from services.kpi.org.router import router as org_router
 from services.kpi.rollups.router import router as rollups_router
+from services.kpi.targets.router import internal_router as targets_internal_router
 from services.kpi.targets.router import router as targets_router
 from services.kpi.templates.router import router as templates_router
 
@@ -22,6 +23,7 @@ ROUTERS = (
     bonus_router,
     org_router,
     org_internal_router,
+    targets_internal_router,
 )
 
 TAGS = [

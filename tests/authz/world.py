@@ -235,6 +235,7 @@ async def clients_family(
         client, document, f"{base}/contact-schedule", contact_id=contact
     )
     family["approval_request"] = await past_authority_request(client, account, owner)
+    # Expected this month, so the pipeline reports' default month counts it.
     family["opportunity"] = await created(
         client,
         document,
@@ -243,6 +244,7 @@ async def clients_family(
         members=[{"employee_id": owner, "role": "presales"}],
         contacts=[{"contact_id": contact, "role": "decision_maker"}],
         lines=[],
+        expected_close_month=datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m"),
     )
     await deal_records(client, document, family, seed)
     return family

@@ -33,20 +33,26 @@ from services.clients.accounts.schemas import (
 )
 from services.clients.accounts.service import AccountService
 from services.clients.accounts.spreadsheet import (
+    CLASSIFICATION,
     IMPORT_COLUMNS,
     FileFormat,
     FileRow,
     FileUnreadable,
+    UnknownColumns,
     XlsxBuilder,
     csv_chunk,
     csv_header,
     export_cells,
     read_rows,
+    split_classification,
     split_tags,
+    value_code,
 )
 from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import changed_fields, snapshot
+from services.clients.org.repository import OrgRepository
 from shared.errors import UnprocessableContent
+from shared.sheet_language import SheetLanguage
 
 MAX_IMPORT_ROWS = 5000
 EXPORT_BATCH = 500
@@ -111,6 +117,51 @@ class AccountImporter:
         self.accounts = accounts
         self.repository: AccountRepository = accounts.repository
 
+    async def _resolve_owners(self, rows: Sequence[FileRow], errors: list[dict[str, Any]]) -> None:
+        """Each row's owner as an id in ``owner_id``, from the first of its 工号, id and name
+        cells that is filled (a name must be one active employee's; digits are an id)."""
+        numbers = {r.cells["owner_no"] for r in rows if r.cells.get("owner_no")}
+        names = {
+            r.cells["owner_name"]
+            for r in rows
+            if r.cells.get("owner_name") and not r.cells["owner_name"].isdigit()
+        }
+        org = OrgRepository(self.repository.session)
+        by_number = await org.ids_by_number(numbers)
+        by_name = await org.ids_by_name(names)
+        for row in rows:
+            number, name = row.cells.get("owner_no"), row.cells.get("owner_name")
+            if number:
+                if number in by_number:
+                    row.cells["owner_id"] = str(by_number[number])
+                else:
+                    errors.append(
+                        _row_error(
+                            row.number,
+                            "owner_no",
+                            f"no employee has 工号 {number}",
+                            "unknown_employee_no",
+                        )
+                    )
+                    row.cells["owner_id"] = ""
+            elif row.cells.get("owner_id") or not name:
+                continue
+            elif name.isdigit():
+                row.cells["owner_id"] = name
+            elif len(by_name.get(name, [])) == 1:
+                row.cells["owner_id"] = str(by_name[name][0])
+            else:
+                found = len(by_name.get(name, []))
+                message = (
+                    f"{found} active employees are named {name}; give the 工号"
+                    if found
+                    else f"no active employee is named {name}"
+                )
+                errors.append(
+                    _row_error(row.number, "owner_name", message, "unknown_employee_name")
+                )
+                row.cells["owner_id"] = ""
+
     def _parse(self, rows: Sequence[FileRow], errors: list[dict[str, Any]]) -> list[_Checked]:
         checked: list[_Checked] = []
         for row in rows:
@@ -119,9 +170,23 @@ class AccountImporter:
             }
             if cells.get("tags") is None:
                 cells["tags"] = []
+            axes, unknown = split_classification(row.cells.get(CLASSIFICATION, ""))
+            for part in unknown:
+                errors.append(
+                    _row_error(
+                        row.number,
+                        CLASSIFICATION,
+                        f"{part} is no 客户分类",
+                        "unknown_classification",
+                    )
+                )
             for key in ("content_class", "trade_class"):
+                if cells.get(key) is None and key in axes:
+                    cells[key] = axes[key]
                 if cells.get(key) is None:
                     cells.pop(key, None)
+                else:
+                    cells[key] = value_code(key, cells[key])
             try:
                 checked.append(_Checked(row, AccountImportRow.model_validate(cells)))
             except ValidationError as exc:
@@ -239,6 +304,8 @@ class AccountImporter:
         update and whom it may name as owner."""
         try:
             rows = read_rows(content, file_format)
+        except UnknownColumns as exc:
+            raise UnprocessableContent(str(exc), extra={"unknown_columns": exc.headers}) from exc
         except FileUnreadable as exc:
             raise UnprocessableContent(str(exc)) from exc
         if not rows:
@@ -248,6 +315,7 @@ class AccountImporter:
                 f"the file has {len(rows)} rows; at most {MAX_IMPORT_ROWS} are imported at once"
             )
         errors: list[dict[str, Any]] = []
+        await self._resolve_owners(rows, errors)
         checked = self._parse(rows, errors)
         self._check_duplicates(checked, errors)
         await self._check_owners(checked, scope, errors)
@@ -304,9 +372,10 @@ async def export_batches(
     filters: AccountQuery,
     owner_ids: Collection[int] | None,
     sort: AccountSort,
+    lang: SheetLanguage,
 ) -> AsyncIterator[list[list[Any]]]:
-    """The accounts of a list, batch by batch, as export rows; its own session, because a
-    streamed body is produced after the request's session has closed."""
+    """The accounts of a list, batch by batch, as export rows in ``lang``; its own session,
+    because a streamed body is produced after the request's session has closed."""
     async with factory() as session:
         repository = AccountRepository(session)
         after: tuple[Any, int] | None = None
@@ -316,8 +385,15 @@ async def export_batches(
             )
             if not rows:
                 return
+            owners: dict[int, tuple[str, str | None]] = {}
+            if lang is SheetLanguage.ZH_CN:
+                owners = await OrgRepository(session).names({row.owner_id for row in rows})
             yield [
-                export_cells(AccountRead.model_validate(row).model_dump(mode="json"))
+                export_cells(
+                    AccountRead.model_validate(row).model_dump(mode="json"),
+                    lang,
+                    owners.get(row.owner_id),
+                )
                 for row in rows
             ]
             if len(rows) < EXPORT_BATCH:
@@ -333,15 +409,16 @@ async def export_stream(
     owner_ids: Collection[int] | None,
     sort: AccountSort,
     file_format: FileFormat,
+    lang: SheetLanguage,
 ) -> AsyncIterator[bytes]:
     """The export file, chunk by chunk."""
-    batches = export_batches(factory, filters, owner_ids, sort)
+    batches = export_batches(factory, filters, owner_ids, sort, lang)
     if file_format is FileFormat.CSV:
-        yield csv_header()
+        yield csv_header(lang)
         async for batch in batches:
             yield csv_chunk(batch)
         return
-    builder = XlsxBuilder()
+    builder = XlsxBuilder(lang)
     async for batch in batches:
         builder.append(batch)
     for chunk in builder.chunks():

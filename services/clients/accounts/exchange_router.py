@@ -14,6 +14,7 @@ from services.clients.accounts.spreadsheet import CSV_MEDIA_TYPE, XLSX_MEDIA_TYP
 from services.clients.dependencies import AccountScope, AccountServiceDep, ActorId
 from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from shared.errors import DomainError, PayloadTooLarge, problem_responses
+from shared.sheet_language import SheetLanguageDep
 
 router = APIRouter(prefix="/v1/clients/accounts", tags=["accounts"])
 
@@ -45,12 +46,13 @@ async def export_accounts(
     request: Request,
     scope: AccountScope,
     filters: AccountFilters,
+    lang: SheetLanguageDep,
     file_format: Annotated[FileFormat, Query(alias="format")] = FileFormat.CSV,
     sort: Annotated[AccountSort, Query()] = AccountSort.ID,
 ) -> StreamingResponse:
     factory = request.app.state.session_factory
     return StreamingResponse(
-        export_stream(factory, filters, scope, sort, file_format),
+        export_stream(factory, filters, scope, sort, file_format, lang),
         media_type=file_format.media_type,
         headers={"Content-Disposition": f'attachment; filename="accounts.{file_format.value}"'},
     )
@@ -65,6 +67,9 @@ async def export_accounts(
         "Send the file as the request body with `Content-Type: text/csv` or the XLSX media "
         "type. Rows match existing accounts by credit code, else by legal name; matched "
         "accounts get the file's descriptive fields (their owner changes only by transfer). "
+        "Headers and values may be the Chinese ones of an export (客户名称, 客户分类 with 潜在 / "
+        "已有客户 / 企业类 …, 负责人 by name or 负责人工号 by 工号) or the English codes; a "
+        "column the import does not know is refused (422, `unknown_columns`). "
         "A row may update only an account the caller may change (one matching another's "
         "account is a row error saying only that it exists) and name as owner only someone "
         "the caller may assign. "

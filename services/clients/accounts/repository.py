@@ -157,6 +157,18 @@ class AccountRepository(Repository):
         result = await self.session.exec(query)
         return result.all()
 
+    async def legal_names(self, account_ids: Collection[int]) -> dict[int, str]:
+        """The legal name of each account among ``account_ids`` (for exports; the rows
+        exported are already scoped)."""
+        if not account_ids:
+            return {}
+        result = await self.session.exec(
+            select(col(Account.id), col(Account.legal_name)).where(
+                col(Account.id).in_(list(account_ids))
+            )
+        )
+        return {int(cast(int, row[0])): row[1] for row in result.all()}
+
     async def owned_by(self, owner_id: int, *, for_update: bool = False) -> Sequence[Account]:
         """Every account of one owner, archived ones included (nothing may be orphaned)."""
         query = select(Account).where(col(Account.owner_id) == owner_id).order_by(col(Account.id))

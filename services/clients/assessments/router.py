@@ -29,6 +29,7 @@ from shared.concurrency import etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
 from shared.periods import IsoDay
+from shared.sheet_language import SheetLanguageDep
 
 router = APIRouter(prefix="/v1/clients", tags=["assessments"])
 
@@ -87,6 +88,7 @@ async def export_account_assessments(
     settings: SettingsDep,
     scope: AccountScope,
     filters: AssessmentFilters,
+    lang: SheetLanguageDep,
 ) -> StreamingResponse:
     await service.for_account(account_id, filters, scope, after_id=None, limit=1)
 
@@ -97,7 +99,7 @@ async def export_account_assessments(
         return [AssessmentRead.model_validate(row) for row in rows]
 
     return StreamingResponse(
-        csv_stream(request.app.state.session_factory, EXPORT_COLUMNS, fetch),
+        csv_stream(request.app.state.session_factory, EXPORT_COLUMNS, fetch, lang=lang),
         media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="assessments.csv"'},
     )

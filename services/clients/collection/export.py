@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.clients.collection.models import CollectionTask
 from services.clients.collection.repository import CollectionRepository, TaskQuery
 from services.clients.csv_export import csv_stream
+from shared.sheet_language import SheetLanguage
 
 EXPORT_COLUMNS = (
     "id", "account_id", "invoice_id", "invoice_line_id", "line_no", "line_due_date",
@@ -22,6 +23,7 @@ def export_stream(
     factory: async_sessionmaker[AsyncSession],
     filters: TaskQuery,
     owner_ids: Collection[int] | None,
+    lang: SheetLanguage,
 ) -> AsyncIterator[bytes]:
     """The collection tasks of a list, as CSV."""
 
@@ -32,4 +34,4 @@ def export_stream(
             filters, owner_ids=owner_ids, after_id=after_id, limit=limit
         )
 
-    return csv_stream(factory, EXPORT_COLUMNS, fetch)
+    return csv_stream(factory, EXPORT_COLUMNS, fetch, lang=lang)

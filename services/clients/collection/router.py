@@ -24,6 +24,7 @@ from shared.concurrency import IfMatch, etag_for
 from shared.errors import UnprocessableContent, problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
 from shared.periods import IsoDay
+from shared.sheet_language import SheetLanguageDep
 
 router = APIRouter(prefix="/v1/clients", tags=["collection"])
 
@@ -99,10 +100,10 @@ async def run_dunning(
     responses={**CSV_RESPONSE, **problem_responses(401, 403, 422)},
 )
 async def export_collection_tasks(
-    request: Request, scope: AccountScope, filters: TaskFilters
+    request: Request, scope: AccountScope, filters: TaskFilters, lang: SheetLanguageDep
 ) -> StreamingResponse:
     return StreamingResponse(
-        export_stream(request.app.state.session_factory, filters, scope),
+        export_stream(request.app.state.session_factory, filters, scope, lang),
         media_type=CSV_MEDIA_TYPE,
         headers={"Content-Disposition": 'attachment; filename="collection-tasks.csv"'},
     )

@@ -14,6 +14,7 @@ from services.clients.contracts.repository import ContractRepository
 from services.clients.contracts.rules import shown_status
 from services.clients.contracts.schemas import ContractQuery
 from services.clients.csv_export import csv_stream
+from shared.sheet_language import SheetLanguage
 
 EXPORT_COLUMNS = (
     "id", "account_id", "number", "title", "amount", "currency", "amount_base",
@@ -36,6 +37,7 @@ def export_stream(
     filters: ContractQuery,
     owner_ids: Collection[int] | None,
     today: Callable[[], date],
+    lang: SheetLanguage,
 ) -> AsyncIterator[bytes]:
     """The contracts of a list, as CSV (expiry read as of the export's day)."""
     day = today()
@@ -45,4 +47,4 @@ def export_stream(
             filters, owner_ids=owner_ids, today=day, after_id=after_id, limit=limit
         )
 
-    return csv_stream(factory, EXPORT_COLUMNS, fetch, lambda row: export_cells(row, day))
+    return csv_stream(factory, EXPORT_COLUMNS, fetch, lambda row: export_cells(row, day), lang)

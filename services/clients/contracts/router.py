@@ -38,6 +38,7 @@ from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
 from shared.periods import IsoDay
+from shared.sheet_language import SheetLanguageDep
 
 router = APIRouter(prefix="/v1/clients", tags=["contracts"])
 
@@ -110,11 +111,19 @@ async def list_contracts(
     responses={**CSV_RESPONSE, **problem_responses(401, 403, 422)},
 )
 async def export_contracts(
-    request: Request, scope: AccountScope, filters: ContractFilters, settings: SettingsDep
+    request: Request,
+    scope: AccountScope,
+    filters: ContractFilters,
+    settings: SettingsDep,
+    lang: SheetLanguageDep,
 ) -> StreamingResponse:
     return StreamingResponse(
         export_stream(
-            request.app.state.session_factory, filters, scope, company_today(settings.timezone)
+            request.app.state.session_factory,
+            filters,
+            scope,
+            company_today(settings.timezone),
+            lang,
         ),
         media_type=CSV_MEDIA_TYPE,
         headers={"Content-Disposition": 'attachment; filename="contracts.csv"'},

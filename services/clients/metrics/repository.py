@@ -147,6 +147,43 @@ paid_by_end AS (
       AND i.issue_date <= :d1
     GROUP BY i.owner_id
 ),
+opp_created AS (
+    SELECT owner_id, count(*) AS opportunities
+    FROM clients.opportunity_stage_changes
+    WHERE from_stage_code IS NULL AND changed_at >= :t0 AND changed_at < :t1
+      AND owner_id = ANY(CAST(:ids AS integer[]))
+    GROUP BY owner_id
+),
+base_rate AS (
+    SELECT DISTINCT ON (currency) currency, rate
+    FROM clients.exchange_rates
+    WHERE effective_on <= :d1
+    ORDER BY currency, effective_on DESC
+),
+opp_closed AS (
+    SELECT c.owner_id,
+           count(*) FILTER (WHERE s.outcome = 'won') AS won,
+           count(*) FILTER (WHERE s.outcome = 'lost') AS lost,
+           sum(round(o.amount * COALESCE(r.rate, 1), 2)) FILTER (
+               WHERE s.outcome = 'won' AND (o.currency = :base OR r.rate IS NOT NULL)
+           ) AS won_value
+    FROM clients.opportunity_stage_changes c
+    JOIN clients.pipeline_stages s ON s.code = c.to_stage_code
+    JOIN clients.opportunities o ON o.id = c.opportunity_id
+    LEFT JOIN base_rate r ON r.currency = o.currency AND o.currency <> :base
+    WHERE s.outcome IN ('won', 'lost') AND c.changed_at >= :t0 AND c.changed_at < :t1
+      AND c.owner_id = ANY(CAST(:ids AS integer[]))
+    GROUP BY c.owner_id
+),
+opp_open AS (
+    SELECT o.owner_id, sum(round(o.amount * COALESCE(r.rate, 1), 2)) AS value
+    FROM clients.opportunities o
+    LEFT JOIN base_rate r ON r.currency = o.currency AND o.currency <> :base
+    WHERE o.status = 'open' AND o.expected_close_month BETWEEN :d0 AND :d1
+      AND (o.currency = :base OR r.rate IS NOT NULL)
+      AND o.owner_id = ANY(CAST(:ids AS integer[]))
+    GROUP BY o.owner_id
+),
 owner_at_start AS (
     SELECT DISTINCT ON (account_id) account_id, to_employee_id AS owner_id
     FROM clients.ownership_history
@@ -191,7 +228,12 @@ SELECT emp.employee_id,
        COALESCE(arrears.amount, 0) AS arrears_at_start,
        COALESCE(invoiced.amount, 0) AS amount_invoiced,
        COALESCE(billed_by_end.amount, 0) - COALESCE(paid_by_end.amount, 0)
-           AS receivables_outstanding
+           AS receivables_outstanding,
+       COALESCE(opp_created.opportunities, 0) AS new_opportunities,
+       COALESCE(opp_closed.won, 0) AS opportunities_won,
+       COALESCE(opp_closed.lost, 0) AS opportunities_lost,
+       COALESCE(opp_closed.won_value, 0) AS won_amount,
+       COALESCE(opp_open.value, 0) AS pipeline_amount
 FROM emp
 LEFT JOIN signed ON signed.owner_id = emp.employee_id
 LEFT JOIN new_accounts ON new_accounts.owner_id = emp.employee_id
@@ -207,6 +249,9 @@ LEFT JOIN collected ON collected.owner_id = emp.employee_id
 LEFT JOIN invoiced ON invoiced.owner_id = emp.employee_id
 LEFT JOIN billed_by_end ON billed_by_end.owner_id = emp.employee_id
 LEFT JOIN paid_by_end ON paid_by_end.owner_id = emp.employee_id
+LEFT JOIN opp_created ON opp_created.owner_id = emp.employee_id
+LEFT JOIN opp_closed ON opp_closed.owner_id = emp.employee_id
+LEFT JOIN opp_open ON opp_open.owner_id = emp.employee_id
 """
 )
 
@@ -235,6 +280,11 @@ class EmployeeFacts:
     arrears_at_start: Decimal
     amount_invoiced: Decimal
     receivables_outstanding: Decimal
+    new_opportunities: int
+    opportunities_won: int
+    opportunities_lost: int
+    won_amount: Decimal
+    pipeline_amount: Decimal
 
 
 class MetricsRepository:
@@ -252,6 +302,7 @@ class MetricsRepository:
         start: datetime,
         end: datetime,
         now: datetime,
+        base: str,
     ) -> dict[int, EmployeeFacts]:
         """Facts per employee for the days ``[first_day, last_day]`` (dated facts) and the
         instants ``[start, end)`` (timestamped facts) of one period; a deadline counts as
@@ -271,6 +322,7 @@ class MetricsRepository:
                 "t0": start,
                 "t1": end,
                 "now": now,
+                "base": base,
             },
         )
         return {row.employee_id: EmployeeFacts(**row._asdict()) for row in result}

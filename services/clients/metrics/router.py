@@ -30,7 +30,14 @@ to whoever owns the account today:
 - a survey to the account's owner when it was taken;
 - a lost account (churn) to its owner when it was marked lost; `accounts_at_start` counts
   the accounts an employee owned (by the ownership history) at the first instant of the
-  period, excluding lost and archived ones.
+  period, excluding lost and archived ones;
+- an opportunity's creation (`new_opportunities`), win and loss to its owner recorded on
+  that stage change; `won_amount` is the won opportunities' amounts in the base currency
+  (each to the cent, at the rate in force on the period's last day; a currency without a
+  rate is left out), `win_rate` = won ÷ (won + lost) × 100, null when none closed;
+  `pipeline_amount` is the open opportunities owned now whose expected close month is in
+  the period (an indicator on it with the sales target as its target reads as pipeline
+  coverage of target).
 
 So an account handed over mid-period credits its earlier facts to the leaver and its later
 ones to the successor; nothing is counted twice.

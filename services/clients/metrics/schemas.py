@@ -89,6 +89,16 @@ class EmployeeMetrics(BaseModel):
         description="应收占压率 = receivables_outstanding ÷ amount_invoiced × 100, to 0.01 "
         "half up, not capped; null when nothing was invoiced in the period."
     )
+    new_opportunities: int = Field(description="Opportunities opened in the period.")
+    opportunities_won: int
+    opportunities_lost: int
+    won_amount: Money = Field(description="赢单金额: opportunities won in the period.")
+    win_rate: Rate | None = Field(
+        description="赢单率 = won ÷ (won + lost) × 100, to 0.01 half up; null when none closed."
+    )
+    pipeline_amount: Money = Field(
+        description="Open opportunities expected to close in the period (管道金额)."
+    )
 
 
 class MetricsBatch(BaseModel):
@@ -132,6 +142,12 @@ class MetricsBatch(BaseModel):
                                 "currency": "CNY",
                             },
                             "receivables_ratio": "35.00",
+                            "new_opportunities": 3,
+                            "opportunities_won": 1,
+                            "opportunities_lost": 1,
+                            "won_amount": {"amount": "300000.00", "currency": "CNY"},
+                            "win_rate": "50.00",
+                            "pipeline_amount": {"amount": "900000.00", "currency": "CNY"},
                         }
                     ],
                 }

@@ -47,6 +47,14 @@ def _metrics(facts: EmployeeFacts, currency: str) -> EmployeeMetrics:
         receivables_ratio=outstanding_ratio(
             max(facts.receivables_outstanding, Decimal(0)), facts.amount_invoiced
         ),
+        new_opportunities=facts.new_opportunities,
+        opportunities_won=facts.opportunities_won,
+        opportunities_lost=facts.opportunities_lost,
+        won_amount=Money.rounded(facts.won_amount, currency),
+        win_rate=percentage(
+            facts.opportunities_won, facts.opportunities_won + facts.opportunities_lost
+        ),
+        pipeline_amount=Money.rounded(facts.pipeline_amount, currency),
     )
 
 
@@ -67,6 +75,7 @@ class MetricsService:
             start=start,
             end=end,
             now=datetime.now(UTC),
+            base=self.currency,
         )
         return MetricsBatch(
             period=str(period),

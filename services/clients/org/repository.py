@@ -59,6 +59,45 @@ class OrgRepository(OrgCopyRepository[OrgEmployee, OrgEmployeePeriod]):
         )
         return {int(row) for row in result.all()}
 
+    async def names(self, employee_ids: Collection[int]) -> dict[int, tuple[str, str | None]]:
+        """Name and employee number (工号) of each known employee among ``employee_ids``."""
+        if not employee_ids:
+            return {}
+        employees = self.employees
+        result = await self.session.exec(
+            select(employees.c.employee_id, employees.c.name, employees.c.employee_no).where(
+                employees.c.employee_id.in_(list(employee_ids))
+            )
+        )
+        return {int(row[0]): (row[1], row[2]) for row in result.all()}
+
+    async def ids_by_number(self, employee_nos: Collection[str]) -> dict[str, int]:
+        """The employee holding each 工号 among ``employee_nos`` (unknown ones absent)."""
+        if not employee_nos:
+            return {}
+        employees = self.employees
+        result = await self.session.exec(
+            select(employees.c.employee_no, employees.c.employee_id).where(
+                employees.c.employee_no.in_(list(employee_nos))
+            )
+        )
+        return {row[0]: int(row[1]) for row in result.all()}
+
+    async def ids_by_name(self, names: Collection[str]) -> dict[str, list[int]]:
+        """The active employees bearing each name among ``names`` (namesakes all listed)."""
+        if not names:
+            return {}
+        employees = self.employees
+        result = await self.session.exec(
+            select(employees.c.name, employees.c.employee_id)
+            .where(employees.c.name.in_(list(names)), employees.c.status == ACTIVE)
+            .order_by(employees.c.employee_id)
+        )
+        found: dict[str, list[int]] = {}
+        for name, employee_id in result.all():
+            found.setdefault(name, []).append(int(employee_id))
+        return found
+
 
 class StandInRepository(OrgStandInRepository[OrgStandIn]):
     def __init__(self, session: AsyncSession) -> None:

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.clients.csv_export import csv_stream
 from services.clients.surveys.repository import SurveyRepository
 from services.clients.surveys.schemas import SurveyQuery
+from shared.sheet_language import SheetLanguage
 
 EXPORT_COLUMNS = (
     "id", "account_id", "period", "score", "surveyed_on", "respondent_contact_id", "channel",
@@ -22,6 +23,7 @@ def export_stream(
     factory: async_sessionmaker[AsyncSession],
     filters: SurveyQuery,
     owner_ids: Collection[int] | None,
+    lang: SheetLanguage,
 ) -> AsyncIterator[bytes]:
     """The surveys of a list, as CSV."""
 
@@ -30,4 +32,4 @@ def export_stream(
             filters, owner_ids=owner_ids, after_id=after_id, limit=limit
         )
 
-    return csv_stream(factory, EXPORT_COLUMNS, fetch)
+    return csv_stream(factory, EXPORT_COLUMNS, fetch, lang=lang)

@@ -20,6 +20,7 @@ from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
 from shared.periods import IsoDay
+from shared.sheet_language import SheetLanguageDep
 
 router = APIRouter(prefix="/v1/clients", tags=["surveys"])
 
@@ -92,10 +93,10 @@ async def list_surveys(
     responses={**CSV_RESPONSE, **problem_responses(401, 403, 422)},
 )
 async def export_surveys(
-    request: Request, scope: AccountScope, filters: SurveyFilters
+    request: Request, scope: AccountScope, filters: SurveyFilters, lang: SheetLanguageDep
 ) -> StreamingResponse:
     return StreamingResponse(
-        export_stream(request.app.state.session_factory, filters, scope),
+        export_stream(request.app.state.session_factory, filters, scope, lang),
         media_type=CSV_MEDIA_TYPE,
         headers={"Content-Disposition": 'attachment; filename="surveys.csv"'},
     )

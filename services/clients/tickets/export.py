@@ -12,6 +12,7 @@ from services.clients.csv_export import csv_stream
 from services.clients.dependencies import build_tickets
 from services.clients.settings import ClientsSettings
 from services.clients.tickets.schemas import TicketQuery, TicketRead
+from shared.sheet_language import SheetLanguage
 
 EXPORT_COLUMNS = (
     "id", "account_id", "kind", "category", "severity", "channel", "title", "status",
@@ -31,6 +32,7 @@ def export_stream(
     settings: ClientsSettings,
     filters: TicketQuery,
     owner_ids: Collection[int] | None,
+    lang: SheetLanguage,
 ) -> AsyncIterator[bytes]:
     """The tickets of a list, as CSV, with ``breached`` read live like the list."""
 
@@ -38,4 +40,4 @@ def export_stream(
         service = build_tickets(session, settings)
         return await service.search(filters, owner_ids, before_id=before_id, limit=limit)
 
-    return csv_stream(factory, EXPORT_COLUMNS, fetch, export_cells)
+    return csv_stream(factory, EXPORT_COLUMNS, fetch, export_cells, lang)

@@ -39,6 +39,7 @@ from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
 from shared.periods import IsoDay
+from shared.sheet_language import SheetLanguageDep
 
 router = APIRouter(prefix="/v1/clients", tags=["tickets"])
 
@@ -103,10 +104,14 @@ def _with_etag(response: Response, ticket: TicketRead) -> TicketRead:
     responses={**CSV_RESPONSE, **problem_responses(401, 403, 422)},
 )
 async def export_tickets(
-    request: Request, scope: AccountScope, filters: TicketFilters, settings: SettingsDep
+    request: Request,
+    scope: AccountScope,
+    filters: TicketFilters,
+    settings: SettingsDep,
+    lang: SheetLanguageDep,
 ) -> StreamingResponse:
     return StreamingResponse(
-        export_stream(request.app.state.session_factory, settings, filters, scope),
+        export_stream(request.app.state.session_factory, settings, filters, scope, lang),
         media_type=CSV_MEDIA_TYPE,
         headers={"Content-Disposition": 'attachment; filename="tickets.csv"'},
     )

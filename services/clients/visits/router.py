@@ -37,6 +37,7 @@ from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
 from shared.periods import IsoDay
+from shared.sheet_language import SheetLanguageDep
 
 router = APIRouter(prefix="/v1/clients", tags=["visits"])
 
@@ -208,6 +209,7 @@ async def export_visits(
     settings: SettingsDep,
     scope: AccountScope,
     filters: VisitFilters,
+    lang: SheetLanguageDep,
     account_id: AccountQuery = None,
 ) -> StreamingResponse:
     service.check_filters(filters)
@@ -218,7 +220,7 @@ async def export_visits(
         return list(await visits.search(filters, scope, after_id=after, limit=limit))
 
     return StreamingResponse(
-        csv_stream(request.app.state.session_factory, EXPORT_COLUMNS, fetch),
+        csv_stream(request.app.state.session_factory, EXPORT_COLUMNS, fetch, lang=lang),
         media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="visits.csv"'},
     )

@@ -33,6 +33,7 @@ from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
 from shared.periods import IsoDay
+from shared.sheet_language import SheetLanguageDep
 
 router = APIRouter(prefix="/v1/clients", tags=["contact-schedule"])
 
@@ -169,6 +170,7 @@ async def export_contact_touches(
     settings: SettingsDep,
     scope: AccountScope,
     filters: TouchFilters,
+    lang: SheetLanguageDep,
     account_id: AccountQuery = None,
 ) -> StreamingResponse:
     filters = filters.model_copy(update={"account_id": account_id})
@@ -179,7 +181,7 @@ async def export_contact_touches(
         return list(await schedule.search(filters, scope, after_id=after, limit=limit))
 
     return StreamingResponse(
-        csv_stream(request.app.state.session_factory, EXPORT_COLUMNS, fetch),
+        csv_stream(request.app.state.session_factory, EXPORT_COLUMNS, fetch, lang=lang),
         media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="contact-schedule.csv"'},
     )

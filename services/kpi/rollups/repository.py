@@ -114,16 +114,19 @@ class RollupRepository:
         return [(r[0], r[1], r[2], r[3], r[4]) for r in result.all()]
 
     async def export_rows(self, cycle_id: int, scope: KpiScope) -> list[dict[str, Any]]:
-        """One row per appraisal in scope with the employee's number and name (org copy)."""
+        """One row per appraisal in scope with the employee's number and name and the
+        manager's name (org copy)."""
         appraisals, employees = _t(Appraisal), _t(OrgEmployee)
+        managers = employees.alias("managers")
         query = (
             core_select(
                 appraisals.c.employee_id, employees.c.employee_no, employees.c.name,
                 appraisals.c.department_id, appraisals.c.manager_id, appraisals.c.position_code,
                 appraisals.c.state, appraisals.c.score, appraisals.c.final_score,
-                appraisals.c.final_grade,
+                appraisals.c.final_grade, managers.c.name.label("manager_name"),
             )
             .outerjoin(employees, employees.c.employee_id == appraisals.c.employee_id)
+            .outerjoin(managers, managers.c.employee_id == appraisals.c.manager_id)
             .where(appraisals.c.cycle_id == cycle_id)
             .order_by(appraisals.c.department_id, appraisals.c.employee_id)
         )  # fmt: skip

@@ -14,6 +14,7 @@ from services.kpi.rollups.spreadsheet import XLSX_MEDIA_TYPE
 from shared.errors import problem_responses
 from shared.pagination import IdPath
 from shared.periods import PeriodKind
+from shared.sheet_language import SheetLanguageDep
 
 router = APIRouter(prefix="/v1/kpi", tags=["rollups"])
 
@@ -57,7 +58,7 @@ async def get_trend(
     responses={
         200: {
             "content": {
-                "text/csv": {"example": "employee_id,employee_no,name,...\n"},
+                "text/csv": {"example": "员工编号,工号,姓名,...\n"},
                 XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
             }
         },
@@ -67,16 +68,17 @@ async def get_trend(
 async def export_cycle(
     cycle_id: IdPath,
     service: RollupServiceDep,
+    lang: SheetLanguageDep,
     export_format: Annotated[ExportFormat, Query(alias="format")] = ExportFormat.CSV,
 ) -> StreamingResponse:
     if export_format is ExportFormat.XLSX:
         return StreamingResponse(
-            await service.export_xlsx(cycle_id),
+            await service.export_xlsx(cycle_id, lang),
             media_type=XLSX_MEDIA_TYPE,
             headers={"Content-Disposition": f'attachment; filename="cycle-{cycle_id}.xlsx"'},
         )
     return StreamingResponse(
-        await service.export_csv(cycle_id),
+        await service.export_csv(cycle_id, lang),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="cycle-{cycle_id}.csv"'},
     )

@@ -30,6 +30,7 @@ from services.kpi.rollups.schemas import (
 from services.kpi.rollups.spreadsheet import xlsx_chunks
 from shared.errors import NotFound
 from shared.money import Money
+from shared.sheet_language import SheetLanguage
 
 _GROUP_COLUMN = {GroupBy.DEPARTMENT: "department_id", GroupBy.TEAM: "manager_id"}
 _CENT = Decimal("0.01")
@@ -40,6 +41,21 @@ EXPORT_COLUMNS = (
     "performance_bonus", "rewards", "penalties", "bonus_total", "currency",
 )  # fmt: skip
 """The export's columns; the bonus ones follow services.kpi.bonus.rules (approved 奖惩 only)."""
+
+ZH_EXPORT_TITLES = {
+    "employee_id": "员工编号", "employee_no": "工号", "name": "姓名",
+    "department_id": "部门编号", "manager_id": "上级", "position_code": "岗位",
+    "state": "状态", "score": "得分", "final_score": "最终得分", "final_grade": "考核等级",
+    "bonus_factor": "奖金系数", "bonus_base": "奖金基数", "performance_bonus": "绩效奖金",
+    "rewards": "奖励", "penalties": "处罚", "bonus_total": "奖金合计", "currency": "币种",
+}  # fmt: skip
+"""Chinese headers of the export; in Chinese the manager column holds his name."""
+
+
+def export_header(lang: SheetLanguage) -> list[str]:
+    if lang is SheetLanguage.EN:
+        return list(EXPORT_COLUMNS)
+    return [ZH_EXPORT_TITLES[column] for column in EXPORT_COLUMNS]
 
 
 def _average(total: Decimal, count: int) -> Decimal | None:
@@ -173,11 +189,15 @@ class RollupService:
             for row in rows
         ]  # fmt: skip
 
-    async def _export_rows(self, cycle_id: int) -> Iterator[list[Any]]:
-        """The cycle's results in ``EXPORT_COLUMNS`` order (``None`` where there is nothing)."""
+    async def _export_rows(self, cycle_id: int, lang: SheetLanguage) -> Iterator[list[Any]]:
+        """The cycle's results in ``EXPORT_COLUMNS`` order (``None`` where there is nothing);
+        in Chinese the manager by name."""
         cycle = await self._cycle(cycle_id)
         rows = await self.repository.export_rows(cycle_id, self.scope)
         lines = await self._bonus_lines(cycle, rows)
+        if lang is SheetLanguage.ZH_CN:
+            for row in rows:
+                row["manager_id"] = row["manager_name"] or row["manager_id"]
 
         def amount(money: Money | None) -> Decimal | None:
             return None if money is None else money.amount
@@ -196,14 +216,14 @@ class RollupService:
             for row, line in zip(rows, lines, strict=True)
         )
 
-    async def export_csv(self, cycle_id: int) -> Iterator[str]:
+    async def export_csv(self, cycle_id: int, lang: SheetLanguage) -> Iterator[str]:
         """The cycle's results as CSV lines (UTF-8 with BOM so spreadsheets show 中文)."""
-        rows = await self._export_rows(cycle_id)
+        rows = await self._export_rows(cycle_id, lang)
 
         def lines() -> Iterator[str]:
             buffer = io.StringIO()
             writer = csv.writer(buffer)
-            writer.writerow(EXPORT_COLUMNS)
+            writer.writerow(export_header(lang))
             yield "\ufeff" + buffer.getvalue()
             for row in rows:
                 buffer.seek(0)
@@ -213,7 +233,7 @@ class RollupService:
 
         return lines()
 
-    async def export_xlsx(self, cycle_id: int) -> Iterator[bytes]:
+    async def export_xlsx(self, cycle_id: int, lang: SheetLanguage) -> Iterator[bytes]:
         """The cycle's results as an XLSX workbook (one sheet, the CSV's columns)."""
-        rows = await self._export_rows(cycle_id)
-        return xlsx_chunks(f"cycle-{cycle_id}", EXPORT_COLUMNS, rows)
+        rows = await self._export_rows(cycle_id, lang)
+        return xlsx_chunks(f"cycle-{cycle_id}", export_header(lang), rows)

@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, or_, update
+from sqlalchemy import func, insert, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.kpi.access import KpiScope
+from services.kpi.indicators.models import Indicator
 from services.kpi.targets.models import TargetNode, TargetPlan
 
 
@@ -112,3 +113,30 @@ class TargetRepository:
                 params=[{"id": node_id, "amount": amount} for node_id, amount in amounts.items()],
             )
             await self.session.flush()
+
+    async def monthly_amounts(
+        self, indicator_code: str, year: int, employee_ids: Sequence[int]
+    ) -> list[tuple[int, int, Decimal]]:
+        """(employee, month, amount) of the month nodes of ``year``'s plans of the indicator
+        coded ``indicator_code`` for ``employee_ids`` (summed over departments' plans)."""
+        if not employee_ids:
+            return []
+        query = (
+            select(
+                col(TargetNode.employee_id),
+                col(TargetNode.month),
+                func.sum(col(TargetNode.amount)),
+            )
+            .join(TargetPlan, col(TargetPlan.id) == col(TargetNode.plan_id))
+            .join(Indicator, col(Indicator.id) == col(TargetPlan.indicator_id))
+            .where(
+                col(Indicator.code) == indicator_code,
+                col(TargetPlan.year) == year,
+                col(TargetNode.level) == "month",
+                col(TargetNode.employee_id).in_(list(employee_ids)),
+            )
+            .group_by(col(TargetNode.employee_id), col(TargetNode.month))
+            .order_by(col(TargetNode.employee_id), col(TargetNode.month))
+        )
+        result = await self.session.exec(query)
+        return [(int(e), int(m), Decimal(a)) for e, m, a in result.all() if e and m]

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
+from pydantic import StringConstraints
 
-from services.kpi.access import MANAGE_TARGETS, READ_TARGETS
+from services.kpi.access import MANAGE_TARGETS, READ_TARGETS, READ_TARGETS_INTERNAL
 from services.kpi.dependencies import TargetServiceDep
 from services.kpi.targets.schemas import (
+    MonthlyTargets,
     TargetPlanCreate,
     TargetPlanRead,
     TargetPlanSummary,
@@ -20,11 +22,17 @@ from shared.pagination import (
     IdPath,
     Page,
     PageSize,
+    RecordId,
     cursor_key,
     keyset_page,
 )
 
 router = APIRouter(prefix="/v1/kpi/target-plans", tags=["targets"])
+internal_router = APIRouter(prefix="/v1/kpi/internal/targets", tags=["targets"])
+
+IndicatorCode = Annotated[
+    str, StringConstraints(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$")
+]
 
 
 @router.get(
@@ -88,3 +96,21 @@ async def rebalance_target_plan(
     plan_id: IdPath, change: TargetRebalance, service: TargetServiceDep
 ) -> TargetPlanRead:
     return await service.rebalance(plan_id, change)
+
+
+@internal_router.get(
+    "/monthly",
+    dependencies=[Depends(READ_TARGETS_INTERNAL)],
+    response_model=MonthlyTargets,
+    summary="Month targets of some people under an indicator's plans (for clients' forecast)",
+    responses=problem_responses(401, 403, 422),
+)
+async def monthly_targets(
+    service: TargetServiceDep,
+    indicator: Annotated[IndicatorCode, Query(description="The indicator's code.")],
+    year: Annotated[int, Query(ge=2000, le=2999, examples=[2026])],
+    employee_id: Annotated[
+        list[RecordId], Query(min_length=1, max_length=1000, description="Repeat for several.")
+    ],
+) -> MonthlyTargets:
+    return await service.monthly(indicator, year, sorted(set(employee_id)))

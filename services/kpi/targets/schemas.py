@@ -136,3 +136,31 @@ class TargetPlanSummary(BaseModel):
     department_id: int
     total: ExactDecimal
     version: int
+
+
+class MonthlyTarget(BaseModel):
+    """One person's target for one month of the plan."""
+
+    employee_id: int
+    month: str = Field(description="YYYY-MM", examples=["2026-03"])
+    amount: ExactDecimal = Field(description="In the KPI base currency, to the cent.")
+
+
+class MonthlyTargets(BaseModel):
+    """The month targets of some people under one indicator's plans of a year."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "indicator": "sales_amount",
+                    "year": 2026,
+                    "items": [{"employee_id": 12, "month": "2026-03", "amount": "250000.00"}],
+                }
+            ]
+        }
+    )
+
+    indicator: str
+    year: int
+    items: list[MonthlyTarget]

@@ -24,6 +24,8 @@ from services.kpi.targets.rules import (
     visible_parts,
 )
 from services.kpi.targets.schemas import (
+    MonthlyTarget,
+    MonthlyTargets,
     PersonTarget,
     RebalanceChange,
     TargetPlanCreate,
@@ -274,3 +276,19 @@ class TargetService:
             )  # fmt: skip
         await self.repository.touch(plan)
         return await self.read(plan_id)
+
+    async def monthly(
+        self, indicator_code: str, year: int, employee_ids: Sequence[int]
+    ) -> MonthlyTargets:
+        """The month targets of ``employee_ids`` under the plans of ``year`` for the
+        indicator coded ``indicator_code`` (for another service's report; no scope: the
+        route admits services only)."""
+        rows = await self.repository.monthly_amounts(indicator_code, year, employee_ids)
+        return MonthlyTargets(
+            indicator=indicator_code,
+            year=year,
+            items=[
+                MonthlyTarget(employee_id=employee, month=f"{year}-{month:02d}", amount=amount)
+                for employee, month, amount in rows
+            ],
+        )

@@ -119,7 +119,9 @@ async def test_unreadable_uploads_are_4xx(clients: httpx.AsyncClient) -> None:
 async def test_csv_export_streams_the_filtered_list(clients: httpx.AsyncClient) -> None:
     await create_account(clients, legal_name="导出甲有限公司", tags=["重点", "国企"])
     await create_account(clients, legal_name="导出乙有限公司")
-    response = await clients.get(f"{ACCOUNTS}/export", params={"q": "导出", "sort": "legal_name"})
+    response = await clients.get(
+        f"{ACCOUNTS}/export", params={"lang": "en", "q": "导出", "sort": "legal_name"}
+    )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
@@ -132,7 +134,9 @@ async def test_csv_export_streams_the_filtered_list(clients: httpx.AsyncClient) 
 
 async def test_xlsx_export(clients: httpx.AsyncClient) -> None:
     await create_account(clients, legal_name="表格导出有限公司")
-    response = await clients.get(f"{ACCOUNTS}/export", params={"q": "表格导出", "format": "xlsx"})
+    response = await clients.get(
+        f"{ACCOUNTS}/export", params={"lang": "en", "q": "表格导出", "format": "xlsx"}
+    )
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
     values = list(sheet.iter_rows(values_only=True))

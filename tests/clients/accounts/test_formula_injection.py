@@ -50,13 +50,15 @@ async def test_account_exports_write_formulas_as_text_and_import_back_unchanged(
     account = await create_account(clients, legal_name=PAYLOAD, tags=["+86重点", "-风险"])
     params = {"q": "HYPERLINK"}
 
-    exported = await clients.get(f"{ACCOUNTS}/export", params=params)
+    exported = await clients.get(f"{ACCOUNTS}/export", params={"lang": "en", **params})
     assert exported.status_code == 200
     [row] = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert row["legal_name"] == "'" + PAYLOAD
     assert row["tags"] == "'+86重点;-风险"
 
-    workbook = await clients.get(f"{ACCOUNTS}/export", params={**params, "format": "xlsx"})
+    workbook = await clients.get(
+        f"{ACCOUNTS}/export", params={"lang": "en", **params, "format": "xlsx"}
+    )
     sheet = load_workbook(io.BytesIO(workbook.content)).worksheets[0]
     header, cells = [[cell for cell in r] for r in sheet.iter_rows(min_row=1, max_row=2)]
     by_column = {h.value: c for h, c in zip(header, cells, strict=True)}
@@ -91,7 +93,9 @@ async def test_other_csv_exports_neutralise_text(clients: httpx.AsyncClient) -> 
         },
     )
     assert created.status_code == 201, created.text
-    exported = await clients.get("/v1/clients/tickets/export", params={"account_id": account["id"]})
+    exported = await clients.get(
+        "/v1/clients/tickets/export", params={"lang": "en", "account_id": account["id"]}
+    )
     assert exported.status_code == 200, exported.text
     [row] = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert row["title"] == "'=cmd|' /C calc'!A0"

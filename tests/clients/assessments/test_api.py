@@ -62,7 +62,7 @@ async def test_record_and_read_assessments(clients: httpx.AsyncClient) -> None:
     ).json()["items"]
     assert len(audit) == 2
 
-    exported = await clients.get(f"{url}/export", params={"kind": "relationship"})
+    exported = await clients.get(f"{url}/export", params={"lang": "en", "kind": "relationship"})
     lines = exported.content.decode("utf-8-sig").strip().splitlines()
     assert lines[0].startswith("id,account_id,kind,assessed_on")
     assert len(lines) == 2 and ",4.00," in lines[1]

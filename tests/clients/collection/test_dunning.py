@@ -186,7 +186,7 @@ async def test_owners_work_their_tasks_in_scope(erp: httpx.AsyncClient) -> None:
     again = await erp.post(done_url, json={}, headers=kam)
     assert again.status_code == 409
 
-    exported = await erp.get(f"{TASKS}/export", params={"owner_id": KAM})
+    exported = await erp.get(f"{TASKS}/export", params={"lang": "en", "owner_id": KAM})
     assert exported.status_code == 200
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["id", "account_id", "invoice_id"]

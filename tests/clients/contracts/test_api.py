@@ -345,12 +345,16 @@ async def test_export_streams_the_filtered_list_as_csv(clients: httpx.AsyncClien
     other = await create_account(clients, owner_id=SPECIALIST)
     contract = await signed(clients, account["id"], title="导出合同", amount="1234.56")
     await draft(clients, other["id"])
-    response = await clients.get(f"{CONTRACTS}/export", params={"q": "导出"}, headers=KAM_TOKEN)
+    response = await clients.get(
+        f"{CONTRACTS}/export", params={"lang": "en", "q": "导出"}, headers=KAM_TOKEN
+    )
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [(r["id"], r["title"], r["amount"], r["amount_base"], r["status"]) for r in rows] == [
         (str(contract["id"]), "导出合同", "1234.56", "1234.56", "signed")
     ]
-    everyone = await clients.get(f"{CONTRACTS}/export", params={"owner_id": [SPECIALIST]})
+    everyone = await clients.get(
+        f"{CONTRACTS}/export", params={"lang": "en", "owner_id": [SPECIALIST]}
+    )
     assert len(list(csv.DictReader(io.StringIO(everyone.content.decode("utf-8-sig"))))) >= 1

@@ -166,7 +166,9 @@ async def test_scope_filters_and_export(clients: httpx.AsyncClient) -> None:
         await clients.get(f"{ACCOUNTS}/{theirs['id']}/surveys", headers=KAM_TOKEN)
     ).status_code == 404
 
-    export = await clients.get(f"{SURVEYS}/export", params={"owner_id": [KAM]}, headers=KAM_TOKEN)
+    export = await clients.get(
+        f"{SURVEYS}/export", params={"lang": "en", "owner_id": [KAM]}, headers=KAM_TOKEN
+    )
     assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(export.content.decode("utf-8-sig"))))
     exported = {int(r["id"]): r["score"] for r in rows}

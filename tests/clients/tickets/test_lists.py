@@ -103,7 +103,7 @@ async def test_export_streams_the_filtered_list_as_csv(clients: httpx.AsyncClien
     overdue = await open_ticket(clients, account["id"], opened_at=ago(days=3), title="逾期工单")
     await open_ticket(clients, account["id"], severity="low")
     response = await clients.get(
-        f"{TICKETS}/export", params={"account_id": account["id"], "breached": True}
+        f"{TICKETS}/export", params={"lang": "en", "account_id": account["id"], "breached": True}
     )
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")

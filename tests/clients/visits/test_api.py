@@ -264,7 +264,9 @@ async def test_adhoc_visits_overdue_lists_and_export(
     )
     assert [v["id"] for v in ranged] == [theirs_planned["id"]]
 
-    exported = await clients.get(f"{VISITS}/export", params={"account_id": theirs["id"]})
+    exported = await clients.get(
+        f"{VISITS}/export", params={"lang": "en", "account_id": theirs["id"]}
+    )
     assert exported.status_code == 200
     assert exported.headers["content-type"].startswith("text/csv")
     lines = exported.content.decode("utf-8-sig").strip().splitlines()
@@ -273,7 +275,7 @@ async def test_adhoc_visits_overdue_lists_and_export(
         [late, theirs_planned["id"]]
     )
     bad_export = await clients.get(
-        f"{VISITS}/export", params={"planned_from": days(5), "planned_to": days(1)}
+        f"{VISITS}/export", params={"lang": "en", "planned_from": days(5), "planned_to": days(1)}
     )
     assert bad_export.status_code == 422
 

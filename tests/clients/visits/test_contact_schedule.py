@@ -156,7 +156,7 @@ async def test_scope_overdue_and_export(clients: httpx.AsyncClient) -> None:
     by_owner = await all_items(clients, TOUCHES, owner_id=SPECIALIST, due_from=days(1))
     assert [t["id"] for t in by_owner] == [their_touch["id"]]
 
-    exported = await clients.get(f"{TOUCHES}/export", params={"owner_id": SPECIALIST})
+    exported = await clients.get(f"{TOUCHES}/export", params={"lang": "en", "owner_id": SPECIALIST})
     assert exported.status_code == 200
     lines = exported.content.decode("utf-8-sig").strip().splitlines()
     assert lines[0].split(",")[:4] == ["id", "account_id", "contact_id", "owner_id"]

@@ -147,7 +147,9 @@ async def test_actuals_are_snapshotted_and_cycle_cannot_close_early(
         f"/v1/kpi/cycles/{cycle['id']}/rollup", params={"group_by": "team"}
     )
     assert rollup.status_code == 200 and rollup.json()["groups"][0]["group_id"] == MANAGER
-    export = await kpi_client.get(f"/v1/kpi/cycles/{cycle['id']}/export", params={"format": "csv"})
+    export = await kpi_client.get(
+        f"/v1/kpi/cycles/{cycle['id']}/export", params={"lang": "en", "format": "csv"}
+    )
     assert export.status_code == 200 and export.headers["content-type"].startswith("text/csv")
     assert export.text.lstrip("\ufeff").startswith("employee_id,employee_no,name")
     assert len(export.text.strip().splitlines()) == 3

@@ -58,6 +58,7 @@ from services.kpi.templates.schemas import TemplateCreate
 from services.kpi.templates.service import TemplateService
 from shared.errors import Conflict
 from shared.org_events import OrgEmployeeEvent
+from shared.sheet_language import SheetLanguage
 from tests.kpi.conftest import employee_event, sheet
 
 YEAR = date.today().year  # the dated org copy knows today, not a fixed year
@@ -236,5 +237,5 @@ async def test_whole_flow_matches_the_hand_computed_table(kpi_session: AsyncSess
     rollup = await rollups.cycle_rollup(cycle.id, GroupBy.DEPARTMENT)
     assert rollup.groups[0].average_score == Decimal("75.44")  # (87 + 71.33 + 68) / 3
     assert rollup.groups[0].grades == {"S": 0, "A": 0, "B": 2, "C": 1, "D": 0}
-    csv_text = "".join(list(await rollups.export_csv(cycle.id)))
+    csv_text = "".join(list(await rollups.export_csv(cycle.id, SheetLanguage.EN)))
     assert ",87.00,B,1.0" in csv_text and ",68.00,C,0.8" in csv_text

@@ -124,7 +124,7 @@ async def test_bonus_amounts_and_rewards_penalties_in_the_export(
     )  # fmt: skip
     assert stranger.status_code == 422
 
-    export = await kpi_client.get(f"/v1/kpi/cycles/{cycle}/export")
+    export = await kpi_client.get(f"/v1/kpi/cycles/{cycle}/export", params={"lang": "en"})
     assert export.status_code == 200
     rows = {
         int(r["employee_id"]): r for r in csv.DictReader(io.StringIO(export.text.lstrip("\ufeff")))

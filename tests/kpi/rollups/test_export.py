@@ -44,7 +44,7 @@ async def test_the_cycle_exports_as_xlsx(kpi_client: httpx.AsyncClient) -> None:
         "department_ids": [93]})  # fmt: skip
     assert cycle.status_code == 201, cycle.text
     response = await kpi_client.get(
-        f"/v1/kpi/cycles/{cycle.json()['id']}/export", params={"format": "xlsx"}
+        f"/v1/kpi/cycles/{cycle.json()['id']}/export", params={"lang": "en", "format": "xlsx"}
     )
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == XLSX_MEDIA_TYPE
@@ -62,3 +62,25 @@ async def test_the_cycle_exports_as_xlsx(kpi_client: httpx.AsyncClient) -> None:
 async def test_an_unknown_format_is_a_422(kpi_client: httpx.AsyncClient) -> None:
     response = await kpi_client.get("/v1/kpi/cycles/1/export", params={"format": "pdf"})
     assert response.status_code == 422
+
+
+async def test_the_cycle_exports_in_chinese_by_default_with_the_managers_name(
+    kpi_client: httpx.AsyncClient,
+) -> None:
+    await seed_org(kpi_client, [
+        employee_event(9401, department_id=94, name="张经理"),
+        employee_event(9402, department_id=94, name="李员工", manager_id=9401),
+    ])  # fmt: skip
+    indicator = await make_indicator(kpi_client, "zh_sales")
+    other = await make_indicator(kpi_client, "zh_collection")
+    template = await make_template(kpi_client, indicator, other, code="ZH-SPEC")
+    cycle = await kpi_client.post("/v1/kpi/cycles", json={
+        "name": "中文导出", "period": "2026-11", "template_ids": [template["id"]],
+        "department_ids": [94]})  # fmt: skip
+    assert cycle.status_code == 201, cycle.text
+    response = await kpi_client.get(f"/v1/kpi/cycles/{cycle.json()['id']}/export")
+    assert response.status_code == 200, response.text
+    text = response.content.decode("utf-8")
+    assert text.startswith("\ufeff员工编号,工号,姓名,部门编号,上级,")
+    lines = text.lstrip("\ufeff").splitlines()
+    assert lines[2].startswith("9402,E9402,李员工,94,张经理,")

@@ -31,19 +31,23 @@ async def test_a_team_lead_exports_only_his_subtree(kpi_client: httpx.AsyncClien
     hidden = await kpi_client.get(f"/v1/kpi/appraisals/{ids[OUTSIDER]}", headers=AS_LEAD)
     assert hidden.status_code == 404
 
-    as_lead = await kpi_client.get(f"/v1/kpi/cycles/{cycle}/export", headers=AS_LEAD)
+    as_lead = await kpi_client.get(
+        f"/v1/kpi/cycles/{cycle}/export", params={"lang": "en"}, headers=AS_LEAD
+    )
     assert as_lead.status_code == 200, as_lead.text
     assert _csv_employees(as_lead.text) == {LEAD, A, B}
 
     xlsx = await kpi_client.get(
-        f"/v1/kpi/cycles/{cycle}/export", params={"format": "xlsx"}, headers=AS_LEAD
+        f"/v1/kpi/cycles/{cycle}/export", params={"lang": "en", "format": "xlsx"}, headers=AS_LEAD
     )
     assert xlsx.status_code == 200, xlsx.text
     rows = list(load_workbook(io.BytesIO(xlsx.content)).worksheets[0].iter_rows(values_only=True))
     assert {int(str(row[0])) for row in rows[1:]} == {LEAD, A, B}
 
     everyone = await kpi_client.get(
-        f"/v1/kpi/cycles/{cycle}/export", headers=bearer(Role.APPRAISAL_ADMIN, employee_id=1)
+        f"/v1/kpi/cycles/{cycle}/export",
+        params={"lang": "en"},
+        headers=bearer(Role.APPRAISAL_ADMIN, employee_id=1),
     )
     assert _csv_employees(everyone.text) == {LEAD, A, B, OUTSIDER}
 
@@ -73,7 +77,9 @@ async def test_an_employee_without_reports_sees_no_rollup_of_others(
     ids = await cycle_with_team(kpi_client)
     cycle = await _cycle_id(kpi_client, ids)
     as_lead_without_team = bearer(Role.TEAM_LEAD, employee_id=OUTSIDER)
-    export = await kpi_client.get(f"/v1/kpi/cycles/{cycle}/export", headers=as_lead_without_team)
+    export = await kpi_client.get(
+        f"/v1/kpi/cycles/{cycle}/export", params={"lang": "en"}, headers=as_lead_without_team
+    )
     assert _csv_employees(export.text) == {OUTSIDER}
     rollup = await kpi_client.get(f"/v1/kpi/cycles/{cycle}/rollup", headers=as_lead_without_team)
     assert [(g["group_id"], g["appraisals"]) for g in rollup.json()["groups"]] == [(92, 1)]
