@@ -16,6 +16,8 @@ from services.clients.collection.router import router as collection_router
 from services.clients.contacts.router import router as contacts_router
 from services.clients.contracts.router import router as contracts_router
 from services.clients.credit.router import router as credit_router
+from services.clients.erp.events import EVENT
+from services.clients.erp.events_router import router as erp_events_router
 from services.clients.erp.router import router as erp_sync_router
 from services.clients.erp.sync import erp_sync_lifespan
 from services.clients.grading.router import router as grading_router
@@ -33,6 +35,7 @@ from services.clients.teams.router import router as teams_router
 from services.clients.tickets.router import router as tickets_router
 from services.clients.visits.router import router as visits_router
 from services.clients.visits.schedule_router import router as contact_schedule_router
+from shared.contract_shape import document_models
 from shared.service_app import create_service_app
 
 TAGS = [
@@ -63,7 +66,7 @@ TAGS = [
 def create_app(settings: ClientsSettings | None = None) -> FastAPI:
     """Build the clients service app."""
     settings = settings or ClientsSettings()
-    return create_service_app(
+    app = create_service_app(
         settings,
         title="KAM clients service",
         description="Key-account records (客户档案): accounts, contacts, visits, tickets, "
@@ -85,6 +88,7 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             rates_router,
             receivables_router,
             erp_sync_router,
+            erp_events_router,
             collection_router,
             credit_limits_router,
             surveys_router,
@@ -105,3 +109,7 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             housekeeping_lifespan(settings),
         ],
     )
+    # The ERP's event is read by its route itself (the signature is checked on the raw body
+    # first); the contract still types it, as a oneOf on `type`.
+    document_models(app, {"ErpEvent": EVENT})
+    return app

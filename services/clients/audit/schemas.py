@@ -35,6 +35,7 @@ class AuditEntity(StrEnum):
     CREDIT_LIMIT = "credit_limit"
     ACCOUNT_TEAM = "account_team"
     APPROVAL_REQUEST = "approval_request"
+    ERP_WEBHOOK_SECRET = "erp_webhook_secret"  # noqa: S105 - an entity name
 
 
 class AuditEntryRead(SharedAuditEntryRead):

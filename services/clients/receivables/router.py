@@ -17,6 +17,7 @@ from services.clients.dependencies import (
     SettingsDep,
     WriteOffServiceDep,
 )
+from services.clients.erp.secrets import verifying_secrets
 from services.clients.keyset import cursor_id
 from services.clients.policies import ERP_WEBHOOK, READ_ACCOUNTS, WRITE_RECEIVABLES
 from services.clients.receivables.repository import InvoiceQuery, PaymentQuery
@@ -50,6 +51,16 @@ from shared.webhooks import verify_webhook
 router = APIRouter(prefix="/v1/clients", tags=["receivables"])
 
 MAX_WEBHOOK_BYTES = 1_048_576
+# Standard Webhooks' headers, read by shared.webhooks from the raw request.
+WEBHOOK_HEADERS = [
+    {"name": "webhook-id", "in": "header", "required": True, "schema": {"type": "string"},
+     "description": "The event's id (the same on every retry of it)."},
+    {"name": "webhook-timestamp", "in": "header", "required": True,
+     "schema": {"type": "string", "pattern": "^[0-9]{1,12}$"},
+     "description": "Unix seconds of this attempt (±5 minutes by default)."},
+    {"name": "webhook-signature", "in": "header", "required": True, "schema": {"type": "string"},
+     "description": "`v1,<base64 HMAC-SHA256>` per secret, space-separated."},
+]  # fmt: skip
 IdQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 OwnerIds = Annotated[
     list[RecordId] | None,
@@ -107,11 +118,12 @@ def payment_query(
     "differs from the event's `id` is refused (400).",
     responses=problem_responses(400, 401, 403, 413, 422),
     openapi_extra={
+        "parameters": WEBHOOK_HEADERS,
         "requestBody": {
             "required": True,
             "content": {
                 "application/json": {
-                    "schema": {"type": "object"},
+                    "schema": {"$ref": "#/components/schemas/ErpEvent"},
                     "example": {
                         "id": "evt_00000042",
                         "type": "payment.received",
@@ -126,7 +138,7 @@ def payment_query(
                     },
                 }
             },
-        }
+        },
     },
 )
 async def receive_erp_webhook(
@@ -135,10 +147,11 @@ async def receive_erp_webhook(
     body = await request.body()
     if len(body) > MAX_WEBHOOK_BYTES:
         raise PayloadTooLarge(f"an ERP event may hold at most {MAX_WEBHOOK_BYTES} bytes")
-    if not settings.erp_webhook_secrets:
+    secrets = await verifying_secrets(ingest.repository.session, settings)
+    if not secrets:
         raise Unauthorized("no ERP webhook secret is configured, so no delivery can be verified")
     verified = verify_webhook(
-        settings.erp_webhook_secrets,
+        secrets,
         request.headers,
         body,
         tolerance_seconds=settings.erp_webhook_tolerance_seconds,
