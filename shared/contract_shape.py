@@ -91,14 +91,14 @@ PROBLEM_EXTENSIONS: dict[str, dict[str, Any]] = {
 standard members are on the model itself (shared.errors.Problem)."""
 
 
-def answer_headers(status: int, *, etag: bool = False, location: bool = False) -> dict[str, Any]:
-    """``openapi_extra`` declaring the headers a route's ``status`` answer carries."""
+def answer_headers(*statuses: int, etag: bool = False, location: bool = False) -> dict[str, Any]:
+    """``openapi_extra`` declaring the headers a route's answers of ``statuses`` carry."""
     headers: dict[str, Any] = {}
     if etag:
         headers["ETag"] = ETAG_HEADER
     if location:
         headers["Location"] = LOCATION_HEADER
-    return {"responses": {str(status): {"headers": headers}}}
+    return {"responses": {str(status): {"headers": headers} for status in statuses}}
 
 
 def _dependencies(dependant: Dependant) -> Iterator[Dependant]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from shared.auth.policy import Policy
 from shared.auth.principal import Role
+from shared.auth.scopes import ApiKeyScope
 
 SEE_ALL = frozenset({Role.ADMIN, Role.DEPT_MANAGER, Role.FINANCE, Role.EXECUTIVE})
 
@@ -36,7 +37,7 @@ WRITE_RATES = Policy(Role.ADMIN, Role.DEPT_MANAGER, Role.FINANCE, services=True)
 MANAGE_CALENDAR = Policy(Role.ADMIN, Role.DEPT_MANAGER)
 MANAGE_SLA = Policy(Role.ADMIN, Role.DEPT_MANAGER)
 RUN_SLA_CHECK = Policy(Role.ADMIN, services=True)
-ERP_SCOPE = "erp:write"
+ERP_SCOPE = ApiKeyScope.ERP_WRITE
 ERP_WEBHOOK = Policy(scopes=[ERP_SCOPE], description="The ERP's API key (scope erp:write).")
 # The ERP reads what became of its events; finance and admins watch the pending ones.
 READ_ERP_EVENTS = Policy(Role.ADMIN, Role.FINANCE, scopes=[ERP_SCOPE])
