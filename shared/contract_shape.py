@@ -24,6 +24,7 @@ from pydantic import TypeAdapter
 
 from shared.idempotency import HEADER as IDEMPOTENCY_HEADER
 from shared.idempotency import Idempotency
+from shared.references import annotate_references
 from shared.routes import api_routes
 
 REF_PREFIX = "#/components/schemas/"
@@ -176,9 +177,10 @@ def add_models(document: dict[str, Any], models: Mapping[str, TypeAdapter[Any]])
                 raise ValueError(f"two different schemas are named {used}")
 
 
-def document_models(app: FastAPI, models: Mapping[str, TypeAdapter[Any]]) -> None:
+def document_models(app: FastAPI, service: str, models: Mapping[str, TypeAdapter[Any]]) -> None:
     """Add ``models`` to ``app``'s OpenAPI components: bodies a route reads itself (to
-    check a signature over the raw bytes first) and refers to by ``$ref``."""
+    check a signature over the raw bytes first) and refers to by ``$ref``; their ids get
+    their ``x-kam-ref`` like every other schema's."""
     original = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -187,6 +189,7 @@ def document_models(app: FastAPI, models: Mapping[str, TypeAdapter[Any]]) -> Non
         document = original()
         add_models(document, models)
         _titles_are_names(document)
+        annotate_references(service, document)
         app.openapi_schema = document
         return document
 

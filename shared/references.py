@@ -26,11 +26,11 @@ ENTITIES = frozenset(
         "appraisal_item", "approval_request", "assessment", "audit_entry", "bonus_base",
         "by_entity_type", "channel_user", "collection_task", "contact", "contact_touch", "contract",
         "credit_adjustment", "cycle", "delivery", "department", "departure", "employee",
-        "erp_sync_run", "event", "exchange_rate", "grade_change", "handover", "indicator",
-        "invoice", "invoice_line", "oauth_client", "ownership_change", "payment", "position",
-        "position_item", "position_version", "request", "reward_penalty", "stand_in", "survey",
-        "target_plan", "template", "template_item", "ticket", "ticket_event", "user", "visit",
-        "work_item",
+        "erp_sync_run", "erp_webhook_secret", "event", "exchange_rate", "grade_change", "handover",
+        "indicator", "invoice", "invoice_line", "oauth_client", "ownership_change", "payment",
+        "position", "position_item", "position_version", "request", "reward_penalty", "stand_in",
+        "survey", "target_plan", "template", "template_item", "ticket", "ticket_event", "user",
+        "visit", "work_item",
     }
 )  # fmt: skip
 
@@ -58,6 +58,15 @@ NAME_REFS: dict[str, str] = {
     "dingtalk_user_id": "channel_user",
     "top_account_id": "account",
     "respondent_contact_id": "contact",
+    # Members of problem documents (shared.contract_shape.PROBLEM_EXTENSIONS).
+    "renewal_id": "contract",
+    "conflicting_stand_in_id": "stand_in",
+    "conflicting_template_id": "template",
+    "draft_template_id": "template",
+    "missing_account_ids": "account",
+    "foreign_account_ids": "account",
+    "missing_indicator_ids": "indicator",
+    "team_ids": "department",
     "renewal_of_id": "contract",
     "task_id": "collection_task",
     "touch_id": "contact_touch",
@@ -76,7 +85,7 @@ NAME_REFS: dict[str, str] = {
 
 # Where a name means something else in one service.
 SERVICE_REFS: dict[str, dict[str, str]] = {
-    "clients": {"parent_id": "account"},
+    "clients": {"parent_id": "account", "secret_id": "erp_webhook_secret"},
     "staff": {"parent_id": "department", "item_id": "work_item"},
     "kpi": {"parent_id": "department"},
 }
@@ -88,6 +97,12 @@ SCHEMA_REFS: dict[str, str] = {
     "AccountContactRead": "contact",
     "PersonNode": "employee",
     "CreditWarning": "account",
+    "WebhookSecretRead": "erp_webhook_secret",
+    "WebhookSecretCreated": "erp_webhook_secret",
+    # The ERP's events: their id is the event's (its webhook-id).
+    "InvoiceUpserted": "event",
+    "PaymentReceived": "event",
+    "PaymentReversed": "event",
 }
 
 

@@ -132,8 +132,8 @@ def create_service_app(
     install_metrics(app, settings.service_name)
     document_policies(app)
     document_errors(app)
-    document_references(app, settings.service_name)
     document_shapes(app)
+    document_references(app, settings.service_name)
     install_error_handlers(app)
     app.include_router(
         health_router(

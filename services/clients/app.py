@@ -111,5 +111,5 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
     )
     # The ERP's event is read by its route itself (the signature is checked on the raw body
     # first); the contract still types it, as a oneOf on `type`.
-    document_models(app, {"ErpEvent": EVENT})
+    document_models(app, "clients", {"ErpEvent": EVENT})
     return app

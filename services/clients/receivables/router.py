@@ -53,12 +53,14 @@ router = APIRouter(prefix="/v1/clients", tags=["receivables"])
 MAX_WEBHOOK_BYTES = 1_048_576
 # Standard Webhooks' headers, read by shared.webhooks from the raw request.
 WEBHOOK_HEADERS = [
-    {"name": "webhook-id", "in": "header", "required": True, "schema": {"type": "string"},
+    {"name": "webhook-id", "in": "header", "required": True,
+     "schema": {"type": "string", "maxLength": 255},
      "description": "The event's id (the same on every retry of it)."},
     {"name": "webhook-timestamp", "in": "header", "required": True,
      "schema": {"type": "string", "pattern": "^[0-9]{1,12}$"},
      "description": "Unix seconds of this attempt (±5 minutes by default)."},
-    {"name": "webhook-signature", "in": "header", "required": True, "schema": {"type": "string"},
+    {"name": "webhook-signature", "in": "header", "required": True,
+     "schema": {"type": "string", "maxLength": 2000},
      "description": "`v1,<base64 HMAC-SHA256>` per secret, space-separated."},
 ]  # fmt: skip
 IdQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
