@@ -12,12 +12,12 @@ from services.clients.dependencies import (
     AccountScope,
     ActorId,
     ErpIngestDep,
+    ErpWebhookSecretsDep,
     PaymentIdempotency,
     ReceivablesServiceDep,
     SettingsDep,
     WriteOffServiceDep,
 )
-from services.clients.erp.secrets import verifying_secrets
 from services.clients.keyset import cursor_id
 from services.clients.policies import ERP_WEBHOOK, READ_ACCOUNTS, WRITE_RECEIVABLES
 from services.clients.receivables.repository import InvoiceQuery, PaymentQuery
@@ -144,12 +144,11 @@ def payment_query(
     },
 )
 async def receive_erp_webhook(
-    request: Request, ingest: ErpIngestDep, settings: SettingsDep
+    request: Request, ingest: ErpIngestDep, settings: SettingsDep, secrets: ErpWebhookSecretsDep
 ) -> DeliveryReceipt:
     body = await request.body()
     if len(body) > MAX_WEBHOOK_BYTES:
         raise PayloadTooLarge(f"an ERP event may hold at most {MAX_WEBHOOK_BYTES} bytes")
-    secrets = await verifying_secrets(ingest.repository.session, settings)
     if not secrets:
         raise Unauthorized("no ERP webhook secret is configured, so no delivery can be verified")
     verified = verify_webhook(

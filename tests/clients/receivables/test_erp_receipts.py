@@ -6,11 +6,15 @@ are listed with what they wait for; webhook secrets rotate through the API."""
 from __future__ import annotations
 
 import copy
+import itertools
+import uuid
 from decimal import Decimal
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from services.clients.settings import ClientsSettings
 from shared.auth.principal import Role
@@ -194,3 +198,44 @@ async def test_webhook_secrets_rotate_through_the_api(
     assert all("secret" not in s and len(s["fingerprint"]) == 12 for s in listed)
     assert (await erp.post(SECRETS, headers=FINANCE)).status_code == 403
     assert (await erp.get(SECRETS, headers=ERP_TOKEN)).status_code == 403
+
+
+SEEDS = itertools.count(7200)  # one account per example: credit codes are unique
+allocation_plans = st.lists(
+    st.tuples(
+        st.sampled_from([1, 2, 3, None]),  # line 3 does not exist; None = the whole invoice
+        st.integers(min_value=1, max_value=900),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(max_examples=12, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(plan=allocation_plans, cancelled=st.booleans())
+async def test_no_money_vanishes_whatever_the_allocations(
+    erp: httpx.AsyncClient, plan: list[tuple[int | None, int]], cancelled: bool
+) -> None:
+    """Whatever the ERP allocates (a missing or paid line, more than is open, a cancelled
+    invoice), what the receipt says was not applied is exactly the payment's unallocated
+    credit, and the invoice's open amount fell by the rest."""
+    account_id, code = await account_with_code(erp, next(SEEDS))
+    number = f"INV-H-{uuid.uuid4().hex[:8]}"
+    status = "cancelled" if cancelled else "open"
+    lines = [("2026-12-01", "300.00"), ("2027-01-01", "300.00")]
+    await deliver(erp, invoice_event(number, code, lines, status=status))
+    total = sum(amount for _, amount in plan)
+    ref = f"PAY-H-{uuid.uuid4().hex[:8]}"
+    allocations = [(number, line, f"{amount}.00") for line, amount in plan]
+    event = payment_event(ref, code, f"{total}.00", "2026-11-20", allocations)
+    receipt = (await deliver(erp, event)).json()
+
+    unapplied = sum((Decimal(r["unapplied"]["amount"]) for r in receipt["reasons"]), Decimal(0))
+    expected = "applied_with_warnings" if unapplied else "applied"
+    assert receipt["outcome"] == expected
+    payment = next(p for p in await payments_of(erp, account_id) if p["erp_ref"] == ref)
+    assert Decimal(payment["unallocated_amount"]["amount"]) == unapplied
+    invoice = await invoice_by_no(erp, account_id, number)
+    if not cancelled:
+        paid = Decimal("600.00") - Decimal(invoice["open_amount"]["amount"])
+        assert paid == Decimal(total) - unapplied
