@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gateway.auth import reachable_from_outside
+from shared.contract_shape import AUDIENCE
 
 REF_PREFIX = "#/components/schemas/"
 PROBLEM = {"$ref": REF_PREFIX + "Problem"}
@@ -62,6 +63,62 @@ def _renames(service: str, own: Mapping[str, Any], taken: Mapping[str, Any]) -> 
         renames = needed
 
 
+def for_the_public(operation: Mapping[str, Any]) -> bool:
+    """Whether ``operation`` belongs in the public document: not one only our services call
+    (marked ``x-kam-audience: services``, or a policy that admits services alone)."""
+    if operation.get(AUDIENCE) == "services":
+        return False
+    policy = operation.get("x-kam-policy")
+    if isinstance(policy, Mapping) and policy.get("services") and not policy.get("public"):
+        return bool(policy.get("roles") or policy.get("scopes"))
+    return True
+
+
+def _split_paths(paths: Mapping[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+    """The routed paths with their public operations (a path left with none is dropped),
+    and the operations left out."""
+    public: dict[str, Any] = {}
+    hidden: list[Any] = []
+    for path, item in paths.items():
+        if not reachable_from_outside(path):
+            hidden.append(item)
+            continue
+        kept = {}
+        for method, operation in item.items():
+            if method not in HTTP_METHODS or for_the_public(operation):
+                kept[method] = operation
+            else:
+                hidden.append(operation)
+        if any(method in HTTP_METHODS for method in kept):
+            public[path] = kept
+    return public, hidden
+
+
+def _reached(node: Any, schemas: Mapping[str, Any]) -> set[str]:
+    """The schemas ``node`` refers to, directly or through other schemas."""
+    reached: set[str] = set()
+    frontier: set[str] = set()
+    _referenced(node, frontier)
+    while frontier - reached:
+        reached |= frontier
+        found: set[str] = set()
+        _referenced([schemas.get(name) for name in frontier], found)
+        frontier = found
+    return reached
+
+
+def _referenced(node: Any, found: set[str]) -> None:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(REF_PREFIX):
+            found.add(ref[len(REF_PREFIX) :])
+        for value in node.values():
+            _referenced(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _referenced(item, found)
+
+
 def _problem(description: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -105,8 +162,11 @@ def merge_openapi(
     already taken by another service becomes ``<service>-<id>``. Each service is one tag
     group (``x-tagGroups``, which ReDoc shows; Swagger UI shows the service in each tag's
     description), and every operation lists the errors the gateway answers itself.
-    Paths the gateway does not route (internal endpoints, the services' own sign-in) are
-    left out: the merged document describes what a caller of the gateway can reach.
+    Paths the gateway does not route (internal endpoints, the services' own sign-in) and
+    operations only our services call are left out, with the schemas only they used: the
+    merged document describes what a caller of the gateway may use. Every schema's
+    ``title`` is its component name (generators name models by title), and tags no public
+    operation uses are dropped.
     """
     merged: dict[str, Any] = {
         "openapi": "3.1.0",
@@ -123,6 +183,9 @@ def merge_openapi(
     for service, original in documents.items():
         document = copy.deepcopy(dict(original))
         own_schemas: dict[str, Any] = document.get("components", {}).get("schemas", {})
+        public, hidden = _split_paths(document.get("paths", {}))
+        for name in _reached(hidden, own_schemas) - _reached(public, own_schemas):
+            del own_schemas[name]  # used only by what the public document leaves out
         renames = _renames(service, own_schemas, schemas)
         document = _rewrite_refs(document, renames)
         for name, schema in document.get("components", {}).get("schemas", {}).items():
@@ -130,11 +193,7 @@ def merge_openapi(
         for kind, entries in document.get("components", {}).items():
             if kind != "schemas":
                 merged["components"].setdefault(kind, {}).update(entries)
-        paths = {
-            path: item
-            for path, item in document.get("paths", {}).items()
-            if reachable_from_outside(path)
-        }
+        paths, _ = _split_paths(document.get("paths", {}))
         for path, item in paths.items():
             if path in merged["paths"]:
                 raise ValueError(f"path {path} is served by two services")
@@ -144,12 +203,21 @@ def merge_openapi(
                 operation_id = operation.get("operationId")
                 if operation_id is not None:
                     if operation_id in operation_ids:
-                        operation_id = operation["operationId"] = f"{service}-{operation_id}"
+                        operation_id = operation["operationId"] = f"{service}_{operation_id}"
                     operation_ids.add(operation_id)
                 _document_gateway_answers(operation)
             merged["paths"][path] = item
+        used_tags = {
+            tag
+            for item in paths.values()
+            for operation in item.values()
+            if isinstance(operation, dict)
+            for tag in operation.get("tags", [])
+        }
         group_tags: list[str] = []
         for tag in document.get("tags", []):
+            if tag["name"] not in used_tags:
+                continue
             if tag["name"] not in seen_tags:
                 seen_tags.add(tag["name"])
                 merged["tags"].append(_service_tag(service, tag))
@@ -163,4 +231,6 @@ def merge_openapi(
                         seen_tags.add(tag)
                         merged["tags"].append(_service_tag(service, {"name": tag}))
         merged["x-tagGroups"].append({"name": service, "tags": group_tags})
+    for name, schema in schemas.items():
+        schema["title"] = name
     return merged

@@ -107,21 +107,17 @@ ExactDecimal = Annotated[
     PlainSerializer(format_decimal, return_type=str, when_used="json"),
     WithJsonSchema(
         {
-            "anyOf": [
-                {
-                    "type": "string",
-                    "pattern": r"^[+-]?\d{1,20}(\.\d{1,10})?$",
-                    "maxLength": MAX_DECIMAL_TEXT,
-                },
-                # Whole numbers are read too (the validator above); floats never are.
-                {"type": "integer"},
-            ],
+            "type": "string",
+            "pattern": r"^[+-]?[0-9]{1,20}(\.[0-9]{1,10})?$",
+            "maxLength": MAX_DECIMAL_TEXT,
+            "description": "A decimal, as a string (a whole number is read too).",
             "examples": ["1250.00"],
         }
     ),
 ]
-"""A Decimal field that accepts only strings, ints and Decimals, and is a string in JSON
-(the contract says so: a decimal string or a whole number in, always a string out).
+"""A Decimal field that accepts only strings, ints and Decimals, and is a string in JSON.
+The contract types it as a string only (generated clients then never send a float, and
+no client sees a number-or-string union); a whole number is still read.
 
 Use it for scores, percentages and thresholds in schemas and configuration, so that the
 no-float rule holds for every number that feeds money or a score.
@@ -162,7 +158,12 @@ class Money(BaseModel):
         BeforeValidator(parse_exact_decimal),
         PlainSerializer(format_decimal, return_type=str, when_used="json"),
         WithJsonSchema(
-            {"type": "string", "pattern": r"^[+-]?\d+(\.\d{1,2})?$", "examples": ["1250.00"]}
+            {
+                "type": "string",
+                "pattern": r"^[+-]?[0-9]{1,18}(\.[0-9]{1,2})?$",
+                "maxLength": 22,
+                "examples": ["1250.00"],
+            }
         ),
     ]
     currency: Annotated[

@@ -26,13 +26,12 @@ ENTITIES = frozenset(
         "appraisal_item", "approval_request", "assessment", "audit_entry", "bonus_base",
         "by_entity_type", "channel_user", "collection_task", "contact", "contact_touch", "contract",
         "credit_adjustment", "cycle", "delivery", "department", "departure", "employee",
-        "erp_sync_run", "event", "exchange_rate", "grade_change", "handover", "indicator",
-        "invoice", "invoice_line", "oauth_client", "opportunity", "ownership_change", "payment",
-        "position", "position_item", "position_version", "product", "competitor", "request",
-        "reward_penalty", "stage_change", "stand_in", "survey", "quotation", "quotation_line",
-        "bid", "competitor_presence",
-        "target_plan", "template", "template_item", "ticket", "ticket_event", "user", "visit",
-        "work_item",
+        "bid", "competitor", "competitor_presence", "erp_sync_run", "erp_webhook_secret", "event",
+        "exchange_rate", "grade_change", "handover", "indicator", "invoice", "invoice_line",
+        "oauth_client", "opportunity", "ownership_change", "payment", "position", "position_item",
+        "position_version", "product", "quotation", "quotation_line", "request", "reward_penalty",
+        "stage_change", "stand_in", "survey", "target_plan", "template", "template_item", "ticket",
+        "ticket_event", "user", "visit", "work_item",
     }
 )  # fmt: skip
 
@@ -62,6 +61,15 @@ NAME_REFS: dict[str, str] = {
     "dingtalk_user_id": "channel_user",
     "top_account_id": "account",
     "respondent_contact_id": "contact",
+    # Members of problem documents (shared.contract_shape.PROBLEM_EXTENSIONS).
+    "renewal_id": "contract",
+    "conflicting_stand_in_id": "stand_in",
+    "conflicting_template_id": "template",
+    "draft_template_id": "template",
+    "missing_account_ids": "account",
+    "foreign_account_ids": "account",
+    "missing_indicator_ids": "indicator",
+    "team_ids": "department",
     "renewal_of_id": "contract",
     "lost_to_competitor_id": "competitor",
     "task_id": "collection_task",
@@ -81,7 +89,7 @@ NAME_REFS: dict[str, str] = {
 
 # Where a name means something else in one service.
 SERVICE_REFS: dict[str, dict[str, str]] = {
-    "clients": {"parent_id": "account"},
+    "clients": {"parent_id": "account", "secret_id": "erp_webhook_secret"},
     "staff": {"parent_id": "department", "item_id": "work_item"},
     "kpi": {"parent_id": "department"},
 }
@@ -95,6 +103,12 @@ SCHEMA_REFS: dict[str, str] = {
     "CreditWarning": "account",
     "StuckOpportunity": "opportunity",
     "ReportLine": "opportunity",
+    "WebhookSecretRead": "erp_webhook_secret",
+    "WebhookSecretCreated": "erp_webhook_secret",
+    # The ERP's events: their id is the event's (its webhook-id).
+    "InvoiceUpserted": "event",
+    "PaymentReceived": "event",
+    "PaymentReversed": "event",
 }
 
 

@@ -18,6 +18,7 @@ from shared.auth.principal import Principal
 from shared.auth.revocation import TokenFloors, refreshed_floors, staff_token_floors
 from shared.auth.service_credentials import ServiceTokenProvider
 from shared.auth.tokens import TokenVerifier
+from shared.contract_shape import document_shapes
 from shared.db import create_engine, read_session_factory, session_factory, wait_for_database
 from shared.docs import document_errors, install_offline_docs
 from shared.error_handlers import install_error_handlers
@@ -38,9 +39,9 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 def operation_id(route: APIRoute) -> str:
-    """Stable operation ids: ``<tag>-<function name>`` (unique across the merged contract)."""
-    tag = str(route.tags[0]) if route.tags else "default"
-    return f"{tag}-{route.name}"
+    """Stable operation ids: the endpoint's function name (``list_accounts``), unique in a
+    service; the gateway's merge prefixes the few that two services share."""
+    return route.name
 
 
 def create_service_app(
@@ -131,6 +132,7 @@ def create_service_app(
     install_metrics(app, settings.service_name)
     document_policies(app)
     document_errors(app)
+    document_shapes(app)
     document_references(app, settings.service_name)
     install_error_handlers(app)
     app.include_router(

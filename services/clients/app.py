@@ -20,6 +20,8 @@ from services.clients.competitors.register_router import router as competitor_re
 from services.clients.contacts.router import router as contacts_router
 from services.clients.contracts.router import router as contracts_router
 from services.clients.credit.router import router as credit_router
+from services.clients.erp.events import EVENT
+from services.clients.erp.events_router import router as erp_events_router
 from services.clients.erp.router import router as erp_sync_router
 from services.clients.erp.sync import erp_sync_lifespan
 from services.clients.grading.router import router as grading_router
@@ -51,6 +53,7 @@ from services.clients.visits.router import router as visits_router
 from services.clients.visits.schedule_router import router as contact_schedule_router
 from services.clients.workitems.outbox import CLIENTS_OUTBOX
 from services.clients.workitems.router import router as work_items_router
+from shared.contract_shape import document_models
 from shared.service_app import create_service_app
 
 TAGS = [
@@ -117,6 +120,7 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             rates_router,
             receivables_router,
             erp_sync_router,
+            erp_events_router,
             collection_router,
             credit_limits_router,
             surveys_router,
@@ -149,4 +153,7 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
     )
     # The backlog of work items not yet delivered to staff, counted when Prometheus scrapes.
     app.state.metrics.watch_outbox(lambda: app.state.engine, CLIENTS_OUTBOX)
+    # The ERP's event is read by its route itself (the signature is checked on the raw body
+    # first); the contract still types it, as a oneOf on `type`.
+    document_models(app, "clients", {"ErpEvent": EVENT})
     return app

@@ -58,6 +58,7 @@ from services.clients.credit.repository import CreditRepository
 from services.clients.credit.service import CREDIT_ADJUSTMENT, CreditService
 from services.clients.erp.ingest import ErpIngest
 from services.clients.erp.repository import ErpReferences
+from services.clients.erp.secrets import verifying_secrets
 from services.clients.grading.repository import GradingRepository
 from services.clients.grading.service import GradingService
 from services.clients.metrics.repository import MetricsRepository
@@ -724,6 +725,14 @@ RateServiceDep = Annotated[RateService, Depends(rate_service)]
 ReceivablesServiceDep = Annotated[ReceivablesService, Depends(receivables_service)]
 WriteOffServiceDep = Annotated[WriteOffService, Depends(write_off_service)]
 ErpIngestDep = Annotated[ErpIngest, Depends(erp_ingest)]
+
+
+async def erp_webhook_secrets(session: SessionDep, settings: SettingsDep) -> list[str]:
+    """Every secret an ERP delivery may be signed with now (setting and API-added)."""
+    return await verifying_secrets(session, settings)
+
+
+ErpWebhookSecretsDep = Annotated[list[str], Depends(erp_webhook_secrets)]
 SurveyServiceDep = Annotated[SurveyService, Depends(survey_service)]
 TeamServiceDep = Annotated[TeamService, Depends(team_service)]
 TicketServiceDep = Annotated[TicketService, Depends(ticket_service)]

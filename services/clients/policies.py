@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from shared.auth.policy import Policy
 from shared.auth.principal import Role
+from shared.auth.scopes import ApiKeyScope
 
 SEE_ALL = frozenset({Role.ADMIN, Role.DEPT_MANAGER, Role.FINANCE, Role.EXECUTIVE})
 
@@ -37,8 +38,11 @@ MANAGE_CALENDAR = Policy(Role.ADMIN, Role.DEPT_MANAGER)
 MANAGE_SLA = Policy(Role.ADMIN, Role.DEPT_MANAGER)
 RUN_SLA_CHECK = Policy(Role.ADMIN, services=True)
 RUN_WORK_ITEMS = Policy(Role.ADMIN, services=True)
-ERP_SCOPE = "erp:write"
+ERP_SCOPE = ApiKeyScope.ERP_WRITE
 ERP_WEBHOOK = Policy(scopes=[ERP_SCOPE], description="The ERP's API key (scope erp:write).")
+# The ERP reads what became of its events; finance and admins watch the pending ones.
+READ_ERP_EVENTS = Policy(Role.ADMIN, Role.FINANCE, scopes=[ERP_SCOPE])
+MANAGE_ERP_SECRETS = Policy(Role.ADMIN)
 # 超权限申请: those who hold an authority ask; their superiors decide (whose requests one
 # sees is the approvals domain's rule: requester, approver, their managers, administrators).
 APPROVALS = Policy(Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.ACCOUNT_MANAGER)

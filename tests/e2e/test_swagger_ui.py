@@ -26,9 +26,9 @@ SCREENSHOTS = OUTPUT_DIR / "screenshots"
 LOCAL_HOSTS = {"127.0.0.1"}
 # One read of each service, as Swagger UI names its blocks: operations-<tag>-<operationId>.
 READS = {
-    "clients": "operations-accounts-accounts-list_accounts",
-    "staff": "operations-departments-departments-list_departments",
-    "kpi": "operations-indicators-indicators-list_indicators",
+    "clients": "operations-accounts-list_accounts",
+    "staff": "operations-departments-list_departments",
+    "kpi": "operations-indicators-list_indicators",
 }
 
 

@@ -82,9 +82,9 @@ def test_merged_contract_and_docs_list_all_services(gateway: httpx.Client) -> No
     ]
     assert len(operation_ids) == len(set(operation_ids))
     assert {
-        "accounts-list_accounts",
-        "departments-list_departments",
-        "indicators-list_indicators",
+        "list_accounts",
+        "list_departments",
+        "list_indicators",
     } <= set(operation_ids)
     assert "x-unavailable-services" not in document["info"]
     page = gateway.get("/docs")

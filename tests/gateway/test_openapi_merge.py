@@ -42,7 +42,7 @@ def test_identical_schemas_are_shared_and_different_ones_renamed() -> None:
     merged = merge_openapi({"clients": a, "staff": b})
     schemas = merged["components"]["schemas"]
     assert set(schemas) == {"Problem", "Item", "StaffItem"}
-    assert schemas["StaffItem"] == {"type": "integer"}
+    assert schemas["StaffItem"] == {"type": "integer", "title": "StaffItem"}
     ref = merged["paths"]["/v1/staff/b"]["get"]["responses"]["200"]["content"]
     assert ref["application/json"]["schema"]["$ref"] == "#/components/schemas/StaffItem"
 
@@ -78,7 +78,7 @@ def test_a_path_served_twice_is_an_error() -> None:
 def test_an_operation_id_taken_by_another_service_is_prefixed() -> None:
     merged = merge_openapi({"a": doc("/v1/a/x", "audit", {}), "b": doc("/v1/b/x", "audit", {})})
     assert merged["paths"]["/v1/a/x"]["get"]["operationId"] == "audit-get"
-    assert merged["paths"]["/v1/b/x"]["get"]["operationId"] == "b-audit-get"
+    assert merged["paths"]["/v1/b/x"]["get"]["operationId"] == "b_audit-get"
 
 
 def test_tags_name_their_service_and_gateway_errors_are_documented() -> None:
@@ -92,3 +92,57 @@ def test_tags_name_their_service_and_gateway_errors_are_documented() -> None:
     assert responses["503"]["content"]["application/problem+json"]["schema"] == {
         "$ref": "#/components/schemas/Problem"
     }
+
+
+def test_every_schema_is_titled_by_its_component_name() -> None:
+    # Generators name models by title: two "Page[AuditEntryRead]" titles were one model.
+    page = {"title": "Page[AuditEntryRead]", "type": "object", "properties": {}}
+    a = doc("/v1/clients/a", "accounts", {"Page_AuditEntryRead_": page})
+    b = doc("/v1/staff/b", "audit", {"Page_AuditEntryRead_": {**page, "required": ["items"]}})
+    for document, path in ((a, "/v1/clients/a"), (b, "/v1/staff/b")):
+        document["paths"][path]["get"]["responses"] = {
+            "200": {
+                "content": {"application/json": {"schema": {"$ref": REF + "Page_AuditEntryRead_"}}}
+            }
+        }
+    schemas = merge_openapi({"clients": a, "staff": b})["components"]["schemas"]
+    assert {name: schema["title"] for name, schema in schemas.items()} == {
+        "Page_AuditEntryRead_": "Page_AuditEntryRead_",
+        "StaffPage_AuditEntryRead_": "StaffPage_AuditEntryRead_",
+    }
+
+
+REF = "#/components/schemas/"
+SERVICES_ONLY = {"roles": [], "scopes": [], "services": True}
+SHARED = {"$ref": REF + "Shared"}
+
+
+def test_operations_only_services_call_are_left_out_with_their_schemas_and_tags() -> None:
+    staff = doc("/v1/staff/a", "departments", {"Shared": {}, "Floors": {}, "FloorItem": {}})
+    staff["paths"]["/v1/staff/a"]["get"]["responses"] = {
+        "200": {"content": {"application/json": {"schema": {"$ref": REF + "Shared"}}}}
+    }
+    staff["paths"]["/v1/auth/token-floors"] = {
+        "get": {
+            "tags": ["floors"],
+            "operationId": "token_floors",
+            "x-kam-policy": SERVICES_ONLY,
+            "responses": {
+                "200": {"content": {"application/json": {"schema": {"$ref": REF + "Floors"}}}}
+            },
+        }
+    }
+    staff["components"]["schemas"]["Floors"] = {"properties": {"x": {"$ref": REF + "FloorItem"}}}
+    staff["paths"]["/v1/staff/handovers"] = {
+        "post": {"tags": ["departments"], "x-kam-audience": "services",
+                 "x-kam-policy": {"roles": ["admin"], "services": True},
+                 "requestBody": {"content": {"application/json": {"schema": SHARED}}}},
+        "get": {"tags": ["departments"], "x-kam-policy": {"roles": ["admin"], "services": True}},
+    }  # fmt: skip
+    staff["tags"].append({"name": "floors"})
+    merged = merge_openapi({"staff": staff})
+    assert set(merged["paths"]) == {"/v1/staff/a", "/v1/staff/handovers"}
+    assert set(merged["paths"]["/v1/staff/handovers"]) == {"get"}
+    assert set(merged["components"]["schemas"]) == {"Shared"}  # still used by a public one
+    assert [tag["name"] for tag in merged["tags"]] == ["departments"]
+    assert merged["x-tagGroups"] == [{"name": "staff", "tags": ["departments"]}]

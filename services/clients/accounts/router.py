@@ -30,6 +30,7 @@ from services.clients.dependencies import (
 from services.clients.keyset import cursor_position
 from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, encode_cursor
 from shared.row_reads import fetch_row
@@ -131,6 +132,7 @@ async def list_accounts(
     status_code=status.HTTP_201_CREATED,
     summary="Create a key account",
     responses=problem_responses(401, 403, 409, 422),
+    openapi_extra=answer_headers(201, etag=True, location=True),
 )
 async def create_account(
     data: AccountCreate,
@@ -149,6 +151,7 @@ async def create_account(
     response_model=AccountRead,
     summary="Get one key account",
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 @READ_ACCOUNTS.inline
 async def get_account(account_id: IdPath, request: Request) -> Response:
@@ -174,6 +177,7 @@ async def get_account(account_id: IdPath, request: Request) -> Response:
     response_model=AccountRead,
     summary="Change a key account (needs If-Match)",
     responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def update_account(
     account_id: IdPath,
@@ -194,6 +198,7 @@ async def update_account(
     response_model=AccountRead,
     summary="Archive a key account (soft delete)",
     responses=problem_responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def archive_account(
     account_id: IdPath,
@@ -213,6 +218,7 @@ async def archive_account(
     response_model=AccountRead,
     summary="Restore an archived key account",
     responses=problem_responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def restore_account(
     account_id: IdPath,

@@ -26,6 +26,7 @@ from services.clients.dependencies import (
 from services.clients.keyset import cursor_id
 from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from shared.concurrency import etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
 from shared.periods import IsoDay
@@ -116,6 +117,7 @@ async def export_account_assessments(
         "when none are given, to 0.01."
     ),
     responses=problem_responses(401, 403, 404, 409, 422),
+    openapi_extra=answer_headers(201, etag=True, location=True),
 )
 async def create_assessment(
     account_id: IdPath,
@@ -137,6 +139,7 @@ async def create_assessment(
     response_model=AssessmentRead,
     summary="Get one assessment",
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def get_assessment(
     assessment_id: AssessmentIdPath,

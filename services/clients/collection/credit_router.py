@@ -14,6 +14,7 @@ from services.clients.dependencies import AccountScope, ActorId, CreditLimitServ
 from services.clients.keyset import cursor_id
 from services.clients.policies import READ_ACCOUNTS, SET_CREDIT_LIMITS
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
 
@@ -26,6 +27,7 @@ router = APIRouter(prefix="/v1/clients", tags=["collection"])
     response_model=CreditLimitRead,
     summary="An account's credit limit (404 when none is set)",
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def get_credit_limit(
     account_id: IdPath, service: CreditLimitServiceDep, scope: AccountScope, response: Response
@@ -44,6 +46,7 @@ async def get_credit_limit(
     description="Creates or replaces the limit, with its reason. If-Match is optional "
     "(checked when sent and a limit exists).",
     responses=problem_responses(401, 403, 404, 412, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def set_credit_limit(
     account_id: IdPath,

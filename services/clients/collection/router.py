@@ -21,6 +21,7 @@ from services.clients.dependencies import AccountScope, ActorId, DunningServiceD
 from services.clients.keyset import cursor_id
 from services.clients.policies import READ_ACCOUNTS, RUN_DUNNING, WORK_COLLECTION
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import UnprocessableContent, problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
 from shared.periods import IsoDay
@@ -133,6 +134,7 @@ async def list_collection_tasks(
     response_model=CollectionTaskRead,
     summary="One collection task (with its ETag)",
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def get_collection_task(
     task_id: IdPath, service: DunningServiceDep, scope: AccountScope, response: Response
@@ -148,6 +150,7 @@ async def get_collection_task(
     response_model=CollectionTaskRead,
     summary="Mark an open collection task done, with a note (If-Match optional)",
     responses=problem_responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def complete_collection_task(
     task_id: IdPath,

@@ -20,6 +20,7 @@ from services.clients.dependencies import AccountScope, ActorId, ContactServiceD
 from services.clients.keyset import cursor_id
 from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
 
@@ -81,6 +82,7 @@ async def list_account_contacts(
     status_code=status.HTTP_201_CREATED,
     summary="Add a new contact to an account",
     responses=problem_responses(401, 403, 404, 409, 422),
+    openapi_extra=answer_headers(201, etag=True, location=True),
 )
 async def create_account_contact(
     account_id: IdPath,
@@ -127,6 +129,7 @@ async def link_account_contact(
     response_model=ContactRead,
     summary="Get one contact",
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def get_contact(
     contact_id: ContactIdPath,
@@ -146,6 +149,7 @@ async def get_contact(
     response_model=ContactRead,
     summary="Change a contact's personal data (needs If-Match)",
     responses=problem_responses(401, 403, 404, 412, 422, 428),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def update_contact(
     contact_id: ContactIdPath,

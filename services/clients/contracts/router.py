@@ -35,6 +35,7 @@ from services.clients.keyset import cursor_id
 from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from services.clients.rates.rules import CURRENCY_PATTERN
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
 from shared.periods import IsoDay
@@ -155,6 +156,7 @@ async def list_account_contracts(
     status_code=status.HTTP_201_CREATED,
     summary="Draft a contract for an account",
     responses=problem_responses(401, 403, 404, 409, 422),
+    openapi_extra=answer_headers(201, location=True),
 )
 async def create_contract(
     account_id: IdPath,
@@ -262,6 +264,7 @@ async def terminate_contract(
     status_code=status.HTTP_201_CREATED,
     summary="Renew a signed contract: a new draft copying title and currency",
     responses=problem_responses(401, 403, 404, 409, 422),
+    openapi_extra=answer_headers(201, location=True),
 )
 async def renew_contract(
     contract_id: ContractIdPath,

@@ -12,6 +12,7 @@ from services.clients.credit.schemas import CreditAdjustmentCreate, CreditAdjust
 from services.clients.dependencies import AccountScope, ActingEmployeeId, CreditServiceDep
 from services.clients.keyset import cursor_id
 from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
 
@@ -40,6 +41,7 @@ router = APIRouter(prefix="/v1/clients/accounts/{account_id}/credit-adjustments"
         },
         **problem_responses(401, 403, 404, 409, 422),
     },
+    openapi_extra=answer_headers(201, 202, location=True),
 )
 async def adjust_credit_score(
     account_id: IdPath,

@@ -6,11 +6,17 @@ naming an invoice not seen yet, a reversal of a payment not seen yet) stays pend
 reason, and is applied when its prerequisite arrives (or by a retry). The same document
 under another webhook id has one effect: invoices keep the highest ``version``, payments
 are keyed by ``erp_ref``, allocations already made are not made again.
+
+Nothing is dropped in silence: an allocation that cannot be made (cancelled invoice,
+another currency, no such line, a line already paid) leaves its money unallocated and the
+event is settled ``applied_with_warnings`` with the reasons; a payment announced again
+with other facts than the first time is refused (``conflict``) and nothing of it applied.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -23,6 +29,7 @@ from services.clients.audit.service import AuditTrail, snapshot
 from services.clients.erp.events import (
     EVENT,
     AnyErpEvent,
+    ErpAllocation,
     ErpInvoice,
     ErpPayment,
     ErpReversal,
@@ -32,11 +39,23 @@ from services.clients.erp.events import (
 from services.clients.erp.repository import ErpReferences
 from services.clients.rates.rules import MissingRate
 from services.clients.rates.service import RateService
-from services.clients.receivables.ledger import Ledger, OnLinesPaidOff, base_amount, refresh_status
+from services.clients.receivables.ledger import (
+    Ledger,
+    OnLinesPaidOff,
+    base_amount,
+    open_amount,
+    refresh_status,
+)
 from services.clients.receivables.models import ErpInboxEvent, Invoice, InvoiceLine, Payment
 from services.clients.receivables.repository import ReceivablesRepository
-from services.clients.receivables.schemas import DeliveryOutcome, DeliveryReceipt
+from services.clients.receivables.schemas import (
+    DeliveryOutcome,
+    DeliveryReceipt,
+    ReasonCode,
+    ReceiptReason,
+)
 from shared.errors import NotFound
+from shared.money import Money
 
 log = structlog.get_logger(__name__)
 MAX_FOLLOW_UPS = 1000
@@ -67,6 +86,27 @@ FOLLOW_UPS: dict[str, Callable[[AnyErpEvent], tuple[str, dict[str, Any]]]] = {
 }
 
 
+@dataclass
+class Settlement:
+    """How applying one event ended: the reason it waits, or its outcome and reasons."""
+
+    waiting: str | None = None
+    warnings: list[ReceiptReason] = field(default_factory=list)
+    conflicts: list[ReceiptReason] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> DeliveryOutcome:
+        if self.waiting is not None:
+            return DeliveryOutcome.PENDING
+        if self.conflicts:
+            return DeliveryOutcome.CONFLICT
+        return DeliveryOutcome.APPLIED_WITH_WARNINGS if self.warnings else DeliveryOutcome.APPLIED
+
+    @property
+    def reasons(self) -> list[ReceiptReason]:
+        return self.conflicts or self.warnings
+
+
 class ErpIngest:
     """Receives ERP events for the clients service."""
 
@@ -94,6 +134,7 @@ class ErpIngest:
         self.on_applied = on_applied
         self._follow_ups = 0
         self._changed_accounts: set[int] = set()
+        self._settlement = Settlement()  # of the event being applied
         # One handler per event type: the event's document in, the reason it waits out.
         self._handlers: dict[str, Callable[[Any], Awaitable[str | None]]] = {
             "invoice.upserted": self._upsert_invoice,
@@ -121,17 +162,22 @@ class ErpIngest:
                 detail="this delivery was received before",
             )
         await self.repository.lock_erp_apply()
-        waiting = await self._apply(stored, event)
+        settled = await self._apply(stored, event)
         await self._react()
-        outcome = DeliveryOutcome.APPLIED if waiting is None else DeliveryOutcome.PENDING
-        return DeliveryReceipt(webhook_id=webhook_id, outcome=outcome, detail=waiting)
+        return DeliveryReceipt(
+            webhook_id=webhook_id,
+            outcome=settled.outcome,
+            detail=settled.waiting,
+            reasons=settled.reasons,
+        )
 
     async def retry_pending(self) -> int:
         """Try every waiting event again (e.g. after an account got its credit code)."""
         await self.repository.lock_erp_apply()
         applied = 0
         for row in await self.repository.pending_events():
-            if await self._apply_stored(row) is None:
+            settled = await self._apply_stored(row)
+            if settled is not None and settled.waiting is None:
                 applied += 1
         await self._react()
         return applied
@@ -142,26 +188,45 @@ class ErpIngest:
         if changed and self.on_changed is not None:
             await self.on_changed(changed)
 
-    async def _apply_stored(self, row: ErpInboxEvent) -> str | None:
+    async def _apply_stored(self, row: ErpInboxEvent) -> Settlement | None:
         # Re-read the applied mark: a follow-up may already have applied it.
         await self.repository.session.refresh(row)
         if row.applied_at is not None or row.id is None:
             return None
-        waiting = await self._apply(row.id, EVENT.validate_python(row.payload))
-        if waiting is None and self.on_applied is not None:
+        # Warnings of an earlier, partial attempt (the allocations it made are not made
+        # again, so they would not be found again).
+        earlier = [ReceiptReason.model_validate(reason) for reason in row.reasons]
+        settled = await self._apply(row.id, EVENT.validate_python(row.payload), earlier)
+        if settled.waiting is None and self.on_applied is not None:
             await self.on_applied(row.id)
-        return waiting
+        return settled
 
-    async def _apply(self, event_id: int, event: AnyErpEvent) -> str | None:
-        """Apply one stored event; the reason it waits, or None when applied."""
-        waiting = await self._handlers[event.type](event.data)
-        applied_at = self.now() if waiting is None else None
-        await self.repository.mark_event(event_id, applied_at=applied_at, error=waiting)
-        if waiting is not None:
-            log.info("erp_event_pending", event_type=event.type, reason=waiting)
-            return waiting
+    async def _apply(
+        self, event_id: int, event: AnyErpEvent, earlier: list[ReceiptReason] | None = None
+    ) -> Settlement:
+        """Apply one stored event: what it waits for, or how it was settled."""
+        self._settlement = settled = Settlement()
+        settled.waiting = await self._handlers[event.type](event.data)
+        for reason in earlier or []:
+            if reason not in settled.warnings:
+                settled.warnings.append(reason)
+        applied_at = self.now() if settled.waiting is None else None
+        await self.repository.mark_event(
+            event_id,
+            applied_at=applied_at,
+            error=settled.waiting,
+            outcome=settled.outcome.value,
+            reasons=[reason.model_dump(mode="json") for reason in settled.reasons],
+        )
+        if settled.waiting is not None:
+            log.info("erp_event_pending", event_type=event.type, reason=settled.waiting)
+            return settled
+        if settled.conflicts:
+            log.warning("erp_event_conflict", event_type=event.type,
+                        reasons=[reason.code.value for reason in settled.conflicts])  # fmt: skip
+            return settled
         await self._apply_waiting_for(event)
-        return None
+        return settled
 
     async def _apply_waiting_for(self, event: AnyErpEvent) -> None:
         """Events that waited for what ``event`` just brought."""
@@ -273,6 +338,10 @@ class ErpIngest:
 
     async def _receive_payment(self, data: ErpPayment) -> str | None:
         payment = await self.repository.payment_by_ref(data.erp_ref)
+        if payment is not None:
+            self._settlement.conflicts = await self._differences(payment, data)
+            if self._settlement.conflicts:
+                return None  # refused: nothing of it is applied
         if payment is None:
             account = await self._account(data.account_ref)
             if account is None or account.id is None:
@@ -290,6 +359,44 @@ class ErpIngest:
         if payment.status == "reversed":
             return None
         return await self._apply_explicit_allocations(payment, data)
+
+    async def _differences(self, payment: Payment, data: ErpPayment) -> list[ReceiptReason]:
+        """What a payment announced again says otherwise than the first time."""
+        found: list[ReceiptReason] = []
+        first = Money(amount=payment.amount, currency=payment.currency)
+        if first != data.amount:
+            found.append(ReceiptReason(
+                code=ReasonCode.AMOUNT_DIFFERS,
+                detail=f"payment {data.erp_ref} was received as {first.amount} "
+                f"{first.currency}, now announced as {data.amount.amount} {data.amount.currency}",
+            ))  # fmt: skip
+        account = await self._account(data.account_ref)
+        if account is None or account.id != payment.account_id:
+            found.append(ReceiptReason(
+                code=ReasonCode.ACCOUNT_DIFFERS,
+                detail=f"payment {data.erp_ref} was received for another account than "
+                f"{data.account_ref}",
+            ))  # fmt: skip
+        if payment.received_on != data.received_on:
+            found.append(ReceiptReason(
+                code=ReasonCode.RECEIVED_ON_DIFFERS,
+                detail=f"payment {data.erp_ref} was received on {payment.received_on}, now "
+                f"announced as received on {data.received_on}",
+            ))  # fmt: skip
+        return found
+
+    def _warn(
+        self, code: ReasonCode, detail: str, wanted: ErpAllocation, unapplied: Decimal
+    ) -> None:
+        self._settlement.warnings.append(
+            ReceiptReason(
+                code=code,
+                detail=detail,
+                document_no=wanted.document_no,
+                line_no=wanted.line_no,
+                unapplied=Money(amount=unapplied, currency=wanted.amount.currency),
+            )
+        )
 
     async def _invoice(self, invoice_id: int) -> Invoice:
         invoice = await self.repository.invoice(invoice_id)
@@ -339,8 +446,18 @@ class ErpIngest:
             if invoice is None or invoice.id is None:
                 missing.append(wanted.document_no)
                 continue
-            if invoice.status == "cancelled" or invoice.currency != payment.currency:
-                continue  # nothing to pay on it: the amount stays unallocated
+            what = f"{wanted.document_no}" + (
+                f" line {wanted.line_no}" if wanted.line_no is not None else ""
+            )
+            if invoice.status == "cancelled":
+                self._warn(ReasonCode.INVOICE_CANCELLED, f"{what}: the invoice is cancelled",
+                           wanted, wanted.amount.amount)  # fmt: skip
+                continue
+            if invoice.currency != payment.currency:
+                self._warn(ReasonCode.CURRENCY_MISMATCH,
+                           f"{what}: the invoice is in {invoice.currency}, the payment in "
+                           f"{payment.currency}", wanted, wanted.amount.amount)  # fmt: skip
+                continue
             if any(
                 invoice_id == invoice.id and (wanted.line_no is None or line_no == wanted.line_no)
                 for invoice_id, line_no in made
@@ -351,9 +468,23 @@ class ErpIngest:
                 for line in await self.repository.lines([invoice.id])
                 if wanted.line_no is None or line.line_no == wanted.line_no
             ]
-            await self.ledger.allocate_oldest_first(
+            if not lines:
+                self._warn(ReasonCode.LINE_MISSING, f"{what}: the invoice has no such line",
+                           wanted, wanted.amount.amount)  # fmt: skip
+                continue
+            open_before = sum((open_amount(line) for line in lines), Decimal(0))
+            allocations = await self.ledger.allocate_oldest_first(
                 payment, lines, {invoice.id: invoice}, wanted.amount.amount
             )
+            allocated = sum((allocation.amount for allocation in allocations), Decimal(0))
+            if allocated < wanted.amount.amount:
+                code = (
+                    ReasonCode.LINE_SETTLED if open_before == 0 else ReasonCode.EXCEEDS_OPEN_AMOUNT
+                )
+                why = "is paid" if open_before == 0 else f"had {open_before} open"
+                self._warn(code, f"{what} {why}; {wanted.amount.amount - allocated} of "
+                           f"{wanted.amount.amount} stays unallocated", wanted,
+                           wanted.amount.amount - allocated)  # fmt: skip
             touched.add(invoice.id)
             self._changed_accounts.add(invoice.account_id)
         await self.ledger.refresh_invoices(touched)

@@ -65,3 +65,21 @@ class ErpSyncRun(ClientsTable, table=True):
     cursor_before: str | None = Field(default=None, max_length=200)
     cursor_after: str | None = Field(default=None, max_length=200)
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class ErpWebhookSecret(ClientsTable, table=True):
+    """A secret the ERP signs its webhooks with, added through the API (``whsec_…``).
+
+    Verification accepts every secret not retired, and those of
+    ``CLIENTS_ERP_WEBHOOK_SECRETS``: a rotation adds the new secret, the ERP signs with both
+    for a while, then the old one is retired. The secret is kept as is (an HMAC key has to
+    be); the API shows it once, when it is made, and then only its fingerprint.
+    """
+
+    __tablename__ = "erp_webhook_secrets"
+
+    id: int | None = Field(default=None, primary_key=True)
+    secret: str = Field(sa_column=Column(Text, nullable=False))
+    created_by: int | None = Field(default=None)
+    created_at: datetime | None = Field(default=None, sa_column=created_at_column())
+    retired_at: datetime | None = _moment()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -134,3 +135,22 @@ class ReconciliationReport(BaseModel):
     generated_at: datetime
     invoices: DocumentReconciliation
     payments: DocumentReconciliation
+
+
+class WebhookSecretRead(BaseModel):
+    """A secret ERP webhooks are verified with, shown by its fingerprint only. Those of
+    ``CLIENTS_ERP_WEBHOOK_SECRETS`` (``source`` settings, no id) cannot be retired here."""
+
+    id: int | None
+    source: Literal["api", "settings"]
+    fingerprint: str = Field(description="12 hex of the secret's SHA-256.")
+    created_by: int | None = None
+    created_at: datetime | None = None
+    retired_at: datetime | None = None
+
+
+class WebhookSecretCreated(WebhookSecretRead):
+    """The new secret itself appears here once: give it to the ERP, which then signs with
+    both; retire the old one when the ERP has switched."""
+
+    secret: str

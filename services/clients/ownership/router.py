@@ -14,6 +14,7 @@ from services.clients.ownership.schemas import (
     TransferResult,
 )
 from services.clients.policies import HANDOVER, MANAGE_ACCOUNTS, READ_ACCOUNTS
+from shared.contract_shape import SERVICE_ONLY
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
 
@@ -39,6 +40,7 @@ async def transfer_accounts(
     response_model=HandoverResult,
     summary="Hand a leaver's accounts to a successor (staff's offboarding; idempotent)",
     responses=problem_responses(401, 403, 409, 422),
+    openapi_extra=SERVICE_ONLY,
 )
 async def hand_over_accounts(data: HandoverRequest, service: OwnershipServiceDep) -> HandoverResult:
     return await service.handover(data)

@@ -12,6 +12,7 @@ from services.clients.policies import READ_ACCOUNTS, WRITE_RATES
 from services.clients.rates.rules import CURRENCY_PATTERN
 from services.clients.rates.schemas import ExchangeRateRead, ExchangeRateSet, RateInForce
 from shared.concurrency import etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import Cursor, Page, PageSize, keyset_page
 from shared.periods import IsoDay
@@ -56,6 +57,7 @@ async def list_exchange_rates(
         201: {"model": ExchangeRateRead, "description": "Created: no rate from that day yet"},
         **problem_responses(401, 403, 409, 422),
     },
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def put_exchange_rate(
     currency: CurrencyPath,

@@ -7,7 +7,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Column, DateTime, Index, Numeric, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    Numeric,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field
 
@@ -139,7 +148,9 @@ class PaymentAllocation(ClientsTable, table=True):
 class ErpInboxEvent(ClientsTable, table=True):
     """An ERP event as delivered, stored once per ``webhook_id``. ``applied_at`` is null
     while it waits for a prerequisite (its invoice, its account, its payment); ``error``
-    says what it waits for."""
+    says what it waits for. Once settled, ``outcome`` says how (applied, applied with
+    warnings, or refused as a conflict: then nothing of it was applied) and ``reasons``
+    why (erp.outcomes)."""
 
     __tablename__ = "erp_inbox"
     __table_args__ = (
@@ -160,6 +171,11 @@ class ErpInboxEvent(ClientsTable, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
     error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    outcome: str | None = Field(default=None, max_length=24)
+    reasons: list[dict[str, Any]] = Field(
+        default_factory=list,
+        sa_column=Column(JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    )
 
 
 class ClientsIdempotencyKey(IdempotencyKeyBase, ClientsTable, table=True):

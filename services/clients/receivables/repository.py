@@ -80,7 +80,12 @@ _LOCK_ERP_APPLY = text("SELECT pg_advisory_xact_lock(:k)")
 _MARK_EVENT = (
     update(ErpInboxEvent)
     .where(col(ErpInboxEvent.id) == bindparam("event_id"))
-    .values(applied_at=bindparam("applied_at"), error=bindparam("error"))
+    .values(
+        applied_at=bindparam("applied_at"),
+        error=bindparam("error"),
+        outcome=bindparam("outcome"),
+        reasons=bindparam("reasons", type_=JSONB),
+    )
 )
 _PENDING = (
     select(ErpInboxEvent)
@@ -147,11 +152,19 @@ class ReceivablesRepository:
         await self.session.execute(_LOCK_ERP_APPLY, {"k": ERP_APPLY_LOCK})
 
     async def mark_event(
-        self, event_id: int, *, applied_at: datetime | None, error: str | None
+        self,
+        event_id: int,
+        *,
+        applied_at: datetime | None,
+        error: str | None,
+        outcome: str,
+        reasons: list[dict[str, Any]],
     ) -> None:
         await self.session.execute(
-            _MARK_EVENT, {"event_id": event_id, "applied_at": applied_at, "error": error}
-        )
+            _MARK_EVENT,
+            {"event_id": event_id, "applied_at": applied_at, "error": error,
+             "outcome": outcome, "reasons": reasons},
+        )  # fmt: skip
 
     async def pending_events(self, *, limit: int = PENDING_BATCH) -> Sequence[ErpInboxEvent]:
         """Events still waiting, oldest first."""
@@ -164,6 +177,18 @@ class ReceivablesRepository:
         containment, e.g. the payments naming one invoice), oldest first."""
         params = {"contains": contains, "event_type": event_type, "limit": limit}
         return (await self.session.exec(_PENDING_CONTAINING, params=params)).all()
+
+    async def event(self, webhook_id: str) -> ErpInboxEvent | None:
+        """The stored event of this webhook id (the event's id)."""
+        query = select(ErpInboxEvent).where(col(ErpInboxEvent.webhook_id) == webhook_id)
+        return (await self.session.exec(query)).first()
+
+    async def pending_page(self, *, after_id: int | None, limit: int) -> Sequence[ErpInboxEvent]:
+        """Events still waiting, in the order they arrived (keyset on the id)."""
+        query = select(ErpInboxEvent).where(col(ErpInboxEvent.applied_at).is_(None))
+        if after_id is not None:
+            query = query.where(col(ErpInboxEvent.id) > after_id)
+        return (await self.session.exec(query.order_by(col(ErpInboxEvent.id)).limit(limit))).all()
 
     async def count_pending(self) -> int:
         query = select(func.count()).where(col(ErpInboxEvent.applied_at).is_(None))

@@ -12,6 +12,7 @@ from services.clients.dependencies import (
     AccountScope,
     ActorId,
     ErpIngestDep,
+    ErpWebhookSecretsDep,
     PaymentIdempotency,
     ReceivablesServiceDep,
     SettingsDep,
@@ -50,6 +51,18 @@ from shared.webhooks import verify_webhook
 router = APIRouter(prefix="/v1/clients", tags=["receivables"])
 
 MAX_WEBHOOK_BYTES = 1_048_576
+# Standard Webhooks' headers, read by shared.webhooks from the raw request.
+WEBHOOK_HEADERS = [
+    {"name": "webhook-id", "in": "header", "required": True,
+     "schema": {"type": "string", "maxLength": 255},
+     "description": "The event's id (the same on every retry of it)."},
+    {"name": "webhook-timestamp", "in": "header", "required": True,
+     "schema": {"type": "string", "pattern": "^[0-9]{1,12}$"},
+     "description": "Unix seconds of this attempt (±5 minutes by default)."},
+    {"name": "webhook-signature", "in": "header", "required": True,
+     "schema": {"type": "string", "maxLength": 2000},
+     "description": "`v1,<base64 HMAC-SHA256>` per secret, space-separated."},
+]  # fmt: skip
 IdQuery = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
 OwnerIds = Annotated[
     list[RecordId] | None,
@@ -107,11 +120,12 @@ def payment_query(
     "differs from the event's `id` is refused (400).",
     responses=problem_responses(400, 401, 403, 413, 422),
     openapi_extra={
+        "parameters": WEBHOOK_HEADERS,
         "requestBody": {
             "required": True,
             "content": {
                 "application/json": {
-                    "schema": {"type": "object"},
+                    "schema": {"$ref": "#/components/schemas/ErpEvent"},
                     "example": {
                         "id": "evt_00000042",
                         "type": "payment.received",
@@ -126,19 +140,19 @@ def payment_query(
                     },
                 }
             },
-        }
+        },
     },
 )
 async def receive_erp_webhook(
-    request: Request, ingest: ErpIngestDep, settings: SettingsDep
+    request: Request, ingest: ErpIngestDep, settings: SettingsDep, secrets: ErpWebhookSecretsDep
 ) -> DeliveryReceipt:
     body = await request.body()
     if len(body) > MAX_WEBHOOK_BYTES:
         raise PayloadTooLarge(f"an ERP event may hold at most {MAX_WEBHOOK_BYTES} bytes")
-    if not settings.erp_webhook_secrets:
+    if not secrets:
         raise Unauthorized("no ERP webhook secret is configured, so no delivery can be verified")
     verified = verify_webhook(
-        settings.erp_webhook_secrets,
+        secrets,
         request.headers,
         body,
         tolerance_seconds=settings.erp_webhook_tolerance_seconds,

@@ -29,24 +29,84 @@ def require_positive(money: Money, what: str) -> None:
 
 
 class DeliveryOutcome(StrEnum):
+    """What became of an ERP event: ``applied``; ``applied_with_warnings`` (applied, but
+    some of it could not be, see the reasons); ``conflict`` (refused, nothing of it
+    applied, see the reasons); ``pending`` (waiting for its invoice, account or payment);
+    ``duplicate`` (this delivery was received before: see its status)."""
+
     APPLIED = "applied"
+    APPLIED_WITH_WARNINGS = "applied_with_warnings"
+    CONFLICT = "conflict"
     PENDING = "pending"
     DUPLICATE = "duplicate"
 
 
+class ReasonCode(StrEnum):
+    """Why an ERP event was not applied as sent.
+
+    Warnings (the rest of the event is applied; the money stays unallocated credit on the
+    payment): ``invoice_cancelled``, ``currency_mismatch`` (the invoice is in another
+    currency), ``line_missing`` (the invoice has no such line), ``line_settled`` (the line
+    or invoice is already paid), ``exceeds_open_amount`` (only part of the allocation
+    fitted). Conflicts (the event is refused): ``amount_differs``, ``account_differs``,
+    ``received_on_differs`` (a payment announced again under a known ``erp_ref`` with other
+    facts than the first time: a correction is a reversal and a new payment)."""
+
+    INVOICE_CANCELLED = "invoice_cancelled"
+    CURRENCY_MISMATCH = "currency_mismatch"
+    LINE_MISSING = "line_missing"
+    LINE_SETTLED = "line_settled"
+    EXCEEDS_OPEN_AMOUNT = "exceeds_open_amount"
+    AMOUNT_DIFFERS = "amount_differs"
+    ACCOUNT_DIFFERS = "account_differs"
+    RECEIVED_ON_DIFFERS = "received_on_differs"
+
+
+class ReceiptReason(BaseModel):
+    """One reason an event was applied with warnings or refused."""
+
+    code: ReasonCode
+    detail: str
+    document_no: str | None = None
+    line_no: int | None = None
+    unapplied: Money | None = Field(
+        default=None, description="The money of the allocation that was not applied."
+    )
+
+
 class DeliveryReceipt(BaseModel):
-    """What became of one delivery: applied, kept pending (waiting for a prerequisite), or a
-    duplicate of a delivery already stored."""
+    """What became of one delivery (see :class:`DeliveryOutcome`)."""
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"webhook_id": "evt_00000042", "outcome": "applied", "detail": None}]
+            "examples": [
+                {"webhook_id": "evt_00000042", "outcome": "applied", "detail": None,
+                 "reasons": []},
+                {"webhook_id": "evt_00000043", "outcome": "applied_with_warnings",
+                 "detail": None,
+                 "reasons": [{"code": "line_settled", "document_no": "INV-2026-0001",
+                              "line_no": 1, "detail": "line 1 of INV-2026-0001 is paid",
+                              "unapplied": {"amount": "500.00", "currency": "CNY"}}]},
+            ]
         }
-    )
+    )  # fmt: skip
 
     webhook_id: str
     outcome: DeliveryOutcome
     detail: str | None = None
+    reasons: list[ReceiptReason] = Field(default_factory=list)
+
+
+class ErpEventStatus(BaseModel):
+    """An ERP event as we hold it: how it was settled, or what it still waits for."""
+
+    event_id: str = Field(description="The event's id (its webhook-id).")
+    type: str
+    received_at: datetime
+    outcome: DeliveryOutcome = Field(description="Never `duplicate` here.")
+    applied_at: datetime | None = Field(description="When it was settled (null: pending).")
+    waiting_for: str | None = Field(description="What a pending event waits for.")
+    reasons: list[ReceiptReason]
 
 
 class PendingRetry(BaseModel):

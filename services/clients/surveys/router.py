@@ -17,6 +17,7 @@ from services.clients.surveys.models import SatisfactionSurvey
 from services.clients.surveys.rules import SURVEY_PERIOD_PATTERN
 from services.clients.surveys.schemas import SurveyCreate, SurveyQuery, SurveyRead, SurveyUpdate
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
 from shared.periods import IsoDay
@@ -127,6 +128,7 @@ async def list_account_surveys(
     status_code=status.HTTP_201_CREATED,
     summary="Record an account's satisfaction for a month or quarter",
     responses=problem_responses(401, 403, 404, 409, 422),
+    openapi_extra=answer_headers(201, location=True),
 )
 async def create_survey(
     account_id: IdPath,

@@ -12,6 +12,7 @@ from services.clients.teams.models import AccountTeamMember
 from services.clients.teams.rules import TeamAccess, TeamRole, role_label
 from services.clients.teams.schemas import TeamMemberCreate, TeamMemberRead, TeamMemberUpdate
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import IdPath
 
@@ -59,6 +60,7 @@ async def list_team(
     status_code=201,
     summary="Put an employee on the account's team (the owner's line; audited)",
     responses=problem_responses(401, 403, 404, 409, 422),
+    openapi_extra=answer_headers(201, etag=True),
 )
 async def add_team_member(
     account_id: IdPath,
@@ -80,6 +82,7 @@ async def add_team_member(
     response_model=TeamMemberRead,
     summary="Change a member's role or access level (needs If-Match; audited)",
     responses=problem_responses(401, 403, 404, 412, 422, 428),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def change_team_member(
     account_id: IdPath,

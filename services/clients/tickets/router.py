@@ -36,6 +36,7 @@ from services.clients.tickets.schemas import (
     TicketUpdate,
 )
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
 from shared.periods import IsoDay
@@ -159,6 +160,7 @@ async def put_sla_policy(
     status_code=status.HTTP_201_CREATED,
     summary="Open a ticket or complaint for an account (deadlines computed from the SLA)",
     responses=problem_responses(401, 403, 404, 409, 422),
+    openapi_extra=answer_headers(201, etag=True, location=True),
 )
 async def create_ticket(
     account_id: IdPath,
@@ -218,6 +220,7 @@ async def list_tickets(
     response_model=TicketRead,
     summary="Get one ticket",
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def get_ticket(
     ticket_id: IdPath, service: TicketServiceDep, scope: AccountScope, response: Response
@@ -231,6 +234,7 @@ async def get_ticket(
     response_model=TicketRead,
     summary="Change a ticket's details (needs If-Match; a new severity moves the deadlines)",
     responses=problem_responses(401, 403, 404, 412, 422, 428),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def update_ticket(
     ticket_id: IdPath,
@@ -254,6 +258,7 @@ async def update_ticket(
         "its handler. A ticket with a handler already is a 409."
     ),
     responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def pick_up_ticket(
     ticket_id: IdPath,
@@ -279,6 +284,7 @@ async def pick_up_ticket(
         "restarts it. Any other move is a 409 whose `allowed` lists the possible ones."
     ),
     responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def transition_ticket(
     ticket_id: IdPath,
@@ -316,6 +322,7 @@ async def list_ticket_events(
     response_model=TicketRead,
     summary="Record the client's satisfaction with a resolved or closed ticket",
     responses=problem_responses(401, 403, 404, 409, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def rate_ticket(
     ticket_id: IdPath,

@@ -34,6 +34,7 @@ from services.clients.visits.schemas import (
     VisitUpdate,
 )
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
 from shared.periods import IsoDay
@@ -162,6 +163,7 @@ async def list_account_visits(
         "`contact_ids` must be contacts of the account."
     ),
     responses=problem_responses(401, 403, 404, 409, 422),
+    openapi_extra=answer_headers(201, etag=True, location=True),
 )
 async def create_visit(
     account_id: IdPath,
@@ -261,6 +263,7 @@ async def get_visit_completion(
     response_model=VisitRead,
     summary="Get one visit",
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def get_visit(
     visit_id: VisitIdPath, service: VisitServiceDep, scope: AccountScope, response: Response
@@ -274,6 +277,7 @@ async def get_visit(
     response_model=VisitRead,
     summary="Reschedule a planned visit or edit its texts (needs If-Match)",
     responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def update_visit(
     visit_id: VisitIdPath,
@@ -293,6 +297,7 @@ async def update_visit(
     response_model=VisitRead,
     summary="Record that a planned visit took place (optionally plan the next one)",
     responses=problem_responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def complete_visit(
     visit_id: VisitIdPath,
@@ -312,6 +317,7 @@ async def complete_visit(
     response_model=VisitRead,
     summary="Cancel a planned visit, with the reason",
     responses=problem_responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def cancel_visit(
     visit_id: VisitIdPath,

@@ -30,6 +30,7 @@ from services.clients.visits.schemas import (
     TouchStatus,
 )
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
 from shared.periods import IsoDay
@@ -101,6 +102,7 @@ async def list_account_contact_schedule(
     status_code=status.HTTP_201_CREATED,
     summary="Plan a contact with one of the account's contacts",
     responses=problem_responses(401, 403, 404, 409, 422),
+    openapi_extra=answer_headers(201, etag=True, location=True),
 )
 async def create_contact_touch(
     account_id: IdPath,
@@ -193,6 +195,7 @@ async def export_contact_touches(
     response_model=ContactTouchRead,
     summary="Mark a planned contact done",
     responses=problem_responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def mark_contact_touch_done(
     touch_id: TouchIdPath,
@@ -212,6 +215,7 @@ async def mark_contact_touch_done(
     response_model=ContactTouchRead,
     summary="Mark a planned contact skipped",
     responses=problem_responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def skip_contact_touch(
     touch_id: TouchIdPath,

@@ -22,6 +22,7 @@ from services.kpi.appraisals.schemas import (
 )
 from services.kpi.dependencies import ActingEmployeeId, AppraisalServiceDep
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import (
     Cursor,
@@ -74,6 +75,7 @@ async def list_appraisals(
     response_model=AppraisalRead,
     summary="Get an appraisal with its sheet (scores explained by target, actual and rule)",
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def get_appraisal(
     appraisal_id: IdPath, service: AppraisalServiceDep, response: Response
@@ -115,6 +117,7 @@ async def list_item_actuals(
     summary="Enter an item's actual value (the manager or the appraisal administrator); "
     "on an automatic indicator an audited override with a reason",
     responses=WRITE_ERRORS,
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def record_actual(
     appraisal_id: IdPath, item_id: ItemPath, entry: ActualEntry, service: AppraisalServiceDep,
@@ -140,6 +143,7 @@ async def record_actual(
     response_model=AppraisalRead,
     summary="Submit the self-assessment (the appraised employee)",
     responses=WRITE_ERRORS,
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def submit_self_assessment(
     appraisal_id: IdPath, data: SelfAssessment, service: AppraisalServiceDep,
@@ -159,6 +163,7 @@ async def submit_self_assessment(
     response_model=AppraisalRead,
     summary="Submit the manager review (the employee's manager); scores the sheet",
     responses=WRITE_ERRORS,
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def submit_manager_review(
     appraisal_id: IdPath, data: ManagerReview, service: AppraisalServiceDep,
@@ -178,6 +183,7 @@ async def submit_manager_review(
     response_model=AppraisalRead,
     summary="Adjust the final score or grade in calibration, with the reason",
     responses=WRITE_ERRORS,
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def adjust_in_calibration(
     appraisal_id: IdPath, data: CalibrationAdjustment, service: AppraisalServiceDep,
@@ -197,6 +203,7 @@ async def adjust_in_calibration(
     response_model=AppraisalRead,
     summary="Acknowledge the calibrated result (the appraised employee)",
     responses=WRITE_ERRORS,
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def acknowledge_appraisal(
     appraisal_id: IdPath, service: AppraisalServiceDep, actor: ActingEmployeeId,
@@ -214,6 +221,7 @@ async def acknowledge_appraisal(
     response_model=AppraisalRead,
     summary="Lodge an appeal against the calibrated result (the appraised employee)",
     responses=WRITE_ERRORS,
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def lodge_appeal(
     appraisal_id: IdPath, data: AppealLodge, service: AppraisalServiceDep,
@@ -231,6 +239,7 @@ async def lodge_appeal(
     response_model=AppraisalRead,
     summary="Resolve an appeal, optionally changing the final score or grade",
     responses=WRITE_ERRORS,
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def resolve_appeal(
     appraisal_id: IdPath, data: AppealResolution, service: AppraisalServiceDep,

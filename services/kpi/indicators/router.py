@@ -16,6 +16,7 @@ from services.kpi.indicators.schemas import (
     IndicatorUpdate,
 )
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import (
     Cursor,
@@ -59,6 +60,7 @@ async def list_indicators(
     status_code=status.HTTP_201_CREATED,
     summary="Add an indicator to the library",
     responses=problem_responses(401, 403, 409, 422),
+    openapi_extra=answer_headers(201, etag=True),
 )
 async def create_indicator(
     data: IndicatorCreate, service: IndicatorServiceDep, response: Response
@@ -74,6 +76,7 @@ async def create_indicator(
     response_model=IndicatorRead,
     summary="Get one indicator",
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def get_indicator(
     indicator_id: IdPath, service: IndicatorServiceDep, response: Response
@@ -89,6 +92,7 @@ async def get_indicator(
     response_model=IndicatorRead,
     summary="Change an indicator (If-Match)",
     responses=problem_responses(401, 403, 404, 412, 422, 428),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def update_indicator(
     indicator_id: IdPath,

@@ -16,6 +16,7 @@ from services.kpi.templates.schemas import (
     TemplateSummary,
 )
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import (
     Cursor,
@@ -68,6 +69,7 @@ async def list_templates(
     status_code=status.HTTP_201_CREATED,
     summary="Create a template (version 1, draft)",
     responses=problem_responses(401, 403, 409, 422),
+    openapi_extra=answer_headers(201, etag=True),
 )
 async def create_template(
     data: TemplateCreate, service: TemplateServiceDep, response: Response
@@ -81,6 +83,7 @@ async def create_template(
     response_model=TemplateRead,
     summary="Get a template version with its sections and items",
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def get_template(
     template_id: IdPath, service: TemplateServiceDep, response: Response
@@ -94,6 +97,7 @@ async def get_template(
     response_model=TemplateRead,
     summary="Edit a template (a published version stays frozen: a new draft version is made)",
     responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def edit_template(
     template_id: IdPath,
@@ -111,6 +115,7 @@ async def edit_template(
     response_model=TemplateRead,
     summary="Publish a draft version (retires the previously published one)",
     responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def publish_template(
     template_id: IdPath, service: TemplateServiceDep, response: Response, if_match: IfMatch = None
@@ -124,6 +129,7 @@ async def publish_template(
     response_model=TemplateRead,
     summary="Retire a published template (takes it out of force for its position)",
     responses=problem_responses(401, 403, 404, 409, 412, 428),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def retire_template(
     template_id: IdPath, service: TemplateServiceDep, response: Response, if_match: IfMatch = None

@@ -15,6 +15,7 @@ from services.staff.dependencies import DepartmentServiceDep
 from shared.auth.policy import Policy
 from shared.auth.principal import Role
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import (
     Cursor,
@@ -60,6 +61,7 @@ async def list_departments(
     summary="Create a department",
     dependencies=[Depends(WRITE)],
     responses=problem_responses(*DENIED, 409, 422),
+    openapi_extra=answer_headers(201, etag=True, location=True),
 )
 async def create_department(
     data: DepartmentCreate, service: DepartmentServiceDep, response: Response
@@ -76,6 +78,7 @@ async def create_department(
     summary="Get one department",
     dependencies=[Depends(READ)],
     responses=problem_responses(*DENIED, 404, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def get_department(
     department_id: IdPath, service: DepartmentServiceDep, response: Response
@@ -91,6 +94,7 @@ async def get_department(
     summary="Change a department (needs If-Match)",
     dependencies=[Depends(WRITE)],
     responses=problem_responses(*DENIED, 404, 409, 412, 422, 428),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def update_department(
     department_id: IdPath,

@@ -11,6 +11,7 @@ from services.staff.catalogue.schema import EmploymentStatus
 from services.staff.dependencies import EmployeeServiceDep
 from services.staff.employees.schemas import EmployeeCreate, EmployeeRead, EmployeeUpdate
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import (
     Cursor,
@@ -62,6 +63,7 @@ async def list_employees(
     status_code=status.HTTP_201_CREATED,
     summary="Add an employee",
     responses=problem_responses(401, 403, 409, 422),
+    openapi_extra=answer_headers(201, etag=True, location=True),
 )
 async def create_employee(
     data: EmployeeCreate, service: EmployeeServiceDep, response: Response
@@ -78,6 +80,7 @@ async def create_employee(
     response_model=EmployeeRead,
     summary="Get one employee",
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def get_employee(
     employee_id: IdPath, service: EmployeeServiceDep, response: Response
@@ -93,6 +96,7 @@ async def get_employee(
     response_model=EmployeeRead,
     summary="Change an employee (needs If-Match)",
     responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def update_employee(
     employee_id: IdPath,

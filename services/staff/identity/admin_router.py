@@ -11,13 +11,16 @@ from services.staff.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyRead,
+    ApiKeyScopeRead,
     UserCreate,
     UserRead,
     UserUpdate,
 )
 from shared.auth.policy import ADMIN_ONLY
 from shared.auth.principal import Principal
+from shared.auth.scopes import SCOPE_DESCRIPTIONS
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import (
     Cursor,
@@ -68,6 +71,7 @@ async def list_users(
     response_model=UserRead,
     summary="Get a login",
     responses=problem_responses(*DENIED, 404),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def get_user(user_id: IdPath, service: IdentityServiceDep, response: Response) -> UserRead:
     user = UserRead.model_validate(await service.get_user(user_id))
@@ -80,6 +84,7 @@ async def get_user(user_id: IdPath, service: IdentityServiceDep, response: Respo
     response_model=UserRead,
     summary="Change roles or (de)activate a login (needs If-Match)",
     responses=problem_responses(*DENIED, 404, 412, 422, 428),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def update_user(
     user_id: IdPath,
@@ -107,6 +112,18 @@ async def create_api_key(
     return ApiKeyCreated.model_validate(
         {**ApiKeyRead.model_validate(record).model_dump(), "key": key}
     )
+
+
+@api_keys.get(
+    "/scopes",
+    response_model=list[ApiKeyScopeRead],
+    summary="The scopes an API key may be given, and what each lets a machine do",
+    responses=problem_responses(*DENIED),
+)
+async def list_api_key_scopes() -> list[ApiKeyScopeRead]:
+    return [
+        ApiKeyScopeRead(scope=scope, description=text) for scope, text in SCOPE_DESCRIPTIONS.items()
+    ]
 
 
 @api_keys.get(

@@ -8,11 +8,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.auth.principal import Role
+from shared.auth.scopes import ApiKeyScope
 from shared.numbers import NotABoolean
 
 Login = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9._-]{2,63}$")]
 Password = Annotated[str, StringConstraints(min_length=10, max_length=128)]
-Scope = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,30}:[a-z_]{1,30}$")]
 
 
 class SignInForm(BaseModel):
@@ -136,7 +136,16 @@ class ApiKeyCreate(BaseModel):
     )
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    scopes: list[Scope] = Field(min_length=1, max_length=10)
+    scopes: list[ApiKeyScope] = Field(
+        min_length=1, max_length=10, description="From GET /v1/staff/api-keys/scopes."
+    )
+
+
+class ApiKeyScopeRead(BaseModel):
+    """A scope an API key may hold, and what it lets the machine do."""
+
+    scope: ApiKeyScope
+    description: str
 
 
 class ApiKeyRead(BaseModel):

@@ -345,7 +345,7 @@ class IdentityService:
             name=data.name,
             prefix=prefix,
             key_hash=sha256_hex(key),
-            scopes=sorted(set(data.scopes)),
+            scopes=sorted({scope.value for scope in data.scopes}),
             created_by=created_by,
         )
         saved = await self.repository.add(record)

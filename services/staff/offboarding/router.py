@@ -16,6 +16,7 @@ from services.staff.offboarding.schemas import (
     DepartureRetry,
     HandoverRead,
 )
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import (
     Cursor,
@@ -42,6 +43,7 @@ def departure_read(departure: Departure, handovers: Sequence[DepartureHandover])
     status_code=status.HTTP_202_ACCEPTED,
     summary="Record a departure and hand the leaver's accounts to the successor(s)",
     responses=problem_responses(401, 403, 404, 409, 422),
+    openapi_extra=answer_headers(202, location=True),
 )
 async def record_departure(
     employee_id: IdPath, data: DepartureCreate, service: OffboardingServiceDep, response: Response

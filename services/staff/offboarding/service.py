@@ -198,7 +198,7 @@ class OffboardingService:
         if departure.status != DepartureStatus.FAILED.value:
             raise Conflict(
                 f"departure {departure_id} is {departure.status}; only a failed one is retried",
-                extra={"status": departure.status},
+                extra={"current_status": departure.status},
             )
         if data.successor_employee_id is not None:
             leaver = await self.employees.get(departure.employee_id)

@@ -21,6 +21,7 @@ from services.staff.positions.schemas import (
 )
 from shared.auth.principal import Principal
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import (
     Cursor,
@@ -100,6 +101,7 @@ async def list_positions(
     status_code=status.HTTP_201_CREATED,
     summary="Create a position with draft version 1",
     responses=problem_responses(401, 403, 409, 422),
+    openapi_extra=answer_headers(201, etag=True, location=True),
 )
 async def create_position(
     data: PositionCreate,
@@ -182,6 +184,7 @@ async def list_versions(
     response_model=PositionVersionRead,
     summary="Get one version",
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def get_version(
     position_id: IdPath, version_no: VersionNo, service: PositionServiceDep, response: Response
@@ -196,6 +199,7 @@ async def get_version(
     response_model=PositionVersionRead,
     summary="Change a draft (needs If-Match)",
     responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def update_draft(
     position_id: IdPath,
@@ -215,6 +219,7 @@ async def update_draft(
     response_model=PositionVersionRead,
     summary="Submit a draft for review",
     responses=problem_responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def submit_version(
     position_id: IdPath,
@@ -234,6 +239,7 @@ async def submit_version(
     response_model=PositionVersionRead,
     summary="Send a version under review back to draft",
     responses=problem_responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def return_version(
     position_id: IdPath,
@@ -255,6 +261,7 @@ async def return_version(
     "the description names as approver, else (none named, or vacant) a department manager "
     "above it (at the top: another department manager), or an administrator.",
     responses=problem_responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def approve_version(
     position_id: IdPath,
@@ -274,6 +281,7 @@ async def approve_version(
     response_model=PositionVersionRead,
     summary="Retire a version",
     responses=problem_responses(401, 403, 404, 409, 412, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def retire_version(
     position_id: IdPath,
@@ -293,6 +301,7 @@ async def retire_version(
     status_code=status.HTTP_201_CREATED,
     summary="Start a new draft copied from a version (how approved ones are edited)",
     responses=problem_responses(401, 403, 404, 409, 422),
+    openapi_extra=answer_headers(201, etag=True, location=True),
 )
 async def revise_version(
     position_id: IdPath,

@@ -263,7 +263,7 @@ class PositionService:
             raise Conflict(
                 f"cannot {action} version {version_no} of {position.code}: it is "
                 f"{version.status}, not {expected}",
-                extra={"status": version.status},
+                extra={"current_status": version.status},
             )
         return position, version
 

@@ -11,6 +11,7 @@ from services.staff.clock import NowDep
 from services.staff.dependencies import StandInServiceDep, TodayDep
 from services.staff.standins.schemas import MyStandIns, StandInCreate, StandInRead
 from shared.auth.principal import Principal
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, cursor_key, keyset_page
 from shared.periods import IsoDay
@@ -28,6 +29,7 @@ EmployeeId = Annotated[int | None, Query(ge=1, le=2_147_483_647)]
     status_code=status.HTTP_201_CREATED,
     summary="Name a stand-in for an absent person (the person, their manager or an admin)",
     responses=problem_responses(401, 403, 409, 422),
+    openapi_extra=answer_headers(201, location=True),
 )
 async def name_stand_in(
     data: StandInCreate, actor: Person, service: StandInServiceDep, response: Response

@@ -252,3 +252,21 @@ async def test_denials_and_key_changes_are_audited(
     assert (
         await staff_client.get("/v1/staff/audit", headers=bearer(Role.DEPT_MANAGER))
     ).status_code == 403
+
+
+async def test_api_key_scopes_come_from_the_published_list(staff_client: httpx.AsyncClient) -> None:
+    published = await staff_client.get("/v1/staff/api-keys/scopes")
+    assert published.status_code == 200
+    scopes = [entry["scope"] for entry in published.json()]
+    assert "erp:write" in scopes
+    assert all(entry["description"] for entry in published.json())
+    unknown = await staff_client.post(
+        "/v1/staff/api-keys", json={"name": "ERP", "scopes": ["erp:write", "erp:admin"]}
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["errors"][0]["loc"][:2] == ["body", "scopes"]
+    for scope in scopes:
+        created = await staff_client.post(
+            "/v1/staff/api-keys", json={"name": f"key {scope}", "scopes": [scope]}
+        )
+        assert created.status_code == 201 and created.json()["scopes"] == [scope]
