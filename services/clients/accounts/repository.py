@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.clients.access import scope_member, visible, visible_accounts
 from services.clients.accounts.models import Account, AccountStatusChange
 from services.clients.accounts.schemas import AccountQuery, AccountSort
+from services.clients.accounts.search_keys import search_term
 from services.clients.db import Repository
 from services.clients.org.repository import reporting_subtree_ids
 from shared.errors import BadRequest
@@ -90,14 +91,9 @@ def _filtered(query: _Query, filters: AccountQuery) -> _Query:
     if filters.parent_id is not None:
         conditions.append(col(Account.parent_id) == filters.parent_id)
     if filters.text:
-        escaped = filters.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
-        conditions.append(
-            or_(
-                col(Account.legal_name).ilike(pattern, escape="\\"),
-                col(Account.short_name).ilike(pattern, escape="\\"),
-            )
-        )
+        term = search_term(filters.text)
+        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(col(Account.search_text).like(f"%{escaped}%", escape="\\"))
     return query.where(*conditions)
 
 

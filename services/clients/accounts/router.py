@@ -63,7 +63,13 @@ async def account_query(
     ] = None,
     parent_id: IdQuery = None,
     q: Annotated[
-        str | None, Query(min_length=1, max_length=100, description="Text in the names.")
+        str | None,
+        Query(
+            min_length=1,
+            max_length=100,
+            description="Text in the names, their pinyin or initials (`beijing`, `bj`), or the"
+            " first characters of the credit code.",
+        ),
     ] = None,
 ) -> AccountQuery:
     return AccountQuery(
