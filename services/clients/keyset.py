@@ -38,6 +38,7 @@ CursorValueKind = Literal["int", "text", "instant", "day"]
 
 FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
 """Where rows without a date sort (last, ascending): keyset comparisons need a value."""
+FAR_FUTURE_DAY = FAR_FUTURE.date()
 
 
 @dataclass(frozen=True)
