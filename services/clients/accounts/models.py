@@ -30,6 +30,7 @@ class Account(ClientsTable, table=True):
         Index("ix_accounts_tags", "tags", postgresql_using="gin"),
         Index("ix_accounts_created_at_id", "created_at", "id"),
         Index("ix_accounts_updated_at_id", "updated_at", "id"),
+        Index("ix_accounts_credit_score_id", "credit_score", "id"),
         # q: any substring of names, pinyin, initials, credit code (accounts/search_keys.py)
         Index(
             "ix_accounts_search_text",

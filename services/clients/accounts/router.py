@@ -31,7 +31,16 @@ from services.clients.keyset import cursor_position
 from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from shared.concurrency import IfMatch, etag_for
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, encode_cursor
+from shared.pagination import (
+    Cursor,
+    IdPath,
+    IdsFilter,
+    Page,
+    PageSize,
+    RecordId,
+    WithTotal,
+    encode_cursor,
+)
 from shared.row_reads import fetch_row
 
 TagText = Annotated[str, StringConstraints(max_length=50)]
@@ -71,6 +80,7 @@ async def account_query(
             " first characters of the credit code.",
         ),
     ] = None,
+    ids: IdsFilter = None,
 ) -> AccountQuery:
     return AccountQuery(
         owner_ids=owner_id,
@@ -84,6 +94,7 @@ async def account_query(
         statuses=[s.value for s in status] if status else None,
         parent_id=parent_id,
         text=q,
+        ids=ids,
     )
 
 
@@ -106,9 +117,14 @@ async def list_accounts(
     request: Request,
     accounts: AccountRepositoryDep,
     filters: AccountFilters,
-    sort: Annotated[AccountSort, Query(description="Sort key; `-` for descending.")] = (
-        AccountSort.ID
-    ),
+    sort: Annotated[
+        AccountSort,
+        Query(
+            description="Sort key; `-` for descending (`grade`: A first; `-credit_score`: "
+            "the best score first). Ties break on the id."
+        ),
+    ] = AccountSort.ID,
+    with_total: WithTotal = False,
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Response:
@@ -126,7 +142,8 @@ async def list_accounts(
             {"sort": sort.value, "value": sort_value(last, sort), "id": last.id}
         )
     # Validated once above; FastAPI would validate the page again (response_model).
-    page = Page[AccountRead](items=items, next_cursor=next_cursor)
+    total = await accounts.count(filters, owner_ids=scope) if with_total else None
+    page = Page[AccountRead](items=items, next_cursor=next_cursor, total=total)
     return Response(page.model_dump_json(), media_type="application/json")
 
 

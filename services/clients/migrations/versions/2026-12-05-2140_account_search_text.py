@@ -1,5 +1,7 @@
 """account_search_text: pinyin, initials and credit code searchable, under a trigram index
 
+Also the index behind the account list's new credit-score order.
+
 ``accounts.search_text`` holds the names, their pinyin and initials and the credit code
 (services/clients/accounts/search_keys.py); ``q`` is a substring of it, answered by a GIN
 trigram index. pg_trgm is created by the bootstrap (shared/bootstrap.py, as the server's
@@ -63,7 +65,12 @@ def upgrade() -> None:
         postgresql_ops={"search_text": "gin_trgm_ops"},
     )
 
+    op.create_index(
+        "ix_accounts_credit_score_id", "accounts", ["credit_score", "id"], schema=SCHEMA
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_accounts_credit_score_id", table_name="accounts", schema=SCHEMA)
     op.drop_index("ix_accounts_search_text", table_name="accounts", schema=SCHEMA)
     op.drop_column("accounts", "search_text", schema=SCHEMA)
