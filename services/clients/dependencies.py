@@ -53,6 +53,8 @@ from services.clients.grading.repository import GradingRepository
 from services.clients.grading.service import GradingService
 from services.clients.metrics.repository import MetricsRepository
 from services.clients.metrics.service import MetricsService
+from services.clients.my_day.repository import MyDayRepository
+from services.clients.my_day.service import MyDayService
 from services.clients.org.repository import OrgRepository
 from services.clients.org.service import OrgService
 from services.clients.ownership.repository import OwnershipRepository
@@ -489,6 +491,21 @@ async def visit_service(session: SessionDep, settings: SettingsDep) -> VisitServ
     return build_visit_service(session, settings)
 
 
+def build_my_day(session: AsyncSession, settings: ClientsSettings) -> MyDayService:
+    """A person's day: the visit, ticket and receivable lists on one session."""
+    return MyDayService(
+        build_visit_service(session, settings),
+        build_tickets(session, settings),
+        build_receivables(session, settings),
+        MyDayRepository(session),
+        company_today(settings.timezone),
+    )
+
+
+async def my_day_service(session: SessionDep, settings: SettingsDep) -> MyDayService:
+    return build_my_day(session, settings)
+
+
 async def contact_schedule_service(
     session: SessionDep, settings: SettingsDep
 ) -> ContactScheduleService:
@@ -522,5 +539,6 @@ TicketServiceDep = Annotated[TicketService, Depends(ticket_service)]
 BreachCheckDep = Annotated[BreachCheck, Depends(breach_check)]
 SlaPolicyServiceDep = Annotated[SlaPolicyService, Depends(sla_policy_service)]
 VisitServiceDep = Annotated[VisitService, Depends(visit_service)]
+MyDayServiceDep = Annotated[MyDayService, Depends(my_day_service)]
 ContactScheduleServiceDep = Annotated[ContactScheduleService, Depends(contact_schedule_service)]
 AccountRepositoryDep = Annotated[AccountRepository, Depends(account_repository)]
