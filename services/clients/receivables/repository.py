@@ -18,6 +18,7 @@ from services.clients.access import visible_accounts
 from services.clients.accounts.models import Account
 from services.clients.accounts.names import with_names
 from services.clients.keyset import FAR_FUTURE_DAY, ListOrder
+from services.clients.org.models import OrgEmployee
 from services.clients.receivables.models import (
     ErpInboxEvent,
     Invoice,
@@ -270,6 +271,28 @@ class ReceivablesRepository:
             )
             conditions.append(lines.exists())
         return conditions
+
+    async def account_names(self, account_ids: Collection[int]) -> dict[int, str]:
+        """Legal names of these accounts (one query for a whole report)."""
+        if not account_ids:
+            return {}
+        result = await self.session.exec(
+            select(col(Account.id), col(Account.legal_name)).where(
+                col(Account.id).in_(list(account_ids))
+            )
+        )
+        return {account_id: name for account_id, name in result.all() if account_id is not None}
+
+    async def employee_names(self, employee_ids: Collection[int]) -> dict[int, str]:
+        """Names of these employees from the org copy (one query for a whole report)."""
+        if not employee_ids:
+            return {}
+        result = await self.session.exec(
+            select(col(OrgEmployee.employee_id), col(OrgEmployee.name)).where(
+                col(OrgEmployee.employee_id).in_(list(employee_ids))
+            )
+        )
+        return dict(result.all())
 
     async def list_invoices(
         self,

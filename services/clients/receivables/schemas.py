@@ -303,6 +303,12 @@ class AgeingRow(BaseModel):
     top account of a hierarchy); ``key`` is its id (null: not known, e.g. no manager)."""
 
     key: int | None
+    name: str | None = Field(
+        default=None,
+        description="The account's legal name, or the owner's or team manager's name (org "
+        "copy); null for departments and unknown keys.",
+        examples=["张伟"],
+    )
     buckets: list[AgeingBucketAmount]
     total: Money
 

@@ -280,11 +280,18 @@ class ReceivablesService:
             ]
 
         rows = []
+        keys = [key for key in grouped if key is not None]
+        names: dict[int, str] = {}
+        if by in (AgeingGroup.ACCOUNT, AgeingGroup.GROUP):
+            names = await self.repository.account_names(keys)
+        elif by in (AgeingGroup.OWNER, AgeingGroup.TEAM):
+            names = await self.repository.employee_names(keys)
         for key in sorted(grouped, key=lambda k: (k is None, k or 0)):
             report = ageing_report(grouped[key], as_of, buckets)
             rows.append(
                 AgeingRow(
                     key=key,
+                    name=names.get(key) if key is not None else None,
                     buckets=amounts(report),
                     total=_money(sum(report.values(), Decimal(0)), self.base),
                 )

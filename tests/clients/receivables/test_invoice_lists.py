@@ -64,3 +64,18 @@ async def test_invoices_by_oldest_overdue_with_next_due_and_names(
         INVOICES, params={"account_id": account["id"], "overdue": "true", "with_total": "true"}
     )
     assert overdue.json()["total"] == 2
+
+
+async def test_ageing_rows_carry_the_account_and_owner_names(erp: httpx.AsyncClient) -> None:
+    code = credit_code(7302)
+    account = await create_account(
+        erp, credit_code=code, owner_id=KAM, legal_name="账龄名称有限公司"
+    )
+    assert (await deliver(erp, invoice_event("INV-A1", code, [("2026-11-01", "10.00")]))).is_success
+    ageing = "/v1/clients/receivables/ageing"
+    by_account = await erp.get(ageing, params={"as_of": "2026-12-01", "by": "account"})
+    [row] = [r for r in by_account.json()["rows"] if r["key"] == account["id"]]
+    assert row["name"] == "账龄名称有限公司"
+    by_owner = await erp.get(ageing, params={"as_of": "2026-12-01", "by": "owner"})
+    [row] = [r for r in by_owner.json()["rows"] if r["key"] == KAM]
+    assert row["name"] == f"员工{KAM}"
