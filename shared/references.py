@@ -136,7 +136,7 @@ def _listed_schema(operation: dict[str, Any], path: str) -> str | None:
         collection = path.removesuffix("/export").rsplit("/", 1)[-1]
         return collection.removesuffix("s").title().replace("_", "") + "Read"
     content = operation.get("responses", {}).get("200", {}).get("content", {})
-    ref = content.get("application/json", {}).get("schema", {}).get("$ref", "")
+    ref = str(content.get("application/json", {}).get("schema", {}).get("$ref", ""))
     name = ref.rsplit("/", 1)[-1]
     if name.startswith("Page_") and name.endswith("_"):
         return name.removeprefix("Page_").removesuffix("_")
