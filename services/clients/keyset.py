@@ -9,7 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, tuple_
 
 from shared.errors import BadRequest
-from shared.pagination import decode_cursor, encode_cursor
+from shared.pagination import MAX_ID, decode_cursor, encode_cursor
 
 
 def cursor_id(cursor: str | None) -> int | None:
@@ -78,7 +78,10 @@ def _cursor_value(kind: CursorValueKind, value: Any) -> Any:
         raise BadRequest("cursor is not valid")
     try:
         if kind == "int":
-            return int(value)
+            number = int(value)
+            if abs(number) > MAX_ID:  # beyond an integer column: a 400, not a driver error
+                raise ValueError("out of range")
+            return number
         if kind == "instant":
             instant = datetime.fromisoformat(value)
             if instant.tzinfo is None:

@@ -22,6 +22,7 @@ from services.clients.accounts.search_keys import search_term
 from services.clients.db import Repository
 from services.clients.org.repository import reporting_subtree_ids
 from shared.errors import BadRequest
+from shared.pagination import MAX_ID
 
 OwnerScope = Collection[int] | None
 
@@ -119,9 +120,12 @@ def _sort_bound(column: str, value: Any) -> Any:
             raise BadRequest("cursor is not valid") from exc
     if column == "credit_score":  # a score may be 0 or negative: it travels as text
         try:
-            return int(value)
+            score = int(value)
         except (TypeError, ValueError) as exc:
             raise BadRequest("cursor is not valid") from exc
+        if abs(score) > MAX_ID:
+            raise BadRequest("cursor is not valid")
+        return score
     return value
 
 
