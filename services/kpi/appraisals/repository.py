@@ -177,7 +177,11 @@ class AppraisalRepository:
         )
         return result.all()
 
-    async def list_page(
+    async def list_page(self, **filters: Any) -> Sequence[Appraisal]:
+        """A page of appraisals (filters as :meth:`named_page`)."""
+        return [row[0] for row in await self.named_page(**filters)]
+
+    async def named_page(
         self,
         *,
         cycle_id: int | None,

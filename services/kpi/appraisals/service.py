@@ -116,7 +116,7 @@ class AppraisalService:
 
     async def list_page(self, **filters: Any) -> list[AppraisalSummary]:
         """A page of appraisals with their cycle's and employee's names."""
-        rows = await self.repository.list_page(**filters, scope=self.scope)
+        rows = await self.repository.named_page(**filters, scope=self.scope)
         return [
             AppraisalSummary.model_validate(appraisal).model_copy(
                 update={"cycle_name": cycle_name, "employee_name": employee_name}
