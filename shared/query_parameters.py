@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 UNKNOWN_PARAMETER = "unknown_query_parameter"
+API_PREFIX = "/v1/"
 
 _declared_by_route: dict[int, frozenset[str]] = {}
 
@@ -42,6 +43,8 @@ async def refuse_unknown_query(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not request.query_params:
         return
+    if not route.path.startswith(API_PREFIX):
+        return  # probes, metrics and the docs pages are not the API (a `?v=2` is harmless)
     declared = declared_query_parameters(route)
     unknown = sorted({key for key in request.query_params if key not in declared})
     if unknown:

@@ -93,3 +93,8 @@ async def test_writes_refuse_unknown_parameters_too(clients_client: httpx.AsyncC
         "/v1/clients/accounts", params={"dry_run": "true"}, json={}
     )
     _assert_refused(response, "dry_run")
+
+
+async def test_probes_and_docs_pages_are_not_the_api(clients_client: httpx.AsyncClient) -> None:
+    assert (await clients_client.get("/healthz", params={"v": "2"})).status_code == 200
+    assert (await clients_client.get("/docs", params={"v": "2"})).status_code == 200
