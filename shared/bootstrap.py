@@ -77,6 +77,9 @@ async def ensure_roles_and_schemas(
     """One login role per service, owning a schema of the service's name."""
     conn = await asyncpg.connect(asyncpg_dsn(admin_url))
     try:
+        # Trigram indexes (clients' account search); an extension is the administrator's
+        # to create, the services' roles only use it (public schema, on their search path).
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
         for service in services:
             role = f"{role_prefix}{service}"
             await ensure_login_role(conn, role, (passwords or {}).get(service))

@@ -24,6 +24,12 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T]
     next_cursor: str | None = Field(default=None, examples=["eyJpZCI6IDQyfQ"])
+    total: int | None = Field(
+        default=None,
+        description="Rows matching the filters in the caller's scope, on every page, when "
+        "the list was asked `with_total=true` (null otherwise: counting costs a query).",
+        examples=[None],
+    )
 
 
 def encode_cursor(position: dict[str, Any]) -> str:
@@ -81,10 +87,25 @@ Cursor = Annotated[
 ]
 
 
-IdPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="The record's id.")]
 RecordId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 """An id as an item of a list filter (``?owner_id=5&owner_id=7``): bounded like a key, so
 a huge number is a 422, not a 500 from the database driver."""
+WithTotal = Annotated[
+    bool,
+    Query(description="Also count the rows matching the filters (`total` in the page)."),
+]
+MAX_IDS_PER_LIST = 100
+IdsFilter = Annotated[
+    list[RecordId] | None,
+    Query(
+        alias="id",
+        max_length=MAX_IDS_PER_LIST,
+        description="Only these records (repeat: `?id=1&id=2`, at most 100).",
+    ),
+]
+
+
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647, description="The record's id.")]
 
 
 def keyset_page(items: list[T], limit: int, key: str = "id") -> Page[T]:

@@ -150,14 +150,30 @@ def entity_of(service: str, name: str, schema: str | None = None) -> str | None:
     return re.sub(r"_ids?$", "", name)
 
 
+def _listed_schema(operation: dict[str, Any], path: str) -> str | None:
+    """``TicketRead`` for a list answering ``Page[TicketRead]`` (or exporting
+    ``/tickets/export``): the records its ``?id=`` filter names."""
+    if path.endswith("/export"):
+        collection = path.removesuffix("/export").rsplit("/", 1)[-1]
+        return collection.removesuffix("s").title().replace("_", "") + "Read"
+    content = operation.get("responses", {}).get("200", {}).get("content", {})
+    ref = str(content.get("application/json", {}).get("schema", {}).get("$ref", ""))
+    name = ref.rsplit("/", 1)[-1]
+    if name.startswith("Page_") and name.endswith("_"):
+        return name.removeprefix("Page_").removesuffix("_")
+    return None
+
+
 def annotate_references(service: str, document: dict[str, Any]) -> dict[str, Any]:
     """Write ``x-kam-ref`` on every id-like parameter and schema property of ``document``."""
-    for item in document.get("paths", {}).values():
+    for path, item in document.get("paths", {}).items():
         for operation in item.values():
             if not isinstance(operation, dict):
                 continue
             for parameter in operation.get("parameters", []):
                 entity = entity_of(service, parameter.get("name", ""))
+                if entity is None and parameter.get("name") == "id":
+                    entity = entity_of(service, "id", _listed_schema(operation, path))
                 if entity is not None:
                     parameter[REF] = entity
     for schema_name, schema in document.get("components", {}).get("schemas", {}).items():

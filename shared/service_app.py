@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 from typing import Any
 
 import structlog
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.routing import APIRoute
 
 from shared.audit_log import AuditContextMiddleware
@@ -27,6 +27,7 @@ from shared.http_client import ServiceClient
 from shared.logging import configure_logging
 from shared.metrics import NO_NATIVE_TELEMETRY, install_metrics
 from shared.migrations import head_revision, older_revisions
+from shared.query_parameters import refuse_unknown_query
 from shared.references import document_references
 from shared.request_id import RequestIdMiddleware
 from shared.row_reads import row_reader
@@ -119,6 +120,7 @@ def create_service_app(
         generate_unique_id_function=operation_id,
         telemetry=NO_NATIVE_TELEMETRY,
         openapi_tags=openapi_tags,
+        dependencies=[Depends(refuse_unknown_query)],
         docs_url=None,
         redoc_url=None,
     )

@@ -35,6 +35,7 @@ from services.clients.jobs import (
     work_items_lifespan,
 )
 from services.clients.metrics.router import router as metrics_router
+from services.clients.my_day.router import router as my_day_router
 from services.clients.opportunities.router import router as opportunities_router
 from services.clients.opportunities.stages_router import router as pipeline_stages_router
 from services.clients.org.router import router as org_router
@@ -75,6 +76,11 @@ TAGS = [
     },
     {"name": "metrics", "description": "KPI 取数: the period's facts per employee, in batches."},
     {"name": "tickets", "description": "服务工单/投诉: tickets, SLA deadlines, escalation."},
+    {
+        "name": "my-day",
+        "description": "我的一天: a person's visits, tickets, overdue invoices, birthdays and "
+        "renewals in one call.",
+    },
     {"name": "business-calendar", "description": "工作日历: holidays and make-up working days."},
     {"name": "clients-audit", "description": "审计: every change to accounts and their children."},
     {"name": "clients-org", "description": "Internal: the read-only copy of staff's organisation."},
@@ -126,6 +132,7 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             surveys_router,
             metrics_router,
             tickets_router,
+            my_day_router,
             calendar_router,
             audit_router,
             org_router,

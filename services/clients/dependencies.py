@@ -63,6 +63,8 @@ from services.clients.grading.repository import GradingRepository
 from services.clients.grading.service import GradingService
 from services.clients.metrics.repository import MetricsRepository
 from services.clients.metrics.service import MetricsService
+from services.clients.my_day.repository import MyDayRepository
+from services.clients.my_day.service import MyDayService
 from services.clients.opportunities.repository import OpportunityRepository, StageRepository
 from services.clients.opportunities.service import OpportunityService
 from services.clients.opportunities.stages import PipelineService
@@ -684,6 +686,21 @@ async def visit_service(session: SessionDep, settings: SettingsDep) -> VisitServ
     return build_visit_service(session, settings)
 
 
+def build_my_day(session: AsyncSession, settings: ClientsSettings) -> MyDayService:
+    """A person's day: the visit, ticket and receivable lists on one session."""
+    return MyDayService(
+        build_visit_service(session, settings),
+        build_tickets(session, settings),
+        build_receivables(session, settings),
+        MyDayRepository(session),
+        company_today(settings.timezone),
+    )
+
+
+async def my_day_service(session: SessionDep, settings: SettingsDep) -> MyDayService:
+    return build_my_day(session, settings)
+
+
 async def contact_schedule_service(
     session: SessionDep, settings: SettingsDep
 ) -> ContactScheduleService:
@@ -739,6 +756,7 @@ TicketServiceDep = Annotated[TicketService, Depends(ticket_service)]
 BreachCheckDep = Annotated[BreachCheck, Depends(breach_check)]
 SlaPolicyServiceDep = Annotated[SlaPolicyService, Depends(sla_policy_service)]
 VisitServiceDep = Annotated[VisitService, Depends(visit_service)]
+MyDayServiceDep = Annotated[MyDayService, Depends(my_day_service)]
 ContactScheduleServiceDep = Annotated[ContactScheduleService, Depends(contact_schedule_service)]
 WorkItemRoundsDep = Annotated[WorkItemRounds, Depends(work_item_rounds)]
 AccountRepositoryDep = Annotated[AccountRepository, Depends(account_repository)]

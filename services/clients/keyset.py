@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from sqlalchemy import ColumnElement, tuple_
 
 from shared.errors import BadRequest
-from shared.pagination import decode_cursor
+from shared.pagination import MAX_ID, decode_cursor, encode_cursor
 
 
 def cursor_id(cursor: str | None) -> int | None:
@@ -28,3 +32,63 @@ def cursor_position(cursor: str | None, sort: str) -> tuple[Any, int] | None:
     if position.get("sort") != sort or isinstance(last_id, bool) or not isinstance(last_id, int):
         raise BadRequest("cursor is not valid for this sort order")
     return position.get("value"), last_id
+
+
+CursorValueKind = Literal["int", "text", "instant", "day"]
+
+FAR_FUTURE = datetime(9999, 12, 31, tzinfo=UTC)
+"""Where rows without a date sort (last, ascending): keyset comparisons need a value."""
+FAR_FUTURE_DAY = FAR_FUTURE.date()
+
+
+@dataclass(frozen=True)
+class ListOrder:
+    """One sort order of a list: a SQL expression that is never null, its direction and
+    the kind of value it puts in a cursor. Ties break on the row id in the same direction,
+    so (value, id) is unique and a page boundary never skips or repeats a row."""
+
+    name: str
+    expression: Any  # a column or SQL expression
+    descending: bool
+    kind: CursorValueKind
+
+    def clauses(self, id_column: Any) -> list[ColumnElement[Any]]:
+        """ORDER BY clauses: the expression, then the id."""
+        if self.descending:
+            return [self.expression.desc(), id_column.desc()]
+        return [self.expression.asc(), id_column.asc()]
+
+    def after(self, id_column: Any, cursor: str | None) -> ColumnElement[bool] | None:
+        """The condition for the rows after the cursor's (value, id), or None on page one."""
+        position = cursor_position(cursor, self.name)
+        if position is None:
+            return None
+        value, last_id = _cursor_value(self.kind, position[0]), position[1]
+        row = tuple_(self.expression, id_column)
+        return row < (value, last_id) if self.descending else row > (value, last_id)
+
+    def cursor(self, value: Any, last_id: int) -> str:
+        """The cursor after a row whose sort value is ``value``."""
+        text = value.isoformat() if isinstance(value, date | datetime) else str(value)
+        return encode_cursor({"sort": self.name, "value": text, "id": last_id})
+
+
+def _cursor_value(kind: CursorValueKind, value: Any) -> Any:
+    if not isinstance(value, str):
+        raise BadRequest("cursor is not valid")
+    try:
+        if kind == "int":
+            number = int(value)
+            if abs(number) > MAX_ID:  # beyond an integer column: a 400, not a driver error
+                raise ValueError("out of range")
+            return number
+        if kind == "instant":
+            instant = datetime.fromisoformat(value)
+            if instant.tzinfo is None:
+                raise ValueError("naive instant")
+            return instant
+        if kind == "day":
+            return date.fromisoformat(value)
+    except ValueError as exc:
+        raise BadRequest("cursor is not valid") from exc
+    return value

@@ -73,3 +73,23 @@ async def test_a_sorted_list_refuses_a_cursor_of_another_shape(
         response = await clients_client.get(SORTED_LIST, params=params)
         assert response.status_code == 400, (sort, response.text)
         assert response.headers["content-type"] == "application/problem+json"
+
+
+ORDERED_LISTS = {
+    "/v1/clients/tickets": ("-id", "sla_due", "severity"),
+    "/v1/clients/visits": ("id", "planned_on"),
+    "/v1/clients/invoices": ("id", "next_due_date"),
+    "/v1/clients/accounts": ("credit_score", "grade"),
+}
+ORDERED_VALUES = ["99999999999999999999", "-99999999999999999999", "x", "2026-13-45", "", "Z"]
+
+
+async def test_every_sort_order_refuses_a_value_it_cannot_hold(
+    clients_client: httpx.AsyncClient,
+) -> None:
+    for path, sorts in ORDERED_LISTS.items():
+        for sort in sorts:
+            for value in ORDERED_VALUES:
+                cursor = encode_cursor({"sort": sort, "value": value, "id": 1})
+                response = await clients_client.get(path, params={"sort": sort, "cursor": cursor})
+                assert response.status_code == 400, (path, sort, value, response.text)

@@ -15,6 +15,8 @@ def test_each_prefix_goes_to_its_service() -> None:
     assert t.resolve("/v1/kpi/indicators").name == "kpi"
     assert t.resolve("/v1/auth/token").name == "staff"
     assert t.resolve("/v1/me/inbox").name == "staff"
+    # each service serves its own part of a person's day under its prefix
+    assert t.resolve("/v1/clients/me/day").name == "clients"
     assert t.resolve("/v1/staff").base_url == "http://s:2"
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, DateTime, Index, String
+from sqlalchemy import Column, DateTime, Index, String, Text, event
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field
 
+from services.clients.accounts.search_keys import search_text
 from services.clients.db import ClientsTable
 from shared.columns import created_at_column, updated_at_column
 
@@ -29,6 +30,14 @@ class Account(ClientsTable, table=True):
         Index("ix_accounts_tags", "tags", postgresql_using="gin"),
         Index("ix_accounts_created_at_id", "created_at", "id"),
         Index("ix_accounts_updated_at_id", "updated_at", "id"),
+        Index("ix_accounts_credit_score_id", "credit_score", "id"),
+        # q: any substring of names, pinyin, initials, credit code (accounts/search_keys.py)
+        Index(
+            "ix_accounts_search_text",
+            "search_text",
+            postgresql_using="gin",
+            postgresql_ops={"search_text": "gin_trgm_ops"},
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -60,8 +69,21 @@ class Account(ClientsTable, table=True):
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
     version: int = Field(default=1)
+    search_text: str = Field(
+        default="",
+        sa_column=Column(Text, nullable=False, server_default=""),
+        description="Written from the names and credit code on every insert and update.",
+    )
     created_at: datetime | None = Field(default=None, sa_column=created_at_column())
     updated_at: datetime | None = Field(default=None, sa_column=updated_at_column())
+
+
+@event.listens_for(Account, "before_insert")
+@event.listens_for(Account, "before_update")
+def _refresh_search_text(_mapper: object, _connection: object, account: Account) -> None:
+    # Every write of an account (create, edit, import, merge, demo) goes through the ORM;
+    # keeping the column here means no path can forget it.
+    account.search_text = search_text(account.legal_name, account.short_name, account.credit_code)
 
 
 class AccountStatusChange(ClientsTable, table=True):

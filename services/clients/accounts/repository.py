@@ -10,16 +10,19 @@ from datetime import datetime
 from typing import Any, TypeVar, cast
 
 import sqlalchemy
-from sqlalchemy import ColumnElement, Row, Table, literal, or_, tuple_
+from sqlalchemy import ColumnElement, Row, Table, case, literal, or_, tuple_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.access import scope_member, visible, visible_accounts
 from services.clients.accounts.models import Account, AccountStatusChange
+from services.clients.accounts.rules import Grade
 from services.clients.accounts.schemas import AccountQuery, AccountSort
+from services.clients.accounts.search_keys import search_term
 from services.clients.db import Repository
 from services.clients.org.repository import reporting_subtree_ids
 from shared.errors import BadRequest
+from shared.pagination import MAX_ID
 
 OwnerScope = Collection[int] | None
 
@@ -42,6 +45,9 @@ _SORT_COLUMNS: dict[str, Any] = {
     "legal_name": Account.legal_name,
     "created_at": ACCOUNTS.c.created_at,
     "updated_at": ACCOUNTS.c.updated_at,
+    # best first: S, A, B, C (not the letters' order)
+    "grade": case(*((col(Account.grade) == g.value, i) for i, g in enumerate(Grade)), else_=99),
+    "credit_score": Account.credit_score,
 }
 
 
@@ -67,6 +73,8 @@ def _single_owner(filters: AccountQuery, owner_ids: OwnerScope) -> int | None:
 
 def _filtered(query: _Query, filters: AccountQuery) -> _Query:
     conditions: list[ColumnElement[bool]] = []
+    if filters.ids:
+        conditions.append(col(Account.id).in_(filters.ids))
     if filters.owner_ids:
         conditions.append(col(Account.owner_id).in_(filters.owner_ids))
     if filters.team_of is not None:
@@ -90,14 +98,9 @@ def _filtered(query: _Query, filters: AccountQuery) -> _Query:
     if filters.parent_id is not None:
         conditions.append(col(Account.parent_id) == filters.parent_id)
     if filters.text:
-        escaped = filters.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
-        conditions.append(
-            or_(
-                col(Account.legal_name).ilike(pattern, escape="\\"),
-                col(Account.short_name).ilike(pattern, escape="\\"),
-            )
-        )
+        term = search_term(filters.text)
+        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conditions.append(col(Account.search_text).like(f"%{escaped}%", escape="\\"))
     return query.where(*conditions)
 
 
@@ -110,12 +113,27 @@ def _sort_bound(column: str, value: Any) -> Any:
             raise BadRequest("cursor is not valid") from exc
     if column == "legal_name" and not isinstance(value, str):
         raise BadRequest("cursor is not valid")
+    if column == "grade":  # the cursor holds the letter; the order is its rank
+        try:
+            return list(Grade).index(Grade(value))
+        except ValueError as exc:
+            raise BadRequest("cursor is not valid") from exc
+    if column == "credit_score":  # a score may be 0 or negative: it travels as text
+        try:
+            score = int(value)
+        except (TypeError, ValueError) as exc:
+            raise BadRequest("cursor is not valid") from exc
+        if abs(score) > MAX_ID:
+            raise BadRequest("cursor is not valid")
+        return score
     return value
 
 
 def sort_value(account: Account | Row[Any], sort: AccountSort) -> Any:
     """The value of the sort column of ``account`` (for the next cursor)."""
     value = getattr(account, sort.value.lstrip("-"))
+    if sort.value.lstrip("-") == "credit_score":
+        return str(value)
     return value.isoformat() if isinstance(value, datetime) else value
 
 
@@ -252,6 +270,15 @@ class AccountRepository(Repository):
         connection = await self.session.connection()  # Core, in the session's transaction
         result = await connection.execute(query.limit(limit))
         return result.all()
+
+    async def count(self, filters: AccountQuery, *, owner_ids: OwnerScope) -> int:
+        """How many accounts the list's filters match in the caller's scope."""
+        query = _filtered(
+            _scoped(sqlalchemy.select(sqlalchemy.func.count()).select_from(ACCOUNTS), owner_ids),
+            filters,
+        )
+        connection = await self.session.connection()
+        return int((await connection.execute(query)).scalar_one())
 
     async def ancestors(self, account_id: int) -> builtins.list[int]:
         """``account_id`` and every account above it in its group, nearest first."""

@@ -32,7 +32,16 @@ from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from shared.concurrency import IfMatch, etag_for
 from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, encode_cursor
+from shared.pagination import (
+    Cursor,
+    IdPath,
+    IdsFilter,
+    Page,
+    PageSize,
+    RecordId,
+    WithTotal,
+    encode_cursor,
+)
 from shared.row_reads import fetch_row
 
 TagText = Annotated[str, StringConstraints(max_length=50)]
@@ -64,8 +73,15 @@ async def account_query(
     ] = None,
     parent_id: IdQuery = None,
     q: Annotated[
-        str | None, Query(min_length=1, max_length=100, description="Text in the names.")
+        str | None,
+        Query(
+            min_length=1,
+            max_length=100,
+            description="Text in the names, their pinyin or initials (`beijing`, `bj`), or the"
+            " first characters of the credit code.",
+        ),
     ] = None,
+    ids: IdsFilter = None,
 ) -> AccountQuery:
     return AccountQuery(
         owner_ids=owner_id,
@@ -79,6 +95,7 @@ async def account_query(
         statuses=[s.value for s in status] if status else None,
         parent_id=parent_id,
         text=q,
+        ids=ids,
     )
 
 
@@ -101,9 +118,14 @@ async def list_accounts(
     request: Request,
     accounts: AccountRepositoryDep,
     filters: AccountFilters,
-    sort: Annotated[AccountSort, Query(description="Sort key; `-` for descending.")] = (
-        AccountSort.ID
-    ),
+    sort: Annotated[
+        AccountSort,
+        Query(
+            description="Sort key; `-` for descending (`grade`: A first; `-credit_score`: "
+            "the best score first). Ties break on the id."
+        ),
+    ] = AccountSort.ID,
+    with_total: WithTotal = False,
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Response:
@@ -121,7 +143,8 @@ async def list_accounts(
             {"sort": sort.value, "value": sort_value(last, sort), "id": last.id}
         )
     # Validated once above; FastAPI would validate the page again (response_model).
-    page = Page[AccountRead](items=items, next_cursor=next_cursor)
+    total = await accounts.count(filters, owner_ids=scope) if with_total else None
+    page = Page[AccountRead](items=items, next_cursor=next_cursor, total=total)
     return Response(page.model_dump_json(), media_type="application/json")
 
 

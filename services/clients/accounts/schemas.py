@@ -66,6 +66,10 @@ class AccountSort(StrEnum):
     CREATED_AT_DESC = "-created_at"
     UPDATED_AT = "updated_at"
     UPDATED_AT_DESC = "-updated_at"
+    GRADE = "grade"
+    GRADE_DESC = "-grade"
+    CREDIT_SCORE = "credit_score"
+    CREDIT_SCORE_DESC = "-credit_score"
 
 
 def _checked_credit_code(value: object) -> object:
@@ -280,3 +284,4 @@ class AccountQuery:
     statuses: list[str] | None = None
     parent_id: int | None = None
     text: str | None = None
+    ids: list[int] | None = None

@@ -8,13 +8,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, text, update
+import sqlalchemy
+from sqlalchemy import bindparam, case, func, text, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.access import visible_accounts
 from services.clients.accounts.models import Account
+from services.clients.accounts.names import with_names
+from services.clients.keyset import FAR_FUTURE_DAY, ListOrder
+from services.clients.org.models import OrgEmployee
 from services.clients.receivables.models import (
     ErpInboxEvent,
     Invoice,
@@ -36,6 +40,7 @@ class InvoiceQuery:
     due_to: date | None = None
     overdue_on: date | None = None
     """Only invoices with a line still open and due before this day."""
+    ids: Sequence[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,30 @@ _OPEN_LINES_OF_ACCOUNT = (
     .order_by(col(InvoiceLine.due_date), col(InvoiceLine.id))
     .execution_options(populate_existing=True)
 )
+
+
+# The earliest due date among an invoice's lines still open (null when none is, or when it
+# is cancelled): what "next due" and "days overdue" are read from.
+NEXT_DUE_DATE = case(
+    (col(Invoice.status) == "cancelled", None),
+    else_=select(func.min(col(InvoiceLine.due_date)))
+    .where(
+        col(InvoiceLine.invoice_id) == col(Invoice.id),
+        col(InvoiceLine.paid_amount) < col(InvoiceLine.amount),
+    )
+    .scalar_subquery(),
+)
+_DUE_OR_NEVER = func.coalesce(NEXT_DUE_DATE, FAR_FUTURE_DAY)
+INVOICE_ORDERS = {
+    order.name: order
+    for order in (
+        ListOrder("id", col(Invoice.id), False, "int"),
+        ListOrder("next_due_date", _DUE_OR_NEVER, False, "day"),
+        ListOrder("-next_due_date", _DUE_OR_NEVER, True, "day"),
+        # the oldest overdue first is the earliest open due date first
+        ListOrder("-days_overdue", _DUE_OR_NEVER, False, "day"),
+    )
+}
 
 
 def _scope(owner_ids: Collection[int] | None) -> Any:
@@ -238,25 +267,18 @@ class ReceivablesRepository:
         params = {"account_id": account_id, "currency": currency}
         return (await self.session.exec(_OPEN_LINES_OF_ACCOUNT, params=params)).all()
 
-    async def list_invoices(
-        self, filters: InvoiceQuery, *, owner_ids: Collection[int] | None, after_id: int | None,
-        limit: int,
-    ) -> Sequence[Invoice]:  # fmt: skip
-        query = (
-            select(Invoice)
-            .join(Account, col(Account.id) == col(Invoice.account_id))
-            .where(_scope(owner_ids))
-            .order_by(col(Invoice.id))
-            .limit(limit)
-        )
-        if after_id is not None:
-            query = query.where(col(Invoice.id) > after_id)
+    def _invoice_conditions(
+        self, filters: InvoiceQuery, owner_ids: Collection[int] | None
+    ) -> list[Any]:
+        conditions: list[Any] = [_scope(owner_ids)]
+        if filters.ids:
+            conditions.append(col(Invoice.id).in_(list(filters.ids)))
         if filters.account_id is not None:
-            query = query.where(col(Invoice.account_id) == filters.account_id)
+            conditions.append(col(Invoice.account_id) == filters.account_id)
         if filters.owner_ids:
-            query = query.where(col(Invoice.owner_id).in_(list(filters.owner_ids)))
+            conditions.append(col(Invoice.owner_id).in_(list(filters.owner_ids)))
         if filters.statuses:
-            query = query.where(col(Invoice.status).in_(list(filters.statuses)))
+            conditions.append(col(Invoice.status).in_(list(filters.statuses)))
         line_conditions = []
         if filters.due_from is not None:
             line_conditions.append(col(InvoiceLine.due_date) >= filters.due_from)
@@ -272,8 +294,66 @@ class ReceivablesRepository:
             lines = select(InvoiceLine.id).where(
                 col(InvoiceLine.invoice_id) == col(Invoice.id), *line_conditions
             )
-            query = query.where(lines.exists())
-        return (await self.session.exec(query)).all()
+            conditions.append(lines.exists())
+        return conditions
+
+    async def account_names(self, account_ids: Collection[int]) -> dict[int, str]:
+        """Legal names of these accounts (one query for a whole report)."""
+        if not account_ids:
+            return {}
+        result = await self.session.exec(
+            select(col(Account.id), col(Account.legal_name)).where(
+                col(Account.id).in_(list(account_ids))
+            )
+        )
+        return {account_id: name for account_id, name in result.all() if account_id is not None}
+
+    async def employee_names(self, employee_ids: Collection[int]) -> dict[int, str]:
+        """Names of these employees from the org copy (one query for a whole report)."""
+        if not employee_ids:
+            return {}
+        result = await self.session.exec(
+            select(col(OrgEmployee.employee_id), col(OrgEmployee.name)).where(
+                col(OrgEmployee.employee_id).in_(list(employee_ids))
+            )
+        )
+        return dict(result.all())
+
+    async def list_invoices(
+        self,
+        filters: InvoiceQuery,
+        *,
+        owner_ids: Collection[int] | None,
+        order: ListOrder,
+        after: Any,
+        limit: int,
+    ) -> Sequence[Any]:
+        """One page in ``order``: rows of (invoice, sort value, account name, owner name)."""
+        conditions = self._invoice_conditions(filters, owner_ids)
+        if after is not None:
+            conditions.append(after)
+        query = with_names(
+            sqlalchemy.select(Invoice, order.expression.label("sort_value")).join(
+                Account, col(Account.id) == col(Invoice.account_id)
+            ),
+            None,
+            col(Invoice.owner_id),
+        ).add_columns(col(Account.legal_name).label("account_name"))
+        query = query.where(*conditions).order_by(*order.clauses(col(Invoice.id))).limit(limit)
+        result = await self.session.execute(query)  # rows of several columns
+        return [(row[0], row[1], row[3], row[2]) for row in result.all()]
+
+    async def count_invoices(
+        self, filters: InvoiceQuery, *, owner_ids: Collection[int] | None
+    ) -> int:
+        """How many invoices the list's filters match in the caller's scope."""
+        query = (
+            sqlalchemy.select(func.count())
+            .select_from(Invoice)
+            .join(Account, col(Account.id) == col(Invoice.account_id))
+            .where(*self._invoice_conditions(filters, owner_ids))
+        )
+        return int((await self.session.execute(query)).scalar_one())
 
     async def allocations_of_invoice(
         self, invoice_id: int

@@ -29,6 +29,7 @@ from services.clients.receivables.schemas import (
     DeliveryReceipt,
     InvoiceDetail,
     InvoiceRead,
+    InvoiceSort,
     InvoiceStatus,
     PaymentCreate,
     PaymentRead,
@@ -44,7 +45,16 @@ from shared.errors import (
     problem_responses,
 )
 from shared.idempotency import IDEMPOTENCY_ERRORS
-from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
+from shared.pagination import (
+    Cursor,
+    IdPath,
+    IdsFilter,
+    Page,
+    PageSize,
+    RecordId,
+    WithTotal,
+    keyset_page,
+)
 from shared.periods import IsoDay
 from shared.webhooks import verify_webhook
 
@@ -78,6 +88,7 @@ def invoice_query(
     due_from: Annotated[IsoDay | None, Query(description="A line due on or after.")] = None,
     due_to: Annotated[IsoDay | None, Query(description="A line due on or before.")] = None,
     overdue: Annotated[bool, Query(description="Only with a line open past its due date.")] = False,
+    ids: IdsFilter = None,
 ) -> InvoiceQuery:
     return InvoiceQuery(
         account_id=account_id,
@@ -86,6 +97,7 @@ def invoice_query(
         due_from=due_from,
         due_to=due_to,
         overdue_on=service.today() if overdue else None,
+        ids=ids,
     )
 
 
@@ -199,18 +211,27 @@ async def retry_pending_erp_events(ingest: ErpIngestDep) -> PendingRetry:
     "/invoices",
     dependencies=[Depends(READ_ACCOUNTS)],
     response_model=Page[InvoiceRead],
-    summary="List invoices (filters, cursor pages)",
+    summary="List invoices (filters, sorting by due date or days overdue, cursor pages)",
     responses=problem_responses(401, 403, 400, 422),
 )
 async def list_invoices(
     service: ReceivablesServiceDep,
     scope: AccountScope,
     filters: Annotated[InvoiceQuery, Depends(invoice_query)],
+    sort: Annotated[
+        InvoiceSort,
+        Query(
+            description="`next_due_date`: the earliest open due date first (settled last); "
+            "`-days_overdue`: the oldest overdue first. Ties break on the id."
+        ),
+    ] = InvoiceSort.ID,
+    with_total: WithTotal = False,
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[InvoiceRead]:
-    items = await service.list_invoices(filters, scope, after_id=cursor_id(cursor), limit=limit)
-    return keyset_page(items, limit)
+    return await service.list_invoices(
+        filters, scope, sort=sort, cursor=cursor, limit=limit, with_total=with_total
+    )
 
 
 @router.get(

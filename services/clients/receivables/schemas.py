@@ -170,6 +170,29 @@ class InvoiceRead(BaseModel):
     owner_id: int = Field(description="The employee credited with collecting it.")
     created_at: datetime
     updated_at: datetime
+    next_due_date: date | None = Field(
+        default=None,
+        description="The earliest due date among the lines still open (null when paid or "
+        "cancelled).",
+    )
+    days_overdue: int = Field(
+        default=0, description="Days since `next_due_date` when it has passed, else 0."
+    )
+    account_name: str | None = Field(
+        default=None, description="The account's legal name (in lists)."
+    )
+    owner_name: str | None = Field(
+        default=None, description="The credited owner's name (org copy; null while unknown)."
+    )
+
+
+class InvoiceSort(StrEnum):
+    """Sort orders of the invoice list; ``-`` is descending, ties break on the id."""
+
+    ID = "id"
+    NEXT_DUE_DATE = "next_due_date"
+    NEXT_DUE_DATE_DESC = "-next_due_date"
+    DAYS_OVERDUE_DESC = "-days_overdue"
 
 
 class InvoiceLineRead(BaseModel):
@@ -340,6 +363,12 @@ class AgeingRow(BaseModel):
     top account of a hierarchy); ``key`` is its id (null: not known, e.g. no manager)."""
 
     key: int | None
+    name: str | None = Field(
+        default=None,
+        description="The account's legal name, or the owner's or team manager's name (org "
+        "copy); null for departments and unknown keys.",
+        examples=["张伟"],
+    )
     buckets: list[AgeingBucketAmount]
     total: Money
 

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from services.clients.accounts.repository import AccountRepository
 from services.clients.audit.schemas import AuditEntity
@@ -19,6 +20,7 @@ from services.clients.rates.service import RateService
 from services.clients.receivables.ledger import Ledger, OnLinesPaidOff, open_amount
 from services.clients.receivables.models import Invoice, InvoiceLine, Payment
 from services.clients.receivables.repository import (
+    INVOICE_ORDERS,
     AgeingLine,
     InvoiceQuery,
     PaymentQuery,
@@ -41,12 +43,14 @@ from services.clients.receivables.schemas import (
     InvoiceDetail,
     InvoiceLineRead,
     InvoiceRead,
+    InvoiceSort,
     OpenLineRead,
     PaymentCreate,
     PaymentRead,
 )
 from shared.errors import Conflict, NotFound, UnprocessableContent
 from shared.money import Money
+from shared.pagination import Page
 
 ACCOUNT_VIEW_LINES = 500
 
@@ -87,6 +91,8 @@ class ReceivablesService:
         unpaid = sum((open_amount(line) for line in lines), Decimal(0))
         if invoice.status == "cancelled":
             unpaid = Decimal(0)
+        open_due = [line.due_date for line in lines if open_amount(line) > 0]
+        next_due = min(open_due) if open_due and invoice.status != "cancelled" else None
         return InvoiceRead(
             id=invoice.id or 0,
             erp_document_no=invoice.erp_document_no,
@@ -103,20 +109,46 @@ class ReceivablesService:
             owner_id=invoice.owner_id,
             created_at=invoice.created_at,
             updated_at=invoice.updated_at,
+            next_due_date=next_due,
+            days_overdue=max(0, (self.today() - next_due).days) if next_due else 0,
         )
 
     async def list_invoices(
-        self, filters: InvoiceQuery, owner_ids: Collection[int] | None, *, after_id: int | None,
+        self,
+        filters: InvoiceQuery,
+        owner_ids: Collection[int] | None,
+        *,
+        sort: InvoiceSort,
+        cursor: str | None,
         limit: int,
-    ) -> list[InvoiceRead]:  # fmt: skip
-        invoices = await self.repository.list_invoices(
-            filters, owner_ids=owner_ids, after_id=after_id, limit=limit
+        with_total: bool,
+    ) -> Page[InvoiceRead]:
+        """One page in ``sort`` order with names, next due date and days overdue."""
+        order = INVOICE_ORDERS[sort]
+        rows = await self.repository.list_invoices(
+            filters,
+            owner_ids=owner_ids,
+            order=order,
+            after=order.after(col(Invoice.id), cursor),
+            limit=limit,
         )
-        lines = await self.repository.lines([i.id for i in invoices if i.id is not None])
+        lines = await self.repository.lines([row[0].id for row in rows])
         by_invoice: dict[int, list[InvoiceLine]] = defaultdict(list)
         for line in lines:
             by_invoice[line.invoice_id].append(line)
-        return [self.invoice_read(i, by_invoice[i.id or 0]) for i in invoices]
+        items = [
+            self.invoice_read(invoice, by_invoice[invoice.id or 0]).model_copy(
+                update={"account_name": account_name, "owner_name": owner_name}
+            )
+            for invoice, _, account_name, owner_name in rows
+        ]
+        next_cursor = None
+        if rows and len(rows) == limit:
+            next_cursor = order.cursor(rows[-1][1], rows[-1][0].id or 0)
+        total = None
+        if with_total:
+            total = await self.repository.count_invoices(filters, owner_ids=owner_ids)
+        return Page[InvoiceRead](items=items, next_cursor=next_cursor, total=total)
 
     async def invoice_detail(
         self, invoice_id: int, owner_ids: Collection[int] | None
@@ -248,11 +280,18 @@ class ReceivablesService:
             ]
 
         rows = []
+        keys = [key for key in grouped if key is not None]
+        names: dict[int, str] = {}
+        if by in (AgeingGroup.ACCOUNT, AgeingGroup.GROUP):
+            names = await self.repository.account_names(keys)
+        elif by in (AgeingGroup.OWNER, AgeingGroup.TEAM):
+            names = await self.repository.employee_names(keys)
         for key in sorted(grouped, key=lambda k: (k is None, k or 0)):
             report = ageing_report(grouped[key], as_of, buckets)
             rows.append(
                 AgeingRow(
                     key=key,
+                    name=names.get(key) if key is not None else None,
                     buckets=amounts(report),
                     total=_money(sum(report.values(), Decimal(0)), self.base),
                 )

@@ -6,17 +6,43 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+import sqlalchemy
+from sqlalchemy import ColumnElement, DateTime, and_, case, func, literal, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.access import Scope, scope_member, visible_accounts
+from services.clients.accounts.names import with_names
 from services.clients.db import Repository
+from services.clients.keyset import FAR_FUTURE, ListOrder
 from services.clients.org.repository import queues_of, reporting_subtree_ids
 from services.clients.tickets.models import SlaTargetRow, Ticket, TicketEvent, TicketPause
-from services.clients.tickets.rules import DONE_STATUSES
+from services.clients.tickets.rules import DONE_STATUSES, Severity
 
 DONE = [status.value for status in DONE_STATUSES]
+
+# The next SLA deadline of an unfinished ticket: its response while unanswered, then its
+# resolution; finished tickets (and those without one) come last.
+_SLA_DUE = case(
+    (col(Ticket.status).in_(DONE), literal(FAR_FUTURE, DateTime(timezone=True))),
+    (col(Ticket.first_response_at).is_(None), col(Ticket.respond_by)),
+    else_=func.coalesce(col(Ticket.resolve_by), literal(FAR_FUTURE, DateTime(timezone=True))),
+)
+_SEVERITY_RANK = case(
+    *((col(Ticket.severity) == severity.value, rank) for rank, severity in enumerate(Severity, 1)),
+    else_=len(Severity) + 1,
+)
+TICKET_ORDERS = {
+    order.name: order
+    for order in (
+        ListOrder("-id", col(Ticket.id), True, "int"),
+        ListOrder("sla_due", _SLA_DUE, False, "instant"),
+        ListOrder("created_at", col(Ticket.created_at), False, "instant"),
+        ListOrder("-created_at", col(Ticket.created_at), True, "instant"),
+        ListOrder("severity", _SEVERITY_RANK, False, "int"),
+        ListOrder("-severity", _SEVERITY_RANK, True, "int"),
+    )
+}
 
 
 def breached_at(now: datetime) -> ColumnElement[bool]:
@@ -72,7 +98,7 @@ class TicketRepository(Repository):
         )
         return result.all()
 
-    async def list(
+    def _conditions(
         self,
         filters: Any,
         *,
@@ -80,11 +106,11 @@ class TicketRepository(Repository):
         now: datetime,
         opened_from: datetime | None,
         opened_before: datetime | None,
-        before_id: int | None,
-        limit: int,
-    ) -> Sequence[Ticket]:
-        """Newest first; ``filters`` is a TicketQuery (dates already turned into instants)."""
+    ) -> list[Any]:
+        """``filters`` is a TicketQuery (dates already turned into instants)."""
         conditions: list[Any] = [_in_scope(owner_ids)]
+        if filters.ids:
+            conditions.append(col(Ticket.id).in_(filters.ids))
         if filters.owner_ids:
             conditions.append(col(Ticket.owner_id).in_(filters.owner_ids))
         if filters.team_of is not None:
@@ -97,6 +123,10 @@ class TicketRepository(Repository):
             conditions.append(col(Ticket.kind) == filters.kind)
         if filters.account_id is not None:
             conditions.append(col(Ticket.account_id) == filters.account_id)
+        if filters.handler_id is not None:
+            conditions.append(col(Ticket.handler_id) == filters.handler_id)
+        if filters.escalated_to is not None:
+            conditions.append(col(Ticket.escalated_to) == filters.escalated_to)
         if filters.breached is not None:
             breached = breached_at(now)
             conditions.append(breached if filters.breached else ~breached)
@@ -104,12 +134,58 @@ class TicketRepository(Repository):
             conditions.append(col(Ticket.opened_at) >= opened_from)
         if opened_before is not None:
             conditions.append(col(Ticket.opened_at) < opened_before)
-        if before_id is not None:
-            conditions.append(col(Ticket.id) < before_id)
-        result = await self.session.exec(
-            select(Ticket).where(*conditions).order_by(col(Ticket.id).desc()).limit(limit)
+        return conditions
+
+    async def list(
+        self,
+        filters: Any,
+        *,
+        owner_ids: Collection[int] | None,
+        now: datetime,
+        opened_from: datetime | None,
+        opened_before: datetime | None,
+        order: ListOrder,
+        after: ColumnElement[bool] | None,
+        limit: int,
+    ) -> Sequence[Any]:
+        """One page in ``order``: rows of (ticket, sort value, account name, owner name)."""
+        conditions = self._conditions(
+            filters,
+            owner_ids=owner_ids,
+            now=now,
+            opened_from=opened_from,
+            opened_before=opened_before,
         )
+        if after is not None:
+            conditions.append(after)
+        query = with_names(
+            sqlalchemy.select(Ticket, order.expression.label("sort_value")),
+            col(Ticket.account_id),
+            col(Ticket.owner_id),
+        )
+        query = query.where(*conditions).order_by(*order.clauses(col(Ticket.id))).limit(limit)
+        result = await self.session.execute(query)  # rows of several columns
         return result.all()
+
+    async def count(
+        self,
+        filters: Any,
+        *,
+        owner_ids: Collection[int] | None,
+        now: datetime,
+        opened_from: datetime | None,
+        opened_before: datetime | None,
+    ) -> int:
+        """How many tickets the list's filters match in the caller's scope."""
+        conditions = self._conditions(
+            filters,
+            owner_ids=owner_ids,
+            now=now,
+            opened_from=opened_from,
+            opened_before=opened_before,
+        )
+        query = sqlalchemy.select(func.count()).select_from(Ticket).where(*conditions)
+        return int((await self.session.execute(query)).scalar_one())
 
     async def events(
         self, ticket_id: int, *, after_id: int | None, limit: int

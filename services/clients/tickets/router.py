@@ -32,13 +32,23 @@ from services.clients.tickets.schemas import (
     TicketPickUp,
     TicketQuery,
     TicketRead,
+    TicketSort,
     TicketTransition,
     TicketUpdate,
 )
 from shared.concurrency import IfMatch, etag_for
 from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
+from shared.pagination import (
+    Cursor,
+    IdPath,
+    IdsFilter,
+    Page,
+    PageSize,
+    RecordId,
+    WithTotal,
+    keyset_page,
+)
 from shared.periods import IsoDay
 from shared.sheet_language import SheetLanguageDep
 
@@ -68,6 +78,7 @@ def ticket_query(
     opened_to: Annotated[
         IsoDay | None, Query(description="Opened on or before (company day).")
     ] = None,
+    ids: IdsFilter = None,
 ) -> TicketQuery:
     return TicketQuery(
         owner_ids=owner_id,
@@ -78,6 +89,7 @@ def ticket_query(
         breached=breached,
         opened_from=opened_from,
         opened_to=opened_to,
+        ids=ids,
     )
 
 
@@ -200,18 +212,27 @@ async def list_account_tickets(
     "/tickets",
     dependencies=[Depends(READ_ACCOUNTS)],
     response_model=Page[TicketRead],
-    summary="Tickets the caller may see, newest first",
+    summary="Tickets the caller may see (sortable: nearest SLA deadline, created, severity)",
     responses=problem_responses(401, 403, 400, 422),
 )
 async def list_tickets(
     service: TicketServiceDep,
     scope: AccountScope,
     filters: TicketFilters,
+    sort: Annotated[
+        TicketSort,
+        Query(
+            description="`sla_due`: the nearest SLA deadline first (finished tickets last); "
+            "`severity`: the most severe first; `-` for descending. Ties break on the id."
+        ),
+    ] = TicketSort.ID_DESC,
+    with_total: WithTotal = False,
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[TicketRead]:
-    items = await service.search(filters, scope, before_id=cursor_id(cursor), limit=limit)
-    return keyset_page(items, limit)
+    return await service.page(
+        filters, scope, sort=sort, cursor=cursor, limit=limit, with_total=with_total
+    )
 
 
 @router.get(

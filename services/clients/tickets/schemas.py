@@ -163,8 +163,13 @@ class TicketRead(BaseModel):
     breached: bool = False
     account_name: str | None = Field(
         default=None,
-        description="The account's legal name, on the read of one ticket: a handler outside "
-        "the account's team sees this much of it (null in lists).",
+        description="The account's legal name (a handler outside the account's team sees "
+        "this much of it).",
+    )
+    owner_name: str | None = Field(
+        default=None,
+        description="The credited owner's name from the org copy (in lists; null while the "
+        "copy does not know him).",
     )
     escalated_to: int | None
     escalated_at: datetime | None
@@ -219,6 +224,20 @@ class TicketQuery(BaseModel):
     opened_from: date | None = None
     opened_to: date | None = None
     account_id: int | None = None
+    ids: list[int] | None = None
+    handler_id: int | None = None
+    escalated_to: int | None = None
+
+
+class TicketSort(StrEnum):
+    """Sort orders of the ticket list; ``-`` is descending, ties break on the id."""
+
+    ID_DESC = "-id"
+    SLA_DUE = "sla_due"
+    CREATED_AT = "created_at"
+    CREATED_AT_DESC = "-created_at"
+    SEVERITY = "severity"
+    SEVERITY_DESC = "-severity"
 
 
 class SlaTargetItem(BaseModel):

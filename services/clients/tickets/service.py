@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement
+from sqlmodel import col
 
 from services.clients.access import Scope, require_assignable
 from services.clients.accounts.repository import AccountRepository
@@ -14,9 +18,10 @@ from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import AuditTrail, changed_fields, snapshot
 from services.clients.calendar.service import BusinessCalendarService
 from services.clients.contacts.repository import ContactRepository
+from services.clients.keyset import ListOrder
 from services.clients.org.repository import OrgRepository
 from services.clients.tickets.models import Ticket, TicketEvent, TicketPause
-from services.clients.tickets.repository import TicketRepository
+from services.clients.tickets.repository import TICKET_ORDERS, TicketRepository
 from services.clients.tickets.rules import (
     DONE_STATUSES,
     RuleViolation,
@@ -37,11 +42,13 @@ from services.clients.tickets.schemas import (
     TicketPickUp,
     TicketQuery,
     TicketRead,
+    TicketSort,
     TicketTransition,
     TicketUpdate,
 )
 from shared.concurrency import check_if_match
 from shared.errors import Conflict, Forbidden, NotFound, UnprocessableContent
+from shared.pagination import Page
 
 CLOCK_SKEW = timedelta(minutes=1)  # an opened_at this far ahead of our clock counts as now
 
@@ -301,19 +308,74 @@ class TicketService:
         before_id: int | None,
         limit: int,
     ) -> list[TicketRead]:
+        """Newest first, after ``before_id`` (the export walks the list this way)."""
+        order = TICKET_ORDERS[TicketSort.ID_DESC]
+        after = col(Ticket.id) < before_id if before_id is not None else None
+        rows = await self._rows(filters, owner_ids, order, after, limit)
+        return [read for read, _ in rows]
+
+    async def page(
+        self,
+        filters: TicketQuery,
+        owner_ids: Collection[int] | None,
+        *,
+        sort: TicketSort,
+        cursor: str | None,
+        limit: int,
+        with_total: bool,
+    ) -> Page[TicketRead]:
+        """One page in ``sort`` order, with the account's and owner's names; ``total``
+        counts the same filters in the same scope when asked."""
+        order = TICKET_ORDERS[sort]
+        rows = await self._rows(
+            filters, owner_ids, order, order.after(col(Ticket.id), cursor), limit
+        )
+        next_cursor = None
+        if rows and len(rows) == limit:
+            last, value = rows[-1]
+            next_cursor = order.cursor(value, last.id)
+        total = await self._count(filters, owner_ids) if with_total else None
+        return Page[TicketRead](
+            items=[read for read, _ in rows], next_cursor=next_cursor, total=total
+        )
+
+    async def _rows(
+        self,
+        filters: TicketQuery,
+        owner_ids: Collection[int] | None,
+        order: ListOrder,
+        after: ColumnElement[bool] | None,
+        limit: int,
+    ) -> list[tuple[TicketRead, Any]]:
         now = self.now()
         rows = await self.repository.list(
             filters,
             owner_ids=owner_ids,
             now=now,
             opened_from=self._day_start(filters.opened_from),
-            opened_before=self._day_start(
-                filters.opened_to + timedelta(days=1) if filters.opened_to else None
-            ),
-            before_id=before_id,
+            opened_before=self._opened_before(filters),
+            order=order,
+            after=after,
             limit=limit,
         )
-        return [ticket_read(row, now) for row in rows]
+        reads = []
+        for ticket, sort_value, account_name, owner_name in rows:
+            read = ticket_read(ticket, now)
+            read.account_name, read.owner_name = account_name, owner_name
+            reads.append((read, sort_value))
+        return reads
+
+    async def _count(self, filters: TicketQuery, owner_ids: Collection[int] | None) -> int:
+        return await self.repository.count(
+            filters,
+            owner_ids=owner_ids,
+            now=self.now(),
+            opened_from=self._day_start(filters.opened_from),
+            opened_before=self._opened_before(filters),
+        )
+
+    def _opened_before(self, filters: TicketQuery) -> datetime | None:
+        return self._day_start(filters.opened_to + timedelta(days=1) if filters.opened_to else None)
 
     async def for_account(
         self,

@@ -6,15 +6,17 @@ from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Any, TypeVar, cast
 
+import sqlalchemy
 from sqlalchemy import func, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
-from sqlmodel.sql.expression import SelectOfScalar
 
 from services.clients.access import visible_accounts
+from services.clients.accounts.names import with_names
 from services.clients.contacts.models import AccountContact, Contact
 from services.clients.db import Repository
+from services.clients.keyset import FAR_FUTURE_DAY, ListOrder
 from services.clients.org.repository import reporting_subtree_ids
 from services.clients.visits.models import ContactTouch, Visit
 from services.clients.visits.schemas import TouchQuery, VisitQuery
@@ -24,6 +26,15 @@ BIRTHDAY = "birthday_greeting"
 
 
 Query = TypeVar("Query")
+
+VISIT_ORDERS = {
+    order.name: order
+    for order in (
+        ListOrder("id", col(Visit.id), False, "int"),
+        ListOrder("planned_on", func.coalesce(col(Visit.planned_on), FAR_FUTURE_DAY), False, "day"),
+        ListOrder("-planned_on", func.coalesce(col(Visit.planned_on), FAR_FUTURE_DAY), True, "day"),
+    )
+}
 
 
 def _scoped(query: Query, account_id_column: Any, owner_ids: Collection[int] | None) -> Query:
@@ -59,11 +70,17 @@ class VisitRepository(Repository):
         result = await self.session.exec(query)
         return result.first()
 
-    def _filtered(
-        self, filters: VisitQuery, owner_ids: Collection[int] | None, today: date
-    ) -> SelectOfScalar[Visit]:
-        query = _scoped(select(Visit), col(Visit.account_id), owner_ids)
+    def _where(
+        self,
+        query: sqlalchemy.Select[Any],
+        filters: VisitQuery,
+        owner_ids: Collection[int] | None,
+        today: date,
+    ) -> sqlalchemy.Select[Any]:
+        query = _scoped(query, col(Visit.account_id), owner_ids)
         conditions = _owners(col(Visit.owner_id), filters.owner_ids, filters.team_of)
+        if filters.ids:
+            conditions.append(col(Visit.id).in_(filters.ids))
         if filters.statuses:
             conditions.append(col(Visit.status).in_(filters.statuses))
         if filters.account_id is not None:
@@ -84,14 +101,30 @@ class VisitRepository(Repository):
         *,
         owner_ids: Collection[int] | None,
         today: date,
-        after_id: int | None,
+        order: ListOrder,
+        after: Any,
         limit: int,
-    ) -> Sequence[Visit]:
-        query = self._filtered(filters, owner_ids, today).order_by(col(Visit.id)).limit(limit)
-        if after_id is not None:
-            query = query.where(col(Visit.id) > after_id)
-        result = await self.session.exec(query)
+    ) -> Sequence[Any]:
+        """One page in ``order``: rows of (visit, sort value, account name, owner name)."""
+        query = with_names(
+            sqlalchemy.select(Visit, order.expression.label("sort_value")),
+            col(Visit.account_id),
+            col(Visit.owner_id),
+        )
+        query = self._where(query, filters, owner_ids, today)
+        if after is not None:
+            query = query.where(after)
+        query = query.order_by(*order.clauses(col(Visit.id))).limit(limit)
+        result = await self.session.execute(query)  # rows of several columns
         return result.all()
+
+    async def count(
+        self, filters: VisitQuery, *, owner_ids: Collection[int] | None, today: date
+    ) -> int:
+        """How many visits the list's filters match in the caller's scope."""
+        query = sqlalchemy.select(func.count()).select_from(Visit)
+        query = self._where(query, filters, owner_ids, today)
+        return int((await self.session.execute(query)).scalar_one())
 
     async def plan_of(
         self, account_id: int, *, from_year: int, to_year: int | None = None

@@ -17,7 +17,6 @@ from services.clients.dependencies import (
     VisitServiceDep,
     build_visit_service,
 )
-from services.clients.keyset import cursor_id
 from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from services.clients.visits.rules import VisitStatus
 from services.clients.visits.schemas import (
@@ -30,13 +29,22 @@ from services.clients.visits.schemas import (
     VisitPlanRead,
     VisitQuery,
     VisitRead,
+    VisitSort,
     VisitSource,
     VisitUpdate,
 )
 from shared.concurrency import IfMatch, etag_for
 from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
-from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
+from shared.pagination import (
+    Cursor,
+    IdPath,
+    IdsFilter,
+    Page,
+    PageSize,
+    RecordId,
+    WithTotal,
+)
 from shared.periods import IsoDay
 from shared.sheet_language import SheetLanguageDep
 
@@ -73,6 +81,7 @@ def visit_query(
     ] = False,
     planned_from: Annotated[IsoDay | None, Query(description="Planned on or after.")] = None,
     planned_to: Annotated[IsoDay | None, Query(description="Planned on or before.")] = None,
+    ids: IdsFilter = None,
 ) -> VisitQuery:
     return VisitQuery(
         owner_ids=owner_id,
@@ -82,7 +91,17 @@ def visit_query(
         overdue=overdue,
         planned_from=planned_from,
         planned_to=planned_to,
+        ids=ids,
     )
+
+
+VisitOrder = Annotated[
+    VisitSort,
+    Query(
+        description="`planned_on`: the earliest planned day first (undated visits last); "
+        "`-` for descending. Ties break on the id."
+    ),
+]
 
 
 VisitFilters = Annotated[VisitQuery, Depends(visit_query)]
@@ -142,13 +161,20 @@ async def list_account_visits(
     service: VisitServiceDep,
     scope: AccountScope,
     filters: VisitFilters,
+    sort: VisitOrder = VisitSort.ID,
+    with_total: WithTotal = False,
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[VisitRead]:
-    items = await service.list_for_account(
-        account_id, filters, scope, after_id=cursor_id(cursor), limit=limit
+    return await service.list_for_account(
+        account_id,
+        filters,
+        scope,
+        sort=sort,
+        cursor=cursor,
+        limit=limit,
+        with_total=with_total,
     )
-    return keyset_page(items, limit)
 
 
 @router.post(
@@ -190,12 +216,15 @@ async def list_visits(
     scope: AccountScope,
     filters: VisitFilters,
     account_id: AccountQuery = None,
+    sort: VisitOrder = VisitSort.ID,
+    with_total: WithTotal = False,
     limit: PageSize = 50,
     cursor: Cursor = None,
 ) -> Page[VisitRead]:
     filters = filters.model_copy(update={"account_id": account_id})
-    items = await service.search(filters, scope, after_id=cursor_id(cursor), limit=limit)
-    return keyset_page(items, limit)
+    return await service.page(
+        filters, scope, sort=sort, cursor=cursor, limit=limit, with_total=with_total
+    )
 
 
 @router.get(

@@ -199,6 +199,10 @@ class VisitRead(BaseModel):
     source: VisitSource
     cancel_reason: str | None
     overdue: bool = Field(default=False, description="Planned and its day has passed.")
+    account_name: str | None = Field(default=None, description="The account's legal name.")
+    owner_name: str | None = Field(
+        default=None, description="The credited owner's name (org copy; null while unknown)."
+    )
     version: int
     created_at: datetime
     updated_at: datetime
@@ -253,6 +257,15 @@ class VisitQuery(BaseModel):
     planned_from: date | None = None
     planned_to: date | None = None
     source: str | None = None
+    ids: list[int] | None = None
+
+
+class VisitSort(StrEnum):
+    """Sort orders of the visit lists; ``-`` is descending, ties break on the id."""
+
+    ID = "id"
+    PLANNED_ON = "planned_on"
+    PLANNED_ON_DESC = "-planned_on"
 
 
 class OwnerCompletion(BaseModel):

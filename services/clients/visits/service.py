@@ -7,14 +7,17 @@ from collections.abc import Awaitable, Callable, Collection
 from datetime import date
 from typing import Any
 
+from sqlmodel import col
+
 from services.clients.access import require_assignable
 from services.clients.accounts.models import Account
 from services.clients.accounts.repository import AccountRepository
 from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import AuditTrail, changed_fields, snapshot
+from services.clients.keyset import ListOrder
 from services.clients.visits.models import Visit
 from services.clients.visits.planner import VisitPlanner
-from services.clients.visits.repository import VisitRepository
+from services.clients.visits.repository import VISIT_ORDERS, VisitRepository
 from services.clients.visits.rules import VisitStatus, plan_completion_rate
 from services.clients.visits.schemas import (
     CompletionReport,
@@ -25,11 +28,13 @@ from services.clients.visits.schemas import (
     VisitPlanRead,
     VisitQuery,
     VisitRead,
+    VisitSort,
     VisitSource,
     VisitUpdate,
 )
 from shared.concurrency import check_if_match
 from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.pagination import Page
 from shared.periods import parse_period
 
 OwnerScope = Collection[int] | None
@@ -372,11 +377,56 @@ class VisitService:
     async def search(
         self, filters: VisitQuery, owner_ids: OwnerScope, *, after_id: int | None, limit: int
     ) -> list[VisitRead]:
+        """In id order after ``after_id`` (the export walks the list this way)."""
+        after = col(Visit.id) > after_id if after_id is not None else None
+        rows = await self._rows(filters, owner_ids, VISIT_ORDERS[VisitSort.ID], after, limit)
+        return [read for read, _ in rows]
+
+    async def page(
+        self,
+        filters: VisitQuery,
+        owner_ids: OwnerScope,
+        *,
+        sort: VisitSort,
+        cursor: str | None,
+        limit: int,
+        with_total: bool,
+    ) -> Page[VisitRead]:
+        """One page in ``sort`` order with names; ``total`` counts the same filters."""
+        order = VISIT_ORDERS[sort]
+        rows = await self._rows(
+            filters, owner_ids, order, order.after(col(Visit.id), cursor), limit
+        )
+        next_cursor = None
+        if rows and len(rows) == limit:
+            last, value = rows[-1]
+            next_cursor = order.cursor(value, last.id)
+        total = None
+        if with_total:
+            total = await self.repository.count(filters, owner_ids=owner_ids, today=self.today())
+        return Page[VisitRead](
+            items=[read for read, _ in rows], next_cursor=next_cursor, total=total
+        )
+
+    async def _rows(
+        self,
+        filters: VisitQuery,
+        owner_ids: OwnerScope,
+        order: ListOrder,
+        after: Any,
+        limit: int,
+    ) -> list[tuple[VisitRead, Any]]:
         self.check_filters(filters)
         rows = await self.repository.search(
-            filters, owner_ids=owner_ids, today=self.today(), after_id=after_id, limit=limit
+            filters, owner_ids=owner_ids, today=self.today(), order=order, after=after, limit=limit
         )
-        return [self.read(visit) for visit in rows]
+        reads = []
+        for visit, sort_value, account_name, owner_name in rows:
+            read = self.read(visit).model_copy(
+                update={"account_name": account_name, "owner_name": owner_name}
+            )
+            reads.append((read, sort_value))
+        return reads
 
     async def list_for_account(
         self,
@@ -384,15 +434,19 @@ class VisitService:
         filters: VisitQuery,
         owner_ids: OwnerScope,
         *,
-        after_id: int | None,
+        sort: VisitSort,
+        cursor: str | None,
         limit: int,
-    ) -> list[VisitRead]:
+        with_total: bool,
+    ) -> Page[VisitRead]:
         await self._account(account_id, owner_ids)
-        return await self.search(
+        return await self.page(
             filters.model_copy(update={"account_id": account_id}),
             owner_ids,
-            after_id=after_id,
+            sort=sort,
+            cursor=cursor,
             limit=limit,
+            with_total=with_total,
         )
 
     async def completion(

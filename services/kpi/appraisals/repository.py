@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
+import sqlalchemy
 from sqlalchemy import and_, case, func, insert, literal, update
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import distinct_on
@@ -15,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.kpi.access import KpiScope
 from services.kpi.appraisals.models import ActualSnapshot, Appraisal, AppraisalEvent, AppraisalItem
 from services.kpi.audit.models import KpiAuditEntry
+from services.kpi.cycles.models import AppraisalCycle
 from services.kpi.inbox.rules import AppraisalTarget
 from services.kpi.indicators.models import Indicator
 from services.kpi.org.models import OrgEmployee
@@ -176,7 +178,11 @@ class AppraisalRepository:
         )
         return result.all()
 
-    async def list_page(
+    async def list_page(self, **filters: Any) -> Sequence[Appraisal]:
+        """A page of appraisals (filters as :meth:`named_page`)."""
+        return [row[0] for row in await self.named_page(**filters)]
+
+    async def named_page(
         self,
         *,
         cycle_id: int | None,
@@ -186,8 +192,15 @@ class AppraisalRepository:
         after_id: int | None,
         limit: int,
         scope: KpiScope,
-    ) -> Sequence[Appraisal]:
-        query = select(Appraisal).order_by(col(Appraisal.id)).limit(limit)
+    ) -> Sequence[Any]:
+        """Rows of (appraisal, cycle name, employee name): one joined query per page."""
+        query = (
+            sqlalchemy.select(Appraisal, col(AppraisalCycle.name), col(OrgEmployee.name))
+            .outerjoin(AppraisalCycle, col(AppraisalCycle.id) == col(Appraisal.cycle_id))
+            .outerjoin(OrgEmployee, col(OrgEmployee.employee_id) == col(Appraisal.employee_id))
+            .order_by(col(Appraisal.id))
+            .limit(limit)
+        )
         if (in_scope := scope.employee_filter(col(Appraisal.employee_id))) is not None:
             query = query.where(in_scope)
         for column, value in (
@@ -200,7 +213,7 @@ class AppraisalRepository:
                 query = query.where(col(column) == value)
         if after_id is not None:
             query = query.where(col(Appraisal.id) > after_id)
-        result = await self.session.exec(query)
+        result = await self.session.execute(query)  # rows of several columns
         return result.all()
 
     async def states(self, cycle_id: int) -> dict[int, str]:

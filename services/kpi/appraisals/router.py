@@ -65,8 +65,7 @@ async def list_appraisals(
         cycle_id=cycle_id, state=state, employee_id=employee_id,
         department_id=department_id, after_id=after_id, limit=limit,
     )  # fmt: skip
-    items = [AppraisalSummary.model_validate(row) for row in rows]
-    return keyset_page(items, limit)
+    return keyset_page(rows, limit)
 
 
 @router.get(

@@ -69,6 +69,10 @@ class AppraisalSummary(BaseModel):
     final_score: ExactDecimal | None
     final_grade: str | None
     version: int
+    cycle_name: str | None = Field(default=None, examples=["2026年11月月度考核"])
+    employee_name: str | None = Field(
+        default=None, description="From the org copy (null while it does not know him)."
+    )
 
 
 class AppraisalRead(AppraisalSummary):

@@ -33,6 +33,7 @@ from services.kpi.appraisals.schemas import (
     AppealResolution,
     AppraisalItemRead,
     AppraisalRead,
+    AppraisalSummary,
     CalibrationAdjustment,
     ManagerReview,
     SelfAssessment,
@@ -113,10 +114,19 @@ class AppraisalService:
             rows.append(row)
         read = AppraisalRead.model_validate(appraisal)
         read.items = rows
+        cycle = await self.cycles.get(appraisal.cycle_id)
+        read.cycle_name = cycle.name if cycle is not None else None
         return read
 
-    async def list_page(self, **filters: Any) -> Sequence[Appraisal]:
-        return await self.repository.list_page(**filters, scope=self.scope)
+    async def list_page(self, **filters: Any) -> list[AppraisalSummary]:
+        """A page of appraisals with their cycle's and employee's names."""
+        rows = await self.repository.named_page(**filters, scope=self.scope)
+        return [
+            AppraisalSummary.model_validate(appraisal).model_copy(
+                update={"cycle_name": cycle_name, "employee_name": employee_name}
+            )
+            for appraisal, cycle_name, employee_name in rows
+        ]
 
     async def history(self, appraisal_id: int) -> Sequence[AppraisalEvent]:
         await self.get(appraisal_id)

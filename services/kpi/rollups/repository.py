@@ -32,6 +32,18 @@ class RollupRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def employee_names(self, employee_ids: list[int]) -> dict[int, str]:
+        """Names from the org copy (a team is named after its manager); one query."""
+        if not employee_ids:
+            return {}
+        employees = _t(OrgEmployee)
+        result = await self.session.execute(
+            core_select(employees.c.employee_id, employees.c.name).where(
+                employees.c.employee_id.in_(employee_ids)
+            )
+        )
+        return {int(employee_id): str(name) for employee_id, name in result.all()}
+
     async def _core(self, statement: Executable) -> Any:
         # Core statements run on the session's connection (same transaction).
         connection = await self.session.connection()

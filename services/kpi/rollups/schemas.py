@@ -32,6 +32,12 @@ class GroupRollup(BaseModel):
     """One group: how many, average final score, grade distribution, indicator attainment."""
 
     group_id: int | None = Field(examples=[3])
+    group_name: str | None = Field(
+        default=None,
+        description="A team's manager's name (org copy); null for departments, whose names "
+        "live in staff.",
+        examples=["王经理"],
+    )
     appraisals: int
     scored: int
     average_score: ExactDecimal | None = Field(examples=["84.25"])

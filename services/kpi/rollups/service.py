@@ -126,6 +126,10 @@ class RollupService:
                         average_score=score,
                     )
                 )
+        if group_by is GroupBy.TEAM:
+            names = await self.repository.employee_names([k for k in groups if k is not None])
+            for group_id, group in groups.items():
+                group.group_name = names.get(group_id) if group_id is not None else None
         ordered = [groups[key] for key in sorted(groups, key=lambda key: (key is None, key or 0))]
         assert cycle.id is not None
         return CycleRollup(

@@ -170,3 +170,19 @@ async def test_cycle_needs_published_templates_and_people(kpi_client: httpx.Asyn
     assert (await kpi_client.get("/v1/kpi/cycles", params={"period": "2026-11"})).json()[
         "items"
     ] == []
+
+
+async def test_appraisals_carry_the_cycle_and_employee_names(kpi_client: httpx.AsyncClient) -> None:
+    cycle = await _cycle(kpi_client)
+    listed = await kpi_client.get("/v1/kpi/appraisals", params={"cycle_id": cycle["id"]})
+    names = {
+        (a["employee_id"], a["cycle_name"], a["employee_name"]) for a in listed.json()["items"]
+    }
+    expected = {
+        (employee, "测试周期", event["name"])
+        for employee in (9101, 9102)
+        for event in [employee_event(employee)]
+    }
+    assert names == expected
+    sheet = (await _appraisal(kpi_client, cycle["id"], 9101)).json()
+    assert sheet["cycle_name"] == "测试周期"

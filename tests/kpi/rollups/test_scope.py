@@ -66,6 +66,11 @@ async def test_a_team_leads_rollup_counts_only_his_subtree(
     )
     teams = {g["group_id"]: g["appraisals"] for g in by_team.json()["groups"]}
     assert sum(teams.values()) == 3 and OUTSIDER not in teams
+    # a team is named after its manager (org copy); departments' names live in staff
+    named = {g["group_id"]: g["group_name"] for g in by_team.json()["groups"]}
+    assert named[LEAD] == f"员工{LEAD}"
+    assert all(name is None for key, name in named.items() if key != LEAD)  # not in the copy
+    assert rollup.json()["groups"][0]["group_name"] is None
 
     admin = await kpi_client.get(f"/v1/kpi/cycles/{cycle}/rollup")
     assert [(g["group_id"], g["appraisals"]) for g in admin.json()["groups"]] == [(92, 4)]
