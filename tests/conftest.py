@@ -81,9 +81,12 @@ def token_for(
     subject: str = "user:1",
     scopes: frozenset[str] = frozenset(),
     key: SigningKey = TEST_KEY,
-    lifetime_seconds: int = 600,
+    lifetime_seconds: int = 4 * 3600,
 ) -> str:
-    """A signed access token, as staff would issue it, with the suite's signing key."""
+    """A signed access token, as staff would issue it, with the suite's signing key.
+
+    Long-lived: modules build their headers at import, and a loaded machine runs the suite
+    for longer than a real token's ten minutes (tests of expiry pass their own lifetime)."""
     return issue_token(
         key,
         subject=subject,
