@@ -75,6 +75,9 @@ PROBLEM_EXTENSIONS: dict[str, dict[str, Any]] = {
     "your_position_code": {"anyOf": [_STRING, {"type": "null"}]},
     "approver_codes": _STRINGS,
     "cycle": _STRINGS,
+    "open_opportunities": {"type": "integer", "description": "Open opportunities in the stage."},
+    "result": {**_STRING, "description": "The bid's result already recorded."},
+    "unknown_columns": {**_STRINGS, "description": "Spreadsheet columns not understood."},
     # limits and refusals
     "reason": {**_STRING, "description": "Why, in words."},
     "refusal": _STRING,

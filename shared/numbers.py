@@ -21,7 +21,7 @@ query and path parameters (they are text, and ``"true"`` is no integer).
 
 from typing import Annotated
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 __all__ = ["JsonInt", "NotABoolean"]
@@ -38,3 +38,6 @@ NotABoolean = BeforeValidator(_not_a_boolean)
 
 JsonInt = Annotated[int, NotABoolean]
 """An integer in a request body; ``true`` and ``false`` are refused as not integers."""
+
+BodyId = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
+"""A record's id named in a request body: bounded like a key, never a boolean."""

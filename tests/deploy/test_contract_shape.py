@@ -119,8 +119,8 @@ def extension_members() -> set[str]:
             if "migrations" in path.parts:
                 continue
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if not isinstance(node, ast.Call):
-                    continue
+                if not isinstance(node, ast.Call) or "audit" in ast.unparse(node.func):
+                    continue  # an audit entry's extra is not a problem's
                 for keyword in node.keywords:
                     if keyword.arg == "extra" and isinstance(keyword.value, ast.Dict):
                         found |= {

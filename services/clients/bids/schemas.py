@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from services.clients.bids.rules import BidResult, DeadlineKind
 from services.clients.receivables.schemas import MoneyInput
 from shared.money import Money
-from shared.pagination import RecordId
+from shared.numbers import BodyId
 from shared.periods import AwareIsoInstant, IsoDay
 
 TenderNumber = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
@@ -65,7 +65,7 @@ class BidCreate(BaseModel):
     tender_number: TenderNumber
     title: Title
     issuer: Title
-    owner_id: RecordId | None = None
+    owner_id: BodyId | None = None
     questions_deadline: AwareIsoInstant | None = None
     submission_deadline: AwareIsoInstant
     opening_at: AwareIsoInstant | None = None
@@ -99,7 +99,7 @@ class BidUpdate(BaseModel):
 
     title: Title | None = None
     issuer: Title | None = None
-    owner_id: RecordId | None = None
+    owner_id: BodyId | None = None
     questions_deadline: AwareIsoInstant | None = None
     submission_deadline: AwareIsoInstant | None = None
     opening_at: AwareIsoInstant | None = None

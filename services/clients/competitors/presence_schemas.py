@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.clients.receivables.schemas import MoneyInput
 from shared.money import Money
-from shared.pagination import RecordId
+from shared.numbers import BodyId
 from shared.periods import IsoDay
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -32,8 +32,8 @@ class CompetitorPresenceCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
 
-    competitor_id: RecordId
-    opportunity_id: RecordId | None = None
+    competitor_id: BodyId
+    opportunity_id: BodyId | None = None
     products: Text | None = None
     price_seen: MoneyInput | None = None
     strengths: Text | None = None

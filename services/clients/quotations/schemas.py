@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from services.clients.quotations.rules import QuotationState
 from shared.money import ExactDecimal, Money
-from shared.pagination import RecordId
+from shared.numbers import BodyId
 from shared.periods import IsoDay
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -43,7 +43,7 @@ class QuotationLineIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    product_id: RecordId
+    product_id: BodyId
     quantity: Quantity
     discount_percent: Percent = Decimal(0)
 
