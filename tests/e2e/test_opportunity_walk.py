@@ -134,8 +134,14 @@ def forecast_target_indicator(admin: httpx.Client) -> int:
     if created.status_code == 201:
         return int(created.json()["id"])
     assert created.status_code == 409, created.text
-    listed = ok(admin.get(f"{KPI}/indicators", params={"limit": 200}))
-    return int(next(i["id"] for i in listed["items"] if i["code"] == FORECAST_TARGET_INDICATOR))
+    params: dict[str, Any] = {"kind": "manual", "limit": 200}
+    while True:  # another test of the run made it: find it, page by page
+        page = ok(admin.get(f"{KPI}/indicators", params=params))
+        for indicator in page["items"]:
+            if indicator["code"] == FORECAST_TARGET_INDICATOR:
+                return int(indicator["id"])
+        assert page.get("next_cursor"), f"{FORECAST_TARGET_INDICATOR} exists but is not listed"
+        params["cursor"] = page["next_cursor"]
 
 
 def kpi_template(admin: httpx.Client) -> int:
