@@ -33,6 +33,7 @@ COMPOSITION_ROOT = frozenset(
         "models_registry",
         "demo",
         "demo_activity",
+        "demo_pipeline",
         "housekeeping",
         "migrations",
     }

@@ -20,6 +20,7 @@ from services.clients.accounts.rules import CREDIT_CODE_ALPHABET, credit_code_ch
 from services.clients.calendar.today import company_today
 from services.clients.contacts.models import AccountContact, Contact
 from services.clients.demo_activity import load_activity_demo
+from services.clients.demo_pipeline import load_pipeline_demo
 from services.clients.grading.models import GradeChange
 from services.clients.ownership.models import OwnershipChange
 from services.clients.settings import ClientsSettings
@@ -150,10 +151,13 @@ def _legacy_grade(account: Account) -> None:
 
 async def load_clients_demo(session: AsyncSession) -> None:
     """Add the demo accounts that are missing (matched by credit code), with their
-    contacts, group parents and first history entries, then a year of activity."""
+    contacts, group parents and first history entries, then a year of activity and a few
+    sales opportunities."""
     await load_demo_accounts(session)
     settings = ClientsSettings()
-    await load_activity_demo(session, company_today(settings.timezone)(), settings.timezone)
+    today = company_today(settings.timezone)()
+    await load_activity_demo(session, today, settings.timezone)
+    await load_pipeline_demo(session, today, settings.timezone)
 
 
 async def load_demo_accounts(session: AsyncSession) -> None:

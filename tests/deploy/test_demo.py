@@ -30,6 +30,13 @@ ACTIVITY = (
     "SELECT (SELECT count(*) FROM clients.contracts), (SELECT count(*) FROM clients.visits),"
     " (SELECT count(*) FROM clients.tickets), (SELECT count(*) FROM clients.satisfaction_surveys)"
 )
+PIPELINE = (
+    "SELECT (SELECT count(*) FROM clients.opportunities WHERE status = 'open'),"
+    " (SELECT count(*) FROM clients.opportunities WHERE status = 'won'),"
+    " (SELECT count(*) FROM clients.opportunities WHERE lost_to_competitor_id IS NOT NULL),"
+    " (SELECT count(DISTINCT stage_code) FROM clients.opportunities WHERE status = 'open'),"
+    " (SELECT count(*) FROM clients.quotations), (SELECT count(*) FROM clients.bids)"
+)
 
 
 @pytest.fixture
@@ -82,9 +89,12 @@ async def test_demo_loads_once(demo_database: str, test_settings: TestSettings) 
     assert first == (len(load_catalogue().departments), DEMO_ACCOUNT_COUNT, len(INDICATORS))
     activity = await counts(demo_database, ACTIVITY)
     assert all(count > 100 for count in activity), activity
+    pipeline = await counts(demo_database, PIPELINE)
+    assert pipeline == (4, 1, 1, 4, 1, 1)
     await load_demo_data(demo_database, test_settings.role_prefix)
     assert await counts(demo_database) == first
     assert await counts(demo_database, ACTIVITY) == activity
+    assert await counts(demo_database, PIPELINE) == pipeline
     metrics = (await last_year_metrics(demo_database, test_settings)).items
     for field in (
         "contracts_signed", "new_accounts_signed", "visits_planned", "visits_done",

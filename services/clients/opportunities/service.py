@@ -687,6 +687,9 @@ class OpportunityService:
             contract = await self.sign_contract(
                 self._won_contract(opportunity, data.contract), owner_ids, actor
             )
+            # The contract drafted for it may carry the accepted quotation's value: what
+            # was won is what was signed, for the forecast and the KPI's won amount.
+            opportunity.amount, opportunity.currency = contract.amount, contract.currency
         closing = await self._close(opportunity, Outcome.WON)
         opportunity.contract_id = contract.id
         opportunity = await self._save(opportunity)

@@ -288,6 +288,8 @@ async def test_only_the_latest_is_sent_and_accepted_then_carried_into_the_contra
     accepted = (await clients.get(f"/v1/clients/quotations/{second['id']}")).json()
     assert contract["amount"] == accepted["total"]
     assert accepted["contract_id"] == contract_id
+    # What was won is what was signed: the opportunity's amount follows the contract.
+    assert won.json()["amount"] == contract["amount"]
 
 
 async def test_scope_per_role(clients: httpx.AsyncClient, deal: dict[str, Any]) -> None:
