@@ -26,6 +26,7 @@ from shared.auth.service_credentials import ServiceTokenProvider
 from shared.auth.tokens import TokenVerifier
 from shared.docs import install_offline_docs
 from shared.error_handlers import install_error_handlers
+from shared.languages import LanguageMiddleware
 from shared.logging import configure_logging
 from shared.metrics import NO_NATIVE_TELEMETRY, install_metrics
 from shared.request_id import RequestIdMiddleware
@@ -115,6 +116,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                            "X-Request-ID", "Accept-Language"],
             expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
         )  # fmt: skip
+    app.add_middleware(LanguageMiddleware)
     app.add_middleware(RequestIdMiddleware)
     install_metrics(app, "gateway")  # before the catch-all route, like the probes
     install_error_handlers(app)

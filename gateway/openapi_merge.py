@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gateway.auth import reachable_from_outside
+from shared.problem_examples import document_error_examples
 
 REF_PREFIX = "#/components/schemas/"
 PROBLEM = {"$ref": REF_PREFIX + "Problem"}
@@ -163,4 +164,4 @@ def merge_openapi(
                         seen_tags.add(tag)
                         merged["tags"].append(_service_tag(service, {"name": tag}))
         merged["x-tagGroups"].append({"name": service, "tags": group_tags})
-    return merged
+    return document_error_examples(merged)

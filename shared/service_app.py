@@ -23,6 +23,7 @@ from shared.docs import document_errors, install_offline_docs
 from shared.error_handlers import install_error_handlers
 from shared.health import health_router
 from shared.http_client import ServiceClient
+from shared.languages import LanguageMiddleware
 from shared.logging import configure_logging
 from shared.metrics import NO_NATIVE_TELEMETRY, install_metrics
 from shared.migrations import head_revision, older_revisions
@@ -127,6 +128,7 @@ def create_service_app(
     app.state.on_access_denied = on_access_denied  # the service's audit of refusals
     app.add_middleware(AuditContextMiddleware)
     app.add_middleware(RefuseNulCharacters)  # inside the request id: its 422 carries one
+    app.add_middleware(LanguageMiddleware)
     app.add_middleware(RequestIdMiddleware)
     install_metrics(app, settings.service_name)
     document_policies(app)

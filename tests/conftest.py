@@ -128,7 +128,11 @@ async def _client_in_transaction(
         app.state.read_session_factory = app.state.session_factory
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
-            transport=transport, base_url="http://test", headers=bearer(Role.ADMIN)
+            transport=transport,
+            base_url="http://test",
+            # The tests read the English source messages; tests/shared/test_problem_languages
+            # checks the Chinese default.
+            headers={**bearer(Role.ADMIN), "Accept-Language": "en"},
         ) as client:
             yield client
         await transaction.rollback()

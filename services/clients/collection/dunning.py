@@ -26,7 +26,7 @@ from services.clients.collection.rules import (
 )
 from services.clients.collection.schemas import CollectionTaskRead, DunningRunResult, TaskDone
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound
+from shared.errors import InvalidTransition, NotFound
 from shared.money import Money
 
 RUN_BATCH = 500
@@ -210,7 +210,7 @@ class DunningService:
         if if_match is not None:
             check_if_match(if_match, task.version)
         if task.status != "open":
-            raise Conflict(
+            raise InvalidTransition(
                 f"collection task {task_id} is {task.status}; only an open task can be done",
                 extra={"reason": "not_open"},
             )

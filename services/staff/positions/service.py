@@ -35,7 +35,16 @@ from services.staff.positions.schemas import (
 )
 from shared.auth.principal import Principal, Role
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, Forbidden, NotFound, UnprocessableContent
+from shared.errors import (
+    ConcurrentChange,
+    Duplicate,
+    Forbidden,
+    HierarchyCycle,
+    InvalidTransition,
+    NotFound,
+    UnmetPrerequisite,
+    UnprocessableContent,
+)
 from shared.periods import DEFAULT_TIMEZONE, company_day
 
 
@@ -136,12 +145,12 @@ class PositionService:
         if reports_to is None:
             return
         if reports_to == code:
-            raise Conflict(f"position {code} cannot report to itself")
+            raise HierarchyCycle(f"position {code} cannot report to itself")
         if await self.repository.get_by_code(reports_to) is None:
             raise reference_error("reports_to_code", f"position {reports_to} does not exist")
         cycle = reporting_cycle(code, reports_to, await self.repository.reporting_lines())
         if cycle is not None:
-            raise Conflict(
+            raise HierarchyCycle(
                 f"position {code} cannot report to {reports_to}: that would make a "
                 f"reporting cycle {' -> '.join(cycle)}",
                 extra={"cycle": cycle},
@@ -182,7 +191,7 @@ class PositionService:
     ) -> tuple[Position, PositionVersion]:
         """A new position with draft version 1."""
         if await self.repository.get_by_code(data.code) is not None:
-            raise Conflict(f"a position with code {data.code} already exists")
+            raise Duplicate(f"a position with code {data.code} already exists")
         content = PositionContent.model_validate(data.model_dump(exclude={"code"}))
         values = column_values(content)
         await self._check_references(data.code, values)
@@ -190,7 +199,7 @@ class PositionService:
         try:
             await self.repository.add(position)
         except IntegrityError as exc:  # a concurrent create with the same code
-            raise Conflict(f"a position with code {data.code} already exists") from exc
+            raise Duplicate(f"a position with code {data.code} already exists") from exc
         assert position.id is not None
         version = PositionVersion(
             position_id=position.id,
@@ -211,7 +220,7 @@ class PositionService:
         version = await self.get_version_for_update(position_id, version_no)
         check_if_match(if_match, version.version)
         if version.status != VersionStatus.DRAFT.value:
-            raise Conflict(
+            raise InvalidTransition(
                 f"version {version_no} of {position.code} is {version.status}; only a draft "
                 "can be edited (revise an approved version to get a new draft)"
             )
@@ -239,7 +248,7 @@ class PositionService:
             check_if_match(if_match, version.version)
         if version.status not in {s.value for s in allowed_from}:
             expected = " or ".join(s.value for s in allowed_from)
-            raise Conflict(
+            raise InvalidTransition(
                 f"cannot {action} version {version_no} of {position.code}: it is "
                 f"{version.status}, not {expected}",
                 extra={"status": version.status},
@@ -263,7 +272,7 @@ class PositionService:
         )
         missing = [f for f in ("duties", "qualifications") if not getattr(version, f)]
         if missing:
-            raise Conflict(
+            raise UnmetPrerequisite(
                 f"version {version_no} of {position.code} is incomplete: "
                 f"{', '.join(missing)} missing",
                 extra={"missing": missing},
@@ -332,7 +341,7 @@ class PositionService:
         try:
             await self.repository.add(version)
         except IntegrityError as exc:  # another approval of this position won the race
-            raise Conflict(f"{position.code} was approved concurrently; reload it") from exc
+            raise ConcurrentChange(f"{position.code} was approved concurrently; reload it") from exc
         self.repository.session.add(
             audit_entry(
                 "position_approved",
@@ -412,7 +421,7 @@ class PositionService:
         source = await self.get_version(position_id, from_version_no)
         open_version = await self.repository.open_version(position_id)
         if open_version is not None:
-            raise Conflict(
+            raise Duplicate(
                 f"{position.code} already has version {open_version.version_no} "
                 f"({open_version.status}); edit or retire it first",
                 extra={"open_version_no": open_version.version_no},
@@ -428,7 +437,9 @@ class PositionService:
         try:
             await self.repository.add(draft)
         except IntegrityError as exc:
-            raise Conflict(f"{position.code} got a new version concurrently; reload it") from exc
+            raise ConcurrentChange(
+                f"{position.code} got a new version concurrently; reload it"
+            ) from exc
         return draft
 
     async def diff(
