@@ -23,6 +23,8 @@ from shared.docs import document_errors, install_offline_docs
 from shared.error_handlers import install_error_handlers
 from shared.health import health_router
 from shared.http_client import ServiceClient
+from shared.idempotency import IdempotencyKeyBase
+from shared.idempotent_creations import IdempotentCreations, document_idempotent_creations
 from shared.languages import LanguageMiddleware
 from shared.logging import configure_logging
 from shared.metrics import NO_NATIVE_TELEMETRY, install_metrics
@@ -54,6 +56,7 @@ def create_service_app(
     extra_lifespan: Lifespan | None = None,
     lifespans: Sequence[Lifespan] = (),
     on_access_denied: Callable[[Request, Principal], Awaitable[None]] | None = None,
+    idempotency_keys: type[IdempotencyKeyBase] | None = None,
 ) -> FastAPI:
     """Assemble a service. Nothing touches the network until the lifespan starts."""
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
@@ -126,12 +129,11 @@ def create_service_app(
     app.state.settings = settings
     app.state.token_floors = TokenFloors()
     app.state.on_access_denied = on_access_denied  # the service's audit of refusals
-    app.add_middleware(AuditContextMiddleware)
-    app.add_middleware(RefuseNulCharacters)  # inside the request id: its 422 carries one
-    app.add_middleware(LanguageMiddleware)
-    app.add_middleware(RequestIdMiddleware)
+    install_request_middleware(app, idempotency_keys)
     install_metrics(app, settings.service_name)
     document_policies(app)
+    if idempotency_keys is not None:
+        document_idempotent_creations(app)
     document_errors(app)
     document_references(app, settings.service_name)
     install_error_handlers(app)
@@ -146,6 +148,19 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     return app
+
+
+def install_request_middleware(
+    app: FastAPI, idempotency_keys: type[IdempotencyKeyBase] | None
+) -> None:
+    """The middleware of every service, outermost last."""
+    if idempotency_keys is not None:
+        # Innermost: the request id, language and audit context are bound when it answers.
+        app.add_middleware(IdempotentCreations, model=idempotency_keys)
+    app.add_middleware(AuditContextMiddleware)
+    app.add_middleware(RefuseNulCharacters)  # inside the request id: its 422 carries one
+    app.add_middleware(LanguageMiddleware)
+    app.add_middleware(RequestIdMiddleware)
 
 
 def freeze_startup_objects() -> None:

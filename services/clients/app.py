@@ -26,6 +26,7 @@ from services.clients.org.router import router as org_router
 from services.clients.org.upstream import staff_client_lifespan
 from services.clients.ownership.router import router as ownership_router
 from services.clients.rates.router import router as rates_router
+from services.clients.receivables.models import ClientsIdempotencyKey
 from services.clients.receivables.router import router as receivables_router
 from services.clients.settings import ClientsSettings
 from services.clients.surveys.router import router as surveys_router
@@ -65,6 +66,7 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
     settings = settings or ClientsSettings()
     return create_service_app(
         settings,
+        idempotency_keys=ClientsIdempotencyKey,
         title="KAM clients service",
         description="Key-account records (客户档案): accounts, contacts, visits, tickets, "
         "contracts and receivables.",
