@@ -231,8 +231,7 @@ class AccountService:
         if_match: str | None,
     ) -> Account:
         account = await self.repository.visible(account_id, owner_ids, for_update=True)
-        if if_match is not None:
-            check_if_match(if_match, account.version)
+        check_if_match(if_match, account.version)
         is_archived = account.status == AccountStatus.ARCHIVED
         if archived == is_archived:
             state = "archived" if archived else "not archived"

@@ -138,12 +138,19 @@ class ContractService:
         return contract
 
     async def _for_change(
-        self, contract_id: int, owner_ids: OwnerScope, if_match: str | None, *, required: bool
+        self,
+        contract_id: int,
+        owner_ids: OwnerScope,
+        if_match: str | None,
+        *,
+        required: bool = True,
     ) -> Contract:
+        """The contract, locked; ``If-Match`` required for a change of it (a renewal, which
+        creates the next contract and leaves this one as it is, passes ``required=False``)."""
         contract = await self.repository.get(contract_id, owner_ids=owner_ids, for_update=True)
         if contract is None:
             raise NotFound(f"contract {contract_id} does not exist")
-        if required or if_match is not None:
+        if required:
             check_if_match(if_match, contract.version)
         return contract
 
@@ -215,7 +222,7 @@ class ContractService:
         owner_ids: OwnerScope,
         actor_employee_id: int | None,
     ) -> Contract:
-        contract = await self._for_change(contract_id, owner_ids, if_match, required=True)
+        contract = await self._for_change(contract_id, owner_ids, if_match)
         if contract.status != ContractStatus.DRAFT:
             raise InvalidTransition(
                 f"contract {contract_id} is {contract.status}; only drafts can be edited "
@@ -254,7 +261,7 @@ class ContractService:
     ) -> Contract:
         """Sign a draft: fix its base value at the rate of the signing day, credit the
         account's owner, make a prospect an existing client, and regrade the account now."""
-        contract = await self._for_change(contract_id, owner_ids, if_match, required=False)
+        contract = await self._for_change(contract_id, owner_ids, if_match)
         if contract.status != ContractStatus.DRAFT:
             raise InvalidTransition(
                 f"contract {contract_id} is {contract.status}; only a draft can be signed",
@@ -315,7 +322,7 @@ class ContractService:
         owner_ids: OwnerScope,
         actor_employee_id: int | None,
     ) -> Contract:
-        contract = await self._for_change(contract_id, owner_ids, if_match, required=False)
+        contract = await self._for_change(contract_id, owner_ids, if_match)
         today = self.today()
         shown = shown_status(contract.status, contract.end_date, today)
         if shown is not ContractStatus.SIGNED:

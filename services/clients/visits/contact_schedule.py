@@ -120,8 +120,7 @@ class ContactScheduleService:
         touch = await self.repository.get(touch_id, owner_ids=owner_ids, for_update=True)
         if touch is None:
             raise NotFound(f"contact touch {touch_id} does not exist")
-        if if_match is not None:
-            check_if_match(if_match, touch.version)
+        check_if_match(if_match, touch.version)
         await self._account(touch.account_id, owner_ids, writable=True)
         if touch.status != TouchStatus.PLANNED:
             raise InvalidTransition(

@@ -289,8 +289,7 @@ class VisitService:
         actor_employee_id: int | None,
     ) -> VisitRead:
         visit = await self._visit(visit_id, owner_ids)
-        if if_match is not None:
-            check_if_match(if_match, visit.version)
+        check_if_match(if_match, visit.version)
         account = await self._account(visit.account_id, owner_ids, writable=True)
         if visit.status != VisitStatus.PLANNED:
             raise InvalidTransition(
@@ -338,8 +337,7 @@ class VisitService:
         actor_employee_id: int | None,
     ) -> VisitRead:
         visit = await self._visit(visit_id, owner_ids)
-        if if_match is not None:
-            check_if_match(if_match, visit.version)
+        check_if_match(if_match, visit.version)
         await self._account(visit.account_id, owner_ids, writable=True)
         if visit.status != VisitStatus.PLANNED:
             raise InvalidTransition(

@@ -209,6 +209,7 @@ class PositionService:
             **values,
         )
         await self.repository.add(version)
+        self._audit_version("position_created", version)
         return position, version
 
     async def update_draft(
@@ -232,7 +233,20 @@ class PositionService:
             setattr(version, field, value)
         version.version += 1
         await self.repository.add(version)
+        self._audit_version("position_draft_updated", version)
         return version
+
+    def _audit_version(self, action: str, version: PositionVersion) -> None:
+        """One staff audit entry for a step in a position version's life (approval has its
+        own, naming the version it retired)."""
+        self.repository.session.add(
+            audit_entry(
+                action,
+                entity="position_version",
+                entity_id=f"{version.position_id} v{version.version_no}",
+                status=version.status,
+            )
+        )
 
     async def _transition(
         self,
@@ -244,8 +258,7 @@ class PositionService:
     ) -> tuple[Position, PositionVersion]:
         position = await self.get(position_id)
         version = await self.get_version_for_update(position_id, version_no)
-        if if_match is not None:
-            check_if_match(if_match, version.version)
+        check_if_match(if_match, version.version)
         if version.status not in {s.value for s in allowed_from}:
             expected = " or ".join(s.value for s in allowed_from)
             raise InvalidTransition(
@@ -287,6 +300,7 @@ class PositionService:
         }
         version.version += 1
         await self.repository.add(version)
+        self._audit_version("position_submitted", version)
         return version
 
     async def return_to_draft(
@@ -299,6 +313,7 @@ class PositionService:
         version.status = VersionStatus.DRAFT.value
         version.version += 1
         await self.repository.add(version)
+        self._audit_version("position_returned", version)
         return version
 
     async def approve(
@@ -411,6 +426,7 @@ class PositionService:
         await self.repository.add(version)
         if was_in_force:
             await self.org_events.publish_for_positions([position.code])
+        self._audit_version("position_retired", version)
         return version
 
     async def revise(
@@ -440,6 +456,7 @@ class PositionService:
             raise ConcurrentChange(
                 f"{position.code} got a new version concurrently; reload it"
             ) from exc
+        self._audit_version("position_revised", draft)
         return draft
 
     async def diff(
