@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import IntegrityError
 
+from services.staff.audit.recorder import change_entry, changed_fields
 from services.staff.departments.models import Department
 from services.staff.departments.repository import DepartmentRepository
 from services.staff.departments.schemas import DepartmentCreate, DepartmentUpdate
@@ -51,11 +52,17 @@ class DepartmentService:
         await self._require_parent(data.parent_id)
         if await self.repository.get_by_code(data.code) is not None:
             raise Duplicate(f"a department with code {data.code} already exists")
-        department = Department.model_validate(data.model_dump(mode="json"))
+        values = data.model_dump(mode="json")
+        department = Department.model_validate(values)
         try:
-            return await self.repository.add(department)
+            created = await self.repository.add(department)
         except IntegrityError as exc:  # a concurrent create with the same code
             raise Duplicate(f"a department with code {data.code} already exists") from exc
+        self.repository.session.add(
+            change_entry("department_created", entity="department", entity_id=created.id,
+                         before=None, after=values)
+        )  # fmt: skip
+        return created
 
     async def update(
         self, department_id: int, data: DepartmentUpdate, if_match: str | None
@@ -75,7 +82,12 @@ class DepartmentService:
                     f"department {department_id} cannot move under {new_parent}: "
                     "that is itself or one of its own sub-departments"
                 )
+        before = changed_fields(department, changes)
         for field, value in changes.items():
             setattr(department, field, value)
         department.version += 1
+        self.repository.session.add(
+            change_entry("department_updated", entity="department", entity_id=department_id,
+                         before=before, after=changes)
+        )  # fmt: skip
         return await self.repository.add(department)

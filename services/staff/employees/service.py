@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from services.staff.audit.recorder import change_entry, changed_fields
 from services.staff.departments.repository import DepartmentRepository
 from services.staff.employees.events import OrgEventPublisher
 from services.staff.employees.models import Employee
@@ -126,6 +127,10 @@ class EmployeeService:
             await self.repository.add(employee)
         except IntegrityError as exc:  # a concurrent create with the same number
             raise Duplicate(f"an employee numbered {data.employee_no} already exists") from exc
+        self.repository.session.add(
+            change_entry("employee_created", entity="employee", entity_id=employee.id,
+                         before=None, after=values)
+        )  # fmt: skip
         await self.org_events.publish_change(employee, previous_position_code=None)
         return employee
 
@@ -148,9 +153,14 @@ class EmployeeService:
             raise reference_error("certifications", "certifications cannot be null")
         await self._check_references(employee_id, changes)
         previous_position = employee.position_code
+        before = changed_fields(employee, changes)
         for field, value in changes.items():
             setattr(employee, field, value)
         employee.version += 1
+        self.repository.session.add(
+            change_entry("employee_updated", entity="employee", entity_id=employee_id,
+                         before=before, after=changes)
+        )  # fmt: skip
         await self.repository.add(employee)
         await self.org_events.publish_change(employee, previous_position_code=previous_position)
         return employee
