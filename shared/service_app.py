@@ -18,6 +18,7 @@ from shared.auth.principal import Principal
 from shared.auth.revocation import TokenFloors, refreshed_floors, staff_token_floors
 from shared.auth.service_credentials import ServiceTokenProvider
 from shared.auth.tokens import TokenVerifier
+from shared.conditional_get import ConditionalGet
 from shared.db import create_engine, read_session_factory, session_factory, wait_for_database
 from shared.docs import document_errors, install_offline_docs
 from shared.error_handlers import install_error_handlers
@@ -25,6 +26,7 @@ from shared.health import health_router
 from shared.http_client import ServiceClient
 from shared.idempotency import IdempotencyKeyBase
 from shared.idempotent_creations import IdempotentCreations, document_idempotent_creations
+from shared.labels import install_enum_labels, labels_router, labels_tag
 from shared.languages import LanguageMiddleware
 from shared.logging import configure_logging
 from shared.metrics import NO_NATIVE_TELEMETRY, install_metrics
@@ -121,7 +123,7 @@ def create_service_app(
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
         telemetry=NO_NATIVE_TELEMETRY,
-        openapi_tags=openapi_tags,
+        openapi_tags=[*(openapi_tags or []), labels_tag(settings.service_name)],
         docs_url=None,
         redoc_url=None,
     )
@@ -134,6 +136,7 @@ def create_service_app(
     document_policies(app)
     if idempotency_keys is not None:
         document_idempotent_creations(app)
+    install_enum_labels(app)
     document_errors(app)
     document_references(app, settings.service_name)
     install_error_handlers(app)
@@ -145,7 +148,7 @@ def create_service_app(
             older_revisions(settings.service_name),
         )
     )
-    for router in routers:
+    for router in (*routers, labels_router(settings.service_name)):
         app.include_router(router)
     return app
 
@@ -157,6 +160,7 @@ def install_request_middleware(
     if idempotency_keys is not None:
         # Innermost: the request id, language and audit context are bound when it answers.
         app.add_middleware(IdempotentCreations, model=idempotency_keys)
+    app.add_middleware(ConditionalGet)
     app.add_middleware(AuditContextMiddleware)
     app.add_middleware(RefuseNulCharacters)  # inside the request id: its 422 carries one
     app.add_middleware(LanguageMiddleware)
