@@ -112,9 +112,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=PROXIED_METHODS,
-            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key",
-                           "X-Request-ID", "Accept-Language"],
-            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match",
+                           "Idempotency-Key", "X-Request-ID", "Accept-Language"],
+            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After",
+                            "Content-Language", "Idempotent-Replayed"],
         )  # fmt: skip
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(RequestIdMiddleware)
