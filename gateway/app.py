@@ -26,6 +26,7 @@ from shared.auth.service_credentials import ServiceTokenProvider
 from shared.auth.tokens import TokenVerifier
 from shared.docs import install_offline_docs
 from shared.error_handlers import install_error_handlers
+from shared.languages import LanguageMiddleware
 from shared.logging import configure_logging
 from shared.metrics import NO_NATIVE_TELEMETRY, install_metrics
 from shared.request_id import RequestIdMiddleware
@@ -111,10 +112,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=PROXIED_METHODS,
-            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key",
-                           "X-Request-ID", "Accept-Language"],
-            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match",
+                           "Idempotency-Key", "X-Request-ID", "Accept-Language"],
+            expose_headers=["ETag", "Location", "X-Request-ID", "Retry-After",
+                            "Content-Language", "Idempotent-Replayed"],
         )  # fmt: skip
+    app.add_middleware(LanguageMiddleware)
     app.add_middleware(RequestIdMiddleware)
     install_metrics(app, "gateway")  # before the catch-all route, like the probes
     install_error_handlers(app)

@@ -8,6 +8,7 @@ from typing import Any
 
 from gateway.auth import reachable_from_outside
 from shared.contract_shape import AUDIENCE
+from shared.problem_examples import document_error_examples
 
 REF_PREFIX = "#/components/schemas/"
 PROBLEM = {"$ref": REF_PREFIX + "Problem"}
@@ -233,4 +234,4 @@ def merge_openapi(
         merged["x-tagGroups"].append({"name": service, "tags": group_tags})
     for name, schema in schemas.items():
         schema["title"] = name
-    return merged
+    return document_error_examples(merged)

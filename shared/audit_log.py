@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 
@@ -31,6 +32,7 @@ from shared.auth.principal import Principal, PrincipalKind
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.pagination import Cursor, Page, PageSize, cursor_key, keyset_page
+from shared.periods import AwareIsoInstant
 from shared.request_id import current_request_id
 
 STOOD_IN_FOR = "kam_stood_in_for"
@@ -209,6 +211,40 @@ def denial_recorder(
     return record_denial
 
 
+ActionPrefix = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        pattern=r"^[a-z_]{1,40}$",
+        description="Entries whose action starts with this (position_ → every step of a "
+        "position version).",
+    ),
+]
+ActorFilter = Annotated[
+    str | None,
+    Query(max_length=64, pattern=r"^[a-z_]{1,20}:[0-9A-Za-z_.-]{1,40}$",
+          description="The caller's subject (user:7, service:kpi, api_key:3)."),
+]  # fmt: skip
+EntityIdFilter = Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]{1,64}$")]
+Instant = Annotated[
+    AwareIsoInstant | None,
+    Query(description="ISO 8601 with an offset; since is inclusive, until exclusive."),
+]
+
+
+@dataclass(frozen=True)
+class AuditSearch:
+    """What an administrator looks for in an audit log (every filter optional)."""
+
+    entity: str | None = None
+    entity_id: str | None = None
+    action: str | None = None
+    action_prefix: str | None = None
+    actor: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
 def audit_router(model: type[AuditLogBase], prefix: str, tag: str) -> APIRouter:
     """``GET <prefix>``: the audit log, newest first, for administrators."""
     router = APIRouter(prefix=prefix, tags=[tag], dependencies=[Depends(ADMIN_ONLY)])
@@ -216,18 +252,23 @@ def audit_router(model: type[AuditLogBase], prefix: str, tag: str) -> APIRouter:
     @router.get(
         "",
         response_model=Page[AuditEntryRead],
-        summary="Read the audit log (newest first)",
+        summary="Search the audit log (newest first)",
         responses=problem_responses(400, 401, 403, 422),
     )
     async def list_audit(
         session: SessionDep,
         entity: AuditFilter = None,
         action: AuditFilter = None,
+        entity_id: EntityIdFilter = None,
+        action_prefix: ActionPrefix = None,
+        actor: ActorFilter = None,
+        since: Instant = None,
+        until: Instant = None,
         limit: PageSize = 50,
         cursor: Cursor = None,
     ) -> Page[AuditEntryRead]:
-        before = cursor_key(cursor)
-        rows = await _entries(session, model, entity, action, before, limit)
+        search = AuditSearch(entity, entity_id, action, action_prefix, actor, since, until)
+        rows = await _entries(session, model, search, cursor_key(cursor), limit)
         items = [AuditEntryRead.model_validate(row) for row in rows]
         return keyset_page(items, limit)
 
@@ -237,16 +278,25 @@ def audit_router(model: type[AuditLogBase], prefix: str, tag: str) -> APIRouter:
 async def _entries(
     session: AsyncSession,
     model: type[AuditLogBase],
-    entity: str | None,
-    action: str | None,
+    search: AuditSearch,
     before_id: int | None,
     limit: int,
 ) -> Sequence[AuditLogBase]:
     query = select(model).order_by(col(model.id).desc()).limit(limit)
-    if entity is not None:
-        query = query.where(col(model.entity) == entity)
-    if action is not None:
-        query = query.where(col(model.action) == action)
+    if search.entity is not None:
+        query = query.where(col(model.entity) == search.entity)
+    if search.entity_id is not None:
+        query = query.where(col(model.entity_id) == search.entity_id)
+    if search.action is not None:
+        query = query.where(col(model.action) == search.action)
+    if search.action_prefix is not None:
+        query = query.where(col(model.action).startswith(search.action_prefix, autoescape=True))
+    if search.actor is not None:
+        query = query.where(col(model.actor) == search.actor)
+    if search.since is not None:
+        query = query.where(col(model.occurred_at) >= search.since)
+    if search.until is not None:
+        query = query.where(col(model.occurred_at) < search.until)
     if before_id is not None:
         query = query.where(col(model.id) < before_id)
     return (await session.exec(query)).all()

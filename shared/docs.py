@@ -15,6 +15,8 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from shared.problem_examples import document_error_examples
+
 STATIC_PREFIX = "/docs-static"
 # The pages may load nothing from elsewhere: ReDoc's sidebar, for one, asks a CDN for its
 # logo, which a closed network never answers. Try it out may call the configured server.
@@ -146,7 +148,7 @@ def finish_contract(document: dict[str, Any]) -> dict[str, Any]:
                 if text not in description:
                     operation["description"] = f"{description}\n\n{text}".strip()
     _drop_unreferenced(document, ("HTTPValidationError", "ValidationError"))
-    return document
+    return document_error_examples(document)
 
 
 def _takes_if_match(operation: dict[str, Any]) -> bool:

@@ -24,14 +24,23 @@ from shared.database_errors import (
     database_unavailable,
 )
 from shared.errors import DomainError, problem_response
+from shared.languages import current_language
+from shared.messages import field_message, translate_detail
 from shared.routes import api_routes
 
 log = structlog.get_logger(__name__)
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    language = current_language()
     return [
-        {"loc": list(err.get("loc", ())), "msg": str(err.get("msg", "")), "type": err.get("type")}
+        {
+            "loc": list(err.get("loc", ())),
+            "msg": field_message(
+                str(err.get("type")), str(err.get("msg", "")), err.get("ctx"), language
+            ),
+            "type": err.get("type"),
+        }
         for err in exc.errors()
     ]
 
@@ -59,6 +68,14 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)
         headers = exc.extra.pop("headers", None)
+        language = current_language()
+        errors = exc.extra.get("errors")
+        if isinstance(errors, list) and language != "en":
+            exc.extra["errors"] = [
+                {**error, "msg": translate_detail(str(error.get("msg", "")), language)}
+                if isinstance(error, dict) else error
+                for error in errors
+            ]  # fmt: skip
         return problem_response(
             exc.status,
             headers=headers,

@@ -16,10 +16,12 @@ from typing import Any, ClassVar
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.languages import current_language
+from shared.messages import title_for, translate_detail
+from shared.problem_types import PROBLEM_TYPE_PREFIX
 from shared.request_id import current_request_id
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
-PROBLEM_TYPE_PREFIX = "urn:kam:problem:"
 
 
 class FieldError(BaseModel):
@@ -91,7 +93,9 @@ class Conflict(DomainError):
 
 
 class PreconditionFailed(DomainError):
-    status, slug = 412, "precondition-failed"
+    """The ``If-Match`` names an ETag the record no longer has (``current_etag`` says which)."""
+
+    status, slug = 412, "stale-etag"
 
 
 class PayloadTooLarge(DomainError):
@@ -99,7 +103,10 @@ class PayloadTooLarge(DomainError):
 
 
 class UnprocessableContent(DomainError):
-    status, slug = 422, "unprocessable-content"
+    """Input that is well-formed but breaks a rule: the one validation type of the product
+    (schema validation answers with it too)."""
+
+    status, slug = 422, "validation-error"
 
 
 class PreconditionRequired(DomainError):
@@ -122,6 +129,59 @@ class GatewayTimeout(DomainError):
     status, slug = 504, "gateway-timeout"
 
 
+# The causes of a 409: one problem type each, so a client can tell them apart without
+# reading the detail. Raise one of these, never a bare Conflict (tests/shared/test_problem_types).
+
+
+class Duplicate(Conflict):
+    """A record with the same unique key (code, number, reference, period) exists already."""
+
+    slug = "duplicate"
+
+
+class InvalidTransition(Conflict):
+    """The record's state does not allow this step (``current_status``/``allowed`` may say
+    which it is in and which steps it allows)."""
+
+    slug = "invalid-transition"
+
+
+class RecordClosed(Conflict):
+    """The record (or the account it belongs to) is archived, cancelled or departed."""
+
+    slug = "record-closed"
+
+
+class UnmetPrerequisite(Conflict):
+    """Something else must happen first (a rate posted, a review done, a version in force)."""
+
+    slug = "unmet-prerequisite"
+
+
+class HierarchyCycle(Conflict):
+    """The change would make a hierarchy (departments, positions, managers, groups) a cycle."""
+
+    slug = "hierarchy-cycle"
+
+
+class LimitExceeded(Conflict):
+    """The change would exceed a limit (a grade distribution, a credit limit)."""
+
+    slug = "limit-exceeded"
+
+
+class ConcurrentChange(Conflict):
+    """Another request changed the same record at the same moment; reload and retry."""
+
+    slug = "concurrent-change"
+
+
+class InProgress(Conflict):
+    """The same work is already running (an ERP sync round); retry when it is done."""
+
+    slug = "in-progress"
+
+
 _SLUG_BY_STATUS = {cls.status: cls.slug for cls in DomainError.__subclasses__()}
 _SLUG_BY_STATUS.update({404: "not-found", 405: "method-not-allowed", 415: "unsupported-media-type"})
 
@@ -135,18 +195,17 @@ def problem_body(
     errors: Sequence[Mapping[str, Any]] | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Build a problem document as a plain dict (also used by the gateway, without FastAPI)."""
-    try:
-        title = HTTPStatus(status).phrase
-    except ValueError:
-        title = "Error"
+    """Build a problem document as a plain dict (also used by the gateway, without FastAPI),
+    its title and detail in the request's language (shared.languages)."""
+    language = current_language()
+    slug = slug or _SLUG_BY_STATUS.get(status, "error")
     body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_PREFIX + (slug or _SLUG_BY_STATUS.get(status, "error")),
-        "title": title,
+        "type": PROBLEM_TYPE_PREFIX + slug,
+        "title": title_for(status, slug, language),
         "status": status,
     }
     if detail is not None:
-        body["detail"] = detail
+        body["detail"] = translate_detail(detail, language)
     if instance is not None:
         body["instance"] = instance
     body["request_id"] = current_request_id()
@@ -160,12 +219,12 @@ def problem_body(
 def problem_response(
     status: int, headers: Mapping[str, str] | None = None, **kwargs: Any
 ) -> JSONResponse:
-    """A JSONResponse with the problem media type."""
+    """A JSONResponse with the problem media type, saying its language."""
     return JSONResponse(
         problem_body(status, **kwargs),
         status_code=status,
         media_type=PROBLEM_CONTENT_TYPE,
-        headers=dict(headers) if headers else None,
+        headers={**(headers or {}), "Content-Language": current_language()},
     )
 
 

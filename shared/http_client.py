@@ -65,6 +65,7 @@ class ServiceClient:
         request_id = current_request_id()
         if request_id:
             headers.setdefault("X-Request-ID", request_id)
+        headers.setdefault("Accept-Language", "en")  # services read each other's English
         if self.token_source is not None and "Authorization" not in headers:
             headers["Authorization"] = f"Bearer {await self.token_source()}"
         return headers

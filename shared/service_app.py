@@ -18,12 +18,17 @@ from shared.auth.principal import Principal
 from shared.auth.revocation import TokenFloors, refreshed_floors, staff_token_floors
 from shared.auth.service_credentials import ServiceTokenProvider
 from shared.auth.tokens import TokenVerifier
+from shared.conditional_get import ConditionalGet
 from shared.contract_shape import document_shapes
 from shared.db import create_engine, read_session_factory, session_factory, wait_for_database
 from shared.docs import document_errors, install_offline_docs
 from shared.error_handlers import install_error_handlers
 from shared.health import health_router
 from shared.http_client import ServiceClient
+from shared.idempotency import IdempotencyKeyBase
+from shared.idempotent_creations import IdempotentCreations, document_idempotent_creations
+from shared.labels import install_enum_labels, labels_router, labels_tag
+from shared.languages import LanguageMiddleware
 from shared.logging import configure_logging
 from shared.metrics import NO_NATIVE_TELEMETRY, install_metrics
 from shared.migrations import head_revision, older_revisions
@@ -55,6 +60,7 @@ def create_service_app(
     extra_lifespan: Lifespan | None = None,
     lifespans: Sequence[Lifespan] = (),
     on_access_denied: Callable[[Request, Principal], Awaitable[None]] | None = None,
+    idempotency_keys: type[IdempotencyKeyBase] | None = None,
 ) -> FastAPI:
     """Assemble a service. Nothing touches the network until the lifespan starts."""
     configure_logging(settings.service_name, settings.log_level, settings.log_json)
@@ -119,7 +125,7 @@ def create_service_app(
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
         telemetry=NO_NATIVE_TELEMETRY,
-        openapi_tags=openapi_tags,
+        openapi_tags=[*(openapi_tags or []), labels_tag(settings.service_name)],
         dependencies=[Depends(refuse_unknown_query)],
         docs_url=None,
         redoc_url=None,
@@ -128,11 +134,12 @@ def create_service_app(
     app.state.settings = settings
     app.state.token_floors = TokenFloors()
     app.state.on_access_denied = on_access_denied  # the service's audit of refusals
-    app.add_middleware(AuditContextMiddleware)
-    app.add_middleware(RefuseNulCharacters)  # inside the request id: its 422 carries one
-    app.add_middleware(RequestIdMiddleware)
+    install_request_middleware(app, idempotency_keys)
     install_metrics(app, settings.service_name)
     document_policies(app)
+    if idempotency_keys is not None:
+        document_idempotent_creations(app)
+    install_enum_labels(app)
     document_errors(app)
     document_shapes(app)
     document_references(app, settings.service_name)
@@ -145,9 +152,23 @@ def create_service_app(
             older_revisions(settings.service_name),
         )
     )
-    for router in routers:
+    for router in (*routers, labels_router(settings.service_name)):
         app.include_router(router)
     return app
+
+
+def install_request_middleware(
+    app: FastAPI, idempotency_keys: type[IdempotencyKeyBase] | None
+) -> None:
+    """The middleware of every service, outermost last."""
+    if idempotency_keys is not None:
+        # Innermost: the request id, language and audit context are bound when it answers.
+        app.add_middleware(IdempotentCreations, model=idempotency_keys)
+    app.add_middleware(ConditionalGet)
+    app.add_middleware(AuditContextMiddleware)
+    app.add_middleware(RefuseNulCharacters)  # inside the request id: its 422 carries one
+    app.add_middleware(LanguageMiddleware)
+    app.add_middleware(RequestIdMiddleware)
 
 
 def freeze_startup_objects() -> None:

@@ -8,6 +8,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -131,7 +132,11 @@ async def _client_in_transaction(
         app.state.read_session_factory = app.state.session_factory
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
-            transport=transport, base_url="http://test", headers=bearer(Role.ADMIN)
+            transport=transport,
+            base_url="http://test",
+            # The tests read the English source messages; tests/shared/test_problem_languages
+            # checks the Chinese default.
+            headers={**bearer(Role.ADMIN), "Accept-Language": "en"},
         ) as client:
             yield client
         await transaction.rollback()
@@ -254,3 +259,28 @@ def login_as(stack: Stack, admin_headers: dict[str, str]) -> LoginFactory:
         return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
     return login
+
+
+async def post_current(
+    client: httpx.AsyncClient, record: str, action: str, **kwargs: Any
+) -> httpx.Response:
+    """POST ``record + action`` (archive, sign, submit …) with the record's current ETag in
+    ``If-Match``, read as the same caller: a state change names the version it was based on,
+    like a PATCH (issue 21)."""
+    headers = dict(kwargs.pop("headers", None) or {})
+    read = await client.get(record, headers=headers)
+    # A record the caller cannot read gets a tag of no version: the POST answers as it
+    # answers such a caller (404), not 428.
+    tag = read.headers.get("etag", '"0"') if read.status_code in (200, 404) else None
+    assert tag is not None, f"GET {record}: {read.status_code} {read.text[:200]}"
+    return await client.post(f"{record}{action}", headers={"If-Match": tag, **headers}, **kwargs)
+
+
+def if_match(
+    client: httpx.Client, record: str, headers: dict[str, str] | None = None
+) -> dict[str, str]:
+    """``If-Match`` with the record's current ETag, read through a (synchronous) client, for
+    a state change of it (e2e)."""
+    read = client.get(record, headers=headers)
+    assert "etag" in read.headers, f"GET {record}: {read.status_code} {read.text[:200]}"
+    return {**(headers or {}), "If-Match": read.headers["etag"]}

@@ -45,6 +45,7 @@ from services.clients.pipeline.router import router as pipeline_router
 from services.clients.pipeline.targets import kpi_client_lifespan
 from services.clients.quotations.router import router as quotations_router
 from services.clients.rates.router import router as rates_router
+from services.clients.receivables.models import ClientsIdempotencyKey
 from services.clients.receivables.router import router as receivables_router
 from services.clients.settings import ClientsSettings
 from services.clients.surveys.router import router as surveys_router
@@ -103,6 +104,7 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
     settings = settings or ClientsSettings()
     app = create_service_app(
         settings,
+        idempotency_keys=ClientsIdempotencyKey,
         title="KAM clients service",
         description="Key-account records (客户档案): accounts, contacts, visits, tickets, "
         "contracts and receivables.",

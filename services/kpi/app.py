@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.kpi.audit.models import record_denial
 from services.kpi.audit.models import router as audit_router
+from services.kpi.idempotency_keys import KpiIdempotencyKey
 from services.kpi.indicators.router import router as indicators_router
 from services.kpi.lifespan import upstream_clients
 from services.kpi.outbox import KPI_OUTBOX
@@ -27,6 +28,7 @@ def create_app(settings: KpiSettings | None = None) -> FastAPI:
     settings = settings or KpiSettings()
     app = create_service_app(
         settings,
+        idempotency_keys=KpiIdempotencyKey,
         title="KAM KPI service",
         description="Appraisal (绩效考核): indicators, templates, cycles, reviews and roll-ups.",
         routers=[indicators_router, *ROUTERS, audit_router],

@@ -7,6 +7,7 @@ def import_all() -> None:
     import services.kpi.audit.models
     import services.kpi.bonus.models
     import services.kpi.cycles.models
+    import services.kpi.idempotency_keys
     import services.kpi.indicators.models
     import services.kpi.org.models
     import services.kpi.outbox

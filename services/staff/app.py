@@ -8,6 +8,7 @@ from services.staff.audit.recorder import record_denial
 from services.staff.audit.router import router as audit_router
 from services.staff.departments.router import router as departments_router
 from services.staff.employees.router import router as employees_router
+from services.staff.idempotency_keys import StaffIdempotencyKey
 from services.staff.identity.admin_router import api_keys as api_keys_router
 from services.staff.identity.admin_router import users as users_router
 from services.staff.identity.auth_router import router as auth_router
@@ -52,6 +53,7 @@ def create_app(settings: StaffSettings | None = None) -> FastAPI:
     """Build the staff service app."""
     app = create_service_app(
         settings or StaffSettings(),
+        idempotency_keys=StaffIdempotencyKey,
         title="KAM staff service",
         description="Departments, position descriptions (职位说明书), employees and the org chart.",
         routers=[

@@ -23,7 +23,7 @@ from deploy.test_runner import free_port
 from services.clients.calendar.today import company_today as company_calendar_today
 from shared.bootstrap import drop_database
 from shared.dsn import with_database
-from tests.conftest import OUTPUT_DIR, LoginFactory
+from tests.conftest import OUTPUT_DIR, LoginFactory, if_match
 from tests.polling import eventually
 from tests.settings import TestSettings
 
@@ -69,7 +69,8 @@ def make_records(gateway: httpx.Client, kam: int) -> list[str]:
         "number": f"HT-B{RUN}", "title": "备份演练合同", "amount": "1200000.00",
         "currency": "CNY", "start_date": today.isoformat(),
         "end_date": date(today.year + 1, 12, 31).isoformat()}))  # fmt: skip
-    signed = gateway.post(f"/v1/clients/contracts/{contract['id']}/sign", json={})
+    contract_url = f"/v1/clients/contracts/{contract['id']}"
+    signed = gateway.post(f"{contract_url}/sign", json={}, headers=if_match(gateway, contract_url))
     assert signed.status_code == 200, signed.text
     visit = planned_visit(gateway, second)
     ticket = created(gateway.post(f"{ACCOUNTS}/{second}/tickets", json={

@@ -30,7 +30,7 @@ from deploy.processes import Stack
 from services.clients.accounts.rules import credit_code_check_character
 from shared.periods import Month
 from shared.webhooks import signature_headers
-from tests.conftest import E2E_ERP_WEBHOOK_SECRET, LoginFactory
+from tests.conftest import E2E_ERP_WEBHOOK_SECRET, LoginFactory, if_match
 from tests.polling import eventually, ok
 
 pytestmark = pytest.mark.e2e
@@ -284,8 +284,8 @@ def appraisal_team(gateway: httpx.Client, approver: Headers) -> dict[str, int]:
                     "measure": {"criterion": "target_attained", "statement": "签约额达成率"},
                     "importance": 1}]}), 201)  # fmt: skip
     base = f"/v1/staff/positions/{position['position_id']}/versions/1"
-    ok(gateway.post(f"{base}/submit"))
-    ok(gateway.post(f"{base}/approve", headers=approver))
+    ok(gateway.post(f"{base}/submit", headers=if_match(gateway, base)))
+    ok(gateway.post(f"{base}/approve", headers=if_match(gateway, base, approver)))
     people = {"lead": hire(gateway, "LEAD"), "admin": hire(gateway, "KADM")}
     for key in ("e1", "e2", "e3"):
         people[key] = hire(gateway, key.upper(), position_code=f"CC{RUN}-KAM",

@@ -56,7 +56,7 @@ import pytest
 
 from deploy.processes import Stack
 from shared.periods import Month
-from tests.conftest import LoginFactory
+from tests.conftest import LoginFactory, if_match
 from tests.polling import eventually, ok
 
 pytestmark = pytest.mark.e2e
@@ -105,8 +105,8 @@ def team(gateway: httpx.Client, approver: httpx.Client) -> dict[str, int]:
             "qualifications": {"education_level": "bachelor", "min_years_experience": 3}}),
             201)  # fmt: skip
         base = f"/v1/staff/positions/{created['position_id']}/versions/1"
-        ok(gateway.post(f"{base}/submit"))
-        ok(approver.post(f"{base}/approve"))
+        ok(gateway.post(f"{base}/submit", headers=if_match(gateway, base)))
+        ok(approver.post(f"{base}/approve", headers=if_match(approver, base)))
     people: dict[str, int] = {}
     for key, position in (("lead", "LEAD"), ("k1", "KAM"), ("k2", "KAM"), ("k3", "KAM"),
                           ("admin", None)):  # fmt: skip
@@ -144,8 +144,9 @@ def sign(gateway: httpx.Client, account_id: int, amount: str) -> None:
         "number": f"HT-{RUN}-{uuid.uuid4().hex[:6]}", "title": "年度服务合同", "amount": amount,
         "currency": "CNY", "start_date": day.isoformat(),
         "end_date": date(day.year + 1, 12, 31).isoformat()}), 201)  # fmt: skip
-    ok(gateway.post(f"{CLIENTS}/contracts/{draft['id']}/sign",
-                    json={"signed_on": day.isoformat()}))  # fmt: skip
+    contract_url = f"{CLIENTS}/contracts/{draft['id']}"
+    ok(gateway.post(f"{contract_url}/sign", json={"signed_on": day.isoformat()},
+                    headers=if_match(gateway, contract_url)))  # fmt: skip
 
 
 def visits(gateway: httpx.Client, account_id: int, by: int, planned: int, done: int) -> None:
@@ -155,7 +156,8 @@ def visits(gateway: httpx.Client, account_id: int, by: int, planned: int, done: 
         if n < done:
             ok(gateway.post(f"{CLIENTS}/visits/{visit['id']}/complete",
                             json={"visited_on": today().isoformat(), "visited_by": by,
-                                  "outcome": "客户确认续约"}))  # fmt: skip
+                                  "outcome": "客户确认续约"},
+                            headers={"If-Match": f'"{visit["version"]}"'}))  # fmt: skip
 
 
 def resolved_ticket(gateway: httpx.Client, account_id: int, *, late: bool) -> None:

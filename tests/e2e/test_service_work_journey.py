@@ -17,6 +17,7 @@ from deploy.processes import Stack
 from services.clients.accounts.rules import Grade
 from services.clients.visits.rules import plan_visits
 from shared.periods import Month
+from tests.conftest import if_match
 from tests.polling import ok
 
 pytestmark = pytest.mark.e2e
@@ -83,7 +84,8 @@ def test_contract_grade_plan_breach_and_metrics(gateway: httpx.Client) -> None:
         ),
         201,
     )  # fmt: skip
-    ok(gateway.post(f"{CLIENTS}/contracts/{contract['id']}/sign", json={}))
+    contract_url = f"{CLIENTS}/contracts/{contract['id']}"
+    ok(gateway.post(f"{contract_url}/sign", json={}, headers=if_match(gateway, contract_url)))
     graded = ok(gateway.get(f"{ACCOUNTS}/{account['id']}"))
     assert (graded["grade"], graded["trade_class"]) == ("A", "existing")
     a_plan = plan_dates(gateway, account["id"], today.year)
@@ -98,9 +100,11 @@ def test_contract_grade_plan_breach_and_metrics(gateway: httpx.Client) -> None:
         if v["status"] == "planned" and month.contains(date.fromisoformat(v["planned_on"]))
     ]  # fmt: skip
     assert len(this_month) == 1
-    ok(gateway.post(f"{CLIENTS}/visits/{this_month[0]['id']}/complete",
+    visit_url = f"{CLIENTS}/visits/{this_month[0]['id']}"
+    ok(gateway.post(f"{visit_url}/complete",
                     json={"visited_on": today.isoformat(), "visited_by": seller,
-                          "outcome": "签约后首次回访"}))  # fmt: skip
+                          "outcome": "签约后首次回访"},
+                    headers=if_match(gateway, visit_url)))  # fmt: skip
     ok(gateway.post(f"{ACCOUNTS}/{account['id']}/surveys",
                     json={"period": str(month), "score": "4.50", "channel": "visit",
                           "surveyed_on": today.isoformat()}), 201)  # fmt: skip

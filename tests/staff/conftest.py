@@ -18,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from deploy.test_runner import free_port
 from shared.auth.principal import Role
-from tests.conftest import bearer
+from tests.conftest import bearer, post_current
 
 POSITIONS = "/v1/staff/positions"
 EMPLOYEES = "/v1/staff/employees"
@@ -88,8 +88,8 @@ async def make_position(
     created = response.json()
     if approve:
         base = f"{POSITIONS}/{created['position_id']}/versions/1"
-        assert (await client.post(f"{base}/submit")).status_code == 200
-        approved = await client.post(f"{base}/approve", headers=SECOND_ADMIN)
+        assert (await post_current(client, f"{base}", "/submit")).status_code == 200
+        approved = await post_current(client, f"{base}", "/approve", headers=SECOND_ADMIN)
         assert approved.status_code == 200, approved.text
         return approved.json()
     return created

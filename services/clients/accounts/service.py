@@ -28,7 +28,13 @@ from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import AuditTrail, changed_fields, snapshot
 from services.clients.org.service import OrgService, owner_problem
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, UnprocessableContent
+from shared.errors import (
+    Duplicate,
+    HierarchyCycle,
+    InvalidTransition,
+    RecordClosed,
+    UnprocessableContent,
+)
 from shared.money import Money
 
 OwnerScope = Collection[int] | None
@@ -109,8 +115,8 @@ class AccountService:
             return
         if not sees_owner(owner_ids, holder.owner_id):
             # DESIGN "Revealing": that one exists, never which one or whose.
-            raise Conflict(f"credit code {credit_code} already belongs to another account")
-        raise Conflict(
+            raise Duplicate(f"credit code {credit_code} already belongs to another account")
+        raise Duplicate(
             f"credit code {credit_code} already belongs to account {holder.id}",
             extra={"account_id": holder.id},
         )
@@ -121,7 +127,9 @@ class AccountService:
         try:
             account = await self.repository.add(account)
         except IntegrityError as exc:  # a concurrent create with the same code
-            raise Conflict(f"credit code {data.credit_code} already belongs to an account") from exc
+            raise Duplicate(
+                f"credit code {data.credit_code} already belongs to an account"
+            ) from exc
         await self.on_created(account, actor_employee_id)
         assert account.id is not None
         self.audit.record(
@@ -155,7 +163,7 @@ class AccountService:
         account = await self.repository.visible(account_id, owner_ids, for_update=True)
         check_if_match(if_match, account.version)
         if account.status == AccountStatus.ARCHIVED:
-            raise Conflict(f"account {account_id} is archived; restore it before changing it")
+            raise RecordClosed(f"account {account_id} is archived; restore it before changing it")
         changes = data.model_dump(mode="json", exclude_unset=True)
         for required in ("legal_name", "content_class", "trade_class", "status", "tags"):
             if required in changes and changes[required] is None:
@@ -172,7 +180,7 @@ class AccountService:
                     if parent_id == account_id
                     else "it is below the account in its own group"
                 )
-                raise Conflict(
+                raise HierarchyCycle(
                     f"account {parent_id} cannot be the parent of account {account_id}: "
                     f"{why}; that would make a cycle in the group hierarchy",
                     extra={"reason": "hierarchy_cycle"},
@@ -190,7 +198,9 @@ class AccountService:
         try:
             account = await self.repository.add(account)
         except IntegrityError as exc:
-            raise Conflict(f"credit code {data.credit_code} already belongs to an account") from exc
+            raise Duplicate(
+                f"credit code {data.credit_code} already belongs to an account"
+            ) from exc
         if "status" in new:
             self.repository.add_status_change(
                 AccountStatusChange(
@@ -221,12 +231,11 @@ class AccountService:
         if_match: str | None,
     ) -> Account:
         account = await self.repository.visible(account_id, owner_ids, for_update=True)
-        if if_match is not None:
-            check_if_match(if_match, account.version)
+        check_if_match(if_match, account.version)
         is_archived = account.status == AccountStatus.ARCHIVED
         if archived == is_archived:
             state = "archived" if archived else "not archived"
-            raise Conflict(f"account {account_id} is already {state}")
+            raise InvalidTransition(f"account {account_id} is already {state}")
         before_status, before_archived_at = account.status, account.archived_at
         account.status = AccountStatus.ARCHIVED if archived else AccountStatus.ACTIVE
         account.archived_at = datetime.now(UTC) if archived else None

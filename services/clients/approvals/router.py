@@ -92,6 +92,7 @@ async def approve_request(
         # The failed state is kept (the session commits): no exception, a problem answer.
         return problem_response(
             409,
+            slug="approval-failed",
             detail=request.failure_reason,
             extra={"approval_request_id": request.id, "state": request.state},
         )

@@ -21,7 +21,7 @@ from services.clients.approvals.rules import (
 from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import AuditTrail
 from services.clients.org.repository import OrgRepository
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Forbidden, InvalidTransition, NotFound
 
 
 class ChangeMoved(Exception):
@@ -173,7 +173,7 @@ class ApprovalService:
             )
             raise Forbidden(f"approval request {request_id} is decided by {who}")
         if request.state != ApprovalState.PENDING:
-            raise Conflict(
+            raise InvalidTransition(
                 f"approval request {request_id} is already {request.state}",
                 extra={"state": request.state},
             )

@@ -14,7 +14,7 @@ from services.clients.assessments.rules import RuleViolation, overall_score
 from services.clients.assessments.schemas import AssessmentCreate, AssessmentQuery
 from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import AuditTrail, snapshot
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import NotFound, RecordClosed, UnprocessableContent
 
 OwnerScope = Collection[int] | None
 
@@ -50,7 +50,7 @@ class AssessmentService:
     ) -> Assessment:
         account = await self.accounts.visible(account_id, owner_ids)
         if account.status == "archived":
-            raise Conflict(
+            raise RecordClosed(
                 f"account {account_id} is archived; restore it before assessing it",
                 extra={"reason": "account_archived"},
             )

@@ -27,7 +27,7 @@ from services.clients.collection.rules import (
 )
 from services.clients.collection.schemas import CollectionTaskRead, DunningRunResult, TaskDone
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound
+from shared.errors import InvalidTransition, NotFound
 from shared.money import Money
 
 RUN_BATCH = 500
@@ -222,14 +222,13 @@ class DunningService:
         owner_ids: Collection[int] | None,
         actor_employee_id: int | None,
     ) -> CollectionTaskRead:
-        """Close an open task as done (If-Match checked when sent)."""
+        """Close an open task as done (If-Match required, like every change of a record)."""
         task = await self.repository.task(task_id, owner_ids=owner_ids, for_update=True)
         if task is None:
             raise NotFound(f"collection task {task_id} does not exist")
-        if if_match is not None:
-            check_if_match(if_match, task.version)
+        check_if_match(if_match, task.version)
         if task.status != "open":
-            raise Conflict(
+            raise InvalidTransition(
                 f"collection task {task_id} is {task.status}; only an open task can be done",
                 extra={"reason": "not_open"},
             )

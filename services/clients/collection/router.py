@@ -148,7 +148,7 @@ async def get_collection_task(
     "/collection-tasks/{task_id}/done",
     dependencies=[Depends(WORK_COLLECTION)],
     response_model=CollectionTaskRead,
-    summary="Mark an open collection task done, with a note (If-Match optional)",
+    summary="Mark an open collection task done, with a note (If-Match required)",
     responses=problem_responses(401, 403, 404, 409, 412, 422),
     openapi_extra=answer_headers(200, etag=True),
 )

@@ -24,7 +24,7 @@ from services.clients.contacts.schemas import (
 )
 from shared.auth.principal import Principal
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound
+from shared.errors import NotFound, RecordClosed
 
 
 def _read(contact: Contact, link: AccountContact) -> AccountContactRead:
@@ -59,7 +59,7 @@ class ContactService:
     ) -> Account:
         account = await self.accounts.visible(account_id, owner_ids)
         if writable and account.status == "archived":
-            raise Conflict(f"account {account_id} is archived; restore it before changing it")
+            raise RecordClosed(f"account {account_id} is archived; restore it before changing it")
         return account
 
     async def create_for_account(

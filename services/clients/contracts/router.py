@@ -215,7 +215,7 @@ async def update_contract(
     description=(
         "The amount is converted to the base currency at the rate in force on `signed_on` "
         "(409 `missing_exchange_rate` when none is posted on or before it). The account's "
-        "owner at signing is credited. If-Match is optional (checked when sent). When the "
+        "owner at signing is credited. If-Match is required (428 without it). When the "
         "account's or its group's credit exposure is now above its limit, `credit_warning` "
         "says so (the contract is signed all the same)."
     ),

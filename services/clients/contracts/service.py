@@ -36,7 +36,15 @@ from services.clients.contracts.schemas import (
 from services.clients.rates.rules import MissingRate
 from services.clients.rates.service import RateService
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import (
+    Conflict,
+    Duplicate,
+    InvalidTransition,
+    NotFound,
+    RecordClosed,
+    UnmetPrerequisite,
+    UnprocessableContent,
+)
 from shared.money import Money
 
 OwnerScope = Collection[int] | None
@@ -50,7 +58,7 @@ def _invalid(field: str, message: str, kind: str) -> UnprocessableContent:
 
 
 def _duplicate_number(number: str) -> Conflict:
-    return Conflict(
+    return Duplicate(
         f"contract number {number} is already in use", extra={"reason": "duplicate_number"}
     )
 
@@ -117,7 +125,7 @@ class ContractService:
     ) -> Account:
         account = await self.accounts.visible(account_id, owner_ids, for_update=for_update)
         if writable and account.status == ARCHIVED:
-            raise Conflict(
+            raise RecordClosed(
                 f"account {account_id} is archived; restore it before changing its contracts",
                 extra={"reason": "account_archived"},
             )
@@ -130,12 +138,19 @@ class ContractService:
         return contract
 
     async def _for_change(
-        self, contract_id: int, owner_ids: OwnerScope, if_match: str | None, *, required: bool
+        self,
+        contract_id: int,
+        owner_ids: OwnerScope,
+        if_match: str | None,
+        *,
+        required: bool = True,
     ) -> Contract:
+        """The contract, locked; ``If-Match`` required for a change of it (a renewal, which
+        creates the next contract and leaves this one as it is, passes ``required=False``)."""
         contract = await self.repository.get(contract_id, owner_ids=owner_ids, for_update=True)
         if contract is None:
             raise NotFound(f"contract {contract_id} does not exist")
-        if required or if_match is not None:
+        if required:
             check_if_match(if_match, contract.version)
         return contract
 
@@ -149,7 +164,7 @@ class ContractService:
             return await self.repository.add(contract)
         except IntegrityError as exc:  # a concurrent write took the number or the renewal
             if "renewal_of_id" in str(exc.orig):
-                raise Conflict(
+                raise Duplicate(
                     f"contract {contract.renewal_of_id} has already been renewed",
                     extra={"reason": "already_renewed"},
                 ) from exc
@@ -207,9 +222,9 @@ class ContractService:
         owner_ids: OwnerScope,
         actor_employee_id: int | None,
     ) -> Contract:
-        contract = await self._for_change(contract_id, owner_ids, if_match, required=True)
+        contract = await self._for_change(contract_id, owner_ids, if_match)
         if contract.status != ContractStatus.DRAFT:
-            raise Conflict(
+            raise InvalidTransition(
                 f"contract {contract_id} is {contract.status}; only drafts can be edited "
                 "(a signed contract can only be terminated)",
                 extra={"reason": "not_draft"},
@@ -246,9 +261,9 @@ class ContractService:
     ) -> Contract:
         """Sign a draft: fix its base value at the rate of the signing day, credit the
         account's owner, make a prospect an existing client, and regrade the account now."""
-        contract = await self._for_change(contract_id, owner_ids, if_match, required=False)
+        contract = await self._for_change(contract_id, owner_ids, if_match)
         if contract.status != ContractStatus.DRAFT:
-            raise Conflict(
+            raise InvalidTransition(
                 f"contract {contract_id} is {contract.status}; only a draft can be signed",
                 extra={"reason": "not_draft"},
             )
@@ -266,7 +281,7 @@ class ContractService:
         try:
             amount_base = await self.rates.convert(contract.amount, contract.currency, signed_on)
         except MissingRate as exc:
-            raise Conflict(
+            raise UnmetPrerequisite(
                 f"{exc}; post the rate (PUT /v1/clients/exchange-rates/{exc.currency}/"
                 f"<effective_on>) before signing",
                 extra={"reason": "missing_exchange_rate", "currency": exc.currency},
@@ -307,11 +322,11 @@ class ContractService:
         owner_ids: OwnerScope,
         actor_employee_id: int | None,
     ) -> Contract:
-        contract = await self._for_change(contract_id, owner_ids, if_match, required=False)
+        contract = await self._for_change(contract_id, owner_ids, if_match)
         today = self.today()
         shown = shown_status(contract.status, contract.end_date, today)
         if shown is not ContractStatus.SIGNED:
-            raise Conflict(
+            raise InvalidTransition(
                 f"contract {contract_id} is {shown.value}; only a signed contract in force "
                 "can be terminated",
                 extra={"reason": "not_in_force"},
@@ -343,14 +358,14 @@ class ContractService:
         """The next draft of the chain; a contract is renewed at most once."""
         previous = await self._for_change(contract_id, owner_ids, None, required=False)
         if previous.status not in (ContractStatus.SIGNED, ContractStatus.EXPIRED):
-            raise Conflict(
+            raise InvalidTransition(
                 f"contract {contract_id} is {previous.status}; only a signed contract can be "
                 "renewed",
                 extra={"reason": "not_signed"},
             )
         renewal = await self.repository.renewal_of(contract_id)
         if renewal is not None:
-            raise Conflict(
+            raise Duplicate(
                 f"contract {contract_id} has already been renewed by contract {renewal.id}",
                 extra={"reason": "already_renewed", "renewal_id": renewal.id},
             )

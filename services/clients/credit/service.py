@@ -25,7 +25,7 @@ from services.clients.credit.repository import CreditRepository
 from services.clients.credit.rules import AuthorityPeriod, period_start, within_authority
 from services.clients.credit.schemas import CreditAdjustmentCreate
 from services.clients.org.service import OrgService
-from shared.errors import Conflict, DomainError, Forbidden, UnprocessableContent
+from shared.errors import DomainError, Forbidden, RecordClosed, UnprocessableContent
 
 CREDIT_FLOOR = 0
 CREDIT_CEILING = 100
@@ -77,7 +77,7 @@ class CreditService:
         past it, file a request to the actor's superior instead (applied on approval)."""
         account = await self.accounts.visible(account_id, owner_ids, for_update=True)
         if account.status == "archived":
-            raise Conflict(f"account {account_id} is archived; restore it before adjusting it")
+            raise RecordClosed(f"account {account_id} is archived; restore it before adjusting it")
         max_delta = await self.org.credit_adjustment_limit(actor_employee_id)
         new_score = self._checked(account.credit_score, data.delta, max_delta, actor_employee_id)
         assert max_delta is not None

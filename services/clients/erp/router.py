@@ -29,7 +29,13 @@ from services.clients.erp.sync import (
 from shared.auth.policy import Policy
 from shared.auth.principal import Role
 from shared.db import SessionDep
-from shared.errors import BadGateway, Conflict, ServiceUnavailable, problem_responses
+from shared.errors import (
+    BadGateway,
+    InProgress,
+    ServiceUnavailable,
+    UnmetPrerequisite,
+    problem_responses,
+)
 
 router = APIRouter(prefix="/v1/clients/erp", tags=["receivables"])
 
@@ -44,7 +50,7 @@ def erp_client(request: Request) -> ErpClient:
     ``CLIENTS_ERP_BASE_URL`` there is none and the ERP link is off."""
     client: ErpClient | None = getattr(request.app.state, "erp_client", None)
     if client is None:
-        raise Conflict("the ERP link is off: CLIENTS_ERP_BASE_URL is not set")
+        raise UnmetPrerequisite("the ERP link is off: CLIENTS_ERP_BASE_URL is not set")
     return client
 
 
@@ -96,7 +102,7 @@ async def run_erp_sync(
     try:
         run = await sync.run_once(SyncTrigger.MANUAL, requested_by=actor)
     except SyncBusy as exc:
-        raise Conflict(f"the ERP sync is busy: {exc}") from None
+        raise InProgress(f"the ERP sync is busy: {exc}") from None
     assert run is not None  # only scheduled rounds are skipped silently
     if run.outcome is SyncOutcome.BREAKER_OPEN:
         async with request.app.state.session_factory() as session:

@@ -27,7 +27,7 @@ from services.clients.audit.service import AuditTrail
 from services.clients.grading.models import GradeChange
 from services.clients.grading.repository import GradingRepository
 from services.clients.grading.schemas import BulkRegradeResult, GradeOverrideSet, GradeRead
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import NotFound, RecordClosed, UnprocessableContent
 from shared.money import Money, quantize_cents
 
 BULK_BATCH = 500
@@ -241,7 +241,7 @@ class GradingService:
             )
         account = await self._account(account_id, owner_ids)
         if account.status == "archived":
-            raise Conflict(f"account {account_id} is archived; restore it before grading it")
+            raise RecordClosed(f"account {account_id} is archived; restore it before grading it")
         account.grade_override = data.grade.value
         account.grade_override_reason = data.reason
         account.grade_override_expires_on = data.expires_on

@@ -21,7 +21,7 @@ from services.clients.ownership.schemas import (
     TransferResult,
 )
 from services.clients.teams.repository import TeamRepository
-from shared.errors import Conflict, NotFound, ServiceUnavailable, UnprocessableContent
+from shared.errors import NotFound, ServiceUnavailable, UnmetPrerequisite, UnprocessableContent
 
 
 class OwnershipService:
@@ -149,7 +149,7 @@ class OwnershipService:
                 extra={"reason": "successor_unknown"},
             )
         if reasons:
-            raise Conflict(
+            raise UnmetPrerequisite(
                 "successor "
                 + owner_problem(data.to_employee_id, reasons[data.to_employee_id])
                 + "; no account was handed over",
@@ -173,7 +173,7 @@ class OwnershipService:
                 if owner_id != data.from_employee_id
             ]
             if foreign:
-                raise Conflict(
+                raise UnmetPrerequisite(
                     f"accounts {', '.join(map(str, foreign))} are not owned by employee "
                     f"{data.from_employee_id}; no account was handed over",
                     extra={"foreign_account_ids": foreign},

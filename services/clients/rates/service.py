@@ -15,7 +15,7 @@ from services.clients.rates.models import ExchangeRate
 from services.clients.rates.repository import RateRepository
 from services.clients.rates.rules import MissingRate, to_base
 from services.clients.rates.schemas import ExchangeRateSet, RateInForce, RateSource
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import ConcurrentChange, NotFound, UnprocessableContent
 
 
 class RateService:
@@ -70,7 +70,7 @@ class RateService:
         try:
             rate = await self.repository.add(rate)
         except IntegrityError as exc:  # a concurrent PUT created the same day
-            raise Conflict(
+            raise ConcurrentChange(
                 f"the {currency} rate from {effective_on} was posted at the same time; retry"
             ) from exc
         assert rate.id is not None

@@ -48,7 +48,7 @@ from services.clients.receivables.schemas import (
     PaymentCreate,
     PaymentRead,
 )
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import Duplicate, NotFound, UnprocessableContent
 from shared.money import Money
 from shared.pagination import Page
 
@@ -316,7 +316,7 @@ class ReceivablesService:
         account = await self.accounts.visible(data.account_id, owner_ids)
         await self.repository.lock_erp_apply()
         if await self.repository.payment_by_ref(data.reference) is not None:
-            raise Conflict(f"a payment with reference {data.reference} is already registered")
+            raise Duplicate(f"a payment with reference {data.reference} is already registered")
         currency = data.amount.currency
         # Check every allocation before writing anything: bad input never writes partially.
         targets: list[tuple[Invoice, list[InvoiceLine], Decimal]] = []
@@ -360,7 +360,7 @@ class ReceivablesService:
         try:
             await self.repository.add(payment)
         except IntegrityError as exc:
-            raise Conflict(f"a payment with reference {data.reference} already exists") from exc
+            raise Duplicate(f"a payment with reference {data.reference} already exists") from exc
         touched: set[int] = set()
         if targets:
             for invoice, lines, amount in targets:

@@ -19,7 +19,7 @@ from services.clients.receivables.ledger import Ledger, OnLinesPaidOff, base_amo
 from services.clients.receivables.models import Payment
 from services.clients.receivables.repository import ReceivablesRepository
 from services.clients.receivables.schemas import PaymentRead, WriteOffCreate
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import InvalidTransition, NotFound, RecordClosed, UnprocessableContent
 
 WRITE_OFF = "write_off"
 
@@ -69,14 +69,14 @@ class WriteOffService:
         if invoice is None or invoice.id is None:
             raise NotFound(f"invoice {invoice_id} does not exist")
         if invoice.status == "cancelled":
-            raise Conflict(f"invoice {invoice_id} is cancelled; there is nothing to write off")
+            raise RecordClosed(f"invoice {invoice_id} is cancelled; there is nothing to write off")
         lines = list(await self.repository.lines([invoice.id]))
         line = next((candidate for candidate in lines if candidate.line_no == line_no), None)
         if line is None:
             raise NotFound(f"invoice {invoice_id} has no line {line_no}")
         left = open_amount(line)
         if left <= 0:
-            raise Conflict(f"line {line_no} of invoice {invoice_id} is settled already")
+            raise InvalidTransition(f"line {line_no} of invoice {invoice_id} is settled already")
         amount = left if data.amount is None else data.amount.amount
         if data.amount is not None and data.amount.currency != invoice.currency:
             raise _invalid("amount", f"the invoice is in {invoice.currency}", "currency")

@@ -19,7 +19,7 @@ from services.clients.surveys.repository import SurveyRepository
 from services.clients.surveys.rules import survey_period, surveyed_on_problem
 from services.clients.surveys.schemas import SurveyCreate, SurveyQuery, SurveyUpdate
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import Conflict, Duplicate, NotFound, RecordClosed, UnprocessableContent
 
 OwnerScope = Collection[int] | None
 
@@ -31,7 +31,7 @@ def _invalid(field: str, message: str, kind: str) -> UnprocessableContent:
 
 
 def _duplicate(account_id: int, period: str) -> Conflict:
-    return Conflict(
+    return Duplicate(
         f"account {account_id} already has a satisfaction survey for {period}; change that one",
         extra={"reason": "duplicate_period"},
     )
@@ -60,7 +60,7 @@ class SurveyService:
     ) -> Account:
         account = await self.accounts.visible(account_id, owner_ids)
         if writable and account.status == "archived":
-            raise Conflict(
+            raise RecordClosed(
                 f"account {account_id} is archived; restore it before changing it",
                 extra={"reason": "account_archived"},
             )

@@ -16,7 +16,7 @@ from services.clients.teams.models import AccountTeamMember
 from services.clients.teams.repository import TeamRepository
 from services.clients.teams.schemas import TeamMemberCreate, TeamMemberUpdate
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, Forbidden, NotFound, UnprocessableContent
+from shared.errors import Duplicate, Forbidden, NotFound, UnprocessableContent
 
 
 def _field_error(field: str, message: str, kind: str) -> UnprocessableContent:
@@ -82,7 +82,7 @@ class TeamService:
                 "employee_id", "the owner serves the account already", "owner_on_team"
             )
         if await self.repository.get(account_id, data.employee_id) is not None:
-            raise Conflict(
+            raise Duplicate(
                 f"employee {data.employee_id} is on the team of account {account_id} already",
                 extra={"reason": "already_on_team"},
             )

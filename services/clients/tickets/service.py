@@ -47,7 +47,14 @@ from services.clients.tickets.schemas import (
     TicketUpdate,
 )
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, Forbidden, NotFound, UnprocessableContent
+from shared.errors import (
+    Forbidden,
+    InvalidTransition,
+    NotFound,
+    RecordClosed,
+    UnmetPrerequisite,
+    UnprocessableContent,
+)
 from shared.pagination import Page
 
 CLOCK_SKEW = timedelta(minutes=1)  # an opened_at this far ahead of our clock counts as now
@@ -238,7 +245,9 @@ class TicketService:
     ) -> TicketRead:
         account = await self.accounts.visible(account_id, owner_ids)
         if account.status == "archived":
-            raise Conflict(f"account {account_id} is archived; restore it before opening tickets")
+            raise RecordClosed(
+                f"account {account_id} is archived; restore it before opening tickets"
+            )
         now = self.now()
         opened_at = data.opened_at or now
         if opened_at > now + CLOCK_SKEW:
@@ -455,7 +464,7 @@ class TicketService:
         ticket = await self._ticket(ticket_id, queue_sees, for_update=True)
         check_if_match(if_match, ticket.version)
         if ticket.queue_id is None or ticket.handler_id is not None:
-            raise Conflict(
+            raise UnmetPrerequisite(
                 f"ticket {ticket_id} is not waiting in a queue",
                 extra={"reason": "not_queued", "handler_id": ticket.handler_id},
             )
@@ -500,7 +509,7 @@ class TicketService:
                 reopen_window=self.reopen_window,
             )
         except RuleViolation as exc:
-            raise Conflict(
+            raise InvalidTransition(
                 str(exc),
                 extra={
                     "current_status": current.value,
@@ -582,7 +591,7 @@ class TicketService:
     ) -> TicketRead:
         ticket = await self._ticket(ticket_id, owner_ids, for_update=True)
         if TicketStatus(ticket.status) not in DONE_STATUSES:
-            raise Conflict(
+            raise InvalidTransition(
                 f"ticket {ticket_id} is {ticket.status}; rate it once it is resolved or closed",
                 extra={"current_status": ticket.status},
             )

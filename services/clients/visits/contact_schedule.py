@@ -24,7 +24,7 @@ from services.clients.visits.schemas import (
 )
 from services.clients.visits.service import OwnerScope, date_range_error, field_error
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound
+from shared.errors import InvalidTransition, NotFound, RecordClosed
 
 
 class ContactScheduleService:
@@ -54,7 +54,7 @@ class ContactScheduleService:
     ) -> Account:
         account = await self.accounts.visible(account_id, owner_ids)
         if writable and account.status == "archived":
-            raise Conflict(
+            raise RecordClosed(
                 f"account {account_id} is archived; restore it before planning contacts",
                 extra={"reason": "account_archived"},
             )
@@ -120,11 +120,10 @@ class ContactScheduleService:
         touch = await self.repository.get(touch_id, owner_ids=owner_ids, for_update=True)
         if touch is None:
             raise NotFound(f"contact touch {touch_id} does not exist")
-        if if_match is not None:
-            check_if_match(if_match, touch.version)
+        check_if_match(if_match, touch.version)
         await self._account(touch.account_id, owner_ids, writable=True)
         if touch.status != TouchStatus.PLANNED:
-            raise Conflict(
+            raise InvalidTransition(
                 f"contact touch {touch_id} is already {touch.status}",
                 extra={"reason": "not_planned"},
             )

@@ -24,7 +24,7 @@ from services.clients.visits.rules import (
     plan_visits,
     replan_future,
 )
-from shared.errors import Conflict, UnprocessableContent
+from shared.errors import Duplicate, UnmetPrerequisite, UnprocessableContent
 
 REPLANNED = "replanned"
 """The cancel reason of plan visits a grade change replaced."""
@@ -97,13 +97,13 @@ class VisitPlanner:
                 extra={"errors": [{"loc": ["body", "year"], "msg": "in the past", "type": "year"}]},
             )
         if await self.repository.plan_exists(account.id, year):
-            raise Conflict(
+            raise Duplicate(
                 f"account {account.id} already has a visit plan for {year}; edit its visits "
                 "instead",
                 extra={"reason": "plan_exists"},
             )
         if self.frequency_of(account.grade) is None:
-            raise Conflict(f"no visit frequency is configured for grade {account.grade}")
+            raise UnmetPrerequisite(f"no visit frequency is configured for grade {account.grade}")
         dates = plan_visits(
             year,
             Grade(account.grade),

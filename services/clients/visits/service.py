@@ -33,7 +33,7 @@ from services.clients.visits.schemas import (
     VisitUpdate,
 )
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import InvalidTransition, NotFound, RecordClosed, UnprocessableContent
 from shared.pagination import Page
 from shared.periods import parse_period
 
@@ -91,7 +91,7 @@ class VisitService:
     ) -> Account:
         account = await self.accounts.visible(account_id, owner_ids)
         if writable and account.status == "archived":
-            raise Conflict(
+            raise RecordClosed(
                 f"account {account_id} is archived; restore it before changing its visits",
                 extra={"reason": "account_archived"},
             )
@@ -265,15 +265,19 @@ class VisitService:
         check_if_match(if_match, visit.version)
         await self._account(visit.account_id, owner_ids, writable=True)
         if visit.status == VisitStatus.CANCELLED:
-            raise Conflict(f"visit {visit_id} is cancelled; plan a new one instead")
+            raise RecordClosed(f"visit {visit_id} is cancelled; plan a new one instead")
         changes = data.model_dump(exclude_unset=True)
         if "planned_on" in changes:
             if visit.status != VisitStatus.PLANNED or visit.planned_on is None:
-                raise Conflict(f"visit {visit_id} is {visit.status}; only a planned visit moves")
+                raise InvalidTransition(
+                    f"visit {visit_id} is {visit.status}; only a planned visit moves"
+                )
             if changes["planned_on"] != visit.planned_on:
                 self._not_before_today(changes["planned_on"], ["body", "planned_on"])
         if "outcome" in changes and visit.status != VisitStatus.COMPLETED and changes["outcome"]:
-            raise Conflict(f"visit {visit_id} is planned; record its outcome by completing it")
+            raise InvalidTransition(
+                f"visit {visit_id} is planned; record its outcome by completing it"
+            )
         if "contact_ids" in changes:
             await self._check_contacts(visit.account_id, changes["contact_ids"], "contact_ids")
         before = snapshot(visit)
@@ -296,11 +300,10 @@ class VisitService:
         actor_employee_id: int | None,
     ) -> VisitRead:
         visit = await self._visit(visit_id, owner_ids)
-        if if_match is not None:
-            check_if_match(if_match, visit.version)
+        check_if_match(if_match, visit.version)
         account = await self._account(visit.account_id, owner_ids, writable=True)
         if visit.status != VisitStatus.PLANNED:
-            raise Conflict(
+            raise InvalidTransition(
                 f"visit {visit_id} is {visit.status}; only a planned visit can be completed",
                 extra={"reason": "not_planned"},
             )
@@ -347,11 +350,10 @@ class VisitService:
         actor_employee_id: int | None,
     ) -> VisitRead:
         visit = await self._visit(visit_id, owner_ids)
-        if if_match is not None:
-            check_if_match(if_match, visit.version)
+        check_if_match(if_match, visit.version)
         await self._account(visit.account_id, owner_ids, writable=True)
         if visit.status != VisitStatus.PLANNED:
-            raise Conflict(
+            raise InvalidTransition(
                 f"visit {visit_id} is {visit.status}; only a planned visit can be cancelled",
                 extra={"reason": "not_planned"},
             )

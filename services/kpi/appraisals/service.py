@@ -48,7 +48,14 @@ from services.kpi.indicators.rules import MAX_SCORE
 from services.kpi.org.repository import OrgRepository
 from services.kpi.templates.rules import RatingOutOfScaleError, RatingScale, rating_to_score
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, Forbidden, NotFound, UnprocessableContent
+from shared.errors import (
+    Forbidden,
+    InvalidTransition,
+    LimitExceeded,
+    NotFound,
+    UnmetPrerequisite,
+    UnprocessableContent,
+)
 
 _CYCLE_ORDER = list(CycleState)
 
@@ -159,7 +166,9 @@ class AppraisalService:
     def _require_cycle(cycle: AppraisalCycle, *states: CycleState) -> None:
         if CycleState(cycle.state) not in states:
             names = ", ".join(state.value for state in states)
-            raise Conflict(f"cycle {cycle.id} is {cycle.state}; this step needs it to be {names}")
+            raise InvalidTransition(
+                f"cycle {cycle.id} is {cycle.state}; this step needs it to be {names}"
+            )
 
     @staticmethod
     def _cycle_from(first: CycleState, *, through: CycleState) -> tuple[CycleState, ...]:
@@ -177,7 +186,7 @@ class AppraisalService:
         try:
             assert_transition(current, target)
         except InvalidTransitionError as exc:
-            raise Conflict(str(exc), extra={"state": current.value}) from exc
+            raise InvalidTransition(str(exc), extra={"state": current.value}) from exc
         appraisal.state = target.value
         assert appraisal.id is not None
         await self.repository.add_event(
@@ -239,7 +248,7 @@ class AppraisalService:
             for v in worse
         ]
         if exception is None:
-            raise Conflict(
+            raise LimitExceeded(
                 "this grade would exceed the department's target distribution: "
                 + "; ".join(str(v) for v in worse)
                 + "; give distribution_exception with the reason to record an exception",
@@ -261,7 +270,9 @@ class AppraisalService:
         try:
             scores, total = sheet_scores([_line(item) for item in items])
         except SheetNotScorableError as exc:
-            raise Conflict(f"appraisal {appraisal.id} cannot be scored yet: {exc}") from exc
+            raise UnmetPrerequisite(
+                f"appraisal {appraisal.id} cannot be scored yet: {exc}"
+            ) from exc
         for item in items:
             item.score = scores[item.key]
         await self.repository.save_items(items)
@@ -308,7 +319,9 @@ class AppraisalService:
             AppraisalState.PENDING_CALIBRATION,
         }  # fmt: skip
         if AppraisalState(appraisal.state) not in before_calibration:
-            raise Conflict(f"appraisal {appraisal_id} is {appraisal.state}; actuals are final")
+            raise InvalidTransition(
+                f"appraisal {appraisal_id} is {appraisal.state}; actuals are final"
+            )
         item = await self._item(appraisal_id, item_id)
         if item.kind != "indicator":
             raise UnprocessableContent(f"item {item_id} is qualitative; it has no actual value")
@@ -430,7 +443,9 @@ class AppraisalService:
         appraisal, cycle = await self._open(appraisal_id, if_match)
         self._require_cycle(cycle, CycleState.CALIBRATION)
         if appraisal.state != AppraisalState.PENDING_CALIBRATION:
-            raise Conflict(f"appraisal {appraisal_id} is {appraisal.state}, not in calibration")
+            raise InvalidTransition(
+                f"appraisal {appraisal_id} is {appraisal.state}, not in calibration"
+            )
         if data.final_score is None and data.grade is None:
             raise UnprocessableContent("give a final_score, a grade or both")
         score = data.final_score if data.final_score is not None else appraisal.final_score

@@ -19,7 +19,7 @@ from services.kpi.bonus.schemas import (
     RewardPenaltyRead,
 )
 from services.kpi.cycles.repository import CycleRepository
-from shared.errors import Conflict, Forbidden, NotFound, UnprocessableContent
+from shared.errors import Forbidden, InvalidTransition, NotFound, UnprocessableContent
 from shared.money import Money
 
 
@@ -119,7 +119,7 @@ class BonusService:
         if not may_decide(row.proposed_by, actor_employee_id):
             raise Forbidden("the one who proposed a reward or penalty does not decide it")
         if row.state != AdjustmentState.PROPOSED:
-            raise Conflict(f"reward/penalty {adjustment_id} is already {row.state}")
+            raise InvalidTransition(f"reward/penalty {adjustment_id} is already {row.state}")
         state = AdjustmentState.APPROVED if approve else AdjustmentState.REJECTED
         row.state = state.value
         row.decided_by = actor_employee_id

@@ -30,7 +30,7 @@ from services.kpi.collection.repository import (
 from services.kpi.collection.schemas import CollectionSummary, SourceLineage
 from services.kpi.cycles.models import AppraisalCycle
 from services.kpi.cycles.repository import CycleRepository
-from shared.errors import Conflict, NotFound, ServiceUnavailable
+from shared.errors import InvalidTransition, NotFound, ServiceUnavailable
 from shared.periods import Month, Quarter, Year, parse_period
 from shared.request_id import current_request_id
 
@@ -79,7 +79,7 @@ class ActualsCollection:
             raise NotFound(f"cycle {cycle_id} does not exist")
         if CycleState(cycle.state) not in COLLECTING_STATES:
             names = ", ".join(state.value for state in COLLECTING_STATES)
-            raise Conflict(
+            raise InvalidTransition(
                 f"cycle {cycle_id} is {cycle.state}; actuals are collected while it is {names}",
                 extra={"state": cycle.state},
             )
@@ -212,7 +212,9 @@ class ActualsCollection:
             try:
                 scores, total = sheet_scores([_line(item) for item in sheet])
             except SheetNotScorableError as exc:
-                raise Conflict(f"appraisal {appraisal_id} cannot be scored again: {exc}") from exc
+                raise InvalidTransition(
+                    f"appraisal {appraisal_id} cannot be scored again: {exc}"
+                ) from exc
             item_scores.extend((item.id, scores[item.key]) for item in sheet if item.id)
             totals.append(SheetScore(appraisal_id, total, grade_for_score(total, self.grade_scale)))
         await self.repository.save_scores(item_scores, totals)

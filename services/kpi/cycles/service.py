@@ -28,7 +28,13 @@ from services.kpi.cycles.schemas import (
 )
 from services.kpi.inbox.service import AppraisalWorkItems
 from services.kpi.templates.repository import TemplateRepository
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import (
+    InvalidTransition,
+    LimitExceeded,
+    NotFound,
+    UnmetPrerequisite,
+    UnprocessableContent,
+)
 
 _BEFORE_CALIBRATION = {AppraisalState.PENDING_SELF, AppraisalState.PENDING_MANAGER}
 
@@ -139,7 +145,7 @@ class CycleService:
                 states = await self.appraisals.states(cycle_id)
                 assert_cycle_can_close({k: AppraisalState(v) for k, v in states.items()})
         except (InvalidTransitionError, UnfinishedAppraisalsError) as exc:
-            raise Conflict(str(exc), extra={"state": cycle.state}) from exc
+            raise InvalidTransition(str(exc), extra={"state": cycle.state}) from exc
         cycle.state = target.value
         await self._announce_step(cycle, target)
         self.repository.session.add(
@@ -215,7 +221,9 @@ class CycleService:
         """Lock a department's results: all reviewed, distribution within target (if enforced)."""
         cycle = await self.get(cycle_id, for_update=True)
         if cycle.state != CycleState.CALIBRATION:
-            raise Conflict(f"cycle {cycle_id} is {cycle.state}; departments lock in calibration")
+            raise InvalidTransition(
+                f"cycle {cycle_id} is {cycle.state}; departments lock in calibration"
+            )
         overview = await self.calibration(cycle_id)
         department = next(
             (d for d in overview.departments if d.department_id == department_id), None
@@ -223,12 +231,12 @@ class CycleService:
         if department is None:
             raise NotFound(f"cycle {cycle_id} has nobody in department {department_id}")
         if department.awaiting_review:
-            raise Conflict(
+            raise UnmetPrerequisite(
                 f"{department.awaiting_review} appraisal(s) of department {department_id} "
                 "have not been through manager review"
             )
         if department.violations and self.enforce_distribution:
-            raise Conflict(
+            raise LimitExceeded(
                 "the department's grades exceed the target distribution: "
                 + "; ".join(
                     f"{v.count} of {v.total} graded {v.grade}, at most {v.max_count}"

@@ -11,7 +11,7 @@ from services.kpi.indicators.repository import IndicatorRepository
 from services.kpi.indicators.rules import Direction
 from services.kpi.indicators.schemas import IndicatorCreate, IndicatorUpdate, canonical_rule
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import Duplicate, NotFound, UnprocessableContent
 
 
 class IndicatorService:
@@ -41,11 +41,11 @@ class IndicatorService:
 
     async def create(self, data: IndicatorCreate) -> Indicator:
         if await self.repository.get_by_code(data.code) is not None:
-            raise Conflict(f"an indicator with code {data.code} already exists")
+            raise Duplicate(f"an indicator with code {data.code} already exists")
         try:
             return await self.repository.add(Indicator.model_validate(data.model_dump(mode="json")))
         except IntegrityError as exc:
-            raise Conflict(f"an indicator with code {data.code} already exists") from exc
+            raise Duplicate(f"an indicator with code {data.code} already exists") from exc
 
     async def update(
         self, indicator_id: int, data: IndicatorUpdate, *, if_match: str | None

@@ -33,7 +33,7 @@ from services.kpi.targets.schemas import (
     TargetRebalance,
     TeamTarget,
 )
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import Duplicate, InvalidTransition, NotFound, UnprocessableContent
 
 TEAM, PERSON, MONTH = "team", "person", "month"
 
@@ -152,7 +152,7 @@ class TargetService:
                 f"indicator {data.indicator_id} does not exist; a target needs a real indicator"
             )
         if await self.repository.find(data.indicator_id, data.year, data.department_id):
-            raise Conflict(
+            raise Duplicate(
                 f"department {data.department_id} already has a {data.year} plan "
                 f"for indicator {data.indicator_id}"
             )
@@ -226,7 +226,7 @@ class TargetService:
         people = {n.employee_id: n for n in nodes if n.level == PERSON and n.parent_id == team.id}
         elsewhere = {n.employee_id for n in nodes if n.level == PERSON} - set(people)
         if change.employee_id in elsewhere:
-            raise Conflict(f"employee {change.employee_id} is in another team of this plan")
+            raise Duplicate(f"employee {change.employee_id} is in another team of this plan")
         if change.change is RebalanceChange.JOIN:
             await self._check_in_department(
                 plan.department_id, plan.year, {team.team_id: [change.employee_id]}
@@ -249,7 +249,7 @@ class TargetService:
         try:
             result = rebalance(current, move, change.effective_month)
         except TargetError as exc:
-            raise Conflict(str(exc)) from exc
+            raise InvalidTransition(str(exc)) from exc
         amounts: dict[int, Decimal] = {}
         for employee_id, months in result.items():
             if employee_id not in people:

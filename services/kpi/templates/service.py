@@ -20,7 +20,14 @@ from services.kpi.templates.schemas import (
     TemplateStatus,
 )
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, DomainError, NotFound, UnprocessableContent
+from shared.errors import (
+    Conflict,
+    DomainError,
+    Duplicate,
+    InvalidTransition,
+    NotFound,
+    UnprocessableContent,
+)
 
 
 def _item_rows(content: TemplateContent) -> list[dict[str, Any]]:
@@ -140,7 +147,7 @@ class TemplateService:
 
     async def create(self, data: TemplateCreate) -> TemplateRead:
         if await self.repository.code_exists(data.code):
-            raise Conflict(f"a template with code {data.code} already exists; edit it instead")
+            raise Duplicate(f"a template with code {data.code} already exists; edit it instead")
         await self._check_indicators(data)
         await self._check_duties(data.position_code, _duty_links(data))
         template = await self.repository.add(
@@ -168,7 +175,7 @@ class TemplateService:
             latest = await self.repository.latest_version(template.code)
             assert latest is not None
             if latest.status == TemplateStatus.DRAFT:
-                raise Conflict(
+                raise Duplicate(
                     f"version {latest.template_version} of {template.code} is already a draft "
                     f"(template {latest.id}); edit that one",
                     extra={"draft_template_id": latest.id},
@@ -196,7 +203,7 @@ class TemplateService:
         template = await self.get(template_id, for_update=True)  # no lost concurrent edit
         check_if_match(if_match, template.version)
         if template.status != TemplateStatus.DRAFT:
-            raise Conflict(
+            raise InvalidTransition(
                 f"template {template_id} is {template.status}; only a draft is published"
             )
         await self.repository.lock_position_period(template.position_code, template.period_kind)
@@ -204,7 +211,7 @@ class TemplateService:
             template.position_code, template.period_kind, except_code=template.code
         )
         if in_force is not None:
-            raise Conflict(
+            raise InvalidTransition(
                 f"template {in_force.id} ({in_force.code}) is in force for position "
                 f"{template.position_code} and period kind {template.period_kind}; retire it "
                 "first (one template per position and period kind)",
@@ -231,7 +238,7 @@ class TemplateService:
         template = await self.get(template_id, for_update=True)
         check_if_match(if_match, template.version)
         if template.status != TemplateStatus.PUBLISHED:
-            raise Conflict(
+            raise InvalidTransition(
                 f"template {template_id} is {template.status}; only a published one retires"
             )
         template.status = TemplateStatus.RETIRED.value

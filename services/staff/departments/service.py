@@ -6,11 +6,12 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import IntegrityError
 
+from services.staff.audit.recorder import change_entry, changed_fields
 from services.staff.departments.models import Department
 from services.staff.departments.repository import DepartmentRepository
 from services.staff.departments.schemas import DepartmentCreate, DepartmentUpdate
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import Duplicate, HierarchyCycle, NotFound, UnprocessableContent
 
 
 class DepartmentService:
@@ -50,12 +51,18 @@ class DepartmentService:
     async def create(self, data: DepartmentCreate) -> Department:
         await self._require_parent(data.parent_id)
         if await self.repository.get_by_code(data.code) is not None:
-            raise Conflict(f"a department with code {data.code} already exists")
-        department = Department.model_validate(data.model_dump(mode="json"))
+            raise Duplicate(f"a department with code {data.code} already exists")
+        values = data.model_dump(mode="json")
+        department = Department.model_validate(values)
         try:
-            return await self.repository.add(department)
+            created = await self.repository.add(department)
         except IntegrityError as exc:  # a concurrent create with the same code
-            raise Conflict(f"a department with code {data.code} already exists") from exc
+            raise Duplicate(f"a department with code {data.code} already exists") from exc
+        self.repository.session.add(
+            change_entry("department_created", entity="department", entity_id=created.id,
+                         before=None, after=values)
+        )  # fmt: skip
+        return created
 
     async def update(
         self, department_id: int, data: DepartmentUpdate, if_match: str | None
@@ -71,11 +78,16 @@ class DepartmentService:
             new_parent = changes["parent_id"]
             await self._require_parent(new_parent)
             if await self.repository.is_descendant(new_parent, department_id):
-                raise Conflict(
+                raise HierarchyCycle(
                     f"department {department_id} cannot move under {new_parent}: "
                     "that is itself or one of its own sub-departments"
                 )
+        before = changed_fields(department, changes)
         for field, value in changes.items():
             setattr(department, field, value)
         department.version += 1
+        self.repository.session.add(
+            change_entry("department_updated", entity="department", entity_id=department_id,
+                         before=before, after=changes)
+        )  # fmt: skip
         return await self.repository.add(department)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from services.staff.audit.recorder import change_entry, changed_fields
 from services.staff.departments.repository import DepartmentRepository
 from services.staff.employees.events import OrgEventPublisher
 from services.staff.employees.models import Employee
@@ -19,7 +20,7 @@ from services.staff.employees.repository import EmployeeRepository
 from services.staff.employees.schemas import EmployeeCreate, EmployeeRead, EmployeeUpdate
 from services.staff.positions.repository import PositionRepository
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import Duplicate, HierarchyCycle, NotFound, RecordClosed, UnprocessableContent
 
 
 def reference_error(field: str, detail: str) -> UnprocessableContent:
@@ -109,23 +110,27 @@ class EmployeeService:
         if manager is None:
             raise reference_error("manager_id", f"employee {manager_id} does not exist")
         if manager.status == "departed":
-            raise Conflict(f"employee {manager_id} has departed and cannot be a manager")
+            raise RecordClosed(f"employee {manager_id} has departed and cannot be a manager")
         while manager is not None and manager.manager_id is not None:
             if manager.manager_id in seen:
-                raise Conflict(f"manager {manager_id} would make a reporting cycle")
+                raise HierarchyCycle(f"manager {manager_id} would make a reporting cycle")
             seen.add(manager.id)
             manager = await self.repository.get(manager.manager_id)
 
     async def create(self, data: EmployeeCreate) -> Employee:
         if await self.repository.get_by_no(data.employee_no) is not None:
-            raise Conflict(f"an employee numbered {data.employee_no} already exists")
+            raise Duplicate(f"an employee numbered {data.employee_no} already exists")
         values = data.model_dump(mode="json")
         await self._check_references(None, values)
         employee = Employee.model_validate(values)
         try:
             await self.repository.add(employee)
         except IntegrityError as exc:  # a concurrent create with the same number
-            raise Conflict(f"an employee numbered {data.employee_no} already exists") from exc
+            raise Duplicate(f"an employee numbered {data.employee_no} already exists") from exc
+        self.repository.session.add(
+            change_entry("employee_created", entity="employee", entity_id=employee.id,
+                         before=None, after=values)
+        )  # fmt: skip
         await self.org_events.publish_change(employee, previous_position_code=None)
         return employee
 
@@ -139,7 +144,7 @@ class EmployeeService:
             raise NotFound(f"employee {employee_id} does not exist")
         check_if_match(if_match, employee.version)
         if employee.status == "departed":
-            raise Conflict(f"employee {employee_id} has departed; their record is closed")
+            raise RecordClosed(f"employee {employee_id} has departed; their record is closed")
         changes = data.model_dump(mode="json", exclude_unset=True)
         for required in ("name", "hire_date", "status", "years_experience", "skills"):
             if required in changes and changes[required] is None:
@@ -148,9 +153,14 @@ class EmployeeService:
             raise reference_error("certifications", "certifications cannot be null")
         await self._check_references(employee_id, changes)
         previous_position = employee.position_code
+        before = changed_fields(employee, changes)
         for field, value in changes.items():
             setattr(employee, field, value)
         employee.version += 1
+        self.repository.session.add(
+            change_entry("employee_updated", entity="employee", entity_id=employee_id,
+                         before=before, after=changes)
+        )  # fmt: skip
         await self.repository.add(employee)
         await self.org_events.publish_change(employee, previous_position_code=previous_position)
         return employee

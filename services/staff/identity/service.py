@@ -40,7 +40,7 @@ from services.staff.identity.throttle_rules import (
 from shared.auth.principal import Principal, Role
 from shared.auth.tokens import SigningKey, issue_token
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound, Unauthorized
+from shared.errors import Duplicate, NotFound, Unauthorized
 
 SERVICE_TOKEN_SECONDS: Final = 900
 API_KEY_TOKEN_SECONDS: Final = 300
@@ -294,7 +294,7 @@ class IdentityService:
 
     async def create_user(self, data: UserCreate) -> User:
         if await self.repository.user_by_login(data.login) is not None:
-            raise Conflict(f"the login {data.login} is taken")
+            raise Duplicate(f"the login {data.login} is taken")
         user = User(
             login=data.login,
             password_hash=await self._hash(data.password),
@@ -305,7 +305,7 @@ class IdentityService:
         try:
             created = await self.repository.add(user)
         except IntegrityError as exc:
-            raise Conflict(f"the login {data.login} is taken") from exc
+            raise Duplicate(f"the login {data.login} is taken") from exc
         self._audit("user_created", "user", created.id, roles=created.roles)
         return created
 

@@ -30,7 +30,13 @@ from services.staff.offboarding.models import (
 from services.staff.offboarding.repository import DepartureRepository
 from services.staff.offboarding.schemas import DepartureCreate, DepartureRetry
 from services.staff.outbox import CLIENTS, HANDOVER_PATH, STAFF_OUTBOX
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import (
+    InvalidTransition,
+    NotFound,
+    RecordClosed,
+    UnmetPrerequisite,
+    UnprocessableContent,
+)
 from shared.outbox import DeliveryOutcome, OutboxMessage, enqueue, requeue_failed
 
 log = structlog.get_logger(__name__)
@@ -124,7 +130,7 @@ class OffboardingService:
         if successor is None:
             raise field_error(loc, f"employee {successor_id} does not exist")
         if successor.status != "active":
-            raise Conflict(
+            raise UnmetPrerequisite(
                 f"successor {successor_id} is {successor.status}; a successor must be active",
                 extra={"successor_employee_id": successor_id, "successor_status": successor.status},
             )
@@ -137,7 +143,7 @@ class OffboardingService:
         if leaver is None:
             raise NotFound(f"employee {employee_id} does not exist")
         if leaver.status == "departed":
-            raise Conflict(f"employee {employee_id} has already departed")
+            raise RecordClosed(f"employee {employee_id} has already departed")
         if data.date < leaver.hire_date:
             raise field_error(
                 ["date"], f"departure date {data.date} is before the hire date {leaver.hire_date}"
@@ -196,7 +202,7 @@ class OffboardingService:
             raise NotFound(f"departure {departure_id} does not exist")
         assert departure.id is not None
         if departure.status != DepartureStatus.FAILED.value:
-            raise Conflict(
+            raise InvalidTransition(
                 f"departure {departure_id} is {departure.status}; only a failed one is retried",
                 extra={"current_status": departure.status},
             )

@@ -17,7 +17,7 @@ from services.staff.employees.repository import CURRENT_STATUSES, EmployeeReposi
 from services.staff.positions.models import PositionAcknowledgement
 from services.staff.positions.repository import PositionRepository
 from shared.auth.principal import Principal, Role
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import ConcurrentChange, Forbidden, NotFound, UnmetPrerequisite
 
 SEES_EVERYONE = frozenset({Role.ADMIN, Role.DEPT_MANAGER})
 
@@ -64,14 +64,14 @@ class AcknowledgementService:
         if position is None:
             raise NotFound(f"position {position_id} does not exist")
         if employee.position_code != position.code:
-            raise Conflict(
+            raise UnmetPrerequisite(
                 f"{position.code} is not your position"
                 + (f" (yours is {employee.position_code})" if employee.position_code else ""),
                 extra={"your_position_code": employee.position_code},
             )
         in_force = await self.positions.approved_version(position_id)
         if in_force is None or in_force.id is None or in_force.version_no != version_no:
-            raise Conflict(
+            raise UnmetPrerequisite(
                 f"version {version_no} of {position.code} is not in force"
                 + (f"; version {in_force.version_no} is" if in_force else ""),
                 extra={"in_force_version_no": in_force.version_no if in_force else None},
@@ -84,7 +84,7 @@ class AcknowledgementService:
             try:
                 await self.positions.add(existing)
             except IntegrityError as exc:  # the same person acknowledging twice at once
-                raise Conflict("acknowledged concurrently; reload") from exc
+                raise ConcurrentChange("acknowledged concurrently; reload") from exc
         assert existing.acknowledged_at is not None
         return Acknowledgement(employee.id, position.code, version_no, existing.acknowledged_at)
 

@@ -36,7 +36,16 @@ from services.staff.positions.schemas import (
 )
 from shared.auth.principal import Principal, Role
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, Forbidden, NotFound, UnprocessableContent
+from shared.errors import (
+    ConcurrentChange,
+    Duplicate,
+    Forbidden,
+    HierarchyCycle,
+    InvalidTransition,
+    NotFound,
+    UnmetPrerequisite,
+    UnprocessableContent,
+)
 from shared.periods import DEFAULT_TIMEZONE, company_day
 
 
@@ -157,12 +166,12 @@ class PositionService:
         if reports_to is None:
             return
         if reports_to == code:
-            raise Conflict(f"position {code} cannot report to itself")
+            raise HierarchyCycle(f"position {code} cannot report to itself")
         if await self.repository.get_by_code(reports_to) is None:
             raise reference_error("reports_to_code", f"position {reports_to} does not exist")
         cycle = reporting_cycle(code, reports_to, await self.repository.reporting_lines())
         if cycle is not None:
-            raise Conflict(
+            raise HierarchyCycle(
                 f"position {code} cannot report to {reports_to}: that would make a "
                 f"reporting cycle {' -> '.join(cycle)}",
                 extra={"cycle": cycle},
@@ -203,7 +212,7 @@ class PositionService:
     ) -> tuple[Position, PositionVersion]:
         """A new position with draft version 1."""
         if await self.repository.get_by_code(data.code) is not None:
-            raise Conflict(f"a position with code {data.code} already exists")
+            raise Duplicate(f"a position with code {data.code} already exists")
         content = PositionContent.model_validate(data.model_dump(exclude={"code"}))
         values = column_values(content)
         await self._check_references(data.code, values)
@@ -211,7 +220,7 @@ class PositionService:
         try:
             await self.repository.add(position)
         except IntegrityError as exc:  # a concurrent create with the same code
-            raise Conflict(f"a position with code {data.code} already exists") from exc
+            raise Duplicate(f"a position with code {data.code} already exists") from exc
         assert position.id is not None
         version = PositionVersion(
             position_id=position.id,
@@ -221,6 +230,7 @@ class PositionService:
             **values,
         )
         await self.repository.add(version)
+        self._audit_version("position_created", version)
         return position, version
 
     async def update_draft(
@@ -232,7 +242,7 @@ class PositionService:
         version = await self.get_version_for_update(position_id, version_no)
         check_if_match(if_match, version.version)
         if version.status != VersionStatus.DRAFT.value:
-            raise Conflict(
+            raise InvalidTransition(
                 f"version {version_no} of {position.code} is {version.status}; only a draft "
                 "can be edited (revise an approved version to get a new draft)"
             )
@@ -244,7 +254,20 @@ class PositionService:
             setattr(version, field, value)
         version.version += 1
         await self.repository.add(version)
+        self._audit_version("position_draft_updated", version)
         return version
+
+    def _audit_version(self, action: str, version: PositionVersion) -> None:
+        """One staff audit entry for a step in a position version's life (approval has its
+        own, naming the version it retired)."""
+        self.repository.session.add(
+            audit_entry(
+                action,
+                entity="position_version",
+                entity_id=f"{version.position_id} v{version.version_no}",
+                status=version.status,
+            )
+        )
 
     async def _transition(
         self,
@@ -256,11 +279,10 @@ class PositionService:
     ) -> tuple[Position, PositionVersion]:
         position = await self.get(position_id)
         version = await self.get_version_for_update(position_id, version_no)
-        if if_match is not None:
-            check_if_match(if_match, version.version)
+        check_if_match(if_match, version.version)
         if version.status not in {s.value for s in allowed_from}:
             expected = " or ".join(s.value for s in allowed_from)
-            raise Conflict(
+            raise InvalidTransition(
                 f"cannot {action} version {version_no} of {position.code}: it is "
                 f"{version.status}, not {expected}",
                 extra={"current_status": version.status},
@@ -284,7 +306,7 @@ class PositionService:
         )
         missing = [f for f in ("duties", "qualifications") if not getattr(version, f)]
         if missing:
-            raise Conflict(
+            raise UnmetPrerequisite(
                 f"version {version_no} of {position.code} is incomplete: "
                 f"{', '.join(missing)} missing",
                 extra={"missing": missing},
@@ -304,6 +326,7 @@ class PositionService:
                 await self._approver_ids(position.code, version),
                 position_id, position.code, version.title, version_no, submitted_at,
             )  # fmt: skip
+        self._audit_version("position_submitted", version)
         return version
 
     async def return_to_draft(
@@ -317,6 +340,7 @@ class PositionService:
         version.status = VersionStatus.DRAFT.value
         version.version += 1
         await self.repository.add(version)
+        self._audit_version("position_returned", version)
         return version
 
     async def approve(
@@ -360,7 +384,7 @@ class PositionService:
         try:
             await self.repository.add(version)
         except IntegrityError as exc:  # another approval of this position won the race
-            raise Conflict(f"{position.code} was approved concurrently; reload it") from exc
+            raise ConcurrentChange(f"{position.code} was approved concurrently; reload it") from exc
         self.repository.session.add(
             audit_entry(
                 "position_approved",
@@ -453,6 +477,7 @@ class PositionService:
         await self.repository.add(version)
         if was_in_force:
             await self.org_events.publish_for_positions([position.code])
+        self._audit_version("position_retired", version)
         return version
 
     async def revise(
@@ -463,7 +488,7 @@ class PositionService:
         source = await self.get_version(position_id, from_version_no)
         open_version = await self.repository.open_version(position_id)
         if open_version is not None:
-            raise Conflict(
+            raise Duplicate(
                 f"{position.code} already has version {open_version.version_no} "
                 f"({open_version.status}); edit or retire it first",
                 extra={"open_version_no": open_version.version_no},
@@ -479,7 +504,10 @@ class PositionService:
         try:
             await self.repository.add(draft)
         except IntegrityError as exc:
-            raise Conflict(f"{position.code} got a new version concurrently; reload it") from exc
+            raise ConcurrentChange(
+                f"{position.code} got a new version concurrently; reload it"
+            ) from exc
+        self._audit_version("position_revised", draft)
         return draft
 
     async def diff(

@@ -15,7 +15,7 @@ from services.staff.standins.models import StandIn
 from services.staff.standins.repository import StandInRepository
 from services.staff.standins.schemas import StandInCreate
 from shared.auth.principal import Principal, Role
-from shared.errors import Conflict, Forbidden, NotFound, UnprocessableContent
+from shared.errors import Duplicate, Forbidden, NotFound, UnprocessableContent
 
 
 class StandInService:
@@ -57,7 +57,7 @@ class StandInService:
         clashes = await self.stand_ins.overlapping(absent.id or 0, data.starts_on, data.ends_on)
         if clashes:
             first = clashes[0]
-            raise Conflict(
+            raise Duplicate(
                 f"employee {absent.id} already has stand-in {first.id} "
                 f"from {first.starts_on} to {first.ends_on}",
                 extra={"conflicting_stand_in_id": first.id},

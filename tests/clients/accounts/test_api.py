@@ -14,6 +14,7 @@ from tests.clients.conftest import (
     create_account,
     credit_code,
 )
+from tests.conftest import post_current
 
 BASE = ACCOUNTS
 
@@ -164,7 +165,7 @@ async def test_group_hierarchy_and_cycles(clients: httpx.AsyncClient) -> None:
 async def test_archive_and_restore(clients: httpx.AsyncClient) -> None:
     account = await create_account(clients, legal_name="归档测试有限公司")
     url = f"{BASE}/{account['id']}"
-    archived = await clients.post(f"{url}/archive")
+    archived = await post_current(clients, f"{url}", "/archive")
     assert archived.status_code == 200
     assert archived.json()["status"] == "archived"
     assert archived.json()["archived_at"] is not None
@@ -172,12 +173,12 @@ async def test_archive_and_restore(clients: httpx.AsyncClient) -> None:
     assert listed.json()["items"] == []
     only_archived = await clients.get(BASE, params={"q": "归档测试", "status": "archived"})
     assert len(only_archived.json()["items"]) == 1
-    assert (await clients.post(f"{url}/archive")).status_code == 409
+    assert (await post_current(clients, f"{url}", "/archive")).status_code == 409
     change = await clients.patch(url, json={"short_name": "x"}, headers={"If-Match": '"2"'})
     assert change.status_code == 409
-    restored = await clients.post(f"{url}/restore")
+    restored = await post_current(clients, f"{url}", "/restore")
     assert restored.json()["status"] == "active"
-    assert (await clients.post(f"{url}/restore")).status_code == 409
+    assert (await post_current(clients, f"{url}", "/restore")).status_code == 409
     stale = await clients.post(f"{url}/archive", headers={"If-Match": '"1"'})
     assert stale.status_code == 412
 

@@ -6,6 +6,7 @@ import httpx
 
 from shared.auth.principal import Role
 from tests.clients.conftest import KAM, SPECIALIST, acting, create_account
+from tests.conftest import post_current
 
 CLIENTS = "/v1/clients"
 
@@ -95,7 +96,9 @@ async def test_bad_assessments_write_nothing(clients: httpx.AsyncClient) -> None
         url, params={"assessed_from": "2026-11-20", "assessed_to": "2026-11-01"}
     )
     assert backwards.status_code == 422
-    assert (await clients.post(f"{CLIENTS}/accounts/{account['id']}/archive")).status_code == 200
+    assert (
+        await post_current(clients, f"{CLIENTS}/accounts/{account['id']}", "/archive")
+    ).status_code == 200
     archived = await clients.post(url, json=relationship(), headers=acting(KAM))
     assert archived.status_code == 409
 

@@ -12,6 +12,7 @@ from tests.clients.conftest import (
     create_account,
     create_contact,
 )
+from tests.conftest import post_current
 
 AUDIT = "/v1/clients/audit"
 
@@ -29,7 +30,7 @@ async def test_changes_to_an_account_and_its_children_are_recorded(
         "/v1/clients/ownership/transfers",
         json={"account_ids": [account["id"]], "to_employee_id": LEAD, "reason": "调整"},
     )
-    await clients.post(f"{url}/archive")
+    await post_current(clients, f"{url}", "/archive")
     entries = (await clients.get(AUDIT, params={"account_id": account["id"]})).json()["items"]
     actions = [(e["entity"], e["action"]) for e in reversed(entries)]
     assert actions == [

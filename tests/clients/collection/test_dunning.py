@@ -33,6 +33,7 @@ from tests.clients.receivables.factories import (
     payment_event,
     reversal_event,
 )
+from tests.conftest import post_current
 
 RUN = "/v1/clients/dunning/run"
 TASKS = "/v1/clients/collection-tasks"
@@ -183,7 +184,7 @@ async def test_owners_work_their_tasks_in_scope(erp: httpx.AsyncClient) -> None:
         "done", KAM, "客户承诺9月10日付款", 2,
     )  # fmt: skip
     assert done.headers["ETag"] == '"2"'
-    again = await erp.post(done_url, json={}, headers=kam)
+    again = await erp.post(done_url, json={}, headers={**kam, "If-Match": '"2"'})
     assert again.status_code == 409
 
     exported = await erp.get(f"{TASKS}/export", params={"lang": "en", "owner_id": KAM})
@@ -205,7 +206,7 @@ async def test_handover_moves_open_collection_tasks(erp: httpx.AsyncClient) -> N
     )
     await run(erp, "2026-09-03")
     first, second = (await erp.get(TASKS, params={"account_id": account_id})).json()["items"]
-    assert (await erp.post(f"{TASKS}/{first['id']}/done", json={})).status_code == 200
+    assert (await post_current(erp, f"{TASKS}/{first['id']}", "/done", json={})).status_code == 200
     response = await erp.post(
         "/v1/clients/handovers",
         json={

@@ -3,6 +3,7 @@
 import httpx
 
 from tests.clients.conftest import ACCOUNTS, create_account, create_contact
+from tests.conftest import post_current
 
 ALERTS = "/v1/clients/contacts/coverage-alerts"
 
@@ -96,7 +97,7 @@ async def test_coverage_alert_lists_accounts_without_decision_maker(
         clients, lapsed["id"], roles=["decision_maker"], active=True, end_date="2020-01-01"
     )
     archived = await create_account(clients)
-    await clients.post(f"{ACCOUNTS}/{archived['id']}/archive")
+    await post_current(clients, f"{ACCOUNTS}/{archived['id']}", "/archive")
     ids = await alert_ids(clients)
     assert uncovered["id"] in ids
     assert lapsed["id"] in ids
@@ -109,6 +110,6 @@ async def test_coverage_alert_lists_accounts_without_decision_maker(
 
 async def test_archived_account_takes_no_new_contacts(clients: httpx.AsyncClient) -> None:
     account = await create_account(clients)
-    await clients.post(f"{ACCOUNTS}/{account['id']}/archive")
+    await post_current(clients, f"{ACCOUNTS}/{account['id']}", "/archive")
     response = await clients.post(f"{ACCOUNTS}/{account['id']}/contacts", json={"name": "王"})
     assert response.status_code == 409

@@ -12,6 +12,7 @@ import httpx
 
 from shared.auth.principal import Role
 from tests.clients.conftest import ACCOUNTS, KAM, LEAD, MANAGER, SPECIALIST, acting, create_account
+from tests.conftest import post_current
 
 CONTRACTS = "/v1/clients/contracts"
 RATES = "/v1/clients/exchange-rates"
@@ -49,7 +50,7 @@ async def sign(
     client: httpx.AsyncClient, contract_id: int, signed_on: str | None = None, **kwargs: Any
 ) -> httpx.Response:
     body = {} if signed_on is None else {"signed_on": signed_on}
-    return await client.post(f"{CONTRACTS}/{contract_id}/sign", json=body, **kwargs)
+    return await post_current(client, f"{CONTRACTS}/{contract_id}", "/sign", json=body, **kwargs)
 
 
 async def signed(client: httpx.AsyncClient, account_id: int, **fields: Any) -> dict[str, Any]:
@@ -150,7 +151,9 @@ async def test_bad_contract_input_writes_nothing(clients: httpx.AsyncClient) -> 
     missing = await clients.post(f"{ACCOUNTS}/999999/contracts", json=contract_body())
     assert missing.status_code == 404
     archived = await create_account(clients)
-    assert (await clients.post(f"{ACCOUNTS}/{archived['id']}/archive")).status_code == 200
+    assert (
+        await post_current(clients, f"{ACCOUNTS}/{archived['id']}", "/archive")
+    ).status_code == 200
     refused = await clients.post(f"{ACCOUNTS}/{archived['id']}/contracts", json=contract_body())
     assert refused.status_code == 409 and refused.json()["reason"] == "account_archived"
     listed = (await clients.get(CONTRACTS, params={"account_id": account["id"]})).json()["items"]
@@ -220,13 +223,23 @@ async def test_signing_dates(clients: httpx.AsyncClient) -> None:
 async def test_termination(clients: httpx.AsyncClient) -> None:
     account = await create_account(clients)
     contract = await draft(clients, account["id"])
-    url = f"{CONTRACTS}/{contract['id']}/terminate"
-    assert (await clients.post(url, json={"reason": "协商解除"})).status_code == 409
+    record = f"{CONTRACTS}/{contract['id']}"
+    url = f"{record}/terminate"
+    assert (
+        await post_current(clients, record, "/terminate", json={"reason": "协商解除"})
+    ).status_code == 409
+    assert (await clients.post(url, json={"reason": "协商解除"})).status_code == 428
     await sign(clients, contract["id"], ago(20))
-    early = await clients.post(url, json={"reason": "协商解除", "terminated_on": ago(21)})
+    early = await post_current(
+        clients, record, "/terminate", json={"reason": "协商解除", "terminated_on": ago(21)}
+    )
     assert early.status_code == 422
-    assert (await clients.post(url, json={"terminated_on": ago(1)})).status_code == 422
-    done = await clients.post(url, json={"reason": "客户业务调整", "terminated_on": ago(1)})
+    assert (
+        await post_current(clients, record, "/terminate", json={"terminated_on": ago(1)})
+    ).status_code == 422
+    done = await post_current(
+        clients, record, "/terminate", json={"reason": "客户业务调整", "terminated_on": ago(1)}
+    )
     assert done.status_code == 200, done.text
     body = done.json()
     assert (body["status"], body["terminated_on"], body["termination_reason"]) == (
@@ -234,7 +247,10 @@ async def test_termination(clients: httpx.AsyncClient) -> None:
         ago(1),
         "客户业务调整",
     )
-    assert (await clients.post(url, json={"reason": "再次"})).status_code == 409
+    again = await clients.post(
+        url, json={"reason": "再次"}, headers={"If-Match": done.headers["etag"]}
+    )
+    assert again.status_code == 409
     assert await audit_actions(clients, "contract", contract["id"]) == [
         "create",
         "sign",

@@ -13,6 +13,7 @@ from tests.clients.conftest import (
     employee_event,
     feed_org,
 )
+from tests.conftest import post_current
 
 HEAD = 910
 
@@ -75,7 +76,7 @@ async def test_refusals_are_precise_and_write_nothing(clients: httpx.AsyncClient
 
 async def test_archived_account_is_not_adjusted(clients: httpx.AsyncClient) -> None:
     account = await create_account(clients)
-    await clients.post(f"{ACCOUNTS}/{account['id']}/archive")
+    await post_current(clients, f"{ACCOUNTS}/{account['id']}", "/archive")
     assert (await adjust(clients, account["id"], MANAGER, 1)).status_code == 409
 
 

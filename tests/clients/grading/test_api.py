@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import httpx
 
 from tests.clients.conftest import ACCOUNTS, AS_STAFF, LEAD, acting, create_account
+from tests.conftest import post_current
 
 
 async def test_new_account_starts_its_grade_history(clients: httpx.AsyncClient) -> None:
@@ -68,7 +69,7 @@ async def test_override_needs_a_reason_and_a_future_expiry(clients: httpx.AsyncC
 
 async def test_archived_account_is_not_graded_by_hand(clients: httpx.AsyncClient) -> None:
     account = await create_account(clients)
-    await clients.post(f"{ACCOUNTS}/{account['id']}/archive")
+    await post_current(clients, f"{ACCOUNTS}/{account['id']}", "/archive")
     response = await clients.put(
         f"{ACCOUNTS}/{account['id']}/grade-override", json={"grade": "A", "reason": "r"}
     )

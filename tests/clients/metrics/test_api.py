@@ -24,7 +24,7 @@ from tests.clients.conftest import (
     create_account,
     feed_org,
 )
-from tests.conftest import bearer
+from tests.conftest import bearer, post_current
 
 METRICS = "/v1/clients/metrics/batch"
 TRANSFERS = "/v1/clients/ownership/transfers"
@@ -87,7 +87,11 @@ async def visit(client: httpx.AsyncClient, account_id: int, then: str | None = N
         body: dict[str, Any] = {"reason": "客户改期"}
         if then == "complete":
             body = {"outcome": "满意", "visited_by": KAM}
-        done = await client.post(f"/v1/clients/visits/{planned.json()['id']}/{then}", json=body)
+        done = await client.post(
+            f"/v1/clients/visits/{planned.json()['id']}/{then}",
+            json=body,
+            headers={"If-Match": planned.headers["etag"]},
+        )
         assert done.status_code == 200, done.text
 
 
@@ -106,8 +110,10 @@ async def signed_contract(
         },
     )
     assert created.status_code == 201, created.text
-    signed = await client.post(
-        f"/v1/clients/contracts/{created.json()['id']}/sign",
+    signed = await post_current(
+        client,
+        f"/v1/clients/contracts/{created.json()['id']}",
+        "/sign",
         json={"signed_on": signed_on.isoformat()},
     )
     assert signed.status_code == 200, signed.text

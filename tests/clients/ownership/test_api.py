@@ -17,6 +17,7 @@ from tests.clients.conftest import (
     employee_event,
     feed_org,
 )
+from tests.conftest import post_current
 
 TRANSFERS = "/v1/clients/ownership/transfers"
 HANDOVERS = "/v1/clients/handovers"
@@ -76,7 +77,7 @@ async def test_handover_is_idempotent_and_all_or_nothing(clients: httpx.AsyncCli
     await feed_org(clients, [employee_event(950), employee_event(951)])
     leaver_accounts = [await create_account(clients, owner_id=950) for _ in range(3)]
     archived = leaver_accounts[2]
-    await clients.post(f"{ACCOUNTS}/{archived['id']}/archive")
+    await post_current(clients, f"{ACCOUNTS}/{archived['id']}", "/archive")
     handover_id = str(uuid.uuid4())
     body = {
         "handover_id": handover_id,

@@ -27,6 +27,7 @@ from tests.clients.conftest import (
 from tests.clients.receivables.factories import deliver, invoice_event
 from tests.clients.tickets.factories import open_ticket
 from tests.clients.visits.factories import days, plan_visit
+from tests.conftest import post_current
 
 HANDOVERS = "/v1/clients/handovers"
 TASKS = "/v1/clients/collection-tasks"
@@ -103,7 +104,7 @@ async def open_work(erp: httpx.AsyncClient) -> dict[str, Any]:
     dunning = await erp.post("/v1/clients/dunning/run", params={"as_of": "2026-09-03"})
     assert dunning.status_code == 200, dunning.text
     done, still_open = (await erp.get(TASKS, params={"account_id": account["id"]})).json()["items"]
-    assert (await erp.post(f"{TASKS}/{done['id']}/done", json={})).status_code == 200
+    assert (await post_current(erp, f"{TASKS}/{done['id']}", "/done", json={})).status_code == 200
     return {
         "account": account["id"],
         "ticket": (await open_ticket(erp, account["id"]))["id"],

@@ -21,6 +21,7 @@ from tests.clients.receivables.factories import (
     payment_event,
     reversal_event,
 )
+from tests.conftest import post_current
 
 
 def today() -> date:
@@ -41,16 +42,22 @@ async def sign(client: httpx.AsyncClient, account_id: int, number: str, amount: 
     )
     assert created.status_code == 201, created.text
     contract_id: int = created.json()["id"]
-    signed = await client.post(
-        f"/v1/clients/contracts/{contract_id}/sign", json={"signed_on": today().isoformat()}
+    signed = await post_current(
+        client,
+        f"/v1/clients/contracts/{contract_id}",
+        "/sign",
+        json={"signed_on": today().isoformat()},
     )
     assert signed.status_code == 200, signed.text
     return contract_id
 
 
 async def terminate(client: httpx.AsyncClient, contract_id: int) -> None:
-    done = await client.post(
-        f"/v1/clients/contracts/{contract_id}/terminate", json={"reason": "签约当日解除"}
+    done = await post_current(
+        client,
+        f"/v1/clients/contracts/{contract_id}",
+        "/terminate",
+        json={"reason": "签约当日解除"},
     )
     assert done.status_code == 200, done.text
 

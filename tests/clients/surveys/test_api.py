@@ -20,6 +20,7 @@ from tests.clients.conftest import (
     create_account,
     create_contact,
 )
+from tests.conftest import post_current
 
 SURVEYS = "/v1/clients/surveys"
 KAM_TOKEN = acting(KAM, Role.ACCOUNT_MANAGER)
@@ -125,7 +126,9 @@ async def test_bad_survey_input_writes_nothing(clients: httpx.AsyncClient) -> No
         await clients.post(url, json=survey_body(period=str(quarter), surveyed_on=None))
     ).status_code == 201  # a quarter is another period; surveyed_on defaults to today
     archived = await create_account(clients)
-    assert (await clients.post(f"{ACCOUNTS}/{archived['id']}/archive")).status_code == 200
+    assert (
+        await post_current(clients, f"{ACCOUNTS}/{archived['id']}", "/archive")
+    ).status_code == 200
     refused = await clients.post(f"{ACCOUNTS}/{archived['id']}/surveys", json=survey_body())
     assert refused.status_code == 409
     assert (await clients.post(f"{ACCOUNTS}/999999/surveys", json=survey_body())).status_code == 404

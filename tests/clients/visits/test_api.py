@@ -26,6 +26,7 @@ from tests.clients.visits.factories import (
     plan_visit,
     today,
 )
+from tests.conftest import post_current
 
 NEXT_YEAR = today().year + 1
 
@@ -73,8 +74,10 @@ async def test_grade_change_replans_the_future_only(
         await clients.post(f"{ACCOUNTS}/{account_id}/visit-plan", json={"year": NEXT_YEAR})
     ).json()
     first, second = plan["visits"]
-    done = await clients.post(
-        f"{VISITS}/{first['id']}/complete",
+    done = await post_current(
+        clients,
+        f"{VISITS}/{first['id']}",
+        "/complete",
         json={"outcome": "提前拜访，确认续约意向"},
         headers=acting(MANAGER),
     )
@@ -137,10 +140,12 @@ async def test_visit_lifecycle_with_if_match(clients: httpx.AsyncClient) -> None
     assert (moved.json()["planned_on"], moved.json()["version"]) == (days(12), 2)
     assert moved.headers["ETag"] == '"2"'
 
-    nobody = await clients.post(f"{url}/complete", json={"outcome": "完成"})
+    nobody = await post_current(clients, f"{url}", "/complete", json={"outcome": "完成"})
     assert nobody.status_code == 422  # an admin login without an employee: who visited?
-    completed = await clients.post(
-        f"{url}/complete",
+    completed = await post_current(
+        clients,
+        f"{url}",
+        "/complete",
         json={
             "contact_ids": [contact["id"]],
             "outcome": "客户确认二期需求",
@@ -156,7 +161,7 @@ async def test_visit_lifecycle_with_if_match(clients: httpx.AsyncClient) -> None
         MANAGER,
         today().isoformat(),
     )
-    twice = await clients.post(f"{url}/complete", json={"outcome": "again"})
+    twice = await post_current(clients, f"{url}", "/complete", json={"outcome": "again"})
     assert twice.status_code == 409
 
     visits = await all_items(clients, f"{ACCOUNTS}/{account['id']}/visits")
@@ -167,13 +172,19 @@ async def test_visit_lifecycle_with_if_match(clients: httpx.AsyncClient) -> None
         "两周内提交方案",
     )
     cancel_url = f"{VISITS}/{follow_up['id']}/cancel"
-    assert (await clients.post(cancel_url, json={"reason": " "})).status_code == 422
-    cancelled = await clients.post(cancel_url, json={"reason": "客户方负责人出差"})
+    current = {"If-Match": f'"{follow_up["version"]}"'}
+    assert (
+        await clients.post(cancel_url, json={"reason": " "}, headers=current)
+    ).status_code == 422
+    cancelled = await clients.post(cancel_url, json={"reason": "客户方负责人出差"}, headers=current)
     assert (cancelled.json()["status"], cancelled.json()["cancel_reason"]) == (
         "cancelled",
         "客户方负责人出差",
     )
-    assert (await clients.post(cancel_url, json={"reason": "again"})).status_code == 409
+    again = await clients.post(
+        cancel_url, json={"reason": "again"}, headers={"If-Match": cancelled.headers["etag"]}
+    )
+    assert again.status_code == 409
     etag = (await clients.get(f"{VISITS}/{follow_up['id']}")).headers["ETag"]
     reschedule = await clients.patch(
         f"{VISITS}/{follow_up['id']}", json={"purpose": "x"}, headers={"If-Match": etag}
@@ -210,12 +221,14 @@ async def test_bad_visit_input_writes_nothing(clients: httpx.AsyncClient) -> Non
     assert (await clients.get(VISITS, params={"status": "lost"})).status_code == 422
 
     visit = await plan_visit(clients, account["id"])
-    assert (await clients.post(f"{ACCOUNTS}/{account['id']}/archive")).status_code == 200
+    assert (
+        await post_current(clients, f"{ACCOUNTS}/{account['id']}", "/archive")
+    ).status_code == 200
     for response in (
         await clients.post(url, json={"planned_on": days(3)}),
         await clients.post(f"{ACCOUNTS}/{account['id']}/visit-plan", json={"year": NEXT_YEAR}),
-        await clients.post(f"{VISITS}/{visit['id']}/complete", json={"outcome": "x"}),
-        await clients.post(f"{VISITS}/{visit['id']}/cancel", json={"reason": "x"}),
+        await post_current(clients, f"{VISITS}/{visit['id']}", "/complete", json={"outcome": "x"}),
+        await post_current(clients, f"{VISITS}/{visit['id']}", "/cancel", json={"reason": "x"}),
         await clients.patch(
             f"{VISITS}/{visit['id']}", json={"purpose": "x"}, headers={"If-Match": '"1"'}
         ),
@@ -291,8 +304,12 @@ async def test_account_manager_sees_only_own_visits(clients: httpx.AsyncClient) 
     assert {v["id"] for v in listed} == {my_visit["id"]}
     assert (await clients.get(f"{VISITS}/{their_visit['id']}", headers=as_kam)).status_code == 404
     assert (
-        await clients.post(
-            f"{VISITS}/{their_visit['id']}/cancel", json={"reason": "x"}, headers=as_kam
+        await post_current(
+            clients,
+            f"{VISITS}/{their_visit['id']}",
+            "/cancel",
+            json={"reason": "x"},
+            headers=as_kam,
         )
     ).status_code == 404
     assert (
@@ -319,11 +336,15 @@ async def test_completion_per_owner_and_period(clients: httpx.AsyncClient) -> No
         await clients.post(f"{ACCOUNTS}/{account['id']}/visit-plan", json={"year": NEXT_YEAR})
     ).json()
     first, _second = plan["visits"]
-    await clients.post(
-        f"{VISITS}/{first['id']}/complete", json={"outcome": "ok"}, headers=acting(SPECIALIST)
+    await post_current(
+        clients,
+        f"{VISITS}/{first['id']}",
+        "/complete",
+        json={"outcome": "ok"},
+        headers=acting(SPECIALIST),
     )
     extra = await plan_visit(clients, account["id"], planned_on=f"{NEXT_YEAR}-12-01")
-    await clients.post(f"{VISITS}/{extra['id']}/cancel", json={"reason": "客户取消"})
+    await post_current(clients, f"{VISITS}/{extra['id']}", "/cancel", json={"reason": "客户取消"})
 
     url = f"{VISITS}/completion"
     year = (
@@ -351,8 +372,12 @@ async def test_completion_per_owner_and_period(clients: httpx.AsyncClient) -> No
 async def test_transfer_moves_planned_visits_but_not_done_ones(clients: httpx.AsyncClient) -> None:
     account = await create_account(clients, owner_id=KAM)
     done = await plan_visit(clients, account["id"])
-    await clients.post(
-        f"{VISITS}/{done['id']}/complete", json={"outcome": "已拜访"}, headers=acting(KAM)
+    await post_current(
+        clients,
+        f"{VISITS}/{done['id']}",
+        "/complete",
+        json={"outcome": "已拜访"},
+        headers=acting(KAM),
     )
     planned = await plan_visit(clients, account["id"], planned_on=days(20))
     moved = await clients.post(
@@ -381,7 +406,9 @@ async def test_plans_fall_on_working_days_and_keep_a_persons_cancellation(
     # H2 1 Jul–31 Dec: 1 Jul + 183 // 2 = 30 Sep (Tue).
     assert [v["planned_on"] for v in plan["visits"]] == ["2031-04-02", "2031-09-30"]
     april = plan["visits"][0]["id"]
-    cancelled = await clients.post(f"{VISITS}/{april}/cancel", json={"reason": "客户春节放假"})
+    cancelled = await post_current(
+        clients, f"{VISITS}/{april}", "/cancel", json={"reason": "客户春节放假"}
+    )
     assert cancelled.status_code == 200, cancelled.text
 
     override = await clients.put(

@@ -15,6 +15,7 @@ from tests.clients.conftest import (
     create_contact,
 )
 from tests.clients.visits.factories import CLIENTS, all_items, days, today
+from tests.conftest import post_current
 
 TOUCHES = f"{CLIENTS}/contact-touches"
 NEXT_YEAR = today().year + 1
@@ -36,7 +37,9 @@ async def test_plan_and_do_a_contact_touch(clients: httpx.AsyncClient) -> None:
         f"{TOUCHES}/{touch['id']}/done", json={}, headers={"If-Match": '"7"'}
     )
     assert stale.status_code == 412
-    future = await clients.post(f"{TOUCHES}/{touch['id']}/done", json={"done_on": days(1)})
+    future = await clients.post(
+        f"{TOUCHES}/{touch['id']}/done", json={"done_on": days(1)}, headers={"If-Match": '"1"'}
+    )
     assert future.status_code == 422
     done = await clients.post(
         f"{TOUCHES}/{touch['id']}/done", json={"note": "已电话问候"}, headers={"If-Match": '"1"'}
@@ -47,15 +50,22 @@ async def test_plan_and_do_a_contact_touch(clients: httpx.AsyncClient) -> None:
         today().isoformat(),
         "已电话问候",
     )
-    assert (await clients.post(f"{TOUCHES}/{touch['id']}/done", json={})).status_code == 409
-    assert (await clients.post(f"{TOUCHES}/{touch['id']}/skip", json={})).status_code == 409
+    done_tag = {"If-Match": done.headers["etag"]}
+    again = await clients.post(f"{TOUCHES}/{touch['id']}/done", json={}, headers=done_tag)
+    assert again.status_code == 409
+    skip = await clients.post(f"{TOUCHES}/{touch['id']}/skip", json={}, headers=done_tag)
+    assert skip.status_code == 409
+    missing_tag = await clients.post(f"{TOUCHES}/{touch['id']}/skip", json={})
+    assert missing_tag.status_code == 428
 
     second = (
         await clients.post(
             url, json={"contact_id": contact["id"], "due_on": days(9), "kind": "holiday_care"}
         )
     ).json()
-    skipped = await clients.post(f"{TOUCHES}/{second['id']}/skip", json={})
+    skipped = await clients.post(
+        f"{TOUCHES}/{second['id']}/skip", json={}, headers={"If-Match": f'"{second["version"]}"'}
+    )
     assert skipped.json()["status"] == "skipped"
     listed = await all_items(clients, url, status="done")
     assert [t["id"] for t in listed] == [touch["id"]]
@@ -84,7 +94,8 @@ async def test_bad_touches_are_refused(clients: httpx.AsyncClient) -> None:
     assert await all_items(clients, url) == []
     backwards = await clients.get(TOUCHES, params={"due_from": days(5), "due_to": days(1)})
     assert backwards.status_code == 422
-    assert (await clients.post(f"{ACCOUNTS}/{account['id']}/archive")).status_code == 200
+    archived = await post_current(clients, f"{ACCOUNTS}/{account['id']}", "/archive")
+    assert archived.status_code == 200
     archived = await clients.post(
         url, json={"contact_id": contact["id"], "due_on": days(5), "kind": "call"}
     )
@@ -147,7 +158,9 @@ async def test_scope_overdue_and_export(clients: httpx.AsyncClient) -> None:
     listed = (await clients.get(TOUCHES, headers=as_kam)).json()["items"]
     assert [t["id"] for t in listed] == [my_touch["id"]]
     assert (
-        await clients.post(f"{TOUCHES}/{their_touch['id']}/done", json={}, headers=as_kam)
+        await clients.post(
+            f"{TOUCHES}/{their_touch['id']}/done", json={}, headers={**as_kam, "If-Match": '"1"'}
+        )
     ).status_code == 404
     assert (
         await clients.get(f"{ACCOUNTS}/{theirs['id']}/contact-schedule", headers=as_kam)

@@ -55,7 +55,7 @@ from shared.http_client import ServiceClient
 from shared.periods import period_of
 from tests.clients.conftest import employee_event as clients_employee_event
 from tests.clients.conftest import feed_org
-from tests.conftest import _client_in_transaction, bearer, token_for
+from tests.conftest import _client_in_transaction, bearer, post_current, token_for
 from tests.kpi.conftest import employee_event, make_indicator, seed_org
 
 MANAGER, KAM, SECOND = 9200, 9201, 9202
@@ -120,8 +120,8 @@ async def _sign(clients: httpx.AsyncClient, account_id: int, amount: str) -> Non
               "currency": "CNY", "start_date": f"{year}-01-01", "end_date": f"{year + 1}-12-31"},
     )  # fmt: skip
     assert draft.status_code == 201, draft.text
-    signed = await clients.post(
-        f"{CLIENTS}/contracts/{draft.json()['id']}/sign", json={"signed_on": today()}
+    signed = await post_current(
+        clients, f"{CLIENTS}/contracts/{draft.json()['id']}", "/sign", json={"signed_on": today()}
     )
     assert signed.status_code == 200, signed.text
 
@@ -135,8 +135,10 @@ async def _plan_visit(clients: httpx.AsyncClient, account_id: int) -> int:
 
 
 async def _complete_visit(clients: httpx.AsyncClient, visit_id: int, by: int) -> None:
-    response = await clients.post(
-        f"{CLIENTS}/visits/{visit_id}/complete",
+    response = await post_current(
+        clients,
+        f"{CLIENTS}/visits/{visit_id}",
+        "/complete",
         json={"visited_on": today(), "visited_by": by, "outcome": "客户确认续约"},
     )
     assert response.status_code == 200, response.text

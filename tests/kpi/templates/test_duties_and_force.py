@@ -171,8 +171,11 @@ async def test_publish_rechecks_duties_against_the_description_now_in_force(
         headers={"If-Match": revised.headers["ETag"]},
     )  # fmt: skip
     assert changed.status_code == 200, changed.text
-    assert (await staff.post(f"{base}/2/submit")).status_code == 200
-    approved = await staff.post(f"{base}/2/approve", headers=SECOND_ADMIN)
+    submitted = await staff.post(f"{base}/2/submit", headers={"If-Match": changed.headers["ETag"]})
+    assert submitted.status_code == 200, submitted.text
+    approved = await staff.post(
+        f"{base}/2/approve", headers={**SECOND_ADMIN, "If-Match": submitted.headers["ETag"]}
+    )
     assert approved.status_code == 200, approved.text
 
     refused = await _publish(kpi, draft)

@@ -10,6 +10,7 @@ from services.staff.orgchart.rules import (
     ChartPosition,
     build_org_chart,
 )
+from tests.conftest import post_current
 from tests.staff.conftest import SECOND_ADMIN, make_department, make_position
 
 ORG_CHART = "/v1/staff/org-chart"
@@ -78,7 +79,9 @@ async def test_the_chart_counts_approved_positions_only(staff_client: httpx.Asyn
     assert (rep["in_force"], rep["quota"], rep["proposed_quota"]) == (False, 0, 4)
 
     base = f"/v1/staff/positions/{draft['position_id']}/versions/1"
-    assert (await staff_client.post(f"{base}/submit")).status_code == 200
-    assert (await staff_client.post(f"{base}/approve", headers=SECOND_ADMIN)).status_code == 200
+    assert (await post_current(staff_client, f"{base}", "/submit")).status_code == 200
+    assert (
+        await post_current(staff_client, f"{base}", "/approve", headers=SECOND_ADMIN)
+    ).status_code == 200
     (root,) = (await staff_client.get(ORG_CHART, params=params)).json()["roots"]
     assert (root["quota"], root["vacancies"], root["quota_over_plan"]) == (6, 6, True)

@@ -13,7 +13,7 @@ acknowledges, 主管 sees only 乙. Approving KAM version 2 makes both owe versi
 import httpx
 
 from shared.auth.principal import Role
-from tests.conftest import bearer
+from tests.conftest import bearer, post_current
 from tests.staff.conftest import (
     POSITIONS,
     SECOND_ADMIN,
@@ -73,8 +73,10 @@ async def test_acknowledging_the_version_in_force_and_who_still_owes_one(
 
     # a new approved version needs a new acknowledgement from both
     assert (await staff_client.post(f"{base}/1/revise")).status_code == 201
-    assert (await staff_client.post(f"{base}/2/submit")).status_code == 200
-    assert (await staff_client.post(f"{base}/2/approve", headers=SECOND_ADMIN)).status_code == 200
+    assert (await post_current(staff_client, f"{base}/2", "/submit")).status_code == 200
+    assert (
+        await post_current(staff_client, f"{base}/2", "/approve", headers=SECOND_ADMIN)
+    ).status_code == 200
     assert owed(await staff_client.get(OUTSTANDING, headers=as_lead)) == [
         ("甲", "T-AK-KAM", 2),
         ("乙", "T-AK-KAM", 2),

@@ -3,7 +3,7 @@
 import httpx
 
 from shared.auth.principal import Role
-from tests.conftest import bearer
+from tests.conftest import bearer, post_current
 from tests.staff.conftest import (
     POSITIONS,
     SECOND_ADMIN,
@@ -45,22 +45,26 @@ async def test_lifecycle_one_approved_version_and_immutability(
     frozen = await staff_client.patch(f"{base}/1", json={"title": "x"}, headers={"If-Match": etag})
     assert frozen.status_code == 409 and frozen.headers["content-type"] == PROBLEM
     # approving something not in review is a 409
-    assert (await staff_client.post(f"{base}/1/approve")).status_code == 409
+    assert (await post_current(staff_client, f"{base}/1", "/approve")).status_code == 409
 
     # editing an approved version = a new draft copied from it
     v2 = await staff_client.post(f"{base}/1/revise")
     assert v2.status_code == 201 and v2.json()["version_no"] == 2
     assert v2.json()["duties"] == v1["duties"]
     assert (await staff_client.post(f"{base}/1/revise")).status_code == 409  # one open draft
-    assert (await staff_client.post(f"{base}/2/approve")).status_code == 409  # still a draft
+    assert (
+        await post_current(staff_client, f"{base}/2", "/approve")
+    ).status_code == 409  # still a draft
     edit = await staff_client.patch(
         f"{base}/2",
         json={"headcount_quota": 5, "duties": [duty(1), duty(2, "维护客户关系")]},
         headers={"If-Match": v2.headers["etag"]},
     )
     assert edit.status_code == 200, edit.text
-    assert (await staff_client.post(f"{base}/2/submit")).json()["status"] == "in_review"
-    approved = await staff_client.post(f"{base}/2/approve", headers=SECOND_ADMIN)
+    assert (await post_current(staff_client, f"{base}/2", "/submit")).json()[
+        "status"
+    ] == "in_review"
+    approved = await post_current(staff_client, f"{base}/2", "/approve", headers=SECOND_ADMIN)
     assert approved.status_code == 200 and approved.json()["status"] == "approved"
 
     versions = (await staff_client.get(base)).json()["items"]
@@ -75,9 +79,9 @@ async def test_lifecycle_one_approved_version_and_immutability(
     assert by_field["duties"]["added"] == ["维护客户关系"]
     assert by_field["duties"]["removed"] == [] and by_field["duties"]["changed"] == []
 
-    retired = await staff_client.post(f"{base}/2/retire")
+    retired = await post_current(staff_client, f"{base}/2", "/retire")
     assert retired.json()["status"] == "retired"
-    assert (await staff_client.post(f"{base}/2/retire")).status_code == 409
+    assert (await post_current(staff_client, f"{base}/2", "/retire")).status_code == 409
 
 
 async def test_return_to_draft_and_incomplete_submit(staff_client: httpx.AsyncClient) -> None:
@@ -86,13 +90,13 @@ async def test_return_to_draft_and_incomplete_submit(staff_client: httpx.AsyncCl
         POSITIONS, json={"code": "T-EMPTY", "title": "空", "department_id": dept["id"]}
     )
     base = f"{POSITIONS}/{empty.json()['position_id']}/versions/1"
-    incomplete = await staff_client.post(f"{base}/submit")
+    incomplete = await post_current(staff_client, f"{base}", "/submit")
     assert incomplete.status_code == 409
     assert set(incomplete.json()["missing"]) == {"duties", "qualifications"}
     full = await make_position(staff_client, "T-FULL", dept["id"], approve=False)
     base = f"{POSITIONS}/{full['position_id']}/versions/1"
-    await staff_client.post(f"{base}/submit")
-    back = await staff_client.post(f"{base}/return")
+    await post_current(staff_client, f"{base}", "/submit")
+    back = await post_current(staff_client, f"{base}", "/return")
     assert back.json()["status"] == "draft"
 
 

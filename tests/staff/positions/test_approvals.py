@@ -21,7 +21,7 @@ import httpx
 
 from services.staff.positions.service import company_today
 from shared.auth.principal import Role
-from tests.conftest import bearer
+from tests.conftest import bearer, post_current
 from tests.staff.conftest import (
     POSITIONS,
     duty,
@@ -63,7 +63,7 @@ async def kam_draft(
     created = await client.post(POSITIONS, json=body, headers=org["headers"]["li"])
     assert created.status_code == 201, created.text
     url = f"{POSITIONS}/{created.json()['position_id']}/versions/1"
-    submitted = await client.post(f"{url}/submit", headers=org["headers"]["li"])
+    submitted = await post_current(client, f"{url}", "/submit", headers=org["headers"]["li"])
     assert submitted.status_code == 200, submitted.text
     return url
 
@@ -75,10 +75,10 @@ async def test_the_department_manager_above_approves_and_the_people_are_recorded
     people, headers = org["people"], org["headers"]
     url = await kam_draft(staff_client, org, "T-AP-KAM")
     # 钱经理 is a department manager, but not the one above T-AP-KAM (王经理 holds T-AP-MGR)
-    other = await staff_client.post(f"{url}/approve", headers=headers["qian"])
+    other = await post_current(staff_client, f"{url}", "/approve", headers=headers["qian"])
     assert other.status_code == 403, other.text
     assert other.json()["approver_codes"] == ["T-AP-MGR"]
-    approved = await staff_client.post(f"{url}/approve", headers=headers["wang"])
+    approved = await post_current(staff_client, f"{url}", "/approve", headers=headers["wang"])
     assert approved.status_code == 200, approved.text
     version = approved.json()
     today = company_today().isoformat()
@@ -104,8 +104,10 @@ async def test_the_named_approver_approves_and_a_revision_keeps_the_name(
     headers = org["headers"]
     url = await kam_draft(staff_client, org, "T-AP-KAM2", approver_code="T-HR-MGR")
     # the description names T-HR-MGR: the department manager above (王经理) does not approve
-    assert (await staff_client.post(f"{url}/approve", headers=headers["wang"])).status_code == 403
-    approved = await staff_client.post(f"{url}/approve", headers=headers["zhao"])
+    assert (
+        await post_current(staff_client, f"{url}", "/approve", headers=headers["wang"])
+    ).status_code == 403
+    approved = await post_current(staff_client, f"{url}", "/approve", headers=headers["zhao"])
     assert approved.status_code == 200, approved.text
     assert approved.json()["authoring"]["approved_by"] == "赵人事"
     revised = await staff_client.post(f"{url}/revise", headers=headers["li"])
@@ -139,15 +141,17 @@ async def test_at_the_top_a_second_manager_approves_never_the_submitter(
     base = f"{POSITIONS}/{top['id']}/versions"
     revised = await staff_client.post(f"{base}/1/revise", headers=headers["wang"])
     assert revised.status_code == 201, revised.text
-    submitted = await staff_client.post(f"{base}/2/submit", headers=headers["wang"])
+    submitted = await post_current(staff_client, f"{base}/2", "/submit", headers=headers["wang"])
     assert submitted.status_code == 200, submitted.text
-    alone = await staff_client.post(f"{base}/2/approve", headers=headers["wang"])
+    alone = await post_current(staff_client, f"{base}/2", "/approve", headers=headers["wang"])
     assert alone.status_code == 403 and "four eyes" in alone.json()["detail"]
     # the same person with another login is still the same person
     other_login = bearer(Role.DEPT_MANAGER, employee_id=org["people"]["wang"]["id"],
                          subject="user:999")  # fmt: skip
-    assert (await staff_client.post(f"{base}/2/approve", headers=other_login)).status_code == 403
-    second = await staff_client.post(f"{base}/2/approve", headers=headers["qian"])
+    assert (
+        await post_current(staff_client, f"{base}/2", "/approve", headers=other_login)
+    ).status_code == 403
+    second = await post_current(staff_client, f"{base}/2", "/approve", headers=headers["qian"])
     assert second.status_code == 200, second.text
     assert second.json()["authoring"]["written_by"] == "王经理"
     assert second.json()["authoring"]["approved_by"] == "钱经理"
@@ -159,8 +163,8 @@ async def test_an_administrator_cannot_approve_what_he_submitted(
     dept = await make_department(staff_client, "T-AP-ADM")
     created = await make_position(staff_client, "T-AP-ADM-KAM", dept["id"], approve=False)
     url = f"{POSITIONS}/{created['position_id']}/versions/1"
-    assert (await staff_client.post(f"{url}/submit")).status_code == 200
-    alone = await staff_client.post(f"{url}/approve")  # the same admin login (user:1)
+    assert (await post_current(staff_client, f"{url}", "/submit")).status_code == 200
+    alone = await post_current(staff_client, f"{url}", "/approve")  # the same admin login (user:1)
     assert alone.status_code == 403
     version = (await staff_client.get(url)).json()
     assert (version["status"], version["submitted_by"]) == ("in_review", "user:1")
@@ -180,8 +184,8 @@ async def test_a_team_description_goes_up_and_a_vacant_named_approver_falls_back
     await make_position(staff_client, "T-AP-VAC", org["ap"]["id"])
     for code, fields in (("T-AP-TK", {}), ("T-AP-TV", {"approver_code": "T-AP-VAC"})):
         url = await kam_draft(staff_client, org, code, department_id=team["id"], **fields)
-        refused = await staff_client.post(f"{url}/approve", headers=headers["qian"])
+        refused = await post_current(staff_client, f"{url}", "/approve", headers=headers["qian"])
         assert refused.status_code == 403, code
         assert refused.json()["approver_codes"] == ["T-AP-LEAD", "T-AP-MGR"], code
-        approved = await staff_client.post(f"{url}/approve", headers=headers["wang"])
+        approved = await post_current(staff_client, f"{url}", "/approve", headers=headers["wang"])
         assert approved.status_code == 200, (code, approved.text)

@@ -1,0 +1,195 @@
+"""Idempotency-Key on every creating POST (issue 21): walked over each service's contract.
+
+Every POST answering 201/202 is sent twice with the same key by a persona its policy
+allows, over the walking suite's world: the second answer is the first one again (status,
+body, ``Location``), marked ``Idempotent-Replayed: true``, and no table of the service
+gained a row. Operations the world cannot make succeed are listed in ``NOT_REACHED`` with
+the reason, strictly (one that starts succeeding must leave the list). Then the cases by
+hand: keys are per caller (tests/clients/tickets/test_idempotent_creation.py: two identical
+ticket creations make one ticket, a key reused for another body is 422).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.idempotent_creations import creating_routes
+from tests.authz.personas import KAM, PERSONAS, SPECIALIST, Persona
+from tests.authz.walk import Operation, build_app, operations
+from tests.authz.world import Family, clients_family, feed_org, kpi_families
+from tests.conftest import _client_in_transaction
+
+# Operation → why the walk's world cannot make it succeed (it is replayed by hand or by
+# its own tests instead).
+NOT_REACHED: dict[str, str] = {
+    "POST /v1/staff/positions/{position_id}/versions/{version_no}/revise": (
+        "needs an approved position version (tests/staff/positions)"
+    ),
+    "POST /v1/staff/departures/{departure_id}/retry": (
+        "needs a failed departure (tests/staff/offboarding)"
+    ),
+    "POST /v1/staff/employees/{employee_id}/departure": (
+        "needs an employee with a successor in the staff world (tests/staff/offboarding)"
+    ),
+    "POST /v1/staff/stand-ins": "the contract gives no example body (tests/staff/standins)",
+    "POST /v1/staff/internal/work-items": (
+        "the contract gives no example body (tests/staff/inbox)"
+    ),
+    "POST /v1/kpi/cycles": "needs published templates (tests/kpi/cycles)",
+    "POST /v1/kpi/target-plans": "needs the example's teams in kpi's org copy (tests/kpi/targets)",
+    "POST /v1/kpi/templates": "the example names indicators the kpi world lacks (tests/kpi)",
+}
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:6].upper()}"
+
+
+# Fields set over an operation's example so that it succeeds in the walk's world.
+OVERRIDES: dict[str, Any] = {
+    "POST /v1/clients/accounts/{account_id}/surveys": lambda family: {
+        "period": "2025-Q4", "surveyed_on": "2025-11-20", "respondent_contact_id": None,
+    },
+    "POST /v1/clients/accounts/{account_id}/team": lambda family: {"employee_id": SPECIALIST},
+    "POST /v1/staff/departments": lambda family: {
+        "parent_id": None, "head_position_code": None, "code": unique("D-"),
+    },
+    "POST /v1/staff/positions": lambda family: {
+        "department_id": family["department"], "approver_code": None, "reports_to_code": None,
+        "peer_codes": [], "code": unique("P-"),
+    },
+    "POST /v1/staff/employees": lambda family: {
+        "position_code": None, "employee_no": unique("E"),
+    },
+}  # fmt: skip
+
+
+class Service:
+    def __init__(self, name: str, app: FastAPI, client: httpx.AsyncClient) -> None:
+        self.name = name
+        self.app = app
+        self.client = client
+        self.document: dict[str, Any] = app.openapi()
+
+    async def rows(self) -> dict[str, int]:
+        """Rows per table of the service's schema (but the keys), in the test's transaction."""
+        async with self.app.state.session_factory() as session:
+            tables = (
+                await session.execute(
+                    text(
+                        "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+                        ":schema AND table_type = 'BASE TABLE' AND table_name NOT IN "
+                        "('idempotency_keys', 'alembic_version')"
+                    ),
+                    {"schema": self.name},
+                )
+            ).scalars()
+            counts = {}
+            for table in tables:
+                counts[table] = (
+                    await session.execute(text(f'SELECT count(*) FROM {self.name}."{table}"'))
+                ).scalar_one()
+            return counts
+
+
+@pytest.fixture(params=["clients", "staff", "kpi"])
+async def service(
+    request: pytest.FixtureRequest, engines: dict[str, AsyncEngine]
+) -> AsyncIterator[Service]:
+    app = build_app(request.param)
+    async for client in _client_in_transaction(engines[request.param], app):
+        yield Service(request.param, app, client)
+
+
+async def family_of(service: Service) -> Family:
+    if service.name == "staff":
+        department = await service.client.post(
+            "/v1/staff/departments", json={"code": unique("W-"), "name": "走查部门"}
+        )
+        assert department.status_code == 201, department.text
+        return {"department": department.json()["id"]}
+    await feed_org(service.client, service.name)
+    if service.name == "kpi":
+        return (await kpi_families(service.client))[0]
+    family = await clients_family(service.client, service.document, KAM, 1)
+    # A renewal needs a signed contract.
+    contract = f"/v1/clients/contracts/{family['contract']}"
+    etag = (await service.client.get(contract)).headers["etag"]
+    signed = await service.client.post(f"{contract}/sign", json={}, headers={"If-Match": etag})
+    assert signed.status_code == 200, signed.text
+    return family
+
+
+async def send(
+    service: Service, operation: Operation, persona: Persona, family: Family, body: Any, key: str
+) -> httpx.Response:
+    return await service.client.request(
+        "POST",
+        operation.path(family),
+        json=body,
+        headers={"Idempotency-Key": key, **persona.headers()},
+    )
+
+
+async def test_every_creating_post_honours_its_idempotency_key(service: Service) -> None:
+    family = await family_of(service)
+    creating = {route.path_format for route in creating_routes(service.app)}
+    walked = [
+        op
+        for op in operations(service.name, service.app)
+        if op.method == "POST" and op.route.path_format in creating
+    ]
+    assert walked, "no creating POST found"
+    reached, not_reached = [], {}
+    for operation in walked:
+        callers = [p for p in PERSONAS if operation.allows(p)]
+        assert callers, operation.label
+        refusals = []
+        for persona in callers:  # the first the world lets create (scope, relations)
+            key = str(uuid.uuid4())
+            body = operation.body(service.document, family)  # once: some carry unique values
+            if operation.label in OVERRIDES and isinstance(body, dict):
+                body.update(OVERRIDES[operation.label](family))
+            first = await send(service, operation, persona, family, body, key)
+            if first.status_code in (201, 202):
+                break
+            refusals.append(f"{persona.name}: {first.status_code} {first.text[:300]}")
+        if first.status_code not in (201, 202):
+            not_reached[operation.label] = refusals[0]
+            continue
+        before = await service.rows()
+        again = await send(service, operation, persona, family, body, key)
+        assert again.status_code == first.status_code, operation.label
+        assert again.headers.get("idempotent-replayed") == "true", operation.label
+        assert again.content == first.content, operation.label
+        assert again.headers.get("location") == first.headers.get("location"), operation.label
+        assert await service.rows() == before, f"{operation.label} wrote again"
+        reached.append(operation.label)
+    expected = {label for label in NOT_REACHED if label.split(" ")[1] in creating}
+    assert set(not_reached) == expected, "\n".join(f"{k}: {v}" for k, v in not_reached.items())
+    assert len(reached) + len(expected) == len(walked)
+
+
+async def test_keys_are_per_caller(staff_client: httpx.AsyncClient) -> None:
+    from shared.auth.principal import Role
+    from tests.conftest import bearer
+
+    key = {"Idempotency-Key": "shared-" + uuid.uuid4().hex}
+    body = {"code": "D-IDEM", "name": "幂等部门"}
+    first = await staff_client.post("/v1/staff/departments", json=body, headers=key)
+    assert first.status_code == 201, first.text
+    other_admin = bearer(Role.ADMIN, subject="user:777")
+    second = await staff_client.post(
+        "/v1/staff/departments", json=body, headers={**key, **other_admin}
+    )
+    # Another caller's key is not ours: it runs, and meets the duplicate code.
+    assert second.status_code == 409
+    assert second.json()["type"] == "urn:kam:problem:duplicate"
