@@ -36,7 +36,13 @@ from services.clients.bids.schemas import (
 from services.clients.opportunities.models import Opportunity
 from services.clients.org.repository import OrgRepository
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import (
+    InvalidTransition,
+    NotFound,
+    RecordClosed,
+    UnmetPrerequisite,
+    UnprocessableContent,
+)
 from shared.money import Money
 
 OwnerScope = Collection[int] | None
@@ -175,7 +181,7 @@ class BidService:
     ) -> Bid:
         opportunity = await self._opportunity(opportunity_id, owner_ids)
         if opportunity.status != "open":
-            raise Conflict(
+            raise RecordClosed(
                 f"opportunity {opportunity_id} is {opportunity.status}; no new bid",
                 extra={"reason": "opportunity_closed"},
             )
@@ -249,7 +255,9 @@ class BidService:
         try:
             check_result(data.result, bid.submission_deadline, now)
         except BidRuleBroken as broken:
-            raise Conflict(str(broken), extra={"reason": "before_submission_deadline"}) from None
+            raise UnmetPrerequisite(
+                str(broken), extra={"reason": "before_submission_deadline"}
+            ) from None
         before = self._summary(bid)
         bid.result = data.result.value
         bid.result_note = data.note
@@ -286,7 +294,7 @@ class BidService:
     @staticmethod
     def _undecided(bid: Bid) -> None:
         if bid.result is not None:
-            raise Conflict(
+            raise InvalidTransition(
                 f"bid {bid.id} is already decided ({bid.result})", extra={"result": bid.result}
             )
 

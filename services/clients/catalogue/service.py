@@ -15,7 +15,7 @@ from services.clients.catalogue.models import Product
 from services.clients.catalogue.repository import ProductRepository
 from services.clients.catalogue.schemas import ProductCreate, ProductRead, ProductUpdate
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import Duplicate, NotFound, UnprocessableContent
 from shared.money import Money
 
 
@@ -23,8 +23,8 @@ def product_missing(product_id: int) -> NotFound:
     return NotFound(f"product {product_id} does not exist")
 
 
-def _duplicate_code(code: str) -> Conflict:
-    return Conflict(f"product code {code} is already in use", extra={"reason": "duplicate_code"})
+def _duplicate_code(code: str) -> Duplicate:
+    return Duplicate(f"product code {code} is already in use", extra={"reason": "duplicate_code"})
 
 
 class CatalogueService:

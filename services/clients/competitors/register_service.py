@@ -19,15 +19,15 @@ from services.clients.competitors.register_schemas import (
     CompetitorUpdate,
 )
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import Duplicate, NotFound, UnprocessableContent
 
 
 def competitor_missing(competitor_id: int) -> NotFound:
     return NotFound(f"competitor {competitor_id} does not exist")
 
 
-def _duplicate_name(name: str) -> Conflict:
-    return Conflict(f"competitor {name} is already registered", extra={"reason": "duplicate_name"})
+def _duplicate_name(name: str) -> Duplicate:
+    return Duplicate(f"competitor {name} is already registered", extra={"reason": "duplicate_name"})
 
 
 class CompetitorRegister:

@@ -23,7 +23,7 @@ from services.clients.receivables.schemas import (
 )
 from shared.contract_shape import answer_headers
 from shared.db import SessionDep
-from shared.errors import Conflict, NotFound, problem_responses
+from shared.errors import LimitExceeded, NotFound, UnmetPrerequisite, problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, cursor_key, encode_cursor
 
 router = APIRouter(prefix="/v1/clients/erp", tags=["receivables"])
@@ -132,7 +132,9 @@ async def add_webhook_secret(
 ) -> WebhookSecretCreated:
     secrets = WebhookSecrets(session)
     if len(await secrets.active()) >= MAX_ACTIVE_SECRETS:
-        raise Conflict(f"{MAX_ACTIVE_SECRETS} webhook secrets are valid already; retire one first")
+        raise LimitExceeded(
+            f"{MAX_ACTIVE_SECRETS} webhook secrets are valid already; retire one first"
+        )
     record = await secrets.add(actor)
     assert record.id is not None
     audit_trail(session).record(
@@ -166,7 +168,7 @@ async def retire_webhook_secret(
     if record.retired_at is not None:
         return secret_read(record)
     if len(await secrets.active()) + len(settings.erp_webhook_secrets) <= 1:
-        raise Conflict(
+        raise UnmetPrerequisite(
             "this is the last valid webhook secret: no delivery could be verified without it; "
             "add its successor first"
         )

@@ -70,7 +70,13 @@ from services.clients.opportunities.schemas import (
 from services.clients.org.service import OrgService, owner_problem
 from shared.auth.principal import Principal
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import (
+    InvalidTransition,
+    NotFound,
+    RecordClosed,
+    UnmetPrerequisite,
+    UnprocessableContent,
+)
 from shared.money import MAX_ABS_AMOUNT, Money
 from shared.periods import Month
 from shared.personal_data import mask_email, mask_phone
@@ -295,7 +301,7 @@ class OpportunityService:
     async def _writable_account(self, account_id: int, owner_ids: OwnerScope) -> Account:
         account = await self.accounts.visible(account_id, owner_ids)
         if account.status == ARCHIVED:
-            raise Conflict(
+            raise RecordClosed(
                 f"account {account_id} is archived; restore it before changing its opportunities",
                 extra={"reason": "account_archived"},
             )
@@ -380,13 +386,15 @@ class OpportunityService:
         for row in await self.stages.all():
             if row.outcome == Outcome.OPEN and row.active:
                 return row
-        raise Conflict("the pipeline has no open stage in use", extra={"reason": "no_open_stage"})
+        raise UnmetPrerequisite(
+            "the pipeline has no open stage in use", extra={"reason": "no_open_stage"}
+        )
 
     async def _closing_stage(self, outcome: Outcome) -> PipelineStage:
         for row in await self.stages.all():
             if row.outcome == outcome and row.active:
                 return row
-        raise Conflict(
+        raise UnmetPrerequisite(
             f"the pipeline has no {outcome.value} stage in use", extra={"reason": "no_stage"}
         )
 
@@ -551,7 +559,7 @@ class OpportunityService:
     @staticmethod
     def _require_open(opportunity: Opportunity) -> None:
         if opportunity.status != Outcome.OPEN:
-            raise Conflict(
+            raise RecordClosed(
                 f"opportunity {opportunity.id} is {opportunity.status}; only an open "
                 "opportunity can be changed",
                 extra={"reason": "closed"},
@@ -631,7 +639,7 @@ class OpportunityService:
         target = stage_of(await self._stage(data.stage_code))
         problem = move_problem(current, target)
         if problem is not None:
-            raise Conflict(problem, extra={"reason": "stage_move_refused"})
+            raise InvalidTransition(problem, extra={"reason": "stage_move_refused"})
         probability, reason = probability_in(target, data.probability, data.probability_reason)
         problem = probability_problem(probability, target, reason)
         if problem is not None:
@@ -651,7 +659,7 @@ class OpportunityService:
         current = stage_of(await self._stage(opportunity.stage_code))
         problem = close_problem(current)
         if problem is not None:
-            raise Conflict(problem, extra={"reason": "closed"})
+            raise InvalidTransition(problem, extra={"reason": "closed"})
         target = stage_of(await self._closing_stage(outcome))
         before = snapshot(opportunity)
         at = self.now()
@@ -679,7 +687,7 @@ class OpportunityService:
         current = stage_of(await self._stage(opportunity.stage_code))
         problem = close_problem(current)
         if problem is not None:
-            raise Conflict(problem, extra={"reason": "closed"})
+            raise InvalidTransition(problem, extra={"reason": "closed"})
         if data.contract_id is not None:
             contract = await self._linkable_contract(data.contract_id, opportunity, owner_ids)
         else:
@@ -733,7 +741,7 @@ class OpportunityService:
                 "reference",
             )
         if contract.status not in SIGNED_STATUSES:
-            raise Conflict(
+            raise UnmetPrerequisite(
                 f"contract {contract_id} is {contract.status}; sign it before winning with it",
                 extra={"reason": "contract_not_signed"},
             )
@@ -812,7 +820,7 @@ class OpportunityService:
         target = stage_of(await self._stage(data.stage_code))
         problem = reopen_problem(current, target)
         if problem is not None:
-            raise Conflict(problem, extra={"reason": "reopen_refused"})
+            raise InvalidTransition(problem, extra={"reason": "reopen_refused"})
         before = snapshot(opportunity)
         opportunity.stage_code = target.code
         opportunity.status = Outcome.OPEN.value

@@ -16,15 +16,21 @@ from services.clients.opportunities.repository import StageRepository
 from services.clients.opportunities.rules import Outcome
 from services.clients.opportunities.schemas import StageCreate, StageRead, StageUpdate
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import (
+    Duplicate,
+    InvalidTransition,
+    NotFound,
+    UnmetPrerequisite,
+    UnprocessableContent,
+)
 
 
 def stage_missing(code: str) -> NotFound:
     return NotFound(f"stage {code} does not exist")
 
 
-def _position_taken(position: int) -> Conflict:
-    return Conflict(
+def _position_taken(position: int) -> Duplicate:
+    return Duplicate(
         f"another stage is at position {position}", extra={"reason": "duplicate_position"}
     )
 
@@ -70,14 +76,14 @@ class PipelineService:
             async with self.repository.session.begin_nested():
                 return await self.repository.add(stage)
         except IntegrityError as exc:  # a concurrent write took the code or the position
-            raise Conflict(
+            raise Duplicate(
                 f"stage {stage.code} or position {stage.position} is already taken",
                 extra={"reason": "duplicate_stage"},
             ) from exc
 
     async def create(self, data: StageCreate, actor: int | None) -> PipelineStage:
         if await self.repository.get(data.code) is not None:
-            raise Conflict(f"stage {data.code} already exists", extra={"reason": "duplicate_code"})
+            raise Duplicate(f"stage {data.code} already exists", extra={"reason": "duplicate_code"})
         if await self.repository.at_position(data.position) is not None:
             raise _position_taken(data.position)
         stage = await self._save(PipelineStage(**data.model_dump(), outcome=Outcome.OPEN.value))
@@ -100,13 +106,13 @@ class PipelineService:
                 )
         if changes.get("active") is False and stage.active:
             if stage.outcome != Outcome.OPEN:
-                raise Conflict(
+                raise InvalidTransition(
                     f"stage {code} is the {stage.outcome} stage; it cannot be retired",
                     extra={"reason": "closing_stage"},
                 )
             in_it = await self.repository.open_opportunities_in(code)
             if in_it:
-                raise Conflict(
+                raise UnmetPrerequisite(
                     f"{in_it} open opportunities are in stage {code}; move them first",
                     extra={"reason": "stage_in_use", "open_opportunities": in_it},
                 )

@@ -39,7 +39,13 @@ from services.clients.quotations.schemas import (
     QuotationUpdate,
 )
 from shared.concurrency import check_if_match
-from shared.errors import Conflict, NotFound, UnprocessableContent
+from shared.errors import (
+    InvalidTransition,
+    NotFound,
+    RecordClosed,
+    UnmetPrerequisite,
+    UnprocessableContent,
+)
 from shared.money import Money
 
 OwnerScope = Collection[int] | None
@@ -284,7 +290,7 @@ class QuotationService:
         self._require_state(quotation, QuotationState.DRAFT, "submitted")
         await self._require_latest(quotation, "submitted")
         if quotation.valid_until < self.today():
-            raise Conflict(
+            raise UnmetPrerequisite(
                 f"quotation {quotation_id} was valid until {quotation.valid_until}; "
                 "change valid_until before submitting it",
                 extra={"reason": "validity_passed"},
@@ -443,7 +449,7 @@ class QuotationService:
             check_if_match(if_match, quotation.version)
         shown = state_on(QuotationState(quotation.state), quotation.valid_until, self.today())
         if not may_move(shown, target) or shown is QuotationState.EXPIRED:
-            raise Conflict(
+            raise InvalidTransition(
                 f"quotation {quotation_id} is {shown.value}; it cannot become {target.value}",
                 extra={"state": shown.value},
             )
@@ -486,7 +492,7 @@ class QuotationService:
     async def _open_opportunity(self, opportunity_id: int, owner_ids: OwnerScope) -> Opportunity:
         opportunity = await self._opportunity(opportunity_id, owner_ids)
         if opportunity.status != OPEN:
-            raise Conflict(
+            raise RecordClosed(
                 f"opportunity {opportunity_id} is {opportunity.status}; its quotation is closed",
                 extra={"reason": "opportunity_closed"},
             )
@@ -495,7 +501,7 @@ class QuotationService:
     async def _next_revision(self, opportunity_id: int) -> int:
         await self.repository.lock_opportunity_quotations(opportunity_id)
         if await self.repository.accepted_of(opportunity_id) is not None:
-            raise Conflict(
+            raise InvalidTransition(
                 f"the quotation of opportunity {opportunity_id} was accepted; "
                 "no new version can be made",
                 extra={"reason": "quotation_accepted"},
@@ -515,7 +521,7 @@ class QuotationService:
 
     async def _require_latest(self, quotation: Quotation, doing: str) -> None:
         if not await self._is_latest(quotation):
-            raise Conflict(
+            raise InvalidTransition(
                 f"quotation {quotation.id} is not the latest version of the opportunity's "
                 f"quotation; only the latest can be {doing}",
                 extra={"reason": "not_latest_version"},
@@ -524,7 +530,7 @@ class QuotationService:
     @staticmethod
     def _require_state(quotation: Quotation, state: QuotationState, doing: str) -> None:
         if quotation.state != state.value:
-            raise Conflict(
+            raise InvalidTransition(
                 f"quotation {quotation.id} is {quotation.state}; only a {state.value} "
                 f"quotation can be {doing}",
                 extra={"state": quotation.state},
