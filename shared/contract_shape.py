@@ -24,6 +24,7 @@ from pydantic import TypeAdapter
 
 from shared.idempotency import HEADER as IDEMPOTENCY_HEADER
 from shared.idempotency import Idempotency
+from shared.labels import document_enum_labels
 from shared.references import annotate_references
 from shared.routes import api_routes
 
@@ -191,6 +192,7 @@ def document_models(app: FastAPI, service: str, models: Mapping[str, TypeAdapter
             return app.openapi_schema
         document = original()
         add_models(document, models)
+        document_enum_labels(document)  # the added models' enums get their labels too
         _titles_are_names(document)
         annotate_references(service, document)
         app.openapi_schema = document

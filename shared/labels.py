@@ -156,10 +156,50 @@ LABELS: dict[str, tuple[str, str]] = {
     "join": ("加入", "Join"), "leave": ("离开", "Leave"), "absolute": ("绝对值", "Absolute"),
     "decomposition": ("分解目标", "Decomposition"), "none": ("无目标", "None"),
     "attainment": ("达成率", "Attainment"), "actual": ("实际值", "Actual"),
+    # more sort orders (accounts, tickets, visits, invoices)
+    "credit_score": ("信用评分升序", "Credit score, lowest first"),
+    "-credit_score": ("信用评分降序", "Credit score, highest first"),
+    "sla_due": ("SLA 到期最近优先", "SLA deadline, nearest first"),
+    "severity": ("严重程度从高到低", "Severity, most severe first"),
+    "-severity": ("严重程度从低到高", "Severity, least severe first"),
+    "planned_on": ("计划日期升序", "Planned date, earliest first"),
+    "-planned_on": ("计划日期降序", "Planned date, latest first"),
+    "next_due_date": ("到期日升序", "Next due date, earliest first"),
+    "-next_due_date": ("到期日降序", "Next due date, latest first"),
+    "-days_overdue": ("逾期天数降序", "Days overdue, most first"),
+    # selling: opportunities, pipeline, quotations, bids, competitors
+    "product": ("产品", "Product"), "competitor": ("竞争对手", "Competitor"),
+    "pipeline_stage": ("销售阶段", "Pipeline stage"), "opportunity": ("销售机会", "Opportunity"),
+    "quotation": ("报价单", "Quotation"), "bid": ("招投标", "Bid"),
+    "competitor_presence": ("竞争对手信息", "Competitor presence"),
+    "won": ("赢单", "Won"), "withdrawn": ("弃标", "Withdrawn"),
+    "pending_approval": ("待审批", "Pending approval"), "accepted": ("已接受", "Accepted"),
+    "questions": ("答疑截止", "Questions deadline"),
+    "submission": ("投标截止", "Submission deadline"), "opening": ("开标", "Opening"),
+    "influencer": ("影响者", "Influencer"), "technical": ("技术把关", "Technical evaluator"),
+    "buyer": ("采购", "Buyer"),
+    # ERP receipts, webhook secrets, API keys
+    "applied_with_warnings": ("已入账（有警告）", "Applied with warnings"),
+    "conflict": ("冲突", "Conflict"),
+    "invoice_cancelled": ("发票已取消", "Invoice cancelled"),
+    "currency_mismatch": ("币种不符", "Currency mismatch"),
+    "line_missing": ("发票行不存在", "Invoice line missing"),
+    "line_settled": ("发票行已结清", "Line already settled"),
+    "exceeds_open_amount": ("超出未收金额", "Exceeds the open amount"),
+    "amount_differs": ("金额不一致", "Amount differs"),
+    "account_differs": ("客户不一致", "Account differs"),
+    "received_on_differs": ("收款日期不一致", "Received date differs"),
+    "erp_webhook_secret": ("ERP 回调密钥", "ERP webhook secret"),
+    "api": ("接口创建", "Created through the API"), "settings": ("配置文件", "From the settings"),
+    "erp:write": ("ERP 写入", "ERP write"),
+    # exports
+    "json": ("JSON", "JSON"), "zh-CN": ("简体中文", "Chinese (Simplified)"),
+    "en": ("英文", "English"),
 }  # fmt: skip
 
 BY_ENUM: dict[str, dict[str, tuple[str, str]]] = {
     "InvoiceStatus": {"open": ("未付清", "Open")},
+    "ErpInvoice.status": {"open": ("未付清", "Open")},
     "TaskStatus": {"open": ("待催收", "Open")},
     "WorkItemState": {"open": ("待办", "Open")},
     "CycleState": {"open": ("已开启", "Open"), "closed": ("已结束", "Closed")},
@@ -169,6 +209,13 @@ BY_ENUM: dict[str, dict[str, tuple[str, str]]] = {
     "AuditEntity": {"grade": ("客户分级", "Grade"), "access": ("访问", "Access")},
     "DaySource": {"admin": ("管理员设定", "Set by an administrator")},
     "VisitSource": {"manual": ("手工录入", "Entered by hand")},
+    "AccountSort": {
+        "grade": ("分级从高到低", "Grade, best first (S to C)"),
+        "-grade": ("分级从低到高", "Grade, lowest first (C to S)"),
+    },
+    "Outcome": {"open": ("进行中", "Open"), "won": ("赢单", "Won"), "lost": ("输单", "Lost")},
+    "BidResult": {"won": ("中标", "Won"), "lost": ("未中标", "Lost")},
+    "QuotationState": {"rejected": ("已拒绝", "Rejected"), "expired": ("已过期", "Expired")},
 }
 
 
