@@ -284,3 +284,13 @@ def if_match(
     read = client.get(record, headers=headers)
     assert "etag" in read.headers, f"GET {record}: {read.status_code} {read.text[:200]}"
     return {**(headers or {}), "If-Match": read.headers["etag"]}
+
+
+async def get_as_sent_without_language(
+    client: httpx.AsyncClient, url: str, **kwargs: Any
+) -> httpx.Response:
+    """GET ``url`` without the suite's ``Accept-Language: en``: what a caller who states no
+    language gets (the company default, zh-CN)."""
+    request = client.build_request("GET", url, **kwargs)
+    del request.headers["Accept-Language"]
+    return await client.send(request)

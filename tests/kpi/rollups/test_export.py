@@ -8,6 +8,7 @@ from openpyxl import load_workbook
 
 from services.kpi.rollups.service import EXPORT_COLUMNS
 from services.kpi.rollups.spreadsheet import XLSX_MEDIA_TYPE, xlsx_chunks
+from tests.conftest import get_as_sent_without_language
 from tests.kpi.conftest import employee_event, make_indicator, make_template, seed_org
 
 
@@ -78,7 +79,9 @@ async def test_the_cycle_exports_in_chinese_by_default_with_the_managers_name(
         "name": "中文导出", "period": "2026-11", "template_ids": [template["id"]],
         "department_ids": [94]})  # fmt: skip
     assert cycle.status_code == 201, cycle.text
-    response = await kpi_client.get(f"/v1/kpi/cycles/{cycle.json()['id']}/export")
+    response = await get_as_sent_without_language(
+        kpi_client, f"/v1/kpi/cycles/{cycle.json()['id']}/export"
+    )
     assert response.status_code == 200, response.text
     text = response.content.decode("utf-8")
     assert text.startswith("\ufeff员工编号,工号,姓名,部门编号,上级,")
