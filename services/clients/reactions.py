@@ -55,6 +55,7 @@ from services.clients.workitems.producers import (
     escalation_item,
 )
 from services.clients.workitems.queries import WorkItemQueries
+from shared.concurrency import etag_for
 
 
 @dataclass(frozen=True)
@@ -133,8 +134,13 @@ class OpportunityWon:
         )
         contract = await self.contracts.create(won.account_id, draft, owner_ids, actor_employee_id)
         assert contract.id is not None
+        # The draft was made just now, in this transaction: its own version is the one signed.
         signed = await self.contracts.sign(
-            contract.id, ContractSign(signed_on=won.signed_on), None, owner_ids, actor_employee_id
+            contract.id,
+            ContractSign(signed_on=won.signed_on),
+            etag_for(contract.version),
+            owner_ids,
+            actor_employee_id,
         )
         await self.quotations.carry_into_contract(
             won.opportunity_id, contract.id, actor_employee_id

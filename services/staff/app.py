@@ -9,6 +9,7 @@ from services.staff.audit.router import router as audit_router
 from services.staff.departments.router import router as departments_router
 from services.staff.employees.router import router as employees_router
 from services.staff.idempotency_keys import StaffIdempotencyKey
+from services.staff.identity.admin_router import api_key_scopes as api_key_scopes_router
 from services.staff.identity.admin_router import api_keys as api_keys_router
 from services.staff.identity.admin_router import users as users_router
 from services.staff.identity.auth_router import router as auth_router
@@ -61,6 +62,7 @@ def create_app(settings: StaffSettings | None = None) -> FastAPI:
             auth_router,
             users_router,
             api_keys_router,
+            api_key_scopes_router,
             audit_router,
             positions_router,
             employees_router,

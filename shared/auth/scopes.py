@@ -1,4 +1,4 @@
-"""The scopes an API key may hold: the published list (``GET /v1/staff/api-keys/scopes``).
+"""The scopes an API key may hold: the published list (``GET /v1/staff/api-key-scopes``).
 
 A key is created with scopes from this list only (another is a 422); a route admits a
 scope through its :class:`shared.auth.policy.Policy`. Add a scope here, with what it lets a

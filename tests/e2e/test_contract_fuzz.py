@@ -65,6 +65,9 @@ CONFIG: dict[str, object] = {
         "positive_data_acceptance": {
             "expected-statuses": ["2XX", 400, 401, 403, 404, 409, 412, 415, 422, 428, 429],
         },
+        # A missing If-Match is answered 428 Precondition Required (RFC 6585), the status
+        # made for it; the contract declares the header required.
+        "missing_required_header": {"expected-statuses": [400, 401, 403, 406, 415, 422, 428]},
     },
     "request-timeout": 15,
     "suppress-health-check": ["too_slow", "filter_too_much", "data_too_large"],

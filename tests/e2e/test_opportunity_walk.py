@@ -24,7 +24,7 @@ import pytest
 
 from deploy.processes import Stack
 from shared.periods import Month
-from tests.conftest import LoginFactory
+from tests.conftest import LoginFactory, if_match
 from tests.polling import eventually, ok
 
 pytestmark = pytest.mark.e2e
@@ -85,8 +85,8 @@ def team(gateway: httpx.Client, approver: httpx.Client) -> dict[str, int]:
             "qualifications": {"education_level": "bachelor", "min_years_experience": 3}}),
             201)  # fmt: skip
         base = f"/v1/staff/positions/{created['position_id']}/versions/1"
-        ok(gateway.post(f"{base}/submit"))
-        ok(approver.post(f"{base}/approve"))
+        ok(gateway.post(f"{base}/submit", headers=if_match(gateway, base)))
+        ok(approver.post(f"{base}/approve", headers=if_match(approver, base)))
     people: dict[str, int] = {}
     for key, position in (("lead", "LEAD"), ("kam", "KAM"), ("admin", None)):
         body = {"employee_no": f"O{RUN}{key.upper()}", "name": f"商机{key}",

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from services.clients.pipeline.rules import GroupBy
 from shared.money import ExactDecimal, Money
 
-MonthText = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+MonthText = Annotated[str, StringConstraints(pattern=r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$")]
 MAX_MONTHS = 24
 
 _CNY = {"currency": "CNY"}

@@ -35,6 +35,11 @@ users = APIRouter(prefix="/v1/staff/users", tags=["users"], dependencies=[Depend
 api_keys = APIRouter(
     prefix="/v1/staff/api-keys", tags=["api-keys"], dependencies=[Depends(ADMIN_ONLY)]
 )
+# Beside, not under, /api-keys: a literal sibling of /api-keys/{key_id} made that path
+# advertise DELETE in a 405's Allow header.
+api_key_scopes = APIRouter(
+    prefix="/v1/staff/api-key-scopes", tags=["api-keys"], dependencies=[Depends(ADMIN_ONLY)]
+)
 Admin = Annotated[Principal, Depends(ADMIN_ONLY)]
 DENIED = (401, 403)
 
@@ -114,8 +119,8 @@ async def create_api_key(
     )
 
 
-@api_keys.get(
-    "/scopes",
+@api_key_scopes.get(
+    "",
     response_model=list[ApiKeyScopeRead],
     summary="The scopes an API key may be given, and what each lets a machine do",
     responses=problem_responses(*DENIED),

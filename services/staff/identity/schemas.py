@@ -137,7 +137,7 @@ class ApiKeyCreate(BaseModel):
 
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     scopes: list[ApiKeyScope] = Field(
-        min_length=1, max_length=10, description="From GET /v1/staff/api-keys/scopes."
+        min_length=1, max_length=10, description="From GET /v1/staff/api-key-scopes."
     )
 
 

@@ -12,6 +12,7 @@ from services.clients.competitors.presence_rules import win_rate
 from shared.auth.principal import Role
 from tests.clients.conftest import KAM, LEAD, acting, create_account
 from tests.clients.quotations.test_api import create_opportunity
+from tests.conftest import post_current
 
 AS_KAM = acting(KAM, Role.ACCOUNT_MANAGER)
 
@@ -97,8 +98,10 @@ async def test_wins_and_losses_per_competitor(clients: httpx.AsyncClient) -> Non
         assert (
             await observe(clients, account["id"], rival, opportunity_id=opportunity["id"])
         ).status_code == 201
-    win = await clients.post(
-        f"/v1/clients/opportunities/{won['id']}/win",
+    win = await post_current(
+        clients,
+        f"/v1/clients/opportunities/{won['id']}",
+        "/win",
         json={
             "contract": {
                 "number": f"HT-{uuid.uuid4().hex[:6]}",
@@ -108,8 +111,10 @@ async def test_wins_and_losses_per_competitor(clients: httpx.AsyncClient) -> Non
         },
     )
     assert win.status_code == 200, win.text
-    lose = await clients.post(
-        f"/v1/clients/opportunities/{lost['id']}/lose",
+    lose = await post_current(
+        clients,
+        f"/v1/clients/opportunities/{lost['id']}",
+        "/lose",
         json={"reason": "价格高于中标价约8%", "competitor_id": rival},
     )
     assert lose.status_code == 200, lose.text

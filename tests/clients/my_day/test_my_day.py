@@ -25,6 +25,7 @@ from tests.clients.conftest import (
 from tests.clients.receivables.conftest import erp_app  # noqa: F401 - the fixture
 from tests.clients.receivables.factories import deliver, invoice_event
 from tests.clients.tickets.factories import open_ticket
+from tests.conftest import post_current
 
 MY_DAY = "/v1/clients/me/day"
 AS_KAM = acting(KAM, Role.ACCOUNT_MANAGER)
@@ -90,7 +91,9 @@ async def _kams_day(app: FastAPI, client: httpx.AsyncClient) -> dict[str, Any]:
             },
         )
         assert contract.status_code == 201, contract.text
-        signed = await client.post(f"/v1/clients/contracts/{contract.json()['id']}/sign", json={})
+        signed = await post_current(
+            client, f"/v1/clients/contracts/{contract.json()['id']}", "/sign", json={}
+        )
         assert signed.status_code == 200, signed.text
         made[f"contract_{account['id']}"] = contract.json()["id"]
     invoice = invoice_event("INV-DAY", code, [((today - timedelta(days=10)).isoformat(), "100.00")])

@@ -21,6 +21,7 @@ from tests.clients.conftest import (
     create_account,
     create_contact,
 )
+from tests.conftest import post_current
 
 OPPORTUNITIES = "/v1/clients/opportunities"
 PRODUCTS = "/v1/clients/products"
@@ -83,7 +84,8 @@ async def open_one(
 async def post(
     client: httpx.AsyncClient, path: str, body: dict[str, Any], **headers: str
 ) -> httpx.Response:
-    return await client.post(path, json=body, headers=headers)
+    record, action = path.rsplit("/", 1)
+    return await post_current(client, record, f"/{action}", json=body, headers=headers)
 
 
 async def test_an_opportunity_opens_in_the_first_stage_with_its_team_contacts_and_lines(
@@ -273,7 +275,7 @@ async def test_won_with_a_linked_contract_must_be_a_signed_one_of_the_account(
     assert (await post(clients, win, {"contract_id": 987654})).status_code == 404
     both = await post(clients, win, {})
     assert both.status_code == 422
-    signed = await clients.post(f"/v1/clients/contracts/{unsigned}/sign", json={})
+    signed = await post_current(clients, f"/v1/clients/contracts/{unsigned}", "/sign", json={})
     assert signed.status_code == 200, signed.text
     won = await post(clients, win, {"contract_id": unsigned})
     assert won.status_code == 200, won.text

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from tests.clients.conftest import ACCOUNTS, KAM, create_account, employee_event, feed_org
+from tests.conftest import post_current
 
 HANDOVERS = "/v1/clients/handovers"
 OPPORTUNITIES = "/v1/clients/opportunities"
@@ -69,11 +70,11 @@ async def test_a_departure_hands_over_open_opportunities_and_team_places(
     sign = {"number": f"HT-{uuid.uuid4().hex[:8]}", "start_date": "2026-12-01",
             "end_date": "2027-11-30", "signed_on": "2026-12-01"}  # fmt: skip
     assert (
-        await clients.post(f"{OPPORTUNITIES}/{won['id']}/win", json={"contract": sign})
+        await post_current(clients, f"{OPPORTUNITIES}/{won['id']}", "/win", json={"contract": sign})
     ).status_code == 200
     for closed in (lost, closed_team):
-        response = await clients.post(
-            f"{OPPORTUNITIES}/{closed['id']}/lose", json={"reason": "价格"}
+        response = await post_current(
+            clients, f"{OPPORTUNITIES}/{closed['id']}", "/lose", json={"reason": "价格"}
         )
         assert response.status_code == 200, response.text
 

@@ -34,7 +34,7 @@ from tests.clients.conftest import (
     create_account,
     feed_org,
 )
-from tests.conftest import token_for
+from tests.conftest import get_as_sent_without_language, post_current, token_for
 from tests.kpi.conftest import employee_event, make_indicator, seed_org
 
 PIPELINE = "/v1/clients/pipeline"
@@ -59,15 +59,15 @@ async def opportunity(
 async def win(client: httpx.AsyncClient, opportunity_id: int, number: str) -> None:
     contract = {"number": number, "start_date": TODAY.isoformat(),
                 "end_date": (TODAY + timedelta(days=365)).isoformat()}  # fmt: skip
-    response = await client.post(
-        f"/v1/clients/opportunities/{opportunity_id}/win", json={"contract": contract}
+    response = await post_current(
+        client, f"/v1/clients/opportunities/{opportunity_id}", "/win", json={"contract": contract}
     )
     assert response.status_code == 200, response.text
 
 
 async def lose(client: httpx.AsyncClient, opportunity_id: int) -> None:
-    response = await client.post(
-        f"/v1/clients/opportunities/{opportunity_id}/lose", json={"reason": "价格高"}
+    response = await post_current(
+        client, f"/v1/clients/opportunities/{opportunity_id}", "/lose", json={"reason": "价格高"}
     )
     assert response.status_code == 200, response.text
 
@@ -160,8 +160,11 @@ async def test_each_role_counts_only_what_it_may_see(clients: httpx.AsyncClient)
 
 async def test_conversion_and_win_rates(clients: httpx.AsyncClient) -> None:
     ids = await seed(clients)
-    moved = await clients.post(
-        f"/v1/clients/opportunities/{ids['qualified']}/stage", json={"stage_code": "proposal"}
+    moved = await post_current(
+        clients,
+        f"/v1/clients/opportunities/{ids['qualified']}",
+        "/stage",
+        json={"stage_code": "proposal"},
     )
     assert moved.status_code == 200, moved.text
     response = await clients.get(f"{PIPELINE}/conversion", params={"first_month": MONTH})
@@ -183,8 +186,8 @@ async def test_the_report_exports_xlsx_with_chinese_headers_and_names(
     clients: httpx.AsyncClient,
 ) -> None:
     await seed(clients)
-    response = await clients.get(
-        f"{PIPELINE}/report", params={"first_month": MONTH, "format": "xlsx"}
+    response = await get_as_sent_without_language(
+        clients, f"{PIPELINE}/report", params={"first_month": MONTH, "format": "xlsx"}
     )
     assert response.status_code == 200, response.text
     workbook = load_workbook(io.BytesIO(response.content))

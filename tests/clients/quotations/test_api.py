@@ -21,6 +21,7 @@ from tests.clients.conftest import (
     employee_event,
     feed_org,
 )
+from tests.conftest import post_current
 
 ADMIN: dict[str, str] = {}  # the client's default token is an administrator's
 AS_KAM = acting(KAM, Role.ACCOUNT_MANAGER)
@@ -267,13 +268,17 @@ async def test_only_the_latest_is_sent_and_accepted_then_carried_into_the_contra
     assert stale_send.status_code == 409
     assert stale_send.json()["reason"] == "not_latest_version"
     for step in ("submit", "send", "accept"):
-        answer = await clients.post(f"/v1/clients/quotations/{second['id']}/{step}", headers=AS_KAM)
+        answer = await post_current(
+            clients, f"/v1/clients/quotations/{second['id']}", f"/{step}", headers=AS_KAM
+        )
         assert answer.status_code == 200, (step, answer.text)
     # An accepted quotation is final: no new version.
     closed = await clients.post(f"/v1/clients/quotations/{second['id']}/revisions", headers=AS_KAM)
     assert closed.status_code == 409
-    won = await clients.post(
-        f"/v1/clients/opportunities/{deal['opportunity']}/win",
+    won = await post_current(
+        clients,
+        f"/v1/clients/opportunities/{deal['opportunity']}",
+        "/win",
         json={
             "contract": {
                 "number": f"HT-{uuid.uuid4().hex[:6]}",

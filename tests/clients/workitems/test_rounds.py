@@ -30,7 +30,7 @@ from tests.clients.conftest import (
 )
 from tests.clients.tickets.factories import ago, open_ticket
 from tests.clients.workitems.conftest import open_items
-from tests.conftest import bearer
+from tests.conftest import bearer, post_current
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -130,8 +130,10 @@ async def test_a_contract_ending_within_the_notice_is_posted_and_closes_when_ren
         made = await clients.post(f"/v1/clients/accounts/{account['id']}/contracts", json=body)
         assert made.status_code == 201, made.text
         contract = made.json()
-        signing = await clients.post(
-            f"/v1/clients/contracts/{contract['id']}/sign",
+        signing = await post_current(
+            clients,
+            f"/v1/clients/contracts/{contract['id']}",
+            "/sign",
             json={"signed_on": (today - timedelta(days=299)).isoformat()},
         )
         assert signing.status_code == 200, signing.text

@@ -12,6 +12,7 @@ import httpx
 
 from tests.clients.conftest import employee_event as clients_employee_event
 from tests.clients.conftest import feed_org
+from tests.conftest import post_current
 from tests.kpi.collection.test_api import (
     CLIENTS,
     DEPARTMENT,
@@ -68,9 +69,13 @@ async def _activity(clients: httpx.AsyncClient) -> None:
     day = date.fromisoformat(today())
     contract = {"number": f"HT-{uuid.uuid4().hex[:8]}", "start_date": day.isoformat(),
                 "end_date": (day + timedelta(days=365)).isoformat()}  # fmt: skip
-    response = await clients.post(f"{CLIENTS}/opportunities/{won}/win", json={"contract": contract})
+    response = await post_current(
+        clients, f"{CLIENTS}/opportunities/{won}", "/win", json={"contract": contract}
+    )
     assert response.status_code == 200, response.text
-    response = await clients.post(f"{CLIENTS}/opportunities/{lost}/lose", json={"reason": "价格"})
+    response = await post_current(
+        clients, f"{CLIENTS}/opportunities/{lost}", "/lose", json={"reason": "价格"}
+    )
     assert response.status_code == 200, response.text
 
 

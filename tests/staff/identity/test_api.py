@@ -255,7 +255,7 @@ async def test_denials_and_key_changes_are_audited(
 
 
 async def test_api_key_scopes_come_from_the_published_list(staff_client: httpx.AsyncClient) -> None:
-    published = await staff_client.get("/v1/staff/api-keys/scopes")
+    published = await staff_client.get("/v1/staff/api-key-scopes")
     assert published.status_code == 200
     scopes = [entry["scope"] for entry in published.json()]
     assert "erp:write" in scopes

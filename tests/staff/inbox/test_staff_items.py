@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from services.staff.inbox.models import WorkItem
 from services.staff.notifications.senders import SmtpSender
 from shared.auth.principal import Role
-from tests.conftest import bearer
+from tests.conftest import bearer, post_current
 from tests.staff.conftest import (
     POSITIONS,
     SECOND_ADMIN,
@@ -78,7 +78,7 @@ async def test_a_version_awaiting_approval_reaches_its_approver_and_closes_when_
     draft = await make_position(client, "T-WI-KAM", department["id"], approve=False)
     url = f"{POSITIONS}/{draft['position_id']}/versions/1"
 
-    assert (await client.post(f"{url}/submit")).status_code == 200
+    assert (await post_current(client, url, "/submit")).status_code == 200
     [item] = await items(staff, wang["id"])
     assert item["kind"] == "position_approval" and item["source_service"] == "staff"
     assert item["title"] == "职位说明书「T-WI-KAM 职位T-WI-KAM」第 1 版待您审批"
@@ -86,11 +86,11 @@ async def test_a_version_awaiting_approval_reaches_its_approver_and_closes_when_
     assert await mails_sent(staff) == 1
     assert "职位说明书待审批" in str(mailed.mails[0]["Subject"])
 
-    assert (await client.post(f"{url}/return")).status_code == 200
+    assert (await post_current(client, url, "/return")).status_code == 200
     assert await items(staff, wang["id"]) == []  # returned: closed
-    assert (await client.post(f"{url}/submit")).status_code == 200
+    assert (await post_current(client, url, "/submit")).status_code == 200
     assert len(await items(staff, wang["id"])) == 1  # a new submission: a new item
-    approved = await client.post(f"{url}/approve", headers=as_person(wang["id"]))
+    approved = await post_current(client, url, "/approve", headers=as_person(wang["id"]))
     assert approved.status_code == 200, approved.text
     assert await items(staff, wang["id"]) == []
     assert len(await items(staff, wang["id"], "done")) == 2
@@ -98,9 +98,9 @@ async def test_a_version_awaiting_approval_reaches_its_approver_and_closes_when_
     revised = await client.post(f"{url}/revise")
     assert revised.status_code == 201, revised.text
     v2 = f"{POSITIONS}/{draft['position_id']}/versions/2"
-    assert (await client.post(f"{v2}/submit")).status_code == 200
+    assert (await post_current(client, v2, "/submit")).status_code == 200
     assert len(await items(staff, wang["id"])) == 1
-    assert (await client.post(f"{v2}/retire", headers=SECOND_ADMIN)).status_code == 200
+    assert (await post_current(client, v2, "/retire", headers=SECOND_ADMIN)).status_code == 200
     assert await items(staff, wang["id"]) == []  # withdrawn: closed
     assert await mails_sent(staff) == 2  # one mail per submission, never one per close
     assert await mails_sent(staff) == 0
@@ -121,7 +121,7 @@ async def test_the_approver_who_submitted_is_not_asked_the_next_one_up_is(
     lead = await make_employee(client, "WJ-2", position_code="T-WJ-LEAD")
     draft = await make_position(client, "T-WJ-KAM", team["id"], approve=False)
     url = f"{POSITIONS}/{draft['position_id']}/versions/1"
-    submitted = await client.post(f"{url}/submit", headers=as_person(lead["id"]))
+    submitted = await post_current(client, url, "/submit", headers=as_person(lead["id"]))
     assert submitted.status_code == 200, submitted.text
     assert await items(staff, lead["id"]) == []  # four eyes: never his own
     assert [i["kind"] for i in await items(staff, boss["id"])] == ["position_approval"]
@@ -184,7 +184,7 @@ async def test_staffs_own_items_respect_preferences_and_quiet_hours(
     assert chosen.status_code == 200, chosen.text
     draft = await make_position(client, "T-WK-KAM", department["id"], approve=False)
     url = f"{POSITIONS}/{draft['position_id']}/versions/1"
-    assert (await client.post(f"{url}/submit")).status_code == 200
+    assert (await post_current(client, url, "/submit")).status_code == 200
     assert [i["kind"] for i in await items(staff, wang["id"])] == ["position_approval"]
     assert await mails_sent(staff) == 0  # in the inbox, not mailed: he turned it off
 
