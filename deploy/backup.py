@@ -72,6 +72,16 @@ async def dump(admin_url: str, out: Path) -> Path:
     return out
 
 
+async def ensure_extensions(admin_url: str) -> None:
+    """The extensions the services' schemas use (pg_trgm for the accounts' search index),
+    which a dump of those schemas does not carry: made as shared.bootstrap makes them."""
+    conn = await asyncpg.connect(asyncpg_dsn(admin_url))
+    try:
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public")
+    finally:
+        await conn.close()
+
+
 async def user_objects(admin_url: str) -> list[str]:
     """Schemas other than the system's, and relations in ``public``: what makes a database
     not empty for a restore."""
@@ -116,6 +126,7 @@ async def restore(archive: Path, target_url: str, role_prefix: str = "kam_") -> 
             f"({', '.join(found[:10])}); restore into a new database, or drop this one first"
         )
     await ensure_service_roles(target_url, role_prefix)
+    await ensure_extensions(target_url)
     pg_restore = find_program("pg_restore", await server_major_version(target_url))
     dsn, env = libpq_invocation(target_url)
     options = ["--exit-on-error", "--single-transaction", f"--dbname={dsn}"]

@@ -234,7 +234,7 @@ def test_a_prospect_is_won_through_quotation_approval_and_bid_another_lost(
             "documents": [{"name": "营业执照", "done": True}, {"name": "技术方案"}]}),
             201)  # fmt: skip
         for viewer in (me, boss):
-            upcoming = ok(viewer.get(f"{CLIENTS}/bids/upcoming-deadlines", params={"days": 14}))
+            upcoming = ok(viewer.get(f"{CLIENTS}/bid-deadlines", params={"days": 14}))
             deadlines = {(r["kind"], r["at"][:19]) for r in upcoming if r["bid_id"] == bid["id"]}
             assert deadlines == {
                 ("questions", (submission - timedelta(days=2)).isoformat()[:19]),

@@ -193,10 +193,13 @@ def world(
 OWNED_PREFIXES = ("/v1/clients/",)
 SHARED = re.compile(
     r"^/v1/(staff/(departments|positions|employees)/|kpi/(indicators|templates|cycles|org)/"
-    r"|clients/exchange-rates/)"
+    r"|clients/(exchange-rates|products|competitors|pipeline-stages)/)"
 )
-NOT_FIXTURED = {"invoice_id", "task_id", "appraisal_id", "item_id", "approval_request_id"}
-# (approval requests are walked with their scope in tests/authz/test_walk.py)
+NOT_FIXTURED = {"invoice_id", "task_id", "appraisal_id", "item_id", "approval_request_id"} | {
+    "opportunity_id", "quotation_id", "bid_id", "competitor_presence_id",
+}  # fmt: skip
+# (approval requests and the sales records of issue 22 are walked with their scope, for
+# every persona, in tests/authz/test_walk.py; this e2e world does not create them)
 # Target plans are scoped like appraisals (an account manager reads his own targets only);
 # tests/kpi/targets/test_scope.py covers that scope.
 SCOPED_KPI = ("/v1/kpi/appraisals/", "/v1/kpi/target-plans/")
@@ -204,7 +207,7 @@ SCOPED_KPI = ("/v1/kpi/appraisals/", "/v1/kpi/target-plans/")
 
 def fill(path: str, ids: dict[str, int]) -> str:
     """The path with each parameter set to our object, or to an id nobody has."""
-    values = {"currency": "USD", "on_date": "2026-11-30", "version_no": "1"}
+    values = {"currency": "USD", "on_date": "2026-11-30", "version_no": "1", "stage_code": "lead"}
 
     def value(match: re.Match[str]) -> str:
         name = match.group(1)

@@ -45,7 +45,7 @@ def _one(bid: Bid, response: Response) -> BidRead:
 
 
 @router.get(
-    "/bids/upcoming-deadlines",
+    "/bid-deadlines",
     dependencies=[Depends(READ_ACCOUNTS)],
     response_model=list[BidDeadlineRead],
     summary="Coming bid deadlines (questions, submission, opening) for the caller's scope",

@@ -43,7 +43,9 @@ DENIED = (401, 403)
 )
 async def list_departments(
     service: DepartmentServiceDep,
-    parent_id: Annotated[int | None, Query(ge=1, description="Only children of this one.")] = None,
+    parent_id: Annotated[
+        int | None, Query(ge=1, le=2_147_483_647, description="Only children of this one.")
+    ] = None,
     q: Annotated[str | None, Query(max_length=100, description="Text in name or code.")] = None,
     limit: PageSize = 50,
     cursor: Cursor = None,

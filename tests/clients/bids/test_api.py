@@ -160,9 +160,7 @@ async def test_upcoming_deadlines_for_the_callers_scope(
             opening_at=None,
         )
     ).json()
-    mine = await clients.get(
-        "/v1/clients/bids/upcoming-deadlines", params={"days": 7}, headers=AS_KAM
-    )
+    mine = await clients.get("/v1/clients/bid-deadlines", params={"days": 7}, headers=AS_KAM)
     assert mine.status_code == 200, mine.text
     items = mine.json()
     assert [(d["bid_id"], d["kind"]) for d in items] == [
@@ -172,11 +170,11 @@ async def test_upcoming_deadlines_for_the_callers_scope(
     ]
     assert far["id"] not in {d["bid_id"] for d in items}
     wider = await clients.get(
-        "/v1/clients/bids/upcoming-deadlines", params={"days": 60}, headers=acting(MANAGER)
+        "/v1/clients/bid-deadlines", params={"days": 60}, headers=acting(MANAGER)
     )
     assert far["id"] in {d["bid_id"] for d in wider.json()}
     # LEAD's line (himself and 903) does not own the account: nothing to see.
-    theirs = await clients.get("/v1/clients/bids/upcoming-deadlines", headers=AS_LEAD)
+    theirs = await clients.get("/v1/clients/bid-deadlines", headers=AS_LEAD)
     assert theirs.json() == []
     assert (await clients.get(f"/v1/clients/bids/{bid['id']}", headers=AS_LEAD)).status_code == 404
 
