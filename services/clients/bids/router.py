@@ -159,7 +159,7 @@ async def update_bid(
     summary="Record the result: won (中标), lost (未中标) or withdrawn (弃标)",
     description=(
         "Won or lost only after the submission deadline; withdrawn at any time; once "
-        "(409 otherwise). If-Match is checked when sent."
+        "(409 otherwise). Needs If-Match."
     ),
     responses=problem_responses(401, 403, 404, 409, 412, 422),
 )

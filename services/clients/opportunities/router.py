@@ -199,7 +199,7 @@ async def update_opportunity(
     "/opportunities/{opportunity_id}/stage",
     dependencies=[Depends(WRITE_ACCOUNTS)],
     response_model=OpportunityDetail,
-    summary="Move an open opportunity to another open stage (If-Match checked when sent)",
+    summary="Move an open opportunity to another open stage (needs If-Match)",
     responses=problem_responses(401, 403, 404, 409, 412, 422, 400),
 )
 async def move_opportunity(

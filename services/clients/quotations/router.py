@@ -187,7 +187,7 @@ async def revise_quotation(
         "Above it: 202 with the above-authority request to the author's superior in the "
         "org chart (`Location` names it), the quotation `pending_approval`; approving "
         "makes it approved, refusing returns it to draft with the reason. Only the latest "
-        "version, a draft, still valid (409 otherwise). If-Match is checked when sent."
+        "version, a draft, still valid (409 otherwise). Needs If-Match."
     ),
     responses={
         202: {
