@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.idempotent_creations import creating_routes
 from tests.authz.personas import KAM, PERSONAS, SPECIALIST, Persona
 from tests.authz.walk import Operation, build_app, operations
-from tests.authz.world import Family, clients_family, feed_org, kpi_families
+from tests.authz.world import Family, clients_family, created, feed_org, kpi_families
 from tests.conftest import _client_in_transaction
 
 # Operation → why the walk's world cannot make it succeed (it is replayed by hand or by
@@ -120,6 +120,15 @@ async def family_of(service: Service) -> Family:
     if service.name == "kpi":
         return (await kpi_families(service.client))[0]
     family = await clients_family(service.client, service.document, KAM, 1)
+    # The examples name catalogue product 1 and competitor 1; which ids exist depends on
+    # what ran before, so the walk brings its own.
+    tag = uuid.uuid4().hex[:6]
+    family["product"] = await created(
+        service.client, service.document, "/v1/clients/products", code=f"I-{tag}"
+    )
+    family["competitor"] = await created(
+        service.client, service.document, "/v1/clients/competitors", name=f"幂等对手{tag}"
+    )
     # A renewal needs a signed contract.
     contract = f"/v1/clients/contracts/{family['contract']}"
     etag = (await service.client.get(contract)).headers["etag"]
