@@ -41,6 +41,7 @@ ENTITIES_ZH: dict[str, str] = {
     "work item": "待办事项",
     "stand-in": "代理安排",
     "dead delivery": "失败投递",
+    "dead work item": "失败待办",
     "cycle": "考核周期",
     "appraisal": "考核表",
     "indicator": "指标",

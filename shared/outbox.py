@@ -164,6 +164,49 @@ async def requeue_failed(
     return bool(result.rowcount)
 
 
+async def failed_messages(session: AsyncSession, table: Table, limit: int) -> list[Any]:
+    """Messages given up on (the receiver refused them), newest first: the dead letters."""
+    statement = (
+        select(table)
+        .where(table.c.status == OutboxStatus.FAILED.value)
+        .order_by(table.c.id.desc())
+        .limit(limit)
+    )
+    return list((await (await session.connection()).execute(statement)).all())
+
+
+async def retry_failed_message(session: AsyncSession, table: Table, message_id: int) -> Any:
+    """Give failed message ``message_id`` a fresh start with its own payload (same key, so
+    the receiver still sees one message); the row, or None when no such failed message."""
+    statement = (
+        update(table)
+        .where(table.c.id == message_id, table.c.status == OutboxStatus.FAILED.value)
+        .values(
+            status=OutboxStatus.PENDING.value,
+            attempts=0,
+            next_attempt_at=func.now(),
+            last_error=None,
+            response_status=None,
+        )
+        .returning(*table.c)
+    )
+    return (await (await session.connection()).execute(statement)).first()
+
+
+async def purge_delivered(session: AsyncSession, table: Table, older_than: timedelta) -> int:
+    """Delete messages the receiver confirmed more than ``older_than`` ago; how many went.
+
+    Only delivered ones: pending messages are work, failed ones wait for an operator.
+    The receiver deduplicates on its own side, so a purged key never comes back to matter.
+    """
+    statement = table.delete().where(
+        table.c.status == OutboxStatus.DELIVERED.value,
+        table.c.delivered_at < func.now() - older_than,
+    )
+    result = await (await session.connection()).execute(statement)
+    return int(result.rowcount or 0)
+
+
 @dataclass(frozen=True)
 class OutboxMessage:
     """One message as the dispatcher claimed it."""

@@ -28,7 +28,8 @@ ENTITIES = frozenset(
         "credit_adjustment", "cycle", "delivery", "department", "departure", "employee",
         "bid", "competitor", "competitor_presence", "erp_sync_run", "erp_webhook_secret", "event",
         "exchange_rate", "grade_change", "handover", "indicator", "invoice", "invoice_line",
-        "oauth_client", "opportunity", "ownership_change", "payment", "position", "position_item",
+        "oauth_client", "opportunity", "outbox_message", "ownership_change", "payment", "position",
+        "position_item",
         "position_version", "product", "quotation", "quotation_line", "request", "reward_penalty",
         "stage_change", "stand_in", "survey", "target_plan", "template", "template_item", "ticket",
         "ticket_event", "user", "visit", "work_item",
@@ -89,7 +90,11 @@ NAME_REFS: dict[str, str] = {
 
 # Where a name means something else in one service.
 SERVICE_REFS: dict[str, dict[str, str]] = {
-    "clients": {"parent_id": "account", "secret_id": "erp_webhook_secret"},
+    "clients": {
+        "parent_id": "account",
+        "secret_id": "erp_webhook_secret",
+        "message_id": "outbox_message",
+    },
     "staff": {"parent_id": "department", "item_id": "work_item"},
     "kpi": {"parent_id": "department"},
 }
@@ -105,6 +110,7 @@ SCHEMA_REFS: dict[str, str] = {
     "ReportLine": "opportunity",
     "WebhookSecretRead": "erp_webhook_secret",
     "WebhookSecretCreated": "erp_webhook_secret",
+    "DeadWorkItemRead": "outbox_message",
     # The ERP's events: their id is the event's (its webhook-id).
     "InvoiceUpserted": "event",
     "PaymentReceived": "event",

@@ -80,6 +80,9 @@ class ClientsSettings(ServiceSettings):
     erp_webhook_secrets: list[str] = Field(default_factory=list, max_length=8)
     erp_webhook_tolerance_seconds: int = Field(default=300, gt=0, le=3600)
     idempotency_purge_interval_seconds: float = Field(default=3600.0, ge=0)
+    # Work items staff confirmed are deleted from the outbox after this many hours (the
+    # hourly housekeeping round); failed ones stay for an administrator's retry.
+    outbox_retention_hours: float = Field(default=168.0, ge=1)
     ageing_buckets: list[dict[str, Any]] | None = None
 
     # 催款 (dunning): levels as JSON [{"level": 1, "days_overdue": -3, "channel": "call",

@@ -1,15 +1,21 @@
-"""HTTP endpoint of the work-item round: run it now (administrators and our services)."""
+"""HTTP endpoints of work items: run the round now (administrators and our services); the
+dead letters and their retry (administrators)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from services.clients.dependencies import SettingsDep, WorkItemRoundsDep
 from services.clients.policies import RUN_WORK_ITEMS
-from shared.errors import problem_responses
+from services.clients.workitems.outbox import CLIENTS_OUTBOX
+from shared.auth.policy import ADMIN_ONLY
+from shared.db import SessionDep
+from shared.errors import NotFound, problem_responses
+from shared.outbox import failed_messages, retry_failed_message
 from shared.periods import company_day
 
 router = APIRouter(prefix="/v1/clients/work-items", tags=["work-items"])
@@ -39,3 +45,52 @@ async def run_work_items(rounds: WorkItemRoundsDep, settings: SettingsDep) -> Wo
     now = datetime.now(UTC)
     result = await rounds.run(now, company_day(now, settings.timezone))
     return WorkItemRoundRead(ran_at=now, posted=result.posted, closed=result.closed)
+
+
+class DeadWorkItemRead(BaseModel):
+    """A work item staff refused (or that failed for good): listed for administrators."""
+
+    id: int
+    kind: str = Field(examples=["work_item"])
+    key: str = Field(examples=["ticket:812:sla_escalated"])
+    path: str = Field(examples=["/v1/staff/internal/work-items"])
+    attempts: int
+    response_status: int | None = Field(examples=[422])
+    last_error: str | None = Field(examples=["answered 422: unknown employee 9100"])
+    created_at: datetime
+    status: str = Field(examples=["failed"])
+
+
+@router.get(
+    "/dead-letters",
+    dependencies=[Depends(ADMIN_ONLY)],
+    response_model=list[DeadWorkItemRead],
+    summary="Work items given up on (newest first)",
+    description="Messages for staff's inbox that the receiver refused: after the cause is "
+    "fixed, `POST …/dead-letters/{message_id}/retry` sends one again with the same key, "
+    "so the inbox still holds it once.",
+    responses=problem_responses(401, 403, 422),
+)
+async def dead_work_items(
+    session: SessionDep, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> list[DeadWorkItemRead]:
+    rows = await failed_messages(session, CLIENTS_OUTBOX, limit)
+    return [DeadWorkItemRead.model_validate(row, from_attributes=True) for row in rows]
+
+
+@router.post(
+    "/dead-letters/{message_id}/retry",
+    dependencies=[Depends(ADMIN_ONLY)],
+    response_model=DeadWorkItemRead,
+    summary="Send a dead work item again (same key: the inbox keeps one)",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def retry_dead_work_item(
+    message_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="The outbox message id.")],
+    session: SessionDep,
+) -> DeadWorkItemRead:
+    row = await retry_failed_message(session, CLIENTS_OUTBOX, message_id)
+    if row is None:
+        raise NotFound(f"dead work item {message_id} not found")
+    await session.commit()
+    return DeadWorkItemRead.model_validate(row, from_attributes=True)
