@@ -167,10 +167,15 @@ class OwnershipRepository(Repository):
         return moved
 
     async def move_open_opportunities(
-        self, from_employee_id: int, to_employee_id: int, account_ids: Collection[int] | None
+        self,
+        from_employee_id: int,
+        to_employee_id: int,
+        account_ids: Collection[int] | None,
+        action: str = "handover",
     ) -> int:
         """Give the leaver's open opportunities (all, or those on ``account_ids``) to his
-        successor, with an audit entry each; won and lost ones stay credited to him."""
+        successor, with an audit entry each (``action``: a handover or a transfer); won and
+        lost ones stay credited to him."""
         facts = request_facts()
         connection = await self.session.connection()
         result = await connection.execute(
@@ -183,12 +188,17 @@ class OwnershipRepository(Repository):
                 "actor_subject": facts.get("actor"),
                 "client_address": facts.get("client_address"),
                 "entity": AuditEntity.OPPORTUNITY.value,
+                "action": action,
             },
         )
         return len(result.all())
 
     async def move_open_deals(
-        self, from_employee_id: int, to_employee_id: int, account_ids: Collection[int] | None
+        self,
+        from_employee_id: int,
+        to_employee_id: int,
+        account_ids: Collection[int] | None,
+        action: str = "handover",
     ) -> tuple[int, int]:
         """Give the leaver's open quotations (he is their author; draft to sent) and
         undecided bids (he owns them) to his successor, all of them or those on
@@ -202,6 +212,7 @@ class OwnershipRepository(Repository):
             "request_id": facts.get("request_id"),
             "actor_subject": facts.get("actor"),
             "client_address": facts.get("client_address"),
+            "action": action,
         }
         quotations = await connection.execute(
             _OPEN_QUOTATIONS, {**params, "entity": AuditEntity.QUOTATION.value}
@@ -274,7 +285,7 @@ _OPEN_OPPORTUNITIES = text(
     "entity_id, account_id, action, before, after) "
     "SELECT 'clients', CAST(:request_id AS text), CAST(:actor_subject AS text), "
     "CAST(:client_address AS text), CAST(:entity AS text), moved.id::text, moved.account_id, "
-    "'handover', jsonb_build_object('owner_id', CAST(:from AS integer)), "
+    "CAST(:action AS text), jsonb_build_object('owner_id', CAST(:from AS integer)), "
     "jsonb_build_object('owner_id', CAST(:to AS integer)) FROM moved ORDER BY moved.id "
     "RETURNING id"
 )
@@ -288,7 +299,7 @@ _OPEN_QUOTATIONS = text(
     "entity_id, account_id, action, before, after) "
     "SELECT 'clients', CAST(:request_id AS text), CAST(:actor_subject AS text), "
     "CAST(:client_address AS text), CAST(:entity AS text), moved.id::text, moved.account_id, "
-    "'handover', jsonb_build_object('author_id', CAST(:from AS integer)), "
+    "CAST(:action AS text), jsonb_build_object('author_id', CAST(:from AS integer)), "
     "jsonb_build_object('author_id', CAST(:to AS integer)) FROM moved ORDER BY moved.id "
     "RETURNING id"
 )
@@ -301,7 +312,7 @@ _UNDECIDED_BIDS = text(
     "entity_id, account_id, action, before, after) "
     "SELECT 'clients', CAST(:request_id AS text), CAST(:actor_subject AS text), "
     "CAST(:client_address AS text), CAST(:entity AS text), moved.id::text, moved.account_id, "
-    "'handover', jsonb_build_object('owner_id', CAST(:from AS integer)), "
+    "CAST(:action AS text), jsonb_build_object('owner_id', CAST(:from AS integer)), "
     "jsonb_build_object('owner_id', CAST(:to AS integer)) FROM moved ORDER BY moved.id "
     "RETURNING id"
 )

@@ -46,6 +46,12 @@ class AccountTransfer(TransferOptions):
     account_ids: list[AccountId] = Field(min_length=1, max_length=1000)
     to_employee_id: EmployeeId
     reason: Reason
+    include_open_opportunities: bool = Field(
+        default=True,
+        description="The previous owner's open opportunities on these accounts, his open "
+        "quotations and undecided bids there, go to the new owner (won and lost ones stay "
+        "credited to him; opportunities others own stay theirs).",
+    )
 
 
 class TransferResult(BaseModel):
@@ -56,6 +62,9 @@ class TransferResult(BaseModel):
     open_tickets: int = Field(examples=[3])
     planned_visits: int = Field(examples=[7])
     collection_tasks: int = Field(examples=[0])
+    open_opportunities: int = Field(default=0, examples=[2])
+    open_quotations: int = Field(default=0, examples=[1])
+    open_bids: int = Field(default=0, examples=[0])
 
 
 class HandoverStatus(StrEnum):

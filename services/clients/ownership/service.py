@@ -112,13 +112,31 @@ class OwnershipService:
                 f"accounts {', '.join(map(str, missing))} do not exist; nothing was transferred",
                 extra={"missing_account_ids": missing},
             )
-        return await self._move(
+        moved = await self._move(
             owners,
             data.to_employee_id,
             data,
             reason=data.reason,
             actor_employee_id=actor_employee_id,
         )
+        if not data.include_open_opportunities:
+            return moved
+        # The previous owners' open deals on the accounts go with them (as in a handover).
+        by_previous_owner: dict[int, list[int]] = {}
+        for account_id, owner_id in owners.items():
+            if owner_id != data.to_employee_id:
+                by_previous_owner.setdefault(owner_id, []).append(account_id)
+        deals = {"open_opportunities": 0, "open_quotations": 0, "open_bids": 0}
+        for previous, account_ids in sorted(by_previous_owner.items()):
+            deals["open_opportunities"] += await self.repository.move_open_opportunities(
+                previous, data.to_employee_id, account_ids, action="transfer"
+            )
+            quotations, bids = await self.repository.move_open_deals(
+                previous, data.to_employee_id, account_ids, action="transfer"
+            )
+            deals["open_quotations"] += quotations
+            deals["open_bids"] += bids
+        return moved.model_copy(update=deals)
 
     async def handover(self, data: HandoverRequest) -> HandoverResult:
         """Staff's offboarding handover: idempotent by ``handover_id``, all or nothing."""

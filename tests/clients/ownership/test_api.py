@@ -43,7 +43,7 @@ async def test_transfer_moves_and_records(clients: httpx.AsyncClient) -> None:
     assert response.status_code == 200, response.text
     assert response.json() == {
         "accounts": 1, "unchanged": 1, "open_tickets": 0, "planned_visits": 0,
-        "collection_tasks": 0,
+        "collection_tasks": 0, "open_opportunities": 0, "open_quotations": 0, "open_bids": 0,
     }  # fmt: skip
     assert await owners(clients, first, second) == [LEAD, LEAD]
     history = (await clients.get(f"{ACCOUNTS}/{first['id']}/ownership-history")).json()["items"]

@@ -119,3 +119,44 @@ async def test_a_handover_of_some_accounts_moves_only_their_open_opportunities(
     )
     assert await state(clients, moving) == (SUCCESSOR, [])
     assert await state(clients, staying) == (LEAVER, [LEAVER])
+
+
+async def test_a_transfer_gives_the_new_owner_the_previous_owners_open_opportunities(
+    clients: httpx.AsyncClient,
+) -> None:
+    await feed_org(clients, [employee_event(LEAVER), employee_event(SUCCESSOR)])
+    moved = await create_account(clients, owner_id=LEAVER)
+    his_open = await opportunity(clients, moved["id"])
+    # Someone else's opportunity on the account stays theirs; a won one stays credited.
+    kams_open = await opportunity(clients, moved["id"], owner_id=KAM)
+    won = await opportunity(clients, moved["id"])
+    sign = {"number": f"HT-{uuid.uuid4().hex[:8]}", "start_date": "2026-12-01",
+            "end_date": "2027-11-30", "signed_on": "2026-12-01"}  # fmt: skip
+    assert (
+        await post_current(clients, f"{OPPORTUNITIES}/{won['id']}", "/win", json={"contract": sign})
+    ).status_code == 200
+    kept = await create_account(clients, owner_id=LEAVER)
+    kept_open = await opportunity(clients, kept["id"])
+    body = {"account_ids": [moved["id"], kept["id"]], "to_employee_id": SUCCESSOR,
+            "reason": "区域调整"}  # fmt: skip
+
+    quiet = await clients.post(
+        "/v1/clients/ownership/transfers",
+        json={**body, "account_ids": [kept["id"]], "include_open_opportunities": False},
+    )
+    assert quiet.status_code == 200, quiet.text
+    assert quiet.json()["open_opportunities"] == 0
+    assert await state(clients, kept_open) == (LEAVER, [])
+    response = await clients.post("/v1/clients/ownership/transfers", json=body)
+
+    assert response.status_code == 200, response.text
+    assert response.json()["open_opportunities"] == 1
+    assert await state(clients, his_open) == (SUCCESSOR, [])
+    assert await state(clients, kams_open) == (KAM, [])
+    assert await state(clients, won) == (LEAVER, [])
+    assert await state(clients, kept_open) == (LEAVER, [])  # its account was the new owner's
+    trail = await clients.get(
+        "/v1/clients/audit", params={"entity": "opportunity", "entity_id": his_open["id"]}
+    )
+    actions = [(e["action"], e["after"]) for e in trail.json()["items"]]
+    assert ("transfer", {"owner_id": SUCCESSOR}) in actions
