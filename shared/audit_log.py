@@ -26,9 +26,10 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from shared.auth.policy import ADMIN_ONLY
-from shared.auth.principal import Principal, PrincipalKind
+from shared.auth.principal import Principal, PrincipalKind, Role
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.pagination import Cursor, Page, PageSize, cursor_key, keyset_page
@@ -59,6 +60,7 @@ class AuditLogBase(SQLModel):
     service: str = Field(max_length=20)
     request_id: str | None = Field(default=None, max_length=64)
     actor: str | None = Field(default=None, max_length=64)
+    actor_role: str | None = Field(default=None, max_length=20)
     actor_employee_id: int | None = Field(default=None)
     on_behalf_of: str | None = Field(default=None, max_length=64)
     client_address: str | None = Field(default=None, max_length=64)
@@ -86,6 +88,7 @@ class AuditEntryRead(BaseModel):
                     "service": "clients",
                     "request_id": "4f1c2a9e0b7d4d4c9c1e6f0a2b3c4d5e",
                     "actor": "user:7",
+                    "actor_role": "account_manager",
                     "actor_employee_id": 12,
                     "on_behalf_of": None,
                     "client_address": "10.0.3.14",
@@ -104,6 +107,12 @@ class AuditEntryRead(BaseModel):
     service: str
     request_id: str | None
     actor: str | None = Described(description="The caller's subject (user:7, service:kpi).")
+    actor_role: Role | None = Described(
+        default=None,
+        description="The widest role the caller held (admin before dept_manager … before "
+        "employee); null for a service or an API key, and for entries written before roles "
+        "were recorded.",
+    )
     actor_employee_id: int | None
     on_behalf_of: str | None = Described(
         description="The person the caller acted for: the user a service acted for "
@@ -147,6 +156,7 @@ def request_facts(principal: Principal | None = None) -> dict[str, Any]:
         facts["client_address"] = str(scope["client"][0])[:64]
     if principal is not None:
         facts["actor"] = principal.subject[:64]
+        facts["actor_role"] = actor_role(principal)
         facts["actor_employee_id"] = principal.employee_id
         if principal.kind is PrincipalKind.SERVICE and scope is not None:
             headers = dict(scope.get("headers") or ())
@@ -154,6 +164,15 @@ def request_facts(principal: Principal | None = None) -> dict[str, Any]:
             if behalf:
                 facts["on_behalf_of"] = behalf.decode("latin-1")[:64]
     return facts
+
+
+def actor_role(principal: Principal) -> Role | None:
+    """The role an audit entry records for ``principal``: the widest it holds, in the order
+    :class:`Role` declares them (admin first, employee last); None for a service or an API
+    key, which act by their subject and scopes, not by a role."""
+    if principal.kind is not PrincipalKind.USER:
+        return None
+    return next((role for role in Role if role in principal.roles), None)
 
 
 def note_stood_in_for(request: Request, absent_employee_ids: frozenset[int]) -> None:
@@ -225,6 +244,17 @@ ActorFilter = Annotated[
     Query(max_length=64, pattern=r"^[a-z_]{1,20}:[0-9A-Za-z_.-]{1,40}$",
           description="The caller's subject (user:7, service:kpi, api_key:3)."),
 ]  # fmt: skip
+ActorRoleFilter = Annotated[
+    Role | None, Query(description="Entries of callers whose widest role was this one.")
+]
+EntityFilter = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        pattern=r"^[a-z_]{1,40}$",
+        description="Kind of record (account, contact, employee, cycle, access …).",
+    ),
+]
 EntityIdFilter = Annotated[str | None, Query(max_length=64, pattern=r"^[^\x00]{1,64}$")]
 Instant = Annotated[
     AwareIsoInstant | None,
@@ -243,6 +273,57 @@ class AuditSearch:
     actor: str | None = None
     since: datetime | None = None
     until: datetime | None = None
+    actor_role: Role | None = None
+
+    def as_query(self) -> dict[str, str]:
+        """The filters as query parameters of another service's audit search."""
+        found = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return {
+            name: value.isoformat() if isinstance(value, datetime) else str(value)
+            for name, value in found.items()
+            if value is not None
+        }
+
+
+def audit_search(
+    entity: EntityFilter = None,
+    entity_id: EntityIdFilter = None,
+    action: AuditFilter = None,
+    action_prefix: ActionPrefix = None,
+    actor: ActorFilter = None,
+    actor_role: ActorRoleFilter = None,
+    since: Instant = None,
+    until: Instant = None,
+) -> AuditSearch:
+    """The filters every audit search takes, from the query."""
+    return AuditSearch(entity, entity_id, action, action_prefix, actor, since, until, actor_role)
+
+
+AuditSearchDep = Annotated[AuditSearch, Depends(audit_search)]
+
+Query_ = TypeVar("Query_", bound=SelectOfScalar[Any])
+
+
+def searched(query: Query_, model: type[AuditLogBase], search: AuditSearch) -> Query_:
+    """``query`` on ``model`` narrowed to the entries ``search`` asks for (the one place
+    every service's audit search filters)."""
+    if search.entity is not None:
+        query = query.where(col(model.entity) == search.entity)
+    if search.entity_id is not None:
+        query = query.where(col(model.entity_id) == search.entity_id)
+    if search.action is not None:
+        query = query.where(col(model.action) == search.action)
+    if search.action_prefix is not None:
+        query = query.where(col(model.action).startswith(search.action_prefix, autoescape=True))
+    if search.actor is not None:
+        query = query.where(col(model.actor) == search.actor)
+    if search.actor_role is not None:
+        query = query.where(col(model.actor_role) == search.actor_role.value)
+    if search.since is not None:
+        query = query.where(col(model.occurred_at) >= search.since)
+    if search.until is not None:
+        query = query.where(col(model.occurred_at) < search.until)
+    return query
 
 
 def audit_router(model: type[AuditLogBase], prefix: str, tag: str) -> APIRouter:
@@ -257,46 +338,26 @@ def audit_router(model: type[AuditLogBase], prefix: str, tag: str) -> APIRouter:
     )
     async def list_audit(
         session: SessionDep,
-        entity: AuditFilter = None,
-        action: AuditFilter = None,
-        entity_id: EntityIdFilter = None,
-        action_prefix: ActionPrefix = None,
-        actor: ActorFilter = None,
-        since: Instant = None,
-        until: Instant = None,
+        search: AuditSearchDep,
         limit: PageSize = 50,
         cursor: Cursor = None,
     ) -> Page[AuditEntryRead]:
-        search = AuditSearch(entity, entity_id, action, action_prefix, actor, since, until)
-        rows = await _entries(session, model, search, cursor_key(cursor), limit)
+        rows = await audit_entries(session, model, search, cursor_key(cursor), limit)
         items = [AuditEntryRead.model_validate(row) for row in rows]
         return keyset_page(items, limit)
 
     return router
 
 
-async def _entries(
+async def audit_entries(
     session: AsyncSession,
-    model: type[AuditLogBase],
+    model: type[Entry],
     search: AuditSearch,
     before_id: int | None,
     limit: int,
-) -> Sequence[AuditLogBase]:
-    query = select(model).order_by(col(model.id).desc()).limit(limit)
-    if search.entity is not None:
-        query = query.where(col(model.entity) == search.entity)
-    if search.entity_id is not None:
-        query = query.where(col(model.entity_id) == search.entity_id)
-    if search.action is not None:
-        query = query.where(col(model.action) == search.action)
-    if search.action_prefix is not None:
-        query = query.where(col(model.action).startswith(search.action_prefix, autoescape=True))
-    if search.actor is not None:
-        query = query.where(col(model.actor) == search.actor)
-    if search.since is not None:
-        query = query.where(col(model.occurred_at) >= search.since)
-    if search.until is not None:
-        query = query.where(col(model.occurred_at) < search.until)
+) -> Sequence[Entry]:
+    """Entries of ``model`` matching ``search``, newest first, older than ``before_id``."""
+    query = searched(select(model).order_by(col(model.id).desc()).limit(limit), model, search)
     if before_id is not None:
         query = query.where(col(model.id) < before_id)
     return (await session.exec(query)).all()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.staff.audit.lifespan import audit_search_lifespan
 from services.staff.audit.recorder import record_denial
 from services.staff.audit.router import router as audit_router
+from services.staff.audit.router import search as audit_search_router
 from services.staff.departments.router import router as departments_router
 from services.staff.employees.router import router as employees_router
 from services.staff.idempotency_keys import StaffIdempotencyKey
@@ -64,6 +66,7 @@ def create_app(settings: StaffSettings | None = None) -> FastAPI:
             api_keys_router,
             api_key_scopes_router,
             audit_router,
+            audit_search_router,
             positions_router,
             employees_router,
             qualifications_router,
@@ -76,7 +79,13 @@ def create_app(settings: StaffSettings | None = None) -> FastAPI:
             my_notifications_router,
             notifications_admin_router,
         ],
-        lifespans=[identity_lifespan, outbox_lifespan, notifications_lifespan, digest_lifespan],
+        lifespans=[
+            identity_lifespan,
+            outbox_lifespan,
+            notifications_lifespan,
+            digest_lifespan,
+            audit_search_lifespan,
+        ],
         openapi_tags=TAGS,
         on_access_denied=record_denial,
     )

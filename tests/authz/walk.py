@@ -75,7 +75,7 @@ def build_app(service: str) -> FastAPI:
     def empty(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, json={"items": [], "next_cursor": None})
 
-    for name in ("staff", "clients"):
+    for name in ("staff", "clients", "kpi"):  # kpi: staff's audit search across services
         client = ServiceClient(name, f"http://{name}", transport=httpx.MockTransport(empty))
         setattr(app.state, f"{name}_client", client)
     return app

@@ -10,6 +10,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.audit.models import AuditEntry
 from services.clients.db import SCHEMA
+from shared.audit_log import AuditSearch, searched
 
 # By name, so the trail needs nothing of the accounts and contacts domains.
 _ACCOUNTS = table("accounts", column("id"), column("owner_id"), schema=SCHEMA)
@@ -42,19 +43,18 @@ class AuditRepository:
 
     async def list(
         self,
+        search: AuditSearch,
         *,
-        entity: str | None,
-        entity_id: int | None,
         account_id: int | None,
         before_id: int | None,
         limit: int,
     ) -> Sequence[AuditEntry]:
-        """Newest first."""
-        query = select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit)
-        if entity is not None:
-            query = query.where(col(AuditEntry.entity) == entity)
-        if entity_id is not None:
-            query = query.where(col(AuditEntry.entity_id) == str(entity_id))
+        """Newest first: the shared audit search's filters, and the account's entries."""
+        query = searched(
+            select(AuditEntry).order_by(col(AuditEntry.id).desc()).limit(limit),
+            AuditEntry,
+            search,
+        )
         if account_id is not None:
             query = query.where(col(AuditEntry.account_id) == account_id)
         if before_id is not None:

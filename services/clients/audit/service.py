@@ -15,7 +15,7 @@ from services.clients.audit.models import AuditEntry
 from services.clients.audit.repository import AuditRepository
 from services.clients.audit.rules import carries_personal_data, mask_snapshot
 from services.clients.audit.schemas import AuditEntity, AuditEntryRead
-from shared.audit_log import audit_entry, stood_in_for
+from shared.audit_log import AuditSearch, audit_entry, stood_in_for
 from shared.auth.principal import Principal
 
 Snapshot = dict[str, Any]
@@ -72,19 +72,14 @@ class AuditTrail:
 
     async def list(
         self,
+        search: AuditSearch,
         *,
-        entity: AuditEntity | None,
-        entity_id: int | None,
         account_id: int | None,
         before_id: int | None,
         limit: int,
     ) -> Sequence[AuditEntry]:
         return await self.repository.list(
-            entity=entity.value if entity else None,
-            entity_id=entity_id,
-            account_id=account_id,
-            before_id=before_id,
-            limit=limit,
+            search, account_id=account_id, before_id=before_id, limit=limit
         )
 
     async def as_seen_by(

@@ -1,5 +1,7 @@
 """The audit trail records every change in the same transaction."""
 
+from datetime import UTC, datetime, timedelta
+
 import httpx
 
 from shared.auth.principal import Role
@@ -12,7 +14,7 @@ from tests.clients.conftest import (
     create_account,
     create_contact,
 )
-from tests.conftest import post_current
+from tests.conftest import bearer, post_current
 
 AUDIT = "/v1/clients/audit"
 
@@ -59,7 +61,8 @@ async def test_a_refused_change_leaves_no_audit_entry(clients: httpx.AsyncClient
 
 
 async def test_bad_audit_filters_are_4xx(clients: httpx.AsyncClient) -> None:
-    assert (await clients.get(AUDIT, params={"entity": "nope"})).status_code == 422
+    assert (await clients.get(AUDIT, params={"entity": "no pe"})).status_code == 422
+    assert (await clients.get(AUDIT, params={"since": "2026-12-01T00:00:00"})).status_code == 422
     assert (await clients.get(AUDIT, params={"cursor": "e30"})).status_code == 400
 
 
@@ -122,3 +125,38 @@ async def test_a_contacts_personal_data_in_the_audit_follows_the_masking_rule(
     assert as_owner.status_code == 200, as_owner.text
     created = {e["action"]: e for e in as_owner.json()["items"]}["create"]["after"]
     assert (created["phone"], created["email"], created["birthday"]) == tuple(PERSONAL.values())
+
+
+async def test_the_audit_search_takes_every_service_s_filters(
+    clients: httpx.AsyncClient,
+) -> None:
+    started = datetime.now(UTC) - timedelta(seconds=5)
+    manager = bearer(Role.DEPT_MANAGER, employee_id=MANAGER, subject="user:9121")
+    account = await create_account(clients, short_name="旧")  # as the suite's administrator
+    url = f"{ACCOUNTS}/{account['id']}"
+    changed = await clients.patch(
+        url, json={"short_name": "新"}, headers={"If-Match": '"1"', **manager}
+    )
+    assert changed.status_code == 200, changed.text
+
+    async def found(**params: object) -> list[tuple[str, str | None]]:
+        answer = await clients.get(AUDIT, params={"account_id": account["id"], **params})
+        assert answer.status_code == 200, answer.text
+        return [(e["action"], e["actor_role"]) for e in answer.json()["items"]]
+
+    assert await found() == [("update", "dept_manager"), ("create", "admin")]
+    assert await found(actor="user:9121") == [("update", "dept_manager")]
+    assert await found(actor_role="admin") == [("create", "admin")]
+    assert await found(actor_role="finance") == []
+    assert await found(action_prefix="upd", entity="account", entity_id=str(account["id"])) == [
+        ("update", "dept_manager")
+    ]
+    assert await found(action="create") == [("create", "admin")]
+    assert len(await found(since=started.isoformat())) == 2
+    assert await found(until=started.isoformat()) == []
+    later = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    assert await found(since=later) == []
+    for refused in ({"actor_role": "auditor"}, {"actor": "nobody"}, {"entity": "Account!"}):
+        assert (await clients.get(AUDIT, params=refused)).status_code == 422, refused
+    unknown = await clients.get(AUDIT, params={"account": account["id"]})
+    assert unknown.status_code == 422
