@@ -224,7 +224,7 @@ class CompanySignOn:
                 raise SignOnRefused("the provider sent no ID token")
             keys = await self._json(await http.get(metadata["jwks_uri"]), "the provider's keys")
             key_set = KeySet.import_key_set(keys)  # type: ignore[arg-type]
-            claims = self._verified_claims(id_token, key_set, sent)
+            claims = self._verified_claims(id_token, key_set, sent, str(metadata["issuer"]))
             value = claims.get(s.oidc_claim)
             if value is None and metadata.get("userinfo_endpoint"):
                 info = await http.get(
@@ -236,13 +236,17 @@ class CompanySignOn:
             raise SignOnRefused(f"the provider did not send the claim {s.oidc_claim}")
         return s.oidc_employee_field, value
 
-    def _verified_claims(self, id_token: str, keys: KeySet, sent: SignOnState) -> dict[str, Any]:
+    def _verified_claims(
+        self, id_token: str, keys: KeySet, sent: SignOnState, issuer: str
+    ) -> dict[str, Any]:
         s = self.settings
+        if issuer.rstrip("/") != (s.oidc_issuer or "").rstrip("/"):
+            raise SignOnRefused(f"the provider calls itself {issuer[:100]}")
         try:
             decoded = jwt.decode(id_token, keys)
             jwt.JWTClaimsRegistry(
                 leeway=60,
-                iss={"essential": True, "value": (s.oidc_issuer or "").rstrip("/")},
+                iss={"essential": True, "value": issuer},
                 aud={"essential": True, "value": s.oidc_client_id or ""},
                 exp={"essential": True},
                 nonce={"essential": True, "value": sent.nonce or ""},

@@ -166,6 +166,7 @@ async def oidc_callback(
 ) -> TokenPair | SecondFactorChallenge:
     settings = staff_settings(request)
     if iss is not None and iss.rstrip("/") != (settings.oidc_issuer or "").rstrip("/"):
+        # RFC 9207: an answer naming another issuer is a mix-up attack.
         raise Unauthorized("the answer comes from another issuer (RFC 9207)")
     return await _finish(request, guard, "oidc", code, state)
 
