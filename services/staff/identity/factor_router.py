@@ -1,5 +1,5 @@
 """``/v1/auth/second-factor`` and company sign-on (``/v1/auth/{oidc,wecom,dingtalk}/…``),
-and the administrator's reset of a person's second factor."""
+a person's own authenticator (``/v1/me/second-factor``) and the administrator's reset."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from services.staff.identity.company_sign_on import CompanySignOn, Provider
 from services.staff.identity.factor_repository import FactorRepository
 from services.staff.identity.factor_schemas import (
     EnrolmentRequest,
+    RemovalRequest,
     SecondFactorAnswer,
     SecondFactorChallenge,
     SecondFactorTokens,
@@ -27,7 +28,8 @@ from services.staff.identity.factor_schemas import (
 from services.staff.identity.repository import IdentityRepository
 from services.staff.identity.schemas import TokenPair, UserRead
 from services.staff.identity.second_factor import challenge_refused
-from shared.auth.policy import ADMIN_ONLY, Public
+from shared.auth.policy import ADMIN_ONLY, ANY_EMPLOYEE, Public
+from shared.auth.principal import Principal
 from shared.concurrency import IfMatch, etag_for
 from shared.contract_shape import answer_headers
 from shared.db import SessionDep
@@ -35,6 +37,7 @@ from shared.errors import NotFound, Unauthorized, problem_responses
 from shared.pagination import IdPath
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"])
+me = APIRouter(prefix="/v1/me/second-factor", tags=["auth"])
 reset = APIRouter(prefix="/v1/staff/users", tags=["users"], dependencies=[Depends(ADMIN_ONLY)])
 
 SECOND_FACTOR = Public("a right password's challenge is the credential of the second step")
@@ -47,6 +50,7 @@ REDIRECT: dict[int | str, dict[str, Any]] = {
         },
     }
 }
+Employee = Annotated[Principal, Depends(ANY_EMPLOYEE)]
 Code = Annotated[str, Query(min_length=1, max_length=512)]
 State = Annotated[str, Query(min_length=1, max_length=64)]
 
@@ -69,6 +73,49 @@ async def enrol(data: EnrolmentRequest, request: Request, guard: SignInGuardDep)
     settings = staff_settings(request)
     async with own_transaction(request) as session:
         return await build_second_factor_gate(session, settings).enrol(data.challenge, address)
+
+
+@me.post(
+    "/enrolment",
+    response_model=TotpEnrolment,
+    summary="Choose a second factor: a new authenticator for the signed-in person",
+    description=(
+        "For anyone whose role does not require one (those who must enrol at sign-in). The "
+        "answer carries a challenge: answering it with the app's first code at "
+        "`POST /v1/auth/second-factor` confirms the authenticator (and returns the "
+        "recovery codes and new tokens). 409 when one is enrolled already."
+    ),
+    responses=problem_responses(401, 403, 409),
+)
+async def enrol_myself(
+    principal: Employee, request: Request, guard: SignInGuardDep, session: SessionDep
+) -> TotpEnrolment:
+    user = await identity_service_in(request, session).current_user(principal)
+    gate = build_second_factor_gate(session, staff_settings(request), principal.subject)
+    return await gate.enrol_signed_in(user, guard.address_of(request))
+
+
+@me.post(
+    "/removal",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove one's own authenticator (with its current code)",
+    description=(
+        "Refused (403) when the person's role requires a second factor: an administrator's "
+        "reset is for a lost phone. Audited as `second_factor_removed`."
+    ),
+    responses=problem_responses(401, 403, 422),
+)
+async def remove_mine(
+    data: RemovalRequest,
+    principal: Employee,
+    request: Request,
+    guard: SignInGuardDep,
+    session: SessionDep,
+) -> Response:
+    user = await identity_service_in(request, session).current_user(principal)
+    gate = build_second_factor_gate(session, staff_settings(request), principal.subject)
+    await gate.remove_own(user, data.code, guard.address_of(request))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(

@@ -37,6 +37,20 @@ class TotpEnrolment(BaseModel):
     otpauth_uri: str = Field(
         examples=["otpauth://totp/KAM:wang.lei?secret=JBSWY3DPEHPK3PXP&issuer=KAM"]
     )
+    challenge: str | None = Field(
+        default=None,
+        description="Set when a signed-in person enrols (`POST /v1/me/second-factor/enrolment`): "
+        "answer this challenge with the app's first code at `POST /v1/auth/second-factor` to "
+        "confirm the authenticator.",
+    )
+
+
+class RemovalRequest(BaseModel):
+    """The authenticator's current code, proving the caller holds it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 
 
 class SecondFactorAnswer(BaseModel):

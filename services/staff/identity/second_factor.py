@@ -23,7 +23,7 @@ from services.staff.identity.second_factor_rules import (
 )
 from services.staff.identity.secrets import sha256_hex
 from shared.concurrency import check_if_match
-from shared.errors import Unauthorized
+from shared.errors import Duplicate, Forbidden, Unauthorized
 
 MAX_WRONG_ANSWERS = 5
 """Wrong codes a challenge takes before it stops working (a new password sign-in is
@@ -126,6 +126,48 @@ class SecondFactorGate:
         return TotpEnrolment(
             secret=secret, otpauth_uri=provisioning_uri(secret, user.login, self.issuer)
         )
+
+    async def enrol_signed_in(self, user: User, address: str) -> TotpEnrolment:
+        """A signed-in person without an authenticator chooses one: a new secret and an
+        enrolment challenge to confirm it with the first code (which also signs in anew)."""
+        assert user.id is not None
+        factor = await self.repository.factor(user.id)
+        if factor is not None and factor.confirmed_at is not None:
+            raise Duplicate("an authenticator is enrolled already; remove it first")
+        now = _now()
+        token = secrets.token_urlsafe(32)
+        await self.repository.add(
+            SignInChallenge(
+                token_hash=sha256_hex(token),
+                user_id=user.id,
+                enrolment=True,
+                expires_at=now + timedelta(seconds=self.challenge_seconds),
+            )
+        )
+        secret = new_totp_secret()
+        factor = factor or SecondFactor(user_id=user.id, secret=secret)
+        factor.secret, factor.confirmed_at, factor.last_step = secret, None, None
+        await self.repository.add(factor)
+        self._audit("second_factor_enrolment_started", user.id, address=address)
+        return TotpEnrolment(
+            secret=secret,
+            otpauth_uri=provisioning_uri(secret, user.login, self.issuer),
+            challenge=token,
+        )
+
+    async def remove_own(self, user: User, code: str, address: str) -> None:
+        """A person removes their own authenticator with its current code; not when their
+        role requires one (an administrator's reset is for a lost phone)."""
+        assert user.id is not None
+        if second_factor_required(user.roles, self.required_roles, enrolled=False):
+            raise Forbidden("your role requires a second factor; it cannot be removed")
+        factor = await self.repository.factor(user.id)
+        if factor is None or factor.confirmed_at is None:
+            raise Unauthorized("no authenticator is enrolled")
+        if matching_step(factor.secret, code, _now(), self.window, factor.last_step) is None:
+            raise Unauthorized("the code is wrong")
+        await self.repository.remove_factor(user.id)
+        self._audit("second_factor_removed", user.id, address=address)
 
     async def answer(
         self, token: str, code: str | None, recovery_code: str | None, address: str

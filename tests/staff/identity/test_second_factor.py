@@ -189,3 +189,40 @@ async def test_company_sign_on_not_configured_is_404(client: httpx.AsyncClient) 
     for provider in ("oidc", "wecom", "dingtalk"):
         response = await client.get(f"/v1/auth/{provider}/login", headers={"Authorization": ""})
         assert response.status_code == 404, response.text
+
+
+async def test_a_person_chooses_a_second_factor_and_removes_it(
+    client: httpx.AsyncClient,
+) -> None:
+    await make_user(client, "am.two", "account_manager")
+    bearer = {"Authorization": f"Bearer {(await sign_in(client, 'am.two'))['access_token']}"}
+    enrolment = await client.post("/v1/me/second-factor/enrolment", headers=bearer)
+    assert enrolment.status_code == 200, enrolment.text
+    secret, challenge = enrolment.json()["secret"], enrolment.json()["challenge"]
+    confirmed = await answer(client, challenge, code=code(secret))
+    assert confirmed.status_code == 200 and len(confirmed.json()["recovery_codes"]) == 10
+    assert (await client.post("/v1/me/second-factor/enrolment", headers=bearer)).status_code == 409
+    # Enrolled: the password alone no longer signs in.
+    assert (await sign_in(client, "am.two"))["enrolment_required"] is False
+    removal = "/v1/me/second-factor/removal"
+    refused = await client.post(removal, json={"code": wrong(secret)}, headers=bearer)
+    assert refused.status_code == 401
+    removed = await client.post(removal, json={"code": code(secret, 1)}, headers=bearer)
+    assert removed.status_code == 204, removed.text
+    assert "access_token" in await sign_in(client, "am.two")
+    assert len(await audit(client, "second_factor_removed")) == 1
+
+
+async def test_a_role_that_requires_the_second_factor_cannot_remove_it(
+    client: httpx.AsyncClient,
+) -> None:
+    await make_user(client, "fin.six", "finance")
+    secret, _ = await enrolled(client, "fin.six")
+    challenge = (await sign_in(client, "fin.six"))["challenge"]
+    tokens = (await answer(client, challenge, code=code(secret, 1))).json()
+    removal = await client.post(
+        "/v1/me/second-factor/removal",
+        json={"code": code(secret, 1)},
+        headers={"Authorization": f"Bearer {tokens['access_token']}"},
+    )
+    assert removal.status_code == 403
