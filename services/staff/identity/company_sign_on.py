@@ -24,11 +24,13 @@ from services.staff.audit.recorder import audit_entry
 from services.staff.identity.factor_models import SignOnState
 from services.staff.identity.factor_repository import EmployeeKey, FactorRepository
 from services.staff.identity.models import User
-from services.staff.identity.secrets import hash_password
 from services.staff.settings import StaffSettings
 from shared.errors import BadGateway, NotFound
 
 Provider = Literal["oidc", "wecom", "dingtalk"]
+COMPANY_SIGN_ON_ONLY = "!company-sign-on-only"
+"""The password hash of a login created just in time: not an argon2 hash, so no password
+matches it (verify_password answers False for an invalid hash)."""
 
 
 def _now() -> datetime:
@@ -185,7 +187,8 @@ class CompanySignOn:
 
     async def _create_login(self, employee_id: int, employee_no: str) -> User:
         """Just in time: a login named after the employee number, with no usable password
-        (a random one nobody knows) and the default role."""
+        (a marker no argon2 verification accepts, so nothing is hashed on the event loop)
+        and the default role."""
         login = f"e{employee_no.lower()}"
         if await self.repository.login_taken(login):
             login = f"{login}.{secrets.token_hex(3)}"
@@ -193,7 +196,7 @@ class CompanySignOn:
         user = await self.repository.add(
             User(
                 login=login[:64],
-                password_hash=hash_password(secrets.token_urlsafe(32)),
+                password_hash=COMPANY_SIGN_ON_ONLY,
                 roles=[role.value] if role is not None else [],
                 employee_id=employee_id,
                 password_changed_at=_now(),
