@@ -80,7 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     database = with_database(server, f"kam_probe_{uuid.uuid4().hex[:8]}")
     asyncio.run(prepare_database(database))
     stack = Stack("127.0.0.1", Ports(free_port(), free_port(), free_port(), free_port()))
-    env = {"KAM_LOG_LEVEL": "WARNING", "GATEWAY_RATE_LIMIT_PER_MINUTE": "0"}
+    # One administrator drives the load with a password: no second factor in a probe.
+    env = {
+        "KAM_LOG_LEVEL": "WARNING",
+        "GATEWAY_RATE_LIMIT_PER_MINUTE": "0",
+        "STAFF_SECOND_FACTOR_ROLES": "[]",
+    }
     try:
         stack.start(process_environment(database, env))
         password = "probe-password-2026"  # noqa: S105 - a throwaway database

@@ -24,7 +24,21 @@ from shared.errors import NotFound, ServiceUnavailable, Unauthorized
 
 log = structlog.get_logger(__name__)
 
-PUBLIC_PATHS = frozenset({"/v1/auth/token", "/v1/auth/refresh", "/v1/auth/jwks"})
+PUBLIC_PATHS = frozenset(
+    {
+        "/v1/auth/token",
+        "/v1/auth/refresh",
+        "/v1/auth/jwks",
+        # The second step of a sign-in (its challenge is the credential) and company sign-on.
+        "/v1/auth/second-factor",
+        "/v1/auth/second-factor/enrolment",
+        *(
+            f"/v1/auth/{provider}/{step}"
+            for provider in ("oidc", "wecom", "dingtalk")
+            for step in ("login", "callback")
+        ),
+    }
+)
 HIDDEN_PATHS = frozenset({"/v1/auth/service-token", "/v1/auth/api-keys/introspect"})
 INTROSPECT_PATH = "/v1/auth/api-keys/introspect"
 

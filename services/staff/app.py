@@ -15,6 +15,9 @@ from services.staff.identity.admin_router import api_key_scopes as api_key_scope
 from services.staff.identity.admin_router import api_keys as api_keys_router
 from services.staff.identity.admin_router import users as users_router
 from services.staff.identity.auth_router import router as auth_router
+from services.staff.identity.factor_router import me as my_second_factor_router
+from services.staff.identity.factor_router import reset as second_factor_reset_router
+from services.staff.identity.factor_router import router as second_factor_router
 from services.staff.identity.lifespan import identity_lifespan
 from services.staff.inbox.router import internal as work_items_router
 from services.staff.inbox.router import me as my_inbox_router
@@ -62,7 +65,10 @@ def create_app(settings: StaffSettings | None = None) -> FastAPI:
         routers=[
             departments_router,
             auth_router,
+            second_factor_router,
+            my_second_factor_router,
             users_router,
+            second_factor_reset_router,
             api_keys_router,
             api_key_scopes_router,
             audit_router,

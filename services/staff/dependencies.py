@@ -21,8 +21,10 @@ from services.staff.departments.service import DepartmentService
 from services.staff.employees.events import OrgEventPublisher
 from services.staff.employees.repository import EmployeeRepository
 from services.staff.employees.service import EmployeeService
+from services.staff.identity.factor_repository import FactorRepository
 from services.staff.identity.hashing import PasswordHashing
 from services.staff.identity.repository import IdentityRepository
+from services.staff.identity.second_factor import SecondFactorGate
 from services.staff.identity.service import IdentityService
 from services.staff.identity.sign_in_guard import SignInGuard, sign_in_guard
 from services.staff.inbox.repository import WorkItemRepository
@@ -125,6 +127,20 @@ def build_identity_service(
         actor=actor,
         hashing=hashing,
         lockouts=build_staff_work_items(session, settings),
+        second_factor=build_second_factor_gate(session, settings, actor),
+    )
+
+
+def build_second_factor_gate(
+    session: AsyncSession, settings: StaffSettings, actor: str | None = None
+) -> SecondFactorGate:
+    return SecondFactorGate(
+        FactorRepository(session),
+        required_roles=settings.second_factor_roles,
+        challenge_seconds=settings.second_factor_challenge_seconds,
+        window=settings.second_factor_window,
+        issuer=settings.second_factor_issuer,
+        actor=actor,
     )
 
 

@@ -7,6 +7,7 @@ def import_all() -> None:
     import services.staff.departments.models
     import services.staff.employees.models
     import services.staff.idempotency_keys
+    import services.staff.identity.factor_models
     import services.staff.identity.models
     import services.staff.inbox.models
     import services.staff.notifications.models

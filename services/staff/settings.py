@@ -1,11 +1,12 @@
 """Settings of the staff service (prefix ``STAFF_``)."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.staff.notifications.robots import GroupRobot
+from shared.auth.principal import Role
 from shared.settings import ServiceSettings
 
 
@@ -54,3 +55,40 @@ class StaffSettings(ServiceSettings):
     notifications_max_attempts: Annotated[int, Field(gt=0)] = 10
     notifications_backoff_seconds: Annotated[float, Field(gt=0)] = 5.0
     notifications_max_backoff_seconds: Annotated[float, Field(gt=0)] = 3600.0
+    # Second factor and company sign-on (services/staff/identity/second_factor.py,
+    # company_sign_on.py; README "Company sign-on").
+    second_factor_roles: tuple[str, ...] = ("admin", "finance", "appraisal_admin")
+    """JSON list of roles whose people must show a TOTP code after their password."""
+    second_factor_issuer: str = "KAM"
+    second_factor_challenge_seconds: Annotated[int, Field(gt=0, le=900)] = 300
+    second_factor_window: Annotated[int, Field(ge=0, le=3)] = 1
+    """Time steps (30 s) accepted either side of now."""
+    sign_on_redirect_base: str = "http://127.0.0.1:8000"
+    """Where browsers reach us (the gateway): callbacks go to
+    ``<base>/v1/auth/<provider>/callback``."""
+    sign_on_state_seconds: Annotated[int, Field(gt=0, le=3600)] = 600
+    sign_on_timeout_seconds: Annotated[float, Field(gt=0)] = 10.0
+    oidc_issuer: str | None = None
+    """The provider's issuer URL (its ``/.well-known/openid-configuration`` is read)."""
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_scopes: str = "openid email profile"
+    oidc_claim: str = "email"
+    """The ID token (or userinfo) claim that names the person."""
+    oidc_employee_field: Literal["work_email", "employee_no"] = "work_email"
+    """The employee field the claim is compared with."""
+    oidc_create_logins: bool = False
+    """Just-in-time: give an employee found by the claim a login when they have none."""
+    oidc_default_role: Role | None = None
+    """The role of a login created just in time (none: the base role ``employee``)."""
+    wecom_corp_id: str | None = None
+    wecom_secret: str | None = None
+    wecom_agent_id: str | None = None
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    wecom_authorize_url: str = "https://open.weixin.qq.com/connect/oauth2/authorize"
+    dingtalk_client_id: str | None = None
+    dingtalk_client_secret: str | None = None
+    dingtalk_api_base: str = "https://api.dingtalk.com"
+    dingtalk_legacy_api_base: str = "https://oapi.dingtalk.com"
+    """Where ``/topapi/user/getbyunionid`` (union id → user id) is served."""
+    dingtalk_authorize_url: str = "https://login.dingtalk.com/oauth2/auth"

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.staff.dependencies import IdentityServiceDep, SignInGuardDep, identity_service_in
+from services.staff.identity.factor_schemas import SecondFactorChallenge
 from services.staff.identity.repository import IdentityRepository
 from services.staff.identity.schemas import (
     Introspection,
@@ -67,21 +68,24 @@ async def own_transaction(request: Request) -> AsyncIterator[AsyncSession]:
 
 @router.post(
     "/token",
-    response_model=TokenPair,
+    response_model=TokenPair | SecondFactorChallenge,
     summary="Sign in (OAuth2 password flow)",
     description=(
         "Failed sign-ins are counted per login and per client address. After a few "
         "failures a login must wait (progressively longer) before its next attempt, and "
         "after more it is locked for a while: either answers **429** "
         "`urn:kam:problem:sign-in-throttled` with `Retry-After`. Failures from one address "
-        "slow its attempts down but never refuse a correct password."
+        "slow its attempts down but never refuse a correct password. A person who must "
+        "show a second factor (settings: `STAFF_SECOND_FACTOR_ROLES`, or an enrolled "
+        "authenticator) gets a short-lived challenge instead of tokens: answer it at "
+        "`POST /v1/auth/second-factor`."
     ),
     dependencies=[Depends(SIGN_IN)],
     responses={**problem_responses(401, 422), 429: SIGN_IN_THROTTLED},
 )
 async def sign_in(
     form: Annotated[SignInForm, Form()], request: Request, guard: SignInGuardDep
-) -> TokenPair:
+) -> TokenPair | SecondFactorChallenge:
     address = guard.address_of(request)
     with guard.admitted(address):
         async with own_transaction(request) as session:

@@ -11,6 +11,7 @@ from typing import Final, Protocol
 from sqlalchemy.exc import IntegrityError
 
 from services.staff.audit.recorder import audit_entry
+from services.staff.identity.factor_schemas import SecondFactorChallenge
 from services.staff.identity.hashing import PasswordHashing
 from services.staff.identity.models import ApiKey, RefreshToken, SignInThrottle, User
 from services.staff.identity.repository import IdentityRepository
@@ -22,6 +23,7 @@ from services.staff.identity.schemas import (
     UserCreate,
     UserUpdate,
 )
+from services.staff.identity.second_factor import SecondFactorGate
 from services.staff.identity.secrets import (
     api_key_prefix,
     hash_password,
@@ -131,8 +133,10 @@ class IdentityService:
         actor: str | None = None,
         hashing: PasswordHashing | None = None,
         lockouts: LockoutInbox | None = None,
+        second_factor: SecondFactorGate | None = None,
     ) -> None:
         self.repository = repository
+        self.second_factor = second_factor
         self.hashing = hashing
         self.lockouts = lockouts
         self.actor = actor
@@ -184,6 +188,10 @@ class IdentityService:
             refresh_token=refresh,
         )
 
+    async def tokens_for(self, user: User) -> TokenPair:
+        """A new sign-in's tokens for ``user`` (after a second factor or a company sign-on)."""
+        return await self._token_pair(user)
+
     async def begin_sign_in(self, login: str, address: str, guard: SignInGuard) -> SignInAttempt:
         """Throttle first: a locked login, or one inside the delay of its last failure, is
         refused before any hashing. An attempt let through is counted as a failure of the
@@ -215,14 +223,18 @@ class IdentityService:
 
     async def finish_sign_in(
         self, attempt: SignInAttempt, password_matches: bool, login: str
-    ) -> TokenPair | None:
+    ) -> TokenPair | SecondFactorChallenge | None:
         """Tokens for a correct password of an active user (the failure counted in advance
-        is taken back); None otherwise, with the failure audited."""
+        is taken back), or a challenge when they must also show a second factor; None
+        otherwise, with the failure audited."""
         user = await self.repository.user(attempt.user_id) if attempt.user_id else None
         if password_matches and user is not None and user.active:
             # In key order ("address:" before "login:"), as begin_sign_in locks them.
             await self.repository.take_back_failure(attempt.address_key)
             await self.repository.forget_login_failures(attempt.login_key)
+            # Second factor: a person who needs one gets a challenge instead of tokens.
+            if self.second_factor and (challenge := await self.second_factor.challenge_for(user)):
+                return challenge
             return await self._token_pair(user)
         self.repository.session.add(
             audit_entry("sign_in_failed", entity="login", entity_id=login[:64], actor=None)
