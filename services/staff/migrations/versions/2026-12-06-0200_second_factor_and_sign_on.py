@@ -2,7 +2,7 @@
 sign-on states
 
 Revision ID: b25e7a4c1d90
-Revises: 6d4fd99bf3a0
+Revises: 3905c047b30a
 Create Date: 2026-12-06 02:00:00
 """
 
