@@ -54,6 +54,7 @@ PROBLEM_EXTENSIONS: dict[str, dict[str, Any]] = {
     "allowed": {**_STRINGS, "description": "The statuses or moves allowed from here."},
     "state": {**_STRING, "description": "The approval request's state now."},
     "approval_request_id": {"type": "integer", "description": "The approval request made."},
+    "ownership_dispute_id": {"type": "integer", "description": "The pending ownership dispute."},
     # what was missing, foreign or in the way
     "missing": {**_STRINGS, "description": "What must be supplied first."},
     "missing_account_ids": _IDS,

@@ -176,6 +176,13 @@ class ConcurrentChange(Conflict):
     slug = "concurrent-change"
 
 
+class DisputeOpen(Conflict):
+    """An ownership dispute over the account is still pending (``ownership_dispute_id``);
+    another claim waits for its decision."""
+
+    slug = "dispute-open"
+
+
 class InProgress(Conflict):
     """The same work is already running (an ERP sync round); retry when it is done."""
 

@@ -69,6 +69,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "credit_limit": ("信用额度", "Credit limit"),
     "account_team": ("客户团队", "Account team"),
     "approval_request": ("审批申请", "Approval request"),
+    # ownership disputes (撞单)
+    "ownership_dispute": ("撞单争议", "Ownership dispute"),
+    "granted": ("保护期已过，已转移", "Granted (protection lapsed)"),
+    "claimant_won": ("裁定归认领人", "Awarded to the claimant"),
+    "owner_kept": ("裁定归原负责人", "Kept by the owner"),
+    "claimant": ("认领人", "Claimant"),
+    "explicit_claim": ("主动认领", "Explicit claim"),
+    "credit_code_match": ("信用代码相同", "Same credit code"),
     # ERP and infrastructure
     "half_open": ("半开", "Half open"), "applied": ("已入账", "Applied"),
     "duplicate": ("重复", "Duplicate"), "ok": ("成功", "OK"),
@@ -215,6 +223,7 @@ BY_ENUM: dict[str, dict[str, tuple[str, str]]] = {
     },
     "Outcome": {"open": ("进行中", "Open"), "won": ("赢单", "Won"), "lost": ("输单", "Lost")},
     "BidResult": {"won": ("中标", "Won"), "lost": ("未中标", "Lost")},
+    "Winner": {"owner": ("原负责人", "Owner")},
     "QuotationState": {"rejected": ("已拒绝", "Rejected"), "expired": ("已过期", "Expired")},
 }
 

@@ -30,6 +30,7 @@ ENTITIES_ZH: dict[str, str] = {
     "satisfaction survey": "满意度调查",
     "collection task": "催收任务",
     "approval request": "审批申请",
+    "ownership dispute": "撞单争议",
     "employee": "员工",
     "manager": "经理",
     "successor": "接任人",

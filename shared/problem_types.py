@@ -81,6 +81,10 @@ PROBLEM_TYPES: tuple[ProblemType, ...] = (
     ProblemType("in-progress", 409, "Already in progress", "正在进行中",
                 "The same work is already running (an ERP sync round).",
                 "Retry when it has finished."),
+    ProblemType("dispute-open", 409, "Ownership dispute pending", "撞单争议待裁决",
+                "An ownership dispute over the account is still pending; "
+                "ownership_dispute_id names it.",
+                "Wait for the arbiter's decision, then claim again if still needed."),
     ProblemType("approval-failed", 409, "Approval failed", "审批执行失败",
                 "The approved change could not be applied; the request is kept as failed "
                 "with its reason.", "Read failure_reason; file a new request if still needed."),

@@ -28,9 +28,9 @@ ENTITIES = frozenset(
         "credit_adjustment", "cycle", "delivery", "department", "departure", "employee",
         "bid", "competitor", "competitor_presence", "erp_sync_run", "erp_webhook_secret", "event",
         "exchange_rate", "grade_change", "handover", "indicator", "invoice", "invoice_line",
-        "oauth_client", "opportunity", "outbox_message", "ownership_change", "payment", "position",
-        "position_item",
-        "position_version", "product", "quotation", "quotation_line", "request", "reward_penalty",
+        "oauth_client", "opportunity", "outbox_message", "ownership_change", "ownership_dispute",
+        "payment", "position", "position_item", "position_version", "product", "quotation",
+        "quotation_line", "request", "reward_penalty",
         "stage_change", "stand_in", "survey", "target_plan", "template", "template_item", "ticket",
         "ticket_event", "user", "visit", "work_item",
     }
@@ -56,6 +56,8 @@ NAME_REFS: dict[str, str] = {
     "submitted_by_employee_id": "employee",
     "absent_employee_id": "employee",
     "stand_in_employee_id": "employee",
+    "claimant_id": "employee",
+    "arbiter_id": "employee",
     "team_department_id": "department",
     # A person's account on a messaging channel (WeCom, DingTalk): not one of our records.
     "wecom_user_id": "channel_user",

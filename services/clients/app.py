@@ -20,6 +20,7 @@ from services.clients.competitors.register_router import router as competitor_re
 from services.clients.contacts.router import router as contacts_router
 from services.clients.contracts.router import router as contracts_router
 from services.clients.credit.router import router as credit_router
+from services.clients.disputes.router import router as disputes_router
 from services.clients.erp.events import EVENT
 from services.clients.erp.events_router import router as erp_events_router
 from services.clients.erp.router import router as erp_sync_router
@@ -63,7 +64,10 @@ TAGS = [
     {"name": "grading", "description": "客户分级: computed grade, overrides, history."},
     {"name": "credit", "description": "信用分数: adjustments within authority, history."},
     {"name": "contacts", "description": "联系人: people at accounts and their roles."},
-    {"name": "ownership", "description": "客户归属: transfers, handovers, history."},
+    {
+        "name": "ownership",
+        "description": "客户归属: transfers, handovers, history, ownership disputes (撞单).",
+    },
     {"name": "visits", "description": "拜访计划/拜访记录: yearly plans by grade, visits, overdue."},
     {"name": "contact-schedule", "description": "联络计划: calls, greetings and care per contact."},
     {"name": "assessments", "description": "需求分析/关系评估: dated, scored assessments."},
@@ -117,6 +121,7 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             approvals_router,
             contacts_router,
             ownership_router,
+            disputes_router,
             teams_router,
             visits_router,
             contact_schedule_router,

@@ -56,6 +56,9 @@ from services.clients.contracts.repository import ContractRepository
 from services.clients.contracts.service import ContractService
 from services.clients.credit.repository import CreditRepository
 from services.clients.credit.service import CREDIT_ADJUSTMENT, CreditService
+from services.clients.disputes.repository import DisputeRepository
+from services.clients.disputes.rules import Viewer as DisputeViewerOf
+from services.clients.disputes.service import DisputeService
 from services.clients.erp.ingest import ErpIngest
 from services.clients.erp.repository import ErpReferences
 from services.clients.erp.secrets import verifying_secrets
@@ -84,6 +87,7 @@ from services.clients.reactions import (
     ApprovalsToInbox,
     CollectionTasksToInbox,
     ContractSigned,
+    DisputesToInbox,
     ErpEventApplied,
     LinesPaidOff,
     OpportunityWon,
@@ -199,6 +203,19 @@ def build_teams(session: AsyncSession, settings: ClientsSettings) -> TeamService
     )
 
 
+def build_disputes(session: AsyncSession, settings: ClientsSettings) -> DisputeService:
+    """Ownership disputes (撞单) on a session: account creation opens them too."""
+    return DisputeService(
+        DisputeRepository(session),
+        OrgRepository(session),
+        build_ownership(session),
+        audit_trail(session),
+        DisputesToInbox(WorkItemQueries(session), WorkItemOutbox(session)),
+        protection_days=settings.ownership_protection_days,
+        now=utc_now,
+    )
+
+
 def build_accounts(session: AsyncSession, settings: ClientsSettings) -> AccountService:
     grading = build_grading(session, settings)
     return AccountService(
@@ -207,6 +224,7 @@ def build_accounts(session: AsyncSession, settings: ClientsSettings) -> AccountS
         grading,
         audit_trail(session),
         on_created=AccountCreated(grading, build_ownership(session)),
+        on_code_taken=build_disputes(session, settings).claim_by_credit_code,
     )
 
 
@@ -634,6 +652,26 @@ async def approval_viewer(principal: Caller, session: SessionDep) -> Viewer:
     )
 
 
+async def dispute_service(session: SessionDep, settings: SettingsDep) -> DisputeService:
+    return build_disputes(session, settings)
+
+
+async def dispute_viewer(principal: Caller, session: SessionDep) -> DisputeViewerOf:
+    """Who asks about ownership disputes: his people are himself and his reporting subtree
+    in the org copy; administrators and department managers see every dispute and decide
+    those without a common manager."""
+    everyone = Role.ADMIN in principal.roles or Role.DEPT_MANAGER in principal.roles
+    me = principal.employee_id
+    people: Collection[int] | None
+    if everyone:
+        people = None
+    elif me is None:
+        people = frozenset()
+    else:
+        people = frozenset(await OrgRepository(session).subtree(me)) | {me}
+    return DisputeViewerOf(employee_id=me, people=people, may_arbitrate_any=everyone)
+
+
 async def grading_service(session: SessionDep, settings: SettingsDep) -> GradingService:
     return build_grading(session, settings)
 
@@ -735,6 +773,8 @@ CompetitorPresenceServiceDep = Annotated[
     CompetitorPresenceService, Depends(competitor_presence_service)
 ]
 ApprovalViewer = Annotated[Viewer, Depends(approval_viewer)]
+DisputeServiceDep = Annotated[DisputeService, Depends(dispute_service)]
+DisputeViewer = Annotated[DisputeViewerOf, Depends(dispute_viewer)]
 GradingServiceDep = Annotated[GradingService, Depends(grading_service)]
 MetricsServiceDep = Annotated[MetricsService, Depends(metrics_service)]
 OwnershipServiceDep = Annotated[OwnershipService, Depends(ownership_service)]

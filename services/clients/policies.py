@@ -46,6 +46,9 @@ MANAGE_ERP_SECRETS = Policy(Role.ADMIN)
 # 超权限申请: those who hold an authority ask; their superiors decide (whose requests one
 # sees is the approvals domain's rule: requester, approver, their managers, administrators).
 APPROVALS = Policy(Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.ACCOUNT_MANAGER)
+# 撞单: those who own accounts claim them; who sees a dispute is the disputes domain's rule
+# (parties, arbiter, their managers, department managers and administrators).
+OWNERSHIP_DISPUTES = Policy(Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.ACCOUNT_MANAGER)
 # 产品目录/竞争对手/销售阶段: the department reads them; administrators and the department
 # manager keep the catalogue and the competitor register, administrators the pipeline.
 READ_DIRECTORY = READ_ACCOUNTS

@@ -22,7 +22,7 @@ transaction.
 |                                                | become the contract's lines (quotations)        |
 
 Work items for staff's inbox (workitems) follow from tickets, visits, collection tasks,
-approvals and ERP events: the table at the end of this module.
+approvals, ownership disputes and ERP events: the table at the end of this module.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from services.clients.collection.models import CollectionTask
 from services.clients.contracts.models import Contract
 from services.clients.contracts.schemas import ContractCreate, ContractSign
 from services.clients.contracts.service import ContractService
+from services.clients.disputes.models import OwnershipDispute
 from services.clients.grading.service import GradingService
 from services.clients.opportunities.service import WonContract
 from services.clients.ownership.service import OwnershipService
@@ -52,6 +53,7 @@ from services.clients.workitems.producers import (
     approval_answer_item,
     approval_request_item,
     collection_items,
+    dispute_arbitration_item,
     escalation_item,
 )
 from services.clients.workitems.queries import WorkItemQueries
@@ -162,6 +164,8 @@ class OpportunityWon:
 # | an approval is requested / answered            | the approver's item posts; answered, it  |
 # | (approvals)                                    | closes and the requester gets the answer |
 # | a waiting ERP event is applied (erp)           | finance's pending items for it close     |
+# | an ownership dispute goes to arbitration /     | the arbiter's item posts / closes        |
+# | is decided (disputes)                          |                                          |
 
 
 @dataclass(frozen=True)
@@ -235,6 +239,25 @@ class ApprovalsToInbox:
         await self.outbox.close(workitem_rules.approval_request_key(request.id))
         name = await self.queries.account_name(request.account_id)
         await self.outbox.post(approval_answer_item(request, name))
+
+
+@dataclass(frozen=True)
+class DisputesToInbox:
+    """disputes → workitems: the arbiter is asked to decide; the decision closes that."""
+
+    queries: WorkItemQueries
+    outbox: WorkItemOutbox
+
+    async def filed(self, dispute: OwnershipDispute) -> None:
+        item = dispute_arbitration_item(
+            dispute, await self.queries.account_name(dispute.account_id)
+        )
+        if item is not None:
+            await self.outbox.post(item)
+
+    async def decided(self, dispute: OwnershipDispute) -> None:
+        assert dispute.id is not None
+        await self.outbox.close(workitem_rules.dispute_arbitration_key(dispute.id))
 
 
 @dataclass(frozen=True)

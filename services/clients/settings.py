@@ -45,6 +45,12 @@ class ClientsSettings(ServiceSettings):
     forecast_targets_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
     pipeline_stuck_days: int = Field(default=30, ge=1, le=3650)
 
+    # 撞单保护期: an owner's protection against another manager's claim on his account lasts
+    # this many days after the last activity on it (disputes.repository.LAST_ACTIVITY);
+    # once lapsed, a claim is granted at once, else the two managers' lowest common manager
+    # arbitrates.
+    ownership_protection_days: int = Field(default=90, ge=0, le=3650)
+
     # 客户分级: minimum trailing-12-month signed contract value (base currency) per grade.
     grade_a_threshold: Decimal = Decimal("5000000")
     grade_b_threshold: Decimal = Decimal("1000000")

@@ -211,9 +211,10 @@ def sees(persona: Persona, family: Family) -> bool:
 
 
 # Above-authority requests are between the requester's and the approver's reporting lines
-# (services/clients/approvals/repository.visible_requests): no team membership, ticket or
-# stand-in opens them.
-LINE_ONLY = frozenset({"approval_request"})
+# (services/clients/approvals/repository.visible_requests), ownership disputes between the
+# parties' and the arbiter's (services/clients/disputes/repository.visible_disputes): no
+# team membership, ticket or stand-in opens them.
+LINE_ONLY = frozenset({"approval_request", "ownership_dispute"})
 
 
 def visible(persona: Persona, family: Family, inside: Family) -> frozenset[str]:

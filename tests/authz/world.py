@@ -235,6 +235,7 @@ async def clients_family(
         client, document, f"{base}/contact-schedule", contact_id=contact
     )
     family["approval_request"] = await past_authority_request(client, account, owner)
+    family["ownership_dispute"] = await decided_dispute(client, account, owner)
     # Expected this month, so the pipeline reports' default month counts it.
     family["opportunity"] = await created(
         client,
@@ -289,6 +290,35 @@ async def past_authority_request(client: httpx.AsyncClient, account: int, owner:
     )
     assert response.status_code == 202, response.text
     return int(response.json()["id"])
+
+
+# Who claims the family's account in its ownership dispute: the owner's manager (the walk's
+# other employees over there are personas, who must not be parties to the outside one).
+CLAIMANT_OF = {KAM: LEAD, OTHER_KAM: OTHER_HEAD}
+
+
+async def decided_dispute(client: httpx.AsyncClient, account: int, owner: int) -> int:
+    """An ownership dispute over the account (the owner's manager claims it), decided for
+    the owner by HEAD — KAM's line's arbiter, and a department manager who is no party to
+    OTHER_KAM's (no common manager) — so the account is free for further claims."""
+    claimant = CLAIMANT_OF[owner]
+    claimed = await client.post(
+        "/v1/clients/ownership-disputes",
+        json={"account_id": account, "reason": "走查撞单"},
+        headers=bearer(Role.TEAM_LEAD, employee_id=claimant, subject=f"user:{claimant}"),
+    )
+    assert claimed.status_code == 201, claimed.text
+    dispute = int(claimed.json()["id"])
+    decided = await client.post(
+        f"/v1/clients/ownership-disputes/{dispute}/decision",
+        json={"winner": "owner", "reason": "走查裁决"},
+        headers={
+            "If-Match": claimed.headers["etag"],
+            **bearer(Role.DEPT_MANAGER, employee_id=HEAD, subject=f"user:{HEAD}"),
+        },
+    )
+    assert decided.status_code == 200, decided.text
+    return dispute
 
 
 async def kpi_families(client: httpx.AsyncClient) -> tuple[Family, Family]:

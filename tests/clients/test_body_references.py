@@ -131,9 +131,12 @@ async def test_a_credit_code_clash_with_another_managers_account_reveals_no_id(
         ACCOUNTS, json={"legal_name": "撞码客户", "owner_id": KAM, "credit_code": code},
         headers=AS_KAM,
     )  # fmt: skip
-    assert clash.status_code == 409
-    assert f"account {theirs['id']}" not in clash.json()["detail"]
-    assert theirs["id"] not in clash.json().values()
+    # 撞单 (issue 23): an ownership dispute instead of a second account, naming neither
+    # that account nor its owner.
+    assert clash.status_code == 202, clash.text
+    dispute = clash.json()
+    assert (dispute["account_id"], dispute["owner_id"]) == (None, None)
+    assert dispute["claimant_id"] == KAM
     # The department manager, who sees that account, is told which one.
     seen = await clients.post(
         ACCOUNTS, json={"legal_name": "撞码客户", "owner_id": KAM, "credit_code": code},

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
 from pydantic import StringConstraints
 
 from services.clients.access import account_missing, authorized_scope, scope_member
@@ -27,6 +29,9 @@ from services.clients.dependencies import (
     AccountServiceDep,
     ActorId,
 )
+from services.clients.disputes.models import OwnershipDispute
+from services.clients.disputes.rules import DisputeState
+from services.clients.disputes.schemas import OwnershipDisputeRead
 from services.clients.keyset import cursor_position
 from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from shared.concurrency import IfMatch, etag_for
@@ -154,8 +159,22 @@ async def list_accounts(
     response_model=AccountRead,
     status_code=status.HTTP_201_CREATED,
     summary="Create a key account",
-    responses=problem_responses(401, 403, 409, 422),
-    openapi_extra=answer_headers(201, etag=True, location=True),
+    description=(
+        "201 with the new account. When the credit code is already held by an account of "
+        "another manager that the caller does not see (撞单), no second account is made: "
+        "202 with the ownership dispute opened for the would-be owner (`Location` names it; "
+        "it shows neither that account nor its owner). 409 `duplicate` when the caller sees "
+        "the account holding the code, `dispute-open` when a dispute over it is pending."
+    ),
+    responses={
+        202: {
+            "model": OwnershipDisputeRead,
+            "description": "The credit code is another manager's account's: the ownership "
+            "dispute opened instead.",
+        },
+        **problem_responses(401, 403, 409, 422),
+    },
+    openapi_extra=answer_headers(201, 202, etag=True, location=True),
 )
 async def create_account(
     data: AccountCreate,
@@ -163,8 +182,21 @@ async def create_account(
     scope: AccountScope,
     actor: ActorId,
     response: Response,
-) -> AccountRead:
-    account = AccountRead.model_validate(await service.create(data, scope, actor))
+) -> AccountRead | JSONResponse:
+    outcome = await service.create(data, scope, actor)
+    if isinstance(outcome, OwnershipDispute):
+        # The caller does not see the account holding the code (else it is a duplicate),
+        # unless the claim was granted at once: then it is the claimant's, of his line.
+        granted = outcome.state == DisputeState.GRANTED
+        return JSONResponse(
+            jsonable_encoder(OwnershipDisputeRead.of(outcome, reveal=granted)),
+            status_code=status.HTTP_202_ACCEPTED,
+            headers={
+                "Location": f"/v1/clients/ownership-disputes/{outcome.id}",
+                "ETag": etag_for(outcome.version),
+            },
+        )
+    account = AccountRead.model_validate(outcome)
     response.headers["Location"] = f"{router.prefix}/{account.id}"
     return _with_etag(response, account)
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import SQLModel
 
 from services.clients.access import require_assignable, sees_owner
 from services.clients.accounts.models import Account, AccountStatusChange
@@ -59,6 +60,11 @@ class ContractValues(Protocol):
 OnAccountCreated = Callable[[Account, int | None], Awaitable[None]]
 """What follows an account's creation elsewhere (services.clients.reactions)."""
 
+OnCodeTaken = Callable[[Account, int, int | None], Awaitable[SQLModel]]
+"""What creating an account whose credit code another manager's account (``holder``, out
+of the caller's scope) holds does instead, given the would-be owner and the actor: an
+ownership dispute (services.clients.disputes), answered in place of the account."""
+
 
 class AccountService:
     """Create, read, change, archive and list key accounts."""
@@ -71,11 +77,13 @@ class AccountService:
         audit: AuditTrail,
         *,
         on_created: OnAccountCreated,
+        on_code_taken: OnCodeTaken | None = None,
     ) -> None:
         self.repository = repository
         self.org = org
         self.contract_values = contract_values
         self.on_created = on_created
+        self.on_code_taken = on_code_taken
         self.audit = audit
 
     async def get(self, account_id: int, owner_ids: OwnerScope = None) -> Account:
@@ -144,13 +152,33 @@ class AccountService:
 
     async def create(
         self, data: AccountCreate, owner_ids: OwnerScope, actor_employee_id: int | None
-    ) -> Account:
+    ) -> Account | SQLModel:
+        """The new account; or, when its credit code is another manager's account's (撞单),
+        the ownership dispute opened instead (``on_code_taken``)."""
         require_assignable(owner_ids, data.owner_id, "owner_id")
         await self.require_active_owner(data.owner_id)
         if data.parent_id is not None:
             await self._require_parent(data.parent_id, owner_ids)
+        claim = await self._claim_if_code_taken(data, owner_ids, actor_employee_id)
+        if claim is not None:
+            return claim
         await self._require_unique_code(data.credit_code, None, owner_ids)
         return await self.insert(data, actor_employee_id)
+
+    async def _claim_if_code_taken(
+        self, data: AccountCreate, owner_ids: OwnerScope, actor_employee_id: int | None
+    ) -> SQLModel | None:
+        """撞单: the credit code belongs to an account of another manager, outside the
+        caller's scope: a claim on it instead of a second record. None when the code is free,
+        or its holder is the would-be owner's or one the caller sees (a duplicate, 409)."""
+        if not data.credit_code or self.on_code_taken is None:
+            return None
+        holder = await self.repository.get_by_credit_code(data.credit_code)
+        if holder is None or holder.owner_id == data.owner_id:
+            return None
+        if sees_owner(owner_ids, holder.owner_id):
+            return None
+        return await self.on_code_taken(holder, data.owner_id, actor_employee_id)
 
     async def update(
         self,

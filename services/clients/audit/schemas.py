@@ -35,6 +35,7 @@ class AuditEntity(StrEnum):
     CREDIT_LIMIT = "credit_limit"
     ACCOUNT_TEAM = "account_team"
     APPROVAL_REQUEST = "approval_request"
+    OWNERSHIP_DISPUTE = "ownership_dispute"
     PRODUCT = "product"
     COMPETITOR = "competitor"
     PIPELINE_STAGE = "pipeline_stage"

@@ -81,6 +81,34 @@ class OwnershipService:
             accounts=len(moving), unchanged=len(owners) - len(moving), **moved_work
         )
 
+    async def award(
+        self, account_id: int, to_employee_id: int, *, reason: str, actor_employee_id: int | None
+    ) -> TransferResult:
+        """Move one account and its open work to ``to_employee_id`` (an ownership dispute
+        decided or granted for the claimant), recorded in the history with ``reason``."""
+        owners = await self.repository.lock_accounts([account_id])
+        if account_id not in owners:
+            raise NotFound(f"account {account_id} does not exist")
+        return await self._move(
+            owners, to_employee_id, TransferOptions(), reason=reason,
+            actor_employee_id=actor_employee_id,
+        )  # fmt: skip
+
+    def record_kept(
+        self, account_id: int, owner_id: int, *, reason: str, actor_employee_id: int | None
+    ) -> None:
+        """An ownership dispute decided for the owner: the account stays his, and the
+        history says so (from and to the same owner, with the decision's reason)."""
+        self.repository.add_change(
+            OwnershipChange(
+                account_id=account_id,
+                from_employee_id=owner_id,
+                to_employee_id=owner_id,
+                reason=reason,
+                actor_employee_id=actor_employee_id,
+            )
+        )
+
     async def transfer(
         self,
         data: AccountTransfer,

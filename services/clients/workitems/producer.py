@@ -48,6 +48,7 @@ class Kind(StrEnum):
     RECONCILIATION_MISMATCH = "reconciliation_mismatch"
     APPROVAL_REQUEST = "approval_request"
     APPROVAL_ANSWER = "approval_answer"
+    OWNERSHIP_DISPUTE = "ownership_dispute"
 
 
 class Severity(StrEnum):

@@ -16,6 +16,7 @@ from typing import Any
 
 from services.clients.approvals.models import ApprovalRequest
 from services.clients.collection.models import CollectionTask
+from services.clients.disputes.models import OwnershipDispute
 from services.clients.tickets.models import Ticket
 from services.clients.workitems import rules
 from services.clients.workitems.producer import Kind, Severity, WorkItem, WorkItemOutbox
@@ -127,6 +128,26 @@ def approval_answer_item(request: ApprovalRequest, account_name: str | None) -> 
         account_id=request.account_id,
         account_name=account_name,
         severity=Severity.INFO,
+    )
+
+
+def dispute_arbitration_item(
+    dispute: OwnershipDispute, account_name: str | None
+) -> WorkItem | None:
+    """The pending ownership dispute for its arbiter (without one, the department managers
+    and administrators find it in the disputes list)."""
+    assert dispute.id is not None
+    if dispute.arbiter_id is None:
+        return None
+    return WorkItem(
+        source_key=rules.dispute_arbitration_key(dispute.id),
+        employee_id=dispute.arbiter_id,
+        kind=Kind.OWNERSHIP_DISPUTE,
+        title=f"撞单争议 #{dispute.id} 待您裁决：{dispute.reason}",
+        record_path=f"/v1/clients/ownership-disputes/{dispute.id}",
+        account_id=dispute.account_id,
+        account_name=account_name,
+        severity=Severity.URGENT,
     )
 
 

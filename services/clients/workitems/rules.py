@@ -140,3 +140,7 @@ def approval_request_key(request_id: int) -> str:
 
 def approval_answer_key(request_id: int) -> str:
     return f"{approval_prefix(request_id)}answer"
+
+
+def dispute_arbitration_key(dispute_id: int) -> str:
+    return f"ownership-dispute:{dispute_id}:arbitration"

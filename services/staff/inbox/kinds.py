@@ -10,7 +10,8 @@ class WorkItemKind(StrEnum):
 
     clients: SLA escalations and imminent breaches, overdue visits, dunning tasks, contact
     birthdays, contract renewals, ERP events pending, reconciliation mismatches, approval
-    requests and answers. kpi: appraisal steps, results to acknowledge, appeal decisions.
+    requests and answers, ownership disputes to decide. kpi: appraisal steps, results to
+    acknowledge, appeal decisions.
     staff: position versions awaiting approval, sign-in lockouts.
     """
 
@@ -29,6 +30,7 @@ class WorkItemKind(StrEnum):
     APPROVAL_REQUEST = "approval_request"
     APPROVAL_ANSWER = "approval_answer"
     SIGNIN_LOCKOUT = "signin_lockout"
+    OWNERSHIP_DISPUTE = "ownership_dispute"
 
 
 KIND_LABELS: dict[WorkItemKind, dict[str, str]] = {
@@ -53,6 +55,7 @@ KIND_LABELS: dict[WorkItemKind, dict[str, str]] = {
     WorkItemKind.APPROVAL_REQUEST: {"zh-CN": "待审批申请", "en": "Approval request"},
     WorkItemKind.APPROVAL_ANSWER: {"zh-CN": "审批结果", "en": "Approval answered"},
     WorkItemKind.SIGNIN_LOCKOUT: {"zh-CN": "登录已锁定", "en": "Sign-in locked"},
+    WorkItemKind.OWNERSHIP_DISPUTE: {"zh-CN": "撞单待裁决", "en": "Ownership dispute to decide"},
 }
 """The label of each kind in the languages people read (zh-CN by default)."""
 

@@ -1,0 +1,1 @@
+"""disputes domain of the clients service: ownership disputes (撞单)."""
