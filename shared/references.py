@@ -113,6 +113,7 @@ SCHEMA_REFS: dict[str, str] = {
     "WebhookSecretRead": "erp_webhook_secret",
     "WebhookSecretCreated": "erp_webhook_secret",
     "DeadWorkItemRead": "outbox_message",
+    "AuditSearchEntry": "audit_entry",
     # The ERP's events: their id is the event's (its webhook-id).
     "InvoiceUpserted": "event",
     "PaymentReceived": "event",
