@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
@@ -280,3 +281,27 @@ async def test_delete_is_audited_and_the_file_is_gone(
             )
         ).scalar_one()
     assert chunks == 0 and row == KAM
+
+
+async def test_a_keyed_upload_is_replayed_not_stored_twice(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Idempotency-Key middleware spools a keyed body (here to disk: past a tiny
+    in-memory size) rather than holding it, and replays it to the route in pieces."""
+    import shared.idempotent_creations
+
+    monkeypatch.setattr(shared.idempotent_creations, "SPOOL_IN_MEMORY", 1024)
+    _, contract_id = await contract_of(client)
+    path = f"/v1/clients/contracts/{contract_id}/attachments"
+    content = os.urandom(5 * CHUNK)
+    headers = {
+        "Idempotency-Key": str(uuid.uuid4()),
+        "Content-Type": "multipart/form-data; boundary=fixed-boundary",
+    }
+    first = await client.post(path, **upload(content), headers=headers)
+    again = await client.post(path, **upload(content), headers=headers)
+    assert first.status_code == again.status_code == 201, (first.text, again.text)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+    assert first.json()["sha256"] == hashlib.sha256(content).hexdigest()
+    assert len((await client.get(path)).json()["items"]) == 1
