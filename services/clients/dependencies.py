@@ -35,9 +35,9 @@ from services.clients.approvals.service import ApplyApproved, ApprovalService, O
 from services.clients.assessments.repository import AssessmentRepository
 from services.clients.assessments.service import AssessmentService
 from services.clients.attachments.repository import AttachmentRepository
-from services.clients.attachments.rules import OwnerKind
+from services.clients.attachments.rules import AttachmentStorageKind, OwnerKind
 from services.clients.attachments.service import AttachmentService, OwnerLookup
-from services.clients.attachments.storage import storage_for
+from services.clients.attachments.storage import PostgresStorage, S3Storage, Storage
 from services.clients.audit.repository import AuditRepository
 from services.clients.audit.service import AuditTrail
 from services.clients.bids.repository import BidRepository
@@ -405,6 +405,25 @@ def build_bids(session: AsyncSession, settings: ClientsSettings) -> BidService:
     )
 
 
+def attachment_storage(
+    settings: ClientsSettings, session_factory: async_sessionmaker[AsyncSession]
+) -> Storage:
+    """The storage the settings name."""
+    if settings.attachment_storage is AttachmentStorageKind.S3:
+        assert settings.attachment_s3_bucket is not None
+        assert settings.attachment_s3_access_key is not None
+        assert settings.attachment_s3_secret_key is not None
+        return S3Storage(
+            bucket=settings.attachment_s3_bucket,
+            endpoint=settings.attachment_s3_endpoint,
+            region=settings.attachment_s3_region,
+            access_key=settings.attachment_s3_access_key.get_secret_value(),
+            secret_key=settings.attachment_s3_secret_key.get_secret_value(),
+            part_bytes=settings.attachment_s3_part_bytes,
+        )
+    return PostgresStorage(session_factory, settings.attachment_chunk_bytes)
+
+
 def attachment_owners(session: AsyncSession, settings: ClientsSettings) -> OwnerLookup:
     """The account of a record files are attached to, looked up by the record's own
     service within the caller's scope: an attachment is seen and changed exactly as its
@@ -439,7 +458,7 @@ def build_attachments(
     download streams (after the request's own session is done)."""
     return AttachmentService(
         AttachmentRepository(session),
-        storage_for(settings, session_factory),
+        attachment_storage(settings, session_factory),
         audit_trail(session),
         attachment_owners(session, settings),
         max_bytes=settings.attachment_max_bytes,

@@ -24,8 +24,6 @@ from services.clients.attachments.rules import AttachmentStorageKind
 if TYPE_CHECKING:
     from types_aiobotocore_s3.client import S3Client
 
-    from services.clients.settings import ClientsSettings
-
 
 class Writer(Protocol):
     """One file being stored: bytes in order, then ``finish`` (or ``abort``)."""
@@ -254,22 +252,3 @@ class _S3Writer:
         """Remove the object written (a checksum that did not match, a failed insert)."""
         async with self.storage.client() as client:
             await client.delete_object(Bucket=self.storage.bucket, Key=self.key)
-
-
-def storage_for(
-    settings: ClientsSettings, session_factory: async_sessionmaker[AsyncSession]
-) -> Storage:
-    """The storage the settings name."""
-    if settings.attachment_storage is AttachmentStorageKind.S3:
-        assert settings.attachment_s3_bucket is not None
-        assert settings.attachment_s3_access_key is not None
-        assert settings.attachment_s3_secret_key is not None
-        return S3Storage(
-            bucket=settings.attachment_s3_bucket,
-            endpoint=settings.attachment_s3_endpoint,
-            region=settings.attachment_s3_region,
-            access_key=settings.attachment_s3_access_key.get_secret_value(),
-            secret_key=settings.attachment_s3_secret_key.get_secret_value(),
-            part_bytes=settings.attachment_s3_part_bytes,
-        )
-    return PostgresStorage(session_factory, settings.attachment_chunk_bytes)
