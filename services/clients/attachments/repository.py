@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, update
 from sqlmodel import col, select
 
 from services.clients.access import OwnerScope, visible_accounts
@@ -49,8 +49,11 @@ class AttachmentRepository(Repository):
         return (await self.session.exec(query)).all()
 
     async def add_chunk(self, attachment_id: int, seq: int, data: bytes) -> None:
-        self.session.add(AttachmentChunk(attachment_id=attachment_id, seq=seq, data=data))
-        await self.session.flush()
+        """One chunk, inserted at once (Core, not the ORM: a chunk must not stay in the
+        session's identity map, or a large upload would be held whole until commit)."""
+        await self.session.exec(
+            insert(AttachmentChunk).values(attachment_id=attachment_id, seq=seq, data=data)
+        )
 
     async def chunk(self, attachment_id: int, seq: int) -> bytes | None:
         return (
