@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -117,10 +117,19 @@ class IdempotencyKeyBase(SQLModel):
 
 def request_fingerprint(method: str, path: str, body: bytes) -> str:
     """SHA-256 (hex) of the request: method, path (with query) and the exact body bytes."""
+    return streamed_fingerprint(method, path, [body], len(body))
+
+
+def streamed_fingerprint(method: str, path: str, body: Iterable[bytes], length: int) -> str:
+    """:func:`request_fingerprint` of a body given in pieces (``length`` bytes in all), so
+    a large body need not be held whole."""
     digest = hashlib.sha256()
-    for part in (method.upper().encode("ascii"), path.encode("utf-8"), body):
+    for part in (method.upper().encode("ascii"), path.encode("utf-8")):
         digest.update(len(part).to_bytes(8, "big"))  # length-prefixed: no ambiguous joins
         digest.update(part)
+    digest.update(length.to_bytes(8, "big"))
+    for piece in body:
+        digest.update(piece)
     return digest.hexdigest()
 
 

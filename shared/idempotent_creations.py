@@ -19,9 +19,10 @@ fails (4xx/5xx) releases its claim, so the client may retry it with the same key
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any
+from tempfile import SpooledTemporaryFile
+from typing import IO, Any
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
@@ -47,7 +48,7 @@ from shared.idempotency import (
     IdempotencyKeyReused,
     _replayed,
     parse_key,
-    request_fingerprint,
+    streamed_fingerprint,
 )
 from shared.routes import api_routes
 
@@ -56,6 +57,19 @@ PENDING = 0
 ABANDONED_AFTER = timedelta(minutes=5)
 """A pending claim this old belongs to a request that died: a retry takes it over."""
 CREATED = frozenset({201, 202})
+SPOOL_IN_MEMORY = 1024 * 1024
+"""A keyed request's body is kept in memory up to this size, past it in a temporary file
+(an attachment's upload is not held whole in memory)."""
+PIECE = 64 * 1024  # bytes per read of a spooled body
+
+
+def _pieces(body: IO[bytes]) -> Iterator[bytes]:
+    """The spooled body from its start, in pieces."""
+    body.seek(0)
+    while piece := body.read(PIECE):
+        yield piece
+
+
 STORED_HEADERS = ("content-type", "location", "etag")
 
 
@@ -122,38 +136,45 @@ class IdempotentCreations:
             await self._problem(exc, scope, receive, send)
             return
         assert key is not None
-        body = await request.body()
-        query = scope.get("query_string", b"").decode("latin-1")
-        path = scope["path"] + (f"?{query}" if query else "")
-        claim = _Claim(
-            scope["app"].state.session_factory,
-            self.model,
-            key=key,
-            caller=principal.subject[:128],
-            path=path,
-            fingerprint=request_fingerprint("POST", path, body),
-        )
-        try:
-            replay = await claim.take()
-        except DomainError as exc:
-            await self._problem(exc, scope, receive, send)
-            return
-        if replay is not None:
-            await replay(scope, receive, send)
-            return
-        await self._run_and_store(claim, body, scope, receive, send)
+        with SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as body:
+            length = 0
+            async for chunk in request.stream():
+                body.write(chunk)
+                length += len(chunk)
+            query = scope.get("query_string", b"").decode("latin-1")
+            path = scope["path"] + (f"?{query}" if query else "")
+            claim = _Claim(
+                scope["app"].state.session_factory,
+                self.model,
+                key=key,
+                caller=principal.subject[:128],
+                path=path,
+                fingerprint=streamed_fingerprint("POST", path, _pieces(body), length),
+            )
+            try:
+                replay = await claim.take()
+            except DomainError as exc:
+                await self._problem(exc, scope, receive, send)
+                return
+            if replay is not None:
+                await replay(scope, receive, send)
+                return
+            await self._run_and_store(claim, body, length, scope, receive, send)
 
     async def _run_and_store(
-        self, claim: _Claim, body: bytes, scope: Scope, receive: Receive, send: Send
-    ) -> None:
-        delivered = False
+        self, claim: _Claim, body: IO[bytes], length: int, scope: Scope, receive: Receive,
+        send: Send,
+    ) -> None:  # fmt: skip
+        body.seek(0)
+        finished = False
 
         async def replay_body() -> Message:
-            nonlocal delivered
-            if delivered:
+            nonlocal finished
+            if finished:
                 return await receive()
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            piece = body.read(PIECE)
+            finished = body.tell() >= length
+            return {"type": "http.request", "body": piece, "more_body": not finished}
 
         status = 500
         headers: dict[str, str] = {}

@@ -180,6 +180,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "pipeline_stage": ("销售阶段", "Pipeline stage"), "opportunity": ("销售机会", "Opportunity"),
     "quotation": ("报价单", "Quotation"), "bid": ("招投标", "Bid"),
     "competitor_presence": ("竞争对手信息", "Competitor presence"),
+    "attachment": ("附件", "Attachment"),
     "won": ("赢单", "Won"), "withdrawn": ("弃标", "Withdrawn"),
     "pending_approval": ("待审批", "Pending approval"), "accepted": ("已接受", "Accepted"),
     "questions": ("答疑截止", "Questions deadline"),

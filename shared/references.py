@@ -23,7 +23,8 @@ ID_LIKE = re.compile(r"^(ids?|.+_ids?)$")
 ENTITIES = frozenset(
     {
         "account", "actual_snapshot", "allocation", "api_key", "appraisal", "appraisal_event",
-        "appraisal_item", "approval_request", "assessment", "audit_entry", "bonus_base",
+        "appraisal_item", "approval_request", "assessment", "attachment", "audit_entry",
+        "bonus_base",
         "by_entity_type", "channel_user", "collection_task", "contact", "contact_touch", "contract",
         "credit_adjustment", "cycle", "delivery", "department", "departure", "employee",
         "bid", "competitor", "competitor_presence", "erp_sync_run", "erp_webhook_secret", "event",

@@ -27,6 +27,18 @@ RAW_BODIES: dict[str, Any] = {
     # a file is parsed by hand): the model each body is validated with, None for no JSON.
     "POST /v1/clients/erp/webhooks": ErpEvent,
     "POST /v1/clients/accounts/import": None,  # a CSV or XLSX file
+    # Attachments: a multipart file streamed by hand (its sha256 field is hex text).
+    **{
+        f"POST /v1/clients/{records}/{{{record_id}}}/attachments": None
+        for records, record_id in (
+            ("accounts", "account_id"),
+            ("contracts", "contract_id"),
+            ("visits", "visit_id"),
+            ("tickets", "ticket_id"),
+            ("opportunities", "opportunity_id"),
+            ("bids", "bid_id"),
+        )
+    },
 }
 
 

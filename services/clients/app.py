@@ -8,6 +8,7 @@ from services.clients.accounts.exchange_router import router as account_files_ro
 from services.clients.accounts.router import router as accounts_router
 from services.clients.approvals.router import router as approvals_router
 from services.clients.assessments.router import router as assessments_router
+from services.clients.attachments.router import router as attachments_router
 from services.clients.audit.denials import record_denial
 from services.clients.audit.router import router as audit_router
 from services.clients.bids.router import router as bids_router
@@ -97,6 +98,11 @@ TAGS = [
         "description": "销售机会: pipeline stages, opportunities, stage history, won and lost.",
     },
     {
+        "name": "attachments",
+        "description": "附件: files on accounts, contracts, visits, tickets, opportunities and "
+        "bids (streamed up and down, checksummed).",
+    },
+    {
         "name": "pipeline",
         "description": "销售预测/销售机会报表: forecast against targets, conversion, stuck deals.",
     },
@@ -149,6 +155,7 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             pipeline_stages_router,
             opportunities_router,
             pipeline_router,
+            attachments_router,
         ],
         openapi_tags=TAGS,
         on_access_denied=record_denial,

@@ -16,10 +16,12 @@ from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.access import (
     Caller,
+    OwnerScope,
     account_scope,
     acting_employee_id,
     optional_acting_employee_id,
@@ -32,6 +34,10 @@ from services.clients.approvals.rules import Viewer
 from services.clients.approvals.service import ApplyApproved, ApprovalService, OnRefused
 from services.clients.assessments.repository import AssessmentRepository
 from services.clients.assessments.service import AssessmentService
+from services.clients.attachments.repository import AttachmentRepository
+from services.clients.attachments.rules import AttachmentStorageKind, OwnerKind
+from services.clients.attachments.service import AttachmentService, OwnerLookup
+from services.clients.attachments.storage import PostgresStorage, S3Storage, Storage
 from services.clients.audit.repository import AuditRepository
 from services.clients.audit.service import AuditTrail
 from services.clients.bids.repository import BidRepository
@@ -417,6 +423,68 @@ def build_bids(session: AsyncSession, settings: ClientsSettings) -> BidService:
     )
 
 
+def attachment_storage(
+    settings: ClientsSettings, session_factory: async_sessionmaker[AsyncSession]
+) -> Storage:
+    """The storage the settings name."""
+    if settings.attachment_storage is AttachmentStorageKind.S3:
+        assert settings.attachment_s3_bucket is not None
+        assert settings.attachment_s3_access_key is not None
+        assert settings.attachment_s3_secret_key is not None
+        return S3Storage(
+            bucket=settings.attachment_s3_bucket,
+            endpoint=settings.attachment_s3_endpoint,
+            region=settings.attachment_s3_region,
+            access_key=settings.attachment_s3_access_key.get_secret_value(),
+            secret_key=settings.attachment_s3_secret_key.get_secret_value(),
+            part_bytes=settings.attachment_s3_part_bytes,
+        )
+    return PostgresStorage(session_factory, settings.attachment_chunk_bytes)
+
+
+def attachment_owners(session: AsyncSession, settings: ClientsSettings) -> OwnerLookup:
+    """The account of a record files are attached to, looked up by the record's own
+    service within the caller's scope: an attachment is seen and changed exactly as its
+    record is (404 when the record is missing or out of scope)."""
+
+    async def account_of(kind: OwnerKind, record_id: int, owner_ids: OwnerScope) -> int:
+        if kind is OwnerKind.ACCOUNT:
+            account = await build_accounts(session, settings).get(record_id, owner_ids)
+            assert account.id is not None
+            return account.id
+        if kind is OwnerKind.CONTRACT:
+            return (await build_contracts(session, settings).get(record_id, owner_ids)).account_id
+        if kind is OwnerKind.VISIT:
+            visits = build_visit_service(session, settings)
+            return (await visits.get(record_id, owner_ids)).account_id
+        if kind is OwnerKind.TICKET:
+            return (await build_tickets(session, settings).get(record_id, owner_ids)).account_id
+        if kind is OwnerKind.OPPORTUNITY:
+            opportunities = build_opportunities(session, settings)
+            return (await opportunities.get(record_id, owner_ids)).account_id
+        return (await build_bids(session, settings).get(record_id, owner_ids)).account_id
+
+    return account_of
+
+
+def build_attachments(
+    session: AsyncSession,
+    settings: ClientsSettings,
+    session_factory: async_sessionmaker[AsyncSession],
+) -> AttachmentService:
+    """Attachments on a session; ``session_factory`` reads PostgreSQL-kept bytes while a
+    download streams (after the request's own session is done)."""
+    return AttachmentService(
+        AttachmentRepository(session),
+        attachment_storage(settings, session_factory),
+        audit_trail(session),
+        attachment_owners(session, settings),
+        max_bytes=settings.attachment_max_bytes,
+        content_types=settings.attachment_content_types,
+        now=utc_now,
+    )
+
+
 def build_competitor_presences(
     session: AsyncSession, settings: ClientsSettings
 ) -> CompetitorPresenceService:
@@ -624,6 +692,13 @@ async def bid_service(session: SessionDep, settings: SettingsDep) -> BidService:
     return build_bids(session, settings)
 
 
+async def attachment_service(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> AttachmentService:
+    factory = getattr(request.app.state, "read_session_factory", None)
+    return build_attachments(session, settings, factory or request.app.state.session_factory)
+
+
 async def competitor_presence_service(
     session: SessionDep, settings: SettingsDep
 ) -> CompetitorPresenceService:
@@ -769,6 +844,7 @@ PipelineReportsDep = Annotated[PipelineReports, Depends(pipeline_reports)]
 ApprovalServiceDep = Annotated[ApprovalService, Depends(approval_service)]
 QuotationServiceDep = Annotated[QuotationService, Depends(quotation_service)]
 BidServiceDep = Annotated[BidService, Depends(bid_service)]
+AttachmentServiceDep = Annotated[AttachmentService, Depends(attachment_service)]
 CompetitorPresenceServiceDep = Annotated[
     CompetitorPresenceService, Depends(competitor_presence_service)
 ]

@@ -6,6 +6,7 @@ def import_all() -> None:
     import services.clients.accounts.models
     import services.clients.approvals.models
     import services.clients.assessments.models
+    import services.clients.attachments.models
     import services.clients.audit.models
     import services.clients.bids.models
     import services.clients.calendar.models

@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.clients.accounts.rules import GradeThresholds
+from services.clients.attachments.rules import AttachmentStorageKind
 from services.clients.calendar.rules import business_hours
 from services.clients.collection.rules import dunning_policy
 from services.clients.credit.rules import AuthorityPeriod
@@ -140,6 +141,48 @@ class ClientsSettings(ServiceSettings):
     birthday_notice_days: int = Field(default=3, ge=0, le=60)
     contract_renewal_notice_days: int = Field(default=30, ge=0, le=365)
     erp_pending_hours: float = Field(default=4.0, gt=0, le=720)
+
+    # 附件 (attachments of accounts, contracts, visits, tickets, opportunities and bids):
+    # the largest file, the content types accepted (JSON list; a type ending in "/*" takes
+    # its whole family), and where the bytes go: "postgres" (chunks of
+    # attachment_chunk_bytes in clients.attachment_chunks, so backups hold them) or "s3"
+    # (an S3-compatible bucket: endpoint, bucket, keys, region; parts of at least 5 MiB).
+    attachment_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1, le=5 * 1024**3)
+    attachment_content_types: list[str] = Field(
+        default_factory=lambda: [
+            "application/pdf", "image/jpeg", "image/png", "image/gif", "image/webp",
+            "text/plain", "text/csv", "application/zip",
+            "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            "application/ofd",
+        ],
+        min_length=1,
+        max_length=100,
+    )  # fmt: skip
+    attachment_storage: AttachmentStorageKind = AttachmentStorageKind.POSTGRES
+    attachment_chunk_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
+    attachment_s3_endpoint: str | None = Field(default=None, pattern=r"^https?://")
+    attachment_s3_bucket: str | None = Field(default=None, min_length=3, max_length=63)
+    attachment_s3_region: str = Field(default="us-east-1", min_length=1, max_length=40)
+    attachment_s3_access_key: SecretStr | None = None
+    attachment_s3_secret_key: SecretStr | None = None
+    attachment_s3_part_bytes: int = Field(default=8 * 1024 * 1024, ge=5 * 1024 * 1024)
+
+    @model_validator(mode="after")
+    def _attachment_storage_is_complete(self) -> ClientsSettings:
+        if self.attachment_storage is AttachmentStorageKind.S3 and not (
+            self.attachment_s3_bucket
+            and self.attachment_s3_access_key
+            and self.attachment_s3_secret_key
+        ):
+            raise ValueError(
+                "attachment_storage 's3' needs attachment_s3_bucket, attachment_s3_access_key "
+                "and attachment_s3_secret_key"
+            )
+        return self
+
     reconciliation_interval_seconds: float = Field(default=86_400.0, ge=0)
     finance_departments: list[int] = Field(default_factory=list, max_length=100)
 

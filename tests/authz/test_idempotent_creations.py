@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.idempotent_creations import creating_routes
 from tests.authz.personas import KAM, PERSONAS, SPECIALIST, Persona
-from tests.authz.walk import Operation, build_app, operations
+from tests.authz.walk import Operation, build_app, operations, request_arguments
 from tests.authz.world import Family, clients_family, created, feed_org, kpi_families
 from tests.conftest import _client_in_transaction
 
@@ -158,7 +158,7 @@ async def send(
         record = path.rsplit("/", 1)[0]
         read = await service.client.get(record, headers=persona.headers())
         headers["If-Match"] = read.headers.get("etag", '"0"')
-    return await service.client.request("POST", path, json=body, headers=headers)
+    return await service.client.request("POST", path, **request_arguments(body, headers))
 
 
 async def test_every_creating_post_honours_its_idempotency_key(service: Service) -> None:

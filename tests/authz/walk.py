@@ -66,6 +66,29 @@ BODY_OVERRIDES: dict[str, Any] = {
 }
 
 
+@dataclass(frozen=True)
+class Multipart:
+    """A ``multipart/form-data`` body (an attachment's upload): one small text file, sent
+    with a fixed boundary so the same body is the same bytes (an idempotent retry)."""
+
+    boundary: str = "kam-walk-boundary"
+
+    def request(self) -> dict[str, Any]:
+        """``httpx`` arguments sending it."""
+        return {
+            "files": {"file": ("走查附件.txt", "走查".encode(), "text/plain")},
+            "headers": {"Content-Type": f"multipart/form-data; boundary={self.boundary}"},
+        }
+
+
+def request_arguments(body: Any, headers: dict[str, str]) -> dict[str, Any]:
+    """``httpx`` arguments sending ``body`` (JSON, or a :class:`Multipart`) with ``headers``."""
+    if isinstance(body, Multipart):
+        arguments = body.request()
+        return {**arguments, "headers": {**headers, **arguments["headers"]}}
+    return {"json": body, "headers": headers}
+
+
 def build_app(service: str) -> FastAPI:
     """The service's app with upstream clients that answer an empty page, so no route
     stops at "not configured" before it looks its records up (the gateway pass and the
@@ -117,6 +140,8 @@ class Operation:
         """The documented example body with its ids from ``family`` (or missing)."""
         if self.method not in WRITES:
             return None
+        if "multipart/form-data" in self.spec.get("requestBody", {}).get("content", {}):
+            return Multipart()
         example = example_body(document, self.spec) if self.spec else None
         if isinstance(example, dict) and self.label in BODY_OVERRIDES:
             example.update(BODY_OVERRIDES[self.label]())
@@ -166,8 +191,8 @@ class Answer:
         body: Any, params: dict[str, Any] | None = None, if_match: str = '"1"',
     ) -> Answer:  # fmt: skip
         response = await client.request(
-            operation.method, path, json=body, params=params,
-            headers={"If-Match": if_match, **persona.headers()},
+            operation.method, path, params=params,
+            **request_arguments(body, {"If-Match": if_match, **persona.headers()}),
         )  # fmt: skip
         try:
             parsed = response.json()

@@ -248,7 +248,20 @@ async def clients_family(
         expected_close_month=datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m"),
     )
     await deal_records(client, document, family, seed)
+    family["attachment"] = await attached(client, f"/v1/clients/contracts/{family['contract']}")
     return family
+
+
+async def attached(client: httpx.AsyncClient, record: str) -> int:
+    """A file attached to ``record`` (a multipart upload, as an administrator)."""
+    response = await client.post(
+        f"{record}/attachments",
+        files={
+            "file": (f"走查附件{uuid.uuid4().hex[:6]}.pdf", b"%PDF-1.7 walk", "application/pdf")
+        },
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
 
 
 async def deal_records(

@@ -6,6 +6,7 @@ accounts over across services."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import subprocess
 import sys
 import uuid
@@ -33,6 +34,10 @@ company_today = company_calendar_today("Asia/Shanghai")
 ACCOUNTS = "/v1/clients/accounts"
 RUN = uuid.uuid4().hex[:6].upper()
 KAM_LOGIN = f"backup.kam.{RUN.lower()}"
+# A contract scan of two PostgreSQL chunks (256 KiB each by default), under the gateway's
+# body limit; its bytes must come back from the restored database exactly.
+SCAN = bytes(range(256)) * 1200
+SCAN_NAME = "备份演练合同扫描件.pdf"
 
 
 def created(response: httpx.Response) -> dict[str, Any]:
@@ -62,7 +67,8 @@ def planned_visit(gateway: httpx.Client, account_id: int) -> dict[str, Any]:
 
 
 def make_records(gateway: httpx.Client, kam: int) -> list[str]:
-    """Two accounts with a contract, a visit, a ticket and a payment; their paths."""
+    """Two accounts with a contract (and its scan), a visit, a ticket and a payment; their
+    paths."""
     today = company_today()
     first, second = new_account(gateway, kam, "甲"), new_account(gateway, kam, "乙")
     contract = created(gateway.post(f"{ACCOUNTS}/{first}/contracts", json={
@@ -72,6 +78,10 @@ def make_records(gateway: httpx.Client, kam: int) -> list[str]:
     contract_url = f"/v1/clients/contracts/{contract['id']}"
     signed = gateway.post(f"{contract_url}/sign", json={}, headers=if_match(gateway, contract_url))
     assert signed.status_code == 200, signed.text
+    scan = created(gateway.post(
+        f"{contract_url}/attachments",
+        files={"file": (SCAN_NAME, SCAN, "application/pdf")},
+        data={"sha256": hashlib.sha256(SCAN).hexdigest()}))  # fmt: skip
     visit = planned_visit(gateway, second)
     ticket = created(gateway.post(f"{ACCOUNTS}/{second}/tickets", json={
         "kind": "request", "severity": "medium", "channel": "phone", "title": "工单"}))  # fmt: skip
@@ -81,7 +91,8 @@ def make_records(gateway: httpx.Client, kam: int) -> list[str]:
         headers={"Idempotency-Key": str(uuid.uuid4())}))  # fmt: skip
     return [
         f"{ACCOUNTS}/{first}", f"{ACCOUNTS}/{second}",
-        f"/v1/clients/contracts/{contract['id']}", f"/v1/clients/visits/{visit['id']}",
+        f"/v1/clients/contracts/{contract['id']}", f"/v1/clients/attachments/{scan['id']}",
+        f"/v1/clients/visits/{visit['id']}",
         f"/v1/clients/tickets/{ticket['id']}", f"/v1/clients/payments?account_id={first}",
         f"/v1/staff/employees/{kam}", f"{ACCOUNTS}?q=备份{RUN}",
     ]  # fmt: skip
@@ -169,6 +180,11 @@ def check_restored_system(
     # The signing keys were restored too: a token from before the dump is still good.
     with httpx.Client(base_url=gateway_url, timeout=15, headers=admin_headers) as gateway:
         assert snapshot(gateway, paths) == before
+        scan = next(p for p in paths if p.startswith("/v1/clients/attachments/"))
+        download = gateway.get(f"{scan}/content")
+        assert download.status_code == 200, download.text
+        assert download.content == SCAN  # byte for byte, from the restored chunks
+        assert "filename*=UTF-8''" in download.headers["content-disposition"]
         existing = before[paths[-1]][1]["items"]
         account = new_account(gateway, kam, "丙")
         assert account > max(item["id"] for item in existing)
