@@ -42,6 +42,7 @@ class AuditEntity(StrEnum):
     QUOTATION = "quotation"
     BID = "bid"
     COMPETITOR_PRESENCE = "competitor_presence"
+    NOTE = "note"
     ERP_WEBHOOK_SECRET = "erp_webhook_secret"  # noqa: S105 - an entity name
 
 
