@@ -196,10 +196,10 @@ SHARED = re.compile(
     r"|clients/(exchange-rates|products|competitors|pipeline-stages)/)"
 )
 NOT_FIXTURED = {"invoice_id", "task_id", "appraisal_id", "item_id", "approval_request_id"} | {
-    "opportunity_id", "quotation_id", "bid_id", "competitor_presence_id",
+    "opportunity_id", "quotation_id", "bid_id", "competitor_presence_id", "note_id",
 }  # fmt: skip
-# (approval requests and the sales records of issue 22 are walked with their scope, for
-# every persona, in tests/authz/test_walk.py; this e2e world does not create them)
+# (approval requests, the sales records of issue 22 and notes are walked with their scope,
+# for every persona, in tests/authz/test_walk.py; this e2e world does not create them)
 # Target plans are scoped like appraisals (an account manager reads his own targets only);
 # tests/kpi/targets/test_scope.py covers that scope.
 SCOPED_KPI = ("/v1/kpi/appraisals/", "/v1/kpi/target-plans/")
