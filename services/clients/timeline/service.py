@@ -71,23 +71,33 @@ class TimelineService:
                     ]
                 },
             )
-        account = await self.accounts.visible(account_id, owner_ids)
+        await self.accounts.visible(account_id, owner_ids)
         after = decode_position(cursor, KIND_CODES)
         chosen = frozenset(kinds) if kinds else frozenset(SOURCES)
         rows = await self.repository.page(
             account_id, kinds=chosen, after=after, since=since, until=until, limit=limit
         )
-        in_full = True
-        if any(row.kind == TimelineKind.CONTACT_CHANGE for row in rows):
-            works = await self.contacts.worked_by(viewer.employee_id, account_id=account_id)
-            in_full = sees_personal_data(viewer, owner_ids, [account.owner_id], works_on_team=works)
-        items = [_entry(row, account_id, language, in_full) for row in rows]
+        contacts = {row.record_id for row in rows if row.kind == TimelineKind.CONTACT_CHANGE}
+        in_full = {cid: await self._sees_contact(cid, owner_ids, viewer) for cid in contacts}
+        items = [
+            _entry(row, account_id, language, in_full.get(row.record_id, True)) for row in rows
+        ]
         full = len(rows) == limit and bool(rows)
         last = rows[-1] if full else None
         next_cursor = (
             encode_position(Position(last.occurred_at, last.kind, last.id)) if last else None
         )
         return Page[TimelineEntry](items=items, next_cursor=next_cursor)
+
+    async def _sees_contact(
+        self, contact_id: int, owner_ids: OwnerScope, viewer: Principal
+    ) -> bool:
+        """Whether ``viewer`` reads this contact's personal data in full: the rule of the
+        contact's own reads (``ContactService.as_seen_by``), by the owners of every account
+        it is linked to."""
+        owners = await self.contacts.owners_of(contact_id)
+        works = await self.contacts.worked_by(viewer.employee_id, contact_id=contact_id)
+        return sees_personal_data(viewer, owner_ids, owners, works_on_team=works)
 
 
 def _entry(row: TimelineRow, account_id: int, language: Language, in_full: bool) -> TimelineEntry:

@@ -249,3 +249,29 @@ async def test_a_stranger_gets_404_and_personal_data_is_masked_as_in_contact_rea
     emails = {e["summary"]["changes"].get("email") for e in admin["items"]} - {None}
     assert emails == {"l***@example.com"}
     assert all("notes" not in e["summary"]["changes"] for e in owner["items"])
+
+
+async def test_a_contact_shared_by_two_accounts_shows_its_own_changes_in_both(
+    history: tuple[httpx.AsyncClient, int, dict[str, Any]],
+) -> None:
+    client, _, ids = history
+    other = await create_account(client, owner_id=SPECIALIST)
+    linked = await client.put(
+        f"{ACCOUNTS}/{other['id']}/contacts/{ids['contact']}", json={"roles": ["user"]}
+    )
+    assert linked.status_code == 201, linked.text
+    as_other_owner = acting(SPECIALIST, Role.ACCOUNT_MANAGER)
+    page = await client.get(
+        timeline_url(other["id"]), params={"kind": "contact_change"}, headers=as_other_owner
+    )
+    assert page.status_code == 200, page.text
+    events = sorted(e["event"] for e in page.json()["items"])
+    # Its link to this account, and its own update (logged without an account); not its
+    # creation at the first account.
+    assert events == ["contact_linked", "contact_updated"]
+    # The owner of an account the contact is linked to reads it in full, as GET /contacts does.
+    assert not any(e["personal_data_masked"] for e in page.json()["items"])
+    [update] = [e for e in page.json()["items"] if e["event"] == "contact_updated"]
+    assert update["summary"]["changes"]["email"] == "li@example.com"
+    read = await client.get(f"/v1/clients/contacts/{ids['contact']}", headers=as_other_owner)
+    assert read.json()["personal_data_masked"] is False
