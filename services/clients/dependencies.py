@@ -275,9 +275,7 @@ def build_notes(session: AsyncSession) -> NoteService:
 
 
 def build_timeline(session: AsyncSession) -> TimelineService:
-    return TimelineService(
-        TimelineRepository(session), AccountRepository(session), ContactRepository(session)
-    )
+    return TimelineService(TimelineRepository(session), AccountRepository(session))
 
 
 def build_contracts(session: AsyncSession, settings: ClientsSettings) -> ContractService:

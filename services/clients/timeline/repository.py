@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.clients.accounts.models import Account
 from services.clients.audit.models import AuditEntry
 from services.clients.contacts.models import AccountContact, Contact
 from services.clients.contracts.models import Contract
@@ -46,6 +47,8 @@ from services.clients.opportunities.models import (
 )
 from services.clients.ownership.models import OwnershipChange
 from services.clients.receivables.models import Invoice, Payment
+from services.clients.teams.models import AccountTeamMember
+from services.clients.teams.rules import TeamAccess
 from services.clients.tickets.models import Ticket
 from services.clients.timeline.rules import Bound, Position, bound_for
 from services.clients.timeline.schemas import TimelineKind
@@ -509,3 +512,34 @@ class TimelineRepository:
         # Core rows, not models: through the session's connection (its transaction).
         result = await (await self.session.connection()).execute(query)
         return [TimelineRow(**row._mapping) for row in result]
+
+    async def contact_owners(self, contact_ids: Collection[int]) -> dict[int, set[int]]:
+        """The owners of the accounts each contact is linked to (one query for a page)."""
+        links, accounts = _t(AccountContact), _t(Account)
+        query = (
+            select(links.c.contact_id, accounts.c.owner_id)
+            .join(accounts, accounts.c.id == links.c.account_id)
+            .where(links.c.contact_id.in_(list(contact_ids)))
+        )
+        owners: dict[int, set[int]] = {contact_id: set() for contact_id in contact_ids}
+        for contact_id, owner_id in await (await self.session.connection()).execute(query):
+            owners[contact_id].add(owner_id)
+        return owners
+
+    async def contacts_worked_by(
+        self, employee_id: int | None, contact_ids: Collection[int]
+    ) -> set[int]:
+        """The contacts linked to an account whose team ``employee_id`` works on."""
+        if employee_id is None:
+            return set()
+        links, team = _t(AccountContact), _t(AccountTeamMember)
+        query = (
+            select(links.c.contact_id)
+            .join(team, team.c.account_id == links.c.account_id)
+            .where(
+                links.c.contact_id.in_(list(contact_ids)),
+                team.c.employee_id == employee_id,
+                team.c.access == TeamAccess.WORK.value,
+            )
+        )
+        return set((await (await self.session.connection()).execute(query)).scalars())

@@ -11,7 +11,6 @@ from typing import Any
 from services.clients.access import sees_personal_data
 from services.clients.accounts.repository import AccountRepository
 from services.clients.audit.rules import mask_snapshot
-from services.clients.contacts.repository import ContactRepository
 from services.clients.timeline.repository import SOURCES, TimelineRepository, TimelineRow
 from services.clients.timeline.rules import (
     Position,
@@ -41,11 +40,9 @@ class TimelineService:
         self,
         repository: TimelineRepository,
         accounts: AccountRepository,
-        contacts: ContactRepository,
     ) -> None:
         self.repository = repository
         self.accounts = accounts
-        self.contacts = contacts
 
     async def page(
         self,
@@ -78,7 +75,7 @@ class TimelineService:
             account_id, kinds=chosen, after=after, since=since, until=until, limit=limit
         )
         contacts = {row.record_id for row in rows if row.kind == TimelineKind.CONTACT_CHANGE}
-        in_full = {cid: await self._sees_contact(cid, owner_ids, viewer) for cid in contacts}
+        in_full = await self._sees_contacts(contacts, owner_ids, viewer)
         items = [
             _entry(row, account_id, language, in_full.get(row.record_id, True)) for row in rows
         ]
@@ -89,15 +86,22 @@ class TimelineService:
         )
         return Page[TimelineEntry](items=items, next_cursor=next_cursor)
 
-    async def _sees_contact(
-        self, contact_id: int, owner_ids: OwnerScope, viewer: Principal
-    ) -> bool:
-        """Whether ``viewer`` reads this contact's personal data in full: the rule of the
+    async def _sees_contacts(
+        self, contact_ids: set[int], owner_ids: OwnerScope, viewer: Principal
+    ) -> dict[int, bool]:
+        """Per contact, whether ``viewer`` reads its personal data in full: the rule of the
         contact's own reads (``ContactService.as_seen_by``), by the owners of every account
-        it is linked to."""
-        owners = await self.contacts.owners_of(contact_id)
-        works = await self.contacts.worked_by(viewer.employee_id, contact_id=contact_id)
-        return sees_personal_data(viewer, owner_ids, owners, works_on_team=works)
+        it is linked to; two queries for the whole page."""
+        if not contact_ids:
+            return {}
+        owners = await self.repository.contact_owners(contact_ids)
+        worked = await self.repository.contacts_worked_by(viewer.employee_id, contact_ids)
+        return {
+            contact_id: sees_personal_data(
+                viewer, owner_ids, owners[contact_id], works_on_team=contact_id in worked
+            )
+            for contact_id in contact_ids
+        }
 
 
 def _entry(row: TimelineRow, account_id: int, language: Language, in_full: bool) -> TimelineEntry:
