@@ -33,10 +33,12 @@ bench: $(STAMP)
 	$(PY) -m bench.scenarios $(BENCH_ARGS)
 	$(PY) -m bench.kpi_cycle
 	$(PY) -m bench.pipeline_report
+	$(PY) -m bench.timeline
 
 bench-quick: $(STAMP)
 	$(PY) -m bench.scenarios --quick
 	$(PY) -m bench.pipeline_report --quick
+	$(PY) -m bench.timeline --quick
 
 soak: $(STAMP)
 	$(PY) -m bench.soak $(SOAK_ARGS)

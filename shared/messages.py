@@ -49,6 +49,7 @@ ENTITIES_ZH: dict[str, str] = {
     "template": "考核模板",
     "target plan": "目标计划",
     "reward/penalty": "奖惩",
+    "note": "备注",
 }
 _ENTITY = "|".join(sorted((re.escape(name) for name in ENTITIES_ZH), key=len, reverse=True))
 

@@ -24,11 +24,11 @@ ENTITIES = frozenset(
     {
         "account", "actual_snapshot", "allocation", "api_key", "appraisal", "appraisal_event",
         "appraisal_item", "approval_request", "assessment", "attachment", "audit_entry",
-        "bonus_base",
-        "by_entity_type", "channel_user", "collection_task", "contact", "contact_touch", "contract",
+        "bonus_base", "by_entity_type", "by_timeline_kind", "channel_user", "collection_task",
+        "contact", "contact_touch", "contract",
         "credit_adjustment", "cycle", "delivery", "department", "departure", "employee",
         "bid", "competitor", "competitor_presence", "erp_sync_run", "erp_webhook_secret", "event",
-        "exchange_rate", "grade_change", "handover", "indicator", "invoice", "invoice_line",
+        "exchange_rate", "grade_change", "handover", "indicator", "invoice", "invoice_line", "note",
         "oauth_client", "opportunity", "outbox_message", "ownership_change", "ownership_dispute",
         "payment", "position", "position_item", "position_version", "product", "quotation",
         "quotation_line", "request", "reward_penalty",
@@ -89,6 +89,8 @@ NAME_REFS: dict[str, str] = {
     "client_id": "oauth_client",
     # The audit log's entity is named by ``entity_type`` beside it.
     "entity_id": "by_entity_type",
+    # A timeline entry's record: a visit, a ticket, a note … as its ``kind`` says.
+    "record_id": "by_timeline_kind",
 }
 
 # Where a name means something else in one service.

@@ -38,6 +38,7 @@ from services.clients.jobs import (
 )
 from services.clients.metrics.router import router as metrics_router
 from services.clients.my_day.router import router as my_day_router
+from services.clients.notes.router import router as notes_router
 from services.clients.opportunities.router import router as opportunities_router
 from services.clients.opportunities.stages_router import router as pipeline_stages_router
 from services.clients.org.router import router as org_router
@@ -53,6 +54,7 @@ from services.clients.settings import ClientsSettings
 from services.clients.surveys.router import router as surveys_router
 from services.clients.teams.router import router as teams_router
 from services.clients.tickets.router import router as tickets_router
+from services.clients.timeline.router import router as timeline_router
 from services.clients.visits.router import router as visits_router
 from services.clients.visits.schedule_router import router as contact_schedule_router
 from services.clients.workitems.outbox import CLIENTS_OUTBOX
@@ -106,6 +108,8 @@ TAGS = [
         "name": "pipeline",
         "description": "销售预测/销售机会报表: forecast against targets, conversion, stuck deals.",
     },
+    {"name": "notes", "description": "跟进记录/备注: notes on an account, by their author."},
+    {"name": "timeline", "description": "客户动态: everything that happened to an account."},
 ]
 
 
@@ -156,6 +160,8 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
             opportunities_router,
             pipeline_router,
             attachments_router,
+            notes_router,
+            timeline_router,
         ],
         openapi_tags=TAGS,
         on_access_denied=record_denial,

@@ -74,6 +74,8 @@ from services.clients.metrics.repository import MetricsRepository
 from services.clients.metrics.service import MetricsService
 from services.clients.my_day.repository import MyDayRepository
 from services.clients.my_day.service import MyDayService
+from services.clients.notes.repository import NoteRepository
+from services.clients.notes.service import NoteService
 from services.clients.opportunities.repository import OpportunityRepository, StageRepository
 from services.clients.opportunities.service import OpportunityService
 from services.clients.opportunities.stages import PipelineService
@@ -114,6 +116,8 @@ from services.clients.teams.service import TeamService
 from services.clients.tickets.repository import TicketRepository
 from services.clients.tickets.service import TicketService
 from services.clients.tickets.sla import BreachCheck, SlaPolicyService
+from services.clients.timeline.repository import TimelineRepository
+from services.clients.timeline.service import TimelineService
 from services.clients.visits.contact_schedule import ContactScheduleService
 from services.clients.visits.planner import VisitPlanner
 from services.clients.visits.repository import ContactTouchRepository, VisitRepository
@@ -288,6 +292,14 @@ def build_contacts(session: AsyncSession, settings: ClientsSettings) -> ContactS
         audit_trail(session),
         today=company_today(settings.timezone),
     )
+
+
+def build_notes(session: AsyncSession) -> NoteService:
+    return NoteService(NoteRepository(session), AccountRepository(session), audit_trail(session))
+
+
+def build_timeline(session: AsyncSession) -> TimelineService:
+    return TimelineService(TimelineRepository(session), AccountRepository(session))
 
 
 def build_contracts(session: AsyncSession, settings: ClientsSettings) -> ContractService:
@@ -650,6 +662,14 @@ async def contact_service(session: SessionDep, settings: SettingsDep) -> Contact
     return build_contacts(session, settings)
 
 
+async def note_service(session: SessionDep) -> NoteService:
+    return build_notes(session)
+
+
+async def timeline_service(session: SessionDep) -> TimelineService:
+    return build_timeline(session)
+
+
 async def contract_service(session: SessionDep, settings: SettingsDep) -> ContractService:
     return build_contracts(session, settings)
 
@@ -835,6 +855,8 @@ DunningServiceDep = Annotated[DunningService, Depends(dunning_service)]
 CreditLimitServiceDep = Annotated[CreditLimitService, Depends(credit_limit_service)]
 ContactServiceDep = Annotated[ContactService, Depends(contact_service)]
 ContractServiceDep = Annotated[ContractService, Depends(contract_service)]
+NoteServiceDep = Annotated[NoteService, Depends(note_service)]
+TimelineServiceDep = Annotated[TimelineService, Depends(timeline_service)]
 CreditServiceDep = Annotated[CreditService, Depends(credit_service)]
 CatalogueServiceDep = Annotated[CatalogueService, Depends(catalogue_service)]
 CompetitorRegisterDep = Annotated[CompetitorRegister, Depends(competitor_register)]

@@ -21,6 +21,7 @@ def import_all() -> None:
     import services.clients.disputes.models
     import services.clients.erp.models
     import services.clients.grading.models
+    import services.clients.notes.models
     import services.clients.opportunities.models
     import services.clients.org.models
     import services.clients.ownership.models
@@ -30,5 +31,6 @@ def import_all() -> None:
     import services.clients.surveys.models
     import services.clients.teams.models
     import services.clients.tickets.models
+    import services.clients.timeline.indexes
     import services.clients.visits.models
     import services.clients.workitems.outbox  # noqa: F401

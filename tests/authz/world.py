@@ -236,6 +236,9 @@ async def clients_family(
     )
     family["approval_request"] = await past_authority_request(client, account, owner)
     family["ownership_dispute"] = await decided_dispute(client, account, owner)
+    # A note needs an employee as its author: the owner writes it.
+    as_owner = bearer(Role.ACCOUNT_MANAGER, employee_id=owner, subject=f"user:{owner}")
+    family["note"] = await created(client, document, f"{base}/notes", as_owner)
     # Expected this month, so the pipeline reports' default month counts it.
     family["opportunity"] = await created(
         client,

@@ -197,10 +197,10 @@ SHARED = re.compile(
 )
 NOT_FIXTURED = {"invoice_id", "task_id", "appraisal_id", "item_id", "approval_request_id"} | {
     "opportunity_id", "quotation_id", "bid_id", "competitor_presence_id", "ownership_dispute_id",
-    "attachment_id",
+    "attachment_id", "note_id",
 }  # fmt: skip
-# (approval requests, the sales records of issue 22, the ownership disputes and attachments
-# of issue 23 are walked with their scope, for every persona, in tests/authz/test_walk.py;
+# (approval requests, the sales records of issue 22, the ownership disputes, attachments and
+# notes of issue 23 are walked with their scope, for every persona, in tests/authz/test_walk.py;
 # this e2e world does not create them)
 # Target plans are scoped like appraisals (an account manager reads his own targets only);
 # tests/kpi/targets/test_scope.py covers that scope.

@@ -44,6 +44,7 @@ class AuditEntity(StrEnum):
     BID = "bid"
     COMPETITOR_PRESENCE = "competitor_presence"
     ATTACHMENT = "attachment"
+    NOTE = "note"
     ERP_WEBHOOK_SECRET = "erp_webhook_secret"  # noqa: S105 - an entity name
 
 
