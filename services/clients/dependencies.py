@@ -56,6 +56,8 @@ from services.clients.contracts.repository import ContractRepository
 from services.clients.contracts.service import ContractService
 from services.clients.credit.repository import CreditRepository
 from services.clients.credit.service import CREDIT_ADJUSTMENT, CreditService
+from services.clients.duplicates.repository import DuplicateRepository
+from services.clients.duplicates.service import DuplicateService
 from services.clients.erp.ingest import ErpIngest
 from services.clients.erp.repository import ErpReferences
 from services.clients.erp.secrets import verifying_secrets
@@ -199,6 +201,17 @@ def build_teams(session: AsyncSession, settings: ClientsSettings) -> TeamService
     )
 
 
+def build_duplicates(session: AsyncSession, settings: ClientsSettings) -> DuplicateService:
+    return DuplicateService(
+        DuplicateRepository(session),
+        AccountRepository(session),
+        audit_trail(session),
+        threshold=settings.duplicate_name_threshold,
+        undo_period=timedelta(days=settings.account_merge_undo_days),
+        now=utc_now,
+    )
+
+
 def build_accounts(session: AsyncSession, settings: ClientsSettings) -> AccountService:
     grading = build_grading(session, settings)
     return AccountService(
@@ -207,6 +220,7 @@ def build_accounts(session: AsyncSession, settings: ClientsSettings) -> AccountS
         grading,
         audit_trail(session),
         on_created=AccountCreated(grading, build_ownership(session)),
+        duplicates=build_duplicates(session, settings),
     )
 
 
@@ -544,6 +558,10 @@ async def account_service(session: SessionDep, settings: SettingsDep) -> Account
     return build_accounts(session, settings)
 
 
+async def duplicate_service(session: SessionDep, settings: SettingsDep) -> DuplicateService:
+    return build_duplicates(session, settings)
+
+
 async def assessment_service(session: SessionDep, settings: SettingsDep) -> AssessmentService:
     return build_assessments(session, settings)
 
@@ -716,6 +734,7 @@ async def account_repository(session: SessionDep) -> AccountRepository:
 
 
 AccountServiceDep = Annotated[AccountService, Depends(account_service)]
+DuplicateServiceDep = Annotated[DuplicateService, Depends(duplicate_service)]
 AssessmentServiceDep = Annotated[AssessmentService, Depends(assessment_service)]
 CalendarServiceDep = Annotated[BusinessCalendarService, Depends(calendar_service)]
 DunningServiceDep = Annotated[DunningService, Depends(dunning_service)]

@@ -17,6 +17,7 @@ def import_all() -> None:
     import services.clients.contracts.line_models
     import services.clients.contracts.models
     import services.clients.credit.models
+    import services.clients.duplicates.models
     import services.clients.erp.models
     import services.clients.grading.models
     import services.clients.opportunities.models

@@ -45,6 +45,12 @@ class ClientsSettings(ServiceSettings):
     forecast_targets_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
     pipeline_stuck_days: int = Field(default=30, ge=1, le=3650)
 
+    # 重复客户: names at least this alike (0–100, services.clients.duplicates.rules.similarity)
+    # are likely duplicates, asked about before a second account is made and listed in the
+    # duplicate report; a merge can be undone for this many days.
+    duplicate_name_threshold: int = Field(default=90, ge=50, le=100)
+    account_merge_undo_days: int = Field(default=30, ge=0, le=3650)
+
     # 客户分级: minimum trailing-12-month signed contract value (base currency) per grade.
     grade_a_threshold: Decimal = Decimal("5000000")
     grade_b_threshold: Decimal = Decimal("1000000")
