@@ -72,6 +72,8 @@ class DuplicateCheck(Protocol):
         self, account_id: int, legal_name: str, reason: str, actor_employee_id: int | None
     ) -> None: ...
 
+    async def row_problem(self, legal_name: str, owner_ids: OwnerScope) -> str | None: ...
+
 
 OnAccountCreated = Callable[[Account, int | None], Awaitable[None]]
 """What follows an account's creation elsewhere (services.clients.reactions)."""

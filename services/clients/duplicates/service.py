@@ -119,6 +119,19 @@ class DuplicateService:
             },
         )
 
+    async def row_problem(self, legal_name: str, owner_ids: OwnerScope) -> str | None:
+        """What an import row with this name is told when accounts with a name alike exist
+        (None: none do): those the caller sees by id and name, the others as a count."""
+        shown, hidden = await self.likely_duplicates(legal_name, None, owner_ids)
+        if not shown and not hidden:
+            return None
+        parts = [f"account {c.account_id} {c.legal_name} (score {c.score})" for c in shown[:5]]
+        if hidden:
+            parts.append(f"{hidden} account(s) you cannot see")
+        return (
+            f"likely a duplicate of {'; '.join(parts)}; fill {DUPLICATE_REASON} to create it anyway"
+        )
+
     def record_override(
         self, account_id: int, legal_name: str, reason: str, actor_employee_id: int | None
     ) -> None:

@@ -372,3 +372,57 @@ async def test_undo_ends_with_its_period(clients_app: tuple[FastAPI, httpx.Async
     assert (
         await client.get(f"{ACCOUNTS}/{loser['id']}", follow_redirects=False)
     ).status_code == 308
+
+
+# --- import ------------------------------------------------------------------------------
+
+
+async def import_csv(client: httpx.AsyncClient, text_rows: str) -> httpx.Response:
+    return await client.post(
+        f"{ACCOUNTS}/import",
+        content=text_rows.encode(),
+        headers={"Content-Type": "text/csv"},
+    )
+
+
+async def test_an_import_reports_likely_duplicates_per_row(clients: httpx.AsyncClient) -> None:
+    first = await create_account(clients, legal_name="北京华信科技有限公司")
+    rows = (
+        "legal_name,owner_id,duplicate_reason\n"
+        f"華信科技（北京）有限公司,{KAM},\n"
+        f"杭州西湖贸易有限公司,{KAM},\n"
+    )
+    refused = await import_csv(clients, rows)
+    assert refused.status_code == 422, refused.text
+    errors = refused.json()["errors"]
+    assert [(e["loc"], e["type"]) for e in errors] == [
+        (["body", 2, "legal_name"], "possible_duplicate")
+    ]
+    assert f"account {first['id']}" in errors[0]["msg"]
+    listed = await clients.get(ACCOUNTS, params={"q": "西湖贸易"})
+    assert listed.json()["items"] == []  # all rows or none
+
+    with_reason = rows.replace(f"有限公司,{KAM},\n", f"有限公司,{KAM},不同法人\n", 1)
+    imported = await import_csv(clients, with_reason)
+    assert imported.status_code == 200, imported.text
+    assert imported.json()["created"] == 2
+    made = await clients.get(ACCOUNTS, params={"q": "華信科技"})
+    [account] = made.json()["items"]
+    entries = await audit_actions(clients, account["id"])
+    override = next(e for e in entries if e["action"] == "duplicate_override")
+    assert override["after"]["duplicate_reason"] == "不同法人"
+
+
+async def test_an_import_counts_duplicates_out_of_scope(clients: httpx.AsyncClient) -> None:
+    theirs = await create_account(clients, legal_name="华信科技有限公司", owner_id=LEAD)
+    refused = await clients.post(
+        f"{ACCOUNTS}/import",
+        content=f"legal_name,owner_id\n北京华信科技有限公司,{KAM}\n".encode(),
+        headers={"Content-Type": "text/csv", **acting(KAM, Role.ACCOUNT_MANAGER)},
+    )
+    assert refused.status_code == 422, refused.text
+    [error] = refused.json()["errors"]
+    assert error["type"] == "possible_duplicate"
+    assert "1 account(s) you cannot see" in error["msg"]
+    assert f"account {theirs['id']}" not in error["msg"]
+    assert "华信科技有限公司" not in refused.text
