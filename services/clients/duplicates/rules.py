@@ -191,16 +191,24 @@ class NameKey:
         return cls(core, name_pinyin(core))
 
 
+_NUMBERS = re.compile(r"\d+")
+DIFFERENT_NUMBERS_CAP = 50
+"""The most two names with different numbers in them score (第1分部 and 第2分部, 客户7 and
+客户8 are numbered siblings, not one company written twice)."""
+
+
 def similarity(a: NameKey, b: NameKey) -> int:
     """0–100: 100 when the cores are equal, else the better fuzzy ratio of the cores and of
-    their pinyin (rapidfuzz ``ratio``, an edit-distance ratio)."""
+    their pinyin (rapidfuzz ``ratio``, an edit-distance ratio); at most
+    :data:`DIFFERENT_NUMBERS_CAP` when the numbers in the two cores differ."""
     if not a.core or not b.core:
         return 0
     if a.core == b.core:
         return 100
+    cap = 100 if _NUMBERS.findall(a.core) == _NUMBERS.findall(b.core) else DIFFERENT_NUMBERS_CAP
     by_text = fuzz.ratio(a.core, b.core)
     by_sound = fuzz.ratio(a.pinyin, b.pinyin) if a.pinyin and b.pinyin else 0.0
-    return int(max(by_text, by_sound))
+    return min(cap, int(max(by_text, by_sound)))
 
 
 def is_likely_duplicate(a: NameKey, b: NameKey, threshold: int) -> bool:

@@ -95,5 +95,25 @@ def test_detection_threshold(a: str, b: str, threshold: int, alike: bool) -> Non
     assert is_likely_duplicate(NameKey.of(a), NameKey.of(b), threshold) is alike
 
 
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("测试客户1有限公司", "测试客户2有限公司"),
+        ("离职A1B2C3客户0有限公司", "离职A1B2C3客户1有限公司"),
+        ("北京市政务中心（2分部）", "北京市政务中心（3分部）"),
+    ],
+)
+def test_different_numbers_are_different_companies(a: str, b: str) -> None:
+    assert similarity(NameKey.of(a), NameKey.of(b)) <= 50
+
+
+@given(st.integers(0, 10_000), st.integers(0, 10_000))
+def test_numbered_siblings_are_never_likely_duplicates(m: int, n: int) -> None:
+    alike = is_likely_duplicate(
+        NameKey.of(f"压测客户{m}有限公司"), NameKey.of(f"压测客户{n}有限公司"), 90
+    )
+    assert alike is (m == n)
+
+
 def test_an_empty_core_is_never_alike() -> None:
     assert similarity(NameKey.of(""), NameKey.of("")) == 0
