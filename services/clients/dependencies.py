@@ -277,6 +277,7 @@ def build_contacts(session: AsyncSession, settings: ClientsSettings) -> ContactS
         ContactRepository(session),
         audit_trail(session),
         today=company_today(settings.timezone),
+        duplicates=build_duplicates(session, settings),
     )
 
 

@@ -59,6 +59,11 @@ OVERRIDES: dict[str, Any] = {
         "period": "2025-Q4", "surveyed_on": "2025-11-20", "respondent_contact_id": None,
     },
     "POST /v1/clients/accounts/{account_id}/team": lambda family: {"employee_id": SPECIALIST},
+    # Another person than the family's contact (the same phone, e-mail or name at one
+    # account is a likely duplicate, 409).
+    "POST /v1/clients/accounts/{account_id}/contacts": lambda family: {
+        "name": unique("幂等联系人"), "phone": None, "email": None,
+    },
     "POST /v1/staff/departments": lambda family: {
         "parent_id": None, "head_position_code": None, "code": unique("D-"),
     },

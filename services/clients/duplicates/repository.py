@@ -11,14 +11,17 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, or_, text
+from sqlalchemy import bindparam, func, or_, text
+from sqlalchemy import select as core_select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.access import OwnerScope, visible_accounts
 from services.clients.accounts.models import Account
+from services.clients.accounts.repository import AccountRepository
 from services.clients.accounts.search_keys import search_term
+from services.clients.contacts.models import AccountContact, Contact
 from services.clients.duplicates.models import AccountMerge
 
 ACCOUNTS = "clients.accounts"
@@ -96,6 +99,15 @@ class NameCandidate:
     visible: bool
 
 
+@dataclass(frozen=True, slots=True)
+class ContactCandidate:
+    id: int
+    name: str
+    account_id: int
+    visible: bool
+    matched_on: tuple[str, ...]
+
+
 class DuplicateRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -139,6 +151,52 @@ class DuplicateRepository:
             query = query.where(col(Account.id) != exclude_id)
         rows = (await self.session.exec(query)).all()
         return [NameCandidate(r[0] or 0, r[1], r[2], bool(r[3])) for r in rows]
+
+    async def group_of(self, account_id: int) -> list[int]:
+        """The account's group: its top parent and every account below it (or itself)."""
+        accounts = AccountRepository(self.session)
+        top = (await accounts.ancestors(account_id))[-1]
+        members = await accounts.group_members(top, owner_ids=None)
+        return [top, *(a.id for a in members if a.id is not None)]
+
+    async def contact_candidates(
+        self,
+        account_ids: list[int],
+        name: str,
+        phone_digits: str | None,
+        email: str | None,
+        owner_ids: OwnerScope,
+    ) -> list[ContactCandidate]:
+        """Contacts linked to ``account_ids`` with the same phone digits, e-mail (any case)
+        or name (spaces ignored); ``visible``: the caller sees the account it is linked to."""
+        contacts = Contact.__table__  # type: ignore[attr-defined]
+        links = AccountContact.__table__  # type: ignore[attr-defined]
+        phone_key = func.regexp_replace(contacts.c.phone, r"\D", "", "g")
+        name_key = func.replace(contacts.c.name, " ", "")
+        matches = [name_key == name.replace(" ", "")]
+        if phone_digits:
+            matches.append(phone_key == phone_digits)
+        if email:
+            matches.append(func.lower(contacts.c.email) == email.lower())
+        query = (
+            core_select(
+                contacts.c.id, contacts.c.name, links.c.account_id,
+                visible_accounts(links.c.account_id, owner_ids),
+                name_key == name.replace(" ", ""),
+                phone_key == (phone_digits or ""),
+                func.lower(contacts.c.email) == (email or "").lower(),
+            )
+            .join(links, links.c.contact_id == contacts.c.id)
+            .where(links.c.account_id.in_(account_ids), or_(*matches))
+            .order_by(contacts.c.id, links.c.account_id)
+            .limit(100)
+        )  # fmt: skip
+        rows = (await self._execute(query)).all()
+        found: list[ContactCandidate] = []
+        for r in rows:
+            on = [what for what, hit in zip(("name", "phone", "email"), r[4:7], strict=True) if hit]
+            found.append(ContactCandidate(r[0], r[1], r[2], bool(r[3]), tuple(on)))
+        return found
 
     async def report_rows(self, owner_ids: OwnerScope) -> list[tuple[int, str, bool]]:
         """Every account not archived: id, legal name, and whether the caller sees it."""

@@ -17,6 +17,7 @@ from services.clients.accounts.repository import AccountRepository
 from services.clients.accounts.schemas import AccountStatus
 from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import AuditTrail
+from services.clients.contacts.schemas import AccountContactCreate
 from services.clients.duplicates.models import AccountMerge
 from services.clients.duplicates.repository import DuplicateRepository
 from services.clients.duplicates.rules import NameKey, similarity
@@ -117,6 +118,48 @@ class DuplicateService:
                 "duplicates": [c.model_dump(mode="json") for c in shown],
                 "hidden_duplicates": hidden,
             },
+        )
+
+    async def check_contact(
+        self, account_id: int, data: AccountContactCreate, owner_ids: OwnerScope
+    ) -> bool:
+        """Before a contact is added to an account: 409 ``possible-duplicate`` when a
+        contact with the same phone, e-mail or name is linked to an account of the same
+        group (top parent and everything below it), unless ``duplicate_reason`` is sent.
+        Contacts at accounts the caller does not see are only counted; none is shown with
+        its personal data. True: likely duplicates exist and the reason overrides them."""
+        group = await self.repository.group_of(account_id)
+        phone = "".join(ch for ch in data.phone or "" if ch.isdigit()) or None
+        found = await self.repository.contact_candidates(
+            group, data.name, phone, data.email, _reading(owner_ids)
+        )
+        if not found:
+            return False
+        if data.duplicate_reason:
+            return True
+        shown = [
+            {"contact_id": c.id, "name": c.name, "account_id": c.account_id,
+             "matched_on": list(c.matched_on)}
+            for c in found
+            if c.visible
+        ]  # fmt: skip
+        hidden = len({c.id for c in found if not c.visible} - {c["contact_id"] for c in shown})
+        raise PossibleDuplicate(
+            f"{len(shown) + hidden} contact(s) in the account's group have the same phone, "
+            f"e-mail or name; send {DUPLICATE_REASON} to add this one anyway",
+            extra={"duplicates": shown, "hidden_duplicates": hidden},
+        )
+
+    def record_contact_override(
+        self, account_id: int, contact_id: int, reason: str, actor_employee_id: int | None
+    ) -> None:
+        self.audit.record(
+            entity=AuditEntity.CONTACT,
+            entity_id=contact_id,
+            account_id=account_id,
+            action="duplicate_override",
+            actor_employee_id=actor_employee_id,
+            after={DUPLICATE_REASON: reason},
         )
 
     async def row_problem(self, legal_name: str, owner_ids: OwnerScope) -> str | None:

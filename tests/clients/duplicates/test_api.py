@@ -426,3 +426,64 @@ async def test_an_import_counts_duplicates_out_of_scope(clients: httpx.AsyncClie
     assert "1 account(s) you cannot see" in error["msg"]
     assert f"account {theirs['id']}" not in error["msg"]
     assert "华信科技有限公司" not in refused.text
+
+
+# --- contacts ----------------------------------------------------------------------------
+
+
+async def test_a_contact_alike_one_in_the_group_is_asked_about(
+    clients: httpx.AsyncClient,
+) -> None:
+    parent = await create_account(clients, legal_name="联系人集团有限公司")
+    child = await create_account(clients, legal_name="东方物流有限公司", parent_id=parent["id"])
+    elsewhere = await create_account(clients, legal_name="无关客户有限公司")
+    first = await clients.post(
+        f"{ACCOUNTS}/{parent['id']}/contacts",
+        json={"name": "张三", "phone": "138-0000-1111", "email": "Zhang.San@example.com"},
+    )
+    assert first.status_code == 201, first.text
+    for body, matched in (
+        ({"name": "张 三"}, ["name"]),
+        ({"name": "张小三", "phone": "13800001111"}, ["phone"]),
+        ({"name": "张小三", "email": "zhang.san@EXAMPLE.com"}, ["email"]),
+    ):
+        asked = await clients.post(f"{ACCOUNTS}/{child['id']}/contacts", json=body)
+        assert asked.status_code == 409, asked.text
+        assert asked.json()["type"] == "urn:kam:problem:possible-duplicate"
+        assert asked.json()["duplicates"] == [
+            {"contact_id": first.json()["id"], "name": "张三", "account_id": parent["id"],
+             "matched_on": matched}
+        ]  # fmt: skip
+        assert "138" not in asked.text and "example.com" not in asked.text
+    # Outside the group: no question.
+    other = await clients.post(
+        f"{ACCOUNTS}/{elsewhere['id']}/contacts", json={"name": "张三", "phone": "13800001111"}
+    )
+    assert other.status_code == 201, other.text
+    added = await clients.post(
+        f"{ACCOUNTS}/{child['id']}/contacts",
+        json={"name": "张三", "duplicate_reason": "同名不同人"},
+    )
+    assert added.status_code == 201, added.text
+    entries = await clients.get(
+        "/v1/clients/audit", params={"entity": "contact", "entity_id": added.json()["id"]}
+    )
+    actions = {e["action"]: e for e in entries.json()["items"]}
+    assert actions["duplicate_override"]["after"]["duplicate_reason"] == "同名不同人"
+
+
+async def test_contacts_out_of_scope_are_only_counted(clients: httpx.AsyncClient) -> None:
+    parent = await create_account(clients, legal_name="计数集团有限公司", owner_id=LEAD)
+    child = await create_account(
+        clients, legal_name="南方航运有限公司", owner_id=KAM, parent_id=parent["id"]
+    )
+    first = await clients.post(f"{ACCOUNTS}/{parent['id']}/contacts", json={"name": "李四"})
+    assert first.status_code == 201, first.text
+    asked = await clients.post(
+        f"{ACCOUNTS}/{child['id']}/contacts",
+        json={"name": "李四"},
+        headers=acting(KAM, Role.ACCOUNT_MANAGER),
+    )
+    assert asked.status_code == 409, asked.text
+    assert asked.json()["duplicates"] == []
+    assert asked.json()["hidden_duplicates"] == 1
