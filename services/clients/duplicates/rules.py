@@ -6,8 +6,8 @@ traditional characters made simplified (OpenCC ``t2s``), case, spaces and punctu
 dropped, brackets' contents kept, then legal-form suffixes (有限公司, 股份有限公司, 集团 …) and a
 leading province or city (北京市, 上海, 广东省 …) stripped, repeatedly. 北京華信科技有限公司,
 华信科技（北京）有限公司 and ＨＵＡＸＩＮ become ``华信科技`` / ``huaxin``. The similarity of
-two names is the better of the fuzzy ratio of their cores and of their cores' pinyin, so
-华信 and 华鑫 (same sound) come close.
+two names is the better of the fuzzy ratio of their cores' characters and of their
+syllables, so 华信 and 华鑫 (same sound) are alike while 甲 and 乙 differ by one edit.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import opencc
+from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz
 
 from services.clients.accounts.search_keys import pinyin_keys
@@ -178,17 +179,25 @@ def name_pinyin(core: str) -> str:
     return pinyin_keys(core)[0].replace(" ", "")
 
 
+def syllables(core: str) -> tuple[str, ...]:
+    """The pinyin of a core, one syllable per character (a run of letters or digits is one
+    item): 华信ab1 → ``("hua", "xin", "ab1")``."""
+    return tuple(lazy_pinyin(core, style=Style.NORMAL, errors="default"))
+
+
 @dataclass(frozen=True, slots=True)
 class NameKey:
-    """What a name is compared as: its core and the core's pinyin."""
+    """What a name is compared as: its core, the core's pinyin (for the candidate search)
+    and its syllables (for the comparison by sound)."""
 
     core: str
     pinyin: str
+    sounds: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, name: str) -> NameKey:
         core = normalise_name(name)
-        return cls(core, name_pinyin(core))
+        return cls(core, name_pinyin(core), syllables(core))
 
 
 _NUMBERS = re.compile(r"\d+")
@@ -198,8 +207,9 @@ DIFFERENT_NUMBERS_CAP = 50
 
 
 def similarity(a: NameKey, b: NameKey) -> int:
-    """0–100: 100 when the cores are equal, else the better fuzzy ratio of the cores and of
-    their pinyin (rapidfuzz ``ratio``, an edit-distance ratio); at most
+    """0–100: 100 when the cores are equal, else the better fuzzy ratio (rapidfuzz
+    ``ratio``, an edit-distance ratio) of the cores' characters and of their syllables — a
+    homophone (华信/华鑫) is no edit by sound, another character one edit either way; at most
     :data:`DIFFERENT_NUMBERS_CAP` when the numbers in the two cores differ."""
     if not a.core or not b.core:
         return 0
@@ -207,7 +217,7 @@ def similarity(a: NameKey, b: NameKey) -> int:
         return 100
     cap = 100 if _NUMBERS.findall(a.core) == _NUMBERS.findall(b.core) else DIFFERENT_NUMBERS_CAP
     by_text = fuzz.ratio(a.core, b.core)
-    by_sound = fuzz.ratio(a.pinyin, b.pinyin) if a.pinyin and b.pinyin else 0.0
+    by_sound = fuzz.ratio(a.sounds, b.sounds) if a.sounds and b.sounds else 0.0
     return min(cap, int(max(by_text, by_sound)))
 
 

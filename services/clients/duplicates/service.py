@@ -197,12 +197,12 @@ class DuplicateService:
         pairs: list[DuplicatePair] = []
         hidden = 0
         cores = [k.core for k in keys]
-        sounds = [k.pinyin for k in keys]
+        sounds = [k.sounds for k in keys]
         for i, key in enumerate(keys):
             # Only the accounts after this one: each pair once (rapidfuzz's C loop).
             alike = {
                 i + 1 + j
-                for choices, query in ((cores[i + 1 :], key.core), (sounds[i + 1 :], key.pinyin))
+                for choices, query in ((cores[i + 1 :], key.core), (sounds[i + 1 :], key.sounds))
                 if query
                 for _, _, j in process.extract(
                     query, choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=None

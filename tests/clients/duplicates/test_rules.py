@@ -89,6 +89,9 @@ def test_same_sound_counts_as_alike() -> None:
         ("范围内客户", "范围外客户", 90, False),
         ("预测甲有限公司", "预测乙有限公司", 90, False),
         ("测试客户a1b2c3有限公司", "测试客户d4e5f6有限公司", 90, False),
+        # One other character (甲/乙) in a short core is one edit, not a duplicate.
+        ("商机A1B2C甲有限公司", "商机A1B2C乙有限公司", 90, False),
+        ("备份ABCDEF甲有限公司", "备份ABCDEF乙有限公司", 90, False),
     ],
 )
 def test_detection_threshold(a: str, b: str, threshold: int, alike: bool) -> None:
