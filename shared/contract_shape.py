@@ -80,6 +80,17 @@ PROBLEM_EXTENSIONS: dict[str, dict[str, Any]] = {
     "open_opportunities": {"type": "integer", "description": "Open opportunities in the stage."},
     "result": {**_STRING, "description": "The bid's result already recorded."},
     "unknown_columns": {**_STRINGS, "description": "Spreadsheet columns not understood."},
+    # likely duplicates of a record being created (409 possible-duplicate)
+    "duplicates": {
+        "type": "array",
+        "items": _ANY,
+        "description": "Records alike the one sent that you may see: account_id, "
+        "legal_name and score (0–100), best first.",
+    },
+    "hidden_duplicates": {
+        "type": "integer",
+        "description": "Records alike the one sent that are outside your scope (only counted).",
+    },
     # limits and refusals
     "reason": {**_STRING, "description": "Why, in words."},
     "refusal": _STRING,

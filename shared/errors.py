@@ -139,6 +139,14 @@ class Duplicate(Conflict):
     slug = "duplicate"
 
 
+class PossibleDuplicate(Conflict):
+    """Records alike the one being created exist (a company's name written another way);
+    ``duplicates`` lists those the caller sees, ``hidden_duplicates`` counts the others.
+    Sending a reason (``duplicate_reason``) creates it anyway."""
+
+    slug = "possible-duplicate"
+
+
 class InvalidTransition(Conflict):
     """The record's state does not allow this step (``current_status``/``allowed`` may say
     which it is in and which steps it allows)."""

@@ -58,6 +58,10 @@ PROBLEM_TYPES: tuple[ProblemType, ...] = (
     ProblemType("duplicate", 409, "Duplicate", "记录重复",
                 "A record with the same unique key (code, number, reference, period) exists.",
                 "Use another key, or change the existing record instead."),
+    ProblemType("possible-duplicate", 409, "Possible duplicate", "疑似重复",
+                "Records alike the one being created exist (the same company written another "
+                "way); duplicates lists those you may see, hidden_duplicates counts the rest.",
+                "Use the existing record, or send duplicate_reason to create it anyway."),
     ProblemType("invalid-transition", 409, "Invalid state transition", "状态不允许此操作",
                 "The record's state does not allow this step; current_status and allowed "
                 "may name its state and the steps it allows.",

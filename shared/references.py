@@ -23,9 +23,9 @@ ID_LIKE = re.compile(r"^(ids?|.+_ids?)$")
 ENTITIES = frozenset(
     {
         "account", "actual_snapshot", "allocation", "api_key", "appraisal", "appraisal_event",
-        "appraisal_item", "approval_request", "assessment", "attachment", "audit_entry",
-        "bonus_base", "by_entity_type", "by_timeline_kind", "channel_user", "collection_task",
-        "contact", "contact_touch", "contract",
+        "account_merge", "appraisal_item", "approval_request", "assessment", "attachment",
+        "audit_entry", "bonus_base", "by_entity_type", "by_timeline_kind", "channel_user",
+        "collection_task", "contact", "contact_touch", "contract",
         "credit_adjustment", "cycle", "delivery", "department", "departure", "employee",
         "bid", "competitor", "competitor_presence", "erp_sync_run", "erp_webhook_secret", "event",
         "exchange_rate", "grade_change", "handover", "indicator", "invoice", "invoice_line", "note",
@@ -64,6 +64,10 @@ NAME_REFS: dict[str, str] = {
     "wecom_user_id": "channel_user",
     "dingtalk_user_id": "channel_user",
     "top_account_id": "account",
+    # An account merge's two accounts, and a duplicate pair's second account.
+    "survivor_id": "account",
+    "loser_id": "account",
+    "other_account_id": "account",
     "respondent_contact_id": "contact",
     # Members of problem documents (shared.contract_shape.PROBLEM_EXTENSIONS).
     "renewal_id": "contract",

@@ -22,6 +22,7 @@ from services.clients.contacts.router import router as contacts_router
 from services.clients.contracts.router import router as contracts_router
 from services.clients.credit.router import router as credit_router
 from services.clients.disputes.router import router as disputes_router
+from services.clients.duplicates.router import router as duplicates_router
 from services.clients.erp.events import EVENT
 from services.clients.erp.events_router import router as erp_events_router
 from services.clients.erp.router import router as erp_sync_router
@@ -64,6 +65,10 @@ from shared.service_app import create_service_app
 
 TAGS = [
     {"name": "accounts", "description": "大客户: key-account records, classification, grade."},
+    {
+        "name": "account-duplicates",
+        "description": "重复客户: likely duplicates, the duplicate report, merges and their undo.",
+    },
     {"name": "grading", "description": "客户分级: computed grade, overrides, history."},
     {"name": "credit", "description": "信用分数: adjustments within authority, history."},
     {"name": "contacts", "description": "联系人: people at accounts and their roles."},
@@ -126,6 +131,7 @@ def create_app(settings: ClientsSettings | None = None) -> FastAPI:
         routers=[
             account_files_router,
             accounts_router,
+            duplicates_router,
             grading_router,
             credit_router,
             approvals_router,

@@ -65,6 +65,8 @@ from services.clients.credit.service import CREDIT_ADJUSTMENT, CreditService
 from services.clients.disputes.repository import DisputeRepository
 from services.clients.disputes.rules import Viewer as DisputeViewerOf
 from services.clients.disputes.service import DisputeService
+from services.clients.duplicates.repository import DuplicateRepository
+from services.clients.duplicates.service import DuplicateService
 from services.clients.erp.ingest import ErpIngest
 from services.clients.erp.repository import ErpReferences
 from services.clients.erp.secrets import verifying_secrets
@@ -226,6 +228,17 @@ def build_disputes(session: AsyncSession, settings: ClientsSettings) -> DisputeS
     )
 
 
+def build_duplicates(session: AsyncSession, settings: ClientsSettings) -> DuplicateService:
+    return DuplicateService(
+        DuplicateRepository(session),
+        AccountRepository(session),
+        audit_trail(session),
+        threshold=settings.duplicate_name_threshold,
+        undo_period=timedelta(days=settings.account_merge_undo_days),
+        now=utc_now,
+    )
+
+
 def build_accounts(session: AsyncSession, settings: ClientsSettings) -> AccountService:
     grading = build_grading(session, settings)
     return AccountService(
@@ -235,6 +248,7 @@ def build_accounts(session: AsyncSession, settings: ClientsSettings) -> AccountS
         audit_trail(session),
         on_created=AccountCreated(grading, build_ownership(session)),
         on_code_taken=build_disputes(session, settings).claim_by_credit_code,
+        duplicates=build_duplicates(session, settings),
     )
 
 
@@ -291,6 +305,7 @@ def build_contacts(session: AsyncSession, settings: ClientsSettings) -> ContactS
         ContactRepository(session),
         audit_trail(session),
         today=company_today(settings.timezone),
+        duplicates=build_duplicates(session, settings),
     )
 
 
@@ -642,6 +657,10 @@ async def account_service(session: SessionDep, settings: SettingsDep) -> Account
     return build_accounts(session, settings)
 
 
+async def duplicate_service(session: SessionDep, settings: SettingsDep) -> DuplicateService:
+    return build_duplicates(session, settings)
+
+
 async def assessment_service(session: SessionDep, settings: SettingsDep) -> AssessmentService:
     return build_assessments(session, settings)
 
@@ -849,6 +868,7 @@ async def account_repository(session: SessionDep) -> AccountRepository:
 
 
 AccountServiceDep = Annotated[AccountService, Depends(account_service)]
+DuplicateServiceDep = Annotated[DuplicateService, Depends(duplicate_service)]
 AssessmentServiceDep = Annotated[AssessmentService, Depends(assessment_service)]
 CalendarServiceDep = Annotated[BusinessCalendarService, Depends(calendar_service)]
 DunningServiceDep = Annotated[DunningService, Depends(dunning_service)]

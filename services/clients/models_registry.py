@@ -19,6 +19,7 @@ def import_all() -> None:
     import services.clients.contracts.models
     import services.clients.credit.models
     import services.clients.disputes.models
+    import services.clients.duplicates.models
     import services.clients.erp.models
     import services.clients.grading.models
     import services.clients.notes.models

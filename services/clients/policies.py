@@ -17,6 +17,9 @@ READ_ACCOUNTS = Policy(
 )  # fmt: skip
 WRITE_ACCOUNTS = Policy(Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD, Role.ACCOUNT_MANAGER)
 MANAGE_ACCOUNTS = Policy(Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD)
+# 重复客户: administrators and the department's heads read the duplicate report and merge
+# accounts; a team lead too, within his line (the data scope bounds both accounts).
+MERGE_ACCOUNTS = Policy(Role.ADMIN, Role.DEPT_MANAGER, Role.TEAM_LEAD)
 HANDOVER = Policy(Role.ADMIN, services=True)
 AUDIT = Policy(Role.ADMIN)
 READ_METRICS = Policy(

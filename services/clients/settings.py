@@ -51,6 +51,11 @@ class ClientsSettings(ServiceSettings):
     # once lapsed, a claim is granted at once, else the two managers' lowest common manager
     # arbitrates.
     ownership_protection_days: int = Field(default=90, ge=0, le=3650)
+    # 重复客户: names at least this alike (0–100, services.clients.duplicates.rules.similarity)
+    # are likely duplicates, asked about before a second account is made and listed in the
+    # duplicate report; a merge can be undone for this many days.
+    duplicate_name_threshold: int = Field(default=90, ge=50, le=100)
+    account_merge_undo_days: int = Field(default=30, ge=0, le=3650)
 
     # 客户分级: minimum trailing-12-month signed contract value (base currency) per grade.
     grade_a_threshold: Decimal = Decimal("5000000")

@@ -59,6 +59,11 @@ OVERRIDES: dict[str, Any] = {
         "period": "2025-Q4", "surveyed_on": "2025-11-20", "respondent_contact_id": None,
     },
     "POST /v1/clients/accounts/{account_id}/team": lambda family: {"employee_id": SPECIALIST},
+    # Another person than the family's contact (the same phone, e-mail or name at one
+    # account is a likely duplicate, 409).
+    "POST /v1/clients/accounts/{account_id}/contacts": lambda family: {
+        "name": unique("幂等联系人"), "phone": None, "email": None,
+    },
     "POST /v1/staff/departments": lambda family: {
         "parent_id": None, "head_position_code": None, "code": unique("D-"),
     },
@@ -68,6 +73,10 @@ OVERRIDES: dict[str, Any] = {
     },
     "POST /v1/staff/employees": lambda family: {
         "position_code": None, "employee_no": unique("E"),
+    },
+    # A merge of a second account of the family's owner into the family's account.
+    "POST /v1/clients/account-merges": lambda family: {
+        "loser_id": family["merge_loser"], "loser_etag": '"1"',
     },
 }  # fmt: skip
 
@@ -129,6 +138,11 @@ async def family_of(service: Service) -> Family:
     family["competitor"] = await created(
         service.client, service.document, "/v1/clients/competitors", name=f"幂等对手{tag}"
     )
+    # A merge needs a second account (the family's account survives it).
+    family["merge_loser"] = await created(
+        service.client, service.document, "/v1/clients/accounts", owner_id=KAM,
+        legal_name=f"幂等合并{tag}有限公司", credit_code=None,
+    )  # fmt: skip
     # A renewal needs a signed contract.
     contract = f"/v1/clients/contracts/{family['contract']}"
     etag = (await service.client.get(contract)).headers["etag"]
@@ -140,6 +154,9 @@ async def family_of(service: Service) -> Family:
 # Creating POSTs that change the state of a record (submit a quotation: 202, an approval
 # request) name the version they were based on, like a PATCH: they carry its ETag.
 STATE_CHANGES = ("/submit",)
+# Creating POSTs that change a record named in the body carry that record's ETag:
+# operation → (body field, the record's path).
+BODY_STATE_CHANGES = {"POST /v1/clients/account-merges": ("survivor_id", "/v1/clients/accounts")}
 
 # Operations whose record becomes the family's newest version of that record: a quotation
 # submit is only allowed on the opportunity's latest quotation.
@@ -157,6 +174,10 @@ async def send(
     if path.endswith(STATE_CHANGES):
         record = path.rsplit("/", 1)[0]
         read = await service.client.get(record, headers=persona.headers())
+        headers["If-Match"] = read.headers.get("etag", '"0"')
+    if operation.label in BODY_STATE_CHANGES and isinstance(body, dict):
+        field, records = BODY_STATE_CHANGES[operation.label]
+        read = await service.client.get(f"{records}/{body[field]}", headers=persona.headers())
         headers["If-Match"] = read.headers.get("etag", '"0"')
     return await service.client.request("POST", path, **request_arguments(body, headers))
 

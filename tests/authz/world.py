@@ -252,6 +252,7 @@ async def clients_family(
     )
     await deal_records(client, document, family, seed)
     family["attachment"] = await attached(client, f"/v1/clients/contracts/{family['contract']}")
+    family["account_merge"] = await merged_duplicate(client, document, account, owner, seed)
     return family
 
 
@@ -262,6 +263,30 @@ async def attached(client: httpx.AsyncClient, record: str) -> int:
         files={
             "file": (f"走查附件{uuid.uuid4().hex[:6]}.pdf", b"%PDF-1.7 walk", "application/pdf")
         },
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+async def merged_duplicate(
+    client: httpx.AsyncClient, document: dict[str, Any], account: int, owner: int, seed: int
+) -> int:
+    """A second account of the same owner merged into the family's account (the merge is
+    the family's record; its loser is gone, so nothing else of the family changes)."""
+    loser = await created(
+        client,
+        document,
+        "/v1/clients/accounts",
+        owner_id=owner,
+        legal_name=f"走查合并{seed}{uuid.uuid4().hex[:6]}有限公司",
+        credit_code=None,
+    )
+    survivor_tag = (await client.get(f"/v1/clients/accounts/{account}")).headers["ETag"]
+    loser_tag = (await client.get(f"/v1/clients/accounts/{loser}")).headers["ETag"]
+    body = example_body(document, document["paths"]["/v1/clients/account-merges"]["post"]) or {}
+    body.update(survivor_id=account, loser_id=loser, loser_etag=loser_tag)
+    response = await client.post(
+        "/v1/clients/account-merges", json=body, headers={"If-Match": survivor_tag}
     )
     assert response.status_code == 201, response.text
     return int(response.json()["id"])

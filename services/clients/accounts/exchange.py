@@ -34,6 +34,7 @@ from services.clients.accounts.schemas import (
 from services.clients.accounts.service import AccountService
 from services.clients.accounts.spreadsheet import (
     CLASSIFICATION,
+    DUPLICATE_REASON,
     IMPORT_COLUMNS,
     FileFormat,
     FileRow,
@@ -94,6 +95,8 @@ class _Checked:
     row: FileRow
     data: AccountImportRow
     match: Account | None = None
+    duplicate_reason: str | None = None
+    likely_duplicate: bool = False
 
 
 def _row_error(row: int, field: str, message: str, kind: str) -> dict[str, Any]:
@@ -187,8 +190,9 @@ class AccountImporter:
                     cells.pop(key, None)
                 else:
                     cells[key] = value_code(key, cells[key])
+            reason = row.cells.get(DUPLICATE_REASON, "").strip()[:500] or None
             try:
-                checked.append(_Checked(row, AccountImportRow.model_validate(cells)))
+                checked.append(_Checked(row, AccountImportRow.model_validate(cells), None, reason))
             except ValidationError as exc:
                 for error in exc.errors():
                     field = str(error["loc"][0]) if error["loc"] else "row"
@@ -292,6 +296,26 @@ class AccountImporter:
             else:
                 item.match = namesake
 
+    async def _check_likely_duplicates(
+        self, rows: list[_Checked], scope: Collection[int] | None, errors: list[dict[str, Any]]
+    ) -> None:
+        """A row that would create an account whose name is alike an existing one's is
+        refused (``possible_duplicate``) unless its ``duplicate_reason`` cell says why it
+        is another company; accounts outside the caller's scope are only counted."""
+        refused = {int(e["loc"][1]) for e in errors}
+        for item in rows:
+            if item.match is not None or item.row.number in refused:
+                continue
+            problem = await self.accounts.duplicates.row_problem(item.data.legal_name, scope)
+            if problem is None:
+                continue
+            if item.duplicate_reason:
+                item.likely_duplicate = True
+            else:
+                errors.append(
+                    _row_error(item.row.number, "legal_name", problem, "possible_duplicate")
+                )
+
     async def import_file(
         self,
         content: bytes,
@@ -320,6 +344,7 @@ class AccountImporter:
         self._check_duplicates(checked, errors)
         await self._check_owners(checked, scope, errors)
         await self._match(checked, scope, errors)
+        await self._check_likely_duplicates(checked, scope, errors)
         if errors:
             bad_rows = sorted({int(e["loc"][1]) for e in errors})
             raise UnprocessableContent(
@@ -329,9 +354,13 @@ class AccountImporter:
         created = updated = unchanged = 0
         for item in checked:
             if item.match is None:
-                await self.accounts.insert(
+                account = await self.accounts.insert(
                     AccountCreate.model_validate(item.data.model_dump()), actor_employee_id
                 )
+                if item.likely_duplicate and item.duplicate_reason and account.id is not None:
+                    self.accounts.duplicates.record_override(
+                        account.id, account.legal_name, item.duplicate_reason, actor_employee_id
+                    )
                 created += 1
             elif await self._update(item.match, item.data, actor_employee_id):
                 updated += 1

@@ -73,6 +73,10 @@ async def export_accounts(
         "A row may update only an account the caller may change (one matching another's "
         "account is a row error saying only that it exists) and name as owner only someone "
         "the caller may assign. "
+        "A row that would create an account whose name is alike an existing one's (see "
+        "/v1/clients/account-duplicates) is a row error `possible_duplicate` naming those the "
+        "caller sees and counting the others, unless its `duplicate_reason` (重复原因) cell "
+        "says why it is another company (the reason is audited on the new account). "
         "Any invalid row: 422 with every row's errors (`errors[].loc = ['body', row, field]`) "
         "and nothing imported."
     ),

@@ -32,6 +32,7 @@ from services.clients.dependencies import (
 from services.clients.disputes.models import OwnershipDispute
 from services.clients.disputes.rules import DisputeState
 from services.clients.disputes.schemas import OwnershipDisputeRead
+from services.clients.duplicates.repository import MERGED_INTO
 from services.clients.keyset import cursor_position
 from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from shared.concurrency import IfMatch, etag_for
@@ -201,12 +202,23 @@ async def create_account(
     return _with_etag(response, account)
 
 
+MERGED = {
+    "description": "The account was merged into another (POST /v1/clients/account-merges): "
+    "`Location` is the account it lives on in, when the caller sees that one (else 404)."
+}
+
+
 @router.get(
     "/{account_id:int}",
     response_model=AccountRead,
     summary="Get one key account",
-    responses=problem_responses(401, 403, 404, 422),
-    openapi_extra=answer_headers(200, etag=True),
+    description="A merged account answers 308 with `Location` at the account it was merged "
+    "into (until the merge is undone).",
+    responses={**problem_responses(401, 403, 404, 422), 308: MERGED},
+    openapi_extra={
+        "responses": answer_headers(200, etag=True)["responses"]
+        | answer_headers(308, location=True)["responses"]
+    },
 )
 @READ_ACCOUNTS.inline
 async def get_account(account_id: IdPath, request: Request) -> Response:
@@ -217,6 +229,15 @@ async def get_account(account_id: IdPath, request: Request) -> Response:
     owners = None if scope is None else list(scope)
     row = await fetch_row(request, ONE_ACCOUNT, account_id, owners, scope_member(scope))
     if row is None:
+        merged = await fetch_row(request, MERGED_INTO, account_id)
+        survivor = merged["id"] if merged else None
+        if survivor is not None and await fetch_row(
+            request, ONE_ACCOUNT, survivor, owners, scope_member(scope)
+        ):
+            return Response(
+                status_code=status.HTTP_308_PERMANENT_REDIRECT,
+                headers={"Location": f"{router.prefix}/{survivor}"},
+            )
         raise account_missing(account_id)
     account = AccountRead.model_validate(dict(row))
     return Response(

@@ -16,6 +16,9 @@ from shared.numbers import NotABoolean
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+DuplicateReason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
+]
 Address = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 EmployeeId = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
 AccountId = Annotated[int, Field(ge=1, le=2_147_483_647), NotABoolean]
@@ -140,6 +143,11 @@ class AccountCreate(AccountFields):
     status: WorkingStatus = WorkingStatus.ACTIVE
     owner_id: EmployeeId
     parent_id: AccountId | None = None
+    duplicate_reason: DuplicateReason | None = Field(
+        default=None,
+        description="Why this is another company although accounts with a name alike exist "
+        "(send it after a 409 possible-duplicate; audited). Not stored on the account.",
+    )
 
 
 class AccountUpdate(BaseModel):
@@ -167,6 +175,11 @@ class AccountUpdate(BaseModel):
         default=None, description="The group parent (集团客户); null detaches the account."
     )
     tags: list[Label] | None = Field(default=None, max_length=20)
+    duplicate_reason: DuplicateReason | None = Field(
+        default=None,
+        description="Why this is another company although accounts with a name alike exist "
+        "(send it after a 409 possible-duplicate; audited). Not stored on the account.",
+    )
 
     @field_validator("credit_code", mode="before")
     @classmethod

@@ -57,6 +57,25 @@ class ContractValues(Protocol):
     ) -> dict[int, Decimal]: ...
 
 
+class DuplicateCheck(Protocol):
+    """Likely duplicates of an account's name (services.clients.duplicates)."""
+
+    async def check_account(
+        self,
+        legal_name: str,
+        *,
+        account_id: int | None,
+        reason: str | None,
+        owner_ids: OwnerScope,
+    ) -> bool: ...
+
+    def record_override(
+        self, account_id: int, legal_name: str, reason: str, actor_employee_id: int | None
+    ) -> None: ...
+
+    async def row_problem(self, legal_name: str, owner_ids: OwnerScope) -> str | None: ...
+
+
 OnAccountCreated = Callable[[Account, int | None], Awaitable[None]]
 """What follows an account's creation elsewhere (services.clients.reactions)."""
 
@@ -77,8 +96,10 @@ class AccountService:
         audit: AuditTrail,
         *,
         on_created: OnAccountCreated,
+        duplicates: DuplicateCheck,
         on_code_taken: OnCodeTaken | None = None,
     ) -> None:
+        self.duplicates = duplicates
         self.repository = repository
         self.org = org
         self.contract_values = contract_values
@@ -131,7 +152,7 @@ class AccountService:
 
     async def insert(self, data: AccountCreate, actor_employee_id: int | None) -> Account:
         """Insert an already-checked account with its first grade and owner history."""
-        account = Account.model_validate(data.model_dump(mode="json"))
+        account = Account.model_validate(data.model_dump(mode="json", exclude={"duplicate_reason"}))
         try:
             account = await self.repository.add(account)
         except IntegrityError as exc:  # a concurrent create with the same code
@@ -163,7 +184,16 @@ class AccountService:
         if claim is not None:
             return claim
         await self._require_unique_code(data.credit_code, None, owner_ids)
-        return await self.insert(data, actor_employee_id)
+        reason = data.duplicate_reason
+        overridden = await self.duplicates.check_account(
+            data.legal_name, account_id=None, reason=reason, owner_ids=owner_ids
+        )
+        account = await self.insert(data, actor_employee_id)
+        if overridden and reason and account.id is not None:
+            self.duplicates.record_override(
+                account.id, account.legal_name, reason, actor_employee_id
+            )
+        return account
 
     async def _claim_if_code_taken(
         self, data: AccountCreate, owner_ids: OwnerScope, actor_employee_id: int | None
@@ -193,6 +223,7 @@ class AccountService:
         if account.status == AccountStatus.ARCHIVED:
             raise RecordClosed(f"account {account_id} is archived; restore it before changing it")
         changes = data.model_dump(mode="json", exclude_unset=True)
+        reason = changes.pop("duplicate_reason", None)
         for required in ("legal_name", "content_class", "trade_class", "status", "tags"):
             if required in changes and changes[required] is None:
                 raise UnprocessableContent(
@@ -215,6 +246,11 @@ class AccountService:
                 )
         if "credit_code" in changes:
             await self._require_unique_code(changes["credit_code"], account_id, owner_ids)
+        overridden = False
+        if changes.get("legal_name") and changes["legal_name"] != account.legal_name:
+            overridden = await self.duplicates.check_account(
+                changes["legal_name"], account_id=account_id, reason=reason, owner_ids=owner_ids
+            )
         before = snapshot(account)
         for field, value in changes.items():
             setattr(account, field, value)
@@ -248,6 +284,10 @@ class AccountService:
             before=old,
             after=new,
         )
+        if overridden and reason:
+            self.duplicates.record_override(
+                account_id, account.legal_name, reason, actor_employee_id
+            )
         return account
 
     async def _set_archived(

@@ -70,7 +70,12 @@ OWNER_COLUMNS = ("owner_no", "owner_id", "owner_name")
 CLASSIFICATION = "classification"
 """客户分类: one cell holding the content class, the trade class or both."""
 
-KNOWN_COLUMNS = frozenset({*EXPORT_COLUMNS, *ZH_EXPORT_COLUMNS, *OWNER_COLUMNS, CLASSIFICATION})
+DUPLICATE_REASON = "duplicate_reason"
+"""Why a row is another company although accounts with a name alike exist (重复原因)."""
+
+KNOWN_COLUMNS = frozenset(
+    {*EXPORT_COLUMNS, *ZH_EXPORT_COLUMNS, *OWNER_COLUMNS, CLASSIFICATION, DUPLICATE_REASON}
+)
 """Every column an import accepts; those not read (id, grade, status, …) are an export's
 own and ignored, anything else is refused."""
 
@@ -80,7 +85,7 @@ HEADER_ALIASES = {
     "信用代码": "credit_code", "地区": "region", "来源": "source",
     "客户类型": "content_class", "客户分类": CLASSIFICATION,
     "客户经理": "owner_name", "工号": "owner_no", "员工工号": "owner_no",
-    "负责人编号": "owner_id", "分级": "grade",
+    "负责人编号": "owner_id", "分级": "grade", "重复原因": DUPLICATE_REASON,
 }  # fmt: skip
 
 CONTENT_CLASS_LABELS = {

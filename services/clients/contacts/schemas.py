@@ -94,6 +94,15 @@ class AccountContactCreate(ContactDetails, ContactLink):
         },
     )
 
+    duplicate_reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="Why this is another person although a contact with the same phone, "
+        "e-mail or name exists in the account's group (send it after a 409 "
+        "possible-duplicate; audited). Not stored on the contact.",
+    )
+
 
 class ContactUpdate(BaseModel):
     """A partial update of a contact's personal data (needs If-Match)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from datetime import date
+from typing import Protocol
 
 from services.clients.access import sees_personal_data
 from services.clients.accounts.models import Account
@@ -38,6 +39,21 @@ def _read(contact: Contact, link: AccountContact) -> AccountContactRead:
     )
 
 
+class ContactDuplicateCheck(Protocol):
+    """Likely duplicates of a contact in its account's group (services.clients.duplicates)."""
+
+    async def check_contact(
+        self,
+        account_id: int,
+        data: AccountContactCreate,
+        owner_ids: Collection[int] | None,
+    ) -> bool: ...
+
+    def record_contact_override(
+        self, account_id: int, contact_id: int, reason: str, actor_employee_id: int | None
+    ) -> None: ...
+
+
 class ContactService:
     """Contacts of accounts, within the caller's data scope."""
 
@@ -48,7 +64,9 @@ class ContactService:
         audit: AuditTrail,
         *,
         today: Callable[[], date],
+        duplicates: ContactDuplicateCheck,
     ) -> None:
+        self.duplicates = duplicates
         self.accounts = accounts
         self.repository = repository
         self.audit = audit
@@ -70,6 +88,7 @@ class ContactService:
         actor_employee_id: int | None,
     ) -> AccountContactRead:
         await self._account(account_id, owner_ids, writable=True)
+        overridden = await self.duplicates.check_contact(account_id, data, owner_ids)
         contact = Contact(
             name=data.name,
             title=data.title,
@@ -105,6 +124,10 @@ class ContactService:
             actor_employee_id=actor_employee_id,
             after=snapshot(link),
         )
+        if overridden and data.duplicate_reason:
+            self.duplicates.record_contact_override(
+                account_id, contact.id, data.duplicate_reason, actor_employee_id
+            )
         return _read(contact, link)
 
     async def link(
