@@ -196,7 +196,7 @@ SHARED = re.compile(
     r"|clients/(exchange-rates|products|competitors|pipeline-stages)/)"
 )
 NOT_FIXTURED = {"invoice_id", "task_id", "appraisal_id", "item_id", "approval_request_id"} | {
-    "opportunity_id", "quotation_id", "bid_id", "competitor_presence_id",
+    "opportunity_id", "quotation_id", "bid_id", "competitor_presence_id", "payment_id",
 }  # fmt: skip
 # (approval requests and the sales records of issue 22 are walked with their scope, for
 # every persona, in tests/authz/test_walk.py; this e2e world does not create them)

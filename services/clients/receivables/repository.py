@@ -414,6 +414,17 @@ class ReceivablesRepository:
         await self.session.delete(record)
         await self.session.flush()
 
+    async def payment(
+        self, payment_id: int, *, owner_ids: Collection[int] | None
+    ) -> Payment | None:
+        """One payment of an account in scope."""
+        query = (
+            select(Payment)
+            .join(Account, col(Account.id) == col(Payment.account_id))
+            .where(_scope(owner_ids), col(Payment.id) == payment_id)
+        )
+        return (await self.session.exec(query)).first()
+
     async def list_payments(
         self, filters: PaymentQuery, *, owner_ids: Collection[int] | None, after_id: int | None,
         limit: int,

@@ -206,6 +206,14 @@ class ReceivablesService:
             created_at=payment.created_at,
         )
 
+    async def payment_detail(
+        self, payment_id: int, owner_ids: Collection[int] | None
+    ) -> PaymentRead:
+        payment = await self.repository.payment(payment_id, owner_ids=owner_ids)
+        if payment is None:
+            raise NotFound(f"payment {payment_id} does not exist")
+        return self.payment_read(payment)
+
     async def list_payments(
         self, filters: PaymentQuery, owner_ids: Collection[int] | None, *, after_id: int | None,
         limit: int,
