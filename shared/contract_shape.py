@@ -4,6 +4,8 @@
   428 without it) and ``Idempotency-Key`` where the route's :class:`Idempotency` requires it.
 - Response headers a route sets are declared with :func:`answer_headers` (``ETag``,
   ``Location``), so generated clients can read them.
+- A read answering with an ``ETag`` takes ``If-None-Match`` and may answer 304 without a
+  body (shared.conditional_get does it for every route): both are declared on it.
 - The ``Problem`` schema declares every extension member the product sends
   (:data:`PROBLEM_EXTENSIONS`; tests/contract checks the code sends no other).
 - Every component schema's ``title`` is its component name: generators name models by
@@ -41,6 +43,19 @@ ETAG_HEADER: dict[str, Any] = {
 LOCATION_HEADER: dict[str, Any] = {
     "description": "The path of the created (or accepted) resource.",
     "schema": {"type": "string"},
+}
+
+IF_NONE_MATCH_PARAMETER: dict[str, Any] = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "ETags of the copies the caller holds (or `*`): when the record's current "
+    "ETag is one of them, the answer is a 304 without a body.",
+    "schema": {"type": "string"},
+}
+NOT_MODIFIED_RESPONSE: dict[str, Any] = {
+    "description": "Not Modified: the caller's copy (`If-None-Match`) is current; no body.",
+    "headers": {"ETag": ETAG_HEADER},
 }
 
 _STRING = {"type": "string"}
@@ -141,6 +156,16 @@ def _require_header(operation: dict[str, Any], name: str) -> None:
                 schema.update(variants[0])
 
 
+def _conditional_read(operation: dict[str, Any]) -> None:
+    """A read whose 200 carries an ``ETag``: declare ``If-None-Match`` and its 304."""
+    if "ETag" not in operation.get("responses", {}).get("200", {}).get("headers", {}):
+        return
+    parameters = operation.setdefault("parameters", [])
+    if not any(str(p.get("name")).lower() == "if-none-match" for p in parameters):
+        parameters.append(dict(IF_NONE_MATCH_PARAMETER))
+    operation["responses"].setdefault("304", NOT_MODIFIED_RESPONSE)
+
+
 def _titles_are_names(document: dict[str, Any]) -> None:
     for name, schema in document.get("components", {}).get("schemas", {}).items():
         if isinstance(schema, dict):
@@ -158,6 +183,8 @@ def shape_contract(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
             if operation is None:
                 continue
             _require_header(operation, "If-Match")
+            if method == "GET":
+                _conditional_read(operation)
             if _requires_idempotency_key(route):
                 _require_header(operation, IDEMPOTENCY_HEADER)
     problem = document.get("components", {}).get("schemas", {}).get("Problem")

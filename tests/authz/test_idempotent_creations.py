@@ -3,8 +3,10 @@
 Every POST answering 201/202 is sent twice with the same key by a persona its policy
 allows, over the walking suite's world: the second answer is the first one again (status,
 body, ``Location``), marked ``Idempotent-Replayed: true``, and no table of the service
-gained a row. Operations the world cannot make succeed are listed in ``NOT_REACHED`` with
-the reason, strictly (one that starts succeeding must leave the list). Then the cases by
+gained a row. The first answer names the new record in ``Location`` (issue 21): a path of
+the service's, where its creator reads the record unless it has no read of its own
+(``WITHOUT_READ``). Operations the world cannot make succeed are listed in ``NOT_REACHED``
+with the reason, strictly (one that starts succeeding must leave the list). Then the cases by
 hand: keys are per caller (tests/clients/tickets/test_idempotent_creation.py: two identical
 ticket creations make one ticket, a key reused for another body is 422).
 """
@@ -18,10 +20,12 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.idempotent_creations import creating_routes
+from shared.routes import api_routes
 from tests.authz.personas import KAM, PERSONAS, SPECIALIST, Persona
 from tests.authz.walk import Operation, build_app, operations, request_arguments
 from tests.authz.world import Family, clients_family, created, feed_org, kpi_families
@@ -182,6 +186,77 @@ async def send(
     return await service.client.request("POST", path, **request_arguments(body, headers))
 
 
+# Creations whose record has no read of its own, by operation → where it is read instead.
+# Their Location still names the record's path: a route, or the parent of its actions.
+WITHOUT_READ: dict[str, str] = {
+    "POST /v1/clients/accounts/{account_id}/contact-schedule": (
+        "in the account's contact schedule; /contact-touches/{id} holds done and skip (a GET "
+        "there would sit beside /contact-touches/export)"
+    ),
+    "POST /v1/clients/accounts/{account_id}/team": "in the account's team (PATCH, DELETE)",
+    "POST /v1/clients/erp/webhook-secrets": "in the list of secrets (retire under it)",
+    "POST /v1/staff/api-keys": "in the list of keys (DELETE revokes)",
+}
+
+
+def routes_at(app: FastAPI, location: str) -> list[APIRoute]:
+    path = location.split("?", 1)[0]
+    return [route for route in api_routes(app) if route.path_regex.fullmatch(path)]
+
+
+def under(route: APIRoute, path: str) -> bool:
+    """Whether ``route`` is a sub-path of ``path`` (``/contact-touches/{touch_id}/done``
+    under ``/contact-touches/7``)."""
+    mine, theirs = path.strip("/").split("/"), route.path_format.strip("/").split("/")
+    return len(theirs) > len(mine) and all(
+        a == b or b.startswith("{") for a, b in zip(mine, theirs, strict=False)
+    )
+
+
+async def assert_names_the_record(
+    service: Service, operation: Operation, persona: Persona, answer: httpx.Response
+) -> None:
+    """``answer``'s ``Location`` is a path of the service; where the record has a GET, its
+    creator reads the record created there."""
+    location = answer.headers.get("location")
+    assert location, f"{operation.label} answered {answer.status_code} without a Location"
+    path = location.split("?", 1)[0]
+    exact = routes_at(service.app, location)
+    below = [route for route in api_routes(service.app) if under(route, path)]
+    assert exact or below, f"{operation.label}: Location {location} is no path of {service.name}"
+    readable = any("GET" in (route.methods or ()) for route in exact)
+    assert readable != (operation.label in WITHOUT_READ), (
+        f"{operation.label}: Location {location} "
+        + ("has a GET: leave WITHOUT_READ" if readable else "has no GET")
+    )
+    if not readable:
+        return
+    read = await service.client.get(location, headers=persona.headers())
+    assert read.status_code == 200, (operation.label, location, read.text[:300])
+    created_id, read_id = answer.json().get("id"), read.json().get("id")
+    if created_id is not None and read_id is not None:
+        assert read_id == created_id, (operation.label, location)
+    if "etag" in read.headers:
+        await assert_conditional_read(service, location, persona, read)
+
+
+async def assert_conditional_read(
+    service: Service, location: str, persona: Persona, read: httpx.Response
+) -> None:
+    """A read that answered with an ETag says so in the contract, with ``If-None-Match``
+    and a 304; sent its own ETag back, it answers 304 without a body."""
+    route = next(r for r in routes_at(service.app, location) if "GET" in (r.methods or ()))
+    spec = service.document["paths"][route.path_format]["get"]
+    label = f"GET {route.path_format}"
+    assert "ETag" in spec["responses"]["200"].get("headers", {}), f"{label}: ETag undeclared"
+    assert "304" in spec["responses"], f"{label}: 304 undeclared"
+    headers = {p["name"].lower() for p in spec.get("parameters", []) if p["in"] == "header"}
+    assert "if-none-match" in headers, f"{label}: If-None-Match undeclared"
+    etag = read.headers["etag"]
+    again = await service.client.get(location, headers={"If-None-Match": etag, **persona.headers()})
+    assert (again.status_code, again.content, again.headers.get("etag")) == (304, b"", etag)
+
+
 async def test_every_creating_post_honours_its_idempotency_key(service: Service) -> None:
     family = await family_of(service)
     creating = {route.path_format for route in creating_routes(service.app)}
@@ -208,6 +283,7 @@ async def test_every_creating_post_honours_its_idempotency_key(service: Service)
         if first.status_code not in (201, 202):
             not_reached[operation.label] = refusals[0]
             continue
+        await assert_names_the_record(service, operation, persona, first)
         before = await service.rows()
         again = await send(service, operation, persona, family, body, key)
         assert again.status_code == first.status_code, operation.label

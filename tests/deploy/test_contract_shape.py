@@ -202,3 +202,41 @@ def test_operation_ids_are_short_unique_and_without_stutter(
     ]
     assert "list_accounts" in ids and "receive_erp_webhook" in ids
     assert not [i for i in ids if len(i) > 60]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_creation_declares_its_location(served: dict[str, dict[str, Any]], name: str) -> None:
+    """Every POST's 201/202 names the record made (issue 21): generated clients read
+    Location. (A PUT's 201 made the record at the request's own URI.)"""
+    missing = [
+        f"{method} {path} {status}"
+        for method, path, operation in operations(served[name])
+        for status, answer in operation["responses"].items()
+        if method == "POST"
+        and status in ("201", "202")
+        and "Location" not in answer.get("headers", {})
+    ]
+    assert missing == []
+    created = [p for m, p, o in operations(served[name]) if "201" in o["responses"]]
+    assert len(created) >= (5 if name != "gateway" else 30)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_reads_with_an_etag_declare_if_none_match_and_304(
+    served: dict[str, dict[str, Any]], name: str
+) -> None:
+    """shared.conditional_get answers a current ``If-None-Match`` with a bodiless 304."""
+    reads = [
+        (path, operation)
+        for method, path, operation in operations(served[name])
+        if method == "GET" and "ETag" in operation["responses"].get("200", {}).get("headers", {})
+    ]
+    assert len(reads) >= 3
+    for path, operation in reads:
+        headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+        assert "If-None-Match" in headers, path
+        not_modified = operation["responses"].get("304")
+        assert not_modified is not None and "content" not in not_modified, path
+        assert "ETag" in not_modified["headers"], path
+    # Only reads: a write's ETag is no cache validator.
+    assert not [p for m, p, o in operations(served[name]) if m != "GET" and "304" in o["responses"]]

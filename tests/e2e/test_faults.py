@@ -26,7 +26,7 @@ import pytest
 from deploy.processes import FAKE_ERP, Ports, Stack
 from deploy.test_runner import free_port
 from services.clients.accounts.rules import credit_code_check_character
-from services.clients.receivables.repository import ERP_APPLY_LOCK
+from services.clients.receivables.apply_locks import GATE
 from shared.dsn import asyncpg_dsn
 from tests.conftest import OUTPUT_DIR
 from tests.settings import TestSettings
@@ -108,7 +108,7 @@ async def monitor(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 
 class ApplyLockHolder:
-    """Holds the receivables' ERP apply lock from a test connection, so a payment being
+    """Holds the ERP appliers' gate alone from a test connection, so a payment being
     registered waits inside its transaction (after it claimed its Idempotency-Key)."""
 
     def __init__(self, connection: asyncpg.Connection) -> None:
@@ -119,7 +119,7 @@ class ApplyLockHolder:
     async def hold(cls, database_url: str) -> ApplyLockHolder:
         holder = cls(await asyncpg.connect(asyncpg_dsn(database_url)))
         await holder.transaction.start()
-        await holder.connection.execute("SELECT pg_advisory_xact_lock($1)", ERP_APPLY_LOCK)
+        await holder.connection.execute("SELECT pg_advisory_xact_lock($1)", GATE)
         return holder
 
     async def release(self) -> None:

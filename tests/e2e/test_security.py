@@ -197,7 +197,7 @@ SHARED = re.compile(
 )
 NOT_FIXTURED = {"invoice_id", "task_id", "appraisal_id", "item_id", "approval_request_id"} | {
     "opportunity_id", "quotation_id", "bid_id", "competitor_presence_id", "ownership_dispute_id",
-    "attachment_id", "note_id",
+    "attachment_id", "note_id", "payment_id",
 }  # fmt: skip
 # (approval requests, the sales records of issue 22, the ownership disputes, attachments and
 # notes of issue 23 are walked with their scope, for every persona, in tests/authz/test_walk.py;

@@ -140,6 +140,7 @@ async def make_template(
     response = await client.post("/v1/kpi/templates", json=body)
     assert response.status_code == 201, response.text
     template: dict[str, Any] = response.json()
+    assert response.headers["Location"] == f"/v1/kpi/templates/{template['id']}"
     if publish:
         published = await client.post(
             f"/v1/kpi/templates/{template['id']}/publish",

@@ -24,6 +24,7 @@ from services.clients.dependencies import (
 from services.clients.keyset import cursor_id
 from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.idempotency import IDEMPOTENCY_ERRORS
 from shared.pagination import Cursor, Page, PageSize, RecordId, keyset_page
@@ -104,6 +105,7 @@ async def list_bids(
         "`Idempotency-Key` makes a retry return the first answer."
     ),
     responses=problem_responses(401, 403, 404, 409, *IDEMPOTENCY_ERRORS),
+    openapi_extra=answer_headers(201, etag=True, location=True),
 )
 async def create_bid(
     opportunity_id: OpportunityIdPath,
@@ -113,10 +115,14 @@ async def create_bid(
     actor: ActorId,
     idempotency: CreateIdempotency,
 ) -> Response:
-    async def create() -> BidRead:
-        return BidService.read(await service.create(opportunity_id, data, scope, actor))
-
-    return await idempotency.run(create, status_code=status.HTTP_201_CREATED)
+    if idempotency.replay is not None:
+        return idempotency.replay
+    bid = BidService.read(await service.create(opportunity_id, data, scope, actor))
+    return await idempotency.respond(
+        bid,
+        status_code=status.HTTP_201_CREATED,
+        headers={"Location": f"{router.prefix}/bids/{bid.id}", "ETag": etag_for(bid.version)},
+    )
 
 
 @router.get(
@@ -126,6 +132,7 @@ async def create_bid(
     summary="One bid",
     description=_SCOPE,
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def get_bid(
     bid_id: BidIdPath, service: BidServiceDep, scope: AccountScope, response: Response

@@ -13,6 +13,7 @@ from services.clients.dependencies import ActorId, CatalogueServiceDep
 from services.clients.keyset import cursor_id
 from services.clients.policies import MANAGE_CATALOGUE, READ_DIRECTORY
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import Cursor, Page, PageSize, keyset_page
 
@@ -54,6 +55,7 @@ async def list_products(
     status_code=status.HTTP_201_CREATED,
     summary="Add a product or service to the catalogue",
     responses=problem_responses(401, 403, 409, 422),
+    openapi_extra=answer_headers(201, etag=True, location=True),
 )
 async def create_product(
     data: ProductCreate, service: CatalogueServiceDep, actor: ActorId, response: Response
@@ -69,6 +71,7 @@ async def create_product(
     response_model=ProductRead,
     summary="Get one product",
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def get_product(
     product_id: ProductIdPath, service: CatalogueServiceDep, response: Response

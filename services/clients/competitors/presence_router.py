@@ -21,6 +21,7 @@ from services.clients.dependencies import (
 from services.clients.keyset import cursor_id
 from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
 from shared.periods import IsoDay
@@ -67,6 +68,7 @@ async def list_account_competitor_presences(
     summary="Record a competitor seen at the account or in one of its opportunities",
     description=_SCOPE + " The caller is the author; the competitor must be in the register.",
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(201, etag=True, location=True),
 )
 async def create_competitor_presence(
     account_id: IdPath,
@@ -110,6 +112,7 @@ async def list_opportunity_competitor_presences(
     summary="One competitor observation",
     description=_SCOPE,
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def get_competitor_presence(
     competitor_presence_id: PresenceIdPath,

@@ -17,6 +17,7 @@ from services.clients.dependencies import ActorId, CompetitorRegisterDep
 from services.clients.keyset import cursor_id
 from services.clients.policies import MANAGE_CATALOGUE, READ_DIRECTORY
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import Cursor, Page, PageSize, keyset_page
 
@@ -58,6 +59,7 @@ async def list_competitors(
     status_code=status.HTTP_201_CREATED,
     summary="Register a competitor",
     responses=problem_responses(401, 403, 409, 422),
+    openapi_extra=answer_headers(201, etag=True, location=True),
 )
 async def create_competitor(
     data: CompetitorCreate, service: CompetitorRegisterDep, actor: ActorId, response: Response
@@ -73,6 +75,7 @@ async def create_competitor(
     response_model=CompetitorRead,
     summary="Get one competitor",
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def get_competitor(
     competitor_id: CompetitorIdPath, service: CompetitorRegisterDep, response: Response

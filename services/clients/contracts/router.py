@@ -177,6 +177,7 @@ async def create_contract(
     response_model=ContractRead,
     summary="Get one contract",
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def get_contract(
     contract_id: ContractIdPath,

@@ -1,11 +1,13 @@
 """Applying ERP events (docs/contracts.md, "ERP → clients"). Never commits.
 
 Each delivery is stored once in ``erp_inbox`` (its webhook id is unique), then applied
-under one advisory lock. An event that cannot be applied yet (an unknown account, a payment
-naming an invoice not seen yet, a reversal of a payment not seen yet) stays pending with the
-reason, and is applied when its prerequisite arrives (or by a retry). The same document
-under another webhook id has one effect: invoices keep the highest ``version``, payments
-are keyed by ``erp_ref``, allocations already made are not made again.
+under the locks of the invoices, payments and accounts it touches
+(services.clients.receivables.apply_locks), so independent events apply side by side. An
+event that cannot be applied yet (an unknown account, a payment naming an invoice not seen
+yet, a reversal of a payment not seen yet) stays pending with the reason, and is applied
+when its prerequisite arrives (or by a retry). The same document under another webhook id
+has one effect: invoices keep the highest ``version``, payments are keyed by ``erp_ref``,
+allocations already made are not made again.
 
 Nothing is dropped in silence: an allocation that cannot be made (cancelled invoice,
 another currency, no such line, a line already paid) leaves its money unallocated and the
@@ -39,6 +41,7 @@ from services.clients.erp.events import (
 from services.clients.erp.repository import ErpReferences
 from services.clients.rates.rules import MissingRate
 from services.clients.rates.service import RateService
+from services.clients.receivables.apply_locks import LockedRecord
 from services.clients.receivables.ledger import (
     Ledger,
     OnLinesPaidOff,
@@ -47,7 +50,7 @@ from services.clients.receivables.ledger import (
     refresh_status,
 )
 from services.clients.receivables.models import ErpInboxEvent, Invoice, InvoiceLine, Payment
-from services.clients.receivables.repository import ReceivablesRepository
+from services.clients.receivables.repository import MoreLocksNeeded, ReceivablesRepository
 from services.clients.receivables.schemas import (
     DeliveryOutcome,
     DeliveryReceipt,
@@ -59,6 +62,8 @@ from shared.money import Money
 
 log = structlog.get_logger(__name__)
 MAX_FOLLOW_UPS = 1000
+LOCK_ROUNDS = 3
+"""Attempts at an event with the record locks known so far, before applying it alone."""
 
 OnReceivablesChanged = Callable[[Collection[int]], Awaitable[None]]
 """What follows, elsewhere, an applied event that changed these accounts' receivables
@@ -161,9 +166,7 @@ class ErpIngest:
                 outcome=DeliveryOutcome.DUPLICATE,
                 detail="this delivery was received before",
             )
-        await self.repository.lock_erp_apply()
-        settled = await self._apply(stored, event)
-        await self._react()
+        settled = await self._apply_locked(stored, event)
         return DeliveryReceipt(
             webhook_id=webhook_id,
             outcome=settled.outcome,
@@ -172,8 +175,9 @@ class ErpIngest:
         )
 
     async def retry_pending(self) -> int:
-        """Try every waiting event again (e.g. after an account got its credit code)."""
-        await self.repository.lock_erp_apply()
+        """Try every waiting event again (e.g. after an account got its credit code): alone,
+        since they are many and unrelated (their locks could not be taken in one order)."""
+        await self.repository.enter_erp_apply(alone=True)
         applied = 0
         for row in await self.repository.pending_events():
             settled = await self._apply_stored(row)
@@ -181,6 +185,78 @@ class ErpIngest:
                 applied += 1
         await self._react()
         return applied
+
+    async def _apply_locked(self, event_id: int, event: AnyErpEvent) -> Settlement:
+        """Apply a new event beside the other appliers, under the locks of its records
+        and of the events waiting for it (read without locks first). One that turns out
+        to need another lock someone holds starts again from its savepoint with that one
+        too; after :data:`LOCK_ROUNDS` such rounds, it waits to apply alone."""
+        await self.repository.enter_erp_apply()
+        records = await self._records(event)
+        follow_up = FOLLOW_UPS.get(event.type)
+        if follow_up is not None:
+            waiting_type, contains = follow_up(event)
+            for row in await self.repository.pending_events_containing(waiting_type, contains):
+                records |= await self._records(EVENT.validate_python(row.payload))
+        held = self.repository.held_locks()
+        for _ in range(LOCK_ROUNDS):
+            savepoint = await self.repository.session.begin_nested()
+            try:
+                await self.repository.lock_records(records)
+                settled = await self._apply(event_id, event)
+                await self._react()
+            except MoreLocksNeeded as more:
+                await savepoint.rollback()
+                self.repository.locks_released(held)
+                self._reset()
+                records |= more.records
+                continue
+            await savepoint.commit()
+            return settled
+        log.info("erp_event_applied_alone", event_type=event.type)
+        await self.repository.enter_erp_apply(alone=True)
+        await self.repository.lock_records(records)
+        settled = await self._apply(event_id, event)
+        await self._react()
+        return settled
+
+    def _reset(self) -> None:
+        """Forget what a rolled-back attempt did."""
+        self._follow_ups = 0
+        self._changed_accounts = set()
+        self._settlement = Settlement()
+
+    async def _lock(self, event: AnyErpEvent) -> None:
+        """The locks of a follow-up's records (held already when it was known to wait)."""
+        await self.repository.lock_records(await self._records(event), late=True)
+
+    async def _records(self, event: AnyErpEvent) -> set[LockedRecord]:
+        """The records applying ``event`` reads and writes (apply_locks)."""
+        records: set[LockedRecord] = set()
+        accounts: set[int] = set()
+        if isinstance(event, InvoiceUpserted):
+            records.add(("invoice", event.data.document_no))
+            accounts.update(
+                (await self.repository.invoice_accounts([event.data.document_no])).values()
+            )
+        else:
+            records.add(("payment", event.data.erp_ref))
+            accounts.update(await self.repository.payment_accounts(event.data.erp_ref))
+        if isinstance(event, (InvoiceUpserted, PaymentReceived)):
+            account_id = await self.repository.account_id_by_credit_code(event.data.account_ref)
+            if account_id is not None:
+                accounts.add(account_id)
+        if isinstance(event, PaymentReceived):
+            documents = {allocation.document_no for allocation in event.data.allocations}
+            records.update(("invoice", document) for document in documents)
+            accounts.update((await self.repository.invoice_accounts(documents)).values())
+        records.update(("account", account_id) for account_id in accounts)
+        return records
+
+    async def _hold_account(self, account_id: int) -> None:
+        """Before changing an account's ledger: its lock (held already, unless the account
+        or the record's place in it changed since the locks were taken)."""
+        await self.repository.lock_records([("account", account_id)], late=True)
 
     async def _react(self) -> None:
         """Tell the reaction which accounts' receivables the applied events changed."""
@@ -196,7 +272,12 @@ class ErpIngest:
         # Warnings of an earlier, partial attempt (the allocations it made are not made
         # again, so they would not be found again).
         earlier = [ReceiptReason.model_validate(reason) for reason in row.reasons]
-        settled = await self._apply(row.id, EVENT.validate_python(row.payload), earlier)
+        event = EVENT.validate_python(row.payload)
+        await self._lock(event)
+        await self.repository.session.refresh(row)  # applied while we waited for the locks?
+        if row.applied_at is not None:
+            return None
+        settled = await self._apply(row.id, event, earlier)
         if settled.waiting is None and self.on_applied is not None:
             await self.on_applied(row.id)
         return settled
@@ -254,9 +335,12 @@ class ErpIngest:
         account = await self._account(data.account_ref)
         if account is None or account.id is None:
             return f"waiting for an account with credit code {data.account_ref}"
+        await self._hold_account(account.id)
         invoice = await self.repository.invoice_by_document(data.document_no)
         if invoice is not None and data.version <= invoice.erp_version:
             return None  # an older or the same version: already reflected
+        if invoice is not None:
+            await self._hold_account(invoice.account_id)  # its lines move with it
         created = invoice is None
         before = None if invoice is None else snapshot(invoice)
         contract_id = (
@@ -346,6 +430,7 @@ class ErpIngest:
             account = await self._account(data.account_ref)
             if account is None or account.id is None:
                 return f"waiting for an account with credit code {data.account_ref}"
+            await self._hold_account(account.id)
             payment = await self._create_payment(account, data)
             if not data.allocations:
                 lines = await self.repository.open_lines_of_account(account.id, payment.currency)
@@ -453,6 +538,7 @@ class ErpIngest:
                 self._warn(ReasonCode.INVOICE_CANCELLED, f"{what}: the invoice is cancelled",
                            wanted, wanted.amount.amount)  # fmt: skip
                 continue
+            await self._hold_account(invoice.account_id)
             if invoice.currency != payment.currency:
                 self._warn(ReasonCode.CURRENCY_MISMATCH,
                            f"{what}: the invoice is in {invoice.currency}, the payment in "
@@ -498,6 +584,8 @@ class ErpIngest:
             return f"waiting for payment {data.erp_ref}"
         if payment.status == "reversed":
             return None
+        for account_id in await self.repository.payment_accounts(data.erp_ref):
+            await self._hold_account(account_id)
         before = snapshot(payment)
         touched = await self.ledger.reverse(payment, data.reversed_on, data.reason)
         await self.ledger.refresh_invoices(touched)

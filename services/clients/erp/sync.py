@@ -245,6 +245,9 @@ class ErpSync:
             try:
                 async with session.begin_nested():
                     ingest = build_erp_ingest(session, self.settings)
+                    # A page's events are many and unrelated: applied alone, not beside
+                    # deliveries (their record locks could not be taken in one order).
+                    await ingest.repository.enter_erp_apply(alone=True)
                     for index, (event, payload) in enumerate(events):
                         failed = payload["id"]
                         if self.before_apply is not None:

@@ -33,6 +33,7 @@ from services.clients.opportunities.schemas import (
 from services.clients.opportunities.service import OpportunityService
 from services.clients.policies import READ_ACCOUNTS, REOPEN_OPPORTUNITIES, WRITE_ACCOUNTS
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import UnprocessableContent, problem_responses
 from shared.idempotency import IDEMPOTENCY_ERRORS
 from shared.pagination import Cursor, IdPath, Page, PageSize, RecordId, keyset_page
@@ -132,6 +133,7 @@ async def list_opportunities(
         "default to the catalogue's list price."
     ),
     responses=problem_responses(401, 403, 404, *IDEMPOTENCY_ERRORS),
+    openapi_extra=answer_headers(201, etag=True, location=True),
 )
 async def create_opportunity(
     account_id: IdPath,

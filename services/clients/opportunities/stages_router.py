@@ -12,6 +12,7 @@ from services.clients.opportunities.schemas import StageCreate, StageRead, Stage
 from services.clients.opportunities.stages import PipelineService
 from services.clients.policies import MANAGE_PIPELINE, READ_DIRECTORY
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 
 router = APIRouter(prefix="/v1/clients", tags=["opportunities"])
@@ -45,6 +46,7 @@ async def list_stages(service: PipelineServiceDep) -> list[StageRead]:
     status_code=status.HTTP_201_CREATED,
     summary="Add an open stage to the pipeline (administrators)",
     responses=problem_responses(401, 403, 409, 422),
+    openapi_extra=answer_headers(201, etag=True, location=True),
 )
 async def create_stage(
     data: StageCreate, service: PipelineServiceDep, actor: ActorId, response: Response
@@ -60,6 +62,7 @@ async def create_stage(
     response_model=StageRead,
     summary="Get one stage",
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def get_stage(
     stage_code: StageCodePath, service: PipelineServiceDep, response: Response

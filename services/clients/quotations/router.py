@@ -30,6 +30,7 @@ from services.clients.quotations.schemas import (
 )
 from services.clients.quotations.service import QuotationService
 from shared.concurrency import IfMatch, etag_for
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.idempotency import IDEMPOTENCY_ERRORS
 from shared.pagination import Cursor, Page, PageSize, RecordId, keyset_page
@@ -98,6 +99,7 @@ async def list_quotations(
         "opportunity is closed or its quotation was accepted."
     ),
     responses=problem_responses(401, 403, 404, *IDEMPOTENCY_ERRORS),
+    openapi_extra=answer_headers(201, etag=True, location=True),
 )
 async def create_quotation(
     opportunity_id: OpportunityIdPath,
@@ -107,11 +109,17 @@ async def create_quotation(
     author: ActingEmployeeId,
     idempotency: CreateIdempotency,
 ) -> Response:
-    async def create() -> QuotationRead:
-        return await service.read(await service.create(opportunity_id, data, scope, author))
-
-    answer = await idempotency.run(create, status_code=status.HTTP_201_CREATED)
-    return answer
+    if idempotency.replay is not None:
+        return idempotency.replay
+    quotation = await service.read(await service.create(opportunity_id, data, scope, author))
+    return await idempotency.respond(
+        quotation,
+        status_code=status.HTTP_201_CREATED,
+        headers={
+            "Location": f"{router.prefix}/quotations/{quotation.id}",
+            "ETag": etag_for(quotation.version),
+        },
+    )
 
 
 @router.get(
@@ -121,6 +129,7 @@ async def create_quotation(
     summary="One quotation version with its lines and totals",
     description=_SCOPE,
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def get_quotation(
     quotation_id: QuotationIdPath,
@@ -160,6 +169,7 @@ async def update_quotation(
     description="The caller is the new version's author. 409 when the opportunity is "
     "closed or its quotation was accepted.",
     responses=problem_responses(401, 403, 404, 409, 422),
+    openapi_extra=answer_headers(201, etag=True, location=True),
 )
 async def revise_quotation(
     quotation_id: QuotationIdPath,
@@ -196,6 +206,7 @@ async def revise_quotation(
         },
         **_MOVE_ERRORS,
     },
+    openapi_extra=answer_headers(202, location=True),
 )
 async def submit_quotation(
     quotation_id: QuotationIdPath,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -19,6 +19,7 @@ from services.clients.accounts.models import Account
 from services.clients.accounts.names import with_names
 from services.clients.keyset import FAR_FUTURE_DAY, ListOrder
 from services.clients.org.models import OrgEmployee
+from services.clients.receivables.apply_locks import GATE, SPACE, LockedRecord, lock_order
 from services.clients.receivables.models import (
     ErpInboxEvent,
     Invoice,
@@ -27,7 +28,6 @@ from services.clients.receivables.models import (
     PaymentAllocation,
 )
 
-ERP_APPLY_LOCK = 0x6572705F6170706C  # "erp_appl": one applier of ERP events at a time
 PENDING_BATCH = 200
 
 
@@ -81,7 +81,48 @@ _STORE_EVENT = (
     .on_conflict_do_nothing(index_elements=["webhook_id"])
     .returning(col(ErpInboxEvent.id))
 )
-_LOCK_ERP_APPLY = text("SELECT pg_advisory_xact_lock(:k)")
+_ENTER_SHARED = text("SELECT pg_advisory_xact_lock_shared(:k)")
+_ENTER_ALONE = text("SELECT pg_advisory_xact_lock(:k)")
+
+
+def _lock_records_statement(count: int) -> sqlalchemy.TextClause:
+    # One statement for all of them; a select list is evaluated left to right, so they are
+    # taken in the order given.
+    calls = ", ".join(f"pg_advisory_xact_lock(:space, :k{i})" for i in range(count))
+    return text(f"SELECT {calls}")
+
+
+_LOCK_RECORDS = {count: _lock_records_statement(count) for count in range(1, 9)}
+_TRY_LOCK_RECORD = text("SELECT pg_try_advisory_xact_lock(:space, :k)")
+
+
+class MoreLocksNeeded(Exception):
+    """Applying needs the locks of ``records`` too, and another holds one of them: taken
+    now, out of order, two appliers could wait for each other. The applier starts again
+    from its savepoint, taking them all in order."""
+
+    def __init__(self, records: Iterable[LockedRecord]) -> None:
+        super().__init__("more ERP record locks needed")
+        self.records = set(records)
+
+
+_ACCOUNT_ID_BY_CREDIT_CODE = select(col(Account.id)).where(
+    col(Account.credit_code) == bindparam("credit_code")
+)
+_INVOICE_ACCOUNTS_BY_DOCUMENT = select(col(Invoice.erp_document_no), col(Invoice.account_id)).where(
+    col(Invoice.erp_document_no).in_(bindparam("documents", expanding=True))
+)
+_PAYMENT_ACCOUNT_BY_REF = select(col(Payment.id), col(Payment.account_id)).where(
+    col(Payment.erp_ref) == bindparam("erp_ref")
+)
+_ACCOUNTS_ALLOCATED_BY_PAYMENT = (
+    select(col(Invoice.account_id))
+    .join(InvoiceLine, col(InvoiceLine.invoice_id) == col(Invoice.id))
+    .join(PaymentAllocation, col(PaymentAllocation.invoice_line_id) == col(InvoiceLine.id))
+    .where(col(PaymentAllocation.payment_id) == bindparam("payment_id"))
+    .distinct()
+)
+_INVOICE_ACCOUNT = select(col(Invoice.account_id)).where(col(Invoice.id) == bindparam("invoice_id"))
 _MARK_EVENT = (
     update(ErpInboxEvent)
     .where(col(ErpInboxEvent.id) == bindparam("event_id"))
@@ -157,6 +198,7 @@ class ReceivablesRepository:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self._held: set[int] = set()  # record locks this transaction holds (apply_locks)
 
     async def add(self, record: Any) -> None:
         self.session.add(record)
@@ -175,10 +217,72 @@ class ReceivablesRepository:
         )
         return result.scalar_one_or_none()
 
-    async def lock_erp_apply(self) -> None:
-        """Serialise applying ERP events (held until the transaction ends): an invoice and
-        the payment waiting for it never pass each other unseen."""
-        await self.session.execute(_LOCK_ERP_APPLY, {"k": ERP_APPLY_LOCK})
+    async def enter_erp_apply(self, *, alone: bool = False) -> None:
+        """Join the appliers of money facts (held until the transaction ends); ``alone``:
+        wait until no other applies, and keep them out (services.clients.receivables.
+        apply_locks)."""
+        await self.session.execute(_ENTER_ALONE if alone else _ENTER_SHARED, {"k": GATE})
+
+    async def lock_records(self, records: Iterable[LockedRecord], *, late: bool = False) -> None:
+        """Take the locks of ``records`` not held yet, in ascending key order (until the
+        transaction ends). ``late``: some are held already, so waiting is only safe for
+        keys above them all; any other taken by someone else raises
+        :class:`MoreLocksNeeded` (what was taken stays until the savepoint is rolled back)."""
+        records = list(records)
+        keys = lock_order(records, self._held)
+        if late and keys and self._held and keys[0] < max(self._held):
+            for key in keys:
+                taken = await self.session.execute(_TRY_LOCK_RECORD, {"space": SPACE, "k": key})
+                if not taken.scalar_one():
+                    raise MoreLocksNeeded(records)
+                self._held.add(key)
+            return
+        for start in range(0, len(keys), 8):
+            chunk = keys[start : start + 8]
+            params: dict[str, int] = {"space": SPACE}
+            params.update({f"k{i}": key for i, key in enumerate(chunk)})
+            await self.session.execute(_LOCK_RECORDS[len(chunk)], params)
+            self._held.update(chunk)
+
+    def held_locks(self) -> frozenset[int]:
+        return frozenset(self._held)
+
+    def locks_released(self, kept: frozenset[int]) -> None:
+        """After a rollback to a savepoint: only the locks ``kept`` (held before it) are."""
+        self._held = set(kept)
+
+    async def account_id_by_credit_code(self, credit_code: str) -> int | None:
+        """The account's id, read without locking (to know which lock to take)."""
+        return (
+            await self.session.execute(_ACCOUNT_ID_BY_CREDIT_CODE, {"credit_code": credit_code})
+        ).scalar_one_or_none()
+
+    async def invoice_accounts(self, documents: Collection[str]) -> dict[str, int]:
+        """The account of each of these ERP invoices known, read without locking."""
+        if not documents:
+            return {}
+        rows = await self.session.execute(
+            _INVOICE_ACCOUNTS_BY_DOCUMENT, {"documents": sorted(documents)}
+        )
+        return {document: account_id for document, account_id in rows.all()}
+
+    async def invoice_account(self, invoice_id: int) -> int | None:
+        """An invoice's account, read without locking."""
+        return (
+            await self.session.execute(_INVOICE_ACCOUNT, {"invoice_id": invoice_id})
+        ).scalar_one_or_none()
+
+    async def payment_accounts(self, erp_ref: str) -> set[int]:
+        """The payment's account and the accounts of the invoices it is allocated to (none:
+        no such payment), read without locking."""
+        found = (await self.session.execute(_PAYMENT_ACCOUNT_BY_REF, {"erp_ref": erp_ref})).first()
+        if found is None:
+            return set()
+        payment_id, account_id = found
+        allocated = await self.session.execute(
+            _ACCOUNTS_ALLOCATED_BY_PAYMENT, {"payment_id": payment_id}
+        )
+        return {account_id, *allocated.scalars()}
 
     async def mark_event(
         self,
@@ -413,6 +517,17 @@ class ReceivablesRepository:
     async def delete(self, record: Any) -> None:
         await self.session.delete(record)
         await self.session.flush()
+
+    async def payment(
+        self, payment_id: int, *, owner_ids: Collection[int] | None
+    ) -> Payment | None:
+        """One payment of an account in scope."""
+        query = (
+            select(Payment)
+            .join(Account, col(Account.id) == col(Payment.account_id))
+            .where(_scope(owner_ids), col(Payment.id) == payment_id)
+        )
+        return (await self.session.exec(query)).first()
 
     async def list_payments(
         self, filters: PaymentQuery, *, owner_ids: Collection[int] | None, after_id: int | None,

@@ -37,6 +37,7 @@ from services.clients.receivables.schemas import (
     PendingRetry,
     WriteOffCreate,
 )
+from shared.contract_shape import answer_headers
 from shared.errors import (
     BadRequest,
     PayloadTooLarge,
@@ -272,6 +273,7 @@ async def list_payments(
     status_code=status.HTTP_201_CREATED,
     summary="Register a payment by hand (finance; needs an Idempotency-Key)",
     responses=problem_responses(401, 403, 404, *IDEMPOTENCY_ERRORS),
+    openapi_extra=answer_headers(201, location=True),
 )
 async def register_payment(
     data: PaymentCreate,
@@ -280,10 +282,27 @@ async def register_payment(
     actor: ActorId,
     idempotency: PaymentIdempotency,
 ) -> Response:
-    async def register() -> PaymentRead:
-        return await service.register_payment(data, scope, actor)
+    if idempotency.replay is not None:
+        return idempotency.replay
+    payment = await service.register_payment(data, scope, actor)
+    return await idempotency.respond(
+        payment,
+        status_code=status.HTTP_201_CREATED,
+        headers={"Location": f"{router.prefix}/payments/{payment.id}"},
+    )
 
-    return await idempotency.run(register, status_code=status.HTTP_201_CREATED)
+
+@router.get(
+    "/payments/{payment_id}",
+    dependencies=[Depends(READ_ACCOUNTS)],
+    response_model=PaymentRead,
+    summary="One payment",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_payment(
+    payment_id: IdPath, service: ReceivablesServiceDep, scope: AccountScope
+) -> PaymentRead:
+    return await service.payment_detail(payment_id, scope)
 
 
 @router.post(
@@ -298,6 +317,7 @@ async def register_payment(
         "collection figures count only real payments. The reason is kept in the audit log."
     ),
     responses=problem_responses(401, 403, 404, *IDEMPOTENCY_ERRORS),
+    openapi_extra=answer_headers(201, location=True),
 )
 async def write_off_line(
     invoice_id: IdPath,
@@ -308,10 +328,14 @@ async def write_off_line(
     actor: ActorId,
     idempotency: PaymentIdempotency,
 ) -> Response:
-    async def write_off() -> PaymentRead:
-        return await service.write_off(invoice_id, line_no, data, scope, actor)
-
-    return await idempotency.run(write_off, status_code=status.HTTP_201_CREATED)
+    if idempotency.replay is not None:
+        return idempotency.replay
+    payment = await service.write_off(invoice_id, line_no, data, scope, actor)
+    return await idempotency.respond(
+        payment,
+        status_code=status.HTTP_201_CREATED,
+        headers={"Location": f"{router.prefix}/payments/{payment.id}"},
+    )
 
 
 @router.get(

@@ -206,6 +206,14 @@ class ReceivablesService:
             created_at=payment.created_at,
         )
 
+    async def payment_detail(
+        self, payment_id: int, owner_ids: Collection[int] | None
+    ) -> PaymentRead:
+        payment = await self.repository.payment(payment_id, owner_ids=owner_ids)
+        if payment is None:
+            raise NotFound(f"payment {payment_id} does not exist")
+        return self.payment_read(payment)
+
     async def list_payments(
         self, filters: PaymentQuery, owner_ids: Collection[int] | None, *, after_id: int | None,
         limit: int,
@@ -314,7 +322,11 @@ class ReceivablesService:
     ) -> PaymentRead:
         """A payment registered by finance, allocated as asked (or oldest due first)."""
         account = await self.accounts.visible(data.account_id, owner_ids)
-        await self.repository.lock_erp_apply()
+        # Like an ERP payment: its reference, and the ledger of its account (its invoices).
+        await self.repository.enter_erp_apply()
+        await self.repository.lock_records(
+            [("payment", data.reference), ("account", account.id or 0)]
+        )
         if await self.repository.payment_by_ref(data.reference) is not None:
             raise Duplicate(f"a payment with reference {data.reference} is already registered")
         currency = data.amount.currency

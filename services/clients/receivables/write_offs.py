@@ -64,10 +64,15 @@ class WriteOffService:
         on = data.written_off_on or self.today()
         if on > self.today():
             raise _invalid("written_off_on", "a write-off cannot be dated in the future", "date")
-        await self.repository.lock_erp_apply()  # the same order as payments being applied
+        # The ledger of the invoice's account, like payments being applied to it.
+        await self.repository.enter_erp_apply()
+        account_id = await self.repository.invoice_account(invoice_id)
+        if account_id is not None:
+            await self.repository.lock_records([("account", account_id)])
         invoice = await self.repository.invoice(invoice_id, owner_ids=owner_ids, for_update=True)
         if invoice is None or invoice.id is None:
             raise NotFound(f"invoice {invoice_id} does not exist")
+        await self.repository.lock_records([("account", invoice.account_id)])  # moved since?
         if invoice.status == "cancelled":
             raise RecordClosed(f"invoice {invoice_id} is cancelled; there is nothing to write off")
         lines = list(await self.repository.lines([invoice.id]))

@@ -149,6 +149,7 @@ async def create_survey(
     response_model=SurveyRead,
     summary="Get one satisfaction survey",
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(200, etag=True),
 )
 async def get_survey(
     survey_id: SurveyIdPath, service: SurveyServiceDep, scope: AccountScope, response: Response

@@ -60,7 +60,7 @@ async def list_team(
     status_code=201,
     summary="Put an employee on the account's team (the owner's line; audited)",
     responses=problem_responses(401, 403, 404, 409, 422),
-    openapi_extra=answer_headers(201, etag=True),
+    openapi_extra=answer_headers(201, etag=True, location=True),
 )
 async def add_team_member(
     account_id: IdPath,
@@ -73,6 +73,9 @@ async def add_team_member(
 ) -> TeamMemberRead:
     member = await service.add(account_id, data, scope, actor)
     response.headers["ETag"] = etag_for(member.version)
+    response.headers["Location"] = (
+        f"{router.prefix}/accounts/{account_id}/team/{member.employee_id}"
+    )
     return _read(member, accept_language)
 
 

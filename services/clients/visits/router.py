@@ -125,6 +125,7 @@ def _with_etag(response: Response, visit: VisitRead) -> VisitRead:
         "A grade change later re-plans the future of the plan."
     ),
     responses=problem_responses(401, 403, 404, 409, 422),
+    openapi_extra=answer_headers(201, location=True),
 )
 async def create_visit_plan(
     account_id: IdPath,
@@ -132,8 +133,13 @@ async def create_visit_plan(
     service: VisitServiceDep,
     scope: AccountScope,
     actor: ActorId,
+    response: Response,
 ) -> VisitPlanRead:
-    return await service.generate_plan(account_id, data.year, scope, actor)
+    plan = await service.generate_plan(account_id, data.year, scope, actor)
+    response.headers["Location"] = (
+        f"{router.prefix}/accounts/{account_id}/visit-plan?year={plan.year}"
+    )
+    return plan
 
 
 @router.get(

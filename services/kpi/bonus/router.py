@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from services.kpi.access import (
     DECIDE_REWARDS,
@@ -23,6 +23,7 @@ from services.kpi.bonus.schemas import (
     RewardPenaltyRead,
 )
 from services.kpi.dependencies import ActingEmployeeId, BonusServiceDep
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import IdPath
 
@@ -62,12 +63,15 @@ async def list_bonus_bases(
     response_model=RewardPenaltyRead,
     summary="Propose a reward or penalty (奖惩) for an employee of the cycle, with the reason",
     responses=problem_responses(401, 403, 404, 422),
+    openapi_extra=answer_headers(201, location=True),
 )
 async def propose_reward_penalty(
     cycle_id: IdPath, data: RewardPenaltyPropose, service: BonusServiceDep,
-    actor: ActingEmployeeId,
+    actor: ActingEmployeeId, response: Response,
 ) -> RewardPenaltyRead:  # fmt: skip
-    return await service.propose(cycle_id, data, actor_employee_id=actor)
+    proposed = await service.propose(cycle_id, data, actor_employee_id=actor)
+    response.headers["Location"] = f"{router.prefix}/rewards-penalties/{proposed.id}"
+    return proposed
 
 
 @router.get(
@@ -81,6 +85,19 @@ async def list_rewards_penalties(
     cycle_id: IdPath, service: BonusServiceDep
 ) -> list[RewardPenaltyRead]:
     return await service.list_for_cycle(cycle_id)
+
+
+@router.get(
+    "/rewards-penalties/{reward_penalty_id}",
+    dependencies=[Depends(READ_REWARDS)],
+    response_model=RewardPenaltyRead,
+    summary="One reward or penalty (of an employee in scope)",
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def get_reward_penalty(
+    reward_penalty_id: IdPath, service: BonusServiceDep
+) -> RewardPenaltyRead:
+    return await service.read(reward_penalty_id)
 
 
 @router.post(

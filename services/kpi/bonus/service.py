@@ -103,6 +103,13 @@ class BonusService:
             raise NotFound(f"cycle {cycle_id} does not exist")
         return [adjustment_read(r) for r in await self.repository.adjustments(cycle_id, self.scope)]
 
+    async def read(self, adjustment_id: int) -> RewardPenaltyRead:
+        """One reward or penalty, if its employee is in the caller's scope."""
+        row = await self.repository.adjustment(adjustment_id)
+        if row is None or not self.scope.covers_employee(row.employee_id):
+            raise NotFound(f"reward/penalty {adjustment_id} does not exist")
+        return adjustment_read(row)
+
     async def decide(
         self,
         adjustment_id: int,

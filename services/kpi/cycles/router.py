@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from services.kpi.access import CALIBRATE, READ_LIBRARY, RUN_CYCLES
 from services.kpi.appraisals.rules import CycleState
@@ -19,6 +19,7 @@ from services.kpi.cycles.schemas import (
 from services.kpi.dependencies import ActingEmployeeId, CycleServiceDep
 from shared.auth.policy import authenticate
 from shared.auth.principal import Principal
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import (
     Cursor,
@@ -63,9 +64,14 @@ async def list_cycles(
     status_code=status.HTTP_201_CREATED,
     summary="Create a cycle and one appraisal per employee of its population",
     responses=problem_responses(401, 403, 422),
+    openapi_extra=answer_headers(201, location=True),
 )
-async def create_cycle(data: CycleCreate, service: CycleServiceDep) -> CycleRead:
-    return CycleRead.model_validate(await service.create(data))
+async def create_cycle(
+    data: CycleCreate, service: CycleServiceDep, response: Response
+) -> CycleRead:
+    cycle = CycleRead.model_validate(await service.create(data))
+    response.headers["Location"] = f"{router.prefix}/{cycle.id}"
+    return cycle
 
 
 @router.get(

@@ -60,13 +60,14 @@ async def list_indicators(
     status_code=status.HTTP_201_CREATED,
     summary="Add an indicator to the library",
     responses=problem_responses(401, 403, 409, 422),
-    openapi_extra=answer_headers(201, etag=True),
+    openapi_extra=answer_headers(201, etag=True, location=True),
 )
 async def create_indicator(
     data: IndicatorCreate, service: IndicatorServiceDep, response: Response
 ) -> IndicatorRead:
     indicator = IndicatorRead.model_validate(await service.create(data))
     response.headers["ETag"] = etag_for(indicator.version)
+    response.headers["Location"] = f"{router.prefix}/{indicator.id}"
     return indicator
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import StringConstraints
 
 from services.kpi.access import MANAGE_TARGETS, READ_TARGETS, READ_TARGETS_INTERNAL
@@ -16,6 +16,7 @@ from services.kpi.targets.schemas import (
     TargetPlanSummary,
     TargetRebalance,
 )
+from shared.contract_shape import answer_headers
 from shared.errors import problem_responses
 from shared.pagination import (
     Cursor,
@@ -69,9 +70,14 @@ async def list_target_plans(
     status_code=status.HTTP_201_CREATED,
     summary="Create an annual plan, split to teams, people and months",
     responses=problem_responses(401, 403, 409, 422),
+    openapi_extra=answer_headers(201, location=True),
 )
-async def create_target_plan(data: TargetPlanCreate, service: TargetServiceDep) -> TargetPlanRead:
-    return await service.create(data)
+async def create_target_plan(
+    data: TargetPlanCreate, service: TargetServiceDep, response: Response
+) -> TargetPlanRead:
+    plan = await service.create(data)
+    response.headers["Location"] = f"{router.prefix}/{plan.id}"
+    return plan
 
 
 @router.get(

@@ -69,12 +69,14 @@ async def list_templates(
     status_code=status.HTTP_201_CREATED,
     summary="Create a template (version 1, draft)",
     responses=problem_responses(401, 403, 409, 422),
-    openapi_extra=answer_headers(201, etag=True),
+    openapi_extra=answer_headers(201, etag=True, location=True),
 )
 async def create_template(
     data: TemplateCreate, service: TemplateServiceDep, response: Response
 ) -> TemplateRead:
-    return _with_etag(response, await service.create(data))
+    template = await service.create(data)
+    response.headers["Location"] = f"{router.prefix}/{template.id}"
+    return _with_etag(response, template)
 
 
 @router.get(

@@ -50,9 +50,14 @@ DENIED = (401, 403)
     status_code=status.HTTP_201_CREATED,
     summary="Create a login",
     responses=problem_responses(*DENIED, 409, 422),
+    openapi_extra=answer_headers(201, location=True),
 )
-async def create_user(data: UserCreate, service: IdentityServiceDep) -> UserRead:
-    return UserRead.model_validate(await service.create_user(data))
+async def create_user(
+    data: UserCreate, service: IdentityServiceDep, response: Response
+) -> UserRead:
+    user = UserRead.model_validate(await service.create_user(data))
+    response.headers["Location"] = f"{users.prefix}/{user.id}"
+    return user
 
 
 @users.get(
@@ -109,11 +114,13 @@ async def update_user(
     status_code=status.HTTP_201_CREATED,
     summary="Create an API key (the key is shown once)",
     responses=problem_responses(*DENIED, 422),
+    openapi_extra=answer_headers(201, location=True),
 )
 async def create_api_key(
-    data: ApiKeyCreate, admin: Admin, service: IdentityServiceDep
+    data: ApiKeyCreate, admin: Admin, service: IdentityServiceDep, response: Response
 ) -> ApiKeyCreated:
     record, key = await service.create_api_key(data, admin.subject)
+    response.headers["Location"] = f"{api_keys.prefix}/{record.id}"
     return ApiKeyCreated.model_validate(
         {**ApiKeyRead.model_validate(record).model_dump(), "key": key}
     )

@@ -22,6 +22,7 @@ from services.staff.inbox.schemas import (
     WorkItemUpdate,
 )
 from shared.auth.principal import Principal
+from shared.contract_shape import answer_headers
 from shared.errors import BadRequest, problem_responses
 from shared.pagination import Cursor, IdPath, PageSize, decode_cursor, encode_cursor
 from shared.periods import IsoInstant
@@ -64,6 +65,7 @@ Readers = Annotated[list[int], Depends(inbox_readers)]
     description="201 when the item is new; 200 with the same item when the key was posted "
     "before (an outbox delivering twice). The sending service is the one in the token.",
     responses=problem_responses(401, 403, 422),
+    openapi_extra=answer_headers(201, location=True),
 )
 async def post_work_item(
     data: WorkItemPost,
@@ -73,6 +75,7 @@ async def post_work_item(
     response: Response,
 ) -> WorkItemRead:
     item, created = await service.post(caller.service or caller.subject, data, now)
+    response.headers["Location"] = f"{me.prefix}/{item.id}"
     if not created:
         response.status_code = status.HTTP_200_OK
     return work_item_read(item, item.employee_id, now, None)

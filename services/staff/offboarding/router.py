@@ -96,8 +96,11 @@ async def get_departure(departure_id: IdPath, service: OffboardingServiceDep) ->
     status_code=status.HTTP_202_ACCEPTED,
     summary="Send a failed departure's handovers again (optionally to another successor)",
     responses=problem_responses(401, 403, 404, 409, 422),
+    openapi_extra=answer_headers(202, location=True),
 )
 async def retry_departure(
-    departure_id: IdPath, data: DepartureRetry, service: OffboardingServiceDep
+    departure_id: IdPath, data: DepartureRetry, service: OffboardingServiceDep, response: Response
 ) -> DepartureRead:
-    return departure_read(*await service.retry(departure_id, data))
+    departure = departure_read(*await service.retry(departure_id, data))
+    response.headers["Location"] = f"{router.prefix}/departures/{departure_id}"
+    return departure

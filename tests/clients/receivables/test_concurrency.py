@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.accounts.models import Account
 from services.clients.app import create_app
+from services.clients.receivables.apply_locks import SPACE, record_key
 from services.clients.settings import ClientsSettings
 from shared.auth.principal import Role
 from tests.clients.conftest import KAM, credit_code
@@ -137,3 +138,98 @@ async def test_concurrent_manual_payments_with_one_key_write_once(
     assert len(created) == 1
     assert await count(factory, "SELECT count(*) FROM clients.payments WHERE account_id = :a",
                        a=account_id) == 1  # fmt: skip
+
+
+async def test_payments_racing_their_invoice_apply_once_after_it(
+    committed: tuple[httpx.AsyncClient, int, str, async_sessionmaker[AsyncSession]],
+) -> None:
+    """Issue 26: events apply under the locks of their invoice, payment and account, not
+    one lock for all; a payment that arrives before its invoice, in a parallel delivery,
+    still waits for it and is applied once, after it (the invoice's follow-up or its own
+    apply), and a repeat under another webhook id changes nothing."""
+    client, account_id, code, factory = committed
+    for round_no in range(3):  # several races: which one wins varies
+        document = f"INV-{code}-R{round_no}"
+        invoice = invoice_event(document, code, [("2026-12-01", "900.00")])
+        payments = [
+            payment_event(f"PAY-{code}-R{round_no}-{i}", code, "100.00", "2026-11-20",
+                          [(document, 1, "100.00")])
+            for i in range(4)
+        ]  # fmt: skip
+        repeats = [{**payment, "id": f"evt_{uuid.uuid4().hex}"} for payment in payments]
+        events = [*payments[:2], invoice, *payments[2:], *repeats]
+        responses = await asyncio.gather(*(deliver(client, event) for event in events))
+        assert [r.status_code for r in responses] == [200] * len(events)
+        outcomes = [r.json()["outcome"] for r in responses]
+        assert outcomes[2] == "applied"  # the invoice
+        assert set(outcomes) <= {"applied", "pending"}, outcomes
+        waiting = await count(
+            factory,
+            "SELECT count(*) FROM clients.erp_inbox WHERE payload->'data'->>'account_ref' = :c "
+            "AND applied_at IS NULL",
+            c=code,
+        )
+        assert waiting == 0  # every payment that waited was applied after its invoice
+        paid = await count(
+            factory,
+            "SELECT (l.paid_amount * 100)::bigint FROM clients.invoice_lines l JOIN "
+            "clients.invoices i ON i.id = l.invoice_id WHERE i.erp_document_no = :d",
+            d=document,
+        )
+        assert paid == 40_000  # four payments of 100.00, each allocated once
+    assert await count(factory, "SELECT count(*) FROM clients.payments WHERE account_id = :a",
+                       a=account_id) == 12  # fmt: skip
+    assert (
+        await count(
+            factory,
+            "SELECT count(*) FROM clients.payment_allocations pa JOIN clients.payments p "
+            "ON p.id = pa.payment_id WHERE p.account_id = :a",
+            a=account_id,
+        )
+        == 12
+    )
+
+
+async def test_an_account_being_applied_holds_up_only_its_own_events(
+    committed: tuple[httpx.AsyncClient, int, str, async_sessionmaker[AsyncSession]],
+    engines: dict[str, AsyncEngine],
+) -> None:
+    """While a transaction holds one account's lock, another account's payment applies;
+    the held account's payment waits for it (it did not with one lock for everything,
+    where any apply held up all the others)."""
+    client, account_id, code, factory = committed
+    seed = 700_000 + uuid.uuid4().int % 200_000
+    other_code = credit_code(seed)
+    async with factory() as session:
+        other = Account(legal_name=f"并发测试{seed}有限公司", credit_code=other_code, owner_id=KAM)
+        session.add(other)
+        await session.commit()
+        assert other.id is not None
+        other_id = other.id
+    try:
+        async with engines["clients"].connect() as holder:
+            await holder.execute(
+                text("SELECT pg_advisory_xact_lock(:space, :key)"),
+                {"space": SPACE, "key": record_key("account", account_id)},
+            )
+            held = asyncio.create_task(
+                deliver(client, payment_event(f"PAY-{code}-H", code, "10.00", "2026-11-20"))
+            )
+            free = await asyncio.wait_for(
+                deliver(client, payment_event(f"PAY-{other_code}-F", other_code, "10.00",
+                                              "2026-11-20")),
+                timeout=20,
+            )  # fmt: skip
+            assert free.json()["outcome"] == "applied", free.text
+            await asyncio.sleep(0.5)
+            assert not held.done()  # waits for its account
+            await holder.rollback()
+        released = await asyncio.wait_for(held, timeout=20)
+        assert released.json()["outcome"] == "applied", released.text
+    finally:
+        async with factory() as session:
+            for statement in CLEANUP:
+                await session.execute(
+                    text(statement), {"a": other_id, "code": other_code, "prefix": "-"}
+                )
+            await session.commit()

@@ -26,10 +26,14 @@ async def test_same_key_replays_different_body_is_422(erp: httpx.AsyncClient) ->
     first = await erp.post(PAYMENTS, json=body, headers=headers)
     assert first.status_code == 201, first.text
     assert first.json()["unallocated_amount"]["amount"] == "0.00"  # paid INV-H1's line
+    location = first.headers["Location"]
+    assert location == f"{PAYMENTS}/{first.json()['id']}"
+    assert (await erp.get(location)).json() == first.json()
     again = await erp.post(PAYMENTS, json=body, headers=headers)
     assert again.status_code == 201
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
+    assert again.headers["Location"] == location
     other = await erp.post(PAYMENTS, json={**body, "amount": money("5.00")}, headers=headers)
     assert other.status_code == 422
     listed = await erp.get(PAYMENTS, params={"account_id": account_id})
@@ -61,3 +65,22 @@ async def test_bad_allocations_write_nothing_and_kams_may_not_register(
     assert denied.status_code == 403
     listed = await erp.get(PAYMENTS, params={"account_id": account_id})
     assert listed.json()["items"] == []
+
+
+async def test_a_payment_is_read_by_its_id_within_the_data_scope(erp: httpx.AsyncClient) -> None:
+    code = credit_code(7203)
+    account_id = (await create_account(erp, credit_code=code, owner_id=KAM))["id"]
+    body = {
+        "account_id": account_id,
+        "reference": "BANK-J1",
+        "amount": money("70.00"),
+        "received_on": "2026-11-25",
+    }
+    created = await erp.post(PAYMENTS, json=body, headers={**FINANCE, "Idempotency-Key": "j1"})
+    assert created.status_code == 201, created.text
+    location = created.headers["Location"]
+    owner = bearer(Role.ACCOUNT_MANAGER, employee_id=KAM)
+    assert (await erp.get(location, headers=owner)).json()["erp_ref"] == "BANK-J1"
+    other = bearer(Role.ACCOUNT_MANAGER, employee_id=KAM + 1000)
+    assert (await erp.get(location, headers=other)).status_code == 404  # as if missing
+    assert (await erp.get(f"{PAYMENTS}/2000000")).status_code == 404

@@ -45,8 +45,11 @@ async def test_the_remainder_is_settled_once_and_not_counted_as_collected(
     first = await erp.post(write_off_url(invoice_id, 1), json=body, headers=headers)
     assert first.status_code == 201, first.text
     assert (first.json()["source"], first.json()["amount"]["amount"]) == ("write_off", "500.00")
+    booked = await erp.get(first.headers["Location"])
+    assert booked.status_code == 200 and booked.json() == first.json()
     again = await erp.post(write_off_url(invoice_id, 1), json=body, headers=headers)
     assert again.headers["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert again.headers["Location"] == first.headers["Location"]
     settled = await erp.post(
         write_off_url(invoice_id, 1), json=body, headers={**FINANCE, "Idempotency-Key": "wo-2"}
     )

@@ -26,6 +26,7 @@ async def _cycle(client: httpx.AsyncClient) -> dict[str, Any]:
         "name": "测试周期", "period": "2026-11", "template_ids": [template["id"]],
         "department_ids": [91]})  # fmt: skip
     assert response.status_code == 201, response.text
+    assert response.headers["Location"] == f"/v1/kpi/cycles/{response.json()['id']}"
     return dict(response.json())
 
 

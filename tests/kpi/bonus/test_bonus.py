@@ -74,6 +74,8 @@ async def _propose(client: httpx.AsyncClient, cycle: int, body: dict[str, Any]) 
     )
     assert response.status_code == 201, response.text
     assert response.json()["state"] == "proposed"
+    read = await client.get(response.headers["Location"], headers=OFFICE)
+    assert read.status_code == 200 and read.json() == response.json()
     return int(response.json()["id"])
 
 
@@ -116,6 +118,9 @@ async def test_bonus_amounts_and_rewards_penalties_in_the_export(
     ).status_code == 200
     again = await kpi_client.post(f"{url}/{reward}/approve", json={}, headers=MANAGER)
     assert again.status_code == 409
+    read = await kpi_client.get(f"{url}/{reward}", headers=MANAGER)
+    assert (read.json()["state"], read.json()["decided_by"]) == ("approved", 920)
+    assert (await kpi_client.get(f"{url}/2000000", headers=MANAGER)).status_code == 404
 
     # Someone not appraised in the cycle gets no reward.
     stranger = await kpi_client.post(

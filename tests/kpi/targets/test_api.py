@@ -44,6 +44,7 @@ async def test_decomposition_is_stored_exactly(kpi_client: httpx.AsyncClient) ->
     }  # fmt: skip
     created = await kpi_client.post(BASE, json=body)
     assert created.status_code == 201, created.text
+    assert (await kpi_client.get(created.headers["Location"])).json() == created.json()
     plan = (await kpi_client.get(f"{BASE}/{created.json()['id']}")).json()
     assert_adds_up(plan)
     assert plan["teams"][0]["amount"] == "666666.67"

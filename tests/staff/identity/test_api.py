@@ -20,6 +20,8 @@ async def make_user(client: httpx.AsyncClient, login: str, *roles: str, employee
         },
     )
     assert response.status_code == 201, response.text
+    read = await client.get(response.headers["Location"])
+    assert read.status_code == 200 and read.json() == response.json()
     return response.json()
 
 
