@@ -51,7 +51,7 @@ IF_NONE_MATCH_PARAMETER: dict[str, Any] = {
     "required": False,
     "description": "ETags of the copies the caller holds (or `*`): when the record's current "
     "ETag is one of them, the answer is a 304 without a body.",
-    "schema": {"type": "string"},
+    "schema": {"type": "string", "maxLength": 1000},
 }
 NOT_MODIFIED_RESPONSE: dict[str, Any] = {
     "description": "Not Modified: the caller's copy (`If-None-Match`) is current; no body.",

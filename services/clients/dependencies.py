@@ -247,7 +247,7 @@ def build_accounts(session: AsyncSession, settings: ClientsSettings) -> AccountS
         grading,
         audit_trail(session),
         on_created=AccountCreated(grading, build_ownership(session)),
-        on_code_taken=build_disputes(session, settings).claim_by_credit_code,
+        on_code_taken=build_disputes(session, settings).claim_for_new_account,
         duplicates=build_duplicates(session, settings),
     )
 

@@ -15,6 +15,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from services.staff.audit.schemas import AuditService
+from services.staff.audit.search import AuditSearchAcrossServices
 from services.staff.clock import NowDep, system_clock
 from services.staff.departments.repository import DepartmentRepository
 from services.staff.departments.service import DepartmentService
@@ -44,6 +46,7 @@ from services.staff.standins.service import StandInService
 from shared.auth.principal import Principal
 from shared.auth.tokens import SigningKey
 from shared.db import SessionDep
+from shared.errors import ServiceUnavailable
 from shared.periods import company_day
 
 # --- settings and actor -------------------------------------------------------------------
@@ -247,3 +250,27 @@ NotificationServiceDep = Annotated[NotificationService, Depends(notification_ser
 WorkItemServiceDep = Annotated[WorkItemService, Depends(work_item_service)]
 StandInServiceDep = Annotated[StandInService, Depends(stand_in_service)]
 TodayDep = Annotated[date, Depends(company_today)]
+
+
+def audit_search_across_services(
+    request: Request, session: SessionDep
+) -> AuditSearchAcrossServices:
+    """The search, asking the other services with the caller's own token."""
+    state = request.app.state
+    upstreams = {
+        AuditService.CLIENTS: getattr(state, "clients_client", None),
+        AuditService.KPI: getattr(state, "kpi_client", None),
+    }
+    for service, client in upstreams.items():
+        if client is None:  # the app was built without its lifespan
+            raise ServiceUnavailable(f"the {service.value} service is unavailable")
+    return AuditSearchAcrossServices(
+        session,
+        {service: client for service, client in upstreams.items() if client is not None},
+        request.headers.get("authorization"),
+    )
+
+
+AuditSearchAcrossServicesDep = Annotated[
+    AuditSearchAcrossServices, Depends(audit_search_across_services)
+]

@@ -40,6 +40,22 @@ ONE_ACCOUNT = (
     " OR id IN (SELECT account_id FROM clients.account_team_members WHERE employee_id = $3))"
 )
 
+MERGED_INTO = """
+WITH RECURSIVE chain(id, depth) AS (
+    SELECT survivor_id, 1 FROM clients.account_merges
+    WHERE loser_id = $1 AND undone_at IS NULL
+    UNION
+    SELECT m.survivor_id, c.depth + 1 FROM clients.account_merges m
+    JOIN chain c ON m.loser_id = c.id
+    WHERE m.undone_at IS NULL AND c.depth < 20
+)
+SELECT id FROM chain ORDER BY depth DESC LIMIT 1
+"""
+"""The account a merged account lives on in (following later merges), for the router's
+redirect (``$1``: the merged account's id; asyncpg style, shared.row_reads). The merges
+themselves are services.clients.duplicates'."""
+
+
 _SORT_COLUMNS: dict[str, Any] = {
     "id": Account.id,
     "legal_name": Account.legal_name,

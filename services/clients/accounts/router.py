@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import StringConstraints
 
 from services.clients.access import account_missing, authorized_scope, scope_member
-from services.clients.accounts.repository import ONE_ACCOUNT, sort_value
+from services.clients.accounts.repository import MERGED_INTO, ONE_ACCOUNT, sort_value
 from services.clients.accounts.rules import Grade
 from services.clients.accounts.schemas import (
     AccountCreate,
@@ -23,16 +22,13 @@ from services.clients.accounts.schemas import (
     GroupSummary,
     TradeClass,
 )
+from services.clients.accounts.service import ClaimOpened
 from services.clients.dependencies import (
     AccountRepositoryDep,
     AccountScope,
     AccountServiceDep,
     ActorId,
 )
-from services.clients.disputes.models import OwnershipDispute
-from services.clients.disputes.rules import DisputeState
-from services.clients.disputes.schemas import OwnershipDisputeRead
-from services.clients.duplicates.repository import MERGED_INTO
 from services.clients.keyset import cursor_position
 from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from shared.concurrency import IfMatch, etag_for
@@ -169,7 +165,12 @@ async def list_accounts(
     ),
     responses={
         202: {
-            "model": OwnershipDisputeRead,
+            # The disputes' own schema, by name: accounts does not import the disputes.
+            "content": {
+                "application/json": {
+                    "schema": {"$ref": "#/components/schemas/OwnershipDisputeRead"}
+                }
+            },
             "description": "The credit code is another manager's account's: the ownership "
             "dispute opened instead.",
         },
@@ -185,17 +186,11 @@ async def create_account(
     response: Response,
 ) -> AccountRead | JSONResponse:
     outcome = await service.create(data, scope, actor)
-    if isinstance(outcome, OwnershipDispute):
-        # The caller does not see the account holding the code (else it is a duplicate),
-        # unless the claim was granted at once: then it is the claimant's, of his line.
-        granted = outcome.state == DisputeState.GRANTED
+    if isinstance(outcome, ClaimOpened):
         return JSONResponse(
-            jsonable_encoder(OwnershipDisputeRead.of(outcome, reveal=granted)),
+            outcome.body,
             status_code=status.HTTP_202_ACCEPTED,
-            headers={
-                "Location": f"/v1/clients/ownership-disputes/{outcome.id}",
-                "ETag": etag_for(outcome.version),
-            },
+            headers={"Location": outcome.location, "ETag": outcome.etag},
         )
     account = AccountRead.model_validate(outcome)
     response.headers["Location"] = f"{router.prefix}/{account.id}"

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import SQLModel
 
 from services.clients.access import require_assignable, sees_owner
 from services.clients.accounts.models import Account, AccountStatusChange
@@ -79,10 +79,21 @@ class DuplicateCheck(Protocol):
 OnAccountCreated = Callable[[Account, int | None], Awaitable[None]]
 """What follows an account's creation elsewhere (services.clients.reactions)."""
 
-OnCodeTaken = Callable[[Account, int, int | None], Awaitable[SQLModel]]
+
+@dataclass(frozen=True)
+class ClaimOpened:
+    """What answered an account's creation in place of the account: the ownership dispute
+    opened (services.clients.disputes), as the caller may see it."""
+
+    location: str
+    etag: str
+    body: dict[str, Any]
+
+
+OnCodeTaken = Callable[[Account, int, int | None], Awaitable[ClaimOpened]]
 """What creating an account whose credit code another manager's account (``holder``, out
 of the caller's scope) holds does instead, given the would-be owner and the actor: an
-ownership dispute (services.clients.disputes), answered in place of the account."""
+ownership dispute, answered in place of the account."""
 
 
 class AccountService:
@@ -173,7 +184,7 @@ class AccountService:
 
     async def create(
         self, data: AccountCreate, owner_ids: OwnerScope, actor_employee_id: int | None
-    ) -> Account | SQLModel:
+    ) -> Account | ClaimOpened:
         """The new account; or, when its credit code is another manager's account's (撞单),
         the ownership dispute opened instead (``on_code_taken``)."""
         require_assignable(owner_ids, data.owner_id, "owner_id")
@@ -197,7 +208,7 @@ class AccountService:
 
     async def _claim_if_code_taken(
         self, data: AccountCreate, owner_ids: OwnerScope, actor_employee_id: int | None
-    ) -> SQLModel | None:
+    ) -> ClaimOpened | None:
         """撞单: the credit code belongs to an account of another manager, outside the
         caller's scope: a claim on it instead of a second record. None when the code is free,
         or its holder is the would-be owner's or one the caller sees (a duplicate, 409)."""

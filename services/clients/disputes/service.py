@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from services.clients.access import OwnerScope, account_missing, require_assignable
 from services.clients.accounts.models import Account
+from services.clients.accounts.service import ClaimOpened
 from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import AuditTrail
 from services.clients.disputes.models import OwnershipDispute
@@ -25,10 +26,11 @@ from services.clients.disputes.rules import (
     protection_lapsed,
     reveals_account,
 )
+from services.clients.disputes.schemas import OwnershipDisputeRead
 from services.clients.org.repository import ACTIVE, OrgRepository
 from services.clients.org.service import owner_problem
 from services.clients.ownership.service import OwnershipService
-from shared.concurrency import check_if_match
+from shared.concurrency import check_if_match, etag_for
 from shared.errors import DisputeOpen, Forbidden, InvalidTransition, NotFound, UnprocessableContent
 
 HISTORY_REASON_LENGTH = 200
@@ -110,6 +112,19 @@ class DisputeService:
             locked, claimant_id, CODE_MATCH_REASON, DisputeOrigin.CREDIT_CODE_MATCH,
             actor_employee_id,
         )  # fmt: skip
+
+    async def claim_for_new_account(
+        self, holder: Account, claimant_id: int, actor_employee_id: int | None
+    ) -> ClaimOpened:
+        """:meth:`claim_by_credit_code` as account creation answers it (202): the dispute
+        as its claimant sees it, the account and its owner shown only once granted."""
+        dispute = await self.claim_by_credit_code(holder, claimant_id, actor_employee_id)
+        granted = dispute.state == DisputeState.GRANTED
+        return ClaimOpened(
+            location=f"/v1/clients/ownership-disputes/{dispute.id}",
+            etag=etag_for(dispute.version),
+            body=OwnershipDisputeRead.of(dispute, reveal=granted).model_dump(mode="json"),
+        )
 
     async def _open(
         self,

@@ -48,21 +48,6 @@ _REFERENCES = text(
 )
 
 
-MERGED_INTO = """
-WITH RECURSIVE chain(id, depth) AS (
-    SELECT survivor_id, 1 FROM clients.account_merges
-    WHERE loser_id = $1 AND undone_at IS NULL
-    UNION
-    SELECT m.survivor_id, c.depth + 1 FROM clients.account_merges m
-    JOIN chain c ON m.loser_id = c.id
-    WHERE m.undone_at IS NULL AND c.depth < 20
-)
-SELECT id FROM chain ORDER BY depth DESC LIMIT 1
-"""
-"""The account a merged account lives on in (following later merges), for the accounts
-router's redirect (``$1``: the merged account's id; asyncpg style, shared.row_reads)."""
-
-
 def _quoted(name: str) -> str:
     """An identifier from the catalogue, quoted (the statements below are built from
     catalogue names, never from input)."""

@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from services.staff.audit.dependencies import AuditSearchAcrossServicesDep
 from services.staff.audit.models import StaffAuditEntry
 from services.staff.audit.schemas import AuditSearchEntry, AuditService
+from services.staff.dependencies import AuditSearchAcrossServicesDep
 from shared.audit_log import AuditSearchDep, audit_router
 from shared.auth.policy import ADMIN_ONLY
 from shared.errors import problem_responses
