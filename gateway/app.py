@@ -14,6 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 
 from gateway.auth import GatewayAuth
+from gateway.body_limits import BodyLimits
 from gateway.dispatch import ProxyDispatch
 from gateway.openapi_cache import MergedOpenAPI
 from gateway.proxy import Proxy
@@ -83,7 +84,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             connect_timeout_seconds=settings.connect_timeout_seconds,
             max_connections=settings.max_upstream_connections,
         )
-        app.state.proxy = Proxy(table, forwarder, settings.max_body_bytes, auth, limiter)
+        body_limits = BodyLimits(
+            client,
+            settings.max_body_bytes,
+            settings.upload_max_bytes,
+            settings.openapi_cache_seconds,
+        )
+        app.state.proxy = Proxy(table, forwarder, body_limits, auth, limiter)
         app.state.openapi = MergedOpenAPI(
             table, client, settings.openapi_cache_seconds, settings.public_url or "/"
         )

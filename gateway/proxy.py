@@ -8,7 +8,7 @@ dropped; failures of the upstream become problem+json (503 unreachable, 504 too 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 import structlog
 from starlette.background import BackgroundTask
@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from gateway.auth import GatewayAuth
+from gateway.body_limits import BodyLimits
 from gateway.rate_limit import RateLimiter
 from gateway.routing import RoutingTable
 from gateway.upstream import (
@@ -74,19 +75,30 @@ def forwardable_headers(
 class LimitedBody:
     """The request body as a stream that fails once it exceeds ``limit`` bytes.
 
-    ``exceeded`` says afterwards whether it did, whatever the HTTP client made of the
-    exception (httpx passes it through, aiohttp wraps it in a connection error).
+    When it passes ``limit``, ``larger`` (if given) is asked once for the route's own
+    limit, which may be higher (an upload): a body of unknown length only looks the route
+    up if it grows past the ordinary cap. ``exceeded`` says afterwards whether it did,
+    whatever the HTTP client made of the exception (httpx passes it through, aiohttp wraps
+    it in a connection error).
     """
 
-    def __init__(self, request: Request, limit: int) -> None:
+    def __init__(
+        self,
+        request: Request,
+        limit: int,
+        larger: Callable[[], Awaitable[int]] | None = None,
+    ) -> None:
         self.request = request
         self.limit = limit
+        self.larger = larger
         self.exceeded = False
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         received = 0
         async for chunk in self.request.stream():
             received += len(chunk)
+            if received > self.limit and self.larger is not None:
+                self.limit, self.larger = await self.larger(), None
             if received > self.limit:
                 self.exceeded = True
                 raise BodyTooLargeError
@@ -124,13 +136,14 @@ class Proxy:
         self,
         table: RoutingTable,
         client: UpstreamClient,
-        max_body_bytes: int,
+        body_limits: BodyLimits,
         auth: GatewayAuth,
         limiter: RateLimiter,
     ) -> None:
         self.table = table
         self.client = client
-        self.max_body_bytes = max_body_bytes
+        self.body_limits = body_limits
+        self.max_body_bytes = body_limits.default_bytes
         self.auth = auth
         self.limiter = limiter
 
@@ -161,11 +174,15 @@ class Proxy:
                     instance=path,
                 )
         declared = request.headers.get("content-length")
+        limit = self.max_body_bytes
         if declared is not None:
             if not declared.isdigit():
                 return problem_response(400, detail="invalid Content-Length", instance=path)
-            if int(declared) > self.max_body_bytes:
-                return self._too_large(path)
+            if int(declared) > limit:
+                # Past the ordinary cap: only a route its contract marks as an upload may.
+                limit = await self.body_limits.for_request(upstream, request.method, path)
+                if int(declared) > limit:
+                    return self._too_large(path, limit)
         headers = self._upstream_headers(request, credential.token)
         has_body = declared not in (None, "0") or "chunked" in request.headers.get(
             "transfer-encoding", ""
@@ -180,13 +197,19 @@ class Proxy:
         query = request.scope.get("query_string", b"")
         if query:
             url = f"{url}?{query.decode('latin-1')}"
-        body = LimitedBody(request, self.max_body_bytes) if has_body else None
+        body = None
+        if has_body:
+
+            async def larger() -> int:
+                return await self.body_limits.for_request(upstream, request.method, path)
+
+            body = LimitedBody(request, limit, larger if declared is None else None)
         try:
             upstream_response = await self.client.send(
                 request.method, url, headers, body.__aiter__() if body is not None else None
             )
         except BodyTooLargeError:
-            return self._too_large(path)
+            return self._too_large(path, body.limit if body is not None else limit)
         except UpstreamTimeout:
             count_upstream_error(upstream.name, "timeout")
             log.warning("upstream_timeout", upstream=upstream.name, path=path)
@@ -201,7 +224,7 @@ class Proxy:
             )
         except UpstreamBroken as exc:
             if body is not None and body.exceeded:
-                return self._too_large(path)
+                return self._too_large(path, body.limit)
             count_upstream_error(upstream.name, "broken")
             log.warning("upstream_failed", upstream=upstream.name, path=path, error=str(exc))
             return problem_response(
@@ -270,7 +293,6 @@ class Proxy:
             headers.append(("x-request-id", request_id))
         return headers
 
-    def _too_large(self, path: str) -> Response:
-        return problem_response(
-            413, detail=f"the body exceeds {self.max_body_bytes} bytes", instance=path
-        )
+    @staticmethod
+    def _too_large(path: str, limit: int) -> Response:
+        return problem_response(413, detail=f"the body exceeds {limit} bytes", instance=path)

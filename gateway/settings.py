@@ -32,3 +32,7 @@ class GatewaySettings(BaseServiceSettings):
     rate_limit_burst: Annotated[int, Field(ge=1)] = 200
     api_key_cache_seconds: Annotated[float, Field(ge=0)] = 30.0
     cors_origins: list[str] = Field(default_factory=list)
+    upload_max_bytes: Annotated[int, Field(gt=0)] = 20 * 1024 * 1024 + 64 * 1024
+    """The body limit of upload routes (marked ``x-kam-body: upload`` in their service's
+    contract); every other route keeps ``KAM_MAX_BODY_BYTES``. 20 MiB, the clients
+    service's ``CLIENTS_ATTACHMENT_MAX_BYTES``, plus room for the multipart framing."""

@@ -12,6 +12,8 @@
   title, and two titles alike (``Page[X]`` in two services) collide.
 - Operations only our services call say so (:data:`SERVICE_ONLY`); the gateway leaves them
   out of the public merged document.
+- Operations taking a file upload say so (:data:`UPLOAD`); the gateway gives them a larger
+  body limit.
 """
 
 from __future__ import annotations
@@ -34,6 +36,12 @@ REF_PREFIX = "#/components/schemas/"
 AUDIENCE = "x-kam-audience"
 SERVICE_ONLY: dict[str, Any] = {AUDIENCE: "services"}
 """``openapi_extra`` of a route only our services call (served, but not in the public docs)."""
+
+BODY_KIND = "x-kam-body"
+UPLOAD: dict[str, Any] = {BODY_KIND: "upload"}
+"""``openapi_extra`` of a route taking a file upload: the gateway reads this mark from the
+service's contract and lets the body grow to ``GATEWAY_UPLOAD_MAX_BYTES`` instead of
+``KAM_MAX_BODY_BYTES`` (gateway/body_limits.py); the route enforces its own file limit."""
 
 ETAG_HEADER: dict[str, Any] = {
     "description": 'The record\'s version as a strong ETag (e.g. `"3"`); send it back in '

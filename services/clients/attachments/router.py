@@ -14,7 +14,7 @@ from services.clients.dependencies import AccountScope, ActorId, AttachmentServi
 from services.clients.keyset import cursor_id
 from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from shared.concurrency import IfMatch, check_if_match, etag_for
-from shared.contract_shape import answer_headers
+from shared.contract_shape import UPLOAD, answer_headers
 from shared.errors import problem_responses
 from shared.pagination import Cursor, Page, PageSize, keyset_page
 
@@ -107,7 +107,7 @@ for _kind, (_collection, _id_name, _what) in RECORDS.items():
         summary=f"Attach a file to {_what} (multipart, streamed; audited)",
         description=UPLOAD_DESCRIPTION,
         responses=problem_responses(400, 401, 403, 404, 413, 415, 422),
-        openapi_extra={**UPLOAD_BODY, **answer_headers(201, etag=True, location=True)},
+        openapi_extra={**UPLOAD_BODY, **UPLOAD, **answer_headers(201, etag=True, location=True)},
     )
     router.add_api_route(
         _path,

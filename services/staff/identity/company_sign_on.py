@@ -9,13 +9,14 @@ and the nonce for OpenID Connect) and is accepted back once, before the state ex
 from __future__ import annotations
 
 import secrets
+import warnings
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlencode
 
 import httpx
 from authlib.common.security import generate_token
-from authlib.integrations.httpx_client import AsyncOAuth2Client
+from authlib.deprecate import AuthlibDeprecationWarning
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -26,6 +27,15 @@ from services.staff.identity.factor_repository import EmployeeKey, FactorReposit
 from services.staff.identity.models import User
 from services.staff.settings import StaffSettings
 from shared.errors import BadGateway, NotFound
+
+# authlib 1.9 prefers the httpx2 fork and warns once, on import, when it falls back to
+# httpx (what the whole product uses; that fallback is still supported). Silence just that
+# warning, here: authlib.deprecate's own "always" filter stays in force for its others.
+with warnings.catch_warnings():
+    warnings.filterwarnings(
+        "ignore", "The httpx module is deprecated", category=AuthlibDeprecationWarning
+    )
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
 
 Provider = Literal["oidc", "wecom", "dingtalk"]
 COMPANY_SIGN_ON_ONLY = "!company-sign-on-only"
