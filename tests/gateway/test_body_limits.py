@@ -165,7 +165,7 @@ async def test_without_the_contract_the_ordinary_cap_holds(
         assert upstream.contract_fetches == 2
 
 
-def test_the_clients_contract_marks_every_attachment_upload_and_nothing_else() -> None:
+def test_the_clients_contract_marks_every_file_upload_and_nothing_else() -> None:
     from services.clients.app import create_app
 
     marked = {
@@ -184,4 +184,4 @@ def test_the_clients_contract_marks_every_attachment_upload_and_nothing_else() -
             ("opportunities", "opportunity"),
             ("bids", "bid"),
         ]
-    }
+    } | {("POST", "/v1/clients/accounts/import")}

@@ -13,6 +13,7 @@ from services.clients.accounts.schemas import AccountSort
 from services.clients.accounts.spreadsheet import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, FileFormat
 from services.clients.dependencies import AccountScope, AccountServiceDep, ActorId
 from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
+from shared.contract_shape import UPLOAD
 from shared.errors import DomainError, PayloadTooLarge, problem_responses
 from shared.sheet_language import SheetLanguageDep
 
@@ -88,7 +89,9 @@ async def export_accounts(
                 CSV_MEDIA_TYPE: {"schema": {"type": "string", "minLength": 1}},
                 XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary", "minLength": 1}},
             },
-        }
+        },
+        # A file: the gateway lets it past its JSON body cap (MAX_IMPORT_BYTES applies here).
+        **UPLOAD,
     },
     responses=problem_responses(401, 403, 413, 415, 422),
 )
