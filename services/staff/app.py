@@ -14,6 +14,7 @@ from services.staff.identity.admin_router import api_keys as api_keys_router
 from services.staff.identity.admin_router import users as users_router
 from services.staff.identity.auth_router import router as auth_router
 from services.staff.identity.lifespan import identity_lifespan
+from services.staff.identity.sessions_router import me as my_sessions_router
 from services.staff.inbox.router import internal as work_items_router
 from services.staff.inbox.router import me as my_inbox_router
 from services.staff.notifications.lifespan import digest_lifespan, notifications_lifespan
@@ -74,6 +75,7 @@ def create_app(settings: StaffSettings | None = None) -> FastAPI:
             stand_ins_router,
             my_stand_ins_router,
             my_notifications_router,
+            my_sessions_router,
             notifications_admin_router,
         ],
         lifespans=[identity_lifespan, outbox_lifespan, notifications_lifespan, digest_lifespan],

@@ -238,4 +238,5 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
         service=ident if kind is PrincipalKind.SERVICE else None,
         token_version=int(claims.get("ver", 0)),
         token_id=str(claims.get("jti")) if claims.get("jti") else None,
+        session_id=str(claims["sid"]) if claims.get("sid") else None,
     )
