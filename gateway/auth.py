@@ -24,7 +24,16 @@ from shared.errors import NotFound, ServiceUnavailable, Unauthorized
 
 log = structlog.get_logger(__name__)
 
-PUBLIC_PATHS = frozenset({"/v1/auth/token", "/v1/auth/refresh", "/v1/auth/jwks"})
+PUBLIC_PATHS = frozenset(
+    {
+        "/v1/auth/token",
+        "/v1/auth/refresh",
+        "/v1/auth/jwks",
+        # A person who forgot their password has no credential to send (issue 25).
+        "/v1/auth/forgot-password",
+        "/v1/auth/password-reset",
+    }
+)
 HIDDEN_PATHS = frozenset({"/v1/auth/service-token", "/v1/auth/api-keys/introspect"})
 INTROSPECT_PATH = "/v1/auth/api-keys/introspect"
 

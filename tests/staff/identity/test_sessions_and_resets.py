@@ -1,7 +1,6 @@
 """Sessions, administrator unlock and password resets against the real database (rolled
 back); the e-mail side runs through real processes in tests/e2e/test_sign_in_security.py."""
 
-import httpx
 from sqlmodel import select
 
 from services.staff.audit.models import StaffAuditEntry
