@@ -199,7 +199,7 @@ class IdentityService:
             roles=roles,
             employee_id=user.employee_id,
             token_version=user.token_version,
-            extra={"sid": session_id},
+            session_id=session_id,
         )
 
     async def _verify(self, password_hash: str | None, password: str) -> bool:
