@@ -321,6 +321,9 @@ class IdentityService:
         if stored is None or stored.expires_at <= now:
             return None
         if stored.revoked_at is not None:
+            session = await self.repository.sign_in_session(stored.family)
+            if session is not None and session.ended_at is not None:
+                return None  # its session was ended (sign-out, reset): no sign of theft
             await self.repository.revoke_refresh_family(stored.family, now)
             self._audit("refresh_token_reused", "user", stored.user_id, family=stored.family)
             return None
