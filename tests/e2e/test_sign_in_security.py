@@ -291,6 +291,16 @@ def test_a_person_lists_and_ends_their_sessions(gateway: Gateway) -> None:
         "POST", "/v1/auth/refresh", json={"refresh_token": phone["refresh_token"]}
     )
     assert refused.status_code == 401
+    phone_headers = {"Authorization": f"Bearer {phone['access_token']}"}
+    assert gateway.call("GET", "/v1/auth/me", headers=phone_headers).status_code == 401
+    # Elsewhere (here staff's own routes, checked like every service's) within seconds.
+    wait_until(
+        lambda: (
+            gateway.call("GET", "/v1/staff/departments", headers=phone_headers).status_code == 401
+        ),
+        seconds=15,
+    )
+    assert gateway.call("GET", "/v1/staff/departments", headers=mine).status_code == 200
     left = gateway.call("GET", "/v1/me/sessions", headers=mine).json()
     assert [s["id"] for s in left] == [by_address["198.51.100.26"]["id"]]
     assert gateway.audit("session_ended", user_id)[0]["after"]["session_id"] == phone_session

@@ -37,6 +37,7 @@ from services.staff.identity.schemas import (
     TokenPair,
 )
 from services.staff.identity.service import bad_credentials
+from services.staff.identity.sessions import ended_sessions_since
 from shared.auth.policy import ANY_EMPLOYEE, SERVICES_ONLY, Public
 from shared.auth.principal import Principal, Role
 from shared.db import SessionDep
@@ -246,6 +247,10 @@ async def introspect(data: IntrospectRequest, service: IdentityServiceDep) -> In
     dependencies=[Depends(SERVICES_ONLY)],
     responses=problem_responses(401, 403),
 )
-async def token_floors(session: SessionDep) -> TokenFloors:
-    floors = await IdentityRepository(session).token_floors()
-    return TokenFloors(floors={str(user): version for user, version in floors.items()})
+async def token_floors(session: SessionDep, request: Request) -> TokenFloors:
+    since = ended_sessions_since(request.app.state.settings.access_token_minutes)
+    found = await IdentityRepository(session).revocations(since)
+    return TokenFloors(
+        floors={str(user): version for user, version in found.floors.items()},
+        ended_sessions=sorted(found.ended_sessions),
+    )

@@ -20,7 +20,7 @@ from services.staff.identity.models import (
     SignInThrottle,
     User,
 )
-from shared.auth.revocation import DEACTIVATED
+from shared.auth.revocation import DEACTIVATED, Revocations
 
 Row = TypeVar(
     "Row",
@@ -101,6 +101,13 @@ class IdentityRepository:
             for user_id, version, active in rows
             if user_id is not None
         }
+
+    async def revocations(self, ended_since: datetime) -> Revocations:
+        """The token floors and the sessions ended since ``ended_since``."""
+        ended = await self.session.exec(
+            select(col(SignInSession.id)).where(col(SignInSession.ended_at) >= ended_since)
+        )
+        return Revocations(await self.token_floors(), frozenset(ended.all()))
 
     async def refresh_token(self, token_hash: str) -> RefreshToken | None:
         query = select(RefreshToken).where(col(RefreshToken.token_hash) == token_hash)

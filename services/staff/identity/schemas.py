@@ -71,9 +71,15 @@ class Me(BaseModel):
 
 
 class TokenFloors(BaseModel):
-    """Per user id (as text), the lowest token version still accepted."""
+    """Per user id (as text), the lowest token version still accepted; and the sessions
+    ended on their own."""
 
     floors: dict[str, int] = Field(examples=[{"12": 3, "40": 2147483647}])
+    ended_sessions: list[str] = Field(
+        default_factory=list,
+        description="Sign-in sessions ended within an access token's lifetime: a token "
+        "whose `sid` is one of them is refused.",
+    )
 
 
 class Jwks(BaseModel):

@@ -1,9 +1,9 @@
 """Sign-in sessions: a person's own list and an administrator's, and ending them.
 
 A session is one sign-in and every refresh token rotated from it (the tokens' family).
-Ending one revokes its refresh tokens at once; its access tokens are refused by staff at
-once and expire elsewhere within their lifetime (minutes). Ending all of a person's
-sessions also bumps their token version, which every service learns within seconds.
+Ending one revokes its refresh tokens at once; staff refuses its access tokens at once and
+every other service within seconds (the ended session is listed with the token floors).
+Ending all of a person's sessions also bumps their token version.
 """
 
 from __future__ import annotations
@@ -16,6 +16,12 @@ from services.staff.identity.models import SignInSession, User
 from services.staff.identity.repository import IdentityRepository
 from services.staff.identity.service import end_sessions
 from shared.errors import NotFound
+
+
+def ended_sessions_since(access_token_minutes: int) -> datetime:
+    """Sessions ended after this may still have live access tokens (a minute of slack for
+    clocks); those ended before have none left to refuse."""
+    return datetime.now(UTC) - timedelta(minutes=access_token_minutes + 1)
 
 
 class SessionService:
