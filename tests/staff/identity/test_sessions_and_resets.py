@@ -158,3 +158,15 @@ async def test_a_password_change_follows_the_policy(staff: StaffApp) -> None:
             headers=auth(token),
         )
         assert response.status_code == 422, weak
+
+
+async def test_the_policys_refusal_reads_in_chinese_for_people(staff: StaffApp) -> None:
+    await make_user(staff.client, "wang.lei")
+    token = (await sign_in(staff.client, "wang.lei")).json()["access_token"]
+    response = await staff.client.post(
+        "/v1/auth/password",
+        json={"current_password": PASSWORD, "new_password": "wang.lei.is.me"},
+        headers={**auth(token), "Accept-Language": "zh-CN"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"] == "新密码不符合要求：不能包含登录名"
