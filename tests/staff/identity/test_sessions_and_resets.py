@@ -170,3 +170,22 @@ async def test_the_policys_refusal_reads_in_chinese_for_people(staff: StaffApp) 
     )
     assert response.status_code == 422
     assert response.json()["detail"] == "新密码不符合要求：不能包含登录名"
+
+
+async def test_someone_elses_session_answers_like_a_missing_one(staff: StaffApp) -> None:
+    await make_user(staff.client, "wang.lei")
+    await make_user(staff.client, "li.na")
+    his = (await sign_in(staff.client, "wang.lei")).json()
+    hers = (await sign_in(staff.client, "li.na")).json()
+    her_sessions = await staff.client.get("/v1/me/sessions", headers=auth(hers["access_token"]))
+    his_sessions = await staff.client.get("/v1/me/sessions", headers=auth(his["access_token"]))
+    assert len(her_sessions.json()) == 1 and len(his_sessions.json()) == 1
+    assert her_sessions.json()[0]["id"] != his_sessions.json()[0]["id"]
+    target = f"/v1/me/sessions/{her_sessions.json()[0]['id']}"
+    theirs = await staff.client.delete(target, headers=auth(his["access_token"]))
+    missing = await staff.client.delete(
+        f"/v1/me/sessions/{'f' * 32}", headers=auth(his["access_token"])
+    )
+    assert theirs.status_code == missing.status_code == 404
+    assert theirs.json()["detail"].endswith("does not exist")
+    assert (await refresh(staff.client, hers["refresh_token"])).status_code == 200
