@@ -107,7 +107,10 @@ class SignInSession(StaffTable, table=True):
     user_agent: str | None = Field(default=None, max_length=300)
     client_address: str | None = Field(default=None, max_length=64)
     last_used_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
-    ended_at: datetime | None = _aware()
+    ended_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True, index=True)
+    )
+    """Indexed: every service asks every few seconds for the sessions ended lately."""
     ended_by: str | None = Field(default=None, max_length=64)
     created_at: datetime | None = Field(default=None, sa_column=created_at_column())
 

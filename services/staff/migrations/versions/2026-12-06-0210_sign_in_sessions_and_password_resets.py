@@ -2,7 +2,7 @@
 
 Revision ID: 3b7e9d1c4a25
 Revises: 6d4fd99bf3a0
-Create Date: 2026-12-06 02:00:00.000000
+Create Date: 2026-12-06 02:10:00.000000
 """
 
 from collections.abc import Sequence
@@ -38,6 +38,9 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_sign_in_sessions_user_id"), "sign_in_sessions", ["user_id"], schema="staff"
     )
+    op.create_index(
+        op.f("ix_sign_in_sessions_ended_at"), "sign_in_sessions", ["ended_at"], schema="staff"
+    )
     op.create_table(
         "password_reset_tokens",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -69,6 +72,9 @@ def downgrade() -> None:
         op.f("ix_password_reset_tokens_user_id"), table_name="password_reset_tokens", schema="staff"
     )
     op.drop_table("password_reset_tokens", schema="staff")
+    op.drop_index(
+        op.f("ix_sign_in_sessions_ended_at"), table_name="sign_in_sessions", schema="staff"
+    )
     op.drop_index(
         op.f("ix_sign_in_sessions_user_id"), table_name="sign_in_sessions", schema="staff"
     )
