@@ -242,11 +242,11 @@ def fuzz(case: Case, fuzz_stack: FuzzStack, role: str) -> None:
     if label in OWN_SESSION_ENDERS:
         headers = fuzz_stack.throwaway_login(role)[1]
     # Never deactivate, demote or end the sessions of the logins the fuzzer signs in with.
-    targets = (case.path_parameters or {}).get("user_id")
-    if (
-        case.path.startswith("/v1/staff/users/{user_id}")
-        and targets in fuzz_stack.protected_user_ids
-    ):
+    # (A phase may send the id as text: "1" names the administrator as well as 1 does.)
+    targets = str((case.path_parameters or {}).get("user_id"))
+    if case.path.startswith("/v1/staff/users/{user_id}") and targets in {
+        str(user_id) for user_id in fuzz_stack.protected_user_ids
+    }:
         case.path_parameters["user_id"] = fuzz_stack.throwaway_login("employee")[0]
     excluded = RETRY_LATER.get(label, [])
     response = case.call_and_validate(

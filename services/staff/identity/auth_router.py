@@ -162,7 +162,6 @@ RESET = Public("a person who forgot their password cannot sign in to ask for a n
 @router.post(
     "/forgot-password",
     response_model=ForgotPasswordAccepted,
-    status_code=status.HTTP_202_ACCEPTED,
     summary="Forgot my password: mail a one-time reset link to my work e-mail",
     description=(
         "Answers the same whether or not the login (or e-mail) exists. The link works once, "
