@@ -37,6 +37,9 @@ PUBLIC_PATHS = frozenset(
             for provider in ("oidc", "wecom", "dingtalk")
             for step in ("login", "callback")
         ),
+        # A person who forgot their password has no credential to send (issue 25).
+        "/v1/auth/forgot-password",
+        "/v1/auth/password-reset",
     }
 )
 HIDDEN_PATHS = frozenset({"/v1/auth/service-token", "/v1/auth/api-keys/introspect"})

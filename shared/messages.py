@@ -38,6 +38,7 @@ ENTITIES_ZH: dict[str, str] = {
     "parent department": "上级部门",
     "position": "岗位",
     "user": "用户",
+    "session": "会话",
     "departure": "离职记录",
     "work item": "待办事项",
     "stand-in": "代理安排",
@@ -112,7 +113,32 @@ _DETAIL_RULES: list[Rule] = [
      lambda m: "相同幂等键的请求仍在处理中，请稍后重试"),
     (re.compile(r"the database is unavailable.*", re.IGNORECASE),
      lambda m: "数据库暂不可用，请稍后重试"),
+    (re.compile(r"login or password is wrong"), lambda m: "登录名或密码错误"),
+    (re.compile(r"the session has ended; sign in again"), lambda m: "会话已结束，请重新登录"),
+    (re.compile(r"the reset link is not valid or has expired"),
+     lambda m: "重置链接无效或已过期"),
+    (re.compile(r"the user's employee has no work e-mail to send the reset to"),
+     lambda m: "该用户关联的员工没有工作邮箱，无法发送重置链接"),
+    (re.compile(r"the new password is not acceptable: (.+)"),
+     lambda m: "新密码不符合要求：" + "；".join(_password_problem_zh(p) for p in m[1].split("; "))),
 ]  # fmt: skip
+
+
+def _password_problem_zh(problem: str) -> str:
+    """One problem of the password policy (services/staff/identity/password_policy.py)."""
+    if found := re.fullmatch(r"the password must have at least (\d+) characters", problem):
+        return f"至少 {found[1]} 个字符"
+    if problem == "the password must not contain the login":
+        return "不能包含登录名"
+    if problem == "the password is a commonly used one":
+        return "不能是常用密码"
+    if found := re.fullmatch(
+        r"the password is too easy to guess \(strength (\d) of 4, "
+        r"at least (\d) needed\)",
+        problem,
+    ):
+        return f"太容易被猜到（强度 {found[1]}/4，至少需要 {found[2]}）"
+    return problem
 
 
 def translate_detail(detail: str, language: Language) -> str:

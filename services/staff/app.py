@@ -19,6 +19,7 @@ from services.staff.identity.factor_router import me as my_second_factor_router
 from services.staff.identity.factor_router import reset as second_factor_reset_router
 from services.staff.identity.factor_router import router as second_factor_router
 from services.staff.identity.lifespan import identity_lifespan
+from services.staff.identity.sessions_router import me as my_sessions_router
 from services.staff.inbox.router import internal as work_items_router
 from services.staff.inbox.router import me as my_inbox_router
 from services.staff.notifications.lifespan import digest_lifespan, notifications_lifespan
@@ -83,6 +84,7 @@ def create_app(settings: StaffSettings | None = None) -> FastAPI:
             stand_ins_router,
             my_stand_ins_router,
             my_notifications_router,
+            my_sessions_router,
             notifications_admin_router,
         ],
         lifespans=[

@@ -25,14 +25,18 @@ from services.staff.employees.repository import EmployeeRepository
 from services.staff.employees.service import EmployeeService
 from services.staff.identity.factor_repository import FactorRepository
 from services.staff.identity.hashing import PasswordHashing
+from services.staff.identity.password_policy import PasswordPolicy
 from services.staff.identity.repository import IdentityRepository
+from services.staff.identity.resets import PasswordResetService, ResetSettings
 from services.staff.identity.second_factor import SecondFactorGate
 from services.staff.identity.service import IdentityService
+from services.staff.identity.sessions import SessionService
 from services.staff.identity.sign_in_guard import SignInGuard, sign_in_guard
 from services.staff.inbox.repository import WorkItemRepository
 from services.staff.inbox.service import WorkItemService
 from services.staff.inbox.staff_items import StaffWorkItems
 from services.staff.notifications.repository import NotificationRepository
+from services.staff.notifications.senders import SmtpSender
 from services.staff.notifications.service import NotificationService
 from services.staff.offboarding.repository import DepartureRepository
 from services.staff.offboarding.service import OffboardingService
@@ -131,6 +135,7 @@ def build_identity_service(
         hashing=hashing,
         lockouts=build_staff_work_items(session, settings),
         second_factor=build_second_factor_gate(session, settings, actor),
+        password_policy=password_policy(settings),
     )
 
 
@@ -144,6 +149,42 @@ def build_second_factor_gate(
         window=settings.second_factor_window,
         issuer=settings.second_factor_issuer,
         actor=actor,
+    )
+
+
+def password_policy(settings: StaffSettings) -> PasswordPolicy:
+    return PasswordPolicy(settings.password_min_length, settings.password_min_strength)
+
+
+def build_session_service(
+    session: AsyncSession, settings: StaffSettings, actor: str | None
+) -> SessionService:
+    return SessionService(
+        IdentityRepository(session), refresh_days=settings.refresh_token_days, actor=actor
+    )
+
+
+def build_password_reset_service(
+    session: AsyncSession, settings: StaffSettings, actor: str | None, hashing: PasswordHashing
+) -> PasswordResetService:
+    return PasswordResetService(
+        IdentityRepository(session),
+        hashing.hash,
+        password_policy(settings),
+        ResetSettings(
+            settings.password_reset_minutes,
+            settings.password_reset_url,
+            settings.password_reset_resend_seconds,
+        ),
+        actor,
+    )
+
+
+def build_reset_mailer(settings: StaffSettings) -> SmtpSender:
+    """Reset mails go straight to the notifications' SMTP server: they are not queued as
+    deliveries, since a stored delivery would keep the token in the database."""
+    return SmtpSender(
+        settings.smtp_host, settings.smtp_port, settings.smtp_sender, settings.smtp_timeout_seconds
     )
 
 
@@ -220,6 +261,22 @@ def identity_service_in(request: Request, session: AsyncSession) -> IdentityServ
     )
 
 
+def session_service(
+    session: SessionDep, settings: StaffSettingsDep, actor: ActorSubject
+) -> SessionService:
+    return build_session_service(session, settings, actor)
+
+
+def password_reset_service(
+    request: Request, session: SessionDep, settings: StaffSettingsDep, actor: ActorSubject
+) -> PasswordResetService:
+    return build_password_reset_service(session, settings, actor, sign_in_guard(request).hashing)
+
+
+def reset_mailer(settings: StaffSettingsDep) -> SmtpSender:
+    return build_reset_mailer(settings)
+
+
 def notification_service(session: SessionDep, settings: StaffSettingsDep) -> NotificationService:
     return build_notification_service(session, settings)
 
@@ -246,6 +303,9 @@ QualificationServiceDep = Annotated[QualificationService, Depends(qualification_
 OffboardingServiceDep = Annotated[OffboardingService, Depends(offboarding_service)]
 IdentityServiceDep = Annotated[IdentityService, Depends(identity_service)]
 SignInGuardDep = Annotated[SignInGuard, Depends(sign_in_guard)]
+SessionServiceDep = Annotated[SessionService, Depends(session_service)]
+PasswordResetServiceDep = Annotated[PasswordResetService, Depends(password_reset_service)]
+ResetMailerDep = Annotated[SmtpSender, Depends(reset_mailer)]
 NotificationServiceDep = Annotated[NotificationService, Depends(notification_service)]
 WorkItemServiceDep = Annotated[WorkItemService, Depends(work_item_service)]
 StandInServiceDep = Annotated[StandInService, Depends(stand_in_service)]

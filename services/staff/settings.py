@@ -39,6 +39,15 @@ class StaffSettings(ServiceSettings):
     sign_in_address_free_failures: Annotated[int, Field(ge=0)] = 20
     sign_in_address_max_delay_seconds: Annotated[float, Field(ge=0)] = 2.0
     sign_in_address_concurrency: Annotated[int, Field(gt=0)] = 8
+    # Password policy and resets (services/staff/identity/password_policy.py, resets.py).
+    password_min_length: Annotated[int, Field(ge=8, le=128)] = 10
+    password_min_strength: Annotated[int, Field(ge=0, le=4)] = 3
+    """The lowest zxcvbn score (0-4) a new password may have."""
+    password_reset_minutes: Annotated[int, Field(gt=0, le=1440)] = 30
+    password_reset_url: str = "http://127.0.0.1:8000/reset-password?token={token}"  # noqa: S105
+    """The link mailed for a reset; ``{token}`` is replaced by the one-time token."""
+    password_reset_resend_seconds: Annotated[float, Field(ge=0)] = 60.0
+    """A second "forgot password" mail for the same login within this time is not sent."""
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     """Proxy hops (addresses or networks) whose X-Forwarded-For is believed: the gateway's."""
     # Notifications (services/staff/notifications).

@@ -38,6 +38,8 @@ class Principal:
     service: str | None = None
     token_version: int = 0
     token_id: str | None = None
+    session_id: str | None = None
+    """The sign-in session (``sid`` claim) a user's access token was issued in."""
 
     @property
     def is_service(self) -> bool:

@@ -4,6 +4,10 @@ Staff bumps a user's token version when their sessions end. Every service keeps 
 current version floor of each such user in memory, refreshed from staff every few seconds
 (no call per request), and refuses a token whose version is below its user's floor. A
 deactivated user's floor is above any version, so all their tokens stop working.
+
+A single sign-in session can end alone too (a person ends the session of a lost phone):
+staff also lists the sessions ended within an access token's lifetime, and a token naming
+one of them (its ``sid``) is refused the same way.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import structlog
@@ -25,7 +30,17 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 DEACTIVATED = 2**31 - 1
-FloorSource = Callable[[], Awaitable[Mapping[int, int]]]
+
+
+@dataclass(frozen=True)
+class Revocations:
+    """Staff's copy: version floors per user and the recently ended sign-in sessions."""
+
+    floors: Mapping[int, int]
+    ended_sessions: frozenset[str] = frozenset()
+
+
+FloorSource = Callable[[], Awaitable[Mapping[int, int] | Revocations]]
 
 
 class TokenFloors:
@@ -33,11 +48,14 @@ class TokenFloors:
 
     def __init__(self) -> None:
         self._floors: dict[int, int] = {}
+        self._ended_sessions: frozenset[str] = frozenset()
         self.loaded = False
 
-    def replace(self, floors: Mapping[int, int]) -> None:
-        """Take a fresh copy from staff."""
-        self._floors = dict(floors)
+    def replace(self, copy: Mapping[int, int] | Revocations) -> None:
+        """Take a fresh copy from staff (floors alone, or floors and ended sessions)."""
+        revocations = copy if isinstance(copy, Revocations) else Revocations(copy)
+        self._floors = dict(revocations.floors)
+        self._ended_sessions = revocations.ended_sessions
         self.loaded = True
 
     def check(self, principal: Principal) -> None:
@@ -45,7 +63,8 @@ class TokenFloors:
         if principal.kind is not PrincipalKind.USER or principal.user_id is None:
             return
         floor = self._floors.get(principal.user_id)
-        if floor is not None and principal.token_version < floor:
+        ended = principal.session_id is not None and principal.session_id in self._ended_sessions
+        if ended or (floor is not None and principal.token_version < floor):
             raise Unauthorized(
                 "this session has ended; sign in again",
                 extra={"headers": {"WWW-Authenticate": "Bearer"}},
@@ -81,9 +100,13 @@ FLOORS_PATH = "/v1/auth/token-floors"
 def staff_token_floors(staff: ServiceClient) -> FloorSource:
     """Fetch the floors from staff (a service-only endpoint)."""
 
-    async def fetch() -> Mapping[int, int]:
+    async def fetch() -> Revocations:
         response = await staff.request("GET", FLOORS_PATH)
         response.raise_for_status()
-        return {int(k): int(v) for k, v in response.json()["floors"].items()}
+        body = response.json()
+        return Revocations(
+            {int(k): int(v) for k, v in body["floors"].items()},
+            frozenset(str(s) for s in body.get("ended_sessions", [])),
+        )
 
     return fetch

@@ -72,6 +72,7 @@ def issue_token(
     scopes: frozenset[str] = frozenset(),
     employee_id: int | None = None,
     token_version: int = 0,
+    session_id: str | None = None,
     extra: Mapping[str, Any] | None = None,
     now: float | None = None,
 ) -> str:
@@ -91,6 +92,8 @@ def issue_token(
     }
     if employee_id is not None:
         claims["emp"] = employee_id
+    if session_id is not None:
+        claims["sid"] = session_id
     if extra:
         claims.update(extra)
     return jwt.encode(claims, key.private_key, algorithm=ALGORITHM, headers={"kid": key.kid})
@@ -238,4 +241,5 @@ def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
         service=ident if kind is PrincipalKind.SERVICE else None,
         token_version=int(claims.get("ver", 0)),
         token_id=str(claims.get("jti")) if claims.get("jti") else None,
+        session_id=str(claims["sid"]) if claims.get("sid") else None,
     )

@@ -27,7 +27,7 @@ from tests.conftest import LoginFactory
 pytestmark = pytest.mark.e2e
 
 SAMPLE_EVERY = 6
-SESSION_ENDING = {"/v1/auth/logout"}
+SESSION_ENDING = {"/v1/auth/logout", "/v1/me/sessions"}  # DELETE /v1/me/sessions ends all
 RUN = uuid.uuid4().hex[:6]
 PARAMETER = re.compile(r"\{([^}]+)\}")
 PLACEHOLDERS = {"currency": "CNY", "day": "2026-01-15", "effective_on": "2026-01-01"}

@@ -233,7 +233,7 @@ UNSTATABLE_ERRORS = CROSS_FIELD_ERRORS | DECIMAL_BOUND_ERRORS
 # "retry later" and is checked below to be exactly that, and nothing else may be a 5xx.
 RETRY_LATER = {"POST /v1/clients/handovers": [not_a_server_error, positive_data_acceptance]}
 # Operations that end the session of whoever calls them run with a login of their own.
-OWN_SESSION_ENDERS = {"POST /v1/auth/logout", "POST /v1/auth/password"}
+OWN_SESSION_ENDERS = {"POST /v1/auth/logout", "POST /v1/auth/password", "DELETE /v1/me/sessions"}
 
 
 def fuzz(case: Case, fuzz_stack: FuzzStack, role: str) -> None:
@@ -241,9 +241,12 @@ def fuzz(case: Case, fuzz_stack: FuzzStack, role: str) -> None:
     label = case.operation.label
     if label in OWN_SESSION_ENDERS:
         headers = fuzz_stack.throwaway_login(role)[1]
-    # Never deactivate or demote the logins the fuzzer itself signs in with.
-    targets = (case.path_parameters or {}).get("user_id")
-    if case.path == "/v1/staff/users/{user_id}" and targets in fuzz_stack.protected_user_ids:
+    # Never deactivate, demote or end the sessions of the logins the fuzzer signs in with.
+    # (A phase may send the id as text: "1" names the administrator as well as 1 does.)
+    targets = str((case.path_parameters or {}).get("user_id"))
+    if case.path.startswith("/v1/staff/users/{user_id}") and targets in {
+        str(user_id) for user_id in fuzz_stack.protected_user_ids
+    }:
         case.path_parameters["user_id"] = fuzz_stack.throwaway_login("employee")[0]
     excluded = RETRY_LATER.get(label, [])
     response = case.call_and_validate(

@@ -3,7 +3,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from shared.auth.principal import Principal, PrincipalKind
-from shared.auth.revocation import DEACTIVATED, TokenFloors, refreshed_floors
+from shared.auth.revocation import DEACTIVATED, Revocations, TokenFloors, refreshed_floors
 from shared.errors import Unauthorized
 from tests.polling import until
 
@@ -51,3 +51,17 @@ async def test_background_refresh_keeps_the_last_good_copy() -> None:
     floors.check(user(1, 5))
     with pytest.raises(Unauthorized):
         floors.check(user(1, 4))
+
+
+def test_a_token_of_a_session_ended_alone_is_refused_and_the_others_are_not() -> None:
+    floors = TokenFloors()
+    phone = Principal(PrincipalKind.USER, "user:7", user_id=7, token_version=1, session_id="a" * 32)
+    laptop = Principal(
+        PrincipalKind.USER, "user:7", user_id=7, token_version=1, session_id="b" * 32
+    )
+    floors.replace(Revocations({}, frozenset({"a" * 32})))
+    with pytest.raises(Unauthorized):
+        floors.check(phone)
+    floors.check(laptop)
+    floors.replace({})  # a copy of floors alone (an older staff): nothing ended
+    floors.check(phone)

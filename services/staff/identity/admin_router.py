@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Response, status
 
-from services.staff.dependencies import IdentityServiceDep
+from services.staff.dependencies import (
+    IdentityServiceDep,
+    PasswordResetServiceDep,
+    ResetMailerDep,
+    SessionServiceDep,
+)
+from services.staff.identity.resets import send_reset_mails
 from services.staff.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyRead,
     ApiKeyScopeRead,
+    PasswordResetIssue,
+    PasswordResetIssued,
+    SessionId,
+    SessionRead,
+    SessionsEnded,
     UserCreate,
     UserRead,
     UserUpdate,
@@ -106,6 +117,88 @@ async def update_user(
     user = UserRead.model_validate(await service.update_user(user_id, data, if_match))
     response.headers["ETag"] = etag_for(user.version)
     return user
+
+
+@users.post(
+    "/{user_id}/unlock",
+    response_model=UserRead,
+    summary="Lift a login's sign-in lock and forget its failures (needs If-Match)",
+    description="The lock after too many failed sign-ins otherwise ends by itself "
+    "(`STAFF_SIGN_IN_LOCK_SECONDS`). Audited as `login_unlocked`.",
+    responses=problem_responses(*DENIED, 404, 412, 422, 428),
+    openapi_extra=answer_headers(200, etag=True),
+)
+async def unlock_user(
+    user_id: IdPath, service: IdentityServiceDep, response: Response, if_match: IfMatch = None
+) -> UserRead:
+    user, _ = await service.unlock(user_id, if_match)
+    read = UserRead.model_validate(user)
+    response.headers["ETag"] = etag_for(read.version)
+    return read
+
+
+@users.post(
+    "/{user_id}/password-reset",
+    response_model=PasswordResetIssued,
+    summary="Issue a one-time password reset: the link shown once, or mailed (needs If-Match)",
+    description="The link works once, for `STAFF_PASSWORD_RESET_MINUTES`; using it sets a new "
+    "password and ends every session of the person. Audited as `password_reset_issued`.",
+    responses=problem_responses(*DENIED, 404, 409, 412, 422, 428),
+    openapi_extra=answer_headers(200, etag=True),
+)
+async def issue_password_reset(
+    user_id: IdPath,
+    data: PasswordResetIssue,
+    resets: PasswordResetServiceDep,
+    mailer: ResetMailerDep,
+    background: BackgroundTasks,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PasswordResetIssued:
+    issued, mail = await resets.issue(user_id, if_match, data.send_email)
+    if mail is not None:
+        background.add_task(send_reset_mails, mailer, [mail])
+    assert issued.user.id is not None
+    response.headers["ETag"] = etag_for(issued.user.version)
+    return PasswordResetIssued(
+        user_id=issued.user.id,
+        reset_url=issued.reset_url,
+        expires_at=issued.expires_at,
+        emailed=issued.emailed,
+    )
+
+
+@users.get(
+    "/{user_id}/sessions",
+    response_model=list[SessionRead],
+    summary="A login's open sessions",
+    responses=problem_responses(*DENIED, 404),
+)
+async def user_sessions(user_id: IdPath, sessions: SessionServiceDep) -> list[SessionRead]:
+    return [SessionRead.model_validate(s) for s in await sessions.open_sessions(user_id)]
+
+
+@users.delete(
+    "/{user_id}/sessions/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="End one session of a login",
+    responses=problem_responses(*DENIED, 404, 422),
+)
+async def end_user_session(
+    user_id: IdPath, session_id: SessionId, sessions: SessionServiceDep
+) -> Response:
+    await sessions.end_session(user_id, session_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@users.delete(
+    "/{user_id}/sessions",
+    response_model=SessionsEnded,
+    summary="End every session of a login",
+    responses=problem_responses(*DENIED, 404),
+)
+async def end_user_sessions(user_id: IdPath, sessions: SessionServiceDep) -> SessionsEnded:
+    return SessionsEnded(ended=await sessions.end_all(user_id))
 
 
 @api_keys.post(

@@ -7,19 +7,29 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request, Response, status
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.staff.dependencies import IdentityServiceDep, SignInGuardDep, identity_service_in
+from services.staff.dependencies import (
+    IdentityServiceDep,
+    PasswordResetServiceDep,
+    ResetMailerDep,
+    SignInGuardDep,
+    identity_service_in,
+)
 from services.staff.identity.factor_schemas import SecondFactorChallenge
 from services.staff.identity.repository import IdentityRepository
+from services.staff.identity.resets import send_reset_mails
 from services.staff.identity.schemas import (
+    ForgotPassword,
+    ForgotPasswordAccepted,
     Introspection,
     IntrospectRequest,
     Jwks,
     Me,
     PasswordChange,
+    PasswordResetComplete,
     RefreshRequest,
     ServiceToken,
     ServiceTokenRequest,
@@ -28,6 +38,7 @@ from services.staff.identity.schemas import (
     TokenPair,
 )
 from services.staff.identity.service import bad_credentials
+from services.staff.identity.sessions import ended_sessions_since
 from shared.auth.policy import ANY_EMPLOYEE, SERVICES_ONLY, Public
 from shared.auth.principal import Principal, Role
 from shared.db import SessionDep
@@ -98,7 +109,7 @@ async def sign_in(
         matches = await guard.hashing.verify(attempt.password_hash, form.password, attempt.priority)
         async with own_transaction(request) as session:
             tokens = await identity_service_in(request, session).finish_sign_in(
-                attempt, matches, form.username
+                attempt, matches, form.username, request.headers.get("user-agent")
             )
     if tokens is None:
         raise bad_credentials()
@@ -145,6 +156,46 @@ async def change_password(
     data: PasswordChange, principal: Employee, service: IdentityServiceDep
 ) -> Response:
     await service.change_password(principal, data.current_password, data.new_password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+FORGOT_ANSWER = "if the login exists and has a work e-mail, a reset link is on its way"
+RESET = Public("a person who forgot their password cannot sign in to ask for a new one")
+
+
+@router.post(
+    "/forgot-password",
+    response_model=ForgotPasswordAccepted,
+    summary="Forgot my password: mail a one-time reset link to my work e-mail",
+    description=(
+        "Answers the same whether or not the login (or e-mail) exists. The link works once, "
+        "for `STAFF_PASSWORD_RESET_MINUTES`; one mail per login per "
+        "`STAFF_PASSWORD_RESET_RESEND_SECONDS`."
+    ),
+    dependencies=[Depends(RESET)],
+    responses=problem_responses(422),
+)
+async def forgot_password(
+    data: ForgotPassword,
+    resets: PasswordResetServiceDep,
+    mailer: ResetMailerDep,
+    background: BackgroundTasks,
+) -> ForgotPasswordAccepted:
+    mails = await resets.forgot(data.login)
+    if mails:
+        background.add_task(send_reset_mails, mailer, mails)
+    return ForgotPasswordAccepted(detail=FORGOT_ANSWER)
+
+
+@router.post(
+    "/password-reset",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Set a new password with a reset link's token (ends every session)",
+    dependencies=[Depends(RESET)],
+    responses=problem_responses(400, 422),
+)
+async def reset_password(data: PasswordResetComplete, resets: PasswordResetServiceDep) -> Response:
+    await resets.complete(data.token, data.new_password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -199,6 +250,10 @@ async def introspect(data: IntrospectRequest, service: IdentityServiceDep) -> In
     dependencies=[Depends(SERVICES_ONLY)],
     responses=problem_responses(401, 403),
 )
-async def token_floors(session: SessionDep) -> TokenFloors:
-    floors = await IdentityRepository(session).token_floors()
-    return TokenFloors(floors={str(user): version for user, version in floors.items()})
+async def token_floors(session: SessionDep, request: Request) -> TokenFloors:
+    since = ended_sessions_since(request.app.state.settings.access_token_minutes)
+    found = await IdentityRepository(session).revocations(since)
+    return TokenFloors(
+        floors={str(user): version for user, version in found.floors.items()},
+        ended_sessions=sorted(found.ended_sessions),
+    )

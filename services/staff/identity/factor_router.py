@@ -140,7 +140,9 @@ async def answer(
             data.challenge, data.code, data.recovery_code, address
         )
         if answered is not None:
-            tokens = await identity_service_in(request, session).tokens_for(answered.user)
+            tokens = await identity_service_in(request, session).tokens_for(
+                answered.user, address, request.headers.get("user-agent")
+            )
     # Outside the transaction: the failure and its count are committed before the 401.
     if answered is None:
         raise challenge_refused()
@@ -166,7 +168,9 @@ async def _finish(
             identity = identity_service_in(request, session)
             gate = identity.second_factor
             challenge = await gate.challenge_for(user) if gate is not None else None
-            result = challenge or await identity.tokens_for(user)
+            result = challenge or await identity.tokens_for(
+                user, address, request.headers.get("user-agent")
+            )
     if user is None:
         raise Unauthorized(f"the {provider} sign-on was not accepted; start again")
     return result

@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.staff.identity.repository import IdentityRepository
+from services.staff.identity.sessions import ended_sessions_since
 from services.staff.identity.signing import load_or_create_signing_keys
-from shared.auth.revocation import refreshed_floors
+from shared.auth.revocation import Revocations, refreshed_floors
 from shared.auth.tokens import SigningKey, StaticKeys, TokenVerifier, issue_token
 
 
@@ -21,9 +22,10 @@ async def identity_lifespan(app: FastAPI) -> AsyncIterator[None]:
         await session.commit()
     install_signing_keys(app, keys)
 
-    async def floors_from_database() -> dict[int, int]:
+    async def floors_from_database() -> Revocations:
+        since = ended_sessions_since(app.state.settings.access_token_minutes)
         async with app.state.session_factory() as session:
-            return await IdentityRepository(session).token_floors()
+            return await IdentityRepository(session).revocations(since)
 
     interval = app.state.settings.token_floor_refresh_seconds
     try:

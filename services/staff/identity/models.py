@@ -94,3 +94,37 @@ class SignInThrottle(StaffTable, table=True):
     failures: int = Field(default=0)
     last_failure_at: datetime | None = _aware()
     locked_until: datetime | None = _aware()
+
+
+class SignInSession(StaffTable, table=True):
+    """One sign-in and the refresh tokens rotated from it (its id is their family): what a
+    person sees in their list of sessions and may end."""
+
+    __tablename__ = "sign_in_sessions"
+
+    id: str = Field(primary_key=True, max_length=32)
+    user_id: int = Field(foreign_key="staff.users.id", index=True)
+    user_agent: str | None = Field(default=None, max_length=300)
+    client_address: str | None = Field(default=None, max_length=64)
+    last_used_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    ended_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True, index=True)
+    )
+    """Indexed: every service asks every few seconds for the sessions ended lately."""
+    ended_by: str | None = Field(default=None, max_length=64)
+    created_at: datetime | None = Field(default=None, sa_column=created_at_column())
+
+
+class PasswordResetToken(StaffTable, table=True):
+    """A one-time password reset: only the SHA-256 of the token is kept; used once, short-lived."""
+
+    __tablename__ = "password_reset_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="staff.users.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    issued_by: str | None = Field(default=None, max_length=64)
+    """The administrator who issued it; None for a self-service "forgot password"."""
+    expires_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    used_at: datetime | None = _aware()
+    created_at: datetime | None = Field(default=None, sa_column=created_at_column())

@@ -6,21 +6,32 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.staff.identity.models import (
     ApiKey,
+    PasswordResetToken,
     RefreshToken,
     SigningKeyRecord,
+    SignInSession,
     SignInThrottle,
     User,
 )
-from shared.auth.revocation import DEACTIVATED
+from shared.auth.revocation import DEACTIVATED, Revocations
 
-Row = TypeVar("Row", User, RefreshToken, ApiKey, SigningKeyRecord, SignInThrottle)
+Row = TypeVar(
+    "Row",
+    User,
+    RefreshToken,
+    ApiKey,
+    SigningKeyRecord,
+    SignInThrottle,
+    SignInSession,
+    PasswordResetToken,
+)
 
 
 class IdentityRepository:
@@ -47,6 +58,27 @@ class IdentityRepository:
         result = await self.session.exec(select(User).where(col(User.login) == login))
         return result.first()
 
+    async def users_by_work_email(self, email: str) -> Sequence[tuple[User, str]]:
+        """Active logins of the employees with this work e-mail (any case), with the address."""
+        from services.staff.employees.models import Employee
+
+        result = await self.session.exec(
+            select(User, col(Employee.work_email))
+            .join(Employee, col(Employee.id) == col(User.employee_id))
+            .where(func.lower(col(Employee.work_email)) == email.strip().lower())
+            .where(col(User.active).is_(True))
+        )
+        return [(user, str(address)) for user, address in result.all()]
+
+    async def work_email_of(self, employee_id: int | None) -> str | None:
+        """The work e-mail of the login's employee, if it has one."""
+        from services.staff.employees.models import Employee
+
+        if employee_id is None:
+            return None
+        employee = await self.session.get(Employee, employee_id)
+        return employee.work_email if employee is not None else None
+
     async def users(self, *, after_id: int | None, limit: int) -> Sequence[User]:
         query = select(User).order_by(col(User.id)).limit(limit)
         if after_id is not None:
@@ -69,6 +101,13 @@ class IdentityRepository:
             for user_id, version, active in rows
             if user_id is not None
         }
+
+    async def revocations(self, ended_since: datetime) -> Revocations:
+        """The token floors and the sessions ended since ``ended_since``."""
+        ended = await self.session.exec(
+            select(col(SignInSession.id)).where(col(SignInSession.ended_at) >= ended_since)
+        )
+        return Revocations(await self.token_floors(), frozenset(ended.all()))
 
     async def refresh_token(self, token_hash: str) -> RefreshToken | None:
         query = select(RefreshToken).where(col(RefreshToken.token_hash) == token_hash)
@@ -114,6 +153,64 @@ class IdentityRepository:
             update(SignInThrottle)
             .where(col(SignInThrottle.key) == key, col(SignInThrottle.failures) > 0)
             .values(failures=col(SignInThrottle.failures) - 1)
+        )
+
+    async def unlock_login(self, key: str) -> bool:
+        """Forget the failures and lock of a login string; whether it was locked."""
+        result = await self.session.exec(
+            delete(SignInThrottle)
+            .where(col(SignInThrottle.key) == key)
+            .returning(col(SignInThrottle.locked_until))
+        )
+        return any(locked is not None for locked in result.scalars())
+
+    async def sign_in_session(self, session_id: str) -> SignInSession | None:
+        return await self.session.get(SignInSession, session_id)
+
+    async def open_sessions(self, user_id: int, since: datetime) -> Sequence[SignInSession]:
+        """The user's sessions not ended and used since ``since``, most recently used first."""
+        query = (
+            select(SignInSession)
+            .where(
+                col(SignInSession.user_id) == user_id,
+                col(SignInSession.ended_at).is_(None),
+                col(SignInSession.last_used_at) >= since,
+            )
+            .order_by(col(SignInSession.last_used_at).desc(), col(SignInSession.id))
+        )
+        return (await self.session.exec(query)).all()
+
+    async def end_user_sessions(self, user_id: int, now: datetime, ended_by: str | None) -> int:
+        """Mark every open session of the user ended; how many were open."""
+        result = await self.session.exec(
+            update(SignInSession)
+            .where(col(SignInSession.user_id) == user_id, col(SignInSession.ended_at).is_(None))
+            .values(ended_at=now, ended_by=ended_by)
+        )
+        return int(result.rowcount or 0)
+
+    async def reset_token(self, token_hash: str) -> PasswordResetToken | None:
+        query = select(PasswordResetToken).where(col(PasswordResetToken.token_hash) == token_hash)
+        return (await self.session.exec(query.with_for_update())).first()
+
+    async def latest_reset_of(self, user_id: int) -> PasswordResetToken | None:
+        query = (
+            select(PasswordResetToken)
+            .where(col(PasswordResetToken.user_id) == user_id)
+            .order_by(col(PasswordResetToken.created_at).desc(), col(PasswordResetToken.id).desc())
+            .limit(1)
+        )
+        return (await self.session.exec(query)).first()
+
+    async def retire_resets_of(self, user_id: int, now: datetime) -> None:
+        """Every unused reset of the user stops working (one was used, or a new one issued)."""
+        await self.session.exec(
+            update(PasswordResetToken)
+            .where(
+                col(PasswordResetToken.user_id) == user_id,
+                col(PasswordResetToken.used_at).is_(None),
+            )
+            .values(used_at=now)
         )
 
     async def api_key_by_prefix(self, prefix: str) -> ApiKey | None:

@@ -71,9 +71,15 @@ class Me(BaseModel):
 
 
 class TokenFloors(BaseModel):
-    """Per user id (as text), the lowest token version still accepted."""
+    """Per user id (as text), the lowest token version still accepted; and the sessions
+    ended on their own."""
 
     floors: dict[str, int] = Field(examples=[{"12": 3, "40": 2147483647}])
+    ended_sessions: list[str] = Field(
+        default_factory=list,
+        description="Sign-in sessions ended within an access token's lifetime: a token "
+        "whose `sid` is one of them is refused.",
+    )
 
 
 class Jwks(BaseModel):
@@ -181,3 +187,81 @@ class Introspection(BaseModel):
     scopes: list[str] = Field(default_factory=list)
     access_token: str | None = None
     expires_in: int | None = None
+
+
+SessionId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
+
+
+class SessionRead(BaseModel):
+    """A sign-in session: where and with what it signed in, when it was last used."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str = Field(examples=["9f1c2e4b7a6d4c3b8e5f0a1b2c3d4e5f"])
+    user_agent: str | None
+    client_address: str | None
+    created_at: datetime
+    last_used_at: datetime = Field(description="The sign-in or the latest token refresh.")
+    current: bool = Field(
+        default=False, description="Whether the access token of this request belongs to it."
+    )
+
+
+class SessionsEnded(BaseModel):
+    """How many sessions were open and are ended now."""
+
+    ended: int
+
+
+class PasswordResetIssue(BaseModel):
+    """An administrator's one-time reset: the link shown once, or mailed to the person."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"send_email": True}]}
+    )
+
+    send_email: bool = Field(
+        default=False,
+        strict=True,
+        description="Mail the link to the person's work e-mail instead of showing it.",
+    )
+
+
+class PasswordResetIssued(BaseModel):
+    """The reset link appears here once (never when mailed) and is never shown again."""
+
+    user_id: int
+    reset_url: str | None
+    expires_at: datetime
+    emailed: bool
+
+
+class ForgotPassword(BaseModel):
+    """A person who forgot their password: their login or work e-mail."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"login": "wang.lei"}]}
+    )
+
+    login: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=254),
+        Field(description="A login or a work e-mail address."),
+    ]
+
+
+class ForgotPasswordAccepted(BaseModel):
+    """The same answer whether or not the login exists."""
+
+    detail: str = Field(
+        examples=["if the login exists and has a work e-mail, a reset link is on its way"]
+    )
+
+
+class PasswordResetComplete(BaseModel):
+    """Set a new password with the token of a reset link."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: Annotated[str, StringConstraints(min_length=20, max_length=200)]
+    new_password: Password

@@ -10,10 +10,18 @@ from typing import Final, Protocol
 
 from sqlalchemy.exc import IntegrityError
 
+from services.staff.audit.models import StaffAuditEntry
 from services.staff.audit.recorder import audit_entry
 from services.staff.identity.factor_schemas import SecondFactorChallenge
 from services.staff.identity.hashing import PasswordHashing
-from services.staff.identity.models import ApiKey, RefreshToken, SignInThrottle, User
+from services.staff.identity.models import (
+    ApiKey,
+    RefreshToken,
+    SignInSession,
+    SignInThrottle,
+    User,
+)
+from services.staff.identity.password_policy import PasswordPolicy, password_problems
 from services.staff.identity.repository import IdentityRepository
 from services.staff.identity.schemas import (
     ApiKeyCreate,
@@ -42,7 +50,7 @@ from services.staff.identity.throttle_rules import (
 from shared.auth.principal import Principal, Role
 from shared.auth.tokens import SigningKey, issue_token
 from shared.concurrency import check_if_match
-from shared.errors import Duplicate, NotFound, Unauthorized
+from shared.errors import Duplicate, NotFound, Unauthorized, UnprocessableContent
 
 SERVICE_TOKEN_SECONDS: Final = 900
 API_KEY_TOKEN_SECONDS: Final = 300
@@ -58,6 +66,14 @@ class LockoutInbox(Protocol):
     async def sign_in_locked(
         self, employee_id: int, user_id: int, login: str, locked_until: datetime
     ) -> None: ...
+
+
+@dataclass(frozen=True)
+class SignInClient:
+    """Where a sign-in came from, kept with its session."""
+
+    address: str
+    user_agent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,13 +107,39 @@ def bad_credentials() -> Unauthorized:
     )
 
 
-async def end_sessions(repository: IdentityRepository, user: User) -> None:
-    """Revoke every refresh token of ``user`` and bump their token version, so every
-    access token issued before stops working (services learn it within seconds)."""
+async def end_sessions(
+    repository: IdentityRepository, user: User, ended_by: str | None = None
+) -> int:
+    """Revoke every refresh token of ``user``, mark their sessions ended and bump their
+    token version, so every access token issued before stops working (services learn it
+    within seconds). Returns how many sessions were open."""
     assert user.id is not None
-    await repository.revoke_refresh_tokens(user.id, _now())
+    now = _now()
+    await repository.revoke_refresh_tokens(user.id, now)
+    ended = await repository.end_user_sessions(user.id, now, ended_by)
     user.token_version += 1
     await repository.add(user)
+    return ended
+
+
+def signed_in_entry(
+    action: str, entity: str, entity_id: object, address: str, **detail: object
+) -> StaffAuditEntry:
+    """An audit entry of a sign-in with the caller's own address (the request's peer is
+    the gateway; the address comes through its trusted X-Forwarded-For)."""
+    entry = audit_entry(action, entity=entity, entity_id=entity_id, actor=None, **detail)
+    entry.client_address = address[:64]
+    return entry
+
+
+def enforce_password_policy(password: str, login: str, policy: PasswordPolicy) -> None:
+    """422 with every problem of a new password."""
+    problems = password_problems(password, login, policy)
+    if problems:
+        raise UnprocessableContent(
+            "the new password is not acceptable: " + "; ".join(problems),
+            extra={"errors": [{"field": "new_password", "message": p} for p in problems]},
+        )
 
 
 async def deactivate_logins_of(repository: IdentityRepository, employee_id: int) -> int:
@@ -134,7 +176,9 @@ class IdentityService:
         hashing: PasswordHashing | None = None,
         lockouts: LockoutInbox | None = None,
         second_factor: SecondFactorGate | None = None,
+        password_policy: PasswordPolicy | None = None,
     ) -> None:
+        self.password_policy = password_policy or PasswordPolicy()
         self.repository = repository
         self.second_factor = second_factor
         self.hashing = hashing
@@ -149,7 +193,7 @@ class IdentityService:
             audit_entry(action, entity=entity, entity_id=entity_id, actor=self.actor, **detail)
         )
 
-    def _access_token(self, user: User) -> str:
+    def _access_token(self, user: User, session_id: str) -> str:
         assert user.id is not None
         roles = frozenset({*user.roles, Role.EMPLOYEE.value})
         return issue_token(
@@ -159,6 +203,7 @@ class IdentityService:
             roles=roles,
             employee_id=user.employee_id,
             token_version=user.token_version,
+            session_id=session_id,
         )
 
     async def _verify(self, password_hash: str | None, password: str) -> bool:
@@ -171,26 +216,51 @@ class IdentityService:
             return hash_password(password)
         return await self.hashing.hash(password)
 
-    async def _token_pair(self, user: User, family: str | None = None) -> TokenPair:
+    async def _token_pair(
+        self, user: User, family: str | None = None, client: SignInClient | None = None
+    ) -> TokenPair:
+        """A new access and refresh token. Without ``family`` a new sign-in session starts
+        (its id is the refresh tokens' family); with one, that session was used."""
         assert user.id is not None
-        refresh = new_refresh_token()
+        refresh, now = new_refresh_token(), _now()
+        if family is None:
+            family = secrets.token_hex(16)
+            await self.repository.add(
+                SignInSession(
+                    id=family,
+                    user_id=user.id,
+                    user_agent=client.user_agent[:300] if client and client.user_agent else None,
+                    client_address=client.address[:64] if client else None,
+                    last_used_at=now,
+                )
+            )
+        else:
+            session = await self.repository.sign_in_session(family)
+            if session is not None:
+                session.last_used_at = now
         await self.repository.add(
             RefreshToken(
                 user_id=user.id,
                 token_hash=sha256_hex(refresh),
-                family=family or secrets.token_hex(16),
-                expires_at=_now() + timedelta(days=self.refresh_days),
+                family=family,
+                expires_at=now + timedelta(days=self.refresh_days),
             )
         )
         return TokenPair(
-            access_token=self._access_token(user),
+            access_token=self._access_token(user, family),
             expires_in=self.access_seconds,
             refresh_token=refresh,
         )
 
-    async def tokens_for(self, user: User) -> TokenPair:
-        """A new sign-in's tokens for ``user`` (after a second factor or a company sign-on)."""
-        return await self._token_pair(user)
+    async def tokens_for(
+        self, user: User, address: str, user_agent: str | None = None
+    ) -> TokenPair:
+        """A new sign-in's tokens for ``user`` (after a second factor or a company sign-on):
+        a session of its own, and the sign-in audited with the caller's address."""
+        assert user.id is not None
+        tokens = await self._token_pair(user, client=SignInClient(address, user_agent))
+        self.repository.session.add(signed_in_entry("signed_in", "user", user.id, address))
+        return tokens
 
     async def begin_sign_in(self, login: str, address: str, guard: SignInGuard) -> SignInAttempt:
         """Throttle first: a locked login, or one inside the delay of its last failure, is
@@ -222,23 +292,29 @@ class IdentityService:
         )
 
     async def finish_sign_in(
-        self, attempt: SignInAttempt, password_matches: bool, login: str
+        self,
+        attempt: SignInAttempt,
+        password_matches: bool,
+        login: str,
+        user_agent: str | None = None,
     ) -> TokenPair | SecondFactorChallenge | None:
         """Tokens for a correct password of an active user (the failure counted in advance
         is taken back), or a challenge when they must also show a second factor; None
-        otherwise, with the failure audited."""
+        otherwise. Either outcome is audited with the address."""
         user = await self.repository.user(attempt.user_id) if attempt.user_id else None
+        address = attempt.address_key.removeprefix("address:")
         if password_matches and user is not None and user.active:
             # In key order ("address:" before "login:"), as begin_sign_in locks them.
             await self.repository.take_back_failure(attempt.address_key)
             await self.repository.forget_login_failures(attempt.login_key)
-            # Second factor: a person who needs one gets a challenge instead of tokens.
+            # Second factor: a person who needs one gets a challenge instead of tokens (the
+            # sign-in is audited when the second step gives them: tokens_for).
             if self.second_factor and (challenge := await self.second_factor.challenge_for(user)):
                 return challenge
-            return await self._token_pair(user)
-        self.repository.session.add(
-            audit_entry("sign_in_failed", entity="login", entity_id=login[:64], actor=None)
-        )
+            tokens = await self._token_pair(user, client=SignInClient(address, user_agent))
+            self.repository.session.add(signed_in_entry("signed_in", "user", user.id, address))
+            return tokens
+        self.repository.session.add(signed_in_entry("sign_in_failed", "login", login[:64], address))
         if attempt.locks_until is not None and user is not None:
             await self._tell_locked(user, attempt.locks_until)
         return None
@@ -264,6 +340,9 @@ class IdentityService:
         if stored is None or stored.expires_at <= now:
             return None
         if stored.revoked_at is not None:
+            session = await self.repository.sign_in_session(stored.family)
+            if session is not None and session.ended_at is not None:
+                return None  # its session was ended (sign-out, reset): no sign of theft
             await self.repository.revoke_refresh_family(stored.family, now)
             self._audit("refresh_token_reused", "user", stored.user_id, family=stored.family)
             return None
@@ -273,15 +352,20 @@ class IdentityService:
         stored.revoked_at = now
         return await self._token_pair(user, stored.family)
 
-    async def end_sessions(self, user: User) -> None:
+    async def end_sessions(self, user: User) -> int:
         """Revoke every refresh token and bump the token version of ``user``."""
-        await end_sessions(self.repository, user)
+        return await end_sessions(self.repository, user, self.actor)
 
     async def current_user(self, principal: Principal) -> User:
-        """The user behind a principal; a token from before a logout is refused."""
+        """The user behind a principal; a token from before a logout, or of a session that
+        was ended on its own, is refused."""
         user = await self.repository.user(principal.user_id) if principal.user_id else None
         if user is None or not user.active or user.token_version != principal.token_version:
             raise Unauthorized("the session has ended; sign in again")
+        if principal.session_id is not None:
+            session = await self.repository.sign_in_session(principal.session_id)
+            if session is not None and session.ended_at is not None:
+                raise Unauthorized("the session has ended; sign in again")
         return user
 
     async def logout(self, principal: Principal) -> None:
@@ -291,9 +375,24 @@ class IdentityService:
         user = await self.current_user(principal)
         if not await self._verify(user.password_hash, current):
             raise Unauthorized("the current password is wrong")
+        enforce_password_policy(new, user.login, self.password_policy)
         user.password_hash = await self._hash(new)
         user.password_changed_at = _now()
-        await self.end_sessions(user)
+        ended = await self.end_sessions(user)
+        self._audit("password_changed", "user", user.id, sessions_ended=ended)
+
+    async def unlock(self, user_id: int, if_match: str | None) -> tuple[User, bool]:
+        """An administrator lifts the lock (and forgets the failures) of a login before its
+        time runs out; audited whether or not it was locked. Returns the user and whether
+        a lock was lifted."""
+        user = await self.repository.user_for_update(user_id)
+        if user is None:
+            raise NotFound(f"user {user_id} does not exist")
+        check_if_match(if_match, user.version)
+        was_locked = await self.repository.unlock_login(f"login:{user.login}")
+        user.version += 1
+        self._audit("login_unlocked", "user", user.id, was_locked=was_locked)
+        return await self.repository.add(user), was_locked
 
     def service_token(self, service: str, secret: str, expected_secret: str) -> ServiceToken:
         """A service credential for one of our services that knows the internal secret."""

@@ -111,3 +111,18 @@ def test_an_address_over_its_free_failures_waits_longer_with_each() -> None:
 
 def test_retry_after_is_whole_seconds_rounded_up_and_at_least_one() -> None:
     assert [retry_after_header(s) for s in (0.01, 1.0, 1.2, 599.5)] == ["1", "1", "2", "600"]
+
+
+@given(policies, st.floats(0, 3600))
+def test_a_lock_always_ends_when_its_time_is_up_with_a_fresh_count(
+    policy: ThrottlePolicy, late: float
+) -> None:
+    """Unlock by time (issue 25): whatever the policy, an attempt at or after the end of
+    the lock is let through and counted as the first failure of a new count."""
+    locked = Counter(policy.lock_after, T0, T0 + timedelta(seconds=policy.lock_seconds))
+    during = login_attempt(locked, policy, T0 + timedelta(seconds=policy.lock_seconds / 2))
+    assert during.retry_after > 0
+    after = login_attempt(locked, policy, T0 + timedelta(seconds=policy.lock_seconds + late))
+    assert after.retry_after == 0
+    assert after.counter.failures == 1
+    assert after.counter.locked_until is None or policy.lock_after == 1
