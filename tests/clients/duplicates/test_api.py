@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from services.clients.duplicates.repository import DuplicateRepository
+from services.clients.duplicates.service import LISTED_AS
 from shared.auth.principal import Role
 from tests.authz import world
 from tests.clients.conftest import (
@@ -34,12 +35,16 @@ async def merge(
     loser: int,
     headers: dict[str, str] | None = None,
     reason: str = "同一家公司",
+    *,
+    records: str = ACCOUNTS,
+    merges: str = MERGES,
 ) -> httpx.Response:
-    """POST a merge with both accounts' current ETags (read as the administrator)."""
-    survivor_tag = (await client.get(f"{ACCOUNTS}/{survivor}")).headers.get("etag", '"1"')
-    loser_tag = (await client.get(f"{ACCOUNTS}/{loser}")).headers.get("etag", '"1"')
+    """POST a merge (of accounts, or of the ``records`` at ``merges``) with both records'
+    current ETags (read as the administrator)."""
+    survivor_tag = (await client.get(f"{records}/{survivor}")).headers.get("etag", '"1"')
+    loser_tag = (await client.get(f"{records}/{loser}")).headers.get("etag", '"1"')
     return await client.post(
-        MERGES,
+        merges,
         json={
             "survivor_id": survivor,
             "loser_id": loser,
@@ -50,19 +55,24 @@ async def merge(
     )
 
 
-async def reference_counts(app: FastAPI, account_id: int) -> dict[str, int]:
-    """Rows referencing ``account_id`` per table and column, read from the catalogue."""
+async def reference_counts(
+    app: FastAPI, record_id: int, target: str = "clients.accounts"
+) -> dict[str, int]:
+    """Rows referencing ``record_id`` of ``target`` per table and column, read from the
+    catalogue."""
     async with app.state.session_factory() as session:
         repository = DuplicateRepository(session)
         return {
-            reference.key: await repository.count_references(reference, account_id)
-            for reference in await repository.references()
+            reference.key: await repository.count_references(reference, record_id)
+            for reference in await repository.references(target, LISTED_AS[target])
         }
 
 
-async def audit_actions(client: httpx.AsyncClient, account_id: int) -> list[dict[str, Any]]:
+async def audit_actions(
+    client: httpx.AsyncClient, record_id: int, entity: str = "account"
+) -> list[dict[str, Any]]:
     response = await client.get(
-        "/v1/clients/audit", params={"entity": "account", "entity_id": account_id}
+        "/v1/clients/audit", params={"entity": entity, "entity_id": record_id}
     )
     assert response.status_code == 200, response.text
     return response.json()["items"]
