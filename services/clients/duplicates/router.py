@@ -43,6 +43,25 @@ _MERGE = (
 )
 
 
+# What every merge route declares beside its model and words.
+_CREATES_MERGE: dict[str, Any] = {
+    "dependencies": [Depends(MERGE_ACCOUNTS)],
+    "status_code": status.HTTP_201_CREATED,
+    "responses": problem_responses(401, 403, 404, 409, 412, 422, 428),
+    "openapi_extra": answer_headers(201, etag=True, location=True),
+}
+_READS_MERGE: dict[str, Any] = {
+    "dependencies": [Depends(MERGE_ACCOUNTS)],
+    "responses": problem_responses(401, 403, 404, 422),
+    "openapi_extra": answer_headers(200, etag=True),
+}
+_UNDOES_MERGE: dict[str, Any] = {
+    "dependencies": [Depends(MERGE_ACCOUNTS)],
+    "responses": problem_responses(401, 403, 404, 409, 412, 422, 428),
+    "openapi_extra": answer_headers(200, etag=True),
+}
+
+
 def _merge_fields(merge: MergeRecord) -> dict[str, Any]:
     return {
         "id": merge.id or 0,
@@ -107,13 +126,10 @@ async def duplicate_report(
 
 @router.post(
     "/account-merges",
-    dependencies=[Depends(MERGE_ACCOUNTS)],
     response_model=AccountMergeRead,
-    status_code=status.HTTP_201_CREATED,
     summary="Merge a duplicate account into another (needs If-Match of the survivor)",
     description=_MERGE,
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
-    openapi_extra=answer_headers(201, etag=True, location=True),
+    **_CREATES_MERGE,
 )
 async def merge_accounts(
     data: AccountMergeCreate,
@@ -130,12 +146,10 @@ async def merge_accounts(
 
 @router.get(
     "/account-merges/{account_merge_id}",
-    dependencies=[Depends(MERGE_ACCOUNTS)],
     response_model=AccountMergeRead,
     summary="Get one account merge",
     description="Seen by whoever may merge and sees its survivor (else 404).",
-    responses=problem_responses(401, 403, 404, 422),
-    openapi_extra=answer_headers(200, etag=True),
+    **_READS_MERGE,
 )
 async def get_merge(
     account_merge_id: AccountMergeIdPath,
@@ -148,7 +162,6 @@ async def get_merge(
 
 @router.post(
     "/account-merges/{account_merge_id}/undo",
-    dependencies=[Depends(MERGE_ACCOUNTS)],
     response_model=AccountMergeRead,
     summary="Undo an account merge (needs If-Match of the merge)",
     description=(
@@ -158,8 +171,7 @@ async def get_merge(
         "period: 409 invalid-transition; the loser's credit code taken since: 409 "
         "unmet-prerequisite."
     ),
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
-    openapi_extra=answer_headers(200, etag=True),
+    **_UNDOES_MERGE,
 )
 async def undo_merge(
     account_merge_id: AccountMergeIdPath,
@@ -189,13 +201,10 @@ _CONTACT_MERGE = (
 
 @router.post(
     "/contact-merges",
-    dependencies=[Depends(MERGE_ACCOUNTS)],
     response_model=ContactMergeRead,
-    status_code=status.HTTP_201_CREATED,
     summary="Merge a duplicate contact into another (needs If-Match of the survivor)",
     description=_CONTACT_MERGE,
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
-    openapi_extra=answer_headers(201, etag=True, location=True),
+    **_CREATES_MERGE,
 )
 async def merge_contacts(
     data: ContactMergeCreate,
@@ -212,12 +221,10 @@ async def merge_contacts(
 
 @router.get(
     "/contact-merges/{contact_merge_id}",
-    dependencies=[Depends(MERGE_ACCOUNTS)],
     response_model=ContactMergeRead,
     summary="Get one contact merge",
     description="Seen by whoever may merge and sees its survivor contact (else 404).",
-    responses=problem_responses(401, 403, 404, 422),
-    openapi_extra=answer_headers(200, etag=True),
+    **_READS_MERGE,
 )
 async def get_contact_merge(
     contact_merge_id: ContactMergeIdPath,
@@ -230,7 +237,6 @@ async def get_contact_merge(
 
 @router.post(
     "/contact-merges/{contact_merge_id}/undo",
-    dependencies=[Depends(MERGE_ACCOUNTS)],
     response_model=ContactMergeRead,
     summary="Undo a contact merge (needs If-Match of the merge)",
     description=(
@@ -240,8 +246,7 @@ async def get_contact_merge(
         "since stay). Already undone or past the period: 409 invalid-transition; a record "
         "made again since that may exist only once: 409 unmet-prerequisite."
     ),
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
-    openapi_extra=answer_headers(200, etag=True),
+    **_UNDOES_MERGE,
 )
 async def undo_contact_merge(
     contact_merge_id: ContactMergeIdPath,

@@ -78,6 +78,40 @@ async def audit_actions(
     return response.json()["items"]
 
 
+async def probed_family(
+    app: FastAPI, client: httpx.AsyncClient, column: str, seed: int
+) -> tuple[world.Family, int]:
+    """A table made here, after the code was written, whose ``column`` references the
+    merged kind (``account_id``, ``contact_id``); the walk's family (a record of every kind
+    under one account) and a second account of the same owner."""
+    target = {"account_id": "clients.accounts", "contact_id": "clients.contacts"}[column]
+    await world.feed_org(client, "clients")
+    async with app.state.session_factory() as session:
+        await (await session.connection()).execute(
+            text(
+                f"CREATE TABLE clients.merge_probe (id serial PRIMARY KEY, "
+                f"{column} integer NOT NULL REFERENCES {target}(id))"
+            )
+        )
+        await session.commit()
+    family = await world.clients_family(client, app.openapi(), world.KAM, seed)
+    other = await world.created(
+        client, app.openapi(), ACCOUNTS, owner_id=world.KAM, legal_name=f"合并存续{seed}有限公司",
+        credit_code=None,
+    )  # fmt: skip
+    return family, other
+
+
+async def probe_rows(app: FastAPI, column: str, record_id: int) -> None:
+    """Two rows of the probe table referencing ``record_id``."""
+    async with app.state.session_factory() as session:
+        await (await session.connection()).execute(
+            text(f"INSERT INTO clients.merge_probe ({column}) VALUES (:r), (:r)"),
+            {"r": record_id},
+        )
+        await session.commit()
+
+
 # --- detection -------------------------------------------------------------------------
 
 
@@ -202,26 +236,9 @@ async def test_a_merge_moves_every_referencing_row_and_undo_moves_them_back(
     quotation, bid, competitor presence, grade and ownership history …) and a table made
     here, after the code was written: after the merge no row anywhere references it."""
     app, client = clients_app
-    await world.feed_org(client, "clients")
-    async with app.state.session_factory() as session:
-        await (await session.connection()).execute(
-            text(
-                "CREATE TABLE clients.merge_probe (id serial PRIMARY KEY, "
-                "account_id integer NOT NULL REFERENCES clients.accounts(id))"
-            )
-        )
-        await session.commit()
-    family = await world.clients_family(client, app.openapi(), world.KAM, 7)
-    loser = family["account"]
-    survivor = await world.created(
-        client, app.openapi(), ACCOUNTS, owner_id=world.KAM, legal_name="合并存续有限公司",
-        credit_code=None,
-    )  # fmt: skip
-    async with app.state.session_factory() as session:
-        await (await session.connection()).execute(
-            text("INSERT INTO clients.merge_probe (account_id) VALUES (:a), (:a)"), {"a": loser}
-        )
-        await session.commit()
+    family, other = await probed_family(app, client, "account_id", 7)
+    loser, survivor = family["account"], other
+    await probe_rows(app, "account_id", loser)
     loser_before = await reference_counts(app, loser)
     survivor_before = await reference_counts(app, survivor)
     populated = {key for key, count in loser_before.items() if count}

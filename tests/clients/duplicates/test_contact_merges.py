@@ -22,7 +22,13 @@ from tests.clients.conftest import (
     create_account,
     feed_org,
 )
-from tests.clients.duplicates.test_api import audit_actions, merge, reference_counts
+from tests.clients.duplicates.test_api import (
+    audit_actions,
+    merge,
+    probe_rows,
+    probed_family,
+    reference_counts,
+)
 
 CONTACTS = "/v1/clients/contacts"
 MERGES = "/v1/clients/contact-merges"
@@ -75,32 +81,15 @@ async def test_a_merge_moves_every_referencing_row_and_undo_moves_them_back(
     ticket, visit, survey, contact touch, opportunity key contact …), plus rows of a table
     made here after the code was written: after the merge nothing references it."""
     app, client = clients_app
-    await world.feed_org(client, "clients")
-    async with app.state.session_factory() as session:
-        await (await session.connection()).execute(
-            text(
-                "CREATE TABLE clients.contact_probe (id serial PRIMARY KEY, "
-                "contact_id integer NOT NULL REFERENCES clients.contacts(id))"
-            )
-        )
-        await session.commit()
-    family = await world.clients_family(client, app.openapi(), world.KAM, 8)
+    family, other = await probed_family(app, client, "contact_id", 8)
     loser = family["contact"]
-    other = await world.created(
-        client, app.openapi(), ACCOUNTS, owner_id=world.KAM, legal_name="联系人合并存续有限公司",
-        credit_code=None,
-    )  # fmt: skip
     survivor = await add_contact(client, other, "合并存续联系人")
-    async with app.state.session_factory() as session:
-        await (await session.connection()).execute(
-            text("INSERT INTO clients.contact_probe (contact_id) VALUES (:c), (:c)"), {"c": loser}
-        )
-        await session.commit()
+    await probe_rows(app, "contact_id", loser)
     loser_before = await reference_counts(app, loser, TABLE)
     survivor_before = await reference_counts(app, survivor, TABLE)
     populated = {key for key, count in loser_before.items() if count}
     assert {
-        "clients.contact_probe.contact_id", "clients.account_contacts.contact_id",
+        "clients.merge_probe.contact_id", "clients.account_contacts.contact_id",
         "clients.tickets.contact_id", "clients.visits.contact_ids",
         "clients.contact_touches.contact_id", "clients.opportunity_contacts.contact_id",
         "clients.satisfaction_surveys.respondent_contact_id",
