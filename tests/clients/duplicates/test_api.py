@@ -112,6 +112,16 @@ async def probe_rows(app: FastAPI, column: str, record_id: int) -> None:
         await session.commit()
 
 
+async def end_undo_period(app: FastAPI, merges: str, merge_id: int) -> None:
+    """The merge's undo period ended yesterday."""
+    async with app.state.session_factory() as session:
+        await (await session.connection()).execute(
+            text(f"UPDATE {merges} SET undo_until = now() - interval '1 day' WHERE id = :id"),
+            {"id": merge_id},
+        )
+        await session.commit()
+
+
 # --- detection -------------------------------------------------------------------------
 
 
@@ -382,15 +392,7 @@ async def test_undo_ends_with_its_period(clients_app: tuple[FastAPI, httpx.Async
     assert merged.status_code == 201, merged.text
     undo_until = merged.json()["undo_until"]
     assert undo_until > merged.json()["merged_at"]
-    async with app.state.session_factory() as session:
-        await (await session.connection()).execute(
-            text(
-                "UPDATE clients.account_merges SET undo_until = now() - interval '1 day' "
-                "WHERE id = :id"
-            ),
-            {"id": merged.json()["id"]},
-        )
-        await session.commit()
+    await end_undo_period(app, "clients.account_merges", merged.json()["id"])
     late = await client.post(
         f"{MERGES}/{merged.json()['id']}/undo", headers={"If-Match": merged.headers["etag"]}
     )

@@ -24,6 +24,7 @@ from tests.clients.conftest import (
 )
 from tests.clients.duplicates.test_api import (
     audit_actions,
+    end_undo_period,
     merge,
     probe_rows,
     probed_family,
@@ -248,15 +249,7 @@ async def test_undo_ends_with_its_period(clients_app: tuple[FastAPI, httpx.Async
     loser = await add_contact(client, account["id"], "王贰")
     merged = await merge_contacts(client, survivor, loser)
     assert merged.status_code == 201, merged.text
-    async with app.state.session_factory() as session:
-        await (await session.connection()).execute(
-            text(
-                "UPDATE clients.contact_merges SET undo_until = now() - interval '1 day' "
-                "WHERE id = :id"
-            ),
-            {"id": merged.json()["id"]},
-        )
-        await session.commit()
+    await end_undo_period(app, "clients.contact_merges", merged.json()["id"])
     late = await client.post(
         f"{MERGES}/{merged.json()['id']}/undo", headers={"If-Match": merged.headers["etag"]}
     )
