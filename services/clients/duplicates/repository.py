@@ -339,29 +339,28 @@ class DuplicateRepository:
             set_aside.extend(r[0] for r in (await self._execute(delete, params)).all())
         return moved, set_aside
 
-    async def move_in_arrays(
-        self, reference: Reference, source: int, target: int
-    ) -> list[list[Any]]:
-        """Replace ``source`` by ``target`` in the arrays of ``reference`` (once: a list
-        holding both keeps the first place); per row changed ``[key, before, after]``."""
-        column = _quoted(reference.column)
-        joined = " AND ".join(f"t.{_quoted(c)} = o.{_quoted(c)}" for c in reference.primary_key)
+    async def lists_holding(
+        self, reference: Reference, record_id: int
+    ) -> list[tuple[list[Any], list[int]]]:
+        """The rows (locked) whose array ``reference`` holds ``record_id``: key, array."""
         statement = text(
-            f"WITH o AS (SELECT {reference.row_key} AS key, {column} AS before, "  # noqa: S608
-            f"{', '.join(_quoted(c) for c in reference.primary_key)} "
-            f"FROM {reference.qualified_table} WHERE :source = ANY({column}) FOR UPDATE) "
-            f"UPDATE {reference.qualified_table} AS t SET {column} = ARRAY("
-            f"SELECT u.x FROM unnest(array_replace(o.before, :source, :target)) "
-            "WITH ORDINALITY AS u(x, n) GROUP BY u.x ORDER BY min(u.n)) "
-            f"FROM o WHERE {joined} "
-            f"RETURNING jsonb_build_array(o.key, to_jsonb(o.before), to_jsonb(t.{column}))"
+            f"SELECT {reference.row_key}, {_quoted(reference.column)} "  # noqa: S608
+            f"FROM {reference.qualified_table} "
+            f"WHERE :id = ANY({_quoted(reference.column)}) ORDER BY 1 FOR UPDATE"
         )
-        rows = (await self._execute(statement, {"source": source, "target": target})).all()
-        return [list(row[0]) for row in rows]
+        rows = (await self._execute(statement, {"id": record_id})).all()
+        return [(list(row[0]), list(row[1])) for row in rows]
+
+    async def set_list(self, reference: Reference, key: list[Any], ids: list[int]) -> None:
+        statement = text(
+            f"UPDATE {reference.qualified_table} SET {_quoted(reference.column)} = :ids "  # noqa: S608
+            f"WHERE {reference.row_key} = CAST(:key AS jsonb)"
+        )
+        await self._execute(statement, {"ids": ids, "key": json.dumps(key)})
 
     async def move_back_in_arrays(self, reference: Reference, changes: list[list[Any]]) -> int:
-        """Put back the arrays :meth:`move_in_arrays` changed, where they are still as it
-        left them (a list edited since stays as it is)."""
+        """Put back the arrays a merge changed (``[key, before, after]`` each), where they
+        are still as it left them (a list edited since stays as it is)."""
         if not changes:
             return 0
         column = _quoted(reference.column)

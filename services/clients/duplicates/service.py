@@ -22,8 +22,13 @@ from services.clients.contacts.models import Contact
 from services.clients.contacts.repository import ContactRepository
 from services.clients.contacts.schemas import AccountContactCreate
 from services.clients.duplicates.models import AccountMerge, ContactMerge, MergeRecord
-from services.clients.duplicates.repository import ACCOUNTS, CONTACTS, DuplicateRepository
-from services.clients.duplicates.rules import NameKey, similarity
+from services.clients.duplicates.repository import (
+    ACCOUNTS,
+    CONTACTS,
+    DuplicateRepository,
+    Reference,
+)
+from services.clients.duplicates.rules import NameKey, merged_list, similarity
 from services.clients.duplicates.schemas import (
     DuplicateCandidate,
     DuplicatePair,
@@ -337,9 +342,7 @@ class DuplicateService:
                         )
                     aside: list[dict[str, Any]] = []
                     if reference.array:
-                        keys = await self.repository.move_in_arrays(
-                            reference, loser.id, survivor_id
-                        )
+                        keys = await self._move_in_lists(reference, loser.id, survivor_id)
                     elif keep_both:
                         keys, aside = await self.repository.move_apart(
                             reference, loser.id, survivor_id
@@ -357,6 +360,18 @@ class DuplicateService:
                 f"only once per record ({_constraint(exc)}); remove one of them first"
             ) from exc
         return loser_row, moved, set_aside
+
+    async def _move_in_lists(
+        self, reference: Reference, loser: int, survivor: int
+    ) -> list[list[Any]]:
+        """The loser replaced by the survivor in every list of ``reference`` naming it;
+        per row changed ``[key, before, after]`` for an undo."""
+        changes: list[list[Any]] = []
+        for key, before in await self.repository.lists_holding(reference, loser):
+            after = merged_list(before, loser, survivor)
+            await self.repository.set_list(reference, key, after)
+            changes.append([key, before, after])
+        return changes
 
     def _merge_fields(
         self,
