@@ -25,7 +25,7 @@ ENTITIES = frozenset(
         "account", "actual_snapshot", "allocation", "api_key", "appraisal", "appraisal_event",
         "account_merge", "appraisal_item", "approval_request", "assessment", "attachment",
         "audit_entry", "bonus_base", "by_entity_type", "by_timeline_kind", "channel_user",
-        "collection_task", "contact", "contact_touch", "contract",
+        "collection_task", "contact", "contact_merge", "contact_touch", "contract",
         "credit_adjustment", "cycle", "delivery", "department", "departure", "employee",
         "bid", "competitor", "competitor_presence", "erp_sync_run", "erp_webhook_secret", "event",
         "exchange_rate", "grade_change", "handover", "indicator", "invoice", "invoice_line", "note",
@@ -108,6 +108,12 @@ SERVICE_REFS: dict[str, dict[str, str]] = {
     "kpi": {"parent_id": "department"},
 }
 
+# Where a name means something else in one schema (a contact merge's two contacts).
+SCHEMA_NAME_REFS: dict[str, dict[str, str]] = {
+    "ContactMergeCreate": {"survivor_id": "contact", "loser_id": "contact"},
+    "ContactMergeRead": {"survivor_id": "contact", "loser_id": "contact"},
+}
+
 # A bare ``id`` is the entity of its schema, named without these endings …
 SCHEMA_SUFFIXES = ("Read", "Detail", "Summary", "Created", "Signed", "Node")
 # … except where the schema's name does not say it.
@@ -149,6 +155,9 @@ def entity_of(service: str, name: str, schema: str | None = None) -> str | None:
         return NUMBER_REFS[name]
     if not ID_LIKE.match(name):
         return None
+    in_schema = SCHEMA_NAME_REFS.get(schema or "", {})
+    if name in in_schema:
+        return in_schema[name]
     overrides = SERVICE_REFS.get(service, {})
     if name in overrides:
         return overrides[name]

@@ -232,6 +232,7 @@ def build_duplicates(session: AsyncSession, settings: ClientsSettings) -> Duplic
     return DuplicateService(
         DuplicateRepository(session),
         AccountRepository(session),
+        ContactRepository(session),
         audit_trail(session),
         threshold=settings.duplicate_name_threshold,
         undo_period=timedelta(days=settings.account_merge_undo_days),

@@ -82,6 +82,10 @@ OVERRIDES: dict[str, Any] = {
     "POST /v1/clients/account-merges": lambda family: {
         "loser_id": family["merge_loser"], "loser_etag": '"1"',
     },
+    # A merge of a second contact at the family's account into the family's contact.
+    "POST /v1/clients/contact-merges": lambda family: {
+        "loser_id": family["contact_merge_loser"], "loser_etag": '"1"',
+    },
 }  # fmt: skip
 
 
@@ -147,6 +151,10 @@ async def family_of(service: Service) -> Family:
         service.client, service.document, "/v1/clients/accounts", owner_id=KAM,
         legal_name=f"幂等合并{tag}有限公司", credit_code=None,
     )  # fmt: skip
+    family["contact_merge_loser"] = await created(
+        service.client, service.document, f"/v1/clients/accounts/{family['account']}/contacts",
+        name=f"幂等合并联系人{tag}", phone=None, email=None,
+    )  # fmt: skip
     # A renewal needs a signed contract.
     contract = f"/v1/clients/contracts/{family['contract']}"
     etag = (await service.client.get(contract)).headers["etag"]
@@ -160,7 +168,10 @@ async def family_of(service: Service) -> Family:
 STATE_CHANGES = ("/submit",)
 # Creating POSTs that change a record named in the body carry that record's ETag:
 # operation → (body field, the record's path).
-BODY_STATE_CHANGES = {"POST /v1/clients/account-merges": ("survivor_id", "/v1/clients/accounts")}
+BODY_STATE_CHANGES = {
+    "POST /v1/clients/account-merges": ("survivor_id", "/v1/clients/accounts"),
+    "POST /v1/clients/contact-merges": ("survivor_id", "/v1/clients/contacts"),
+}
 
 # Operations whose record becomes the family's newest version of that record: a quotation
 # submit is only allowed on the opportunity's latest quotation.

@@ -253,6 +253,7 @@ async def clients_family(
     await deal_records(client, document, family, seed)
     family["attachment"] = await attached(client, f"/v1/clients/contracts/{family['contract']}")
     family["account_merge"] = await merged_duplicate(client, document, account, owner, seed)
+    family["contact_merge"] = await merged_contact(client, document, base, contact, seed)
     return family
 
 
@@ -287,6 +288,30 @@ async def merged_duplicate(
     body.update(survivor_id=account, loser_id=loser, loser_etag=loser_tag)
     response = await client.post(
         "/v1/clients/account-merges", json=body, headers={"If-Match": survivor_tag}
+    )
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+async def merged_contact(
+    client: httpx.AsyncClient, document: dict[str, Any], base: str, contact: int, seed: int
+) -> int:
+    """A second contact at the family's account merged into the family's contact (the
+    loser's link to the account clashes with the survivor's and is set aside)."""
+    loser = await created(
+        client,
+        document,
+        f"{base}/contacts",
+        name=f"走查合并联系人{seed}{uuid.uuid4().hex[:6]}",
+        phone=None,
+        email=None,
+    )
+    survivor_tag = (await client.get(f"/v1/clients/contacts/{contact}")).headers["ETag"]
+    loser_tag = (await client.get(f"/v1/clients/contacts/{loser}")).headers["ETag"]
+    body = example_body(document, document["paths"]["/v1/clients/contact-merges"]["post"]) or {}
+    body.update(survivor_id=contact, loser_id=loser, loser_etag=loser_tag)
+    response = await client.post(
+        "/v1/clients/contact-merges", json=body, headers={"If-Match": survivor_tag}
     )
     assert response.status_code == 201, response.text
     return int(response.json()["id"])

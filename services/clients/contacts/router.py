@@ -16,12 +16,17 @@ from services.clients.contacts.schemas import (
     ContactUpdate,
     CoverageAlert,
 )
-from services.clients.dependencies import AccountScope, ActorId, ContactServiceDep
+from services.clients.dependencies import (
+    AccountScope,
+    ActorId,
+    ContactServiceDep,
+    DuplicateServiceDep,
+)
 from services.clients.keyset import cursor_id
 from services.clients.policies import READ_ACCOUNTS, WRITE_ACCOUNTS
 from shared.concurrency import IfMatch, etag_for
 from shared.contract_shape import answer_headers
-from shared.errors import problem_responses
+from shared.errors import NotFound, problem_responses
 from shared.pagination import Cursor, IdPath, Page, PageSize, keyset_page
 
 router = APIRouter(prefix="/v1/clients", tags=["contacts"])
@@ -123,22 +128,44 @@ async def link_account_contact(
     return contact
 
 
+MERGED = {
+    "description": "The contact was merged into another (POST /v1/clients/contact-merges): "
+    "`Location` is the contact it lives on in, when the caller sees that one (else 404)."
+}
+
+
 @router.get(
     "/contacts/{contact_id:int}",
     dependencies=[Depends(READ_ACCOUNTS)],
     response_model=ContactRead,
     summary="Get one contact",
-    responses=problem_responses(401, 403, 404, 422),
-    openapi_extra=answer_headers(200, etag=True),
+    description="A merged contact answers 308 with `Location` at the contact it was merged "
+    "into (until the merge is undone).",
+    responses={**problem_responses(401, 403, 404, 422), 308: MERGED},
+    openapi_extra={
+        "responses": answer_headers(200, etag=True)["responses"]
+        | answer_headers(308, location=True)["responses"]
+    },
 )
 async def get_contact(
     contact_id: ContactIdPath,
     service: ContactServiceDep,
+    merges: DuplicateServiceDep,
     scope: AccountScope,
     caller: Caller,
     response: Response,
-) -> ContactRead:
-    contact = await service.as_seen_by(await service.get(contact_id, scope), scope, caller)
+) -> ContactRead | Response:
+    try:
+        found = await service.get(contact_id, scope)
+    except NotFound:
+        survivor = await merges.contact_redirect(contact_id, scope)
+        if survivor is None:
+            raise
+        return Response(
+            status_code=status.HTTP_308_PERMANENT_REDIRECT,
+            headers={"Location": f"{router.prefix}/contacts/{survivor}"},
+        )
+    contact = await service.as_seen_by(found, scope, caller)
     response.headers["ETag"] = etag_for(contact.version)
     return contact
 

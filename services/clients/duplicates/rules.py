@@ -8,12 +8,15 @@ leading province or city (北京市, 上海, 广东省 …) stripped, repeatedly
 华信科技（北京）有限公司 and ＨＵＡＸＩＮ become ``华信科技`` / ``huaxin``. The similarity of
 two names is the better of the fuzzy ratio of their cores' characters and of their
 syllables, so 华信 and 华鑫 (same sound) are alike while 甲 and 乙 differ by one edit.
+
+And what a merge makes of a list of ids (a visit's contacts): :func:`merged_list`.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -225,3 +228,16 @@ def is_likely_duplicate(a: NameKey, b: NameKey, threshold: int) -> bool:
     """Whether two names are alike enough (``threshold`` 0–100) to ask before a second
     record is made."""
     return similarity(a, b) >= threshold
+
+
+def merged_list(ids: Sequence[int], loser: int, survivor: int) -> list[int]:
+    """``ids`` after ``loser`` was merged into ``survivor``: the loser replaced by the
+    survivor, who is named once, at the first place either held; every other id as it was,
+    in its order."""
+    merged: list[int] = []
+    for held in ids:
+        value = survivor if held == loser else held
+        if value == survivor and survivor in merged:
+            continue
+        merged.append(value)
+    return merged

@@ -61,9 +61,28 @@ class DuplicateReport(BaseModel):
     min_score: Score
 
 
-class AccountMergeCreate(BaseModel):
-    """Merge ``loser_id`` into ``survivor_id``. ``If-Match`` carries the survivor's ETag,
-    ``loser_etag`` the loser's (both as read just before)."""
+LoserEtag = Annotated[
+    str,
+    StringConstraints(pattern=r'^"[0-9]+"$', max_length=20),
+    Field(description='The loser\'s ETag as read (e.g. `"3"`).'),
+]
+
+
+class MergeCreate(BaseModel):
+    """Merge ``loser_id`` into ``survivor_id`` (two records of one kind). ``If-Match``
+    carries the survivor's ETag, ``loser_etag`` the loser's (both as read just before)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    survivor_id: BodyId
+    loser_id: BodyId
+    loser_etag: LoserEtag
+    reason: Reason
+
+
+class AccountMergeCreate(MergeCreate):
+    """Merge account ``loser_id`` into account ``survivor_id``. ``If-Match`` carries the
+    survivor's ETag, ``loser_etag`` the loser's (both as read just before)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -79,17 +98,27 @@ class AccountMergeCreate(BaseModel):
         },
     )
 
-    survivor_id: BodyId
-    loser_id: BodyId
-    loser_etag: Annotated[
-        str,
-        StringConstraints(pattern=r'^"[0-9]+"$', max_length=20),
-        Field(description='The loser\'s ETag as read (e.g. `"3"`).'),
-    ]
-    reason: Reason
+
+class ContactMergeCreate(MergeCreate):
+    """Merge contact ``loser_id`` into contact ``survivor_id``. ``If-Match`` carries the
+    survivor's ETag, ``loser_etag`` the loser's (both as read just before)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "survivor_id": 7,
+                    "loser_id": 9,
+                    "loser_etag": '"1"',
+                    "reason": "同一个人：换了手机号后重复录入",
+                }
+            ]
+        },
+    )
 
 
-class AccountMergeRead(BaseModel):
+class MergeRead(BaseModel):
     """A merge; ``moved`` counts the rows moved per ``schema.table.column``. ``undone_at``
     set: undone (the loser is back)."""
 
@@ -98,7 +127,6 @@ class AccountMergeRead(BaseModel):
     id: int
     survivor_id: int
     loser_id: int
-    loser_legal_name: str
     reason: str
     actor_employee_id: int | None
     moved: dict[str, int]
@@ -107,3 +135,18 @@ class AccountMergeRead(BaseModel):
     undone_at: datetime | None
     undone_by: int | None
     version: int
+
+
+class AccountMergeRead(MergeRead):
+    """An account merge, with the loser's legal name."""
+
+    loser_legal_name: str
+
+
+class ContactMergeRead(MergeRead):
+    """A contact merge, with the loser's name. ``set_aside`` counts, per
+    ``schema.table.column``, the loser's rows dropped because the survivor held the same
+    record (an undo brings them back)."""
+
+    loser_name: str
+    set_aside: dict[str, int]

@@ -13,19 +13,27 @@ from rapidfuzz import fuzz, process
 from sqlalchemy.exc import IntegrityError
 
 from services.clients.access import OwnerScope
+from services.clients.accounts.models import Account
 from services.clients.accounts.repository import AccountRepository
 from services.clients.accounts.schemas import AccountStatus
 from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import AuditTrail
+from services.clients.contacts.models import Contact
+from services.clients.contacts.repository import ContactRepository
 from services.clients.contacts.schemas import AccountContactCreate
-from services.clients.duplicates.models import AccountMerge
-from services.clients.duplicates.repository import DuplicateRepository
-from services.clients.duplicates.rules import NameKey, similarity
+from services.clients.duplicates.models import AccountMerge, ContactMerge, MergeRecord
+from services.clients.duplicates.repository import (
+    ACCOUNTS,
+    CONTACTS,
+    DuplicateRepository,
+    Reference,
+)
+from services.clients.duplicates.rules import NameKey, merged_list, similarity
 from services.clients.duplicates.schemas import (
-    AccountMergeCreate,
     DuplicateCandidate,
     DuplicatePair,
     DuplicateReport,
+    MergeCreate,
 )
 from shared.concurrency import check_if_match, etag_for
 from shared.errors import (
@@ -49,6 +57,7 @@ class DuplicateService:
         self,
         repository: DuplicateRepository,
         accounts: AccountRepository,
+        contacts: ContactRepository,
         audit: AuditTrail,
         *,
         threshold: int,
@@ -57,6 +66,7 @@ class DuplicateService:
     ) -> None:
         self.repository = repository
         self.accounts = accounts
+        self.contacts = contacts
         self.audit = audit
         self.threshold = threshold
         self.undo_period = undo_period
@@ -230,7 +240,7 @@ class DuplicateService:
 
     async def merge(
         self,
-        data: AccountMergeCreate,
+        data: MergeCreate,
         if_match: str | None,
         owner_ids: OwnerScope,
         actor_employee_id: int | None,
@@ -239,20 +249,10 @@ class DuplicateService:
         in the catalogue) points at the survivor, the loser's row is kept in the merge and
         deleted, and GET of the loser redirects. ``If-Match`` is the survivor's ETag,
         ``loser_etag`` the loser's."""
-        if data.survivor_id == data.loser_id:
-            raise UnprocessableContent(
-                "an account cannot be merged into itself",
-                extra={"errors": [{"loc": ["body", "loser_id"], "msg": "same as survivor_id",
-                                   "type": "value_error"}]},
-            )  # fmt: skip
+        _not_into_itself("account", data)
         survivor = await self.accounts.visible(data.survivor_id, owner_ids, for_update=True)
         loser = await self.accounts.visible(data.loser_id, owner_ids, for_update=True)
-        check_if_match(if_match, survivor.version)
-        if data.loser_etag != etag_for(loser.version):
-            raise PreconditionFailed(
-                f"account {data.loser_id} changed since you read it (loser_etag); reload it",
-                extra={"current_etag": etag_for(loser.version)},
-            )
+        _check_versions("account", data, if_match, survivor.version, loser.version)
         for account in (survivor, loser):
             if account.status == AccountStatus.ARCHIVED:
                 raise RecordClosed(f"account {account.id} is archived; restore it first")
@@ -263,40 +263,11 @@ class DuplicateService:
                 "group parent into the subsidiary is not possible, merge the other way round",
                 extra={"reason": "hierarchy_cycle"},
             )
-        loser_row = await self.repository.account_row(loser.id)
-        moved: dict[str, list[list[Any]]] = {}
-        try:
-            async with self.repository.session.begin_nested():
-                for reference in await self.repository.references():
-                    if not reference.primary_key:
-                        raise UnmetPrerequisite(
-                            f"table {reference.schema}.{reference.table} has no primary key;"
-                            " its rows cannot be moved back by an undo"
-                        )
-                    keys = await self.repository.move(reference, loser.id, survivor.id)
-                    if keys:
-                        moved[reference.key] = keys
-                await self.repository.delete_account(loser)
-        except IntegrityError as exc:
-            raise UnmetPrerequisite(
-                f"accounts {survivor.id} and {loser.id} both hold a record that may exist "
-                f"only once per account ({_constraint(exc)}); remove one of them first"
-            ) from exc
+        loser_row, moved, _ = await self._absorb(ACCOUNTS, loser, survivor.id, keep_both=False)
         survivor.version += 1
         await self.accounts.add(survivor)
-        merge = AccountMerge(
-            survivor_id=survivor.id,
-            loser_id=loser.id,
-            reason=data.reason,
-            actor_employee_id=actor_employee_id,
-            loser_row=loser_row,
-            moved=moved,
-            undo_until=self.now() + self.undo_period,
-        )
-        self.repository.add(merge)
-        await self.repository.flush()
-        assert merge.id is not None
-        summary = {key: len(rows) for key, rows in moved.items()}
+        merge = AccountMerge(**self._merge_fields(data, actor_employee_id, loser_row, moved))
+        await self._record(merge)
         self.audit.record(
             entity=AuditEntity.ACCOUNT,
             entity_id=survivor.id,
@@ -304,14 +275,136 @@ class DuplicateService:
             action="merge",
             actor_employee_id=actor_employee_id,
             before={"loser_id": loser.id, "loser_legal_name": loser_row.get("legal_name")},
-            after={"merge_id": merge.id, "reason": data.reason, "moved": summary},
+            after=_merge_summary(merge, data.reason),
         )
         return merge
 
+    async def merge_contacts(
+        self,
+        data: MergeCreate,
+        if_match: str | None,
+        owner_ids: OwnerScope,
+        actor_employee_id: int | None,
+    ) -> ContactMerge:
+        """Merge contact ``loser_id`` into ``survivor_id``, as :meth:`merge` does accounts;
+        a row of the loser that the survivor holds already (the same account linked to
+        both, the same key contact of an opportunity) is set aside, the survivor's kept."""
+        _not_into_itself("contact", data)
+        survivor = await self._contact(data.survivor_id, owner_ids)
+        loser = await self._contact(data.loser_id, owner_ids)
+        _check_versions("contact", data, if_match, survivor.version, loser.version)
+        assert survivor.id is not None and loser.id is not None
+        loser_row, moved, set_aside = await self._absorb(
+            CONTACTS, loser, survivor.id, keep_both=True
+        )
+        survivor.version += 1
+        await self.contacts.add(survivor)
+        merge = ContactMerge(
+            **self._merge_fields(data, actor_employee_id, loser_row, moved), set_aside=set_aside
+        )
+        await self._record(merge)
+        self.audit.record(
+            entity=AuditEntity.CONTACT,
+            entity_id=survivor.id,
+            account_id=None,
+            action="merge",
+            actor_employee_id=actor_employee_id,
+            before={"loser_id": loser.id, "loser_name": loser_row.get("name")},
+            after=_merge_summary(merge, data.reason)
+            | {"set_aside": {key: len(rows) for key, rows in set_aside.items()}},
+        )
+        return merge
+
+    async def _contact(self, contact_id: int, owner_ids: OwnerScope) -> Contact:
+        """A contact the caller sees (the contacts' read rule), locked; else 404."""
+        contact = await self.contacts.get_contact(contact_id, owner_ids=owner_ids, for_update=True)
+        if contact is None:
+            raise NotFound(f"contact {contact_id} does not exist")
+        return contact
+
+    async def _absorb(
+        self, target: str, loser: Account | Contact, survivor_id: int, *, keep_both: bool
+    ) -> tuple[dict[str, Any], Moved, SetAside]:
+        """Point every reference onto the ``loser`` row of ``target`` at ``survivor_id``
+        and delete the loser: its row, the moved rows' keys, and (``keep_both``) the
+        loser's rows that clashed with the survivor's and were set aside. All or nothing."""
+        assert loser.id is not None
+        loser_row = await self.repository.row_of(target, loser.id)
+        moved: Moved = {}
+        set_aside: SetAside = {}
+        try:
+            async with self.repository.session.begin_nested():
+                for reference in await self.repository.references(target, LISTED_AS[target]):
+                    if not reference.primary_key:
+                        raise UnmetPrerequisite(
+                            f"table {reference.schema}.{reference.table} has no primary key;"
+                            " its rows cannot be moved back by an undo"
+                        )
+                    aside: list[dict[str, Any]] = []
+                    if reference.array:
+                        keys = await self._move_in_lists(reference, loser.id, survivor_id)
+                    elif keep_both:
+                        keys, aside = await self.repository.move_apart(
+                            reference, loser.id, survivor_id
+                        )
+                    else:
+                        keys = await self.repository.move(reference, loser.id, survivor_id)
+                    if keys:
+                        moved[reference.key] = keys
+                    if aside:
+                        set_aside[reference.key] = aside
+                await self.repository.delete_record(target, loser)
+        except IntegrityError as exc:
+            raise UnmetPrerequisite(
+                f"{target} {survivor_id} and {loser.id} both hold a record that may exist "
+                f"only once per record ({_constraint(exc)}); remove one of them first"
+            ) from exc
+        return loser_row, moved, set_aside
+
+    async def _move_in_lists(
+        self, reference: Reference, loser: int, survivor: int
+    ) -> list[list[Any]]:
+        """The loser replaced by the survivor in every list of ``reference`` naming it;
+        per row changed ``[key, before, after]`` for an undo."""
+        changes: list[list[Any]] = []
+        for key, before in await self.repository.lists_holding(reference, loser):
+            after = merged_list(before, loser, survivor)
+            await self.repository.set_list(reference, key, after)
+            changes.append([key, before, after])
+        return changes
+
+    def _merge_fields(
+        self,
+        data: MergeCreate,
+        actor_employee_id: int | None,
+        loser_row: dict[str, Any],
+        moved: Moved,
+    ) -> dict[str, Any]:
+        return {
+            "survivor_id": data.survivor_id,
+            "loser_id": data.loser_id,
+            "reason": data.reason,
+            "actor_employee_id": actor_employee_id,
+            "loser_row": loser_row,
+            "moved": moved,
+            "undo_until": self.now() + self.undo_period,
+        }
+
+    async def _record(self, merge: MergeRecord) -> None:
+        self.repository.add(merge)
+        await self.repository.flush()
+        assert merge.id is not None
+
     async def get_merge(self, merge_id: int, owner_ids: OwnerScope) -> AccountMerge:
-        merge = await self.repository.get_merge(merge_id)
+        merge = await self.repository.get_merge(AccountMerge, merge_id)
         if merge is None or not await self._sees_merge(merge, owner_ids):
-            raise _merge_missing(merge_id)
+            raise _merge_missing("account", merge_id)
+        return merge
+
+    async def get_contact_merge(self, merge_id: int, owner_ids: OwnerScope) -> ContactMerge:
+        merge = await self.repository.get_merge(ContactMerge, merge_id)
+        if merge is None or not await self._sees_contact_merge(merge, owner_ids):
+            raise _merge_missing("contact", merge_id)
         return merge
 
     async def undo(
@@ -323,38 +416,18 @@ class DuplicateService:
     ) -> AccountMerge:
         """Bring the loser back with its own row and move back exactly the rows the merge
         moved (those still pointing at the survivor), within the undo period."""
-        merge = await self.repository.get_merge(merge_id, for_update=True)
+        merge = await self.repository.get_merge(AccountMerge, merge_id, for_update=True)
         if merge is None or not await self._sees_merge(merge, owner_ids):
-            raise _merge_missing(merge_id)
-        check_if_match(if_match, merge.version)
-        if merge.undone_at is not None:
-            raise InvalidTransition(
-                f"merge {merge_id} is undone already", extra={"current_status": "undone"}
-            )
-        now = self.now()
-        if now > merge.undo_until:
-            raise InvalidTransition(
-                f"merge {merge_id} can no longer be undone (the period ended "
-                f"{merge.undo_until.isoformat()})",
-                extra={"current_status": "merged"},
-            )
+            raise _merge_missing("account", merge_id)
+        now = self._check_undoable(merge, if_match)
         locked = await self.repository.lock_accounts(merge.survivor_id)
         survivor = locked.get(merge.survivor_id)
         if survivor is None:
             raise UnmetPrerequisite(
                 f"account {merge.survivor_id} was merged on; undo that merge first"
             )
-        references = {r.key: r for r in await self.repository.references()}
         try:
-            async with self.repository.session.begin_nested():
-                await self.repository.reinsert_account(merge.loser_row)
-                for key, rows in merge.moved.items():
-                    reference = references.get(key)
-                    if reference is None:  # the table or its column is gone since
-                        continue
-                    await self.repository.move_back(
-                        reference, rows, merge.survivor_id, merge.loser_id
-                    )
+            await self._restore(ACCOUNTS, merge, {})
         except IntegrityError as exc:
             raise UnmetPrerequisite(
                 f"account {merge.loser_id} cannot come back ({_constraint(exc)}); another "
@@ -365,11 +438,7 @@ class DuplicateService:
         await self.accounts.add(restored)
         survivor.version += 1
         await self.accounts.add(survivor)
-        merge.undone_at = now
-        merge.undone_by = actor_employee_id
-        merge.version += 1
-        self.repository.add(merge)
-        await self.repository.flush()
+        await self._close(merge, now, actor_employee_id)
         self.audit.record(
             entity=AuditEntity.ACCOUNT,
             entity_id=merge.survivor_id,
@@ -381,6 +450,93 @@ class DuplicateService:
         )
         return merge
 
+    async def undo_contact_merge(
+        self,
+        merge_id: int,
+        if_match: str | None,
+        owner_ids: OwnerScope,
+        actor_employee_id: int | None,
+    ) -> ContactMerge:
+        """Bring the loser contact back, move back exactly the rows the merge moved (still
+        on the survivor) and insert again the rows it set aside, within the undo period."""
+        merge = await self.repository.get_merge(ContactMerge, merge_id, for_update=True)
+        if merge is None or not await self._sees_contact_merge(merge, owner_ids):
+            raise _merge_missing("contact", merge_id)
+        now = self._check_undoable(merge, if_match)
+        survivor = await self.repository.lock_contact(merge.survivor_id)
+        if survivor is None:
+            raise UnmetPrerequisite(
+                f"contact {merge.survivor_id} was merged on; undo that merge first"
+            )
+        try:
+            await self._restore(CONTACTS, merge, merge.set_aside)
+        except IntegrityError as exc:
+            raise UnmetPrerequisite(
+                f"contact {merge.loser_id} cannot come back ({_constraint(exc)}); a record "
+                "that may exist only once was made again since"
+            ) from exc
+        restored = await self.repository.lock_contact(merge.loser_id)
+        assert restored is not None
+        for contact in (restored, survivor):
+            contact.version += 1
+            await self.contacts.add(contact)
+        await self._close(merge, now, actor_employee_id)
+        self.audit.record(
+            entity=AuditEntity.CONTACT,
+            entity_id=merge.survivor_id,
+            account_id=None,
+            action="merge_undo",
+            actor_employee_id=actor_employee_id,
+            before={"merge_id": merge.id, "loser_id": merge.loser_id},
+            after={"restored_contact_id": merge.loser_id},
+        )
+        return merge
+
+    def _check_undoable(self, merge: MergeRecord, if_match: str | None) -> datetime:
+        """409 when the merge is undone already or its undo period is over; now."""
+        check_if_match(if_match, merge.version)
+        if merge.undone_at is not None:
+            raise InvalidTransition(
+                f"merge {merge.id} is undone already", extra={"current_status": "undone"}
+            )
+        now = self.now()
+        if now > merge.undo_until:
+            raise InvalidTransition(
+                f"merge {merge.id} can no longer be undone (the period ended "
+                f"{merge.undo_until.isoformat()})",
+                extra={"current_status": "merged"},
+            )
+        return now
+
+    async def _restore(self, target: str, merge: MergeRecord, set_aside: SetAside) -> None:
+        """The loser's row back in ``target``, the moved rows (still on the survivor) back
+        at it, and the rows set aside inserted again. All or nothing."""
+        found = await self.repository.references(target, LISTED_AS[target])
+        references = {r.key: r for r in found}
+        async with self.repository.session.begin_nested():
+            await self.repository.reinsert(target, merge.loser_row)
+            for key, rows in merge.moved.items():
+                reference = references.get(key)
+                if reference is None:  # the table or its column is gone since
+                    continue
+                if reference.array:
+                    await self.repository.move_back_in_arrays(reference, rows)
+                    continue
+                await self.repository.move_back(reference, rows, merge.survivor_id, merge.loser_id)
+            for key, whole_rows in set_aside.items():
+                reference = references.get(key)
+                if reference is None:
+                    continue
+                for row in whole_rows:
+                    await self.repository.reinsert(reference.qualified_table, row)
+
+    async def _close(self, merge: MergeRecord, now: datetime, actor: int | None) -> None:
+        merge.undone_at = now
+        merge.undone_by = actor
+        merge.version += 1
+        self.repository.add(merge)
+        await self.repository.flush()
+
     async def _sees_merge(self, merge: AccountMerge, owner_ids: OwnerScope) -> bool:
         """A merge is seen by those who see its survivor (where the loser's rows went)."""
         if owner_ids is None:
@@ -388,9 +544,60 @@ class DuplicateService:
         survivor = await self.accounts.get(merge.survivor_id, owner_ids=_reading(owner_ids))
         return survivor is not None
 
+    async def _sees_contact_merge(self, merge: ContactMerge, owner_ids: OwnerScope) -> bool:
+        if owner_ids is None:
+            return True
+        survivor = await self.contacts.get_contact(merge.survivor_id, owner_ids=owner_ids)
+        return survivor is not None
+
     async def redirect(self, account_id: int) -> int | None:
         """The survivor a merged account now lives in, or None."""
-        return await self.repository.merged_into(account_id)
+        return await self.repository.merged_into(AccountMerge, account_id)
+
+    async def contact_redirect(self, contact_id: int, owner_ids: OwnerScope) -> int | None:
+        """The contact a merged contact now lives on in, when the caller sees it; else
+        None."""
+        survivor = await self.repository.merged_into(ContactMerge, contact_id)
+        if survivor is None:
+            return None
+        seen = await self.contacts.get_contact(survivor, owner_ids=owner_ids)
+        return survivor if seen is not None else None
+
+
+Moved = dict[str, list[list[Any]]]
+# Where the merged records' ids are held in lists too (integer arrays named so: a visit's
+# ``contact_ids``); an account's id is never held in a list.
+LISTED_AS: dict[str, str | None] = {ACCOUNTS: None, CONTACTS: "contact_ids"}
+SetAside = dict[str, list[dict[str, Any]]]
+
+
+def _not_into_itself(kind: str, data: MergeCreate) -> None:
+    if data.survivor_id == data.loser_id:
+        raise UnprocessableContent(
+            f"a {kind} cannot be merged into itself",
+            extra={"errors": [{"loc": ["body", "loser_id"], "msg": "same as survivor_id",
+                               "type": "value_error"}]},
+        )  # fmt: skip
+
+
+def _check_versions(
+    kind: str, data: MergeCreate, if_match: str | None, survivor: int, loser: int
+) -> None:
+    """``If-Match`` against the survivor's version, ``loser_etag`` against the loser's."""
+    check_if_match(if_match, survivor)
+    if data.loser_etag != etag_for(loser):
+        raise PreconditionFailed(
+            f"{kind} {data.loser_id} changed since you read it (loser_etag); reload it",
+            extra={"current_etag": etag_for(loser)},
+        )
+
+
+def _merge_summary(merge: MergeRecord, reason: str) -> dict[str, Any]:
+    return {
+        "merge_id": merge.id,
+        "reason": reason,
+        "moved": {key: len(rows) for key, rows in merge.moved.items()},
+    }
 
 
 def _reading(owner_ids: OwnerScope) -> OwnerScope:
@@ -398,8 +605,8 @@ def _reading(owner_ids: OwnerScope) -> OwnerScope:
     return reading() if callable(reading) else owner_ids
 
 
-def _merge_missing(merge_id: int) -> NotFound:
-    return NotFound(f"account merge {merge_id} does not exist")
+def _merge_missing(kind: str, merge_id: int) -> NotFound:
+    return NotFound(f"{kind} merge {merge_id} does not exist")
 
 
 def _constraint(exc: IntegrityError) -> str:

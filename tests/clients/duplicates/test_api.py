@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from services.clients.duplicates.repository import DuplicateRepository
+from services.clients.duplicates.service import LISTED_AS
 from shared.auth.principal import Role
 from tests.authz import world
 from tests.clients.conftest import (
@@ -34,12 +35,16 @@ async def merge(
     loser: int,
     headers: dict[str, str] | None = None,
     reason: str = "同一家公司",
+    *,
+    records: str = ACCOUNTS,
+    merges: str = MERGES,
 ) -> httpx.Response:
-    """POST a merge with both accounts' current ETags (read as the administrator)."""
-    survivor_tag = (await client.get(f"{ACCOUNTS}/{survivor}")).headers.get("etag", '"1"')
-    loser_tag = (await client.get(f"{ACCOUNTS}/{loser}")).headers.get("etag", '"1"')
+    """POST a merge (of accounts, or of the ``records`` at ``merges``) with both records'
+    current ETags (read as the administrator)."""
+    survivor_tag = (await client.get(f"{records}/{survivor}")).headers.get("etag", '"1"')
+    loser_tag = (await client.get(f"{records}/{loser}")).headers.get("etag", '"1"')
     return await client.post(
-        MERGES,
+        merges,
         json={
             "survivor_id": survivor,
             "loser_id": loser,
@@ -50,22 +55,71 @@ async def merge(
     )
 
 
-async def reference_counts(app: FastAPI, account_id: int) -> dict[str, int]:
-    """Rows referencing ``account_id`` per table and column, read from the catalogue."""
+async def reference_counts(
+    app: FastAPI, record_id: int, target: str = "clients.accounts"
+) -> dict[str, int]:
+    """Rows referencing ``record_id`` of ``target`` per table and column, read from the
+    catalogue."""
     async with app.state.session_factory() as session:
         repository = DuplicateRepository(session)
         return {
-            reference.key: await repository.count_references(reference, account_id)
-            for reference in await repository.references()
+            reference.key: await repository.count_references(reference, record_id)
+            for reference in await repository.references(target, LISTED_AS[target])
         }
 
 
-async def audit_actions(client: httpx.AsyncClient, account_id: int) -> list[dict[str, Any]]:
+async def audit_actions(
+    client: httpx.AsyncClient, record_id: int, entity: str = "account"
+) -> list[dict[str, Any]]:
     response = await client.get(
-        "/v1/clients/audit", params={"entity": "account", "entity_id": account_id}
+        "/v1/clients/audit", params={"entity": entity, "entity_id": record_id}
     )
     assert response.status_code == 200, response.text
     return response.json()["items"]
+
+
+async def probed_family(
+    app: FastAPI, client: httpx.AsyncClient, column: str, seed: int
+) -> tuple[world.Family, int]:
+    """A table made here, after the code was written, whose ``column`` references the
+    merged kind (``account_id``, ``contact_id``); the walk's family (a record of every kind
+    under one account) and a second account of the same owner."""
+    target = {"account_id": "clients.accounts", "contact_id": "clients.contacts"}[column]
+    await world.feed_org(client, "clients")
+    async with app.state.session_factory() as session:
+        await (await session.connection()).execute(
+            text(
+                f"CREATE TABLE clients.merge_probe (id serial PRIMARY KEY, "
+                f"{column} integer NOT NULL REFERENCES {target}(id))"
+            )
+        )
+        await session.commit()
+    family = await world.clients_family(client, app.openapi(), world.KAM, seed)
+    other = await world.created(
+        client, app.openapi(), ACCOUNTS, owner_id=world.KAM, legal_name=f"合并存续{seed}有限公司",
+        credit_code=None,
+    )  # fmt: skip
+    return family, other
+
+
+async def probe_rows(app: FastAPI, column: str, record_id: int) -> None:
+    """Two rows of the probe table referencing ``record_id``."""
+    async with app.state.session_factory() as session:
+        await (await session.connection()).execute(
+            text(f"INSERT INTO clients.merge_probe ({column}) VALUES (:r), (:r)"),
+            {"r": record_id},
+        )
+        await session.commit()
+
+
+async def end_undo_period(app: FastAPI, merges: str, merge_id: int) -> None:
+    """The merge's undo period ended yesterday."""
+    async with app.state.session_factory() as session:
+        await (await session.connection()).execute(
+            text(f"UPDATE {merges} SET undo_until = now() - interval '1 day' WHERE id = :id"),
+            {"id": merge_id},
+        )
+        await session.commit()
 
 
 # --- detection -------------------------------------------------------------------------
@@ -192,26 +246,9 @@ async def test_a_merge_moves_every_referencing_row_and_undo_moves_them_back(
     quotation, bid, competitor presence, grade and ownership history …) and a table made
     here, after the code was written: after the merge no row anywhere references it."""
     app, client = clients_app
-    await world.feed_org(client, "clients")
-    async with app.state.session_factory() as session:
-        await (await session.connection()).execute(
-            text(
-                "CREATE TABLE clients.merge_probe (id serial PRIMARY KEY, "
-                "account_id integer NOT NULL REFERENCES clients.accounts(id))"
-            )
-        )
-        await session.commit()
-    family = await world.clients_family(client, app.openapi(), world.KAM, 7)
-    loser = family["account"]
-    survivor = await world.created(
-        client, app.openapi(), ACCOUNTS, owner_id=world.KAM, legal_name="合并存续有限公司",
-        credit_code=None,
-    )  # fmt: skip
-    async with app.state.session_factory() as session:
-        await (await session.connection()).execute(
-            text("INSERT INTO clients.merge_probe (account_id) VALUES (:a), (:a)"), {"a": loser}
-        )
-        await session.commit()
+    family, other = await probed_family(app, client, "account_id", 7)
+    loser, survivor = family["account"], other
+    await probe_rows(app, "account_id", loser)
     loser_before = await reference_counts(app, loser)
     survivor_before = await reference_counts(app, survivor)
     populated = {key for key, count in loser_before.items() if count}
@@ -355,15 +392,7 @@ async def test_undo_ends_with_its_period(clients_app: tuple[FastAPI, httpx.Async
     assert merged.status_code == 201, merged.text
     undo_until = merged.json()["undo_until"]
     assert undo_until > merged.json()["merged_at"]
-    async with app.state.session_factory() as session:
-        await (await session.connection()).execute(
-            text(
-                "UPDATE clients.account_merges SET undo_until = now() - interval '1 day' "
-                "WHERE id = :id"
-            ),
-            {"id": merged.json()["id"]},
-        )
-        await session.commit()
+    await end_undo_period(app, "clients.account_merges", merged.json()["id"])
     late = await client.post(
         f"{MERGES}/{merged.json()['id']}/undo", headers={"If-Match": merged.headers["etag"]}
     )

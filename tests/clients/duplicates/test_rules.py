@@ -10,6 +10,7 @@ from services.clients.duplicates.rules import (
     LEGAL_SUFFIXES,
     NameKey,
     is_likely_duplicate,
+    merged_list,
     normalise_name,
     similarity,
 )
@@ -120,3 +121,39 @@ def test_numbered_siblings_are_never_likely_duplicates(m: int, n: int) -> None:
 
 def test_an_empty_core_is_never_alike() -> None:
     assert similarity(NameKey.of(""), NameKey.of("")) == 0
+
+
+# --- a merge in a list of ids (a visit's contacts) ---------------------------------------
+
+ids = st.lists(st.integers(1, 8), max_size=10)
+
+
+@given(ids, st.integers(1, 8), st.integers(1, 8))
+def test_a_merged_list_names_the_survivor_once_and_keeps_the_rest(
+    held: list[int], loser: int, survivor: int
+) -> None:
+    merged = merged_list(held, loser, survivor)
+    if loser != survivor:
+        assert loser not in merged
+    named = loser in held or survivor in held
+    assert merged.count(survivor) == (1 if named else 0)
+    others = [x for x in held if x not in (loser, survivor)]
+    assert [x for x in merged if x != survivor] == others
+    if named:
+        first = next(i for i, x in enumerate(held) if x in (loser, survivor))
+        assert merged.index(survivor) == first
+
+
+@given(ids, st.integers(1, 8), st.integers(1, 8))
+def test_a_list_without_the_loser_is_left_alone(held: list[int], loser: int, survivor: int) -> None:
+    clean = [x for x in held if x != loser]
+    if survivor in clean:
+        return
+    assert merged_list(clean, loser, survivor) == clean
+
+
+def test_a_merged_list_examples() -> None:
+    assert merged_list([5, 3, 9], 3, 7) == [5, 7, 9]
+    assert merged_list([3, 5, 7], 3, 7) == [7, 5]
+    assert merged_list([7, 5, 3], 3, 7) == [7, 5]
+    assert merged_list([], 3, 7) == []
