@@ -141,6 +141,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "reconciliation_mismatch": ("对账差异", "Reconciliation mismatch"),
     "approval_answer": ("审批结果", "Approval answer"),
     "signin_lockout": ("登录锁定", "Sign-in lockout"),
+    "ownership_dispute_decided": ("撞单已裁决", "Ownership dispute decided"),
     "snoozed": ("已延后", "Snoozed"), "dismissed": ("已忽略", "Dismissed"),
     # kpi
     "manual_override": ("手工修正", "Manual override"),
