@@ -227,6 +227,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "attachment_added": ("新增附件", "Attachment added"),
     "account_merge": ("客户合并", "Account merge"),
     "account_merged": ("合并重复客户", "Duplicate account merged in"),
+    "dispute_opened": ("已发起撞单争议", "Ownership dispute opened"),
     # exports
     "json": ("JSON", "JSON"), "zh-CN": ("简体中文", "Chinese (Simplified)"),
     "en": ("英文", "English"),
