@@ -141,6 +141,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "reconciliation_mismatch": ("对账差异", "Reconciliation mismatch"),
     "approval_answer": ("审批结果", "Approval answer"),
     "signin_lockout": ("登录锁定", "Sign-in lockout"),
+    "ownership_dispute_decided": ("撞单已裁决", "Ownership dispute decided"),
     "snoozed": ("已延后", "Snoozed"), "dismissed": ("已忽略", "Dismissed"),
     # kpi
     "manual_override": ("手工修正", "Manual override"),
@@ -223,6 +224,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "grade_changed": ("客户分级变更", "Grade changed"),
     "credit_adjusted": ("信用分数调整", "Credit score adjusted"),
     "owner_changed": ("客户归属变更", "Owner changed"), "note_added": ("新增备注", "Note added"),
+    "attachment_added": ("新增附件", "Attachment added"),
+    "account_merge": ("客户合并", "Account merge"),
+    "account_merged": ("合并重复客户", "Duplicate account merged in"),
+    "dispute_opened": ("已发起撞单争议", "Ownership dispute opened"),
     # exports
     "json": ("JSON", "JSON"), "zh-CN": ("简体中文", "Chinese (Simplified)"),
     "en": ("英文", "English"),
@@ -247,6 +252,7 @@ BY_ENUM: dict[str, dict[str, tuple[str, str]]] = {
     "Outcome": {"open": ("进行中", "Open"), "won": ("赢单", "Won"), "lost": ("输单", "Lost")},
     "BidResult": {"won": ("中标", "Won"), "lost": ("未中标", "Lost")},
     "Winner": {"owner": ("原负责人", "Owner")},
+    "TimelineEvent": {"owner_kept": ("撞单裁定：归属不变", "Owner kept (dispute decided)")},
     "QuotationState": {"rejected": ("已拒绝", "Rejected"), "expired": ("已过期", "Expired")},
 }
 

@@ -54,6 +54,7 @@ from services.clients.workitems.producers import (
     approval_request_item,
     collection_items,
     dispute_arbitration_item,
+    dispute_outcome_items,
     escalation_item,
 )
 from services.clients.workitems.queries import WorkItemQueries
@@ -243,7 +244,8 @@ class ApprovalsToInbox:
 
 @dataclass(frozen=True)
 class DisputesToInbox:
-    """disputes → workitems: the arbiter is asked to decide; the decision closes that."""
+    """disputes → workitems: the arbiter is asked to decide; the decision (or a claim granted
+    at once, the owner's protection lapsed) closes that and tells both parties the outcome."""
 
     queries: WorkItemQueries
     outbox: WorkItemOutbox
@@ -257,7 +259,11 @@ class DisputesToInbox:
 
     async def decided(self, dispute: OwnershipDispute) -> None:
         assert dispute.id is not None
-        await self.outbox.close(workitem_rules.dispute_arbitration_key(dispute.id))
+        if dispute.arbiter_id is not None:  # without one no item was posted (nothing to close)
+            await self.outbox.close(workitem_rules.dispute_arbitration_key(dispute.id))
+        name = await self.queries.account_name(dispute.account_id)
+        for item in dispute_outcome_items(dispute, name):
+            await self.outbox.post(item)
 
 
 @dataclass(frozen=True)

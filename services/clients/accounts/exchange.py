@@ -4,13 +4,17 @@ An import is validated completely before anything is written: one bad row and no
 imported, and every row's errors come back together. A good file is written in the
 request's one transaction. Rows match existing accounts by credit code, else by legal
 name, so importing the same file twice changes nothing the second time. A row may only
-touch the caller's own accounts and name as owner someone the caller may assign.
+touch the caller's own accounts and name as owner someone the caller may assign; a row
+whose credit code another manager's account (out of the caller's scope) holds opens an
+ownership dispute for its owner instead (撞单, as creating the account does), reported
+per row.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -52,7 +56,7 @@ from services.clients.accounts.spreadsheet import (
 from services.clients.audit.schemas import AuditEntity
 from services.clients.audit.service import changed_fields, snapshot
 from services.clients.org.repository import OrgRepository
-from shared.errors import UnprocessableContent
+from shared.errors import DisputeOpen, UnprocessableContent
 from shared.sheet_language import SheetLanguage
 
 MAX_IMPORT_ROWS = 5000
@@ -75,12 +79,41 @@ class AccountImportRow(AccountFields):
         return split_tags(value) if isinstance(value, str) else value
 
 
+class ImportRowOutcome(StrEnum):
+    """What became of a row that neither created nor updated an account."""
+
+    DISPUTE_OPENED = "dispute_opened"
+
+
+class ImportRowDispute(BaseModel):
+    """A row whose credit code another manager's account (out of the caller's scope) holds:
+    an ownership dispute was opened for the row's owner instead of a second account, as
+    creating the account does (撞单). Nothing else of the row was applied."""
+
+    row: int = Field(description="The row's number in the file (the header is row 1).")
+    outcome: ImportRowOutcome = ImportRowOutcome.DISPUTE_OPENED
+    ownership_dispute_id: int = Field(
+        description="The dispute (GET /v1/clients/ownership-disputes/{id}); it names the "
+        "account only to those who may see it."
+    )
+
+
 class ImportResult(BaseModel):
     """What an import did."""
 
     model_config = ConfigDict(
         json_schema_extra={
-            "examples": [{"rows": 120, "created": 118, "updated": 2, "unchanged": 0}]
+            "examples": [
+                {
+                    "rows": 121,
+                    "created": 118,
+                    "updated": 2,
+                    "unchanged": 0,
+                    "disputes": [
+                        {"row": 7, "outcome": "dispute_opened", "ownership_dispute_id": 31}
+                    ],
+                }
+            ]
         }
     )
 
@@ -88,6 +121,10 @@ class ImportResult(BaseModel):
     created: int
     updated: int
     unchanged: int = Field(description="Rows that matched an account and changed nothing.")
+    disputes: list[ImportRowDispute] = Field(
+        default_factory=list,
+        description="Rows that opened an ownership dispute instead (撞单), in file order.",
+    )
 
 
 @dataclass
@@ -97,6 +134,7 @@ class _Checked:
     match: Account | None = None
     duplicate_reason: str | None = None
     likely_duplicate: bool = False
+    claim_on: Account | None = None  # 撞单: another manager's account holds the row's code
 
 
 def _row_error(row: int, field: str, message: str, kind: str) -> dict[str, Any]:
@@ -262,8 +300,11 @@ class AccountImporter:
         for item in rows:
             code = item.data.credit_code
             if code and code in by_code:
-                if sees_owner(scope, by_code[code].owner_id):
-                    item.match = by_code[code]
+                holder = by_code[code]
+                if sees_owner(scope, holder.owner_id):
+                    item.match = holder
+                elif self.accounts.on_code_taken and holder.owner_id != item.data.owner_id:
+                    item.claim_on = holder  # 撞单: a dispute, as creating it would open
                 else:
                     errors.append(_out_of_scope(item.row.number, "credit_code"))
                 continue
@@ -304,7 +345,7 @@ class AccountImporter:
         is another company; accounts outside the caller's scope are only counted."""
         refused = {int(e["loc"][1]) for e in errors}
         for item in rows:
-            if item.match is not None or item.row.number in refused:
+            if item.match is not None or item.claim_on is not None or item.row.number in refused:
                 continue
             problem = await self.accounts.duplicates.row_problem(item.data.legal_name, scope)
             if problem is None:
@@ -352,7 +393,10 @@ class AccountImporter:
                 extra={"errors": errors, "invalid_rows": bad_rows},
             )
         created = updated = unchanged = 0
+        disputes = await self._claim(checked, actor_employee_id)
         for item in checked:
+            if item.claim_on is not None:
+                continue
             if item.match is None:
                 account = await self.accounts.insert(
                     AccountCreate.model_validate(item.data.model_dump()), actor_employee_id
@@ -366,7 +410,49 @@ class AccountImporter:
                 updated += 1
             else:
                 unchanged += 1
-        return ImportResult(rows=len(rows), created=created, updated=updated, unchanged=unchanged)
+        return ImportResult(
+            rows=len(rows),
+            created=created,
+            updated=updated,
+            unchanged=unchanged,
+            disputes=disputes,
+        )
+
+    async def _claim(
+        self, rows: list[_Checked], actor_employee_id: int | None
+    ) -> list[ImportRowDispute]:
+        """Open the rows' ownership disputes, first of all writes. A claim on an account
+        that already has one pending is refused like any invalid row (the whole import
+        with it; the request's transaction is rolled back): nothing is imported."""
+        claim = self.accounts.on_code_taken
+        opened: list[ImportRowDispute] = []
+        errors: list[dict[str, Any]] = []
+        for item in rows:
+            if item.claim_on is None:
+                continue
+            assert claim is not None
+            try:
+                dispute = await claim(item.claim_on, item.data.owner_id, actor_employee_id)
+            except DisputeOpen as exc:
+                errors.append(
+                    _row_error(
+                        item.row.number,
+                        "credit_code",
+                        str(exc.detail),
+                        "dispute_open",
+                    )
+                )
+                continue
+            dispute_id = getattr(dispute, "id", None)
+            assert isinstance(dispute_id, int)
+            opened.append(ImportRowDispute(row=item.row.number, ownership_dispute_id=dispute_id))
+        if errors:
+            bad_rows = sorted({int(e["loc"][1]) for e in errors})
+            raise UnprocessableContent(
+                f"{len(bad_rows)} of {len(rows)} rows are invalid; nothing was imported",
+                extra={"errors": errors, "invalid_rows": bad_rows},
+            )
+        return opened
 
     async def _update(
         self, account: Account, data: AccountImportRow, actor_employee_id: int | None

@@ -38,7 +38,8 @@ CODE_MATCH_REASON = "新建客户时统一社会信用代码已被其他负责�
 
 
 class DisputeListener(Protocol):
-    """Told of a dispute filed for arbitration and of its decision, in their transaction."""
+    """Told of a dispute filed for arbitration and of its decision (by the arbiter, or at
+    once when the owner's protection had lapsed), in their transaction."""
 
     async def filed(self, dispute: OwnershipDispute) -> None: ...
 
@@ -173,6 +174,7 @@ class DisputeService:
                 reason=_history_reason(dispute.id, "granted (protection lapsed)", reason),
                 actor_employee_id=actor_employee_id,
             )
+            await self.listener.decided(dispute)  # decided at once: the parties are told
         else:
             await self.listener.filed(dispute)
         return dispute

@@ -34,10 +34,12 @@ from sqlalchemy import (
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.clients.accounts.models import Account
+from services.clients.attachments.models import Attachment
 from services.clients.audit.models import AuditEntry
 from services.clients.contacts.models import AccountContact, Contact
 from services.clients.contracts.models import Contract
 from services.clients.credit.models import CreditAdjustment
+from services.clients.duplicates.models import AccountMerge
 from services.clients.grading.models import GradeChange
 from services.clients.notes.models import Note
 from services.clients.opportunities.models import (
@@ -374,7 +376,10 @@ def _ownership_changes() -> TimelineSource:
         of_account=_of(h.c.account_id),
         occurred_at=h.c.changed_at,
         id=h.c.id,
-        event=literal("owner_changed"),
+        # a dispute decided for the owner records him as both (ownership.record_kept)
+        event=case(
+            (h.c.from_employee_id == h.c.to_employee_id, "owner_kept"), else_="owner_changed"
+        ),
         record_id=h.c.id,
         actor=h.c.actor_employee_id,
         headline=null(),
@@ -404,39 +409,52 @@ def _notes() -> TimelineSource:
     )
 
 
-# --- NOT IN THE REGISTRY YET: attachments (lane attach23) -------------------------------
-# clients.attachments is being built in another lane; this entry cannot be tested until its
-# table exists, so it is left out of SOURCES on purpose. To add it at merge:
-#   1. add ATTACHMENT = "attachment" to TimelineKind and ATTACHMENT_ADDED =
-#      "attachment_added" to TimelineEvent, with zh-CN/en labels in shared/labels.py;
-#   2. replace the ``table(...)`` below by the attachments model and check the column
-#      names (id, account_id, owner_kind, owner_id, file_name, created_at, created_by) and
-#      the link (the attachment's own GET path);
-#   3. give attachments an index on (account_id, created_at, id) and append
-#      ``_attachments()`` to SOURCES; tests/clients/timeline covers every kind in SOURCES.
-#
-# def _attachments() -> TimelineSource:
-#     f = table(
-#         "attachments", column("id"), column("account_id"), column("owner_kind"),
-#         column("owner_id"), column("file_name"), column("created_at"),
-#         column("created_by"), schema=SCHEMA,
-#     )
-#     return TimelineSource(
-#         kind=TimelineKind.ATTACHMENT,
-#         link="/v1/clients/attachments/{record_id}",
-#         from_=f,
-#         of_account=_of(f.c.account_id),
-#         occurred_at=f.c.created_at,
-#         id=f.c.id,
-#         event=literal("attachment_added"),
-#         record_id=f.c.id,
-#         actor=f.c.created_by,
-#         headline=f.c.file_name,
-#         summary=func.jsonb_build_object(
-#             "file_name", f.c.file_name, "owner_kind", f.c.owner_kind, "owner_id", f.c.owner_id
-#         ),
-#     )
-# -----------------------------------------------------------------------------------------
+def _attachments() -> TimelineSource:
+    """Files attached to the account or a record under it; a deleted one is not shown (it
+    is missing everywhere else too, and its link would answer 404)."""
+    f = _t(Attachment)
+    return TimelineSource(
+        kind=TimelineKind.ATTACHMENT,
+        link="/v1/clients/attachments/{record_id}",
+        from_=f,
+        of_account=lambda account_id: [
+            and_(f.c.account_id == account_id, f.c.deleted_at.is_(None))
+        ],
+        occurred_at=f.c.created_at,
+        id=f.c.id,
+        event=literal("attachment_added"),
+        record_id=f.c.id,
+        actor=f.c.uploaded_by,
+        headline=f.c.file_name,
+        summary=func.jsonb_build_object(
+            "file_name", f.c.file_name, "owner_kind", f.c.owner_kind, "owner_id", f.c.owner_id,
+            "content_type", f.c.content_type, "size_bytes", f.c.size_bytes,
+        ),
+    )  # fmt: skip
+
+
+def _account_merges() -> TimelineSource:
+    """Duplicates merged into the account (on the survivor's timeline; the loser's own
+    records moved with it and show under their own kinds). An undone merge stays, with
+    ``undone_at`` in its summary."""
+    m = _t(AccountMerge)
+    return TimelineSource(
+        kind=TimelineKind.ACCOUNT_MERGE,
+        link="/v1/clients/account-merges/{record_id}",
+        from_=m,
+        of_account=_of(m.c.survivor_id),
+        occurred_at=m.c.merged_at,
+        id=m.c.id,
+        event=literal("account_merged"),
+        record_id=m.c.id,
+        actor=m.c.actor_employee_id,
+        headline=m.c.loser_row["legal_name"].astext,
+        summary=func.jsonb_build_object(
+            "loser_id", m.c.loser_id, "loser_legal_name", m.c.loser_row["legal_name"].astext,
+            "reason", func.left(m.c.reason, 200), "undone_at", m.c.undone_at,
+        ),
+    )  # fmt: skip
+
 
 SOURCES: dict[TimelineKind, TimelineSource] = {
     source.kind: source
@@ -452,6 +470,8 @@ SOURCES: dict[TimelineKind, TimelineSource] = {
         _credit_changes(),
         _ownership_changes(),
         _notes(),
+        _attachments(),
+        _account_merges(),
     )
 }
 

@@ -23,6 +23,8 @@ class TimelineKind(StrEnum):
     CREDIT_CHANGE = "credit_change"
     OWNERSHIP_CHANGE = "ownership_change"
     NOTE = "note"
+    ATTACHMENT = "attachment"
+    ACCOUNT_MERGE = "account_merge"
 
 
 class TimelineEvent(StrEnum):
@@ -46,7 +48,10 @@ class TimelineEvent(StrEnum):
     GRADE_CHANGED = "grade_changed"
     CREDIT_ADJUSTED = "credit_adjusted"
     OWNER_CHANGED = "owner_changed"
+    OWNER_KEPT = "owner_kept"
     NOTE_ADDED = "note_added"
+    ATTACHMENT_ADDED = "attachment_added"
+    ACCOUNT_MERGED = "account_merged"
 
 
 class TimelineEntry(BaseModel):

@@ -49,6 +49,7 @@ class Kind(StrEnum):
     APPROVAL_REQUEST = "approval_request"
     APPROVAL_ANSWER = "approval_answer"
     OWNERSHIP_DISPUTE = "ownership_dispute"
+    OWNERSHIP_DISPUTE_DECIDED = "ownership_dispute_decided"
 
 
 class Severity(StrEnum):

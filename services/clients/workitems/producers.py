@@ -17,6 +17,7 @@ from typing import Any
 from services.clients.approvals.models import ApprovalRequest
 from services.clients.collection.models import CollectionTask
 from services.clients.disputes.models import OwnershipDispute
+from services.clients.disputes.rules import Winner
 from services.clients.tickets.models import Ticket
 from services.clients.workitems import rules
 from services.clients.workitems.producer import Kind, Severity, WorkItem, WorkItemOutbox
@@ -149,6 +150,40 @@ def dispute_arbitration_item(
         account_name=account_name,
         severity=Severity.URGENT,
     )
+
+
+DISPUTE_OUTCOMES = {
+    # state: (to the claimant, to the owner)
+    "claimant_won": ("裁定客户归您", "裁定客户归认领人"),
+    "owner_kept": ("裁定客户仍归原负责人", "裁定客户仍归您"),
+    "granted": ("保护期已过，客户已归您", "保护期已过，客户已转给认领人"),
+}
+
+
+def dispute_outcome_items(dispute: OwnershipDispute, account_name: str | None) -> list[WorkItem]:
+    """The outcome for both parties, to read (info: the reader marks it done or dismisses
+    it; nothing is left to do). The claimant who lost is not told which account it was
+    (DESIGN "Revealing"): neither the account nor its name is on his item."""
+    assert dispute.id is not None
+    to_claimant, to_owner = DISPUTE_OUTCOMES[dispute.state]
+    claimant_won = dispute.winner == Winner.CLAIMANT
+    parties = (
+        (dispute.claimant_id, f"您发起的撞单争议 #{dispute.id}：{to_claimant}", claimant_won),
+        (dispute.owner_id, f"您负责客户的撞单争议 #{dispute.id}：{to_owner}", True),
+    )
+    return [
+        WorkItem(
+            source_key=rules.dispute_outcome_key(dispute.id, employee_id),
+            employee_id=employee_id,
+            kind=Kind.OWNERSHIP_DISPUTE_DECIDED,
+            title=title,
+            record_path=f"/v1/clients/ownership-disputes/{dispute.id}",
+            account_id=dispute.account_id if reveal else None,
+            account_name=account_name if reveal else None,
+            severity=Severity.INFO,
+        )
+        for employee_id, title, reveal in parties
+    ]
 
 
 @dataclass(frozen=True)

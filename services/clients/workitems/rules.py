@@ -144,3 +144,8 @@ def approval_answer_key(request_id: int) -> str:
 
 def dispute_arbitration_key(dispute_id: int) -> str:
     return f"ownership-dispute:{dispute_id}:arbitration"
+
+
+def dispute_outcome_key(dispute_id: int, employee_id: int) -> str:
+    """The decision told to one party (the claimant's and the owner's are two items)."""
+    return f"ownership-dispute:{dispute_id}:outcome:{employee_id}"

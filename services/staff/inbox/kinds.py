@@ -10,8 +10,8 @@ class WorkItemKind(StrEnum):
 
     clients: SLA escalations and imminent breaches, overdue visits, dunning tasks, contact
     birthdays, contract renewals, ERP events pending, reconciliation mismatches, approval
-    requests and answers, ownership disputes to decide. kpi: appraisal steps, results to
-    acknowledge, appeal decisions.
+    requests and answers, ownership disputes to decide and their outcomes. kpi: appraisal
+    steps, results to acknowledge, appeal decisions.
     staff: position versions awaiting approval, sign-in lockouts.
     """
 
@@ -31,6 +31,7 @@ class WorkItemKind(StrEnum):
     APPROVAL_ANSWER = "approval_answer"
     SIGNIN_LOCKOUT = "signin_lockout"
     OWNERSHIP_DISPUTE = "ownership_dispute"
+    OWNERSHIP_DISPUTE_DECIDED = "ownership_dispute_decided"
 
 
 KIND_LABELS: dict[WorkItemKind, dict[str, str]] = {
@@ -56,6 +57,10 @@ KIND_LABELS: dict[WorkItemKind, dict[str, str]] = {
     WorkItemKind.APPROVAL_ANSWER: {"zh-CN": "审批结果", "en": "Approval answered"},
     WorkItemKind.SIGNIN_LOCKOUT: {"zh-CN": "登录已锁定", "en": "Sign-in locked"},
     WorkItemKind.OWNERSHIP_DISPUTE: {"zh-CN": "撞单待裁决", "en": "Ownership dispute to decide"},
+    WorkItemKind.OWNERSHIP_DISPUTE_DECIDED: {
+        "zh-CN": "撞单已裁决",
+        "en": "Ownership dispute decided",
+    },
 }
 """The label of each kind in the languages people read (zh-CN by default)."""
 

@@ -69,9 +69,9 @@ async def test_good_file_imports_all_and_again_changes_nothing(
     content = csv_bytes(rows)
     first = await post_csv(clients, content)
     assert first.status_code == 200, first.text
-    assert first.json() == {"rows": 3, "created": 2, "updated": 1, "unchanged": 0}
+    assert first.json() == {"rows": 3, "created": 2, "updated": 1, "unchanged": 0, "disputes": []}
     again = await post_csv(clients, content)
-    assert again.json() == {"rows": 3, "created": 0, "updated": 0, "unchanged": 3}
+    assert again.json() == {"rows": 3, "created": 0, "updated": 0, "unchanged": 3, "disputes": []}
     assert await names_like(clients, "导入") == [
         "导入乙有限公司",
         "导入已有有限公司",

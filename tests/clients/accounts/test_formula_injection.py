@@ -75,7 +75,13 @@ async def test_account_exports_write_formulas_as_text_and_import_back_unchanged(
             f"{ACCOUNTS}/import", content=content, headers={"Content-Type": media_type}
         )
         assert again.status_code == 200, again.text
-        assert again.json() == {"rows": 1, "created": 0, "updated": 0, "unchanged": 1}
+        assert again.json() == {
+            "rows": 1,
+            "created": 0,
+            "updated": 0,
+            "unchanged": 1,
+            "disputes": [],
+        }
     stored = (await clients.get(f"{ACCOUNTS}/{account['id']}")).json()
     assert stored["legal_name"] == PAYLOAD
     assert stored["tags"] == ["+86重点", "-风险"]

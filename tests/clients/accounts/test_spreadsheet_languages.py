@@ -179,7 +179,13 @@ async def test_chinese_and_english_exports_import_back_without_change(
             IMPORT, content=exported.content, headers={"Content-Type": media}
         )
         assert again.status_code == 200, again.text
-        assert again.json() == {"rows": 3, "created": 0, "updated": 0, "unchanged": 3}
+        assert again.json() == {
+            "rows": 3,
+            "created": 0,
+            "updated": 0,
+            "unchanged": 3,
+            "disputes": [],
+        }
     after = (await clients.get(ACCOUNTS, params={"q": "往返", "limit": 50})).json()["items"]
     assert after == before
 

@@ -81,6 +81,16 @@ async def outbox(app: FastAPI, key: str) -> list[Any]:
     return await sql(app, "SELECT key, payload FROM clients.outbox WHERE key = :key", key=key)
 
 
+async def outcome_items(app: FastAPI, dispute_id: int) -> dict[int, dict[str, Any]]:
+    """The decision's items for the parties in the outbox, by employee."""
+    rows = await sql(
+        app,
+        "SELECT payload FROM clients.outbox WHERE key LIKE :key",
+        key=f"ownership-dispute:{dispute_id}:outcome:%",
+    )
+    return {row.payload["employee_id"]: row.payload for row in rows}
+
+
 async def create_with_code(
     client: httpx.AsyncClient, code: str, owner: int, headers: dict[str, str]
 ) -> httpx.Response:
@@ -181,6 +191,24 @@ async def test_the_arbiter_keeps_the_owner_and_the_history_says_so(
     assert late.json()["type"] == "urn:kam:problem:invalid-transition"
     closes = await outbox(app, f"close/ownership-dispute:{dispute['id']}:arbitration")
     assert len(closes) == 1
+    # Both parties are told; the claimant who lost is still not told which account it was.
+    told = await outcome_items(app, dispute["id"])
+    assert set(told) == {SPECIALIST, KAM}
+    for item in told.values():
+        assert item["kind"] == "ownership_dispute_decided" and item["severity"] == "info"
+        assert item["record_path"] == f"{DISPUTES}/{dispute['id']}"
+    assert told[SPECIALIST].get("account_id") is None
+    assert told[SPECIALIST].get("account_name") is None
+    assert "裁定客户仍归原负责人" in told[SPECIALIST]["title"]
+    assert str(held["legal_name"]) not in str(told[SPECIALIST])
+    assert (told[KAM]["account_id"], told[KAM]["account_name"]) == (held["id"], held["legal_name"])
+    assert "裁定客户仍归您" in told[KAM]["title"]
+    # On the account's timeline the decision reads as kept, not as a change of owner.
+    timeline = await client.get(
+        f"{ACCOUNTS}/{held['id']}/timeline", params={"kind": "ownership_change"}
+    )
+    newest_entry = timeline.json()["items"][0]
+    assert (newest_entry["event"], newest_entry["actor_employee_id"]) == ("owner_kept", MANAGER)
     audit = await client.get("/v1/clients/audit", params={"account_id": held["id"]})
     actions = {e["action"] for e in audit.json()["items"] if e["entity"] == "ownership_dispute"}
     assert actions == {"claim", "decide"}
@@ -189,7 +217,7 @@ async def test_the_arbiter_keeps_the_owner_and_the_history_says_so(
 async def test_the_claimant_wins_and_the_account_with_its_open_work_moves(
     world: tuple[FastAPI, httpx.AsyncClient],
 ) -> None:
-    _, client = world
+    app, client = world
     code = credit_code(2303)
     held = await create_account(client, owner_id=KAM, credit_code=code)
     contact = await create_contact(client, held["id"])
@@ -215,6 +243,14 @@ async def test_the_claimant_wins_and_the_account_with_its_open_work_moves(
     # Now his, the claimant sees which account it was.
     mine = await client.get(f"{DISPUTES}/{dispute['id']}", headers=AS_SPECIALIST)
     assert mine.json()["account_id"] == held["id"]
+    # Both parties are told; the claimant, now the owner, with the account.
+    told = await outcome_items(app, dispute["id"])
+    assert {who: item["account_id"] for who, item in told.items()} == {
+        SPECIALIST: held["id"],
+        KAM: held["id"],
+    }
+    assert "裁定客户归您" in told[SPECIALIST]["title"]
+    assert "裁定客户归认领人" in told[KAM]["title"]
 
 
 async def test_a_lapsed_protection_grants_the_claim_at_once(
@@ -238,6 +274,12 @@ async def test_a_lapsed_protection_grants_the_claim_at_once(
     assert "granted (protection lapsed)" in newest["reason"]
     # Nobody is asked to arbitrate.
     assert await outbox(app, f"ownership-dispute:{granted['id']}:arbitration") == []
+    assert await outbox(app, f"close/ownership-dispute:{granted['id']}:arbitration") == []
+    # The owner learns his account has gone (and the claimant has it in writing).
+    told = await outcome_items(app, granted["id"])
+    assert "保护期已过，客户已转给认领人" in told[KAM]["title"]
+    assert told[KAM]["account_id"] == held["id"]
+    assert "保护期已过，客户已归您" in told[SPECIALIST]["title"]
 
 
 async def test_protection_counts_from_the_last_activity(
@@ -326,7 +368,7 @@ async def test_a_stranger_neither_sees_nor_decides_a_dispute(
 async def test_without_a_common_manager_a_department_manager_decides(
     world: tuple[FastAPI, httpx.AsyncClient],
 ) -> None:
-    _, client = world
+    app, client = world
     code = credit_code(2308)
     held = await create_account(client, owner_id=KAM, credit_code=code)
     other_kam = acting(OTHER_KAM, Role.ACCOUNT_MANAGER)
@@ -349,3 +391,7 @@ async def test_without_a_common_manager_a_department_manager_decides(
     assert decided.status_code == 200, decided.text
     assert decided.json()["decided_by"] == OTHER_HEAD
     assert (await client.get(f"{ACCOUNTS}/{held['id']}")).json()["owner_id"] == KAM
+    # No arbiter was asked, so there is no item to close (a close of a key never posted
+    # would be retried by the outbox forever); the parties are told all the same.
+    assert await outbox(app, f"close/ownership-dispute:{dispute['id']}:arbitration") == []
+    assert set(await outcome_items(app, dispute["id"])) == {OTHER_KAM, KAM}

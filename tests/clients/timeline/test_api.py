@@ -28,6 +28,7 @@ from tests.clients.conftest import (
     feed_org,
 )
 from tests.clients.contracts.test_api import draft
+from tests.clients.duplicates.test_api import merge
 from tests.clients.opportunities.test_api import post
 from tests.clients.quotations.test_api import create_opportunity
 from tests.clients.tickets.factories import open_ticket
@@ -139,6 +140,20 @@ async def history(
         f"{ACCOUNTS}/{account['id']}/notes", json={"body": "电话沟通：下季度扩容"}, headers=AS_OWNER
     )
     assert note.status_code == 201, note.text
+    attachments = f"{ACCOUNTS}/{account['id']}/attachments"
+    scan = {"file": ("营业执照.pdf", b"%PDF-1.4 licence", "application/pdf")}
+    attached = await client.post(attachments, files=scan, headers=AS_OWNER)
+    assert attached.status_code == 201, attached.text
+    gone = {"file": ("作废草稿.pdf", b"%PDF-1.4 draft", "application/pdf")}
+    sent = await client.post(attachments, files=gone, headers=AS_OWNER)
+    removed = sent.json()
+    deleted = await client.delete(
+        f"/v1/clients/attachments/{removed['id']}", headers={"If-Match": sent.headers["etag"]}
+    )
+    assert deleted.status_code == 204, deleted.text
+    duplicate = await create_account(client, legal_name=f"合并测试{uuid.uuid4().hex[:6]}有限公司")
+    merged = await merge(client, account["id"], duplicate["id"], reason="同一家公司，重复录入")
+    assert merged.status_code == 201, merged.text
     ids = {
         "contact": contact["id"],
         "visit": visit["id"],
@@ -146,6 +161,10 @@ async def history(
         "contract": contract["id"],
         "opportunity": opportunity["id"],
         "note": note.json()["id"],
+        "attachment": attached.json()["id"],
+        "deleted_attachment": removed["id"],
+        "merge": merged.json()["id"],
+        "loser": duplicate["id"],
     }
     return client, account["id"], ids
 
@@ -172,6 +191,18 @@ async def test_every_kind_in_one_newest_first_order_with_titles_and_links(
     assert by_kind["credit_change"]["summary"]["delta"] == 5
     assert by_kind["credit_change"]["actor_employee_id"] == MANAGER
     assert by_kind["payment"]["summary"]["received_on"] == "2026-11-20"
+    [attachment] = [e for e in entries if e["kind"] == "attachment"]  # not the deleted one
+    assert attachment["record_id"] == ids["attachment"]
+    assert attachment["title"] == "Attachment added: 营业执照.pdf"
+    assert attachment["link"] == f"/v1/clients/attachments/{ids['attachment']}"
+    assert attachment["actor_employee_id"] == KAM
+    assert attachment["summary"]["owner_kind"] == "account"
+    merge = by_kind["account_merge"]
+    assert (merge["event"], merge["record_id"]) == ("account_merged", ids["merge"])
+    assert merge["link"] == f"/v1/clients/account-merges/{ids['merge']}"
+    assert merge["summary"]["loser_id"] == ids["loser"]
+    assert merge["summary"]["undone_at"] is None
+    assert merge["title"].startswith("Duplicate account merged in: 合并测试")
     for entry in entries:  # every link answers for the caller
         assert (await client.get(entry["link"])).status_code == 200, entry["link"]
     chinese = await get_as_sent_without_language(client, timeline_url(account_id), params={

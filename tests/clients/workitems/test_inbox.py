@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from email.message import Message
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
@@ -20,12 +21,23 @@ from tests.clients.conftest import acting, create_account, credit_code
 from tests.clients.receivables.factories import deliver, invoice_event, payment_event
 from tests.clients.tickets.factories import TICKETS, ago, move, open_ticket
 from tests.clients.workitems.conftest import Link, clients_token
+from tests.conftest import bearer
 
 APPROVALS = "/v1/clients/approvals"
 
 
 def today() -> str:
     return datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+
+def readable(mail: Message) -> str:
+    """A mail's subject and decoded text parts."""
+    parts = [str(mail["Subject"])]
+    for part in mail.walk():
+        payload = part.get_payload(decode=True)
+        if isinstance(payload, bytes):
+            parts.append(payload.decode(part.get_content_charset() or "utf-8"))
+    return "\n".join(parts)
 
 
 def kinds(items: list[dict[str, object]]) -> list[object]:
@@ -108,6 +120,69 @@ async def test_an_approval_request_goes_to_the_approver_and_its_answer_to_the_re
     assert await link.deliver_everything_again() == 3
     assert kinds(await link.inbox(people.kam)) == ["approval_answer"]
     assert await link.inbox(people.manager) == []
+
+
+async def test_a_dispute_decision_tells_both_parties_and_stays_read_once_read(
+    link: Link,
+) -> None:
+    people = link.people
+    code = credit_code(2399)
+    held = await create_account(link.clients, owner_id=people.kam, credit_code=code)
+    as_finance = acting(people.finance, Role.ACCOUNT_MANAGER)
+    clash = await link.clients.post(
+        "/v1/clients/accounts",
+        json={"legal_name": "撞单收件箱有限公司", "owner_id": people.finance, "credit_code": code},
+        headers=as_finance,
+    )
+    assert clash.status_code == 202, clash.text
+    dispute = clash.json()
+    assert await link.deliver() == 1
+    [asked] = await link.inbox(people.manager)
+    assert asked["kind"] == "ownership_dispute"
+    assert (await link.send_channels())["sent"] > 0  # urgent: pushed to the arbiter
+
+    path = f"/v1/clients/ownership-disputes/{dispute['id']}"
+    read = await link.clients.get(path, headers=acting(people.manager))
+    decided = await link.clients.post(
+        f"{path}/decision",
+        json={"winner": "owner", "reason": "原负责人持续跟进"},
+        headers={"If-Match": read.headers["etag"], **acting(people.manager)},
+    )
+    assert decided.status_code == 200, decided.text
+    assert await link.deliver() == 3  # the arbiter's close, one outcome per party
+    assert await link.inbox(people.manager) == []
+    [owner] = await link.inbox(people.kam)
+    [claimant] = await link.inbox(people.finance)
+    for item in (owner, claimant):
+        assert (item["kind"], item["severity"]) == ("ownership_dispute_decided", "info")
+        assert item["record_path"] == path
+    assert (owner["account_id"], owner["account_name"]) == (held["id"], held["legal_name"])
+    assert (claimant["account_id"], claimant["account_name"]) == (None, None)
+    assert "仍归原负责人" in claimant["title"]
+    # Each party is e-mailed once; the claimant's mail does not name the account either.
+    sent_before = len(link.smtp.mails)
+    assert await link.send_channels() == {"tried": 2, "sent": 2}
+    mails = {str(m["To"]): readable(m) for m in link.smtp.mails[sent_before:]}
+    assert set(mails) == {"kam@example.com", "fin@example.com"}
+    assert f"#{dispute['id']}" in mails["fin@example.com"]
+    assert held["legal_name"] in mails["kam@example.com"]
+    assert held["legal_name"] not in mails["fin@example.com"]
+
+    # Read and dismissed by their readers, as other info items; a redelivery reopens none.
+    for person, item, state in (
+        (people.kam, owner, "done"),
+        (people.finance, claimant, "dismissed"),
+    ):
+        changed = await link.staff.client.patch(
+            f"/v1/me/inbox/{item['id']}",
+            json={"state": state},
+            headers=bearer(Role.ACCOUNT_MANAGER, employee_id=person, subject="user:77"),
+        )
+        assert changed.status_code == 200, changed.text
+    assert await link.deliver_everything_again() == 4
+    assert await link.inbox(people.kam) == [] and await link.inbox(people.finance) == []
+    assert [i["id"] for i in await link.inbox(people.kam, "done")] == [owner["id"]]
+    assert [i["id"] for i in await link.inbox(people.finance, "dismissed")] == [claimant["id"]]
 
 
 async def test_the_overdue_visit_digest_closes_with_the_last_overdue_visit(link: Link) -> None:
