@@ -5,7 +5,7 @@ The account timeline now reads attachments (not deleted) and merges (on the surv
 indexes.py). The attachments index covers only the rows the timeline shows.
 
 Revision ID: 3b8d2f6e1c47
-Revises: 5d1c0b7e9a23
+Revises: 3b8e6f1d2c47
 Create Date: 2026-12-06 03:00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3b8d2f6e1c47"
-down_revision: str | None = "5d1c0b7e9a23"
+down_revision: str | None = "3b8e6f1d2c47"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
