@@ -91,6 +91,8 @@ def read_cursor(cursor: str | None, services: Sequence[str]) -> Positions:
     if cursor is None:
         return {}
     found = decode_cursor(cursor)
+    if not found:  # a next page always names where at least one service stopped
+        raise BadRequest("cursor is not valid")
     positions: Positions = {}
     for name, value in found.items():
         if name not in services:

@@ -14,7 +14,7 @@ from services.staff.audit.models import StaffAuditEntry
 from services.staff.audit.rules import Batch, Positions, merge_page, next_cursor, read_cursor
 from services.staff.audit.schemas import AuditSearchEntry, AuditService
 from shared.audit_log import AuditSearch, audit_entries
-from shared.errors import BadGateway
+from shared.errors import BadGateway, ServiceUnavailable
 from shared.http_client import ServiceClient
 from shared.pagination import Page, encode_cursor
 
@@ -77,7 +77,10 @@ class AuditSearchAcrossServices:
         if before is not None:
             params["cursor"] = encode_cursor({"id": before})
         headers = {"Authorization": self.authorization} if self.authorization else {}
-        response = await self.upstreams[service].request(
+        upstream = self.upstreams.get(service)
+        if upstream is None:  # the app was built without its lifespan
+            raise ServiceUnavailable(f"the {service.value} service is unavailable")
+        response = await upstream.request(
             "GET", AUDIT_PATHS[service], params=params, headers=headers
         )
         if response.status_code != 200:
