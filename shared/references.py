@@ -31,7 +31,7 @@ ENTITIES = frozenset(
         "exchange_rate", "grade_change", "handover", "indicator", "invoice", "invoice_line", "note",
         "oauth_client", "opportunity", "outbox_message", "ownership_change", "ownership_dispute",
         "payment", "position", "position_item", "position_version", "product", "quotation",
-        "quotation_line", "request", "reward_penalty",
+        "quotation_line", "request", "reward_penalty", "session",
         "stage_change", "stand_in", "survey", "target_plan", "template", "template_item", "ticket",
         "ticket_event", "user", "visit", "work_item",
     }

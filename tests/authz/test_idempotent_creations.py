@@ -83,8 +83,10 @@ OVERRIDES: dict[str, Any] = {
         "loser_id": family["merge_loser"], "loser_etag": '"1"',
     },
     # A merge of a second contact at the family's account into the family's contact.
+    # (survivor_id by name alone reads as an account: the contact is set here.)
     "POST /v1/clients/contact-merges": lambda family: {
-        "loser_id": family["contact_merge_loser"], "loser_etag": '"1"',
+        "survivor_id": family["contact"], "loser_id": family["contact_merge_loser"],
+        "loser_etag": '"1"',
     },
 }  # fmt: skip
 

@@ -443,9 +443,9 @@ class AccountImporter:
                     )
                 )
                 continue
-            dispute_id = getattr(dispute, "id", None)
-            assert isinstance(dispute_id, int)
-            opened.append(ImportRowDispute(row=item.row.number, ownership_dispute_id=dispute_id))
+            opened.append(
+                ImportRowDispute(row=item.row.number, ownership_dispute_id=dispute.record_id)
+            )
         if errors:
             bad_rows = sorted({int(e["loc"][1]) for e in errors})
             raise UnprocessableContent(

@@ -85,6 +85,7 @@ class ClaimOpened:
     """What answered an account's creation in place of the account: the ownership dispute
     opened (services.clients.disputes), as the caller may see it."""
 
+    record_id: int
     location: str
     etag: str
     body: dict[str, Any]

@@ -53,14 +53,18 @@ def clean_file_name(name: str) -> str:
     extension; "file" when nothing is left."""
     name = unicodedata.normalize("NFC", name)
     name = re.split(r"[/\\]", name)[-1]
-    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip().strip(".")
+    name = _EDGES.sub("", "".join(c for c in name if unicodedata.category(c)[0] != "C"))
     if not name:
         return "file"
     if len(name) > MAX_FILE_NAME:
         _stem, dot, ext = name.rpartition(".")
         keep = f"{dot}{ext}" if dot and len(ext) <= 16 else ""
-        name = name[: MAX_FILE_NAME - len(keep)] + keep
+        name = _EDGES.sub("", name[: MAX_FILE_NAME - len(keep)] + keep)
     return name
+
+
+_EDGES = re.compile(r"^[\s.]+|[\s.]+$")
+"""Spaces and dots at either end, in any order (". 0" is "0": cleaning is idempotent)."""
 
 
 def part_file_name(params: dict[bytes, bytes], raw: bytes) -> str | None:

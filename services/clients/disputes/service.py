@@ -121,7 +121,9 @@ class DisputeService:
         as its claimant sees it, the account and its owner shown only once granted."""
         dispute = await self.claim_by_credit_code(holder, claimant_id, actor_employee_id)
         granted = dispute.state == DisputeState.GRANTED
+        assert dispute.id is not None
         return ClaimOpened(
+            record_id=dispute.id,
             location=f"/v1/clients/ownership-disputes/{dispute.id}",
             etag=etag_for(dispute.version),
             body=OwnershipDisputeRead.of(dispute, reveal=granted).model_dump(mode="json"),
