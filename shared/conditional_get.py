@@ -12,6 +12,11 @@ from __future__ import annotations
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.errors import problem_response
+
+MAX_IF_NONE_MATCH = 1000
+"""Characters of an ``If-None-Match`` (declared in the contract): a longer one is a 400."""
+
 # Headers a 304 keeps (RFC 9110 §15.4.5); the body's own (length, type) go.
 _KEPT = frozenset({b"etag", b"cache-control", b"vary", b"content-location", b"date",
                    b"expires", b"x-request-id", b"content-language"})  # fmt: skip
@@ -40,6 +45,14 @@ class ConditionalGet:
         if_none_match = Headers(scope=scope).get("if-none-match")
         if not if_none_match:
             await self.app(scope, receive, send)
+            return
+        if len(if_none_match) > MAX_IF_NONE_MATCH:
+            refused = problem_response(
+                400,
+                detail=f"If-None-Match may have at most {MAX_IF_NONE_MATCH} characters",
+                instance=scope.get("path"),
+            )
+            await refused(scope, receive, send)
             return
         not_modified = False
 

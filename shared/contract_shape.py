@@ -26,6 +26,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter
 
+from shared.conditional_get import MAX_IF_NONE_MATCH
 from shared.idempotency import HEADER as IDEMPOTENCY_HEADER
 from shared.idempotency import Idempotency
 from shared.labels import document_enum_labels
@@ -59,7 +60,22 @@ IF_NONE_MATCH_PARAMETER: dict[str, Any] = {
     "required": False,
     "description": "ETags of the copies the caller holds (or `*`): when the record's current "
     "ETag is one of them, the answer is a 304 without a body.",
-    "schema": {"type": "string", "maxLength": 1000},
+    "schema": {"type": "string", "maxLength": MAX_IF_NONE_MATCH},
+}
+TOO_LONG_IF_NONE_MATCH: dict[str, Any] = {
+    "description": "Bad Request",
+    "content": {
+        "application/problem+json": {
+            "schema": {"$ref": "#/components/schemas/Problem"},
+            "example": {
+                "type": "urn:kam:problem:bad-request",
+                "title": "Bad Request",
+                "status": 400,
+                "detail": f"If-None-Match may have at most {MAX_IF_NONE_MATCH} characters",
+                "request_id": "4f1c2a9e0b7d4d4c9c1e6f0a2b3c4d5e",
+            },
+        }
+    },
 }
 NOT_MODIFIED_RESPONSE: dict[str, Any] = {
     "description": "Not Modified: the caller's copy (`If-None-Match`) is current; no body.",
@@ -172,6 +188,7 @@ def _conditional_read(operation: dict[str, Any]) -> None:
     if not any(str(p.get("name")).lower() == "if-none-match" for p in parameters):
         parameters.append(dict(IF_NONE_MATCH_PARAMETER))
     operation["responses"].setdefault("304", NOT_MODIFIED_RESPONSE)
+    operation["responses"].setdefault("400", TOO_LONG_IF_NONE_MATCH)
 
 
 def _titles_are_names(document: dict[str, Any]) -> None:

@@ -5,7 +5,7 @@ import httpx
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.conditional_get import none_match
+from shared.conditional_get import MAX_IF_NONE_MATCH, none_match
 from tests.clients.conftest import ACCOUNTS, create_account
 
 
@@ -47,3 +47,20 @@ async def test_a_current_copy_is_not_sent_again(clients: httpx.AsyncClient) -> N
 async def test_a_missing_record_is_still_404(clients: httpx.AsyncClient) -> None:
     missing = await clients.get(f"{ACCOUNTS}/987654", headers={"If-None-Match": "*"})
     assert missing.status_code == 404
+
+
+async def test_an_if_none_match_longer_than_the_contract_allows_is_400(
+    clients: httpx.AsyncClient,
+) -> None:
+    account = await create_account(clients)
+    url = f"{ACCOUNTS}/{account['id']}"
+    etag = (await clients.get(url)).headers["etag"]
+    longest = (etag + ",") * 300  # (no spaces: one at the end would be trimmed)
+    refused = await clients.get(url, headers={"If-None-Match": longest[: MAX_IF_NONE_MATCH + 1]})
+    assert refused.status_code == 400
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert str(MAX_IF_NONE_MATCH) in refused.json()["detail"]
+    kept = longest[: MAX_IF_NONE_MATCH - 2] + etag  # at the limit: still compared
+    assert (
+        await clients.get(url, headers={"If-None-Match": kept[-MAX_IF_NONE_MATCH:]})
+    ).status_code == 304

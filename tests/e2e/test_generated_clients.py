@@ -40,8 +40,10 @@ pytestmark = pytest.mark.e2e
 
 PACKAGE = "kam_generated_client"
 GENERATOR_CONFIG = {
-    # Spreadsheet uploads are bytes to a client; the generator knows them by this name.
+    # Spreadsheet uploads and attachment downloads (any type: */*) are bytes to a client;
+    # the generator knows them by this name.
     "content_type_overrides": {
+        "*/*": "application/octet-stream",
         "text/csv": "application/octet-stream",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (
             "application/octet-stream"
