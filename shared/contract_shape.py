@@ -18,6 +18,8 @@
 
 from __future__ import annotations
 
+import copy
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -180,7 +182,7 @@ def _require_header(operation: dict[str, Any], name: str) -> None:
                 schema.update(variants[0])
 
 
-def _conditional_read(operation: dict[str, Any]) -> None:
+def _conditional_read(operation: dict[str, Any], path: str) -> None:
     """A read whose 200 carries an ``ETag``: declare ``If-None-Match`` and its 304."""
     if "ETag" not in operation.get("responses", {}).get("200", {}).get("headers", {}):
         return
@@ -188,7 +190,11 @@ def _conditional_read(operation: dict[str, Any]) -> None:
     if not any(str(p.get("name")).lower() == "if-none-match" for p in parameters):
         parameters.append(dict(IF_NONE_MATCH_PARAMETER))
     operation["responses"].setdefault("304", NOT_MODIFIED_RESPONSE)
-    operation["responses"].setdefault("400", TOO_LONG_IF_NONE_MATCH)
+    if "400" not in operation["responses"]:
+        answer = copy.deepcopy(TOO_LONG_IF_NONE_MATCH)
+        example = answer["content"]["application/problem+json"]["example"]
+        example["instance"] = re.sub(r"\{[^}]+\}", "42", path)
+        operation["responses"]["400"] = answer
 
 
 def _titles_are_names(document: dict[str, Any]) -> None:
@@ -209,7 +215,7 @@ def shape_contract(app: FastAPI, document: dict[str, Any]) -> dict[str, Any]:
                 continue
             _require_header(operation, "If-Match")
             if method == "GET":
-                _conditional_read(operation)
+                _conditional_read(operation, route.path_format)
             if _requires_idempotency_key(route):
                 _require_header(operation, IDEMPOTENCY_HEADER)
     problem = document.get("components", {}).get("schemas", {}).get("Problem")
