@@ -47,6 +47,10 @@ def content_type_allowed(value: str, allowed: Iterable[str]) -> bool:
     return any(media_type(a) in (kind, family) for a in allowed)
 
 
+_EDGES = re.compile(r"^[\s.]+|[\s.]+$")
+"""Spaces and dots at either end, in any order (". 0" is "0": cleaning is idempotent)."""
+
+
 def clean_file_name(name: str) -> str:
     """A stored file name: the last path segment of what the client sent, without control
     characters, normalised (NFC), at most :data:`MAX_FILE_NAME` characters keeping the
@@ -61,10 +65,6 @@ def clean_file_name(name: str) -> str:
         keep = f"{dot}{ext}" if dot and len(ext) <= 16 else ""
         name = _EDGES.sub("", name[: MAX_FILE_NAME - len(keep)] + keep)
     return name
-
-
-_EDGES = re.compile(r"^[\s.]+|[\s.]+$")
-"""Spaces and dots at either end, in any order (". 0" is "0": cleaning is idempotent)."""
 
 
 def part_file_name(params: dict[bytes, bytes], raw: bytes) -> str | None:
