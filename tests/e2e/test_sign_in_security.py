@@ -25,6 +25,7 @@ from deploy.processes import Ports, Stack, process_environment
 from deploy.test_runner import free_port
 from services.staff.identity.bootstrap_admin import create_admin
 from tests.conftest import OUTPUT_DIR, service_url
+from tests.polling import eventually
 from tests.settings import TestSettings
 
 pytestmark = pytest.mark.e2e
@@ -95,16 +96,6 @@ class Gateway:
 
     def mails(self, address: str) -> list[dict[str, Any]]:
         return list(httpx.get(f"{self.sink}/mails", params={"to": address}, timeout=5).json())
-
-
-def wait_until(condition: Any, seconds: float = 30) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 @pytest.fixture(scope="module")
@@ -184,7 +175,8 @@ def test_a_login_locks_after_failures_the_person_is_mailed_and_the_lock_ends(
     refused = gateway.sign_in(login, PASSWORD, "198.51.100.21")  # even the right password
     assert refused.status_code == 429
     assert 1 <= int(refused.headers["Retry-After"]) <= LOCK_SECONDS
-    mails = wait_until(lambda: gateway.mails(email))
+    mails = eventually(lambda: gateway.mails(email))
+    assert mails, f"no mail reached {email}"
     assert login in mails[0]["subject"] + mails[0]["body"]
     locked = gateway.audit("login_locked", user_id)
     assert len(locked) == 1
@@ -250,7 +242,9 @@ def test_a_reset_link_from_the_mail_sets_a_new_password_and_ends_old_sessions(
         assert asked.json() == {
             "detail": "if the login exists and has a work e-mail, a reset link is on its way"
         }
-    mail = wait_until(lambda: gateway.mails(email))[0]
+    mails = eventually(lambda: gateway.mails(email))
+    assert mails, f"no mail reached {email}"
+    mail = mails[0]
     token = re.search(r"token=([A-Za-z0-9_-]+)", mail["body"])
     assert token is not None, mail["body"]
     reset = gateway.call(
@@ -294,7 +288,7 @@ def test_a_person_lists_and_ends_their_sessions(gateway: Gateway) -> None:
     phone_headers = {"Authorization": f"Bearer {phone['access_token']}"}
     assert gateway.call("GET", "/v1/auth/me", headers=phone_headers).status_code == 401
     # Elsewhere (here staff's own routes, checked like every service's) within seconds.
-    wait_until(
+    assert eventually(
         lambda: (
             gateway.call("GET", "/v1/staff/departments", headers=phone_headers).status_code == 401
         ),
