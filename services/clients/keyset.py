@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import ColumnElement, tuple_
+from sqlmodel import SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from shared.errors import BadRequest
 from shared.pagination import MAX_ID, decode_cursor, encode_cursor
+
+T = TypeVar("T", bound=SQLModel)
 
 
 def cursor_id(cursor: str | None) -> int | None:
@@ -92,3 +97,28 @@ def _cursor_value(kind: CursorValueKind, value: Any) -> Any:
     except ValueError as exc:
         raise BadRequest("cursor is not valid") from exc
     return value
+
+
+def decision_queue_page(
+    model: type[T],
+    id_column: Any,
+    state_column: Any,
+    visible: ColumnElement[bool],
+    decidable: ColumnElement[bool],
+    *,
+    state: StrEnum | None,
+    for_me: bool,
+    before_id: int | None,
+    limit: int,
+) -> SelectOfScalar[T]:
+    """A page, newest first, of requests someone decides (approvals, ownership disputes):
+    those ``visible`` to the caller, in ``state`` when given, only those the caller may
+    decide (``decidable``) when ``for_me``, before the cursor's id."""
+    query = select(model).where(visible).order_by(col(id_column).desc()).limit(limit)
+    if state is not None:
+        query = query.where(col(state_column) == state.value)
+    if for_me:
+        query = query.where(decidable)
+    if before_id is not None:
+        query = query.where(col(id_column) < before_id)
+    return query

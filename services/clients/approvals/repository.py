@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from services.clients.approvals.models import ApprovalRequest
 from services.clients.approvals.rules import ApprovalState, Viewer
 from services.clients.db import Repository
+from services.clients.keyset import decision_queue_page
 
 
 def visible_requests(viewer: Viewer) -> ColumnElement[bool]:
@@ -64,16 +65,9 @@ class ApprovalRepository(Repository):
         limit: int,
     ) -> Sequence[ApprovalRequest]:
         """Newest first."""
-        query = (
-            select(ApprovalRequest)
-            .where(visible_requests(viewer))
-            .order_by(col(ApprovalRequest.id).desc())
-            .limit(limit)
-        )
-        if state is not None:
-            query = query.where(col(ApprovalRequest.state) == state.value)
-        if for_me:
-            query = query.where(decidable_by(viewer))
-        if before_id is not None:
-            query = query.where(col(ApprovalRequest.id) < before_id)
+        query = decision_queue_page(
+            ApprovalRequest, ApprovalRequest.id, ApprovalRequest.state,
+            visible_requests(viewer), decidable_by(viewer),
+            state=state, for_me=for_me, before_id=before_id, limit=limit,
+        )  # fmt: skip
         return (await self.session.exec(query)).all()

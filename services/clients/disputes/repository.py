@@ -14,6 +14,7 @@ from services.clients.accounts.models import Account
 from services.clients.db import Repository
 from services.clients.disputes.models import OwnershipDispute
 from services.clients.disputes.rules import DisputeState, Viewer
+from services.clients.keyset import decision_queue_page
 
 # The last activity on an account (保护期 counts from it), in one place: the latest of the
 # current owner taking it (created, transferred, handed over), a visit made (a planned one
@@ -111,18 +112,11 @@ class DisputeRepository(Repository):
         limit: int,
     ) -> Sequence[OwnershipDispute]:
         """Newest first."""
-        query = (
-            select(OwnershipDispute)
-            .where(visible_disputes(viewer))
-            .order_by(col(OwnershipDispute.id).desc())
-            .limit(limit)
-        )
-        if state is not None:
-            query = query.where(col(OwnershipDispute.state) == state.value)
-        if for_me:
-            query = query.where(decidable_by(viewer))
-        if before_id is not None:
-            query = query.where(col(OwnershipDispute.id) < before_id)
+        query = decision_queue_page(
+            OwnershipDispute, OwnershipDispute.id, OwnershipDispute.state,
+            visible_disputes(viewer), decidable_by(viewer),
+            state=state, for_me=for_me, before_id=before_id, limit=limit,
+        )  # fmt: skip
         return (await self.session.exec(query)).all()
 
     async def visible_account_ids(
