@@ -312,13 +312,13 @@ class Bench:
 def cpu_ms_per_request(runs: list[dict[str, Any]]) -> dict[str, float]:
     """Each process's CPU milliseconds per request answered (the median over the runs):
     robust where requests/s are not, on a machine shared with other work."""
-    names = {name for run in runs for name in run["cpu_seconds"]}
+    answered = [run for run in runs if run["requests"]]
+    names = sorted({name for run in answered for name in run["cpu_seconds"]})
     return {
         name: round(statistics.median(
-            1000 * run["cpu_seconds"].get(name, 0.0) / run["requests"]
-            for run in runs if run["requests"]
+            1000 * run["cpu_seconds"].get(name, 0.0) / run["requests"] for run in answered
         ), 3)
-        for name in sorted(names)
+        for name in names
     }  # fmt: skip
 
 
