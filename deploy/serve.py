@@ -18,7 +18,6 @@ from types import FrameType
 
 import uvicorn
 
-from deploy.coalesced_writes import CoalescingHttpToolsProtocol
 from deploy.dbctl import SERVICE_SETTINGS
 from deploy.processes import APPS
 from shared.db import DatabaseUnavailableError, wait_for_database
@@ -28,8 +27,7 @@ GRACEFUL_SECONDS = 20
 KEEP_ALIVE_SECONDS = 5
 """Idle keep-alive connections are closed after this; the gateway's pool lets go sooner
 (gateway/upstream.py). uvloop and httptools are named, not left to "auto", so a missing
-one fails the start instead of silently costing throughput (bench/README.md); httptools'
-protocol sends each answer in one write (deploy/coalesced_writes.py)."""
+one fails the start instead of silently costing throughput (bench/README.md)."""
 """Longest wait for requests in flight after SIGTERM; below Kubernetes' grace period (30)."""
 
 
@@ -68,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         timeout_graceful_shutdown=args.graceful_seconds,
         timeout_keep_alive=KEEP_ALIVE_SECONDS,
         loop="uvloop",
-        http=CoalescingHttpToolsProtocol,
+        http="httptools",
     )
     return 0
 
