@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 LATEST = Path(__file__).resolve().parent / "results" / "latest.json"
-ROW_FIELDS = ("group", "scenario", "rps", "p50_ms", "p99_ms", "errors")
+ROW_FIELDS = ("group", "scenario", "rps", "p50_ms", "p99_ms", "errors", "cpu_ms_per_request")
+"""``cpu_ms_per_request``: each process's CPU per request (ms), where the run measured it."""
 
 
 def machine() -> dict[str, Any]:

@@ -244,7 +244,9 @@ class Bench:
         for name, load in loads.items():
             summary = medians(runs[name])
             row = {"group": group, "scenario": name, "connections": load.connections,
-                   **summary, "runs": runs[name]}  # fmt: skip
+                   **summary, "front": self.front(load.url),
+                   "cpu_ms_per_request": cpu_ms_per_request(runs[name]),
+                   "runs": runs[name]}  # fmt: skip
             if summary["non_2xx"] or summary["socket_errors"]:
                 self.failures.append(
                     f"{group} / {name}: {summary['non_2xx']} answers other than {expect}, "
@@ -253,6 +255,10 @@ class Bench:
             rows.append(row)
         self.rows.extend(rows)
         return rows
+
+    def front(self, url: str) -> str:
+        """The process a load's requests reach first."""
+        return next((name for name, base in self.urls.items() if url.startswith(base)), "")
 
     def auth(self, who: str = "head") -> str:
         return f"Bearer {self.tokens[who]}"
@@ -301,6 +307,19 @@ class Bench:
     def org_chart(self) -> list[Row]:
         load = Load(f"{self.urls['gateway']}/v1/staff/org-chart", FIXED_GET, (self.auth(),), 4)
         return self.compare("org chart (1,000 employees)", {"gateway": load})
+
+
+def cpu_ms_per_request(runs: list[dict[str, Any]]) -> dict[str, float]:
+    """Each process's CPU milliseconds per request answered (the median over the runs):
+    robust where requests/s are not, on a machine shared with other work."""
+    answered = [run for run in runs if run["requests"]]
+    names = sorted({name for run in answered for name in run["cpu_seconds"]})
+    return {
+        name: round(statistics.median(
+            1000 * run["cpu_seconds"].get(name, 0.0) / run["requests"] for run in answered
+        ), 3)
+        for name in names
+    }  # fmt: skip
 
 
 def ingest(bench: Bench, api_key: str, secret: str, admin_url: str, today: str) -> dict[str, Any]:
@@ -498,6 +517,10 @@ def ratio(a: float, b: float) -> float:
     return round(a / b, 3) if b else 0.0
 
 
+def cpu_ms(row: Row, process: str) -> float:
+    return float(row.get("cpu_ms_per_request", {}).get(process, 0.0))
+
+
 def targets(rows: list[Row], ingest_row: Row | None, connections: int) -> list[dict[str, Any]]:
     def find(group: str, scenario: str) -> Row:
         return next(r for r in rows if r["group"].startswith(group) and r["scenario"] == scenario)
@@ -525,6 +548,14 @@ def targets(rows: list[Row], ingest_row: Row | None, connections: int) -> list[d
          "value": ratio(max(page1["p99_ms"], deep["p99_ms"]), gw["p99_ms"]), "limit": 3.0,
          "higher_is_better": False},
     ]  # fmt: skip
+    out += [
+        {"target": "gateway CPU per proxied get (50 conn.), ms", "value": cpu_ms(gw, "gateway"),
+         "limit": None, "higher_is_better": False},
+        {"target": "clients CPU per get, direct (50 conn.), ms",
+         "value": cpu_ms(direct, "clients"), "limit": None, "higher_is_better": False},
+        {"target": "clients CPU per get via the gateway (50 conn.), ms",
+         "value": cpu_ms(gw, "clients"), "limit": None, "higher_is_better": False},
+    ]  # fmt: skip
     if ingest_row is not None:
         out.append({"target": "ERP ingest ≥ 0.5 × get-by-id (gateway, 50 conn.)",
                     "value": ratio(ingest_row["rps"], gw["rps"]), "limit": 0.5,
@@ -540,16 +571,19 @@ def targets(rows: list[Row], ingest_row: Row | None, connections: int) -> list[d
 
 
 def table(rows: list[Row]) -> str:
-    lines = [f"{'scenario':<58}{'conn':>5}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}",
-             "-" * 98]  # fmt: skip
+    lines = [f"{'scenario':<58}{'conn':>5}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+             f"{'CPU ms':>8}",
+             "-" * 106]  # fmt: skip
     group = None
     for r in rows:
         if r["group"] != group:
             group = r["group"]
             lines.append(group)
+        cpu = cpu_ms(r, r.get("front", ""))
         lines.append(f"  {r['scenario']:<56}{r['connections']:>5}{r['rps']:>9.0f}"
                      f"{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
-                     f"{r['non_2xx'] + r['socket_errors']:>8}")  # fmt: skip
+                     f"{r['non_2xx'] + r['socket_errors']:>8}"
+                     f"{f'{cpu:.3f}' if cpu else '':>8}")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -727,6 +761,7 @@ def print_report(result: dict[str, Any], args: argparse.Namespace) -> None:
           f"{args.runs} runs of {args.seconds:g} s after {args.warmup:g} s of warm-up, "
           "medians")  # fmt: skip
     print(table(result["rows"]))
+    print("(CPU ms: CPU of the process addressed, per request; every process's in the JSON)")
     h = result["handover"]
     print(f"offboarding handover of {h['accounts']:,} accounts: {h['seconds']:.2f} s "
           f"({h['status']}; {h['moved_to_successor']:,} moved, {h['left_with_leaver']} left)"

@@ -60,9 +60,13 @@ def test_every_scenario_runs_on_tiny_data(tmp_path: Path, test_settings: TestSet
     attacked = result["sign_in_under_attack"]
     summary = json.loads((tmp_path / "latest.json").read_text())["scenarios-600a"]
     assert summary["rows"] == [
-        {k: row[k] for k in ("group", "scenario", "rps", "p50_ms", "p99_ms", "errors") if k in row}
+        {k: row[k] for k in ("group", "scenario", "rps", "p50_ms", "p99_ms", "errors",
+                             "cpu_ms_per_request") if k in row}
         for row in result["rows"]
-    ]
+    ]  # fmt: skip
+    by_id = next(r for r in result["rows"] if r["scenario"] == "gateway (aiohttp)")
+    assert by_id["front"] == "gateway"
+    assert by_id["cpu_ms_per_request"]["gateway"] > 0 and by_id["cpu_ms_per_request"]["clients"] > 0
     assert summary["targets"] == result["targets"] and summary["commit"]["sha"]
     assert attacked["correct"]["requests"] == 4 and attacked["correct"]["errors"] == 0
     assert attacked["bad"]["requests"] == 100
@@ -73,6 +77,7 @@ def test_every_scenario_runs_on_tiny_data(tmp_path: Path, test_settings: TestSet
     assert {t["target"] for t in result["targets"]} >= {
         "gateway ≥ 0.8 × direct (get by id, 50 conn.)",
         "ERP ingest ≥ 0.5 × get-by-id (gateway, 50 conn.)",
+        "gateway CPU per proxied get (50 conn.), ms",
     }
     assert set(result["memory_peak_under_load_mb"]) == {
         "clients", "staff", "kpi", "gateway", "gateway_httpx", "floor",
