@@ -145,7 +145,13 @@ class IdentityRepository:
         return list(result.all())
 
     async def forget_login_failures(self, key: str) -> None:
-        await self.session.exec(delete(SignInThrottle).where(col(SignInThrottle.key) == key))
+        """Zero the counter rather than delete it: an attempt waiting for its row lock in
+        ``throttles_for_update`` would find no row once a delete commits."""
+        await self.session.exec(
+            update(SignInThrottle)
+            .where(col(SignInThrottle.key) == key)
+            .values(failures=0, last_failure_at=None, locked_until=None)
+        )
 
     async def take_back_failure(self, key: str) -> None:
         """Undo the failure an attempt counted in advance (it succeeded)."""
