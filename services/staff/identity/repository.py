@@ -43,6 +43,15 @@ class IdentityRepository:
     async def user(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
 
+    async def replace_password_hash(self, user_id: int, old: str, new: str) -> None:
+        """Store ``new`` only while the stored hash is still ``old`` (a password changed
+        since it was read stays changed)."""
+        await self.session.exec(
+            update(User)
+            .where(col(User.id) == user_id, col(User.password_hash) == old)
+            .values(password_hash=new)
+        )
+
     async def user_for_update(self, user_id: int) -> User | None:
         """The login with its row locked until the transaction ends (for a change checked
         against the version the editor read)."""
