@@ -96,6 +96,7 @@ def _attack(attacked: dict[str, Any] | None) -> dict[str, Any] | None:
         "seconds": attacked.get("seconds"),
         "correct_p50_ms": correct.get("p50_ms"),
         "correct_p99_ms": correct.get("p99_ms"),
+        "cpu_seconds": attacked.get("cpu_seconds"),
         "met": attacked.get("met"),
     }
 

@@ -690,10 +690,12 @@ def main(argv: list[str] | None = None) -> int:
             result["handover"] = asyncio.run(handover(bench, who, admin_url, today.isoformat()))
             print("signing in under a flood of bad sign-ins …", flush=True)
             logins = [f"bench.e{p.id}" for p in org.people]
-            attacked = sign_in_under_attack(
-                urls["gateway"], logins[:10], BENCH_PASSWORD, logins[10:],
-                rate=args.attack_rate, seconds=args.attack_seconds,
-            )  # fmt: skip
+            with Sampler({name: pids[name] for name in ("staff", "gateway")}) as sampled:
+                attacked = sign_in_under_attack(
+                    urls["gateway"], logins[:10], BENCH_PASSWORD, logins[10:],
+                    rate=args.attack_rate, seconds=args.attack_seconds,
+                )  # fmt: skip
+            attacked["cpu_seconds"] = sampled.cpu_seconds
             result["sign_in_under_attack"] = attacked
             # An attacker's attempt may wait long (held back on purpose); an honest one
             # must succeed.
@@ -779,6 +781,11 @@ def print_report(result: dict[str, Any], args: argparse.Namespace) -> None:
               f"bad answered {bad.get('statuses')}): correct sign-in p50 "
               f"{correct.get('p50_ms', 0):.0f} ms, p99 {correct.get('p99_ms', 0):.0f} ms"
               f"  target p99 < 1 s {'met' if attacked['met'] else 'MISSED'}")  # fmt: skip
+        cpu, sent = attacked.get("cpu_seconds", {}), sum(bad.get("statuses", {}).values())
+        if cpu and sent:
+            print("  CPU during the attack: " + ", ".join(
+                f"{name} {seconds:.1f} s ({seconds * 1000 / sent:.1f} ms per bad sign-in, "
+                "the honest ones' share included)" for name, seconds in cpu.items()))  # fmt: skip
     print("targets (ratios in this run):")
     print(targets_table(result["targets"]))
     idle, peak = result["memory_idle_mb"], result["memory_peak_under_load_mb"]

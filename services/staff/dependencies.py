@@ -31,7 +31,11 @@ from services.staff.identity.resets import PasswordResetService, ResetSettings
 from services.staff.identity.second_factor import SecondFactorGate
 from services.staff.identity.service import IdentityService
 from services.staff.identity.sessions import SessionService
-from services.staff.identity.sign_in_guard import SignInGuard, sign_in_guard
+from services.staff.identity.sign_in_guard import (
+    SignInGuard,
+    sign_in_guard,
+    sign_in_guard_dependency,
+)
 from services.staff.inbox.repository import WorkItemRepository
 from services.staff.inbox.service import WorkItemService
 from services.staff.inbox.staff_items import StaffWorkItems
@@ -301,7 +305,7 @@ OrgChartServiceDep = Annotated[OrgChartService, Depends(org_chart_service)]
 QualificationServiceDep = Annotated[QualificationService, Depends(qualification_service)]
 OffboardingServiceDep = Annotated[OffboardingService, Depends(offboarding_service)]
 IdentityServiceDep = Annotated[IdentityService, Depends(identity_service)]
-SignInGuardDep = Annotated[SignInGuard, Depends(sign_in_guard)]
+SignInGuardDep = Annotated[SignInGuard, Depends(sign_in_guard_dependency)]
 SessionServiceDep = Annotated[SessionService, Depends(session_service)]
 PasswordResetServiceDep = Annotated[PasswordResetService, Depends(password_reset_service)]
 ResetMailerDep = Annotated[SmtpSender, Depends(reset_mailer)]

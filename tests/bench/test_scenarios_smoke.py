@@ -71,6 +71,7 @@ def test_every_scenario_runs_on_tiny_data(tmp_path: Path, test_settings: TestSet
     assert attacked["correct"]["requests"] == 4 and attacked["correct"]["errors"] == 0
     assert attacked["bad"]["requests"] == 100
     assert set(attacked["bad"]["statuses"]) <= {"401", "429", "timeout"}
+    assert set(attacked["cpu_seconds"]) == {"staff", "gateway"}
     handover = result["handover"]
     assert handover["status"] == "completed" and handover["left_with_leaver"] == 0
     assert handover["moved_to_successor"] == handover["accounts"] >= 100

@@ -107,9 +107,13 @@ async def sign_in(
         if attempt.delay > 0:
             await asyncio.sleep(attempt.delay)
         matches = await guard.hashing.verify(attempt.password_hash, form.password, attempt.priority)
+        # A password that matched a hash of older parameters is hashed anew, off the loop.
+        rehashed = (
+            await guard.hashing.rehash(attempt.password_hash, form.password) if matches else None
+        )
         async with own_transaction(request) as session:
             tokens = await identity_service_in(request, session).finish_sign_in(
-                attempt, matches, form.username, request.headers.get("user-agent")
+                attempt, matches, form.username, request.headers.get("user-agent"), rehashed
             )
     if tokens is None:
         raise bad_credentials()

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from services.staff.identity.secrets import hash_password, verify_password
+from services.staff.identity.secrets import hash_password, needs_rehash, verify_password
 
 T = TypeVar("T")
 
@@ -97,6 +97,13 @@ class PasswordHashing:
     async def hash(self, password: str) -> str:
         """An argon2id hash of ``password``."""
         return await self._run(0, lambda: hash_password(password))
+
+    async def rehash(self, password_hash: str | None, password: str) -> str | None:
+        """A hash of today's parameters for a password that just matched ``password_hash``,
+        or None when that hash already has them."""
+        if password_hash is None or not needs_rehash(password_hash):
+            return None
+        return await self.hash(password)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -43,6 +43,15 @@ class IdentityRepository:
     async def user(self, user_id: int) -> User | None:
         return await self.session.get(User, user_id)
 
+    async def replace_password_hash(self, user_id: int, old: str, new: str) -> None:
+        """Store ``new`` only while the stored hash is still ``old`` (a password changed
+        since it was read stays changed)."""
+        await self.session.exec(
+            update(User)
+            .where(col(User.id) == user_id, col(User.password_hash) == old)
+            .values(password_hash=new)
+        )
+
     async def user_for_update(self, user_id: int) -> User | None:
         """The login with its row locked until the transaction ends (for a change checked
         against the version the editor read)."""
@@ -145,7 +154,13 @@ class IdentityRepository:
         return list(result.all())
 
     async def forget_login_failures(self, key: str) -> None:
-        await self.session.exec(delete(SignInThrottle).where(col(SignInThrottle.key) == key))
+        """Zero the counter rather than delete it: an attempt waiting for its row lock in
+        ``throttles_for_update`` would find no row once a delete commits."""
+        await self.session.exec(
+            update(SignInThrottle)
+            .where(col(SignInThrottle.key) == key)
+            .values(failures=0, last_failure_at=None, locked_until=None)
+        )
 
     async def take_back_failure(self, key: str) -> None:
         """Undo the failure an attempt counted in advance (it succeeded)."""

@@ -10,7 +10,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 API_KEY_PREFIX = "kam_"
-_hasher = PasswordHasher()
+# OWASP's argon2id profile (m=19 MiB, t=2, p=1): about 30 ms of one core per check, where
+# argon2-cffi's default (m=64 MiB, t=3, p=4) cost 0.2 s of CPU spread over four threads, so
+# two checks at once took every core of a small machine. Hashes of the old profile still
+# verify and are rehashed at their next successful sign-in (``needs_rehash``).
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # Verifying against this keeps the time of "no such user" close to "wrong password".
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
@@ -25,6 +29,14 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     try:
         return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether a hash that just verified was made with other parameters than today's."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
         return False
 
 

@@ -297,13 +297,20 @@ class IdentityService:
         password_matches: bool,
         login: str,
         user_agent: str | None = None,
+        rehashed: str | None = None,
     ) -> TokenPair | SecondFactorChallenge | None:
         """Tokens for a correct password of an active user (the failure counted in advance
         is taken back), or a challenge when they must also show a second factor; None
-        otherwise. Either outcome is audited with the address."""
+        otherwise. Either outcome is audited with the address. ``rehashed``: the password
+        hashed with today's parameters, stored unless the password changed meanwhile."""
         user = await self.repository.user(attempt.user_id) if attempt.user_id else None
         address = attempt.address_key.removeprefix("address:")
         if password_matches and user is not None and user.active:
+            if rehashed is not None and attempt.password_hash is not None:
+                assert user.id is not None
+                await self.repository.replace_password_hash(
+                    user.id, attempt.password_hash, rehashed
+                )
             # In key order ("address:" before "login:"), as begin_sign_in locks them.
             await self.repository.take_back_failure(attempt.address_key)
             await self.repository.forget_login_failures(attempt.login_key)
