@@ -21,7 +21,8 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy import ColumnElement, column, or_, select, table, true
+from sqlalchemy import ColumnElement, Integer, any_, bindparam, column, or_, select, table, true
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from services.clients.db import SCHEMA
 from services.clients.org.repository import OrgRepository, StandInRepository
@@ -94,14 +95,36 @@ def visible_accounts(account_id: Any, owner_ids: OwnerScope) -> ColumnElement[bo
     when the request writes)."""
     if owner_ids is None:
         return true()
-    owned = select(_ACCOUNTS.c.id).where(_ACCOUNTS.c.owner_id.in_(list(owner_ids)))
-    member = scope_member(owner_ids)
+    writing = isinstance(owner_ids, Scope) and owner_ids.writing
+    owned = _ACCOUNTS.c.owner_id.in_(list(owner_ids))
+    return _seen(account_id, owned, scope_member(owner_ids), writing=writing)
+
+
+def visible_accounts_bound(account_id: Any, *, member: bool) -> ColumnElement[bool]:
+    """:func:`visible_accounts` of a read with the scope as bind parameters, for a
+    statement compiled once and run for every caller (``shared.row_reads.StatementShapes``):
+    ``scope_owners`` (an integer array) and, when ``member``, ``scope_member``; their
+    values are :func:`scope_parameters`."""
+    owned = _ACCOUNTS.c.owner_id == any_(bindparam("scope_owners", type_=ARRAY(Integer)))
+    caller = bindparam("scope_member", type_=Integer) if member else None
+    return _seen(account_id, owned, caller, writing=False)
+
+
+def scope_parameters(owner_ids: Collection[int]) -> dict[str, Any]:
+    """The values of :func:`visible_accounts_bound`'s parameters for a restricted scope."""
+    return {"scope_owners": list(owner_ids), "scope_member": scope_member(owner_ids)}
+
+
+def _seen(account_id: Any, owned: Any, member: Any, *, writing: bool) -> ColumnElement[bool]:
+    """The branches: an account owned within the scope (``owned``: a condition on the
+    owner), or one whose team ``member`` (None: no such branch) is on."""
+    owned_ids = select(_ACCOUNTS.c.id).where(owned)
     if member is None:
-        return account_id.in_(owned)  # type: ignore[no-any-return]
+        return account_id.in_(owned_ids)  # type: ignore[no-any-return]
     teamed = select(_TEAMS.c.account_id).where(_TEAMS.c.employee_id == member)
-    if isinstance(owner_ids, Scope) and owner_ids.writing:
+    if writing:
         teamed = teamed.where(_TEAMS.c.access == WORK)
-    return or_(account_id.in_(owned), account_id.in_(teamed))
+    return or_(account_id.in_(owned_ids), account_id.in_(teamed))
 
 
 def account_missing(account_id: int) -> NotFound:

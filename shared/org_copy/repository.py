@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar, cast
 
-from sqlalchemy import Table, case, func, literal, or_, update
+from sqlalchemy import BindParameter, Table, case, func, literal, or_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -37,15 +37,17 @@ def table_of(model: type[Any]) -> Table:
     return cast(Table, model.__table__)
 
 
-def reporting_subtree_select(employees: Table, manager_id: int) -> SelectOfScalar[int]:
-    """A SELECT of ``manager_id`` and everyone reporting to them now, directly or not.
+def reporting_subtree_select(
+    employees: Table, manager_id: int | BindParameter[int]
+) -> SelectOfScalar[int]:
+    """A SELECT of ``manager_id`` (a value or a bind parameter) and everyone reporting to
+    them now, directly or not.
 
     A recursive CTE over ``manager_id``; ``UNION`` (not ``UNION ALL``) stops a loop in bad
     data from recursing for ever. Usable as ``owner_id IN (…)`` inside other queries.
     """
-    subtree = select(literal(manager_id).label("employee_id")).cte(
-        "reporting_subtree", recursive=True
-    )
+    manager = manager_id if isinstance(manager_id, BindParameter) else literal(manager_id)
+    subtree = select(manager.label("employee_id")).cte("reporting_subtree", recursive=True)
     subtree = subtree.union(
         select(employees.c.employee_id).join(
             subtree, employees.c.manager_id == subtree.c.employee_id

@@ -5,24 +5,45 @@ behaves exactly like one that does not exist."""
 from __future__ import annotations
 
 import builtins
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
 import sqlalchemy
-from sqlalchemy import ColumnElement, Row, Table, case, literal, or_, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Row,
+    String,
+    Table,
+    any_,
+    bindparam,
+    case,
+    literal,
+    or_,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.clients.access import scope_member, visible, visible_accounts
+from services.clients.access import (
+    scope_member,
+    scope_parameters,
+    visible,
+    visible_accounts,
+    visible_accounts_bound,
+)
 from services.clients.accounts.models import Account, AccountStatusChange
 from services.clients.accounts.rules import Grade
-from services.clients.accounts.schemas import AccountQuery, AccountSort
+from services.clients.accounts.schemas import AccountQuery, AccountRead, AccountSort
 from services.clients.accounts.search_keys import search_term
 from services.clients.db import Repository
 from services.clients.org.repository import reporting_subtree_ids
 from shared.errors import BadRequest
 from shared.pagination import MAX_ID
+from shared.row_reads import StatementShapes
 
 OwnerScope = Collection[int] | None
 
@@ -87,37 +108,72 @@ def _single_owner(filters: AccountQuery, owner_ids: OwnerScope) -> int | None:
     return next(iter(owners))
 
 
-def _filtered(query: _Query, filters: AccountQuery) -> _Query:
-    conditions: list[ColumnElement[bool]] = []
-    if filters.ids:
-        conditions.append(col(Account.id).in_(filters.ids))
-    if filters.owner_ids:
-        conditions.append(col(Account.owner_id).in_(filters.owner_ids))
-    if filters.team_of is not None:
-        conditions.append(col(Account.owner_id).in_(reporting_subtree_ids(filters.team_of)))
-    if filters.grades:
-        conditions.append(col(Account.grade).in_(filters.grades))
-    if filters.content_classes:
-        conditions.append(col(Account.content_class).in_(filters.content_classes))
-    if filters.trade_classes:
-        conditions.append(col(Account.trade_class).in_(filters.trade_classes))
-    if filters.industry is not None:
-        conditions.append(col(Account.industry) == filters.industry)
-    if filters.region is not None:
-        conditions.append(col(Account.region) == filters.region)
-    if filters.tags:
-        conditions.append(col(Account.tags).contains(filters.tags))
-    if filters.statuses:
-        conditions.append(col(Account.status).in_(filters.statuses))
-    else:
-        conditions.append(col(Account.status) != ARCHIVED)
-    if filters.parent_id is not None:
-        conditions.append(col(Account.parent_id) == filters.parent_id)
-    if filters.text:
-        term = search_term(filters.text)
-        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(col(Account.search_text).like(f"%{escaped}%", escape="\\"))
-    return query.where(*conditions)
+def _any(name: str, item: Any) -> Any:
+    return any_(bindparam(name, type_=ARRAY(item)))
+
+
+# Each filter of the list as a condition on named bind parameters (its values:
+# _filter_values), so one statement per combination of filters serves every caller.
+_CONDITIONS: dict[str, Callable[[], ColumnElement[bool]]] = {
+    "ids": lambda: col(Account.id) == _any("ids", Integer),
+    # One owner as an equality: PostgreSQL then walks that owner's (owner_id, id) range.
+    "owner": lambda: col(Account.owner_id) == bindparam("owner", type_=Integer),
+    "owner_ids": lambda: col(Account.owner_id) == _any("owner_ids", Integer),
+    "team_of": lambda: col(Account.owner_id).in_(
+        reporting_subtree_ids(bindparam("team_of", type_=Integer))
+    ),
+    "grades": lambda: col(Account.grade) == _any("grades", String),
+    "content_classes": lambda: col(Account.content_class) == _any("content_classes", String),
+    "trade_classes": lambda: col(Account.trade_class) == _any("trade_classes", String),
+    "industry": lambda: col(Account.industry) == bindparam("industry", type_=String),
+    "region": lambda: col(Account.region) == bindparam("region", type_=String),
+    "tags": lambda: col(Account.tags).contains(bindparam("tags", type_=ARRAY(String))),
+    "statuses": lambda: col(Account.status) == _any("statuses", String),
+    "not_archived": lambda: col(Account.status) != ARCHIVED,
+    "parent_id": lambda: col(Account.parent_id) == bindparam("parent_id", type_=Integer),
+    "text": lambda: col(Account.search_text).like(bindparam("text", type_=String), escape="\\"),
+}
+
+
+def _filter_values(filters: AccountQuery) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """The filters given (names of :data:`_CONDITIONS`) and their parameters' values."""
+    owners = set(filters.owner_ids or ())
+    given: dict[str, Any] = {
+        "ids": filters.ids or None,
+        "owner": next(iter(owners)) if len(owners) == 1 else None,
+        "owner_ids": filters.owner_ids if len(owners) > 1 else None,
+        "team_of": filters.team_of,
+        "grades": filters.grades or None,
+        "content_classes": filters.content_classes or None,
+        "trade_classes": filters.trade_classes or None,
+        "industry": filters.industry,
+        "region": filters.region,
+        "tags": filters.tags or None,
+        "statuses": filters.statuses or None,
+        "parent_id": filters.parent_id,
+        "text": _contains_pattern(filters.text) if filters.text else None,
+    }
+    values = {name: value for name, value in given.items() if value is not None}
+    names = tuple(values) if "statuses" in values else (*values, "not_archived")
+    return names, values
+
+
+def _contains_pattern(text: str) -> str:
+    term = search_term(text)
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+@dataclass(frozen=True)
+class PageShape:
+    """What decides a page's statement; the values are its bind parameters."""
+
+    filters: tuple[str, ...]
+    scoped: bool  # restricted to the caller's scope
+    member: bool  # … including the accounts of the teams he is on
+    sort: AccountSort
+    after: bool  # a cursor's page
+    by_owner: bool  # one owner's rows: ordered by (owner_id, id)
 
 
 def _sort_bound(column: str, value: Any) -> Any:
@@ -145,12 +201,73 @@ def _sort_bound(column: str, value: Any) -> Any:
     return value
 
 
-def sort_value(account: Account | Row[Any], sort: AccountSort) -> Any:
+def sort_value(account: Account | Row[Any] | Mapping[str, Any], sort: AccountSort) -> Any:
     """The value of the sort column of ``account`` (for the next cursor)."""
-    value = getattr(account, sort.value.lstrip("-"))
+    name = sort.value.lstrip("-")
+    value = account[name] if isinstance(account, Mapping) else getattr(account, name)
     if sort.value.lstrip("-") == "credit_score":
         return str(value)
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+PAGE_FIELDS = tuple(AccountRead.model_fields)
+PAGE_COLUMNS = [ACCOUNTS.c[name] for name in PAGE_FIELDS]
+"""What a page reads: the fields of ``AccountRead``, in its order."""
+
+
+def page_query(
+    filters: AccountQuery,
+    *,
+    owner_ids: OwnerScope,
+    sort: AccountSort,
+    after: tuple[Any, int] | None,
+    limit: int,
+) -> tuple[PageShape, dict[str, Any]]:
+    """One keyset page of the list: rows after the (sort value, id) of the last row seen,
+    as the statement's shape (:data:`PAGE_STATEMENTS`) and its parameters' values."""
+    names, values = _filter_values(filters)
+    member = scope_member(owner_ids) is not None
+    if owner_ids is not None:
+        values |= scope_parameters(owner_ids)
+    if after is not None:
+        values["after_value"] = _sort_bound(sort.value.lstrip("-"), after[0])
+        values["after_id"] = after[1]
+    values["limit"] = limit
+    by_owner = sort.value.lstrip("-") == "id" and _single_owner(filters, owner_ids) is not None
+    shape = PageShape(names, owner_ids is not None, member, sort, after is not None, by_owner)
+    return shape, values
+
+
+def _page_statement(shape: PageShape) -> sqlalchemy.Select[Any]:
+    descending = shape.sort.value.startswith("-")
+    sort_column = _SORT_COLUMNS[shape.sort.value.lstrip("-")]
+    id_column = col(Account.id)
+    query = sqlalchemy.select(*PAGE_COLUMNS)
+    if shape.scoped:
+        query = query.where(visible_accounts_bound(id_column, member=shape.member))
+    query = query.where(*(_CONDITIONS[name]() for name in shape.filters))
+    if shape.after:
+        last_id = bindparam("after_id", type_=Integer)
+        if sort_column is Account.id:
+            query = query.where(id_column < last_id if descending else id_column > last_id)
+        else:
+            position = tuple_(sort_column, id_column)
+            bound = tuple_(bindparam("after_value", type_=sort_column.type), last_id)
+            query = query.where(position < bound if descending else position > bound)
+    # One owner's rows in id order are one range of (owner_id, id): ordering by both
+    # (the same order, the owner being fixed) walks that range. Ordered by id alone,
+    # PostgreSQL may walk the primary key instead and filter, and an owner whose
+    # accounts are spread over a million ids cost 69,000 rows for a deep page (measured).
+    leading = [col(Account.owner_id)] if shape.by_owner else []
+    if descending:
+        query = query.order_by(*(c.desc() for c in leading), sort_column.desc(), id_column.desc())
+    else:
+        query = query.order_by(*leading, sort_column, id_column)
+    return query.limit(bindparam("limit", type_=Integer))
+
+
+PAGE_STATEMENTS = StatementShapes(_page_statement)
+"""The list's statements, compiled once per shape (the router runs them on asyncpg)."""
 
 
 class AccountRepository(Repository):
@@ -242,59 +359,23 @@ class AccountRepository(Repository):
         after: tuple[Any, int] | None,
         limit: int,
     ) -> Sequence[Row[Any]]:
-        """One keyset page: rows after the (sort value, id) of the last row seen.
-
-        Rows, not ORM objects: a page of 50 accounts hydrated as objects measured a fifth
-        of the list's CPU (bench.scenarios), and the page is only read.
-        """
-        descending = sort.value.startswith("-")
-        sort_column = _SORT_COLUMNS[sort.value.lstrip("-")]
-        id_column = col(Account.id)
-        query = _filtered(_scoped(sqlalchemy.select(ACCOUNTS), owner_ids), filters)
-        if after is not None:
-            value, last_id = after
-            value = _sort_bound(sort.value.lstrip("-"), value)
-            if sort_column is Account.id:
-                condition = id_column < last_id if descending else id_column > last_id
-            else:
-                position = tuple_(sort_column, id_column)
-                condition = (
-                    position < (value, last_id)
-                    if descending
-                    else position
-                    > (
-                        value,
-                        last_id,
-                    )
-                )
-            query = query.where(condition)
-        # One owner's rows in id order are one range of (owner_id, id): ordering by both
-        # (the same order, the owner being fixed) walks that range. Ordered by id alone,
-        # PostgreSQL may walk the primary key instead and filter, and an owner whose
-        # accounts are spread over a million ids cost 69,000 rows for a deep page (measured).
-        leading = (
-            [col(Account.owner_id)]
-            if sort_column is Account.id and _single_owner(filters, owner_ids) is not None
-            else []
+        """One keyset page (as :func:`page_query`), in the session's transaction."""
+        shape, values = page_query(
+            filters, owner_ids=owner_ids, sort=sort, after=after, limit=limit
         )
-        if descending:
-            query = query.order_by(
-                *(c.desc() for c in leading), sort_column.desc(), id_column.desc()
-            )
-        else:
-            query = query.order_by(*leading, sort_column, id_column)
-        connection = await self.session.connection()  # Core, in the session's transaction
-        result = await connection.execute(query.limit(limit))
-        return result.all()
+        connection = await self.session.connection()
+        result = await connection.execute(_page_statement(shape), values)
+        rows: Sequence[Row[Any]] = result.all()
+        return rows
 
     async def count(self, filters: AccountQuery, *, owner_ids: OwnerScope) -> int:
         """How many accounts the list's filters match in the caller's scope."""
-        query = _filtered(
-            _scoped(sqlalchemy.select(sqlalchemy.func.count()).select_from(ACCOUNTS), owner_ids),
-            filters,
-        )
+        names, values = _filter_values(filters)
+        query = _scoped(
+            sqlalchemy.select(sqlalchemy.func.count()).select_from(ACCOUNTS), owner_ids
+        ).where(*(_CONDITIONS[name]() for name in names))
         connection = await self.session.connection()
-        return int((await connection.execute(query)).scalar_one())
+        return int((await connection.execute(query, values)).scalar_one())
 
     async def ancestors(self, account_id: int) -> builtins.list[int]:
         """``account_id`` and every account above it in its group, nearest first."""

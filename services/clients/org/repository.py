@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from sqlalchemy import BindParameter
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -21,7 +22,7 @@ from shared.org_copy.repository import (
 __all__ = ["ACTIVE", "OrgRepository", "StandInRepository", "queues_of", "reporting_subtree_ids"]
 
 
-def reporting_subtree_ids(manager_id: int) -> SelectOfScalar[int]:
+def reporting_subtree_ids(manager_id: int | BindParameter[int]) -> SelectOfScalar[int]:
     """A SELECT of ``manager_id`` and everyone reporting to them now (``owner_id IN (…)``)."""
     return reporting_subtree_select(table_of(OrgEmployee), manager_id)
 
