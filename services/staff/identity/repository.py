@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -171,13 +171,16 @@ class IdentityRepository:
         )
 
     async def unlock_login(self, key: str) -> bool:
-        """Forget the failures and lock of a login string; whether it was locked."""
-        result = await self.session.exec(
-            delete(SignInThrottle)
+        """Forget the failures and lock of a login string (zeroed, not deleted, like
+        :meth:`forget_login_failures`); whether it was locked."""
+        locked = await self.session.exec(
+            select(col(SignInThrottle.locked_until))
             .where(col(SignInThrottle.key) == key)
-            .returning(col(SignInThrottle.locked_until))
+            .with_for_update()
         )
-        return any(locked is not None for locked in result.scalars())
+        was_locked = any(until is not None for until in locked.all())
+        await self.forget_login_failures(key)
+        return was_locked
 
     async def sign_in_session(self, session_id: str) -> SignInSession | None:
         return await self.session.get(SignInSession, session_id)
