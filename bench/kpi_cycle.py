@@ -138,6 +138,12 @@ def process_env(
     return env
 
 
+def local_stack(log_dir: Path) -> Stack:
+    """The four processes on free local ports, logging to ``log_dir`` (not started)."""
+    ports = Ports(gateway=free_port(), clients=free_port(), staff=free_port(), kpi=free_port())
+    return Stack(host="127.0.0.1", log_dir=log_dir, ports=ports)
+
+
 def peak_memory(stack: Stack) -> dict[str, dict[str, float]]:
     """Each process's resident memory now and at its peak (MB), from /proc (Linux)."""
     memory: dict[str, dict[str, float]] = {}
@@ -269,13 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     code = 0
     with database_server(settings) as server:
         admin_url = with_database(server, f"kam_bench_{run_id}")
-        stack = Stack(
-            host="127.0.0.1",
-            log_dir=log_dir,
-            ports=Ports(
-                gateway=free_port(), clients=free_port(), staff=free_port(), kpi=free_port()
-            ),
-        )
+        stack = local_stack(log_dir)
         try:
             started = time.perf_counter()
             asyncio.run(prepare_database(admin_url, prefix, passwords))
