@@ -37,7 +37,7 @@ from bench.kpi_cycle import (
     write_result,
 )
 from bench.kpi_flow import BenchError
-from bench.load import FIXED_GET, Load, ensure_wrk, run_wrk
+from bench.load import FIXED_GET, Load, Sampler, ensure_wrk, run_wrk
 from bench.org import Person
 from bench.results_summary import read_model_summary, record
 from deploy.local_settings import RunnerSettings
@@ -127,23 +127,27 @@ async def timed(
 
 
 def under_load(
-    url: str, headers: dict[str, str], connections: int, seconds: float
+    url: str, headers: dict[str, str], connections: int, seconds: float, pids: dict[str, int]
 ) -> dict[str, Any]:
-    """The same GET from wrk at ``connections`` for ``seconds``: req/s, p50, p99 (any
-    answer other than 2xx, or a socket error, is an error of the run)."""
+    """The same GET from wrk at ``connections`` for ``seconds``: req/s, p50, p99, and each
+    process's CPU milliseconds per request (robust to a busy machine, unlike the times);
+    any answer other than 2xx, or a socket error, is an error of the run."""
     missing = ensure_wrk()
     if missing is not None:
         raise RuntimeError(missing)
-    run = run_wrk(Load(url, FIXED_GET, [headers["Authorization"]], connections), seconds)
+    with Sampler(pids) as sampler:
+        run = run_wrk(Load(url, FIXED_GET, [headers["Authorization"]], connections), seconds)
+    cpu_ms = {name: round(cpu * 1000 / max(1, run["requests"]), 2)
+              for name, cpu in sampler.cpu_seconds.items()}  # fmt: skip
     if run["non_2xx"] or run["socket_errors"]:
         raise BenchError(f"{url} under {connections} connections: {run['non_2xx']} non-2xx, "
                          f"{run['socket_errors']} socket errors")  # fmt: skip
-    return {"connections": connections, **{k: run[k] for k in ("requests", "rps", "p50_ms",
-                                                               "p99_ms", "max_ms")}}  # fmt: skip
+    measured = {k: run[k] for k in ("requests", "rps", "p50_ms", "p99_ms", "max_ms")}
+    return {"connections": connections, **measured, "cpu_ms_per_request": cpu_ms}
 
 
 async def checked_under_load(
-    client: httpx.AsyncClient, name: str, path: str, params: dict[str, Any],
+    stack: Stack, client: httpx.AsyncClient, name: str, path: str, params: dict[str, Any],
     headers: dict[str, str], check: Callable[[Any], str | None], args: argparse.Namespace,
 ) -> dict[str, dict[str, Any]]:  # fmt: skip
     """One GET whose JSON ``check`` finds right (else it says what is wrong: an error of the
@@ -154,8 +158,9 @@ async def checked_under_load(
     if wrong is not None:
         raise BenchError(f"{name}: {wrong}")
     url = str(answer.request.url)
+    pids = {name: process.pid for name, process in stack.processes.items()}
     return {
-        f"{name}, {n} conn.": under_load(url, headers, n, args.seconds)
+        f"{name}, {n} conn.": under_load(url, headers, n, args.seconds, pids)
         | {"bytes": len(answer.content)}
         for n in args.connections
     }
@@ -164,14 +169,20 @@ async def checked_under_load(
 def table(results: dict[str, Any]) -> str:
     """The scenario rows of ``results`` (sequential ones, and wrk's with connections)."""
     lines = [f"{'scenario':<50} {'conn.':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-             f"{'max ms':>8}"]  # fmt: skip
+             f"{'max ms':>8}  CPU ms per request"]  # fmt: skip
     for name, row in results.items():
         if name == "verified":
             continue
         rps = f"{row['rps']:>8,.0f}" if "rps" in row else f"{'':>8}"
         lines.append(f"{name:<50} {row.get('connections', 1):>5} {rps} {row['p50_ms']:>8.1f} "
-                     f"{row['p99_ms']:>8.1f} {row['max_ms']:>8.1f}")  # fmt: skip
+                     f"{row['p99_ms']:>8.1f} {row['max_ms']:>8.1f}  {cpu(row)}")  # fmt: skip
     return "\n".join(lines)
+
+
+def cpu(row: dict[str, Any]) -> str:
+    """The processes' CPU per request that took any, e.g. ``gateway 0.6, clients 4.1``."""
+    spent = row.get("cpu_ms_per_request", {})
+    return ", ".join(f"{name} {ms:g}" for name, ms in spent.items() if ms >= 0.05)
 
 
 def run(

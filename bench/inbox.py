@@ -207,8 +207,9 @@ async def drive(
              everything[deep : deep + PAGE]),
         ):  # fmt: skip
             results |= await harness.checked_under_load(
-                client, name, "/v1/me/inbox", params, headers, page_check(want, counts), args
-            )
+                stack, client, name, "/v1/me/inbox", params, headers, page_check(want, counts),
+                args,
+            )  # fmt: skip
     results["verified"] = {"open_items": len(everything), "pages_checked": 2,
                            "represented": len(inbox.represented)}  # fmt: skip
     return results

@@ -241,7 +241,8 @@ async def drive(
     async with httpx.AsyncClient(base_url=stack.url("gateway"), timeout=300) as client:
         for limit in (10, 50):
             results |= await harness.checked_under_load(
-                client, f"my day, {limit} per list", "/v1/clients/me/day", {"limit": limit},
+                stack, client, f"my day, {limit} per list", "/v1/clients/me/day",
+                {"limit": limit},
                 headers, day_check(day.expected, limit), args,
             )  # fmt: skip
     results["verified"] = {name: len(ids) for name, ids in day.expected.ids().items()}
