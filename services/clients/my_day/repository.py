@@ -55,10 +55,17 @@ class MyDayRepository:
         return (await self.session.execute(query)).all()
 
     async def renewals(
-        self, owner_id: int, owner_ids: Collection[int] | None, today: date, until: date
-    ) -> Sequence[Any]:
-        """Signed contracts of the accounts ``owner_id`` owns ending in [today, until] that
-        no contract renews yet, ending soonest first: (contract, account name)."""
+        self,
+        owner_id: int,
+        owner_ids: Collection[int] | None,
+        today: date,
+        until: date,
+        limit: int,
+    ) -> tuple[Sequence[Any], int]:
+        """The first ``limit`` signed contracts of the accounts ``owner_id`` owns ending in
+        [today, until] that no contract renews yet, ending soonest first, as (id, number,
+        title, account id, end date, account name); and how many there are in all (one
+        statement: an account manager's year of contracts holds hundreds in the window)."""
         renewal = aliased(Contract)
         renewed = (
             sqlalchemy.select(col(renewal.id))
@@ -66,7 +73,15 @@ class MyDayRepository:
             .exists()
         )
         query = (
-            sqlalchemy.select(Contract, col(Account.legal_name))
+            sqlalchemy.select(
+                col(Contract.id),
+                col(Contract.number),
+                col(Contract.title),
+                col(Contract.account_id),
+                col(Contract.end_date),
+                col(Account.legal_name),
+                sqlalchemy.func.count().over().label("total"),
+            )
             .join(Account, col(Account.id) == col(Contract.account_id))
             .where(
                 col(Account.owner_id) == owner_id,
@@ -77,5 +92,7 @@ class MyDayRepository:
                 ~renewed,
             )
             .order_by(col(Contract.end_date), col(Contract.id))
+            .limit(limit)
         )
-        return (await self.session.execute(query)).all()
+        rows = (await self.session.execute(query)).all()
+        return rows, rows[0].total if rows else 0
