@@ -16,21 +16,21 @@ import asyncio
 import os
 import platform
 import statistics
-import sys
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-import asyncpg
 import httpx
 
 from bench.bulk import loaded_line
 from bench.kpi_cycle import (
     RESULTS,
+    RUN_FAILURES,
     database_server,
     drop_everything,
+    failed,
     local_stack,
     new_run,
     process_env,
@@ -217,10 +217,8 @@ def run(
             result["scenarios"] = asyncio.run(drive(stack, key, loaded))
             print(f"\n{headline(loaded)}")
             print(table(result["scenarios"]))
-        except (BenchError, RuntimeError, OSError, httpx.HTTPError, asyncpg.PostgresError) as exc:
-            result["error"] = f"{type(exc).__name__}: {exc}"
-            print(f"benchmark failed: {result['error']} (logs: {log_dir})", file=sys.stderr)
-            code = 1
+        except RUN_FAILURES as exc:
+            code = failed(result, exc, log_dir)
         finally:
             stack.stop()
             asyncio.run(drop_everything(admin_url, prefix))

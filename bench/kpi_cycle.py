@@ -240,6 +240,17 @@ def new_run(results_dir: Path) -> RunIdentity:
     )
 
 
+RUN_FAILURES = (BenchError, RuntimeError, OSError, httpx.HTTPError, asyncpg.PostgresError)
+"""What makes a benchmark run fail (exit code 1) rather than crash."""
+
+
+def failed(result: dict[str, Any], exc: BaseException, log_dir: Path) -> int:
+    """Note the run's failure in its result and on stderr; the exit code."""
+    result["error"] = f"{type(exc).__name__}: {exc}"
+    print(f"benchmark failed: {result['error']} (logs: {log_dir})", file=sys.stderr)
+    return 1
+
+
 def write_result(output: Path, result: dict[str, Any]) -> None:
     """The run's JSON under bench/results/, and where it went (with the run's length when
     the benchmark timed it)."""
@@ -295,10 +306,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{args.accounts:,} accounts, period {period}")  # fmt: skip
             print(table(run.phases))
             print(f"grades after review: {verified['grades']}")
-        except (BenchError, RuntimeError, OSError, httpx.HTTPError, asyncpg.PostgresError) as exc:
-            result["error"] = f"{type(exc).__name__}: {exc}"
-            print(f"benchmark failed: {result['error']} (logs: {log_dir})", file=sys.stderr)
-            code = 1
+        except RUN_FAILURES as exc:
+            code = failed(result, exc, log_dir)
         finally:
             stack.stop()
             asyncio.run(drop_everything(admin_url, prefix))
