@@ -34,11 +34,15 @@ bench: $(STAMP)
 	$(PY) -m bench.kpi_cycle
 	$(PY) -m bench.pipeline_report
 	$(PY) -m bench.timeline
+	$(PY) -m bench.inbox
+	$(PY) -m bench.my_day
 
 bench-quick: $(STAMP)
 	$(PY) -m bench.scenarios --quick
 	$(PY) -m bench.pipeline_report --quick
 	$(PY) -m bench.timeline --quick
+	$(PY) -m bench.inbox --quick
+	$(PY) -m bench.my_day --quick
 
 soak: $(STAMP)
 	$(PY) -m bench.soak $(SOAK_ARGS)

@@ -138,6 +138,12 @@ def process_env(
     return env
 
 
+def local_stack(log_dir: Path) -> Stack:
+    """The four processes on free local ports, logging to ``log_dir`` (not started)."""
+    ports = Ports(gateway=free_port(), clients=free_port(), staff=free_port(), kpi=free_port())
+    return Stack(host="127.0.0.1", log_dir=log_dir, ports=ports)
+
+
 def peak_memory(stack: Stack) -> dict[str, dict[str, float]]:
     """Each process's resident memory now and at its peak (MB), from /proc (Linux)."""
     memory: dict[str, dict[str, float]] = {}
@@ -234,6 +240,17 @@ def new_run(results_dir: Path) -> RunIdentity:
     )
 
 
+RUN_FAILURES = (BenchError, RuntimeError, OSError, httpx.HTTPError, asyncpg.PostgresError)
+"""What makes a benchmark run fail (exit code 1) rather than crash."""
+
+
+def failed(result: dict[str, Any], exc: BaseException, log_dir: Path) -> int:
+    """Note the run's failure in its result and on stderr; the exit code."""
+    result["error"] = f"{type(exc).__name__}: {exc}"
+    print(f"benchmark failed: {result['error']} (logs: {log_dir})", file=sys.stderr)
+    return 1
+
+
 def write_result(output: Path, result: dict[str, Any]) -> None:
     """The run's JSON under bench/results/, and where it went (with the run's length when
     the benchmark timed it)."""
@@ -269,13 +286,7 @@ def main(argv: list[str] | None = None) -> int:
     code = 0
     with database_server(settings) as server:
         admin_url = with_database(server, f"kam_bench_{run_id}")
-        stack = Stack(
-            host="127.0.0.1",
-            log_dir=log_dir,
-            ports=Ports(
-                gateway=free_port(), clients=free_port(), staff=free_port(), kpi=free_port()
-            ),
-        )
+        stack = local_stack(log_dir)
         try:
             started = time.perf_counter()
             asyncio.run(prepare_database(admin_url, prefix, passwords))
@@ -295,10 +306,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{args.accounts:,} accounts, period {period}")  # fmt: skip
             print(table(run.phases))
             print(f"grades after review: {verified['grades']}")
-        except (BenchError, RuntimeError, OSError, httpx.HTTPError, asyncpg.PostgresError) as exc:
-            result["error"] = f"{type(exc).__name__}: {exc}"
-            print(f"benchmark failed: {result['error']} (logs: {log_dir})", file=sys.stderr)
-            code = 1
+        except RUN_FAILURES as exc:
+            code = failed(result, exc, log_dir)
         finally:
             stack.stop()
             asyncio.run(drop_everything(admin_url, prefix))

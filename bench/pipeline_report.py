@@ -21,42 +21,28 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
-import platform
 import random
-import statistics
 import sys
 import time
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 
+from bench import harness
 from bench.activity import SHANGHAI, Activity, build_activity, load_activity
-from bench.bulk import columns, copy, load_in_bulk, loaded_line
+from bench.bulk import columns, copy, load_in_bulk
 from bench.kpi_cycle import (
     BENCH_PASSWORD,
-    RESULTS,
-    database_server,
-    drop_everything,
-    new_run,
-    process_env,
-    write_result,
 )
 from bench.kpi_flow import BenchError
 from bench.org import Org, load_org, org_tree
-from deploy.local_settings import RunnerSettings
-from deploy.processes import Ports, Stack
-from deploy.test_runner import free_port
+from deploy.processes import Stack
 from services.staff.identity.secrets import hash_password
-from shared.auth.tokens import SigningKey, issue_token
-from shared.bootstrap import prepare_database
-from shared.dsn import with_database
+from shared.auth.tokens import SigningKey
 
 OPEN_STAGES = (("lead", 10), ("qualified", 25), ("proposal", 50), ("negotiation", 75))
 OPPORTUNITY_COLUMNS = columns(
@@ -71,23 +57,9 @@ QUICK = {"opportunities": 10_000, "accounts": 5_000, "employees": 200, "requests
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.pipeline_report",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--opportunities", type=int, default=100_000)
-    parser.add_argument("--accounts", type=int, default=20_000)
-    parser.add_argument("--employees", type=int, default=1000)
-    parser.add_argument("--requests", type=int, default=40, help="timed requests per scenario")
-    parser.add_argument("--quick", action="store_true", help="smaller data, fewer requests")
-    parser.add_argument("--results-dir", type=Path, default=RESULTS)
-    parser.add_argument("--seed", type=int, default=2026)
-    args = parser.parse_args(argv)
-    if args.quick:
-        for name, value in QUICK.items():
-            setattr(args, name, value)
-    return args
+    made = harness.parser("python -m bench.pipeline_report", __doc__)
+    made.add_argument("--opportunities", type=int, default=100_000)
+    return harness.parse(made, argv, QUICK)
 
 
 def month_start(day: date, ahead: int = 0) -> date:
@@ -133,7 +105,7 @@ def opportunities(
 
 async def load(
     admin_url: str, org: Org, args: argparse.Namespace, now: datetime
-) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
+) -> tuple[dict[str, Any], tuple[list[tuple[Any, ...]], datetime]]:
     started = time.perf_counter()
     activity = build_activity(org.account_holders, args.accounts, now, args.seed)
     rows, changes = opportunities(activity, args.opportunities, now, args.seed)
@@ -150,7 +122,7 @@ async def load(
         )
         return counts
 
-    return await load_in_bulk(admin_url, "clients", fill, generated_in), rows
+    return await load_in_bulk(admin_url, "clients", fill, generated_in), (rows, now)
 
 
 def expected_weighted(rows: list[tuple[Any, ...]], first: date, last: date) -> Decimal:
@@ -163,44 +135,12 @@ def expected_weighted(rows: list[tuple[Any, ...]], first: date, last: date) -> D
     return total
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
-
-
-async def timed(
-    client: httpx.AsyncClient, path: str, params: dict[str, Any], headers: dict[str, str],
-    requests: int,
-) -> tuple[dict[str, Any], httpx.Response]:  # fmt: skip
-    last = await client.get(path, params=params, headers=headers)  # warm-up
-    if last.status_code != 200:
-        raise BenchError(f"{path} answered {last.status_code}: {last.text[:300]}")
-    latencies = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        last = await client.get(path, params=params, headers=headers)
-        latencies.append((time.perf_counter() - started) * 1000)
-        if last.status_code != 200:
-            raise BenchError(f"{path} answered {last.status_code}: {last.text[:300]}")
-    return {
-        "requests": requests,
-        "p50_ms": round(statistics.median(latencies), 1),
-        "p99_ms": round(percentile(latencies, 0.99), 1),
-        "max_ms": round(max(latencies), 1),
-        "bytes": len(last.content),
-    }, last
-
-
 async def drive(
     stack: Stack, org: Org, key: SigningKey, rows: list[tuple[Any, ...]], now: datetime,
     requests: int,
 ) -> dict[str, Any]:  # fmt: skip
     head = next(p for p in org.people if p.position_code == "KA-MGR")
-    token = issue_token(
-        key, subject=f"user:{head.id}", lifetime_seconds=3600, employee_id=head.id,
-        roles=frozenset({head.role, "employee"}), token_version=1,
-    )  # fmt: skip
-    headers = {"Authorization": f"Bearer {token}"}
+    headers = harness.bearer(key, head)
     today = now.astimezone(SHANGHAI).date()
     first, last = month_start(today), month_start(today, 2)
     month = f"{first.year:04d}-{first.month:02d}"
@@ -209,7 +149,7 @@ async def drive(
     lead = next(p.manager_id for p in org.people if p.id == team)
     results: dict[str, Any] = {}
     async with httpx.AsyncClient(base_url=stack.url("gateway"), timeout=300) as client:
-        results["forecast per team, department, quarter"], answer = await timed(
+        results["forecast per team, department, quarter"], answer = await harness.timed(
             client, "/v1/clients/pipeline/forecast", {**quarter, "group_by": "team"}, headers,
             requests,
         )  # fmt: skip
@@ -218,10 +158,10 @@ async def drive(
         if weighted != expected:
             raise BenchError(f"weighted pipeline {weighted} != {expected} of the loaded rows")
         report = {"first_month": month, "team_id": lead}
-        results["销售机会报表 of a team, month (JSON)"], _ = await timed(
+        results["销售机会报表 of a team, month (JSON)"], _ = await harness.timed(
             client, "/v1/clients/pipeline/report", report, headers, requests
         )
-        results["销售机会报表 of a team, month (XLSX)"], _ = await timed(
+        results["销售机会报表 of a team, month (XLSX)"], _ = await harness.timed(
             client, "/v1/clients/pipeline/report", {**report, "format": "xlsx"}, headers,
             requests,
         )  # fmt: skip
@@ -229,58 +169,20 @@ async def drive(
     return results
 
 
-def table(results: dict[str, Any]) -> str:
-    lines = [f"{'scenario':<42} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9} {'bytes':>11}"]
-    for name, row in results.items():
-        if name == "verified":
-            continue
-        lines.append(f"{name:<42} {row['p50_ms']:>9.1f} {row['p99_ms']:>9.1f} "
-                     f"{row['max_ms']:>9.1f} {row['bytes']:>11,}")  # fmt: skip
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    settings = RunnerSettings()
-    stamp, run_id, prefix, passwords, key, log_dir = new_run(args.results_dir)
     org = org_tree(args.employees, args.seed)
-    now = datetime.now(UTC)
-    result: dict[str, Any] = {
-        "benchmark": "pipeline_report",
-        "started_at": now.isoformat(),
-        "parameters": {k: getattr(args, k) for k in ("opportunities", "accounts", "employees",
-                                                      "requests", "quick", "seed")},
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
-    }  # fmt: skip
-    code = 0
-    with database_server(settings) as server:
-        admin_url = with_database(server, f"kam_bench_{run_id}")
-        stack = Stack(
-            host="127.0.0.1",
-            log_dir=log_dir,
-            ports=Ports(
-                gateway=free_port(), clients=free_port(), staff=free_port(), kpi=free_port()
-            ),
-        )
-        try:
-            asyncio.run(prepare_database(admin_url, prefix, passwords))
-            result["load"], rows = asyncio.run(load(admin_url, org, args, now))
-            print(loaded_line(result["load"]), flush=True)
-            stack.start(process_env(admin_url, prefix, passwords, key, log_dir))
-            result["scenarios"] = asyncio.run(drive(stack, org, key, rows, now, args.requests))
-            print(f"\npipeline reports: {args.opportunities:,} opportunities, "
-                  f"{args.accounts:,} accounts, {args.employees:,} employees")  # fmt: skip
-            print(table(result["scenarios"]))
-        except (BenchError, RuntimeError, OSError, httpx.HTTPError, asyncpg.PostgresError) as exc:
-            result["error"] = f"{type(exc).__name__}: {exc}"
-            print(f"benchmark failed: {result['error']} (logs: {log_dir})", file=sys.stderr)
-            code = 1
-        finally:
-            stack.stop()
-            asyncio.run(drop_everything(admin_url, prefix))
-    write_result(args.results_dir / f"pipeline_report-{stamp}-{args.opportunities}o.json", result)
-    return code
+    return harness.run(
+        "pipeline_report",
+        args,
+        f"{args.opportunities}o",
+        lambda admin_url, now: load(admin_url, org, args, now),
+        lambda stack, key, loaded: drive(stack, org, key, loaded[0], loaded[1], args.requests),
+        lambda _: (
+            f"pipeline reports: {args.opportunities:,} opportunities, "
+            f"{args.accounts:,} accounts, {args.employees:,} employees"
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -87,6 +87,17 @@ def kpi_cycle_summary(result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def read_model_summary(result: dict[str, Any], *, quick: bool) -> dict[str, Any]:
+    """The part of a read-model benchmark's result (bench/harness.py) a later reader
+    compares: its scenario rows as they are (p50, p99, and req/s where wrk measured)."""
+    return {
+        "quick": quick,
+        "error": result.get("error"),
+        "parameters": result.get("parameters"),
+        "scenarios": result.get("scenarios"),
+    }
+
+
 def _attack(attacked: dict[str, Any] | None) -> dict[str, Any] | None:
     if not attacked:
         return None

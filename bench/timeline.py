@@ -23,42 +23,28 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import os
-import platform
 import random
 import sys
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 
+from bench import harness
 from bench.activity import build_activity, credit_code, load_activity
-from bench.bulk import columns, copy, load_in_bulk, loaded_line
+from bench.bulk import columns, copy, load_in_bulk
 from bench.kpi_cycle import (
     BENCH_PASSWORD,
-    RESULTS,
-    database_server,
-    drop_everything,
-    new_run,
-    process_env,
-    write_result,
 )
 from bench.kpi_flow import BenchError
 from bench.org import Org, load_org, org_tree
-from bench.pipeline_report import timed
-from deploy.local_settings import RunnerSettings
-from deploy.processes import Ports, Stack
-from deploy.test_runner import free_port
+from deploy.processes import Stack
 from services.clients.timeline.rules import Position, encode_position
 from services.staff.identity.secrets import hash_password
-from shared.auth.tokens import SigningKey, issue_token
-from shared.bootstrap import prepare_database
-from shared.dsn import with_database
+from shared.auth.tokens import SigningKey
 
 QUICK = {"entries": 2_000, "accounts": 2_000, "employees": 200, "requests": 20}
 FIRST_ID = 50_000_000  # above every id the activity generator uses
@@ -110,23 +96,9 @@ BUSY = {
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.timeline",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--entries", type=int, default=20_000, help="rows per source")
-    parser.add_argument("--accounts", type=int, default=20_000)
-    parser.add_argument("--employees", type=int, default=1000)
-    parser.add_argument("--requests", type=int, default=40, help="timed requests per scenario")
-    parser.add_argument("--quick", action="store_true", help="smaller data, fewer requests")
-    parser.add_argument("--results-dir", type=Path, default=RESULTS)
-    parser.add_argument("--seed", type=int, default=2026)
-    args = parser.parse_args(argv)
-    if args.quick:
-        for name, value in QUICK.items():
-            setattr(args, name, value)
-    return args
+    made = harness.parser("python -m bench.timeline", __doc__)
+    made.add_argument("--entries", type=int, default=20_000, help="rows per source")
+    return harness.parse(made, argv, QUICK)
 
 
 class BusyAccount:
@@ -243,11 +215,7 @@ async def drive(
     stack: Stack, org: Org, key: SigningKey, busy: BusyAccount, requests: int
 ) -> dict[str, Any]:
     owner = next(p for p in org.people if p.id == busy.owner)
-    token = issue_token(
-        key, subject=f"user:{owner.id}", lifetime_seconds=3600, employee_id=owner.id,
-        roles=frozenset({owner.role, "employee"}), token_version=1,
-    )  # fmt: skip
-    headers = {"Authorization": f"Bearer {token}", "Accept-Language": "zh-CN"}
+    headers = harness.bearer(key, owner) | {"Accept-Language": "zh-CN"}
     path = f"/v1/clients/accounts/{busy.account_id}/timeline"
     everything = busy.newest_first()
     deep_at = int(len(everything) * 0.9)
@@ -267,70 +235,32 @@ async def drive(
     results: dict[str, Any] = {}
     async with httpx.AsyncClient(base_url=stack.url("gateway"), timeout=300) as client:
         # The baseline, same run: one keyset list of the same account (its notes).
-        results["baseline: the account's notes, page 1 of 50"], _ = await timed(
+        results["baseline: the account's notes, page 1 of 50"], _ = await harness.timed(
             client, f"/v1/clients/accounts/{busy.account_id}/notes", {"limit": PAGE}, headers,
             requests,
         )  # fmt: skip
         for name, (params, want) in scenarios.items():
-            results[name], answer = await timed(client, path, params, headers, requests)
+            results[name], answer = await harness.timed(client, path, params, headers, requests)
             if keys(answer.json()) != want:
                 raise BenchError(f"{name}: the page is not the loaded rows' newest first")
     results["verified"] = {"entries": len(everything), "pages_checked": len(scenarios)}
     return results
 
 
-def table(results: dict[str, Any]) -> str:
-    lines = [f"{'scenario':<42} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9} {'bytes':>11}"]
-    for name, row in results.items():
-        if name == "verified":
-            continue
-        lines.append(f"{name:<42} {row['p50_ms']:>9.1f} {row['p99_ms']:>9.1f} "
-                     f"{row['max_ms']:>9.1f} {row['bytes']:>11,}")  # fmt: skip
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    settings = RunnerSettings()
-    stamp, run_id, prefix, passwords, key, log_dir = new_run(args.results_dir)
     org = org_tree(args.employees, args.seed)
-    now = datetime.now(UTC)
-    result: dict[str, Any] = {
-        "benchmark": "timeline",
-        "started_at": now.isoformat(),
-        "parameters": {k: getattr(args, k) for k in ("entries", "accounts", "employees",
-                                                      "requests", "quick", "seed")},
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
-    }  # fmt: skip
-    code = 0
-    with database_server(settings) as server:
-        admin_url = with_database(server, f"kam_bench_{run_id}")
-        stack = Stack(
-            host="127.0.0.1",
-            log_dir=log_dir,
-            ports=Ports(
-                gateway=free_port(), clients=free_port(), staff=free_port(), kpi=free_port()
-            ),
-        )
-        try:
-            asyncio.run(prepare_database(admin_url, prefix, passwords))
-            result["load"], busy = asyncio.run(load(admin_url, org, args, now))
-            print(loaded_line(result["load"]), flush=True)
-            stack.start(process_env(admin_url, prefix, passwords, key, log_dir))
-            result["scenarios"] = asyncio.run(drive(stack, org, key, busy, args.requests))
-            print(f"\naccount timeline: {len(busy.positions):,} entries on one account "
-                  f"({args.entries:,} per source), {args.accounts:,} other accounts")  # fmt: skip
-            print(table(result["scenarios"]))
-        except (BenchError, RuntimeError, OSError, httpx.HTTPError, asyncpg.PostgresError) as exc:
-            result["error"] = f"{type(exc).__name__}: {exc}"
-            print(f"benchmark failed: {result['error']} (logs: {log_dir})", file=sys.stderr)
-            code = 1
-        finally:
-            stack.stop()
-            asyncio.run(drop_everything(admin_url, prefix))
-    write_result(args.results_dir / f"timeline-{stamp}-{args.entries}e.json", result)
-    return code
+    return harness.run(
+        "timeline",
+        args,
+        f"{args.entries}e",
+        lambda admin_url, now: load(admin_url, org, args, now),
+        lambda stack, key, busy: drive(stack, org, key, busy, args.requests),
+        lambda busy: (
+            f"account timeline: {len(busy.positions):,} entries on one account "
+            f"({args.entries:,} per source), {args.accounts:,} other accounts"
+        ),
+    )
 
 
 if __name__ == "__main__":

@@ -15,9 +15,11 @@ from services.clients.access import visible_accounts
 from services.clients.accounts.models import Account
 from services.clients.contacts.models import AccountContact, Contact
 from services.clients.contracts.models import Contract
+from services.clients.my_day.rules import month_days_within
 
 BIRTHDAY_CANDIDATES = 2000
-"""Contacts with a birthday read per call at most (a person's accounts hold far fewer)."""
+"""Contacts with a birthday this week read per call at most (a person's accounts hold far
+fewer: a week is ~2 % of the year's birthdays)."""
 
 
 class MyDayRepository:
@@ -30,7 +32,8 @@ class MyDayRepository:
         self, owner_id: int, owner_ids: Collection[int] | None, today: date
     ) -> Sequence[Any]:
         """(contact id, name, birthday, account id, account name) of the active contacts of
-        the accounts ``owner_id`` owns, within the scope; the week is chosen by the rule."""
+        the accounts ``owner_id`` owns, within the scope, whose birthday's month and day
+        fall in the coming week (the rule confirms each)."""
         query = (
             sqlalchemy.select(
                 col(Contact.id),
@@ -47,7 +50,9 @@ class MyDayRepository:
                 visible_accounts(col(Account.id), owner_ids),
                 col(AccountContact.active).is_(True),
                 col(AccountContact.end_date).is_(None) | (col(AccountContact.end_date) >= today),
-                col(Contact.birthday).is_not(None),
+                sqlalchemy.func.to_char(col(Contact.birthday), "MM-DD").in_(
+                    month_days_within(today)
+                ),
             )
             .order_by(col(Contact.id), col(Account.id))
             .limit(BIRTHDAY_CANDIDATES)
@@ -55,10 +60,17 @@ class MyDayRepository:
         return (await self.session.execute(query)).all()
 
     async def renewals(
-        self, owner_id: int, owner_ids: Collection[int] | None, today: date, until: date
-    ) -> Sequence[Any]:
-        """Signed contracts of the accounts ``owner_id`` owns ending in [today, until] that
-        no contract renews yet, ending soonest first: (contract, account name)."""
+        self,
+        owner_id: int,
+        owner_ids: Collection[int] | None,
+        today: date,
+        until: date,
+        limit: int,
+    ) -> tuple[Sequence[Any], int]:
+        """The first ``limit`` signed contracts of the accounts ``owner_id`` owns ending in
+        [today, until] that no contract renews yet, ending soonest first, as (id, number,
+        title, account id, end date, account name); and how many there are in all (one
+        statement: an account manager's year of contracts holds hundreds in the window)."""
         renewal = aliased(Contract)
         renewed = (
             sqlalchemy.select(col(renewal.id))
@@ -66,7 +78,15 @@ class MyDayRepository:
             .exists()
         )
         query = (
-            sqlalchemy.select(Contract, col(Account.legal_name))
+            sqlalchemy.select(
+                col(Contract.id),
+                col(Contract.number),
+                col(Contract.title),
+                col(Contract.account_id),
+                col(Contract.end_date),
+                col(Account.legal_name),
+                sqlalchemy.func.count().over().label("total"),
+            )
             .join(Account, col(Account.id) == col(Contract.account_id))
             .where(
                 col(Account.owner_id) == owner_id,
@@ -77,5 +97,7 @@ class MyDayRepository:
                 ~renewed,
             )
             .order_by(col(Contract.end_date), col(Contract.id))
+            .limit(limit)
         )
-        return (await self.session.execute(query)).all()
+        rows = (await self.session.execute(query)).all()
+        return rows, rows[0].total if rows else 0

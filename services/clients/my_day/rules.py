@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from calendar import isleap
 from datetime import date, timedelta
 
 BIRTHDAY_WINDOW_DAYS = 7
@@ -26,3 +27,14 @@ def next_birthday(birthday: date, today: date) -> date:
 def birthday_within(birthday: date, today: date, days: int = BIRTHDAY_WINDOW_DAYS) -> bool:
     """Whether ``birthday`` is celebrated on ``today`` or one of the ``days - 1`` after."""
     return next_birthday(birthday, today) < today + timedelta(days=days)
+
+
+def month_days_within(today: date, days: int = BIRTHDAY_WINDOW_DAYS) -> list[str]:
+    """The ``MM-DD`` of every birthday celebrated on ``today`` or one of the ``days - 1``
+    after (a superset :func:`birthday_within` confirms): each day of the window, and
+    ``02-29`` when the window holds 28 February of a common year."""
+    window = [today + timedelta(days=n) for n in range(days)]
+    found = {f"{day.month:02d}-{day.day:02d}" for day in window}
+    if any(day.month == 2 and day.day == 28 and not isleap(day.year) for day in window):
+        found.add("02-29")
+    return sorted(found)

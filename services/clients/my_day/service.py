@@ -85,19 +85,20 @@ class MyDayService:
             with_total=True,
         )
         birthdays = await self._birthdays(employee_id, owner_ids, today)
+        rows, renewal_count = await self.repository.renewals(
+            employee_id, owner_ids, today, today + timedelta(days=RENEWAL_WINDOW_DAYS), limit
+        )
         renewals = [
             RenewalRead(
-                contract_id=contract.id or 0,
-                number=contract.number,
-                title=contract.title,
-                account_id=contract.account_id,
-                account_name=account_name,
-                end_date=contract.end_date,
-                days_left=(contract.end_date - today).days,
+                contract_id=row.id,
+                number=row.number,
+                title=row.title,
+                account_id=row.account_id,
+                account_name=row.legal_name,
+                end_date=row.end_date,
+                days_left=(row.end_date - today).days,
             )
-            for contract, account_name in await self.repository.renewals(
-                employee_id, owner_ids, today, today + timedelta(days=RENEWAL_WINDOW_DAYS)
-            )
+            for row in rows
         ]
         return MyDay(
             day=today,
@@ -107,7 +108,7 @@ class MyDayService:
             tickets_escalated=escalated.items,
             invoices_overdue=invoices.items,
             birthdays=birthdays[:limit],
-            renewals=renewals[:limit],
+            renewals=renewals,
             counts=MyDayCounts(
                 visits_today=visits_today.total or 0,
                 visits_overdue=visits_overdue.total or 0,
@@ -115,7 +116,7 @@ class MyDayService:
                 tickets_escalated=escalated.total or 0,
                 invoices_overdue=invoices.total or 0,
                 birthdays=len(birthdays),
-                renewals=len(renewals),
+                renewals=renewal_count,
             ),
         )
 

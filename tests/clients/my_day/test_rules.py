@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.clients.my_day.rules import birthday_within, next_birthday
+from services.clients.my_day.rules import birthday_within, month_days_within, next_birthday
 
 
 def test_the_next_birthday_is_this_year_or_next() -> None:
@@ -39,3 +39,18 @@ def test_the_next_birthday_is_within_a_year_on_the_same_day(birthday: date, toda
     if (birthday.month, birthday.day) != (2, 29):
         assert (upcoming.month, upcoming.day) == (birthday.month, birthday.day)
     assert birthday_within(birthday, today) == ((upcoming - today).days < 7)
+
+
+@given(
+    st.dates(date(1900, 1, 1), date(2100, 12, 31)), st.dates(date(2000, 1, 1), date(2099, 12, 1))
+)
+def test_the_month_days_of_the_week_hold_every_birthday_within_it(
+    birthday: date, today: date
+) -> None:
+    if birthday_within(birthday, today):
+        assert f"{birthday.month:02d}-{birthday.day:02d}" in month_days_within(today)
+
+
+def test_a_leap_day_birthday_is_read_in_a_common_year_week_with_28_february() -> None:
+    assert "02-29" in month_days_within(date(2027, 2, 25))
+    assert "02-29" not in month_days_within(date(2027, 2, 10))
