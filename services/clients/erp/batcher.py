@@ -14,7 +14,8 @@ event never fails the others; what fails alone fails its own request.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+import contextvars
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +35,7 @@ WORKERS = 2
 
 ApplyTogether = Callable[[Sequence[Delivery]], Awaitable[BatchOutcome]]
 """Apply a batch in one transaction (committed when it returns)."""
-ApplyAlone = Callable[[Delivery], Awaitable[DeliveryReceipt]]
+ApplyAlone = Callable[[Delivery], Coroutine[Any, Any, DeliveryReceipt]]
 """Apply one delivery in a transaction of its own (committed when it returns)."""
 
 
@@ -42,6 +43,7 @@ ApplyAlone = Callable[[Delivery], Awaitable[DeliveryReceipt]]
 class _Queued:
     delivery: Delivery
     answer: asyncio.Future[DeliveryReceipt]
+    context: contextvars.Context  # its request's (request id, audit scope, log fields)
 
 
 class ErpBatcher:
@@ -73,10 +75,13 @@ class ErpBatcher:
     ) -> DeliveryReceipt:
         """Queue the delivery and wait until it is applied (or found a duplicate)."""
         answer: asyncio.Future[DeliveryReceipt] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Queued(Delivery(webhook_id, event, payload), answer))
+        queued = _Queued(Delivery(webhook_id, event, payload), answer, contextvars.copy_context())
+        self._queue.append(queued)
         if self._busy < self.workers:
             self._busy += 1
-            task = asyncio.create_task(self._work())
+            # A batch serves many requests: it runs in none of theirs (its audit entries
+            # carry no request id rather than another request's).
+            task = asyncio.create_task(self._work(), context=contextvars.Context())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         # The batch goes on if this request is cancelled: its receipt is then not needed.
@@ -103,7 +108,10 @@ class ErpBatcher:
         for index in outcome.one_at_a_time:
             queued = batch[index]
             try:
-                _answer(queued.answer, await self.apply_alone(queued.delivery))
+                alone = self.apply_alone(queued.delivery)
+                # Applied alone, as before batching: in its own request's context.
+                receipt = await asyncio.create_task(alone, context=queued.context)
+                _answer(queued.answer, receipt)
             except Exception as exc:  # answered to its own request (a 500 there)
                 if not queued.answer.done():
                     queued.answer.set_exception(exc)
