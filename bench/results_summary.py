@@ -69,6 +69,9 @@ def scenarios_summary(result: dict[str, Any], *, quick: bool) -> dict[str, Any]:
         "rows": rows,
         "targets": result.get("targets", []),
         "handover": result.get("handover"),
+        "erp_burst_seconds": next(
+            (r["burst_seconds"] for r in result.get("rows", []) if "burst_seconds" in r), None
+        ),
         "sign_in_under_attack": _attack(result.get("sign_in_under_attack")),
         "rss_idle_mb": result.get("memory_idle_mb"),
         "rss_peak_mb": result.get("memory_peak_under_load_mb"),

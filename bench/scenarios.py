@@ -322,6 +322,11 @@ def cpu_ms_per_request(runs: list[dict[str, Any]]) -> dict[str, float]:
     }  # fmt: skip
 
 
+BURST_PAYMENTS = 27_000
+"""Issue 26's month-end burst of distinct payments (30,000 deliveries with 10 % repeats)."""
+BURST_LIMIT_SECONDS = 30
+
+
 def ingest(bench: Bench, api_key: str, secret: str, admin_url: str, today: str) -> dict[str, Any]:
     """Signed deliveries with duplicates through the gateway, in batches; then the count."""
     args = bench.args
@@ -366,6 +371,10 @@ def ingest(bench: Bench, api_key: str, secret: str, admin_url: str, today: str) 
     resent = asyncio.run(resend_missing(bench, admin_url, api_key, secret, bodies))
     stored, inbox = asyncio.run(count_stored(admin_url))
     seconds = sum(r["seconds"] for r in runs)
+    # Each delivery is answered after its payment's transaction committed, so the runs' time
+    # is the time from the first delivery sent to the last payment stored (signing the next
+    # run's file in between left out); scaled to the issue's burst when fewer were sent.
+    burst = round(seconds * BURST_PAYMENTS / max(1, next_payment - 1), 1)
     row = {
         "group": "ERP webhook ingest (signed, 10% duplicates)",
         "scenario": "gateway",
@@ -380,6 +389,7 @@ def ingest(bench: Bench, api_key: str, secret: str, admin_url: str, today: str) 
         "deliveries": sent,
         "distinct_payments": next_payment - 1,
         "payments_stored": stored,
+        "burst_seconds": burst,
         "resent_after_wrk_dropped_them": resent,
         "inbox": inbox,
         "runs": runs,
@@ -560,6 +570,9 @@ def targets(rows: list[Row], ingest_row: Row | None, connections: int) -> list[d
         out.append({"target": "ERP ingest ≥ 0.5 × get-by-id (gateway, 50 conn.)",
                     "value": ratio(ingest_row["rps"], gw["rps"]), "limit": 0.5,
                     "higher_is_better": True})  # fmt: skip
+        out.append({"target": f"{BURST_PAYMENTS:,}-payment burst applied, s",
+                    "value": ingest_row["burst_seconds"], "limit": BURST_LIMIT_SECONDS,
+                    "higher_is_better": False})  # fmt: skip
     for t in out:
         if t["limit"] is None:
             t["met"] = None
@@ -774,6 +787,10 @@ def print_report(result: dict[str, Any], args: argparse.Namespace) -> None:
               f"{ingest_row['distinct_payments']:,} distinct payments, "
               f"{ingest_row['payments_stored']:,} stored "
               f"({ingest_row['resent_after_wrk_dropped_them']} re-sent)")  # fmt: skip
+        burst = ingest_row["burst_seconds"]
+        verdict = "met" if burst < BURST_LIMIT_SECONDS else "MISSED"
+        print(f"{BURST_PAYMENTS:,}-payment burst applied in {burst} s  "
+              f"target < {BURST_LIMIT_SECONDS} s {verdict}")  # fmt: skip
     attacked = result.get("sign_in_under_attack")
     if attacked:
         correct, bad = attacked["correct"], attacked["bad"]

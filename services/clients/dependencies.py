@@ -9,10 +9,10 @@ the settings so jobs outside a request (schedules, the ERP sync) wire services t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
@@ -67,6 +67,9 @@ from services.clients.disputes.rules import Viewer as DisputeViewerOf
 from services.clients.disputes.service import DisputeService
 from services.clients.duplicates.repository import DuplicateRepository
 from services.clients.duplicates.service import DuplicateService
+from services.clients.erp.batch_repository import BatchRepository
+from services.clients.erp.batcher import ErpBatcher
+from services.clients.erp.bulk_apply import BatchOutcome, BulkApplier, Delivery
 from services.clients.erp.ingest import ErpIngest
 from services.clients.erp.repository import ErpReferences
 from services.clients.erp.secrets import verifying_secrets
@@ -108,6 +111,7 @@ from services.clients.reactions import (
 )
 from services.clients.receivables.models import ClientsIdempotencyKey
 from services.clients.receivables.repository import ReceivablesRepository
+from services.clients.receivables.schemas import DeliveryReceipt
 from services.clients.receivables.service import ReceivablesService
 from services.clients.receivables.write_offs import WriteOffService
 from services.clients.settings import ClientsSettings, forecast_policy
@@ -815,6 +819,47 @@ async def erp_ingest(session: SessionDep, settings: SettingsDep) -> ErpIngest:
     return build_erp_ingest(session, settings)
 
 
+def build_bulk_applier(session: AsyncSession, settings: ClientsSettings) -> BulkApplier:
+    return BulkApplier(
+        BatchRepository(session),
+        build_rates(session, settings),
+        audit_trail(session),
+        base=settings.base_currency,
+        on_paid_off=LinesPaidOff(session),
+        on_changed=ReceivablesChanged(build_grading(session, settings)),
+        now=lambda: datetime.now(UTC),
+    )
+
+
+def build_erp_batcher(app_state: Any) -> ErpBatcher:
+    """The app's batcher: each batch, and each delivery applied alone, in a transaction of
+    its own on the app's sessions (read when used: tests swap the factory)."""
+
+    async def together(deliveries: Sequence[Delivery]) -> BatchOutcome:
+        async with app_state.session_factory() as session:
+            outcome = await build_bulk_applier(session, app_state.settings).apply(deliveries)
+            await session.commit()
+        return outcome
+
+    async def alone(delivery: Delivery) -> DeliveryReceipt:
+        async with app_state.session_factory() as session:
+            ingest = build_erp_ingest(session, app_state.settings)
+            receipt = await ingest.receive(delivery.webhook_id, delivery.event, delivery.payload)
+            await session.commit()
+        return receipt
+
+    return ErpBatcher(together, alone)
+
+
+async def erp_batcher(request: Request) -> ErpBatcher:
+    """Made on first use, one per app."""
+    state = request.app.state
+    batcher: ErpBatcher | None = getattr(state, "erp_batcher", None)
+    if batcher is None:
+        state.erp_batcher = batcher = build_erp_batcher(state)
+    return batcher
+
+
 async def survey_service(session: SessionDep, settings: SettingsDep) -> SurveyService:
     return build_surveys(session, settings)
 
@@ -901,11 +946,15 @@ RateServiceDep = Annotated[RateService, Depends(rate_service)]
 ReceivablesServiceDep = Annotated[ReceivablesService, Depends(receivables_service)]
 WriteOffServiceDep = Annotated[WriteOffService, Depends(write_off_service)]
 ErpIngestDep = Annotated[ErpIngest, Depends(erp_ingest)]
+ErpBatcherDep = Annotated[ErpBatcher, Depends(erp_batcher)]
 
 
-async def erp_webhook_secrets(session: SessionDep, settings: SettingsDep) -> list[str]:
-    """Every secret an ERP delivery may be signed with now (setting and API-added)."""
-    return await verifying_secrets(session, settings)
+async def erp_webhook_secrets(request: Request, settings: SettingsDep) -> list[str]:
+    """Every secret an ERP delivery may be signed with now (setting and API-added), read
+    on a session of its own: the delivery then waits for its batch holding no connection."""
+    factory: async_sessionmaker[AsyncSession] = request.app.state.read_session_factory
+    async with factory() as session:
+        return await verifying_secrets(session, settings)
 
 
 ErpWebhookSecretsDep = Annotated[list[str], Depends(erp_webhook_secrets)]

@@ -57,6 +57,7 @@ def test_every_scenario_runs_on_tiny_data(tmp_path: Path, test_settings: TestSet
     ingest = result["rows"][-1]
     assert ingest["deliveries"] >= 400
     assert ingest["payments_stored"] == ingest["distinct_payments"] == 360
+    assert ingest["burst_seconds"] > 0 and summary_burst(tmp_path) == ingest["burst_seconds"]
     attacked = result["sign_in_under_attack"]
     summary = json.loads((tmp_path / "latest.json").read_text())["scenarios-600a"]
     assert summary["rows"] == [
@@ -79,7 +80,14 @@ def test_every_scenario_runs_on_tiny_data(tmp_path: Path, test_settings: TestSet
         "gateway ≥ 0.8 × direct (get by id, 50 conn.)",
         "ERP ingest ≥ 0.5 × get-by-id (gateway, 50 conn.)",
         "gateway CPU per proxied get (50 conn.), ms",
+        "27,000-payment burst applied, s",
     }
     assert set(result["memory_peak_under_load_mb"]) == {
         "clients", "staff", "kpi", "gateway", "gateway_httpx", "floor",
     }  # fmt: skip
+
+
+def summary_burst(results: Path) -> float:
+    return float(
+        json.loads((results / "latest.json").read_text())["scenarios-600a"]["erp_burst_seconds"]
+    )

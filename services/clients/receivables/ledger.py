@@ -21,9 +21,17 @@ OnLinesPaidOff = Callable[[Collection[int]], Awaitable[None]]
 
 def base_amount(amount: Decimal, invoice: Invoice, base: str) -> Decimal | None:
     """``amount`` of the invoice's currency in the base currency at the invoice's rate."""
-    if invoice.currency != base and invoice.base_rate is None:
+    return base_amount_at(amount, invoice.currency, invoice.base_rate, base)
+
+
+def base_amount_at(
+    amount: Decimal, currency: str, rate: Decimal | None, base: str
+) -> Decimal | None:
+    """``amount`` of ``currency`` in the base currency at an invoice's ``rate`` (none when a
+    foreign invoice has no rate)."""
+    if currency != base and rate is None:
         return None
-    return to_base(amount, invoice.currency, base, invoice.base_rate)
+    return to_base(amount, currency, base, rate)
 
 
 def open_amount(line: InvoiceLine) -> Decimal:

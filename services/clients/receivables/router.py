@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from services.clients.dependencies import (
     AccountScope,
     ActorId,
+    ErpBatcherDep,
     ErpIngestDep,
     ErpWebhookSecretsDep,
     PaymentIdempotency,
@@ -157,7 +158,7 @@ def payment_query(
     },
 )
 async def receive_erp_webhook(
-    request: Request, ingest: ErpIngestDep, settings: SettingsDep, secrets: ErpWebhookSecretsDep
+    request: Request, batcher: ErpBatcherDep, settings: SettingsDep, secrets: ErpWebhookSecretsDep
 ) -> DeliveryReceipt:
     body = await request.body()
     if len(body) > MAX_WEBHOOK_BYTES:
@@ -172,7 +173,7 @@ async def receive_erp_webhook(
     )
     try:
         payload = json.loads(body)
-        event = ingest.parse(payload)
+        event = batcher.parse(payload)
     except ValueError as exc:  # json.JSONDecodeError and pydantic's ValidationError
         errors = (
             [
@@ -193,7 +194,7 @@ async def receive_erp_webhook(
             f"the webhook-id header ({verified.webhook_id!r}) differs from the event's id "
             f"({event.id!r}); both must name the same event"
         )
-    return await ingest.receive(verified.webhook_id, event, payload)
+    return await batcher.receive(verified.webhook_id, event, payload)
 
 
 @router.post(
