@@ -207,9 +207,24 @@ class GradingService:
             for account in await self.accounts.get_many(sorted(account_ids), for_update=True)
             if account.status != "archived"
         ]
+        return await self._regrade_locked(sorted(live, key=lambda a: a.id or 0))
+
+    async def _regrade_locked(self, accounts: list[Account]) -> int:
+        """Evaluate accounts locked already, as the system; their facts in two grouped
+        queries (an ERP batch or a bulk round regrades hundreds); how many changed."""
+        ids = [account.id for account in accounts if account.id is not None]
+        values = await self.contract_value(ids, self.today())
+        overdue = await self.oldest_days_overdue(ids, self.today())
         changed = 0
-        for account in sorted(live, key=lambda a: a.id or 0):
-            changed += int((await self.evaluate(account, actor_employee_id=None)).changed)
+        for account in accounts:
+            assert account.id is not None
+            result = await self.evaluate(
+                account,
+                actor_employee_id=None,
+                value=values[account.id],
+                overdue_days=overdue[account.id],
+            )
+            changed += int(result.changed)
         return changed
 
     async def recompute(
@@ -313,17 +328,8 @@ class GradingService:
             ids = await self.accounts.ids_after(after_id, BULK_BATCH)
             if not ids:
                 break
-            values = await self.contract_value(ids, self.today())
-            overdue = await self.oldest_days_overdue(ids, self.today())
-            for account in await self.accounts.get_many(ids, for_update=True):
-                assert account.id is not None
-                result = await self.evaluate(
-                    account,
-                    actor_employee_id=None,
-                    value=values[account.id],
-                    overdue_days=overdue[account.id],
-                )
-                evaluated += 1
-                changed += int(result.changed)
+            accounts = list(await self.accounts.get_many(ids, for_update=True))
+            changed += await self._regrade_locked(accounts)
+            evaluated += len(accounts)
             after_id = ids[-1]
         return BulkRegradeResult(evaluated=evaluated, changed=changed)
