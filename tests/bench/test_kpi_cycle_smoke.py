@@ -3,12 +3,11 @@
 writes its JSON. Times are not checked here (``make bench`` reports them); integrity is."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.bench.runs import run_benchmark
 from tests.settings import TestSettings
 
 pytestmark = pytest.mark.e2e
@@ -23,18 +22,13 @@ PHASES = [
 def test_the_benchmark_runs_a_whole_cycle_on_tiny_data(
     tmp_path: Path, test_settings: TestSettings
 ) -> None:
-    command = [sys.executable, "-m", "bench.kpi_cycle", "--employees", "20", "--accounts", "200",
-               "--concurrency", "4", "--results-dir", str(tmp_path)]  # fmt: skip
-    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": test_settings.database_url}
-    done = subprocess.run(
-        command, cwd=Path(__file__).parents[2], env=env, capture_output=True, text=True,
-        timeout=300, check=False,
+    stdout, result = run_benchmark(
+        "bench.kpi_cycle",
+        ["--employees", "20", "--accounts", "200",
+         "--concurrency", "4"],
+        test_settings, tmp_path, "kpi_cycle-*-20e-200a.json",
     )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "KPI cycle: 20 employees × 8 automatic indicators" in done.stdout
-    (written,) = tmp_path.glob("kpi_cycle-*-20e-200a.json")
-    result = json.loads(written.read_text())
-    assert "error" not in result
+    assert "KPI cycle: 20 employees × 8 automatic indicators" in stdout
     assert result["load"]["rows"]["clients.accounts"] == 200
     assert result["load"]["rows"]["kpi.org_employees"] == 21  # and the VP above them
     assert [phase["name"] for phase in result["phases"]] == PHASES

@@ -6,13 +6,12 @@ reports them); integrity is: no error answers, the distinct payments stored exac
 every account handed over."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bench.load import ensure_wrk
+from tests.bench.runs import run_benchmark
 from tests.settings import TestSettings
 
 pytestmark = pytest.mark.e2e
@@ -32,20 +31,15 @@ SCENARIOS = {
 def test_every_scenario_runs_on_tiny_data(tmp_path: Path, test_settings: TestSettings) -> None:
     problem = ensure_wrk()  # installed from Debian's packages like the rest of the suite's tools
     assert problem is None, problem
-    command = [sys.executable, "-m", "bench.scenarios", "--accounts", "600", "--employees", "30",
-               "--contacts", "900", "--visits", "3000", "--invoices", "800", "--handover", "100",
-               "--deliveries", "400", "--seconds", "2", "--runs", "1", "--warmup", "1",
-               "--connections", "8", "--attack-rate", "50", "--attack-seconds", "2",
-               "--results-dir", str(tmp_path)]  # fmt: skip
-    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": test_settings.database_url}
-    done = subprocess.run(
-        command, cwd=Path(__file__).parents[2], env=env, capture_output=True, text=True,
-        timeout=400, check=False,
+    _, result = run_benchmark(
+        "bench.scenarios",
+        ["--accounts", "600", "--employees", "30",
+         "--contacts", "900", "--visits", "3000", "--invoices", "800", "--handover", "100",
+         "--deliveries", "400", "--seconds", "2", "--runs", "1", "--warmup", "1",
+         "--connections", "8", "--attack-rate", "50", "--attack-seconds", "2"],
+        test_settings, tmp_path, "scenarios-*-600a.json", timeout=400,
     )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    (written,) = tmp_path.glob("scenarios-*-600a.json")
-    result = json.loads(written.read_text())
-    assert "error" not in result and result["failures"] == []
+    assert result["failures"] == []
     rows = result["load"]["rows"]
     assert rows["clients.accounts"] == 600 and rows["clients.contacts"] == 900
     assert rows["clients.visits"] == 3000 and rows["clients.invoices"] == 800

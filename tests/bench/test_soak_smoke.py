@@ -3,34 +3,27 @@ version: the command exits 0, every scenario was sent, none failed. Latency and 
 limits are wide here (DESIGN.md: CI gates on errors and integrity, on time only with wide
 margins); ``make soak`` holds the real ones."""
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bench.soak_mix import MIX
+from tests.bench.runs import run_benchmark
 from tests.settings import TestSettings
 
 pytestmark = pytest.mark.e2e
 
 
 def test_a_short_soak_passes_on_tiny_data(tmp_path: Path, test_settings: TestSettings) -> None:
-    command = [sys.executable, "-m", "bench.soak", "--minutes", "0.5", "--rate", "8",
-               "--accounts", "300", "--employees", "30", "--sample-seconds", "2",
-               "--read-p99-ms", "3000", "--write-p99-ms", "3000", "--org-chart-p99-ms", "5000",
-               "--max-memory-drift", "0.25", "--max-send-lag-ms", "500",
-               "--results-dir", str(tmp_path)]  # fmt: skip
-    env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": test_settings.database_url}
-    done = subprocess.run(
-        command, cwd=Path(__file__).parents[2], env=env, capture_output=True, text=True,
-        timeout=240, check=False,
+    _, result = run_benchmark(
+        "bench.soak",
+        ["--minutes", "0.5", "--rate", "8",
+         "--accounts", "300", "--employees", "30", "--sample-seconds", "2",
+         "--read-p99-ms", "3000", "--write-p99-ms", "3000", "--org-chart-p99-ms", "5000",
+         "--max-memory-drift", "0.25", "--max-send-lag-ms", "500"],
+        test_settings, tmp_path, "soak-*-0.5m-8rps.json", timeout=240,
     )  # fmt: skip
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    (written,) = tmp_path.glob("soak-*-0.5m-8rps.json")
-    result = json.loads(written.read_text())
-    assert "error" not in result and result["failures"] == []
+    assert result["failures"] == []
     scenarios = {row["scenario"]: row for row in result["scenarios"]}
     assert set(scenarios) == set(MIX)
     for name, row in scenarios.items():
