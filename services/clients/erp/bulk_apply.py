@@ -21,12 +21,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from services.clients.audit.schemas import AuditEntity
-from services.clients.audit.service import AuditTrail, snapshot
+from services.clients.audit.service import AuditTrail
 from services.clients.erp.batch_repository import BatchRepository, applied_inbox_row
 from services.clients.erp.batch_rules import LedgerLine, NewPayment, allocate_batch
 from services.clients.erp.events import AnyErpEvent, InvoiceUpserted, PaymentReceived
-from services.clients.erp.ingest import OnReceivablesChanged
+from services.clients.erp.ingest import OnReceivablesChanged, record_receipt
 from services.clients.rates.rules import to_base
 from services.clients.rates.service import RateService
 from services.clients.receivables.apply_locks import LockedRecord
@@ -236,17 +235,7 @@ class BulkApplier:
         await self.repository.pay_lines(paid)
         await self._settle_lines(ledger, paid, still_open)
         for payment in payments:
-            assert payment.id is not None
-            # As one at a time: the payment as received, before its allocations.
-            received = payment.model_copy(update={"unallocated_amount": payment.amount})
-            self.audit.record(
-                entity=AuditEntity.PAYMENT,
-                entity_id=payment.id,
-                account_id=payment.account_id,
-                action="erp_receive",
-                actor_employee_id=None,
-                after=snapshot(received),
-            )
+            record_receipt(self.audit, payment)
         if self.on_changed is not None:
             await self.on_changed(sorted({p.account_id for p in payments}))
 

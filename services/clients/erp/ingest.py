@@ -91,6 +91,20 @@ FOLLOW_UPS: dict[str, Callable[[AnyErpEvent], tuple[str, dict[str, Any]]]] = {
 }
 
 
+def record_receipt(audit: AuditTrail, payment: Payment) -> None:
+    """The audit entry of a payment received from the ERP, as received (before its
+    allocations)."""
+    assert payment.id is not None
+    audit.record(
+        entity=AuditEntity.PAYMENT,
+        entity_id=payment.id,
+        account_id=payment.account_id,
+        action="erp_receive",
+        actor_employee_id=None,
+        after=snapshot(payment.model_copy(update={"unallocated_amount": payment.amount})),
+    )
+
+
 @dataclass
 class Settlement:
     """How applying one event ended: the reason it waits, or its outcome and reasons."""
@@ -507,15 +521,7 @@ class ErpIngest:
             owner_id=account.owner_id,
         )
         await self.repository.add(payment)
-        assert payment.id is not None
-        self.audit.record(
-            entity=AuditEntity.PAYMENT,
-            entity_id=payment.id,
-            account_id=account.id,
-            action="erp_receive",
-            actor_employee_id=None,
-            after=snapshot(payment),
-        )
+        record_receipt(self.audit, payment)
         return payment
 
     async def _apply_explicit_allocations(self, payment: Payment, data: ErpPayment) -> str | None:
