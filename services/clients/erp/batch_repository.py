@@ -26,11 +26,10 @@ from services.clients.receivables.models import (
 )
 
 _ENTER_SHARED = text("SELECT pg_advisory_xact_lock_shared(:k)")
-# The keys sorted in a subquery, then locked by an aggregate reading them in that order:
-# ascending, as every applier takes them (apply_locks), in one round trip.
-_LOCK_SORTED = text(
-    "SELECT count(pg_advisory_xact_lock(:space, k)) "
-    "FROM (SELECT k FROM unnest(CAST(:keys AS int4[])) AS k ORDER BY k) AS sorted"
+# Without waiting: the keys someone else holds (tried in any order, none waits).
+_TRY_LOCK = text(
+    "SELECT k FROM unnest(CAST(:keys AS int4[])) AS k "
+    "WHERE NOT pg_try_advisory_xact_lock(:space, k)"
 ).bindparams(bindparam("keys", type_=ARRAY(INTEGER)))
 _ACCOUNTS_BY_CREDIT_CODE = select(
     col(Account.credit_code), col(Account.id), col(Account.owner_id)
@@ -101,11 +100,14 @@ class BatchRepository:
         """Join the appliers of money facts (shared, as ReceivablesRepository's)."""
         await self.session.execute(_ENTER_SHARED, {"k": GATE})
 
-    async def lock_records(self, records: Iterable[LockedRecord]) -> None:
-        """All the records' locks, ascending, in one statement (held until commit)."""
+    async def try_lock_records(self, records: Iterable[LockedRecord]) -> set[int]:
+        """Take the records' locks that are free (held until commit); the keys of those
+        another transaction holds (``apply_locks.record_key``)."""
         keys = lock_order(records)
-        if keys:
-            await self.session.execute(_LOCK_SORTED, {"space": SPACE, "keys": keys})
+        if not keys:
+            return set()
+        busy = await self.session.execute(_TRY_LOCK, {"space": SPACE, "keys": keys})
+        return set(busy.scalars().all())
 
     async def accounts_by_credit_code(self, codes: Collection[str]) -> dict[str, tuple[int, int]]:
         """Credit code → (account id, owner id) of the accounts that exist."""

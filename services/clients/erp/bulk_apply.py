@@ -28,7 +28,7 @@ from services.clients.erp.events import AnyErpEvent, InvoiceUpserted, PaymentRec
 from services.clients.erp.ingest import OnReceivablesChanged, record_receipt
 from services.clients.rates.rules import to_base
 from services.clients.rates.service import RateService
-from services.clients.receivables.apply_locks import LockedRecord
+from services.clients.receivables.apply_locks import LockedRecord, record_key
 from services.clients.receivables.ledger import OnLinesPaidOff, base_amount_at
 from services.clients.receivables.models import Payment
 from services.clients.receivables.schemas import DeliveryOutcome, DeliveryReceipt
@@ -134,11 +134,20 @@ class BulkApplier:
             for event in common.values():
                 records.add(("payment", event.data.erp_ref))
                 records.add(("account", accounts[event.data.account_ref][0]))
-            await self.repository.lock_records(records)
+            # Locks someone else holds are not waited for here (a batch would hold up every
+            # other account's deliveries in it): their accounts' events wait on the
+            # one-at-a-time path, after this batch.
+            busy = await self.repository.try_lock_records(records)
             # Under the locks: a reference received meanwhile, or awaited by a reversal,
-            # takes its account's events to the one-at-a-time path.
+            # takes its account's events to the one-at-a-time path too.
             taken = await self.repository.refs_not_new({e.data.erp_ref for e in common.values()})
-            slow = {e.data.account_ref for e in common.values() if e.data.erp_ref in taken}
+            slow = {
+                e.data.account_ref
+                for e in common.values()
+                if e.data.erp_ref in taken
+                or record_key("payment", e.data.erp_ref) in busy
+                or record_key("account", accounts[e.data.account_ref][0]) in busy
+            }
             common = {i: e for i, e in common.items() if e.data.account_ref not in slow}
         if common:
             receipts.update(await self._apply_common(deliveries, common, accounts))
